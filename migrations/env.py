@@ -1,0 +1,33 @@
+"""Alembic environment: the URL and metadata come from onething itself."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from onething.models import metadata
+
+config = context.config
+
+
+def run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is None:
+    from onething.db import make_engine
+
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as conn:
+        run(conn)
+    engine.dispose()
+else:
+    run(connection)

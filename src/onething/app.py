@@ -1,0 +1,40 @@
+"""The web application: API under /api/v1, pages for people, one set of services."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from onething import problems
+from onething.catalog.api import router as catalog_router
+from onething.config import Settings, get_settings
+from onething.db import make_engine, session_factory
+from onething.guide.api import router as guide_router
+from onething.web import pages
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.db_url)
+    app = FastAPI(
+        title="onething 一件事一次办",
+        version="0.1.0",
+        description=("政务服务“一件事一次办”平台 API。"
+                     "错误均以 RFC 9457 application/problem+json 返回。"),
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    problems.install(app, html=pages.error_page)
+    app.include_router(catalog_router)
+    app.include_router(guide_router)
+    pages.mount(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,259 @@
+"""The catalog in memory: validated, cross-linked, conditions compiled once.
+
+Pure data, no database. Built from a validated catalog document (the merged
+`CatalogFileSpec`), which is what the database stores for each catalog version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from onething.catalog.expressions import Condition, compile_condition
+from onething.catalog.spec import (
+    Audience,
+    BundleSpec,
+    CatalogFileSpec,
+    FieldType,
+    ItemSpec,
+    ItemType,
+    Level,
+    QuestionType,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    code: str
+    name: str
+    level: Level
+    parent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    code: str
+    label: str
+    type: FieldType
+    required: bool
+    min: float | None
+    max: float | None
+    max_length: int | None
+    pattern: str | None
+    options: dict[str, str] | None
+    help: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Material:
+    code: str
+    name: str
+    licence_type: str | None
+    description: str | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialUse:
+    material: Material
+    key: bool
+    required: bool
+    when: Condition | None
+    commitment_allowed: bool
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldUse:
+    field: FormField
+    when: Condition | None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    licence_type: str
+    name: str
+    valid_years: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    code: str
+    name: str
+    type: ItemType
+    department: Department
+    level: Level
+    legal_days: int
+    promised_days: int
+    fee: float
+    visits: int
+    basis: str | None
+    description: str | None
+    materials: tuple[MaterialUse, ...]
+    fields: tuple[FieldUse, ...]
+    result: Result | None
+
+    @property
+    def immediate(self) -> bool:
+        """即办件: decided on the spot."""
+        return self.promised_days == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    code: str
+    text: str
+    type: QuestionType
+    options: dict[str, str] | None
+    default: Any
+    help: str | None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass(frozen=True, slots=True)
+class StageItem:
+    item: Item
+    when: Condition | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    number: int  # 1-based
+    name: str | None
+    items: tuple[StageItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    code: str
+    name: str
+    audience: Audience
+    description: str | None
+    keywords: tuple[str, ...]
+    regions: tuple[str, ...]
+    questions: tuple[Question, ...]
+    stages: tuple[Stage, ...]
+    promised_days: int | None
+    visits: int | None
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(si.item for stage in self.stages for si in stage.items)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: str
+    regions: dict[str, Region]
+    departments: dict[str, Department]
+    fields: dict[str, FormField]
+    materials: dict[str, Material]
+    items: dict[str, Item]
+    bundles: dict[str, Bundle]
+
+
+def digest(document: CatalogFileSpec) -> str:
+    """The catalog version: a short hash of the canonical document (same files, same version)."""
+    canonical = json.dumps(
+        document.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _condition(source: str | None, cache: dict[str, Condition]) -> Condition | None:
+    if source is None:
+        return None
+    if source not in cache:
+        cache[source] = compile_condition(source)
+    return cache[source]
+
+
+def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
+    return Item(
+        code=spec.code, name=spec.name, type=spec.type,
+        department=cat.departments[spec.department], level=spec.level,
+        legal_days=spec.legal_days, promised_days=spec.promised_days, fee=spec.fee,
+        visits=spec.visits, basis=spec.basis, description=spec.description,
+        materials=tuple(
+            MaterialUse(
+                material=cat.materials[m.material], key=m.key, required=m.required,
+                when=_condition(m.when, cache), commitment_allowed=m.commitment_allowed,
+                note=m.note,
+            )
+            for m in spec.materials
+        ),
+        fields=tuple(
+            FieldUse(field=cat.fields[f.field], when=_condition(f.when, cache))
+            for f in spec.fields
+        ),
+        result=Result(spec.result.licence_type, spec.result.name, spec.result.valid_years)
+        if spec.result else None,
+    )
+
+
+def _bundle(spec: BundleSpec, items: dict[str, Item], cache: dict[str, Condition]) -> Bundle:
+    return Bundle(
+        code=spec.code, name=spec.name, audience=spec.audience, description=spec.description,
+        keywords=tuple(spec.keywords), regions=tuple(spec.regions),
+        questions=tuple(
+            Question(q.code, q.text, q.type, dict(q.options) if q.options else None,
+                     q.default, q.help)
+            for q in spec.questions
+        ),
+        stages=tuple(
+            Stage(
+                number=n, name=stage.name,
+                items=tuple(
+                    StageItem(items[si.item], _condition(si.when, cache)) for si in stage.items
+                ),
+            )
+            for n, stage in enumerate(spec.stages, start=1)
+        ),
+        promised_days=spec.promised_days, visits=spec.visits,
+    )
+
+
+@dataclass
+class _Parts:
+    departments: dict[str, Department]
+    fields: dict[str, FormField]
+    materials: dict[str, Material]
+
+
+def build_catalog(document: CatalogFileSpec, version: str | None = None) -> Catalog:
+    """Link a *validated* document into the in-memory catalog."""
+    cache: dict[str, Condition] = {}
+    parts = _Parts(
+        departments={d.code: Department(d.code, d.name) for d in document.departments},
+        fields={
+            f.code: FormField(f.code, f.label, f.type, f.required, f.min, f.max, f.max_length,
+                              f.pattern, dict(f.options) if f.options else None, f.help)
+            for f in document.fields
+        },
+        materials={
+            m.code: Material(m.code, m.name, m.licence_type, m.description, m.source)
+            for m in document.materials
+        },
+    )
+    items = {i.code: _item(i, parts, cache) for i in document.items}
+    return Catalog(
+        version=version or digest(document),
+        regions={r.code: Region(r.code, r.name, r.level, r.parent) for r in document.regions},
+        departments=parts.departments,
+        fields=parts.fields,
+        materials=parts.materials,
+        items=items,
+        bundles={b.code: _bundle(b, items, cache) for b in document.bundles},
+    )

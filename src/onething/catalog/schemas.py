@@ -1,0 +1,163 @@
+"""What the catalog API answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from onething.catalog.model import Bundle, Catalog, Item
+
+
+class QuestionOut(BaseModel):
+    code: str
+    text: str
+    type: str
+    options: dict[str, str] | None
+    default: Any = None
+    required: bool
+    help: str | None
+
+
+class StageItemOut(BaseModel):
+    code: str
+    name: str
+    department: str
+    department_name: str
+    promised_days: int
+    legal_days: int
+    when: str | None
+
+
+class StageOut(BaseModel):
+    number: int
+    name: str
+    items: list[StageItemOut]
+
+
+class BundleSummary(BaseModel):
+    code: str
+    name: str
+    audience: str
+    description: str | None
+    keywords: list[str]
+    regions: list[str]
+    item_count: int
+    stage_count: int
+
+    @classmethod
+    def of(cls, b: Bundle) -> BundleSummary:
+        return cls(code=b.code, name=b.name, audience=b.audience.value,
+                   description=b.description, keywords=list(b.keywords),
+                   regions=list(b.regions), item_count=len(b.items),
+                   stage_count=len(b.stages))
+
+
+class BundleDetail(BundleSummary):
+    catalog_version: str
+    questions: list[QuestionOut]
+    stages: list[StageOut]
+    promised_days: int | None
+
+    @classmethod
+    def of_bundle(cls, b: Bundle, catalog: Catalog) -> BundleDetail:
+        return cls(
+            **BundleSummary.of(b).model_dump(), catalog_version=catalog.version,
+            questions=[
+                QuestionOut(code=q.code, text=q.text, type=q.type.value, options=q.options,
+                            default=q.default, required=q.required, help=q.help)
+                for q in b.questions
+            ],
+            stages=[
+                StageOut(number=s.number, name=s.name or f"第 {s.number} 阶段", items=[
+                    StageItemOut(code=si.item.code, name=si.item.name,
+                                 department=si.item.department.code,
+                                 department_name=si.item.department.name,
+                                 promised_days=si.item.promised_days,
+                                 legal_days=si.item.legal_days,
+                                 when=si.when.source if si.when else None)
+                    for si in s.items
+                ])
+                for s in b.stages
+            ],
+            promised_days=b.promised_days,
+        )
+
+
+class ItemSummary(BaseModel):
+    code: str
+    name: str
+    type: str
+    department: str
+    department_name: str
+    level: str
+    legal_days: int
+    promised_days: int
+    immediate: bool
+    fee: float
+
+    @classmethod
+    def of(cls, i: Item) -> ItemSummary:
+        return cls(code=i.code, name=i.name, type=i.type.value, department=i.department.code,
+                   department_name=i.department.name, level=i.level.value,
+                   legal_days=i.legal_days, promised_days=i.promised_days,
+                   immediate=i.immediate, fee=i.fee)
+
+
+class MaterialUseOut(BaseModel):
+    code: str
+    name: str
+    key: bool
+    required: bool
+    commitment_allowed: bool
+    licence_type: str | None
+    when: str | None
+    note: str | None
+
+
+class FieldUseOut(BaseModel):
+    code: str
+    label: str
+    type: str
+    required: bool
+    when: str | None
+
+
+class ResultOut(BaseModel):
+    licence_type: str
+    name: str
+    valid_years: int | None
+
+
+class ItemDetail(ItemSummary):
+    catalog_version: str
+    basis: str | None
+    description: str | None
+    visits: int
+    materials: list[MaterialUseOut]
+    fields: list[FieldUseOut]
+    result: ResultOut | None
+    bundles: list[str]
+
+    @classmethod
+    def of_item(cls, i: Item, catalog: Catalog, bundles: list[str]) -> ItemDetail:
+        return cls(
+            **ItemSummary.of(i).model_dump(), catalog_version=catalog.version, basis=i.basis,
+            description=i.description, visits=i.visits,
+            materials=[
+                MaterialUseOut(code=m.material.code, name=m.material.name, key=m.key,
+                               required=m.required, commitment_allowed=m.commitment_allowed,
+                               licence_type=m.material.licence_type,
+                               when=m.when.source if m.when else None, note=m.note)
+                for m in i.materials
+            ],
+            fields=[
+                FieldUseOut(code=f.field.code, label=f.field.label, type=f.field.type.value,
+                            required=f.field.required,
+                            when=f.when.source if f.when else None)
+                for f in i.fields
+            ],
+            result=ResultOut(licence_type=i.result.licence_type, name=i.result.name,
+                             valid_years=i.result.valid_years) if i.result else None,
+            bundles=bundles,
+        )

@@ -1,0 +1,129 @@
+"""Reading catalog YAML files while remembering where every value was written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the catalog, at a place a person can open."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class SourceFile:
+    """One parsed YAML file: its display name and the ruamel tree (which keeps lines)."""
+
+    name: str
+    tree: Any
+
+    def line(self, path: Sequence[str | int]) -> int:
+        """1-based line of the deepest node of `path` that exists in the file."""
+        node = self.tree
+        line = 1
+        for step in path:
+            if isinstance(node, CommentedMap) and step in node:
+                pos = node.lc.key(step)
+                line = pos[0] + 1 if pos else line
+                node = node[step]
+            elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
+                pos = node.lc.item(step)
+                line = pos[0] + 1 if pos else line
+                node = node[step]
+            else:
+                break
+        return line
+
+
+def catalog_files(directory: Path) -> list[Path]:
+    """Every `*.yaml` / `*.yml` file below `directory`, in a stable order."""
+    found = [p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
+
+
+def plain(node: Any) -> Any:
+    """The ruamel tree as plain dicts, lists and scalars (for Pydantic and JSON)."""
+    if isinstance(node, dict):
+        return {plain(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def read_file(path: Path, display: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Parse one file; a file that cannot be read or parsed yields a problem, never an exception."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(display, 1, f"文件不是 UTF-8 编码（第 {exc.start} 字节）")]
+    except OSError as exc:
+        return None, [Problem(display, 1, f"无法读取文件：{exc.strerror}")]
+    try:
+        tree = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = exc.problem or exc.context or "YAML 语法错误"
+        return None, [Problem(display, line, f"YAML 语法错误：{what}")]
+    except YAMLError as exc:
+        return None, [Problem(display, 1, f"YAML 语法错误：{exc}")]
+    if tree is None:
+        return SourceFile(display, CommentedMap()), []
+    if not isinstance(tree, CommentedMap):
+        return None, [Problem(display, 1, "文件顶层必须是映射（regions/departments/fields/"
+                                          "materials/items/bundles）")]
+    return SourceFile(display, tree), []
+
+
+def read_directory(directory: Path) -> tuple[list[SourceFile], list[Problem]]:
+    if not directory.is_dir():
+        return [], [Problem(str(directory), 0, "目录不存在")]
+    files: list[SourceFile] = []
+    problems: list[Problem] = []
+    paths = catalog_files(directory)
+    if not paths:
+        problems.append(Problem(str(directory), 0, "目录下没有 *.yaml 目录文件"))
+    for path in paths:
+        display = str(path)
+        source, found = read_file(path, display)
+        problems.extend(found)
+        if source is not None:
+            files.append(source)
+    return files, problems
+
+
+def entries(source: SourceFile, section: str) -> Iterator[tuple[int, Any]]:
+    """The (index, raw entry) pairs of one top-level list of a file."""
+    value = source.tree.get(section)
+    if isinstance(value, list):
+        yield from enumerate(value)

@@ -1,0 +1,266 @@
+"""The catalog file format (DESIGN.md §3) as Pydantic models.
+
+These models are the single source of the published JSON Schema
+(`onething catalog schema`) and of the structural checks of
+`onething catalog validate`. Cross-references (an item naming a department,
+a bundle naming an item, an expression naming a question) are checked in
+`validate.py`, which knows where in which file each entity was written.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+Code = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$"),
+]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[1-9]\d{5}(\d{3}(\d{3})?)?$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Expression = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Days = Annotated[int, Field(ge=0, le=3650)]
+
+
+class Level(StrEnum):
+    """Administrative level of a region, and the level at which an item is handled."""
+
+    province = "province"
+    city = "city"
+    county = "county"
+    township = "township"
+    village = "village"
+
+
+LEVEL_ORDER: list[Level] = list(Level)  # from the top down
+
+LEVEL_NAMES: dict[Level, str] = {
+    Level.province: "省级",
+    Level.city: "市级",
+    Level.county: "县级",
+    Level.township: "乡镇（街道）级",
+    Level.village: "村（社区）级",
+}
+
+
+class ItemType(StrEnum):
+    """Kinds of government-service items (事项类型)."""
+
+    licensing = "行政许可"
+    confirmation = "行政确认"
+    adjudication = "行政裁决"
+    payment = "行政给付"
+    award = "行政奖励"
+    filing = "行政备案"
+    levy = "行政征收"
+    other_power = "其他行政权力"
+    public_service = "公共服务"
+
+
+class QuestionType(StrEnum):
+    bool = "bool"
+    choice = "choice"
+    multichoice = "multichoice"
+    number = "number"
+    integer = "integer"
+    text = "text"
+
+
+class FieldType(StrEnum):
+    text = "text"
+    textarea = "textarea"
+    number = "number"
+    integer = "integer"
+    date = "date"
+    bool = "bool"
+    choice = "choice"
+    id_number = "id_number"  # 居民身份证号, GB 11643
+    uscc = "uscc"  # 统一社会信用代码, GB 32100
+    phone = "phone"
+    email = "email"
+    region = "region"  # 行政区划代码, GB/T 2260
+
+
+class Audience(StrEnum):
+    person = "person"  # 个人办事
+    company = "company"  # 法人办事
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Options = dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], Name]
+
+
+class RegionSpec(_Spec):
+    """行政区划, GB/T 2260 (6 digits), 9 or 12 digits for townships and villages."""
+
+    code: RegionCode
+    name: Name
+    level: Level
+    parent: RegionCode | None = None
+
+
+class DepartmentSpec(_Spec):
+    """A kind of office that exists in every region (市场监督管理局)."""
+
+    code: Code
+    name: Name
+    short_name: Name | None = None
+
+
+class FieldSpec(_Spec):
+    """A reusable data element of the merged form (一表申请)."""
+
+    code: Code
+    label: Name
+    type: FieldType = FieldType.text
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    max_length: Annotated[int, Field(ge=1, le=10000)] | None = None
+    pattern: str | None = None
+    options: Options | None = None
+    help: str | None = None
+
+
+class MaterialSpec(_Spec):
+    """A reusable material definition (居民身份证, 租赁合同 …)."""
+
+    code: Code
+    name: Name
+    licence_type: Code | None = None
+    description: str | None = None
+    source: str | None = None  # 来源渠道: 申请人自备 / 政府部门核发 …
+    paper_copies: Annotated[int, Field(ge=0, le=100)] = 0  # 0 = electronic only
+
+
+class MaterialUseSpec(_Spec):
+    """A material as one item asks for it."""
+
+    material: Code
+    key: bool = False  # 关键材料: cannot be missing at 容缺受理
+    required: bool = True
+    when: Expression | None = None
+    commitment_allowed: bool = False  # 告知承诺 may replace it
+    note: str | None = None
+
+
+class FieldUseSpec(_Spec):
+    """A form field as one item asks for it; written as a bare code or as a mapping."""
+
+    field: Code
+    when: Expression | None = None
+
+
+def _field_use(value: Any) -> Any:
+    return {"field": value} if isinstance(value, str) else value
+
+
+FieldUse = Annotated[FieldUseSpec, BeforeValidator(_field_use)]
+
+
+class ResultSpec(_Spec):
+    licence_type: Code
+    name: Name
+    valid_years: Annotated[int, Field(ge=0, le=100)] | None = None  # None = long-term
+
+
+class ItemSpec(_Spec):
+    """One administrative item (事项) of one department."""
+
+    code: Code
+    name: Name
+    type: ItemType
+    department: Code
+    level: Level
+    legal_days: Days
+    promised_days: Days
+    fee: Annotated[float, Field(ge=0)] = 0
+    visits: Annotated[int, Field(ge=0, le=20)] = 1  # 到办事现场次数
+    basis: str | None = None  # 设定依据
+    description: str | None = None
+    materials: list[MaterialUseSpec] = []
+    fields: list[FieldUse] = []
+    result: ResultSpec | None = None
+
+
+class QuestionSpec(_Spec):
+    """A situation question (情形)."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64)]
+    text: Name
+    type: QuestionType
+    options: Options | None = None
+    default: Any = None
+    help: str | None = None
+
+
+class StageItemSpec(_Spec):
+    item: Code
+    when: Expression | None = None
+
+
+class StageSpec(_Spec):
+    name: Name | None = None
+    items: list[StageItemSpec]
+
+
+class BundleSpec(_Spec):
+    """A bundle (一件事): questions and stages of parallel items."""
+
+    code: Code
+    name: Name
+    audience: Audience = Audience.person
+    description: str | None = None
+    keywords: list[Name] = []
+    regions: list[RegionCode] = []  # where it is offered; empty = everywhere
+    questions: list[QuestionSpec] = []
+    stages: list[StageSpec]
+    promised_days: Days | None = None  # the bundle's own promise, if any
+    visits: Annotated[int, Field(ge=0, le=20)] | None = None
+
+
+class CatalogFileSpec(_Spec):
+    """One YAML file of the catalog; all files below the catalog directory merge."""
+
+    regions: list[RegionSpec] = []
+    departments: list[DepartmentSpec] = []
+    fields: list[FieldSpec] = []
+    materials: list[MaterialSpec] = []
+    items: list[ItemSpec] = []
+    bundles: list[BundleSpec] = []
+
+
+# The top-level lists of a catalog file, each with the model of its entries.
+SECTIONS: dict[str, type[_Spec]] = {
+    "regions": RegionSpec,
+    "departments": DepartmentSpec,
+    "fields": FieldSpec,
+    "materials": MaterialSpec,
+    "items": ItemSpec,
+    "bundles": BundleSpec,
+}
+
+SECTION_NAMES: dict[str, str] = {
+    "regions": "行政区划",
+    "departments": "部门",
+    "fields": "表单字段",
+    "materials": "材料",
+    "items": "事项",
+    "bundles": "一件事",
+}
+
+
+def json_schema() -> dict[str, Any]:
+    schema = CatalogFileSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://onething.example/schema/catalog-file.json"
+    schema["title"] = "onething catalog file"
+    # An item's field may be written as a bare field code.
+    uses = schema["$defs"]["ItemSpec"]["properties"]["fields"]
+    uses["items"] = {"anyOf": [{"type": "string"}, uses["items"]]}
+    return schema

@@ -1,0 +1,369 @@
+"""`onething catalog validate`: every problem of a catalog directory, each at its file:line.
+
+Structural checks come from the Pydantic models in `spec.py` (entry by entry,
+so one bad entry does not hide the others); cross-references, duplicates and
+expressions are checked here over the merged catalog. A reference to an entry
+that exists but is itself invalid is not reported twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from onething.catalog.answers import answer_problem
+from onething.catalog.expressions import (
+    RESERVED_WORDS,
+    Condition,
+    ExpressionError,
+    check,
+    compile_condition,
+    unknown_functions,
+)
+from onething.catalog.source import Problem, SourceFile, entries, plain, read_directory
+from onething.catalog.spec import (
+    LEVEL_NAMES,
+    LEVEL_ORDER,
+    SECTION_NAMES,
+    SECTIONS,
+    BundleSpec,
+    CatalogFileSpec,
+    FieldSpec,
+    FieldType,
+    ItemSpec,
+    QuestionSpec,
+    QuestionType,
+    RegionSpec,
+)
+from onething.messages import describe
+
+S = TypeVar("S", bound=BaseModel)
+
+
+@dataclass
+class Located(Generic[S]):
+    """A validated entry and the place it was written."""
+
+    spec: S
+    source: SourceFile
+    path: tuple[str | int, ...]
+
+    def problem(self, message: str, *sub: str | int) -> Problem:
+        return Problem(self.source.name, self.source.line((*self.path, *sub)), message)
+
+    def where(self) -> str:
+        return f"{self.source.name}:{self.source.line(self.path)}"
+
+
+@dataclass
+class Collected:
+    """Every valid entry by section, and the codes of entries that were invalid."""
+
+    entries: dict[str, list[Located[Any]]] = field(
+        default_factory=lambda: {s: [] for s in SECTIONS}
+    )
+    invalid: dict[str, set[str]] = field(default_factory=lambda: {s: set() for s in SECTIONS})
+
+    def known(self, section: str) -> dict[str, Located[Any]]:
+        """First valid definition of each code."""
+        found: dict[str, Located[Any]] = {}
+        for entry in self.entries[section]:
+            found.setdefault(entry.spec.code, entry)
+        return found
+
+    def exists(self, section: str, code: str) -> bool:
+        return code in self.known(section) or code in self.invalid[section]
+
+
+class CatalogInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"目录有 {len(problems)} 处问题")
+        self.problems = problems
+
+
+def validate_directory(directory: Path) -> tuple[CatalogFileSpec | None, list[Problem]]:
+    """The merged catalog document if valid, else None, and every problem found."""
+    files, problems = read_directory(directory)
+    collected = Collected()
+    for source in files:
+        problems.extend(_structure(source, collected))
+    problems.extend(_semantics(collected))
+    if problems:
+        return None, sorted(set(problems), key=lambda p: (p.file, p.line, p.message))
+    return _document(collected), []
+
+
+def read_catalog(directory: Path) -> CatalogFileSpec:
+    document, problems = validate_directory(directory)
+    if document is None:
+        raise CatalogInvalid(problems)
+    return document
+
+
+# --- structure ---------------------------------------------------------------
+
+
+def _structure(source: SourceFile, collected: Collected) -> Iterator[Problem]:
+    for key in source.tree:
+        if key not in SECTIONS:
+            yield Problem(source.name, source.line((key,)),
+                          f"未知的顶层键 `{key}`，应为：{', '.join(SECTIONS)}")
+        elif not isinstance(source.tree[key], list):
+            yield Problem(source.name, source.line((key,)), f"`{key}` 必须是列表")
+    for section, model in SECTIONS.items():
+        for index, raw in entries(source, section):
+            yield from _entry(source, section, index, raw, model, collected)
+
+
+def _entry(source: SourceFile, section: str, index: int, raw: Any, model: type[BaseModel],
+           collected: Collected) -> Iterator[Problem]:
+    path = (section, index)
+    data = plain(raw)
+    try:
+        spec = model.model_validate(data)
+    except ValidationError as exc:
+        code = data.get("code") if isinstance(data, dict) else None
+        if isinstance(code, str):
+            collected.invalid[section].add(code)
+        label = f"{SECTION_NAMES[section]} {code}" if isinstance(code, str) else \
+            f"{SECTION_NAMES[section]}（第 {index + 1} 项）"
+        for err in exc.errors():
+            line = source.line((*path, *err["loc"]))
+            yield Problem(source.name, line, f"{label}：{describe(err)}")
+        return
+    collected.entries[section].append(Located(spec, source, path))
+
+
+# --- semantics ---------------------------------------------------------------
+
+
+def _semantics(c: Collected) -> Iterator[Problem]:
+    yield from _duplicates(c)
+    yield from _regions(c)
+    yield from _fields(c)
+    for item in c.entries["items"]:
+        yield from _item(item, c)
+    for bundle in c.entries["bundles"]:
+        yield from _bundle(bundle, c)
+
+
+def _duplicates(c: Collected) -> Iterator[Problem]:
+    for section, located in c.entries.items():
+        first: dict[str, Located[Any]] = {}
+        for entry in located:
+            code = entry.spec.code
+            if code in first:
+                kind = SECTION_NAMES[section]
+                yield entry.problem(
+                    f"重复的{kind}代码 {code}（首次定义于 {first[code].where()}）", "code")
+            else:
+                first[code] = entry
+
+
+def _regions(c: Collected) -> Iterator[Problem]:
+    regions = c.known("regions")
+    for entry in c.entries["regions"]:
+        region: RegionSpec = entry.spec
+        if region.parent is None:
+            continue
+        parent = regions.get(region.parent)
+        if parent is None:
+            if region.parent not in c.invalid["regions"]:
+                yield entry.problem(
+                    f"行政区划 {region.code} 的上级 {region.parent} 不存在", "parent")
+        elif LEVEL_ORDER.index(parent.spec.level) >= LEVEL_ORDER.index(region.level):
+            yield entry.problem(
+                f"行政区划 {region.code}（{LEVEL_NAMES[region.level]}）的上级 {region.parent}"
+                f"（{LEVEL_NAMES[parent.spec.level]}）层级不高于它", "parent")
+
+
+def _fields(c: Collected) -> Iterator[Problem]:
+    for entry in c.entries["fields"]:
+        spec: FieldSpec = entry.spec
+        if spec.type == FieldType.choice and not spec.options:
+            yield entry.problem(f"表单字段 {spec.code} 是选择类型，必须列出 options", "type")
+        if spec.options and spec.type != FieldType.choice:
+            yield entry.problem(f"表单字段 {spec.code} 不是选择类型，不应有 options", "options")
+        if spec.min is not None and spec.max is not None and spec.min > spec.max:
+            yield entry.problem(f"表单字段 {spec.code} 的 min 大于 max", "min")
+        if spec.pattern is not None:
+            try:
+                re.compile(spec.pattern)
+            except re.error as exc:
+                yield entry.problem(f"表单字段 {spec.code} 的 pattern 不是合法正则：{exc}",
+                                    "pattern")
+
+
+def _reference(entry: Located[Any], c: Collected, section: str, code: str, what: str,
+               *sub: str | int) -> Iterator[Problem]:
+    if not c.exists(section, code):
+        yield entry.problem(f"{what}引用了不存在的{SECTION_NAMES[section]} {code}", *sub)
+
+
+def _item(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
+    item = entry.spec
+    what = f"事项 {item.code} "
+    yield from _reference(entry, c, "departments", item.department, what, "department")
+    if item.promised_days > item.legal_days:
+        yield entry.problem(
+            f"事项 {item.code} 的承诺时限 {item.promised_days} 个工作日超过法定时限 "
+            f"{item.legal_days} 个工作日", "promised_days")
+    seen: set[str] = set()
+    for j, use in enumerate(item.materials):
+        sub = ("materials", j)
+        yield from _reference(entry, c, "materials", use.material, what, *sub, "material")
+        if use.material in seen:
+            yield entry.problem(f"事项 {item.code} 重复列出材料 {use.material}", *sub)
+        seen.add(use.material)
+        yield from _syntax(entry, use.when, *sub, "when")
+    seen = set()
+    for j, fuse in enumerate(item.fields):
+        sub = ("fields", j)
+        yield from _reference(entry, c, "fields", fuse.field, what, *sub)
+        if fuse.field in seen:
+            yield entry.problem(f"事项 {item.code} 重复列出表单字段 {fuse.field}", *sub)
+        seen.add(fuse.field)
+        yield from _syntax(entry, fuse.when, *sub, "when")
+
+
+def _syntax(entry: Located[Any], source: str | None, *sub: str | int) -> Iterator[Problem]:
+    if source is None:
+        return
+    try:
+        compile_condition(source)
+    except ExpressionError as exc:
+        yield entry.problem(f"条件 `{source}`：{exc}", *sub)
+
+
+def _bundle(entry: Located[BundleSpec], c: Collected) -> Iterator[Problem]:
+    bundle = entry.spec
+    yield from _questions(entry)
+    for j, region in enumerate(bundle.regions):
+        yield from _reference(entry, c, "regions", region, f"一件事 {bundle.code} ",
+                              "regions", j)
+    sample = _sample_answers(bundle.questions)
+    known_items = c.known("items")
+    placed: dict[str, int] = {}
+    for s, stage in enumerate(bundle.stages, start=1):
+        where = ("stages", s - 1)
+        if not stage.items:
+            yield entry.problem(f"一件事 {bundle.code} 第 {s} 阶段没有事项", *where)
+        for j, si in enumerate(stage.items):
+            sub = (*where, "items", j)
+            if si.item in placed:
+                yield entry.problem(
+                    f"一件事 {bundle.code} 第 {s} 阶段再次列出事项 {si.item}"
+                    f"（已在第 {placed[si.item]} 阶段）", *sub, "item")
+            placed.setdefault(si.item, s)
+            if not c.exists("items", si.item):
+                yield entry.problem(
+                    f"一件事 {bundle.code} 第 {s} 阶段引用了不存在的事项 {si.item}", *sub, "item")
+            yield from _expression(entry, si.when, sample, f"一件事 {bundle.code} 的条件",
+                                   *sub, "when")
+            if si.item in known_items:
+                yield from _item_conditions(entry, known_items[si.item], sample, sub)
+
+
+def _item_conditions(bundle: Located[BundleSpec], item: Located[ItemSpec],
+                     sample: dict[str, Any], sub: tuple[str | int, ...]) -> Iterator[Problem]:
+    """An item's material and field conditions must be answerable in every bundle using it."""
+    spec = item.spec
+    uses: list[tuple[str | None, tuple[str | int, ...]]] = [
+        *((m.when, ("materials", j)) for j, m in enumerate(spec.materials)),
+        *((f.when, ("fields", j)) for j, f in enumerate(spec.fields)),
+    ]
+    for source, path in uses:
+        if source is None:
+            continue
+        try:
+            condition = compile_condition(source)
+        except ExpressionError:
+            continue  # reported once, at the item
+        missing = sorted(condition.variables - sample.keys())
+        if missing:
+            yield item.problem(
+                f"事项 {spec.code} 的条件 `{source}` 用到情形 {', '.join(missing)}，"
+                f"但一件事 {bundle.spec.code}（{bundle.where()}）没有这个情形", *path, "when")
+        else:
+            yield from _evaluates(item, condition, sample, f"事项 {spec.code} 的条件",
+                                  *path, "when")
+
+
+def _expression(entry: Located[Any], source: str | None, sample: dict[str, Any], what: str,
+                *sub: str | int) -> Iterator[Problem]:
+    if source is None:
+        return
+    try:
+        condition = compile_condition(source)
+    except ExpressionError as exc:
+        yield entry.problem(f"{what} `{source}`：{exc}", *sub)
+        return
+    missing = sorted(condition.variables - sample.keys())
+    if missing:
+        yield entry.problem(f"{what} `{source}` 用到未定义的情形 {', '.join(missing)}", *sub)
+        return
+    yield from _evaluates(entry, condition, sample, what, *sub)
+
+
+def _evaluates(entry: Located[Any], condition: Condition, sample: dict[str, Any], what: str,
+               *sub: str | int) -> Iterator[Problem]:
+    unknown = unknown_functions(condition)
+    if unknown:
+        yield entry.problem(f"{what} `{condition.source}` 用到未知函数 {', '.join(unknown)}",
+                            *sub)
+        return
+    reason = check(condition, sample)
+    if reason:
+        yield entry.problem(f"{what}：{reason}", *sub)
+
+
+def _questions(entry: Located[BundleSpec]) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for j, q in enumerate(entry.spec.questions):
+        sub = ("questions", j)
+        name = f"一件事 {entry.spec.code} 的情形 {q.code}"
+        if q.code in seen:
+            yield entry.problem(f"{name} 重复定义", *sub, "code")
+        seen.add(q.code)
+        if q.code in RESERVED_WORDS:
+            yield entry.problem(f"{name}：`{q.code}` 是表达式保留字，不能作情形代码", *sub, "code")
+        has_options = q.type in (QuestionType.choice, QuestionType.multichoice)
+        if has_options and not q.options:
+            yield entry.problem(f"{name} 是选择题，必须列出 options（代码: 名称）", *sub, "type")
+        if q.options and not has_options:
+            yield entry.problem(f"{name} 不是选择题，不应有 options", *sub, "options")
+        if q.default is not None and answer_problem(q, q.default) is not None:
+            yield entry.problem(f"{name} 的默认值无效：{answer_problem(q, q.default)}",
+                                *sub, "default")
+
+
+def _sample_answers(questions: Iterable[QuestionSpec]) -> dict[str, Any]:
+    """One representative answer per question, to type-check expressions."""
+    sample: dict[str, Any] = {}
+    for q in questions:
+        options = list(q.options or {})
+        fallback: dict[QuestionType, Any] = {
+            QuestionType.bool: False, QuestionType.number: 0, QuestionType.integer: 0,
+            QuestionType.text: "", QuestionType.choice: options[0] if options else "",
+            QuestionType.multichoice: options[:1],
+        }
+        sample[q.code] = q.default if q.default is not None else fallback[q.type]
+    return sample
+
+
+# --- the merged document -------------------------------------------------------
+
+
+def _document(c: Collected) -> CatalogFileSpec:
+    """The merged catalog, entries sorted by code so file layout does not change the version."""
+    return CatalogFileSpec.model_validate(
+        {
+            section: sorted((e.spec for e in located), key=lambda s: s.code)
+            for section, located in c.entries.items()
+        }
+    )

@@ -1,0 +1,238 @@
+"""The `onething` command. Every failure is one clear line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_INVALID = 1  # the input is wrong (catalog problems, bad answers)
+EXIT_USAGE = 2  # the command line is wrong
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# --- catalog -------------------------------------------------------------------
+
+
+def cmd_catalog_schema(args: argparse.Namespace) -> int:
+    from onething.catalog.spec import json_schema
+
+    _print_json(json_schema())
+    return 0
+
+
+def cmd_catalog_validate(args: argparse.Namespace) -> int:
+    from onething.catalog.validate import validate_directory
+
+    document, problems = validate_directory(Path(args.directory))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if document is None:
+        print(f"目录无效：共 {len(problems)} 处问题", file=sys.stderr)
+        return EXIT_INVALID
+    counts = "，".join(
+        f"{n} 个{label}" for label, n in (
+            ("一件事", len(document.bundles)), ("事项", len(document.items)),
+            ("材料", len(document.materials)), ("表单字段", len(document.fields)),
+            ("部门", len(document.departments)), ("行政区划", len(document.regions)),
+        )
+    )
+    print(f"目录有效：{counts}")
+    return 0
+
+
+def cmd_catalog_load(args: argparse.Namespace) -> int:
+    from onething.catalog.validate import validate_directory
+
+    document, problems = validate_directory(Path(args.directory))
+    if document is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        raise CliError(f"目录无效（{len(problems)} 处问题），未加载任何内容")
+    from onething.catalog import service
+    from onething.db import unit_of_work
+
+    with unit_of_work(_database()) as session:
+        report = service.load(session, document, str(Path(args.directory).resolve()))
+    if not report.changed:
+        print(f"目录未变化：当前版本 {report.version}（#{report.version_id}）")
+        return 0
+    print(f"已加载目录版本 {report.version}（#{report.version_id}）")
+    for kind, label in (("added", "新增"), ("updated", "更新"), ("restored", "恢复"),
+                        ("withdrawn", "撤下（保留记录）")):
+        for section, codes in getattr(report, kind).items():
+            print(f"  {label} {section}: {', '.join(codes)}")
+    return 0
+
+
+# --- guide ---------------------------------------------------------------------
+
+
+def _answers(text: str) -> dict[str, Any]:
+    if text == "-":
+        text = sys.stdin.read()
+    elif text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"无法读取回答文件 {text[1:]}：{exc.strerror}") from exc
+    try:
+        answers = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--answers 不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列："
+                       f"{exc.msg}）") from exc
+    if not isinstance(answers, dict):
+        raise CliError("--answers 必须是 JSON 对象，如 {\"premises\": \"rented\"}")
+    return answers
+
+
+def cmd_guide(args: argparse.Namespace) -> int:
+    from onething.guide.engine import GuideError, compute_guide
+
+    answers = _answers(args.answers)
+    catalog = _catalog(args.catalog)
+    licences = [c.strip() for c in (args.licences or "").split(",") if c.strip()]
+    try:
+        guide = compute_guide(catalog, args.bundle, answers, licences)
+    except GuideError as exc:
+        raise CliError(str(exc)) from exc
+    _print_json(guide.as_dict())
+    return 0
+
+
+def _catalog(directory: str | None) -> Any:
+    from onething.catalog.model import build_catalog
+    from onething.catalog.validate import validate_directory
+
+    if directory is None:
+        from onething.catalog.service import NoCatalog, current_catalog
+        from onething.db import unit_of_work
+
+        with unit_of_work(_database()) as session:
+            try:
+                return current_catalog(session)
+            except NoCatalog as exc:
+                raise CliError(str(exc)) from exc
+    document, problems = validate_directory(Path(directory))
+    if document is None:
+        first = problems[0] if problems else "未知问题"
+        raise CliError(f"目录无效（{len(problems)} 处问题），第一处：{first}")
+    return build_catalog(document)
+
+
+# --- database and service -------------------------------------------------------
+
+
+def _database() -> Any:
+    """A session factory on the configured database, migrated to the newest schema."""
+    from onething.config import get_settings
+    from onething.db import make_engine, session_factory
+    from onething.migrate import upgrade
+
+    engine = make_engine(get_settings().db_url)
+    upgrade(engine)
+    return session_factory(engine)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from onething.config import get_settings
+
+    _database()
+    print(f"数据库已是最新结构：{_masked(get_settings().db_url)}")
+    return 0
+
+
+def _masked(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from onething.config import demo_catalog_dir, get_settings
+
+    if args.demo or args.catalog:
+        directory = args.catalog or str(demo_catalog_dir())
+        cmd_catalog_load(argparse.Namespace(directory=directory))
+    else:
+        _database()
+    print(f"onething 正在运行：http://{args.host}:{args.port}/  "
+          f"（数据库 {_masked(get_settings().db_url)}）", flush=True)
+    uvicorn.run("onething.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info", proxy_headers=True)
+    return 0
+
+
+# --- wiring ----------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="onething", description="一件事一次办 服务平台")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="运行服务（迁移数据库，可选加载目录）")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="加载随附的演示目录")
+    serve.add_argument("--catalog", help="启动前加载此目录")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="数据库").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="应用迁移").set_defaults(func=cmd_db_upgrade)
+
+    catalog = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action",
+                                                                    required=True)
+    catalog.add_parser("schema", help="打印目录文件的 JSON Schema").set_defaults(
+        func=cmd_catalog_schema)
+    validate = catalog.add_parser("validate", help="校验目录目录")
+    validate.add_argument("directory")
+    validate.set_defaults(func=cmd_catalog_validate)
+    load = catalog.add_parser("load", help="校验并加载目录到数据库（幂等）")
+    load.add_argument("directory")
+    load.set_defaults(func=cmd_catalog_load)
+
+    guide = sub.add_parser("guide", help="计算一件事的办事指南")
+    guide.add_argument("bundle")
+    guide.add_argument("--catalog", help="目录目录（省略则用数据库中的当前目录）")
+    guide.add_argument("--answers", default="{}", help="情形回答 JSON；@文件 或 - 读标准输入")
+    guide.add_argument("--licences", help="已持有的电子证照类型，逗号分隔")
+    guide.set_defaults(func=cmd_guide)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except CliError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback for the user
+        from sqlalchemy.exc import SQLAlchemyError
+
+        kind = "数据库错误" if isinstance(exc, SQLAlchemyError) else "内部错误"
+        print(f"{kind}：{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+              file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Settings from the environment (ONETHING_*), with embedded defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_ROOT = PACKAGE_DIR.parents[1]  # the repository, when running from a checkout
+
+
+def _shipped(inside: str, in_checkout: str) -> Path:
+    """A directory shipped in the wheel, or found beside the sources in a checkout."""
+    packaged = PACKAGE_DIR / inside
+    return packaged if packaged.is_dir() else SOURCE_ROOT / in_checkout
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONETHING_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    page_size: int = 20
+    max_page_size: int = 200
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'onething.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def demo_catalog_dir() -> Path:
+    return _shipped("_demo_catalog", "catalog")
+
+
+def migrations_dir() -> Path:
+    return _shipped("_migrations", "migrations")

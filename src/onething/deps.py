@@ -1,0 +1,53 @@
+"""FastAPI dependencies shared by routes and pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from onething.catalog.model import Catalog
+from onething.catalog.service import NoCatalog, current_catalog
+from onething.problems import ApiProblem
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; the request owns the transaction."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_catalog(session: SessionDep) -> Catalog:
+    try:
+        return current_catalog(session)
+    except NoCatalog as exc:
+        raise ApiProblem(503, "catalog_not_loaded", "事项目录尚未加载", str(exc)) from exc
+
+
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+class Paging:
+    def __init__(
+        self,
+        request: Request,
+        limit: Annotated[int | None, Query(ge=1, le=200, description="每页条数")] = None,
+        offset: Annotated[int, Query(ge=0, le=1_000_000, description="跳过的条数")] = 0,
+    ) -> None:
+        self.limit = limit or request.app.state.settings.page_size
+        self.offset = offset
+
+
+PagingDep = Annotated[Paging, Depends()]

@@ -1,0 +1,33 @@
+"""POST /api/v1/bundles/{code}/guide."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from onething.catalog.api import bundle_not_found
+from onething.deps import CatalogDep
+from onething.guide.engine import GuideError, compute_guide
+from onething.guide.schemas import GuideOut, GuideRequest
+from onething.problems import ApiProblem, FieldError, ProblemOut
+
+router = APIRouter(prefix="/api/v1", tags=["guide"])
+
+
+def guide_problem(exc: GuideError, code: str) -> ApiProblem:
+    """The API's answer to bad guide input; each bad answer is named as `answers.<question>`."""
+    if exc.code == "unknown_bundle":
+        return bundle_not_found(code)
+    errors = [FieldError(field=f"answers.{p.question}", message=p.message) for p in exc.problems]
+    title = "情形回答有误" if exc.code == "invalid_answers" else "无法计算办事指南"
+    return ApiProblem(422, exc.code, title, str(exc), errors)
+
+
+@router.post("/bundles/{code}/guide", response_model=GuideOut, summary="计算办事指南（智能导办）",
+             responses={404: {"model": ProblemOut}, 422: {"model": ProblemOut}})
+def guide(code: str, body: GuideRequest, catalog: CatalogDep) -> JSONResponse:
+    try:
+        result = compute_guide(catalog, code, body.answers, body.licences)
+    except GuideError as exc:
+        raise guide_problem(exc, code) from exc
+    return JSONResponse(result.as_dict())

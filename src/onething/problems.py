@@ -1,0 +1,124 @@
+"""RFC 9457 problem details: every API refusal names its rule and, where it can, the field."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from onething.messages import reason
+
+log = logging.getLogger("onething")
+
+PROBLEM_JSON = "application/problem+json"
+
+_STATUS_TITLES = {
+    400: ("bad_request", "请求无效"),
+    401: ("unauthenticated", "请先登录"),
+    403: ("forbidden", "无权操作"),
+    404: ("not_found", "找不到请求的资源"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    406: ("not_acceptable", "无法提供所要求的格式"),
+    409: ("conflict", "与当前状态冲突"),
+    413: ("payload_too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    422: ("invalid_request", "请求内容无效"),
+    429: ("too_many_requests", "请求过于频繁"),
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemOut(BaseModel):
+    """The body of every error answer (application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] = []
+
+
+class ApiProblem(Exception):
+    """Raised by routes and services' callers to refuse a request."""
+
+    def __init__(self, status: int, code: str, title: str, detail: str | None = None,
+                 errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail or title)
+        self.status, self.code, self.title, self.detail = status, code, title, detail
+        self.errors = errors or []
+
+
+def problem_response(request: Request, problem: ApiProblem,
+                     headers: dict[str, str] | None = None) -> Response:
+    body = ProblemOut(
+        type=f"/problems/{problem.code}", title=problem.title, status=problem.status,
+        code=problem.code, detail=problem.detail, instance=request.url.path,
+        errors=problem.errors,
+    )
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=problem.status,
+                        media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "body"
+
+
+def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [FieldError(field=_field(tuple(e["loc"])), message=reason(e))
+              for e in exc.errors()]
+    detail = "；".join(f"{e.field}: {e.message}" for e in errors)
+    return problem_response(request, ApiProblem(422, "invalid_request", "请求内容无效", detail,
+                                                errors))
+
+
+def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title = _STATUS_TITLES.get(exc.status_code, ("error", "请求失败"))
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    return problem_response(request, ApiProblem(exc.status_code, code, title, detail),
+                            headers=getattr(exc, "headers", None))
+
+
+def _api_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiProblem)
+    return problem_response(request, exc)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(request, ApiProblem(500, "internal_error", "服务器内部错误",
+                                                "请稍后重试；如问题持续，请联系管理员"))
+
+
+def install(app: FastAPI, html: Any = None) -> None:
+    """Problem handlers for the API; `html(request, status, title, detail)` renders pages."""
+
+    def wrap(handler: Any) -> Any:
+        def choose(request: Request, exc: Exception) -> Response:
+            if html is not None and not request.url.path.startswith("/api/"):
+                status = getattr(exc, "status", getattr(exc, "status_code", 500))
+                if isinstance(exc, RequestValidationError):
+                    status = 422
+                if status >= 500:
+                    log.exception("unhandled error on %s %s", request.method, request.url.path)
+                return html(request, status, exc)  # type: ignore[no-any-return]
+            return handler(request, exc)  # type: ignore[no-any-return]
+
+        return choose
+
+    app.add_exception_handler(RequestValidationError, wrap(_validation))
+    app.add_exception_handler(StarletteHTTPException, wrap(_http))
+    app.add_exception_handler(ApiProblem, wrap(_api_problem))
+    app.add_exception_handler(Exception, wrap(_unexpected))

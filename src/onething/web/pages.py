@@ -1,0 +1,154 @@
+"""Pages for people: server-rendered, Simplified Chinese, no JavaScript needed.
+
+Routes only gather input and render; the catalog search and the guide are the
+same functions the API calls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from onething.catalog import browse
+from onething.catalog.spec import LEVEL_NAMES, Level
+from onething.deps import CatalogDep
+from onething.guide.engine import GuideError, MaterialStatus, compute_guide
+from onething.guide.forms import answers_from_form, form_values
+
+WEB_DIR = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+router = APIRouter(include_in_schema=False)
+
+AUDIENCES = {"person": "个人办事", "company": "法人办事"}
+STATUS_LABELS = {
+    MaterialStatus.submit: "需提交",
+    MaterialStatus.licence: "已持有电子证照",
+    MaterialStatus.produced: "前序事项自动生成",
+    MaterialStatus.commitment: "告知承诺代替",
+}
+FIELD_TYPES = {
+    "text": "文字", "textarea": "多行文字", "number": "数字", "integer": "整数", "date": "日期",
+    "bool": "是/否", "choice": "选择", "id_number": "身份证号", "uscc": "统一社会信用代码",
+    "phone": "电话号码", "email": "电子邮箱", "region": "行政区划",
+}
+
+
+def days(n: int) -> str:
+    return "即办" if n == 0 else f"{n} 个工作日"
+
+
+def money(amount: float) -> str:
+    return "不收费" if amount == 0 else f"{amount:.2f} 元"
+
+
+def percent_saved(before: int, after: int) -> int:
+    return round(100 * (before - after) / before) if before > 0 else 0
+
+
+templates.env.globals.update(
+    AUDIENCES=AUDIENCES, STATUS_LABELS=STATUS_LABELS, FIELD_TYPES=FIELD_TYPES,
+    LEVEL_NAMES={level.value: name for level, name in LEVEL_NAMES.items()},
+)
+templates.env.filters.update(days=days, money=money)
+templates.env.globals["percent_saved"] = percent_saved
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("large_text", request.cookies.get("large_text") == "1")
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/bundles", response_class=HTMLResponse)
+def bundle_list(request: Request, catalog: CatalogDep,
+                q: Annotated[str | None, Query(max_length=100)] = None,
+                audience: Annotated[str | None, Query(max_length=16)] = None) -> HTMLResponse:
+    chosen = audience if audience in AUDIENCES else None
+    found = browse.search_bundles(catalog, q, chosen)
+    return render(request, "bundles.html", bundles=found, q=q or "", audience=chosen,
+                  catalog=catalog)
+
+
+@router.get("/bundles/{code}", response_class=HTMLResponse)
+def bundle_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
+    bundle = catalog.bundles.get(code)
+    if bundle is None:
+        return _not_found(request, f"没有代码为 {code} 的一件事")
+    answers = answers_from_form(bundle, request.query_params)
+    return render(request, "bundle.html", bundle=bundle, values=form_values(bundle, answers),
+                  errors={}, catalog=catalog)
+
+
+@router.get("/bundles/{code}/guide", response_class=HTMLResponse)
+def guide_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
+    bundle = catalog.bundles.get(code)
+    if bundle is None:
+        return _not_found(request, f"没有代码为 {code} 的一件事")
+    answers = answers_from_form(bundle, request.query_params)
+    licences = [v for v in request.query_params.getlist("licence") if v][:50]
+    try:
+        guide = compute_guide(catalog, code, answers, licences)
+    except GuideError as exc:
+        errors = {p.question: p.message for p in exc.problems} or {"": str(exc)}
+        return render(request, "bundle.html", status=422, bundle=bundle,
+                      values=form_values(bundle, answers), errors=errors, catalog=catalog)
+    change_link = f"/bundles/{code}?" + urlencode(_query(form_values(bundle, guide.answers)),
+                                                  doseq=True)
+    questions = {q.code: q for q in bundle.questions}
+    return render(request, "guide.html", guide=guide, bundle=bundle, questions=questions,
+                  change_link=change_link, Status=MaterialStatus)
+
+
+def _query(values: dict[str, Any]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        for v in value if isinstance(value, list) else [value]:
+            pairs.append((key, v))
+        if isinstance(value, list):
+            pairs.append((f"{key}__present", "1"))
+    return pairs
+
+
+@router.get("/items/{code}", response_class=HTMLResponse)
+def item_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
+    item = catalog.items.get(code)
+    if item is None:
+        return _not_found(request, f"没有代码为 {code} 的事项")
+    return render(request, "item.html", item=item, bundles=browse.bundles_using(catalog, code),
+                  level_name=LEVEL_NAMES[Level(item.level)])
+
+
+@router.get("/prefs/large-text")
+def large_text(on: int = 1, next: Annotated[str, Query(max_length=500)] = "/") -> Response:
+    """适老化: switch the large-text mode on or off (a cookie), then go back."""
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie("large_text", "1" if on else "0", max_age=365 * 86400,
+                        httponly=True, samesite="lax")
+    return response
+
+
+def _not_found(request: Request, detail: str) -> HTMLResponse:
+    return render(request, "error.html", status=404, title="找不到页面", detail=detail)
+
+
+_ERROR_TITLES = {404: "找不到页面", 405: "不支持该操作", 422: "请求有误", 503: "服务暂不可用"}
+
+
+def error_page(request: Request, status: int, exc: Exception) -> HTMLResponse:
+    title = _ERROR_TITLES.get(status, "请求有误" if status < 500 else "系统繁忙")
+    detail = getattr(exc, "detail", None)
+    if (status >= 500 and status != 503) or not isinstance(detail, str):
+        detail = "请稍后重试；如问题持续，请联系政务服务中心。"
+    return render(request, "error.html", status=status, title=title, detail=detail)
+
+
+def mount(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(router)
