@@ -1,0 +1,162 @@
+"""Shared fixtures: the test catalogs, real SQLite files and a real PostgreSQL server.
+
+PostgreSQL: `ONETHING_TEST_POSTGRES_URL` names a server to use; otherwise the
+suite starts a throwaway one from the machine's PostgreSQL binaries (as the
+`postgres` user when running as root, since initdb refuses root). In CI a
+missing server is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from onething.catalog.model import Catalog, build_catalog
+from onething.catalog.service import catalog_cache
+from onething.catalog.validate import read_catalog
+from onething.config import demo_catalog_dir
+from onething.db import make_engine, session_factory
+from onething.migrate import upgrade
+
+TESTS = Path(__file__).resolve().parent
+BASIC = TESTS / "catalogs" / "basic"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def basic_dir() -> Path:
+    return BASIC
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    return demo_catalog_dir()
+
+
+@pytest.fixture(scope="session")
+def basic() -> Catalog:
+    return build_catalog(read_catalog(BASIC))
+
+
+@pytest.fixture(scope="session")
+def demo() -> Catalog:
+    return build_catalog(read_catalog(demo_catalog_dir()))
+
+
+# --- PostgreSQL ------------------------------------------------------------------
+
+
+def _pg_bin() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
+    return versions[0].parent if versions else None
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of a PostgreSQL server (admin database) for the whole session."""
+    given = os.environ.get("ONETHING_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        message = "PostgreSQL binaries not found (initdb)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    base = Path(tempfile.mkdtemp(prefix="onething-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+    data, port = base / "data", _free_port()
+    subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust",
+                                 "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]),
+                   check=True, capture_output=True)
+    options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+               "-c synchronous_commit=off -c full_page_writes=off")
+    subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l",
+                                 str(base / "log"), "-o", options, "-w", "start"]),
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m",
+                                     "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _fresh_postgres(server: str) -> Iterator[str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --- databases -------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind, one per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'onething.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    with _fresh_postgres(server) as url:
+        yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    catalog_cache.clear()
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    catalog_cache.clear()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    catalog_cache.clear()
+    engine = make_engine(f"sqlite:///{tmp_path / 'onething.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    catalog_cache.clear()

@@ -1,0 +1,130 @@
+"""The catalog and guide API: lists, details, guides, problem+json refusals, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from onething.app import create_app
+from onething.catalog import service
+from onething.catalog.validate import read_catalog
+from onething.config import Settings
+from onething.db import session_factory, unit_of_work
+from onething.guide.schemas import GuideOut
+
+FULL = {"premises": "rented", "sells_food": True, "sells_tobacco": True, "shop_area": 500,
+        "extras": ["sign"]}
+
+
+def client_for(engine: Engine, directory: Path | None) -> TestClient:
+    if directory is not None:
+        with unit_of_work(session_factory(engine)) as session:
+            service.load(session, read_catalog(directory), str(directory))
+    return TestClient(create_app(Settings(), engine), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client(engine: Engine, basic_dir: Path) -> Iterator[TestClient]:
+    with client_for(engine, basic_dir) as c:
+        yield c
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["code"] == code and body["title"]
+    return body
+
+
+def test_guide_through_http(client: TestClient) -> None:
+    response = client.post("/api/v1/bundles/STORE/guide", json={"answers": FULL})
+    assert response.status_code == 200, response.text
+    guide = response.json()
+    GuideOut.model_validate(guide)  # the documented schema matches what is sent
+    assert guide["bundle"] == "STORE"
+    assert guide["promised_days"] == 18
+    assert guide["effect"]["after"]["materials"] == 3
+    assert {m["code"]: m["status"] for m in guide["materials"]}["BL_COPY"] == "produced"
+    held = client.post("/api/v1/bundles/STORE/guide",
+                       json={"answers": FULL, "licences": ["ID_CARD"]}).json()
+    assert {m["code"]: m["status"] for m in held["materials"]}["ID_CARD"] == "licence"
+
+
+def test_guide_refusals_name_the_question(client: TestClient) -> None:
+    body = assert_problem(
+        client.post("/api/v1/bundles/STORE/guide",
+                    json={"answers": {**FULL, "premises": "tent", "colour": 1}}),
+        422, "invalid_answers")
+    fields = {e["field"] for e in body["errors"]}
+    assert fields == {"answers.premises", "answers.colour"}
+    assert_problem(client.post("/api/v1/bundles/NOPE/guide", json={"answers": {}}), 404,
+                   "bundle_not_found")
+    body = assert_problem(client.post("/api/v1/bundles/STORE/guide", json={"answers": [1]}),
+                          422, "invalid_request")
+    assert body["errors"][0]["field"] == "body.answers"
+    broken = client.post("/api/v1/bundles/STORE/guide", content=b"{not json",
+                         headers={"content-type": "application/json"})
+    assert_problem(broken, 422, "invalid_request")
+
+
+def test_bundle_list_paginates_and_searches(client: TestClient) -> None:
+    page = client.get("/api/v1/bundles", params={"limit": 1}).json()
+    assert page["total"] == 2 and len(page["items"]) == 1 and page["next_offset"] == 1
+    rest = client.get("/api/v1/bundles", params={"limit": 1, "offset": 1}).json()
+    assert rest["next_offset"] is None
+    assert {page["items"][0]["code"], rest["items"][0]["code"]} == {"STORE", "FAST"}
+    found = client.get("/api/v1/bundles", params={"q": "便利店"}).json()
+    assert [b["code"] for b in found["items"]] == ["STORE"]
+    companies = client.get("/api/v1/bundles", params={"audience": "company"}).json()
+    assert [b["code"] for b in companies["items"]] == ["FAST"]
+    assert_problem(client.get("/api/v1/bundles", params={"limit": 0}), 422, "invalid_request")
+    assert_problem(client.get("/api/v1/bundles", params={"audience": "alien"}), 422,
+                   "invalid_request")
+
+
+def test_bundle_detail(client: TestClient) -> None:
+    bundle = client.get("/api/v1/bundles/STORE").json()
+    assert bundle["name"] == "我要开便利店"
+    assert [q["code"] for q in bundle["questions"]] == ["premises", "sells_food",
+                                                        "sells_tobacco", "shop_area", "extras"]
+    assert bundle["questions"][0]["options"] == {"owned": "自有房产", "rented": "租赁"}
+    assert [[i["code"] for i in s["items"]] for s in bundle["stages"]] == [
+        ["REG"], ["FOOD", "TOBACCO", "SIGN"], ["FIRE"]]
+    assert_problem(client.get("/api/v1/bundles/NOPE"), 404, "bundle_not_found")
+
+
+def test_items_list_and_detail(client: TestClient) -> None:
+    page = client.get("/api/v1/items", params={"department": "SCJG"}).json()
+    assert [i["code"] for i in page["items"]] == ["FOOD", "REG"]
+    item = client.get("/api/v1/items/SIGN").json()
+    assert item["immediate"] and item["promised_days"] == 0
+    assert item["bundles"] == ["FAST", "STORE"] or set(item["bundles"]) == {"FAST", "STORE"}
+    food = client.get("/api/v1/items/FOOD").json()
+    assert food["result"]["licence_type"] == "FOOD_PERMIT"
+    assert {m["code"]: m["key"] for m in food["materials"]}["BL_COPY"] is True
+    assert_problem(client.get("/api/v1/items/NOPE"), 404, "item_not_found")
+    assert_problem(client.get("/api/v1/items", params={"level": "galaxy"}), 422,
+                   "invalid_request")
+
+
+def test_openapi_document(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/v1/bundles", "/api/v1/bundles/{code}", "/api/v1/bundles/{code}/guide",
+                 "/api/v1/items", "/api/v1/items/{code}"):
+        assert path in spec["paths"]
+
+
+def test_unknown_api_path_is_a_problem(client: TestClient) -> None:
+    assert_problem(client.get("/api/v1/nothing"), 404, "not_found")
+    assert_problem(client.delete("/api/v1/bundles"), 405, "method_not_allowed")
+
+
+def test_without_a_catalog_the_api_says_so(engine: Engine) -> None:
+    with client_for(engine, None) as client:
+        assert_problem(client.get("/api/v1/bundles"), 503, "catalog_not_loaded")

@@ -1,0 +1,78 @@
+"""The `onething` command: guide, schema and load, as a catalog administrator uses them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FULL = {"premises": "rented", "sells_food": True, "sells_tobacco": True, "shop_area": 500,
+        "extras": ["sign"]}
+
+
+def run(*args: str, env: dict[str, str] | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "onething.cli", *args], capture_output=True,
+                          text=True, timeout=120, input=stdin,
+                          env={**os.environ, **(env or {})})
+
+
+def test_guide_prints_the_guide_json(basic_dir: Path) -> None:
+    done = run("guide", "STORE", "--catalog", str(basic_dir), "--answers", json.dumps(FULL))
+    assert done.returncode == 0, done.stderr
+    guide = json.loads(done.stdout)
+    assert guide["bundle"] == "STORE" and guide["promised_days"] == 18
+    assert guide["effect"]["after"]["materials"] == 3
+    held = run("guide", "STORE", "--catalog", str(basic_dir), "--answers", "-",
+               "--licences", "ID_CARD", stdin=json.dumps(FULL))
+    assert {m["code"]: m["status"] for m in json.loads(held.stdout)["materials"]}[
+        "ID_CARD"] == "licence"
+
+
+def test_guide_bad_input_is_one_line(basic_dir: Path) -> None:
+    cases = [
+        ("STORE", json.dumps({**FULL, "premises": "tent"}), "premises"),
+        ("STORE", "{not json", "JSON"),
+        ("STORE", "[1, 2]", "JSON 对象"),
+        ("NOPE", "{}", "NOPE"),
+    ]
+    for bundle, answers, words in cases:
+        done = run("guide", bundle, "--catalog", str(basic_dir), "--answers", answers)
+        assert done.returncode != 0
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0], done.stderr
+        assert done.stdout == ""
+
+
+def test_schema_is_json_schema() -> None:
+    done = run("catalog", "schema")
+    schema = json.loads(done.stdout)
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert set(schema["properties"]) == {"regions", "departments", "fields", "materials",
+                                         "items", "bundles"}
+    assert "ItemSpec" in schema["$defs"]
+
+
+def test_load_twice_through_the_cli(tmp_path: Path, basic_dir: Path) -> None:
+    env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
+    first = run("catalog", "load", str(basic_dir), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "已加载目录版本" in first.stdout
+    second = run("catalog", "load", str(basic_dir), env=env)
+    assert "目录未变化" in second.stdout
+    from_db = run("guide", "FAST", "--answers", "{}", env=env)
+    assert json.loads(from_db.stdout)["promised_days"] == 2
+
+
+def test_load_refuses_an_invalid_catalog_and_changes_nothing(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    (catalog / "a.yaml").write_text("departments:\n  - {code: 1, name: X}\n", encoding="utf-8")
+    env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
+    done = run("catalog", "load", str(catalog), env=env)
+    assert done.returncode == 1
+    assert f"{catalog / 'a.yaml'}:2:" in done.stderr and "未加载" in done.stderr
+    guide = run("guide", "FAST", env=env)
+    assert guide.returncode == 1 and "尚未加载事项目录" in guide.stderr
