@@ -1,0 +1,36 @@
+# One entry point for people and CI. `make run` and `make test` install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## Start the service on the embedded SQLite database with the demo catalog loaded.
+run: $(STAMP)
+	$(BIN)/onething serve --demo --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/mypy
+
+## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium).
+test: lint
+	./scripts/ensure-chromium
+	$(BIN)/python -m pytest
+
+## Benchmarks (small by default); results go to bench/results/.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
