@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from onething import problems
 from onething.catalog.api import router as catalog_router
+from onething.catalog.service import CatalogCache
 from onething.config import Settings, get_settings
 from onething.db import make_engine, session_factory
 from onething.guide.api import router as guide_router
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.catalogs = CatalogCache()
     problems.install(app, html=pages.error_page)
     app.include_router(catalog_router)
     app.include_router(guide_router)

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str | None = None
     page_size: int = 20
+    catalog_refresh_seconds: float = 2.0  # how often a process looks for a newer catalog
     max_page_size: int = 200
 
     @property

@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from onething.catalog.model import Catalog
-from onething.catalog.service import NoCatalog, current_catalog
+from onething.catalog.service import NoCatalog
 from onething.problems import ApiProblem
 
 
@@ -29,9 +29,12 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_catalog(session: SessionDep) -> Catalog:
+def get_catalog(request: Request) -> Catalog:
+    """The current catalog; the database is asked for a newer one every few seconds."""
+    settings = request.app.state.settings
     try:
-        return current_catalog(session)
+        return request.app.state.catalogs.recent(  # type: ignore[no-any-return]
+            request.app.state.sessions, settings.catalog_refresh_seconds)
     except NoCatalog as exc:
         raise ApiProblem(503, "catalog_not_loaded", "事项目录尚未加载", str(exc)) from exc
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from onething.catalog.model import Catalog, build_catalog, digest
 from onething.catalog.models import (
@@ -124,12 +125,27 @@ def _sync(session: Session, table: type[_Row], specs: Sequence[Any], version_id:
     session.flush()
 
 
-class _CatalogCache:
+class CatalogCache:
     """The built catalog of the newest version, rebuilt only when a new version appears."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_id: tuple[int, Catalog] | None = None
+        self._checked_at = 0.0
+
+    def recent(self, sessions: sessionmaker[Session], max_age: float) -> Catalog:
+        """The catalog, asking the database for a newer version at most every `max_age` s.
+
+        Other processes' loads become visible within `max_age`; loads in this process at once.
+        """
+        cached = self._by_id
+        now = time.monotonic()
+        if cached is not None and now - self._checked_at < max_age:
+            return cached[1]
+        with sessions() as session:
+            catalog = self.get(session)
+        self._checked_at = now
+        return catalog
 
     def get(self, session: Session) -> Catalog:
         newest = session.execute(
@@ -148,9 +164,10 @@ class _CatalogCache:
 
     def clear(self) -> None:
         self._by_id = None
+        self._checked_at = 0.0
 
 
-catalog_cache = _CatalogCache()
+catalog_cache = CatalogCache()  # for commands; each app keeps its own
 
 
 def current_catalog(session: Session) -> Catalog:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import orjson
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from onething.catalog.api import bundle_not_found
 from onething.deps import CatalogDep
@@ -25,9 +26,9 @@ def guide_problem(exc: GuideError, code: str) -> ApiProblem:
 
 @router.post("/bundles/{code}/guide", response_model=GuideOut, summary="计算办事指南（智能导办）",
              responses={404: {"model": ProblemOut}, 422: {"model": ProblemOut}})
-def guide(code: str, body: GuideRequest, catalog: CatalogDep) -> JSONResponse:
+def guide(code: str, body: GuideRequest, catalog: CatalogDep) -> Response:
     try:
         result = compute_guide(catalog, code, body.answers, body.licences)
     except GuideError as exc:
         raise guide_problem(exc, code) from exc
-    return JSONResponse(result.as_dict())
+    return Response(orjson.dumps(result.as_dict()), media_type="application/json")

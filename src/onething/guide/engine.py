@@ -39,19 +39,32 @@ class GuideError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class GuideItem:
-    code: str
-    name: str
-    type: str
-    department: str
-    department_name: str
-    level: str
+    """An applicable item, in the stage where it runs."""
+
+    item: Item
     stage: int
-    promised_days: int
-    legal_days: int
-    immediate: bool
-    fee: float
-    visits: int
-    result: str | None
+
+    code = property(lambda self: self.item.code)
+    name = property(lambda self: self.item.name)
+    type = property(lambda self: self.item.type.value)
+    department = property(lambda self: self.item.department.code)
+    department_name = property(lambda self: self.item.department.name)
+    promised_days = property(lambda self: self.item.promised_days)
+    legal_days = property(lambda self: self.item.legal_days)
+    immediate = property(lambda self: self.item.immediate)
+    fee = property(lambda self: self.item.fee)
+    visits = property(lambda self: self.item.visits)
+    result = property(lambda self: self.item.result.name if self.item.result else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        i = self.item
+        return {
+            "code": i.code, "name": i.name, "type": i.type.value,
+            "department": i.department.code, "department_name": i.department.name,
+            "level": i.level.value, "stage": self.stage, "promised_days": i.promised_days,
+            "legal_days": i.legal_days, "immediate": i.immediate, "fee": i.fee,
+            "visits": i.visits, "result": i.result.name if i.result else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,32 +77,51 @@ class SkippedItem:
 
 @dataclass(slots=True)
 class GuideMaterial:
-    code: str
-    name: str
-    status: MaterialStatus
-    key: bool
-    required: bool
+    """A material merged over every applicable use, with what the applicant does about it."""
+
+    material: Material
     items: list[str]
-    licence_type: str | None
-    commitment_allowed: bool
+    status: MaterialStatus = MaterialStatus.submit
+    key: bool = False
+    required: bool = False
+    commitment_allowed: bool = True
     produced_by: str | None = None
     reason: str = ""
     notes: list[str] = field(default_factory=list)
 
+    code = property(lambda self: self.material.code)
+    name = property(lambda self: self.material.name)
+    licence_type = property(lambda self: self.material.licence_type)
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.material
+        return {
+            "code": m.code, "name": m.name, "status": self.status.value, "key": self.key,
+            "required": self.required, "items": self.items, "licence_type": m.licence_type,
+            "commitment_allowed": self.commitment_allowed, "produced_by": self.produced_by,
+            "reason": self.reason, "notes": self.notes,
+        }
+
 
 @dataclass(slots=True)
 class GuideField:
-    code: str
-    label: str
-    type: str
-    required: bool
+    """A field of the one merged form, and the items that need it."""
+
+    field: FormField
     items: list[str]
-    options: dict[str, str] | None
-    min: float | None
-    max: float | None
-    max_length: int | None
-    pattern: str | None
-    help: str | None
+
+    code = property(lambda self: self.field.code)
+    label = property(lambda self: self.field.label)
+    type = property(lambda self: self.field.type.value)
+    required = property(lambda self: self.field.required)
+
+    def to_dict(self) -> dict[str, Any]:
+        f = self.field
+        return {
+            "code": f.code, "label": f.label, "type": f.type.value, "required": f.required,
+            "items": self.items, "options": f.options, "min": f.min, "max": f.max,
+            "max_length": f.max_length, "pattern": f.pattern, "help": f.help,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +156,22 @@ class Guide:
     after: Figures
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        before, after = data.pop("before"), data.pop("after")
-        data["effect"] = {
-            "before": before,
-            "after": after,
-            "saved": {k: before[k] - after[k] for k in before},
+        """The guide as JSON-ready data (the output contract of API and CLI)."""
+        before, after = asdict(self.before), asdict(self.after)
+        return {
+            "bundle": self.bundle, "bundle_name": self.bundle_name,
+            "catalog_version": self.catalog_version, "answers": self.answers,
+            "held_licences": self.held_licences,
+            "items": [i.to_dict() for i in self.items],
+            "not_applicable": [asdict(s) for s in self.not_applicable],
+            "stages": self.stages,
+            "materials": [m.to_dict() for m in self.materials],
+            "fields": [f.to_dict() for f in self.fields],
+            "departments": self.departments, "departments_detail": self.departments_detail,
+            "promised_days": self.promised_days, "fee": self.fee,
+            "effect": {"before": before, "after": after,
+                       "saved": {k: before[k] - after[k] for k in before}},
         }
-        return data
 
     def materials_with(self, status: MaterialStatus) -> list[GuideMaterial]:
         return [m for m in self.materials if m.status == status]
@@ -189,7 +229,7 @@ class _Computation:
         self.field_uses = 0
 
     def holds(self, condition: Condition | None) -> bool:
-        return condition is None or condition.holds(self.context)
+        return condition.holds(self.context) if condition is not None else True
 
     def guide(self) -> Guide:
         self._select_items()
@@ -197,7 +237,7 @@ class _Computation:
             self._merge_materials(stage, item)
             self._merge_fields(item)
         self._decide_statuses()
-        items = [_guide_item(stage, item) for stage, item in self.applicable]
+        items = [GuideItem(item, stage) for stage, item in self.applicable]
         promised = self._promised_days()
         return Guide(
             bundle=self.bundle.code, bundle_name=self.bundle.name,
@@ -216,7 +256,7 @@ class _Computation:
             after=Figures(
                 applications=min(1, len(items)), forms=min(1, len(items)),
                 materials=len(self._submitted()), fields=len(self.fields), days=promised,
-                visits=self._visits(items),
+                visits=self._visits(),
             ),
         )
 
@@ -231,12 +271,12 @@ class _Computation:
 
     def _merge_materials(self, stage: int, item: Item) -> None:
         for use in item.materials:
-            if not self.holds(use.when):
+            if use.when is not None and not use.when.holds(self.context):
                 continue
             self.material_uses += 1
             merged = self.materials.get(use.material.code)
             if merged is None:
-                merged = self.materials[use.material.code] = _new_material(use.material)
+                merged = self.materials[use.material.code] = GuideMaterial(use.material, [])
                 self.first_stage[use.material.code] = stage
             merged.items.append(item.code)
             merged.key = merged.key or use.key
@@ -247,13 +287,14 @@ class _Computation:
 
     def _merge_fields(self, item: Item) -> None:
         for use in item.fields:
-            if not self.holds(use.when):
+            if use.when is not None and not use.when.holds(self.context):
                 continue
             self.field_uses += 1
             merged = self.fields.get(use.field.code)
             if merged is None:
-                merged = self.fields[use.field.code] = _new_field(use.field)
-            merged.items.append(item.code)
+                self.fields[use.field.code] = GuideField(use.field, [item.code])
+            else:
+                merged.items.append(item.code)
 
     def _decide_statuses(self) -> None:
         produced: dict[str, tuple[int, Item]] = {}
@@ -286,12 +327,12 @@ class _Computation:
             longest[stage] = max(longest.get(stage, 0), item.promised_days)
         return sum(longest.values())
 
-    def _visits(self, items: list[GuideItem]) -> int:
-        if not items:
+    def _visits(self) -> int:
+        if not self.applicable:
             return 0
         if self.bundle.visits is not None:
             return self.bundle.visits
-        return max(i.visits for i in items)
+        return max(item.visits for _, item in self.applicable)
 
     def _stages(self) -> list[dict[str, Any]]:
         return [
@@ -311,28 +352,3 @@ class _Computation:
                 i.department, {"code": i.department, "name": i.department_name, "items": []})
             entry["items"].append(i.code)
         return list(detail.values())
-
-
-def _guide_item(stage: int, item: Item) -> GuideItem:
-    return GuideItem(
-        code=item.code, name=item.name, type=item.type.value, department=item.department.code,
-        department_name=item.department.name, level=item.level.value, stage=stage,
-        promised_days=item.promised_days, legal_days=item.legal_days,
-        immediate=item.immediate, fee=item.fee, visits=item.visits,
-        result=item.result.name if item.result else None,
-    )
-
-
-def _new_material(material: Material) -> GuideMaterial:
-    return GuideMaterial(
-        code=material.code, name=material.name, status=MaterialStatus.submit, key=False,
-        required=False, items=[], licence_type=material.licence_type, commitment_allowed=True,
-    )
-
-
-def _new_field(f: FormField) -> GuideField:
-    return GuideField(
-        code=f.code, label=f.label, type=f.type.value, required=f.required, items=[],
-        options=f.options, min=f.min, max=f.max, max_length=f.max_length, pattern=f.pattern,
-        help=f.help,
-    )

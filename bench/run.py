@@ -1,0 +1,252 @@
+"""Benchmarks: `make bench` (or `python -m bench.run --help`).
+
+Prints a table and writes bench/results/<name>.json. Nothing here is asserted
+in tests; the figures go to docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from onething.catalog.model import Catalog, build_catalog
+from onething.catalog.validate import read_catalog
+from onething.config import demo_catalog_dir
+from onething.guide.engine import compute_guide
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# 我要开餐饮店 answered so that exactly 10 items apply (a company with staff, no gas).
+TEN_ITEMS = {"entity_type": "company", "premises": "rented", "shop_area": 120, "stove_count": 4,
+             "uses_gas": False, "drains_to_sewer": True, "outdoor_sign": True,
+             "need_seal": True, "has_employees": True}
+BUNDLE = "OPEN_RESTAURANT"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_guide_in_process(catalog: Catalog, seconds: float) -> dict[str, Any]:
+    """µs per guide computation, and with the JSON-ready dict the API sends."""
+    guide = compute_guide(catalog, BUNDLE, TEN_ITEMS)
+    assert len(guide.items) == 10, [i.code for i in guide.items]
+    results: dict[str, Any] = {"items": len(guide.items), "materials": len(guide.materials),
+                               "fields": len(guide.fields)}
+    for label, call in (
+        ("compute", lambda: compute_guide(catalog, BUNDLE, TEN_ITEMS)),
+        ("compute_and_dict", lambda: compute_guide(catalog, BUNDLE, TEN_ITEMS).as_dict()),
+    ):
+        for _ in range(200):
+            call()
+        batches: list[float] = []
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            for _ in range(100):
+                call()
+            batches.append((time.perf_counter() - start) / 100 * 1e6)
+        results[label] = {"us_mean": round(statistics.fmean(batches), 1),
+                          "us_p50": round(_percentile(batches, 0.5), 1),
+                          "us_p99": round(_percentile(batches, 0.99), 1),
+                          "calls": len(batches) * 100}
+    return results
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`onething serve` with the demo catalog, as production runs it (several workers)."""
+
+    def __init__(self, workers: int, database_url: str | None = None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data = tempfile.mkdtemp(prefix="onething-bench-")
+        env = {**os.environ, "ONETHING_DATA_DIR": self.data,
+               "ONETHING_DATABASE_URL": database_url or ""}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "onething.cli", "serve", "--demo", "--port", str(self.port),
+             "--workers", str(workers)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def __enter__(self) -> Server:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.process.kill()
+        raise RuntimeError("the server did not start")
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+async def _drive(call: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+                 base: str, clients: int, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        for _ in range(20):
+            await call(client)
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                response = await call(client)
+                latencies.append(time.perf_counter() - start)
+                errors += response.status_code >= 400
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return {"requests": len(latencies), "errors": errors,
+            "rps": round(len(latencies) / elapsed, 1),
+            "ms_p50": round(_percentile(latencies, 0.5) * 1000, 2),
+            "ms_p99": round(_percentile(latencies, 0.99) * 1000, 2)}
+
+
+_WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(url: str, clients: int, seconds: float, body: dict[str, Any] | None) -> dict[str, Any]:
+    """wrk (a C load generator) when the machine has it: the client is not the bottleneck."""
+    command = ["wrk", "-t2", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if body is not None:
+            script.write('wrk.method = "POST"\n'
+                         'wrk.headers["Content-Type"] = "application/json"\n'
+                         f"wrk.body = {json.dumps(json.dumps(body))}\n")
+    command += ["-s", script.name, url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    latency = {q: float(v) * _UNIT[u] for q, v, u in _WRK_LATENCY.findall(output)}
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": round(rps, 1), "ms_p50": round(latency.get("50", 0), 2),
+            "ms_p99": round(latency.get("99", 0), 2),
+            "errors": int(non_2xx.group(1)) if non_2xx else 0, "driver": "wrk"}
+
+
+def bench_http(workers: int, clients: int, seconds: float) -> dict[str, Any]:
+    if shutil.which("wrk"):
+        return _bench_http_wrk(workers, clients, seconds)
+    return _bench_http_httpx(workers, clients, seconds)
+
+
+def _page_query() -> str:
+    return "&".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                    for k, v in TEN_ITEMS.items())
+
+
+PATHS: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("trivial /healthz", "/healthz", None),
+    ("guide POST (API)", f"/api/v1/bundles/{BUNDLE}/guide", {"answers": TEN_ITEMS}),
+    ("bundle detail GET", f"/api/v1/bundles/{BUNDLE}", None),
+    ("guide page GET (HTML)", f"/bundles/{BUNDLE}/guide?{_page_query()}", None),
+]
+
+
+def _ratios(out: dict[str, Any]) -> dict[str, Any]:
+    base = out["trivial /healthz"]["rps"]
+    for name, _, _ in PATHS[1:]:
+        out[name]["ratio_to_trivial"] = round(out[name]["rps"] / base, 2) if base else None
+    return out
+
+
+def _bench_http_wrk(workers: int, clients: int, seconds: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"workers": workers, "clients": clients}
+    with Server(workers) as server:
+        for name, path, body in PATHS:
+            _wrk(server.url + path, clients, 1, body)  # warm up every worker
+            out[name] = _wrk(server.url + path, clients, seconds, body)
+    return _ratios(out)
+
+
+def _bench_http_httpx(workers: int, clients: int, seconds: float) -> dict[str, Any]:
+    """A pure-Python driver (async httpx) where wrk is missing; it saturates first."""
+
+    def caller(path: str, body: dict[str, Any] | None) -> Any:
+        async def call(client: httpx.AsyncClient) -> httpx.Response:
+            if body is None:
+                return await client.get(path)
+            return await client.post(path, json=body)
+
+        return call
+
+    out: dict[str, Any] = {"workers": workers, "clients": clients}
+    with Server(workers) as server:
+        for name, path, body in PATHS:
+            out[name] = asyncio.run(_drive(caller(path, body), server.url, clients, seconds))
+            out[name]["driver"] = "httpx"
+    return _ratios(out)
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"  {name.ljust(width)}  {value}" for name, value in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.run", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
+    parser.add_argument("--skip-http", action="store_true")
+    args = parser.parse_args(argv)
+
+    catalog = build_catalog(read_catalog(demo_catalog_dir()))
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "platform": platform.platform()},
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "guide_in_process": bench_guide_in_process(catalog, args.seconds),
+    }
+    g = results["guide_in_process"]
+    rows = [("guide, in process (10 items)", f"{g['compute']['us_mean']} µs/call "
+             f"(p50 {g['compute']['us_p50']}, p99 {g['compute']['us_p99']})"),
+            ("guide + dict for JSON", f"{g['compute_and_dict']['us_mean']} µs/call")]
+    if not args.skip_http:
+        results["http"] = bench_http(args.workers, args.clients, args.seconds)
+        for name, r in results["http"].items():
+            if isinstance(r, dict):
+                ratio = f", {r['ratio_to_trivial']}× trivial" if "ratio_to_trivial" in r else ""
+                rows.append((f"HTTP {name}", f"{r['rps']} req/s, p50 {r['ms_p50']} ms, "
+                             f"p99 {r['ms_p99']} ms{ratio}"))
+    print(_table(rows))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "guide.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    print(f"\nwritten: {RESULTS / 'guide.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
