@@ -26,13 +26,12 @@ def _entry_columns(table: str) -> list[sa.Column]:  # type: ignore[type-arg]
         sa.Column("code", sa.String(64), primary_key=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("definition", JSONDoc, nullable=False),
-        sa.Column("changed_in", sa.Integer,
-                  sa.ForeignKey("catalog_versions.id", name=f"fk_{table}_changed_in_catalog_versions"),
-                  nullable=False),
-        sa.Column("withdrawn_in", sa.Integer,
-                  sa.ForeignKey("catalog_versions.id",
-                                name=f"fk_{table}_withdrawn_in_catalog_versions"),
-                  nullable=True),
+        sa.Column("changed_in", sa.Integer, sa.ForeignKey(
+            "catalog_versions.id", name=f"fk_{table}_changed_in_catalog_versions"),
+            nullable=False),
+        sa.Column("withdrawn_in", sa.Integer, sa.ForeignKey(
+            "catalog_versions.id", name=f"fk_{table}_withdrawn_in_catalog_versions"),
+            nullable=True),
     ]
 
 

@@ -10,20 +10,14 @@ from sqlalchemy.orm import Session
 
 from onething.catalog.model import Catalog
 from onething.catalog.service import NoCatalog
+from onething.db import unit_of_work
 from onething.problems import ApiProblem
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; the request owns the transaction."""
-    session: Session = request.app.state.sessions()
-    try:
+    with unit_of_work(request.app.state.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+
+from onething.catalog.browse import Page
 
 T = TypeVar("T")
 
@@ -17,3 +20,8 @@ class PageOut(BaseModel, Generic[T]):
     limit: int
     offset: int
     next_offset: int | None
+
+    @classmethod
+    def of(cls, page: Page[Any], convert: Callable[[Any], T]) -> PageOut[T]:
+        return cls(items=[convert(e) for e in page.entries], total=page.total,
+                   limit=page.limit, offset=page.offset, next_offset=page.next_offset)

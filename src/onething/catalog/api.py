@@ -29,9 +29,8 @@ def list_bundles(catalog: CatalogDep, paging: PagingDep, q: Text = None,
                  region: Annotated[str | None, Query(pattern=r"^\d{6,12}$")] = None,
                  ) -> PageOut[BundleSummary]:
     found = browse.search_bundles(catalog, q, audience, region)
-    page = browse.paginate(found, paging.limit, paging.offset)
-    return PageOut(items=[BundleSummary.of(b) for b in page.entries], total=page.total,
-                   limit=page.limit, offset=page.offset, next_offset=page.next_offset)
+    return PageOut[BundleSummary].of(browse.paginate(found, paging.limit, paging.offset),
+                                     BundleSummary.of)
 
 
 @router.get("/bundles/{code}", response_model=BundleDetail, summary="一件事详情",
@@ -48,9 +47,8 @@ def list_items(catalog: CatalogDep, paging: PagingDep, q: Text = None,
                department: Annotated[str | None, Query(max_length=64)] = None,
                level: Level | None = None) -> PageOut[ItemSummary]:
     found = browse.search_items(catalog, q, department, level.value if level else None)
-    page = browse.paginate(found, paging.limit, paging.offset)
-    return PageOut(items=[ItemSummary.of(i) for i in page.entries], total=page.total,
-                   limit=page.limit, offset=page.offset, next_offset=page.next_offset)
+    return PageOut[ItemSummary].of(browse.paginate(found, paging.limit, paging.offset),
+                                   ItemSummary.of)
 
 
 @router.get("/items/{code}", response_model=ItemDetail, summary="事项详情",

@@ -6,16 +6,18 @@ same functions the API calls.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from onething.catalog import browse
+from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import LEVEL_NAMES, Level
 from onething.deps import CatalogDep
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
@@ -75,29 +77,36 @@ def bundle_list(request: Request, catalog: CatalogDep,
                   catalog=catalog)
 
 
-@router.get("/bundles/{code}", response_class=HTMLResponse)
-def bundle_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
+def _bundle(catalog: Catalog, code: str) -> Bundle:
     bundle = catalog.bundles.get(code)
     if bundle is None:
-        return _not_found(request, f"没有代码为 {code} 的一件事")
+        raise HTTPException(404, f"没有代码为 {code} 的一件事")
+    return bundle
+
+
+def _questions_page(request: Request, catalog: Catalog, bundle: Bundle,
+                    answers: dict[str, Any], errors: dict[str, str]) -> HTMLResponse:
+    return render(request, "bundle.html", status=422 if errors else 200, bundle=bundle,
+                  values=form_values(bundle, answers), errors=errors, catalog=catalog)
+
+
+@router.get("/bundles/{code}", response_class=HTMLResponse)
+def bundle_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
+    bundle = _bundle(catalog, code)
     answers = answers_from_form(bundle, request.query_params)
-    return render(request, "bundle.html", bundle=bundle, values=form_values(bundle, answers),
-                  errors={}, catalog=catalog)
+    return _questions_page(request, catalog, bundle, answers, {})
 
 
 @router.get("/bundles/{code}/guide", response_class=HTMLResponse)
 def guide_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
-    bundle = catalog.bundles.get(code)
-    if bundle is None:
-        return _not_found(request, f"没有代码为 {code} 的一件事")
+    bundle = _bundle(catalog, code)
     answers = answers_from_form(bundle, request.query_params)
     licences = [v for v in request.query_params.getlist("licence") if v][:50]
     try:
         guide = compute_guide(catalog, code, answers, licences)
     except GuideError as exc:
         errors = {p.question: p.message for p in exc.problems} or {"": str(exc)}
-        return render(request, "bundle.html", status=422, bundle=bundle,
-                      values=form_values(bundle, answers), errors=errors, catalog=catalog)
+        return _questions_page(request, catalog, bundle, answers, errors)
     change_link = f"/bundles/{code}?" + urlencode(_query(form_values(bundle, guide.answers)),
                                                   doseq=True)
     questions = {q.code: q for q in bundle.questions}
@@ -119,7 +128,7 @@ def _query(values: dict[str, Any]) -> list[tuple[str, str]]:
 def item_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
     item = catalog.items.get(code)
     if item is None:
-        return _not_found(request, f"没有代码为 {code} 的事项")
+        raise HTTPException(404, f"没有代码为 {code} 的事项")
     return render(request, "item.html", item=item, bundles=browse.bundles_using(catalog, code),
                   level_name=LEVEL_NAMES[Level(item.level)])
 
@@ -134,18 +143,18 @@ def large_text(on: int = 1, next: Annotated[str, Query(max_length=500)] = "/") -
     return response
 
 
-def _not_found(request: Request, detail: str) -> HTMLResponse:
-    return render(request, "error.html", status=404, title="找不到页面", detail=detail)
-
-
 _ERROR_TITLES = {404: "找不到页面", 405: "不支持该操作", 422: "请求有误", 503: "服务暂不可用"}
+_ERROR_DETAILS = {404: "您访问的页面不存在，可能已调整或下线。",
+                  405: "请从页面上的按钮或链接进入。"}
 
 
 def error_page(request: Request, status: int, exc: Exception) -> HTMLResponse:
+    """The page for a refused or failed request; English defaults never reach people."""
     title = _ERROR_TITLES.get(status, "请求有误" if status < 500 else "系统繁忙")
     detail = getattr(exc, "detail", None)
-    if (status >= 500 and status != 503) or not isinstance(detail, str):
-        detail = "请稍后重试；如问题持续，请联系政务服务中心。"
+    generic = not isinstance(detail, str) or detail == HTTPStatus(status).phrase
+    if generic or (status >= 500 and status != 503):
+        detail = _ERROR_DETAILS.get(status, "请稍后重试；如问题持续，请联系政务服务中心。")
     return render(request, "error.html", status=status, title=title, detail=detail)
 
 
