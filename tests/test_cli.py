@@ -76,3 +76,22 @@ def test_load_refuses_an_invalid_catalog_and_changes_nothing(tmp_path: Path) -> 
     assert f"{catalog / 'a.yaml'}:2:" in done.stderr and "未加载" in done.stderr
     guide = run("guide", "FAST", env=env)
     assert guide.returncode == 1 and "尚未加载事项目录" in guide.stderr
+
+
+def test_every_demo_file_conforms_to_the_published_schema(demo_dir: Path) -> None:
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    from onething.catalog.source import catalog_files
+
+    schema = json.loads(run("catalog", "schema").stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    files = catalog_files(demo_dir)
+    assert len(files) >= 5
+    for path in files:
+        document = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        errors = [e.message for e in validator.iter_errors(document)]
+        assert errors == [], f"{path}: {errors}"
+    wrong = {"items": [{"code": "X", "name": "x", "type": "审批", "department": "D",
+                        "level": "county", "legal_days": -1, "promised_days": 0}]}
+    assert len(list(validator.iter_errors(wrong))) == 2
