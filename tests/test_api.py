@@ -83,6 +83,12 @@ def test_bundle_list_paginates_and_searches(client: TestClient) -> None:
     assert [b["code"] for b in found["items"]] == ["STORE"]
     companies = client.get("/api/v1/bundles", params={"audience": "company"}).json()
     assert [b["code"] for b in companies["items"]] == ["FAST"]
+    def offered(region: str) -> set[str]:
+        page = client.get("/api/v1/bundles", params={"region": region}).json()
+        return {b["code"] for b in page["items"]}
+
+    assert offered("430102") == {"STORE", "FAST"}  # 芙蓉区 is below 长沙市
+    assert offered("430200") == {"STORE"}
     assert_problem(client.get("/api/v1/bundles", params={"limit": 0}), 422, "invalid_request")
     assert_problem(client.get("/api/v1/bundles", params={"audience": "alien"}), 422,
                    "invalid_request")

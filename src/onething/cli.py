@@ -73,7 +73,8 @@ def cmd_catalog_load(args: argparse.Namespace) -> int:
     for kind, label in (("added", "新增"), ("updated", "更新"), ("restored", "恢复"),
                         ("withdrawn", "撤下（保留记录）")):
         for section, codes in getattr(report, kind).items():
-            print(f"  {label} {section}: {', '.join(codes)}")
+            shown = ", ".join(codes) if len(codes) <= 12 else f"{len(codes)} 项"
+            print(f"  {label} {section}: {shown}")
     return 0
 
 
