@@ -1,8 +1,14 @@
 """Every table of onething, imported in one place for migrations and tests."""
 
+from onething.calendar import models as calendar_models
+from onething.cases import models as cases_models
 from onething.catalog import models as catalog_models
 from onething.db import Base
+from onething.files import models as files_models
+from onething.identity import models as identity_models
+from onething.licences import models as licences_models
 
 metadata = Base.metadata
 
-__all__ = ["catalog_models", "metadata"]
+__all__ = ["calendar_models", "cases_models", "catalog_models", "files_models",
+           "identity_models", "licences_models", "metadata"]

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from onething.errors import DomainError
 from onething.messages import reason
 
 log = logging.getLogger("onething")
@@ -96,6 +97,13 @@ def _api_problem(request: Request, exc: Exception) -> Response:
     return problem_response(request, exc)
 
 
+def _domain(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    errors = [FieldError(field=p.field, message=p.message) for p in exc.problems]
+    return problem_response(request, ApiProblem(exc.status, exc.code, exc.title, exc.detail,
+                                                errors))
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, ApiProblem(500, "internal_error", "服务器内部错误",
@@ -121,4 +129,5 @@ def install(app: FastAPI, html: Any = None) -> None:
     app.add_exception_handler(RequestValidationError, wrap(_validation))
     app.add_exception_handler(StarletteHTTPException, wrap(_http))
     app.add_exception_handler(ApiProblem, wrap(_api_problem))
+    app.add_exception_handler(DomainError, wrap(_domain))
     app.add_exception_handler(Exception, wrap(_unexpected))

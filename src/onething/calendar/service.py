@@ -1,0 +1,58 @@
+"""Holiday notices in the database, and the working-day calendar built from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from onething.calendar.models import CalendarNotice
+from onething.db import utcnow
+from onething.workdays import Calendar, notice_from_data
+
+
+def load_notice(session: Session, data: dict[str, Any]) -> CalendarNotice:
+    """Store (or replace) one year's State Council notice; ValueError if it is malformed."""
+    notice = notice_from_data(data)
+    document = {
+        "year": notice.year, "source": notice.source,
+        "holidays": [{"name": name, "from": d.isoformat(), "to": d.isoformat()}
+                     for d, name in sorted(notice.holidays.items())],
+        "workdays": sorted(d.isoformat() for d in notice.workdays),
+    }
+    row = session.get(CalendarNotice, notice.year)
+    if row is None:
+        row = CalendarNotice(year=notice.year, source=notice.source, document=document)
+        session.add(row)
+    else:
+        row.source, row.document, row.loaded_at = notice.source, document, utcnow()
+    session.flush()
+    return row
+
+
+class CalendarCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[int, dt.datetime | None] | None = None
+        self._calendar = Calendar()
+
+    def get(self, session: Session) -> Calendar:
+        key = tuple(session.execute(
+            select(func.count(CalendarNotice.year), func.max(CalendarNotice.loaded_at))
+        ).one())
+        if key != self._key:
+            with self._lock:
+                rows = session.scalars(select(CalendarNotice)).all()
+                notices = {r.year: notice_from_data(r.document) for r in rows}
+                self._calendar, self._key = Calendar(notices), key  # type: ignore[assignment]
+        return self._calendar
+
+
+calendar_cache = CalendarCache()
+
+
+def current_calendar(session: Session) -> Calendar:
+    return calendar_cache.get(session)

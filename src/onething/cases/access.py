@@ -1,0 +1,91 @@
+"""Who may see and touch which application or task: role AND scope, in one place."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+
+from onething.cases.context import Ctx
+from onething.cases.models import Application, Task
+from onething.cases.routing import descendants, within
+from onething.errors import Forbidden, NotFound
+from onething.identity.roles import Role
+
+
+def sees_application(ctx: Ctx, app: Application) -> bool:
+    a = ctx.actor
+    match a.role:
+        case Role.applicant:
+            return a.user_id in (app.applicant_id, app.submitted_by_id)
+        case Role.proxy:
+            return app.submitted_by_id == a.user_id
+        case Role.clerk | Role.supervisor:
+            return within_scope(ctx, app.region_code)
+        case Role.approver:
+            return ctx.session.scalar(select(exists().where(
+                Task.application_id == app.id, Task.department_code == a.department,
+                Task.region_code == a.region))) or False
+        case Role.admin:
+            return True
+    return False
+
+
+def application_filter(ctx: Ctx) -> ColumnElement[bool]:
+    """The same rule as `sees_application`, as a WHERE clause for lists."""
+    a = ctx.actor
+    match a.role:
+        case Role.applicant:
+            return or_(Application.applicant_id == a.user_id,
+                       Application.submitted_by_id == a.user_id)
+        case Role.proxy:
+            return Application.submitted_by_id == a.user_id
+        case Role.clerk | Role.supervisor if a.region is not None:
+            return Application.region_code.in_(sorted(descendants(ctx.catalog, a.region)))
+        case Role.approver:
+            return exists().where(Task.application_id == Application.id,
+                                  Task.department_code == a.department,
+                                  Task.region_code == a.region)
+        case Role.admin:
+            return true()
+    return false()
+
+
+def visible_application(ctx: Ctx, application_id: int) -> Application:
+    """The application if the actor may see it; 404 otherwise (no hint that it exists)."""
+    app = ctx.session.get(Application, application_id)
+    if app is None or not sees_application(ctx, app):
+        raise NotFound("没有该办件，或您无权查看", code="application_not_found")
+    return app
+
+
+def within_scope(ctx: Ctx, region: str) -> bool:
+    """Whether `region` is the actor's own region or lies below it."""
+    return ctx.actor.region is not None and within(ctx.catalog, region, ctx.actor.region)
+
+
+def at_window(ctx: Ctx, app: Application) -> None:
+    """Window steps: a clerk of the region that received the application."""
+    if ctx.actor.role != Role.clerk:
+        raise Forbidden("只有综合窗口人员可以办理窗口业务", code="role_not_allowed")
+    if not within_scope(ctx, app.region_code):
+        raise Forbidden("该办件不在您所在窗口的受理范围", code="out_of_scope")
+
+
+def require_approver(ctx: Ctx) -> None:
+    if ctx.actor.role != Role.approver:
+        raise Forbidden("只有部门审批人员可以办理部门事项", code="role_not_allowed")
+
+
+def owns_task(ctx: Ctx, task: Task) -> None:
+    """Department steps: an approver of the task's own department in the task's own region."""
+    a = ctx.actor
+    require_approver(ctx)
+    if (a.department, a.region) != (task.department_code, task.region_code):
+        raise Forbidden("该事项不属于您所在部门和地区", code="out_of_scope")
+
+
+def acts_for_applicant(ctx: Ctx, app: Application) -> None:
+    a = ctx.actor
+    if a.role == Role.clerk:
+        at_window(ctx, app)
+    elif a.user_id not in (app.applicant_id, app.submitted_by_id):
+        raise Forbidden("只有申请人本人或其代办人可以操作", code="not_applicant")

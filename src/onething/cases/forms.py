@@ -1,0 +1,121 @@
+"""The one merged form (一表申请): every field checked by its type, all problems at once. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from onething.catalog.model import FormField
+from onething.catalog.spec import FieldType
+from onething.errors import FieldProblem
+from onething.identifiers import id_number_problem, phone_problem, uscc_problem
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_TEXT = 2000
+
+
+def _number(value: Any, integer: bool) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return value, "应为数字"
+    if isinstance(value, str):
+        try:
+            value = float(value.strip()) if not integer else int(value.strip())
+        except ValueError:
+            return value, "应为整数" if integer else "应为数字"
+    finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+    if not finite:
+        return value, "应为数字"
+    if integer and (isinstance(value, float) and not value.is_integer()):
+        return value, "应为整数"
+    return (int(value) if integer else value), None
+
+
+def _text(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return value, "应为文字"
+    return value.strip(), None if len(value) <= MAX_TEXT else f"不能超过 {MAX_TEXT} 个字符"
+
+
+def _checked(check: Callable[[str], str | None]) -> Callable[[Any], tuple[Any, str | None]]:
+    def read(value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, str):
+            return value, "应为文字"
+        text = value.strip().upper() if check is not phone_problem else value.strip()
+        return text, check(text)
+
+    return read
+
+
+def _date(value: Any) -> tuple[Any, str | None]:
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat(), None
+    except ValueError:
+        return value, "应为日期（YYYY-MM-DD）"
+
+
+def _bool(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return value, None
+    text = str(value).strip().lower()
+    if text in ("true", "1", "on", "yes", "是"):
+        return True, None
+    if text in ("false", "0", "off", "no", "否"):
+        return False, None
+    return value, "应为是或否"
+
+
+_READERS: dict[FieldType, Callable[[Any], tuple[Any, str | None]]] = {
+    FieldType.text: _text, FieldType.textarea: _text, FieldType.region: _text,
+    FieldType.number: lambda v: _number(v, integer=False),
+    FieldType.integer: lambda v: _number(v, integer=True),
+    FieldType.date: _date, FieldType.bool: _bool,
+    FieldType.choice: _text,
+    FieldType.id_number: _checked(id_number_problem),
+    FieldType.uscc: _checked(uscc_problem),
+    FieldType.phone: _checked(phone_problem),
+    FieldType.email: lambda v: (v, None if isinstance(v, str) and _EMAIL.match(v.strip())
+                                else "电子邮箱格式不正确"),
+}
+
+
+def _limits(field: FormField, value: Any) -> str | None:
+    if field.options is not None and value not in field.options:
+        return f"应为以下之一：{'、'.join(field.options.values())}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if field.min is not None and value < field.min:
+            return f"不能小于 {field.min:g}"
+        if field.max is not None and value > field.max:
+            return f"不能大于 {field.max:g}"
+    if isinstance(value, str):
+        if field.max_length is not None and len(value) > field.max_length:
+            return f"不能超过 {field.max_length} 个字符"
+        if field.pattern is not None and not re.fullmatch(field.pattern, value):
+            return "格式不正确"
+    return None
+
+
+def check_form(fields: list[FormField], form: Mapping[str, Any]) -> tuple[dict[str, Any],
+                                                                         list[FieldProblem]]:
+    """The cleaned form and every problem (field path `form.<code>`, message in Chinese)."""
+    clean: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    known = {f.code for f in fields}
+    for code in form:
+        if code not in known:
+            problems.append(FieldProblem(f"form.{code}", "本申请不需要该项"))
+    for field in fields:
+        raw = form.get(field.code)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if field.required:
+                problems.append(FieldProblem(f"form.{field.code}", f"请填写“{field.label}”"))
+            continue
+        value, reason = _READERS[field.type](raw)
+        reason = reason or _limits(field, value)
+        if reason:
+            problems.append(FieldProblem(f"form.{field.code}", f"“{field.label}”{reason}"))
+        else:
+            clean[field.code] = value
+    return clean, problems

@@ -1,0 +1,122 @@
+"""Applications (办件), their tasks (子项办理) and the append-only event log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from onething.db import Base, JSONDoc, UTCDateTime, utcnow
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("submitted_by_id", "idempotency_key"),
+        Index("ix_applications_applicant", "applicant_id", "id"),
+        Index("ix_applications_region_status", "region_code", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # 办件编号
+    bundle_code: Mapped[str] = mapped_column(ForeignKey("bundles.code"))
+    catalog_version_id: Mapped[int] = mapped_column(ForeignKey("catalog_versions.id"))
+    catalog_version: Mapped[str] = mapped_column(String(64))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    status: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    form: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    guide: Mapped[dict[str, Any]] = mapped_column(JSONDoc)  # what the guide said at submission
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    promised_days: Mapped[int] = mapped_column(Integer)
+    deficient: Mapped[bool] = mapped_column(Boolean, default=False)  # 容缺: results held
+    supplement_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    supplemented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    supplement_missed: Mapped[bool] = mapped_column(Boolean, default=False)
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)  # 一次性告知
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # refusal, withdrawal
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivery: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_inbox", "department_code", "region_code", "status", "deadline"),
+        Index("ix_tasks_application", "application_id", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    item_name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[int] = mapped_column(Integer)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    status: Mapped[str] = mapped_column(String(16))
+    promised_days: Mapped[int] = mapped_column(Integer)
+    legal_days: Mapped[int] = mapped_column(Integer)
+    opened_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_days: Mapped[int] = mapped_column(Integer, default=0)
+    suspended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    suspension: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Event(Base):
+    """Append-only: every transition, who, when, what, why."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_application", "application_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+
+
+class NumberCounter(Base):
+    """Sequences for 办件编号 and licence numbers, one row per prefix."""
+
+    __tablename__ = "number_counters"
+
+    prefix: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,382 @@
+"""Applications: 一表申请 → 一窗受理 → (tasks) → 统一出件. Services flush; the caller commits.
+
+Every transition checks role and scope, goes through the state table, and writes an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onething.cases import access, tasks
+from onething.cases.context import Ctx
+from onething.cases.events import record
+from onething.cases.forms import check_form
+from onething.cases.models import Application, Event, Task
+from onething.cases.numbering import application_number
+from onething.cases.states import DECIDED, AppStatus, TaskStatus, next_application_status
+from onething.catalog import browse
+from onething.catalog.models import CatalogVersion
+from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.files.service import usable_by
+from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_guide
+from onething.identity.models import User
+from onething.identity.roles import Role
+from onething.identity.service import has_consent
+from onething.licences import service as licences
+
+CHANNELS = ("web", "mobile", "window", "kiosk", "api")
+
+
+@dataclass
+class Submission:
+    bundle: str
+    region: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    form: dict[str, Any] = field(default_factory=dict)
+    # material code → {"file": id} | {"commitment": true} | {"deferred": true}
+    materials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channel: str = "web"
+    applicant: str | None = None  # username of the person applied for (window, proxy)
+    idempotency_key: str | None = None
+
+
+# --- submitting -------------------------------------------------------------------
+
+
+def submit(ctx: Ctx, sub: Submission) -> Application:
+    """Apply once: the guide decides what is required; every problem is listed at once."""
+    if sub.idempotency_key:
+        earlier = ctx.session.scalar(select(Application).where(
+            Application.submitted_by_id == ctx.actor.user_id,
+            Application.idempotency_key == sub.idempotency_key))
+        if earlier is not None:
+            return earlier
+    applicant = _applicant(ctx, sub)
+    _check_channel_and_region(ctx, sub)
+    guide, form, materials = _checked_content(ctx, sub, applicant)
+    app = Application(
+        number=application_number(ctx.session, sub.region, f"{ctx.today:%Y%m%d}"),
+        bundle_code=sub.bundle, catalog_version_id=_version_id(ctx.session, guide),
+        catalog_version=guide.catalog_version, applicant_id=applicant.id,
+        submitted_by_id=ctx.actor.user_id, channel=sub.channel, region_code=sub.region,
+        status=AppStatus.submitted.value, answers=guide.answers, form=form,
+        materials=materials, guide=_snapshot(guide), idempotency_key=sub.idempotency_key,
+        promised_days=guide.promised_days, submitted_at=ctx.now,
+    )
+    ctx.session.add(app)
+    ctx.session.flush()
+    record(ctx, app, "submit", after=app.status, data={"channel": sub.channel})
+    return app
+
+
+def _applicant(ctx: Ctx, sub: Submission) -> User:
+    actor = ctx.session.get_one(User, ctx.actor.user_id)
+    if sub.applicant is None or sub.applicant == actor.username:
+        if ctx.actor.role != Role.applicant:
+            raise Invalid("请指明申请人（applicant）", code="applicant_required",
+                          problems=[FieldProblem("applicant", "代办或窗口代录须指明申请人")])
+        return actor
+    person = ctx.session.scalar(select(User).where(User.username == sub.applicant))
+    if person is None or person.role != Role.applicant.value:
+        raise Invalid(f"没有申请人 {sub.applicant}", code="applicant_not_found",
+                      problems=[FieldProblem("applicant", "申请人不存在")])
+    if ctx.actor.role == Role.clerk:
+        return person
+    if ctx.actor.role == Role.proxy and has_consent(ctx.session, actor.id, person.id):
+        return person
+    raise Forbidden("没有该申请人的有效代办授权", code="no_consent")
+
+
+def _check_channel_and_region(ctx: Ctx, sub: Submission) -> None:
+    problems: list[FieldProblem] = []
+    if sub.channel not in CHANNELS:
+        problems.append(FieldProblem("channel", f"渠道应为：{'、'.join(CHANNELS)}"))
+    elif (sub.channel == "window") != (ctx.actor.role == Role.clerk):
+        problems.append(FieldProblem("channel", "窗口渠道只能由综合窗口人员录入"))
+    bundle = ctx.catalog.bundles.get(sub.bundle)
+    if bundle is None:
+        raise NotFound(f"没有代码为 {sub.bundle} 的一件事", code="bundle_not_found")
+    if sub.region not in ctx.catalog.regions:
+        problems.append(FieldProblem("region", f"行政区划 {sub.region} 不存在"))
+    elif not browse.offered_in(ctx.catalog, bundle, sub.region):
+        problems.append(FieldProblem("region", f"“{bundle.name}”未在该地区开办"))
+    elif ctx.actor.role == Role.clerk and not access.within_scope(ctx, sub.region):
+        problems.append(FieldProblem("region", "只能在本窗口所属地区受理"))
+    if problems:
+        raise Invalid("申请信息有误", problems=problems)
+
+
+def _checked_content(ctx: Ctx, sub: Submission, applicant: User
+                     ) -> tuple[Guide, dict[str, Any], list[dict[str, Any]]]:
+    held = licences.held_types(ctx.session, applicant.id, ctx.today)
+    try:
+        guide = compute_guide(ctx.catalog, sub.bundle, sub.answers, held.keys())
+    except GuideError as exc:
+        raise Invalid(str(exc), code=exc.code, problems=[
+            FieldProblem(f"answers.{p.question}", p.message) for p in exc.problems]) from exc
+    fields = [ctx.catalog.fields[f.code] for f in guide.fields]
+    form, problems = check_form(fields, sub.form)
+    materials, more = _materials(ctx, guide, sub.materials, held, applicant)
+    problems += more
+    if problems:
+        raise Invalid(f"申请有 {len(problems)} 处需要补充或更正", code="incomplete_application",
+                      problems=problems)
+    return guide, form, materials
+
+
+def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],
+               held: dict[str, Any], applicant: User
+               ) -> tuple[list[dict[str, Any]], list[FieldProblem]]:
+    """Each material of the guide with how it is provided; problems for what is missing."""
+    owners = {ctx.actor.user_id, applicant.id}
+    problems = [FieldProblem(f"materials.{code}", "本申请不需要该材料")
+                for code in given if code not in {m.code for m in guide.materials}]
+    record_: list[dict[str, Any]] = []
+    for m in guide.materials:
+        entry: dict[str, Any] = {"code": m.code, "name": m.name, "key": m.key,
+                                 "required": m.required, "status": m.status.value,
+                                 "items": m.items}
+        reason = _provide(ctx, m, given.get(m.code) or {}, held, owners, entry)
+        if reason:
+            problems.append(FieldProblem(f"materials.{m.code}", f"“{m.name}”{reason}"))
+        record_.append(entry)
+    return record_, problems
+
+
+def _provide(ctx: Ctx, m: Any, choice: dict[str, Any], held: dict[str, Any],
+             owners: set[int], entry: dict[str, Any]) -> str | None:
+    if m.status == MaterialStatus.licence:
+        entry.update(provided="licence", licence=held[m.licence_type].number)
+    elif m.status == MaterialStatus.produced:
+        entry.update(provided="produced", produced_by=m.produced_by)
+    elif choice.get("file"):
+        stored = usable_by(ctx.session, str(choice["file"]), owners)
+        if stored is None:
+            return "的文件不存在或不属于申请人"
+        entry.update(provided="file", file=stored.id, filename=stored.filename)
+    elif choice.get("commitment"):
+        if m.status != MaterialStatus.commitment:
+            return "不适用告知承诺，请上传材料"
+        entry.update(provided="commitment")
+    elif choice.get("deferred"):
+        if m.key:
+            return "是关键材料，不能容缺"
+        entry.update(provided="deferred")
+    elif not m.required:
+        entry.update(provided="none")
+    else:
+        return "未提供（请上传，或在允许时签署告知承诺、申请容缺）"
+    return None
+
+
+def _snapshot(guide: Guide) -> dict[str, Any]:
+    data = guide.as_dict()
+    return {k: data[k] for k in ("items", "stages", "promised_days", "fee", "effect",
+                                 "departments")}
+
+
+def _version_id(session: Session, guide: Guide) -> int:
+    found = session.scalar(select(CatalogVersion.id).where(
+        CatalogVersion.digest == guide.catalog_version).order_by(CatalogVersion.id.desc()))
+    if found is None:
+        raise Conflict("事项目录已更新，请刷新后重新提交", code="catalog_changed")
+    return found
+
+
+# --- the window -------------------------------------------------------------------
+
+
+@dataclass
+class WindowDecision:
+    decision: str  # accept | accept_with_deficiency | return | refuse
+    reason: str | None = None
+    notice: list[dict[str, str]] = field(default_factory=list)  # 一次性告知: every problem
+    supplement_days: int | None = None  # 容缺: working days to bring what is missing
+
+
+def decide_at_window(ctx: Ctx, application_id: int, d: WindowDecision) -> Application:
+    app = access.visible_application(ctx, application_id)
+    access.at_window(ctx, app)
+    status = next_application_status(app.status, d.decision, ctx.actor.role)
+    deferred = [m["name"] for m in app.materials if m.get("provided") == "deferred"]
+    before = app.status
+    if d.decision == "accept" and deferred:
+        raise Conflict(f"尚缺材料（{'、'.join(deferred)}），只能容缺受理或退回",
+                       code="materials_missing")
+    if d.decision == "accept_with_deficiency":
+        _deficiency(ctx, app, d, deferred)
+    if d.decision == "return":
+        _return_notice(ctx, app, d)
+    if d.decision == "refuse":
+        if not (d.reason or "").strip():
+            raise Invalid("不予受理须说明理由", problems=[FieldProblem("reason", "请填写理由")])
+        app.reason = d.reason
+    app.status = status.value
+    record(ctx, app, d.decision, before=before, after=app.status, reason=d.reason,
+           data={"notice": app.notice} if d.decision == "return" else None)
+    if status in (AppStatus.accepted, AppStatus.accepted_with_deficiency):
+        _accept(ctx, app)
+    ctx.session.flush()
+    return app
+
+
+def _deficiency(ctx: Ctx, app: Application, d: WindowDecision, deferred: list[str]) -> None:
+    if not deferred:
+        raise Conflict("材料齐全，无需容缺受理", code="nothing_missing")
+    limit = max(app.promised_days, 1)
+    days = d.supplement_days
+    if days is None or not 1 <= days <= limit:
+        raise Invalid("补齐期限须为 1 至承诺时限内的工作日数", problems=[
+            FieldProblem("supplement_days", f"应为 1 至 {limit} 个工作日")])
+    app.deficient = True
+    app.supplement_due = ctx.calendar.add(ctx.today, days).date
+
+
+def _return_notice(ctx: Ctx, app: Application, d: WindowDecision) -> None:
+    items = [i for i in d.notice if str(i.get("message", "")).strip()]
+    if not items:
+        raise Invalid("退回须一次性告知全部问题", problems=[
+            FieldProblem("notice", "请逐条列出需要补正的内容")])
+    app.notice = {"items": items, "at": ctx.now.isoformat(), "by": ctx.actor.display_name}
+
+
+def _accept(ctx: Ctx, app: Application) -> None:
+    app.accepted_at, app.accepted_by_id = ctx.now, ctx.actor.user_id
+    deadline = ctx.calendar.add(ctx.today, app.promised_days)
+    app.deadline, app.deadline_provisional = deadline.date, deadline.provisional
+    tasks.create_tasks(ctx, app)
+
+
+# --- the applicant -------------------------------------------------------------------
+
+
+def resubmit(ctx: Ctx, application_id: int, sub: Submission) -> Application:
+    """After a return (一次性告知): fix everything and resubmit under the same number."""
+    app = access.visible_application(ctx, application_id)
+    access.acts_for_applicant(ctx, app)
+    status = next_application_status(app.status, "resubmit", ctx.actor.role)
+    applicant = ctx.session.get_one(User, app.applicant_id)
+    sub.bundle, sub.region = app.bundle_code, app.region_code
+    guide, form, materials = _checked_content(ctx, sub, applicant)
+    before = app.status
+    app.answers, app.form, app.materials = guide.answers, form, materials
+    app.guide, app.promised_days = _snapshot(guide), guide.promised_days
+    app.catalog_version = guide.catalog_version
+    app.catalog_version_id = _version_id(ctx.session, guide)
+    app.status, app.notice = status.value, None
+    ctx.session.flush()
+    record(ctx, app, "resubmit", before=before, after=app.status)
+    return app
+
+
+def withdraw(ctx: Ctx, application_id: int, reason: str | None) -> Application:
+    app = access.visible_application(ctx, application_id)
+    access.acts_for_applicant(ctx, app)
+    status = next_application_status(app.status, "withdraw", ctx.actor.role)
+    before = app.status
+    tasks.cancel_open(ctx, app, "申请人已撤回申请")
+    app.status, app.reason = status.value, reason
+    ctx.session.flush()
+    record(ctx, app, "withdraw", before=before, after=app.status, reason=reason)
+    return app
+
+
+def supplement(ctx: Ctx, application_id: int,
+               materials: dict[str, dict[str, Any]]) -> Application:
+    """容缺: bring what was missing; held results are released."""
+    app = access.visible_application(ctx, application_id)
+    access.acts_for_applicant(ctx, app)
+    if not app.deficient or app.supplemented_at is not None:
+        raise Conflict("该办件没有待补齐的容缺材料", code="nothing_to_supplement")
+    owners = {ctx.actor.user_id, app.applicant_id}
+    problems: list[FieldProblem] = []
+    updated = []
+    for entry in app.materials:
+        entry = dict(entry)
+        if entry.get("provided") == "deferred":
+            stored = usable_by(ctx.session, str((materials.get(entry["code"]) or {}).get(
+                "file", "")), owners)
+            if stored is None:
+                problems.append(FieldProblem(f"materials.{entry['code']}",
+                                             f"请上传“{entry['name']}”"))
+            else:
+                entry.update(provided="file", file=stored.id, filename=stored.filename,
+                             supplemented=True)
+        updated.append(entry)
+    if problems:
+        raise Invalid("容缺材料尚未补齐", code="supplement_incomplete", problems=problems)
+    app.materials, app.supplemented_at = updated, ctx.now
+    late = app.supplement_due is not None and ctx.today > app.supplement_due
+    if late:
+        app.supplement_missed = True
+        record(ctx, app, "supplement_missed", reason=f"补齐期限为 {app.supplement_due}")
+    licences.release_held(ctx.session, app.id)
+    ctx.session.flush()
+    record(ctx, app, "supplement", data={"late": late})
+    return app
+
+
+def deliver(ctx: Ctx, application_id: int, method: str, tracking_number: str | None = None,
+            note: str | None = None) -> Application:
+    """统一出件: window pickup, post (with a tracking number) or electronic."""
+    app = access.visible_application(ctx, application_id)
+    if ctx.actor.role == Role.applicant:
+        access.acts_for_applicant(ctx, app)
+        if method != "electronic":
+            raise Forbidden("申请人只能确认电子送达", code="role_not_allowed")
+    else:
+        access.at_window(ctx, app)
+    status = next_application_status(app.status, "deliver", ctx.actor.role)
+    if app.deficient and app.supplemented_at is None:
+        raise Conflict("容缺材料尚未补齐，办理结果暂缓送达", code="results_held")
+    if method not in ("window", "post", "electronic"):
+        raise Invalid("送达方式应为窗口领取、邮寄或电子送达",
+                      problems=[FieldProblem("method", "应为 window、post 或 electronic")])
+    if method == "post" and not (tracking_number or "").strip():
+        raise Invalid("邮寄送达须填写快递单号",
+                      problems=[FieldProblem("tracking_number", "请填写快递单号")])
+    before = app.status
+    app.status, app.delivered_at = status.value, ctx.now
+    app.delivery = {"method": method, "tracking_number": tracking_number, "note": note,
+                    "by": ctx.actor.display_name}
+    ctx.session.flush()
+    record(ctx, app, "deliver", before=before, after=app.status, data=app.delivery)
+    return app
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+@dataclass
+class CaseView:
+    application: Application
+    tasks: list[Task]
+    events: list[Event]
+
+
+def view(ctx: Ctx, application_id: int) -> CaseView:
+    app = access.visible_application(ctx, application_id)
+    found = list(ctx.session.scalars(select(Task).where(Task.application_id == app.id)
+                                     .order_by(Task.stage, Task.id)))
+    events = list(ctx.session.scalars(select(Event).where(Event.application_id == app.id)
+                                      .order_by(Event.id)))
+    return CaseView(app, found, events)
+
+
+def list_applications(ctx: Ctx, status: str | None = None, limit: int = 20,
+                      before_id: int | None = None) -> list[Application]:
+    """Newest first, keyset-paginated (`before_id`), within the actor's scope."""
+    query = select(Application).where(access.application_filter(ctx))
+    if status:
+        query = query.where(Application.status == status)
+    if before_id:
+        query = query.where(Application.id < before_id)
+    return list(ctx.session.scalars(query.order_by(Application.id.desc()).limit(limit)))
+
+
+def all_decided(found: list[Task]) -> bool:
+    return all(TaskStatus(t.status) in DECIDED for t in found)

@@ -1,0 +1,221 @@
+"""Tasks (子项办理): routed to the competent office, decided in parallel by stage.
+
+A stage opens when every task of the stage before it is decided; a denial cancels the
+later stages; the application completes when every task is decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, select
+
+from onething.cases import access
+from onething.cases.context import CHINA, Ctx
+from onething.cases.events import record
+from onething.cases.models import Application, Task
+from onething.cases.routing import competent_region
+from onething.cases.states import (
+    DECIDED,
+    AppStatus,
+    TaskStatus,
+    next_application_status,
+    next_task_status,
+)
+from onething.catalog.spec import Level
+from onething.errors import Conflict, FieldProblem, Invalid, NotFound
+from onething.licences import service as licences
+
+SPECIAL_PROCEDURES = ("检验", "检测", "检疫", "鉴定", "专家评审", "听证", "招标", "拍卖")
+
+
+def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
+    """One task per applicable item, at the office of its department in the competent region."""
+    created = []
+    for entry in app.guide["items"]:
+        item = ctx.catalog.items[entry["code"]]
+        task = Task(application_id=app.id, item_code=item.code, item_name=item.name,
+                    stage=entry["stage"], department_code=item.department.code,
+                    region_code=competent_region(ctx.catalog, app.region_code,
+                                                 Level(item.level)),
+                    status=TaskStatus.waiting.value, promised_days=item.promised_days,
+                    legal_days=item.legal_days)
+        ctx.session.add(task)
+        created.append(task)
+    ctx.session.flush()
+    if created:
+        _open_stage(ctx, app, created, min(t.stage for t in created))
+    return created
+
+
+def _open_stage(ctx: Ctx, app: Application, found: list[Task], stage: int) -> None:
+    for task in found:
+        if task.stage == stage and task.status == TaskStatus.waiting:
+            task.status = next_task_status(task.status, "open", ctx.actor.role).value
+            task.opened_on = ctx.today
+            _set_deadline(ctx, task)
+            record(ctx, app, "open", before=TaskStatus.waiting.value, after=task.status,
+                   task=task)
+
+
+def _set_deadline(ctx: Ctx, task: Task) -> None:
+    assert task.opened_on is not None
+    deadline = ctx.calendar.add(task.opened_on, task.promised_days + task.suspended_days)
+    task.deadline, task.deadline_provisional = deadline.date, deadline.provisional
+
+
+@dataclass
+class Decision:
+    action: str  # approve | deny | suspend | resume
+    version: int
+    reason: str | None = None
+    procedure: str | None = None  # for suspend: 检测 / 鉴定 / 专家评审 / 听证 …
+    expected_resume: str | None = None
+
+
+def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
+    task = ctx.session.get(Task, task_id)
+    if task is None:
+        raise NotFound("没有该事项", code="task_not_found")
+    access.owns_task(ctx, task)
+    if d.version != task.version:
+        raise Conflict(f"该事项已被更新（当前版本 {task.version}），请刷新后重试",
+                       code="stale_version")
+    status = next_task_status(task.status, d.action, ctx.actor.role)
+    app = ctx.session.get_one(Application, task.application_id)
+    before = task.status
+    _ACTIONS[d.action](ctx, app, task, d)
+    task.status = status.value
+    ctx.session.flush()
+    record(ctx, app, d.action, before=before, after=task.status, reason=d.reason, task=task,
+           data={"procedure": d.procedure} if d.procedure else None)
+    _start(ctx, app)
+    if status in DECIDED:
+        _advance(ctx, app)
+    ctx.session.flush()
+    return task
+
+
+def _approve(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
+    task.decided_at, task.decided_by_id, task.reason = ctx.now, ctx.actor.user_id, d.reason
+    licence = licences.issue(ctx.session, ctx.catalog, app, task, ctx.today)
+    if licence is not None:
+        record(ctx, app, "issue_licence", task=task,
+               data={"licence": licence.number, "type": licence.licence_type,
+                     "status": licence.status})
+
+
+def _deny(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
+    _require_reason(d, "不予批准须说明理由")
+    task.decided_at, task.decided_by_id, task.reason = ctx.now, ctx.actor.user_id, d.reason
+
+
+def _suspend(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
+    if d.procedure not in SPECIAL_PROCEDURES:
+        raise Invalid("请选择特别程序的种类", problems=[FieldProblem(
+            "procedure", f"应为：{'、'.join(SPECIAL_PROCEDURES)}")])
+    _require_reason(d, "启动特别程序须说明理由")
+    task.suspended_on = ctx.today
+    task.suspension = {"procedure": d.procedure, "reason": d.reason,
+                       "expected_resume": d.expected_resume, "since": ctx.today.isoformat()}
+
+
+def _resume(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
+    """The clock restarts; the working days spent in the special procedure extend the limit."""
+    assert task.suspended_on is not None
+    task.suspended_days += ctx.calendar.count(task.suspended_on, ctx.today)
+    task.suspended_on, task.suspension = None, None
+    _set_deadline(ctx, task)
+    _refresh_application_deadline(ctx, app)
+
+
+def _require_reason(d: Decision, message: str) -> None:
+    if not (d.reason or "").strip():
+        raise Invalid(message, problems=[FieldProblem("reason", "请填写理由")])
+
+
+_ACTIONS = {"approve": _approve, "deny": _deny, "suspend": _suspend, "resume": _resume}
+
+
+def _tasks_of(ctx: Ctx, app: Application) -> list[Task]:
+    return list(ctx.session.scalars(select(Task).where(Task.application_id == app.id)
+                                    .order_by(Task.stage, Task.id)))
+
+
+def _refresh_application_deadline(ctx: Ctx, app: Application) -> None:
+    """Promised days plus, for each stage, the longest special procedure in it."""
+    longest: dict[int, int] = {}
+    for task in _tasks_of(ctx, app):
+        longest[task.stage] = max(longest.get(task.stage, 0), task.suspended_days)
+    if app.accepted_at is not None:
+        deadline = ctx.calendar.add(app.accepted_at.astimezone(CHINA).date(),
+                                    app.promised_days + sum(longest.values()))
+        app.deadline, app.deadline_provisional = deadline.date, deadline.provisional
+
+
+def _start(ctx: Ctx, app: Application) -> None:
+    if app.status in (AppStatus.accepted, AppStatus.accepted_with_deficiency):
+        before = app.status
+        app.status = next_application_status(app.status, "start", ctx.actor.role).value
+        record(ctx, app, "start", before=before, after=app.status)
+
+
+def _advance(ctx: Ctx, app: Application) -> None:
+    """Open the next stage, cancel later ones after a denial, or complete the application."""
+    found = _tasks_of(ctx, app)
+    stages = sorted({t.stage for t in found})
+    for stage in stages:
+        in_stage = [t for t in found if t.stage == stage]
+        if not all(TaskStatus(t.status) in DECIDED for t in in_stage):
+            return  # this stage is still running
+        if any(t.status == TaskStatus.denied for t in in_stage):
+            _cancel(ctx, app, [t for t in found if t.stage > stage],
+                    f"第 {stage} 阶段有事项不予批准，后续事项终止")
+            break
+        waiting = [t for t in found if t.stage > stage and t.status == TaskStatus.waiting]
+        if waiting:
+            _open_stage(ctx, app, found, min(t.stage for t in waiting))
+            return
+    _complete(ctx, app, found)
+
+
+def _cancel(ctx: Ctx, app: Application, found: list[Task], reason: str) -> None:
+    for task in found:
+        if TaskStatus(task.status) not in DECIDED:
+            before = task.status
+            task.status = next_task_status(task.status, "cancel", ctx.actor.role).value
+            task.reason = reason
+            record(ctx, app, "cancel", before=before, after=task.status, reason=reason,
+                   task=task)
+
+
+def cancel_open(ctx: Ctx, app: Application, reason: str) -> None:
+    decided = [t for t in _tasks_of(ctx, app) if t.status in (TaskStatus.approved,
+                                                              TaskStatus.denied)]
+    if decided:
+        raise Conflict("已有部门作出决定，不能撤回", code="already_decided")
+    _cancel(ctx, app, _tasks_of(ctx, app), reason)
+
+
+def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
+    approved = sum(t.status == TaskStatus.approved for t in found)
+    denied = sum(t.status == TaskStatus.denied for t in found)
+    action = ("complete" if not denied else
+              "complete_denied" if not approved else "complete_partly_denied")
+    before = app.status
+    app.status = next_application_status(app.status, action, ctx.actor.role).value
+    app.completed_at = ctx.now
+    record(ctx, app, action, before=before, after=app.status)
+
+
+def inbox(ctx: Ctx, statuses: tuple[str, ...] = ("pending", "suspended"), limit: int = 50,
+          offset: int = 0) -> list[Task]:
+    """The approver's tasks: overdue first, then by deadline."""
+    a = ctx.actor
+    access.require_approver(ctx)
+    overdue = case((Task.deadline < ctx.today, 0), else_=1)
+    return list(ctx.session.scalars(
+        select(Task).where(Task.department_code == a.department, Task.region_code == a.region,
+                           Task.status.in_(statuses))
+        .order_by(overdue, Task.deadline, Task.id).limit(limit).offset(offset)))
+

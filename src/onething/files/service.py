@@ -1,0 +1,71 @@
+"""Uploads: checked by content (not by name), limited in size, stored content-addressed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+import filetype
+from sqlalchemy.orm import Session
+
+from onething.errors import Forbidden, Invalid, NotFound
+from onething.files.models import StoredFile
+from onething.identity.roles import Principal, Role
+
+MAX_BYTES = 20 * 1024 * 1024
+ALLOWED = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def _sniff(data: bytes) -> str | None:
+    kind = filetype.guess(data[:8192])
+    return kind.mime if kind is not None and kind.mime in ALLOWED else None
+
+
+def blob_path(root: Path, sha256: str) -> Path:
+    return root / "files" / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(session: Session, root: Path, owner: Principal, filename: str,
+          data: bytes) -> StoredFile:
+    """Keep an uploaded material; refuse what is too big or not a PDF/JPEG/PNG by content."""
+    if not data:
+        raise Invalid("文件为空", code="file_empty")
+    if len(data) > MAX_BYTES:
+        raise Invalid(f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB", code="file_too_large")
+    content_type = _sniff(data)
+    if content_type is None:
+        raise Invalid("只接受 PDF、JPEG 或 PNG 文件（按文件内容判断，而非文件名）",
+                      code="file_type_not_allowed")
+    digest = hashlib.sha256(data).hexdigest()
+    path = blob_path(root, digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{digest}.{secrets.token_hex(4)}")
+        with temporary.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        temporary.replace(path)
+    safe_name = Path(filename.replace("\\", "/")).name[:200] or "upload"
+    row = StoredFile(id=secrets.token_hex(16), sha256=digest, size=len(data),
+                     content_type=content_type, filename=safe_name, owner_id=owner.user_id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def usable_by(session: Session, file_id: str, user_ids: set[int]) -> StoredFile | None:
+    row = session.get(StoredFile, file_id)
+    return row if row is not None and row.owner_id in user_ids else None
+
+
+def get_for(session: Session, principal: Principal, file_id: str) -> StoredFile:
+    """A file for its owner (staff read materials through the application they handle)."""
+    row = session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound("没有该文件", code="file_not_found")
+    if row.owner_id != principal.user_id and principal.role != Role.admin:
+        raise Forbidden("无权查看该文件")
+    return row

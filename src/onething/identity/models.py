@@ -1,0 +1,55 @@
+"""Users, their sessions and API tokens, and proxy consents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from onething.db import Base, UTCDateTime, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), nullable=True)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"),
+                                                        nullable=True)
+    id_number: Mapped[str | None] = mapped_column(String(32), nullable=True)  # 身份证号/信用代码
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuthSession(Base):
+    """A web session (cookie) or an API bearer token; only a hash of the secret is kept."""
+
+    __tablename__ = "auth_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # web | api
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ProxyConsent(Base):
+    """帮代办: a person's recorded consent that a proxy may apply for them."""
+
+    __tablename__ = "proxy_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    proxy_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,81 @@
+"""A small world for case tests: the reference catalog in a database, and its people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from onething.calendar.service import current_calendar
+from onething.cases.context import CHINA, Ctx
+from onething.catalog import service as catalog_service
+from onething.catalog.model import Catalog
+from onething.catalog.validate import read_catalog
+from onething.db import unit_of_work
+from onething.identity import service as identity
+from onething.identity.roles import Role
+
+PASSWORD = "onething2026"
+# 2026-11-25 is a Wednesday; 10:00 in China.
+MONDAY = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+
+PEOPLE: list[tuple[str, Role, str | None, str | None]] = [
+    ("zhang", Role.applicant, None, None),
+    ("li", Role.applicant, None, None),
+    ("proxy1", Role.proxy, "430102", None),
+    ("clerk_furong", Role.clerk, "430102", None),
+    ("clerk_zhuzhou", Role.clerk, "430200", None),
+    ("scjg_furong", Role.approver, "430102", "SCJG"),
+    ("scjg_zhuzhou", Role.approver, "430200", "SCJG"),
+    ("yc_furong", Role.approver, "430102", "YC"),
+    ("cg_furong", Role.approver, "430102", "CG"),
+    ("xf_furong", Role.approver, "430102", "XF"),
+    ("supervisor_cs", Role.supervisor, "430100", None),
+    ("admin", Role.admin, "430000", None),
+]
+
+
+@dataclass
+class World:
+    sessions: sessionmaker[Session]
+    catalog: Catalog
+    files_root: Path
+    users: dict[str, identity.Principal] = field(default_factory=dict)
+    now: dt.datetime = MONDAY
+
+    @contextmanager
+    def as_(self, username: str, now: dt.datetime | None = None) -> Iterator[Ctx]:
+        """A unit of work acting as `username` at `now` (default: the world's clock)."""
+        with unit_of_work(self.sessions) as session:
+            yield Ctx(session=session, catalog=self.catalog,
+                      calendar=current_calendar(session), now=now or self.now,
+                      actor=self.users[username])
+
+    def day(self, date: dt.date, hour: int = 10) -> dt.datetime:
+        return dt.datetime.combine(date, dt.time(hour), tzinfo=CHINA)
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return identity.hash_password(PASSWORD)  # argon2 is slow on purpose: hash once
+
+
+def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: Path) -> World:
+    with unit_of_work(sessions) as session:
+        catalog_service.load(session, read_catalog(catalog_dir), str(catalog_dir))
+    with sessions() as session:
+        catalog = catalog_service.current_catalog(session)
+    world = World(sessions, catalog, files_root)
+    hashed = _password_hash()
+    with unit_of_work(sessions) as session:
+        for username, role, region, department in PEOPLE:
+            user = identity.create_user(session, username=username, password=PASSWORD,
+                                        role=role, region=region, department=department,
+                                        display_name=username, password_hash=hashed)
+            world.users[username] = identity.principal_of(user)
+    return world
