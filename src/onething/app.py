@@ -6,11 +6,15 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from onething import problems
+from onething.cases.api import router as cases_router
 from onething.catalog.api import router as catalog_router
 from onething.catalog.service import CatalogCache
 from onething.config import Settings, get_settings
-from onething.db import make_engine, session_factory
+from onething.db import make_engine, session_factory, utcnow, writer
+from onething.files.api import router as files_router
 from onething.guide.api import router as guide_router
+from onething.identity.api import router as identity_router
+from onething.licences.api import router as licences_router
 from onething.web import pages
 
 
@@ -29,10 +33,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.writer_sessions = session_factory(writer(engine))
+    app.state.clock = utcnow
     app.state.catalogs = CatalogCache()
     problems.install(app, html=pages.error_page)
-    app.include_router(catalog_router)
-    app.include_router(guide_router)
+    for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
+                   licences_router):
+        app.include_router(router)
     pages.mount(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -133,6 +133,82 @@ def _catalog(directory: str | None) -> Any:
     return build_catalog(document)
 
 
+# --- people ---------------------------------------------------------------------------
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from onething.db import unit_of_work
+    from onething.errors import DomainError
+    from onething.identity import service as identity
+    from onething.identity.roles import Role
+
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise CliError("请从标准输入提供密码，例如：echo '密码' | onething user add ...")
+    try:
+        with unit_of_work(_database()) as session:
+            user = identity.create_user(
+                session, username=args.name, password=password, role=Role(args.role),
+                display_name=args.display_name, region=args.region,
+                department=args.department, id_number=args.id_number)
+            print(f"已创建用户 {user.username}（{args.role}，id {user.id}）")
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    return 0
+
+
+# --- working days ---------------------------------------------------------------------
+
+
+def cmd_workdays_add(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    try:
+        start = dt.date.fromisoformat(args.date)
+    except ValueError as exc:
+        raise CliError(f"日期格式应为 YYYY-MM-DD：{args.date}") from exc
+    if args.days < 0:
+        raise CliError(f"工作日数不能为负数：{args.days}")
+    deadline = _calendar().add(start, args.days)
+    print(deadline.date.isoformat())
+    if deadline.provisional:
+        print("注意：期间含尚未加载官方放假安排的年份，已按法定节假日推算，结果为暂定",
+              file=sys.stderr)
+    return 0
+
+
+def _calendar() -> Any:
+    from onething.calendar.service import current_calendar
+    from onething.db import unit_of_work
+
+    with unit_of_work(_database()) as session:
+        return current_calendar(session)
+
+
+def cmd_workdays_load(args: argparse.Namespace) -> int:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from onething.calendar.service import load_notice
+    from onething.db import unit_of_work
+
+    try:
+        data = YAML(typ="safe").load(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, YAMLError, UnicodeDecodeError) as exc:
+        raise CliError(f"{args.file}: 无法读取：{str(exc).splitlines()[0]}") from exc
+    if not isinstance(data, dict):
+        raise CliError(f"{args.file}: 应为包含 year/holidays/workdays 的映射")
+    try:
+        with unit_of_work(_database()) as session:
+            row = load_notice(session, data)
+            holidays = len(row.document["holidays"])
+            workdays = len(row.document["workdays"])
+    except ValueError as exc:
+        raise CliError(f"{args.file}: {exc}") from exc
+    print(f"已加载 {row.year} 年放假安排：放假 {holidays} 天，调休上班 {workdays} 天")
+    return 0
+
+
 # --- database and service -------------------------------------------------------
 
 
@@ -161,6 +237,16 @@ def _masked(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _demo_users() -> None:
+    from onething.catalog.service import current_catalog
+    from onething.db import unit_of_work
+    from onething.demo import ensure_demo_users, login_help
+
+    with unit_of_work(_database()) as session:
+        people = ensure_demo_users(session, current_catalog(session))
+    print(login_help(people))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -171,6 +257,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cmd_catalog_load(argparse.Namespace(directory=directory))
     else:
         _database()
+    if args.demo:
+        _demo_users()
     print(f"onething 正在运行：http://{args.host}:{args.port}/  "
           f"（数据库 {_masked(get_settings().db_url)}）", flush=True)
     uvicorn.run("onething.app:create_app", factory=True, host=args.host, port=args.port,
@@ -206,6 +294,27 @@ def parser() -> argparse.ArgumentParser:
     load = catalog.add_parser("load", help="校验并加载目录到数据库（幂等）")
     load.add_argument("directory")
     load.set_defaults(func=cmd_catalog_load)
+
+    user = sub.add_parser("user", help="用户").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="新建用户（密码从标准输入读取）")
+    add.add_argument("name")
+    add.add_argument("--role", required=True,
+                     choices=["applicant", "proxy", "clerk", "approver", "supervisor", "admin"])
+    add.add_argument("--region", help="所属行政区划代码（工作人员必填）")
+    add.add_argument("--department", help="所属部门代码（审批人员必填）")
+    add.add_argument("--display-name")
+    add.add_argument("--id-number", help="身份证号或统一社会信用代码")
+    add.set_defaults(func=cmd_user_add)
+
+    workdays = sub.add_parser("workdays", help="工作日").add_subparsers(dest="action",
+                                                                      required=True)
+    plus = workdays.add_parser("add", help="DATE 之后第 N 个工作日（次日起算）")
+    plus.add_argument("date")
+    plus.add_argument("days", type=int)
+    plus.set_defaults(func=cmd_workdays_add)
+    notice = workdays.add_parser("load", help="加载国务院某年放假安排（YAML）")
+    notice.add_argument("file")
+    notice.set_defaults(func=cmd_workdays_load)
 
     guide = sub.add_parser("guide", help="计算一件事的办事指南")
     guide.add_argument("bundle")

@@ -1,4 +1,9 @@
-"""FastAPI dependencies shared by routes and pages."""
+"""FastAPI dependencies shared by routes and pages.
+
+The request owns the transaction: a route that changes something calls
+`session.commit()` itself before it answers, so a failed commit is never reported as
+success; anything not committed is rolled back when the session closes.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,23 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from onething.calendar.service import current_calendar
+from onething.cases.context import Ctx
 from onething.catalog.model import Catalog
 from onething.catalog.service import NoCatalog
-from onething.db import unit_of_work
+from onething.errors import Unauthenticated
+from onething.identity import service as identity
+from onething.identity.roles import Principal
 from onething.problems import ApiProblem
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; the request owns the transaction."""
-    with unit_of_work(request.app.state.sessions) as session:
+    """A session for this request; writers take the write lock up front on SQLite."""
+    state = request.app.state
+    factory = state.sessions if request.method in SAFE_METHODS else state.writer_sessions
+    with factory() as session:
         yield session
 
 
@@ -34,6 +47,30 @@ def get_catalog(request: Request) -> Catalog:
 
 
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+def bearer_principal(request: Request, session: SessionDep) -> Principal:
+    """The API's caller, from `Authorization: Bearer <token>` (POST /api/v1/auth/token)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("请先登录：在 Authorization 头中提供 Bearer 令牌",
+                              code="token_required")
+    principal, _ = identity.resolve(session, token.strip(), "api",
+                                    request.app.state.clock())
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(bearer_principal)]
+
+
+def get_ctx(request: Request, session: SessionDep, principal: PrincipalDep,
+            catalog: CatalogDep) -> Ctx:
+    return Ctx(session=session, catalog=catalog, calendar=current_calendar(session),
+               now=request.app.state.clock(), actor=principal)
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]
 
 
 class Paging:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from onething.errors import DomainError
@@ -100,8 +101,14 @@ def _api_problem(request: Request, exc: Exception) -> Response:
 def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     errors = [FieldError(field=p.field, message=p.message) for p in exc.problems]
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return problem_response(request, ApiProblem(exc.status, exc.code, exc.title, exc.detail,
-                                                errors))
+                                                errors), headers=headers)
+
+
+def _stale(request: Request, exc: Exception) -> Response:
+    return problem_response(request, ApiProblem(409, "stale_version", "与当前状态冲突",
+                                                "数据已被他人更新，请刷新后重试"))
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
@@ -130,4 +137,5 @@ def install(app: FastAPI, html: Any = None) -> None:
     app.add_exception_handler(StarletteHTTPException, wrap(_http))
     app.add_exception_handler(ApiProblem, wrap(_api_problem))
     app.add_exception_handler(DomainError, wrap(_domain))
+    app.add_exception_handler(StaleDataError, wrap(_stale))
     app.add_exception_handler(Exception, wrap(_unexpected))

@@ -1,0 +1,215 @@
+"""What the applications and tasks API takes and answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from onething.cases.context import Ctx
+from onething.cases.models import Application, Event, Task
+from onething.cases.routing import office_name
+from onething.cases.service import CaseView, Submission
+from onething.cases.states import ACTION_NAMES, APP_STATUS_NAMES, TASK_STATUS_NAMES
+from onething.identity.models import User
+
+Channel = Literal["web", "mobile", "window", "kiosk", "api"]
+
+
+class MaterialChoice(BaseModel):
+    """How one material is provided: an uploaded file, a signed commitment, or 容缺."""
+
+    file: str | None = Field(default=None, max_length=64, description="POST /api/v1/files 的 id")
+    commitment: bool = Field(default=False, description="签署告知承诺代替（仅限允许的材料）")
+    deferred: bool = Field(default=False, description="申请容缺，受理后补交（仅限非关键材料）")
+
+
+class ApplicationIn(BaseModel):
+    bundle: str = Field(max_length=64)
+    region: str = Field(pattern=r"^\d{6,12}$", description="受理地行政区划代码")
+    answers: dict[str, Any] = Field(default_factory=dict)
+    form: dict[str, Any] = Field(default_factory=dict)
+    materials: dict[str, MaterialChoice] = Field(default_factory=dict)
+    channel: Channel = "api"
+    applicant: str | None = Field(default=None, max_length=64,
+                                  description="代办或窗口代录时，申请人的用户名")
+
+    def submission(self, idempotency_key: str | None) -> Submission:
+        return Submission(
+            bundle=self.bundle, region=self.region, answers=self.answers, form=self.form,
+            materials={k: v.model_dump(exclude_defaults=True) for k, v in self.materials.items()},
+            channel=self.channel, applicant=self.applicant, idempotency_key=idempotency_key)
+
+
+class NoticeItem(BaseModel):
+    subject: str = Field(default="", max_length=100, description="材料或字段代码，或“其他”")
+    message: str = Field(max_length=500)
+
+
+class AcceptanceIn(BaseModel):
+    decision: Literal["accept", "accept_with_deficiency", "return", "refuse"]
+    reason: str | None = Field(default=None, max_length=2000)
+    notice: list[NoticeItem] = Field(default_factory=list, max_length=100)
+    supplement_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class DecisionIn(BaseModel):
+    action: Literal["approve", "deny", "suspend", "resume"]
+    version: int = Field(ge=1, description="任务的当前版本（乐观并发控制）")
+    reason: str | None = Field(default=None, max_length=2000)
+    procedure: str | None = Field(default=None, max_length=20,
+                                  description="特别程序：检验/检测/检疫/鉴定/专家评审/听证/招标/拍卖")
+    expected_resume: dt.date | None = None
+
+
+class WithdrawalIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class SupplementIn(BaseModel):
+    materials: dict[str, MaterialChoice]
+
+
+class DeliveryIn(BaseModel):
+    method: Literal["window", "post", "electronic"]
+    tracking_number: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class TaskOut(BaseModel):
+    id: int
+    application_id: int
+    item: str
+    item_name: str
+    stage: int
+    department: str
+    region: str
+    office: str
+    status: str
+    status_name: str
+    promised_days: int
+    legal_days: int
+    opened_on: dt.date | None
+    deadline: dt.date | None
+    deadline_provisional: bool
+    overdue: bool
+    suspended_days: int
+    suspension: dict[str, Any] | None
+    decided_at: dt.datetime | None
+    reason: str | None
+    version: int
+
+    @classmethod
+    def of(cls, ctx: Ctx, t: Task) -> TaskOut:
+        open_ = t.status in ("pending", "suspended")
+        return cls(
+            id=t.id, application_id=t.application_id, item=t.item_code, item_name=t.item_name,
+            stage=t.stage, department=t.department_code, region=t.region_code,
+            office=office_name(ctx.catalog, t.region_code, t.department_code),
+            status=t.status, status_name=TASK_STATUS_NAMES.get(t.status, t.status),  # type: ignore[call-overload]
+            promised_days=t.promised_days, legal_days=t.legal_days, opened_on=t.opened_on,
+            deadline=t.deadline, deadline_provisional=t.deadline_provisional,
+            overdue=bool(open_ and t.deadline and t.deadline < ctx.today),
+            suspended_days=t.suspended_days, suspension=t.suspension, decided_at=t.decided_at,
+            reason=t.reason, version=t.version)
+
+
+class EventOut(BaseModel):
+    at: dt.datetime
+    actor: str | None
+    actor_role: str
+    action: str
+    action_name: str
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+    task_id: int | None
+    data: dict[str, Any]
+
+
+class ApplicationSummary(BaseModel):
+    id: int
+    number: str
+    bundle: str
+    bundle_name: str
+    status: str
+    status_name: str
+    channel: str
+    region: str
+    submitted_at: dt.datetime
+    deadline: dt.date | None
+    version: int
+
+    @classmethod
+    def of(cls, ctx: Ctx, a: Application) -> ApplicationSummary:
+        bundle = ctx.catalog.bundles.get(a.bundle_code)
+        return cls(id=a.id, number=a.number, bundle=a.bundle_code,
+                   bundle_name=bundle.name if bundle else a.bundle_code, status=a.status,
+                   status_name=APP_STATUS_NAMES.get(a.status, a.status),  # type: ignore[call-overload]
+                   channel=a.channel, region=a.region_code, submitted_at=a.submitted_at,
+                   deadline=a.deadline, version=a.version)
+
+
+class ApplicationOut(ApplicationSummary):
+    catalog_version: str
+    applicant: str
+    submitted_by: str
+    answers: dict[str, Any]
+    form: dict[str, Any]
+    materials: list[dict[str, Any]]
+    promised_days: int
+    deadline_provisional: bool
+    accepted_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    delivery: dict[str, Any] | None
+    deficient: bool
+    supplement_due: dt.date | None
+    supplemented_at: dt.datetime | None
+    supplement_missed: bool
+    notice: dict[str, Any] | None
+    reason: str | None
+    tasks: list[TaskOut]
+    timeline: list[EventOut]
+
+    @classmethod
+    def of_view(cls, ctx: Ctx, v: CaseView) -> ApplicationOut:
+        a = v.application
+        names = _names(ctx, {a.applicant_id, a.submitted_by_id,
+                             *(e.actor_id for e in v.events if e.actor_id)})
+        return cls(
+            **ApplicationSummary.of(ctx, a).model_dump(), catalog_version=a.catalog_version,
+            applicant=names.get(a.applicant_id, ""), submitted_by=names.get(a.submitted_by_id, ""),
+            answers=a.answers, form=a.form, materials=a.materials,
+            promised_days=a.promised_days, deadline_provisional=a.deadline_provisional,
+            accepted_at=a.accepted_at, completed_at=a.completed_at, delivered_at=a.delivered_at,
+            delivery=a.delivery, deficient=a.deficient, supplement_due=a.supplement_due,
+            supplemented_at=a.supplemented_at, supplement_missed=a.supplement_missed,
+            notice=a.notice, reason=a.reason, tasks=[TaskOut.of(ctx, t) for t in v.tasks],
+            timeline=[_event(e, names) for e in v.events])
+
+
+def _names(ctx: Ctx, ids: set[int]) -> dict[int, str]:
+    rows = ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
+def _event(e: Event, names: dict[int, str]) -> EventOut:
+    return EventOut(at=e.at, actor=names.get(e.actor_id) if e.actor_id else None,
+                    actor_role=e.actor_role, action=e.action,
+                    action_name=ACTION_NAMES.get(e.action, e.action),
+                    from_status=e.from_status, to_status=e.to_status, reason=e.reason,
+                    task_id=e.task_id, data=e.data)
+
+
+class LicenceOut(BaseModel):
+    number: str
+    licence_type: str
+    name: str
+    holder_name: str
+    issuer: str
+    issued_on: dt.date
+    valid_until: dt.date | None
+    application_id: int

@@ -1,0 +1,19 @@
+"""The wallet: GET /api/v1/licences."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from onething.cases.schemas import LicenceOut
+from onething.deps import PrincipalDep, SessionDep
+from onething.licences import service as licences
+
+router = APIRouter(prefix="/api/v1", tags=["licences"])
+
+
+@router.get("/licences", response_model=list[LicenceOut], summary="我的电子证照（证照夹）")
+def wallet(principal: PrincipalDep, session: SessionDep) -> list[LicenceOut]:
+    return [LicenceOut(number=lic.number, licence_type=lic.licence_type, name=lic.name,
+                       holder_name=lic.holder_name, issuer=lic.issuer, issued_on=lic.issued_on,
+                       valid_until=lic.valid_until, application_id=lic.application_id)
+            for lic in licences.wallet(session, principal.user_id)]

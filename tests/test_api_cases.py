@@ -1,0 +1,163 @@
+"""The whole journey through the HTTP API, as the issue's done-when describes it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from onething.app import create_app
+from onething.config import Settings
+from onething.db import session_factory
+from world import MONDAY, PASSWORD, World, build_world
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+ANSWERS = {"premises": "rented", "sells_food": True, "shop_area": 500, "extras": ["sign"]}
+FORM = {"applicant_name": "张三", "id_number": "11010519491231002X", "shop_area": 500}
+
+
+class Api:
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.tokens: dict[str, str] = {}
+
+    def login(self, username: str) -> dict[str, str]:
+        if username not in self.tokens:
+            r = self.client.post("/api/v1/auth/token",
+                                 data={"username": username, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            self.tokens[username] = r.json()["access_token"]
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def post(self, who: str, path: str, body: Any = None, **kw: Any) -> Any:
+        return self.client.post(path, json=body, headers={**self.login(who),
+                                                          **kw.pop("headers", {})}, **kw)
+
+    def get(self, who: str, path: str, **kw: Any) -> Any:
+        return self.client.get(path, headers=self.login(who), **kw)
+
+    def upload(self, who: str, name: str, data: bytes = PDF) -> Any:
+        return self.client.post("/api/v1/files", files={"file": (name, data + name.encode())},
+                                headers=self.login(who))
+
+    def task(self, who: str, app_id: int, item: str) -> dict[str, Any]:
+        app = self.get(who, f"/api/v1/applications/{app_id}").json()
+        return next(t for t in app["tasks"] if t["item"] == item)
+
+    def decide(self, who: str, app_id: int, item: str, action: str = "approve",
+               **extra: Any) -> Any:
+        task = self.task(who, app_id, item)
+        return self.post(who, f"/api/v1/tasks/{task['id']}/decision",
+                         {"action": action, "version": task["version"], **extra})
+
+
+@pytest.fixture
+def api(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Api]:
+    world: World = build_world(session_factory(engine), basic_dir, tmp_path / "files")
+    app = create_app(Settings(data_dir=tmp_path), engine)
+    app.state.clock = lambda: MONDAY
+    assert world.users
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client)
+
+
+def test_journey_guide_apply_deficiency_supplement_parallel_licences_reuse(api: Api) -> None:
+    guide = api.client.post("/api/v1/bundles/STORE/guide", json={"answers": ANSWERS}).json()
+    assert {m["code"] for m in guide["materials"] if m["status"] == "submit"} == {
+        "ID_CARD", "LEASE", "HEALTH_CERT"}
+    id_card = api.upload("zhang", "身份证.pdf").json()["id"]
+    body = {"bundle": "STORE", "region": "430102", "answers": ANSWERS, "form": FORM,
+            "channel": "web", "materials": {"ID_CARD": {"file": id_card},
+                                            "LEASE": {"deferred": True},
+                                            "FLOOR_PLAN": {"commitment": True}}}
+    created = api.post("zhang", "/api/v1/applications", body,
+                       headers={"Idempotency-Key": "k-1"})
+    assert created.status_code == 201, created.text
+    app = created.json()
+    retried = api.post("zhang", "/api/v1/applications", body, headers={"Idempotency-Key": "k-1"})
+    assert retried.json()["id"] == app["id"] and retried.json()["number"] == app["number"]
+    app_id = app["id"]
+
+    accepted = api.post("clerk_furong", f"/api/v1/applications/{app_id}/acceptance",
+                        {"decision": "accept_with_deficiency", "supplement_days": 3})
+    assert accepted.json()["status"] == "accepted_with_deficiency"
+    lease = api.upload("zhang", "租赁合同.pdf").json()["id"]
+    supplemented = api.post("zhang", f"/api/v1/applications/{app_id}/supplement",
+                            {"materials": {"LEASE": {"file": lease}}})
+    assert supplemented.status_code == 200, supplemented.text
+
+    assert api.decide("scjg_furong", app_id, "REG").status_code == 200
+    inbox = api.get("cg_furong", "/api/v1/tasks").json()
+    assert [t["item"] for t in inbox] == ["SIGN"]  # stage 2 opened, in parallel
+    assert {t["item"] for t in api.get("scjg_furong", "/api/v1/tasks").json()} == {"FOOD"}
+    api.decide("cg_furong", app_id, "SIGN")
+    api.decide("scjg_furong", app_id, "FOOD")
+    api.decide("xf_furong", app_id, "FIRE")
+    done = api.get("zhang", f"/api/v1/applications/{app_id}").json()
+    assert done["status"] == "completed"
+    assert [e["action"] for e in done["timeline"]].count("issue_licence") == 2
+    wallet = api.get("zhang", "/api/v1/licences").json()
+    assert {w["licence_type"] for w in wallet} == {"BUSINESS_LICENCE", "FOOD_PERMIT"}
+    delivered = api.post("clerk_furong", f"/api/v1/applications/{app_id}/delivery",
+                         {"method": "window"})
+    assert delivered.json()["status"] == "delivered"
+
+    again = api.client.post("/api/v1/bundles/STORE/guide", json={
+        "answers": {**ANSWERS, "sells_food": False, "extras": []},
+        "licences": [w["licence_type"] for w in wallet]}).json()
+    statuses = {m["code"]: m["status"] for m in again["materials"]}
+    assert statuses["FOOD_PERMIT_COPY"] == "licence" and statuses["BL_COPY"] == "licence"
+    second = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "form": FORM,
+        "answers": {**ANSWERS, "sells_food": False, "extras": []},
+        "materials": {"ID_CARD": {"file": id_card}, "LEASE": {"file": lease}}})
+    assert second.status_code == 201, second.text
+    provided = {m["code"]: m["provided"] for m in second.json()["materials"]}
+    assert provided["FOOD_PERMIT_COPY"] == "licence"  # not asked for again
+
+
+def test_refusals_are_problems_naming_the_rule(api: Api) -> None:
+    assert api.client.get("/api/v1/applications").status_code == 401
+    bad = api.client.post("/api/v1/auth/token", data={"username": "zhang", "password": "x"})
+    assert bad.status_code == 401 and bad.json()["code"] == "bad_credentials"
+    incomplete = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "answers": ANSWERS, "form": {}})
+    assert incomplete.status_code == 422
+    fields = {e["field"] for e in incomplete.json()["errors"]}
+    assert {"form.applicant_name", "form.id_number", "materials.ID_CARD"} <= fields
+    script = api.upload("zhang", "virus.pdf", b"#!/bin/sh\nrm -rf /\n")
+    assert script.status_code == 422 and script.json()["code"] == "file_type_not_allowed"
+
+
+def test_concurrent_decisions_leave_exactly_one(api: Api) -> None:
+    id_card = api.upload("zhang", "id.pdf").json()["id"]
+    lease = api.upload("zhang", "lease.pdf").json()["id"]
+    app = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "answers": ANSWERS, "form": FORM,
+        "materials": {"ID_CARD": {"file": id_card}, "LEASE": {"file": lease},
+                      "FLOOR_PLAN": {"commitment": True}}}).json()
+    api.post("clerk_furong", f"/api/v1/applications/{app['id']}/acceptance",
+             {"decision": "accept"})
+    task = api.task("scjg_furong", app["id"], "REG")
+    headers = api.login("scjg_furong")
+    results: list[int] = []
+
+    def decide(action: str) -> None:
+        body = {"action": action, "version": task["version"], "reason": "并发测试"}
+        r = api.client.post(f"/api/v1/tasks/{task['id']}/decision", json=body,
+                            headers=headers)
+        results.append(r.status_code)
+
+    threads = [threading.Thread(target=decide, args=(a,)) for a in ("approve", "deny") * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 409, 409, 409, 409, 409]
+    timeline = api.get("zhang", f"/api/v1/applications/{app['id']}").json()["timeline"]
+    assert sum(e["action"] in ("approve", "deny") for e in timeline) == 1
