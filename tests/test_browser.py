@@ -37,7 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterato
     port = _port()
     env = {**os.environ, "ONETHING_DATA_DIR": str(data), "ONETHING_DATABASE_URL": ""}
     process = subprocess.Popen(
-        [sys.executable, "-m", "onething.cli", "serve", "--catalog", str(basic_dir),
+        [sys.executable, "-m", "onething.cli", "serve", "--demo", "--catalog", str(basic_dir),
          "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -113,3 +113,75 @@ def test_print_hides_navigation(server: str, browser: object) -> None:
     assert not page.is_visible("header.site nav")
     assert page.is_visible("#bring")
     page.close()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+STORE = "premises=rented&sells_food=true&sells_tobacco=false&shop_area=500&extras=sign"
+
+
+def _as(browser: object, server: str, username: str) -> object:
+    """A browser of its own for one person, signed in through the login page, without JS."""
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "onething2026")
+    page.click("form.stack button[type=submit]")
+    return page
+
+
+def _decide(page: object, server: str, item: str) -> None:
+    page.goto(f"{server}/inbox")  # type: ignore[attr-defined]
+    page.click(f"tr:has-text('{item}') >> a.button")  # type: ignore[attr-defined]
+    page.click(f"text=提交「{item}」的决定")  # type: ignore[attr-defined]
+
+
+def test_the_journey_through_the_pages(server: str, browser: object, tmp_path: Path) -> None:
+    scan = tmp_path / "身份证.pdf"
+    scan.write_bytes(PDF + b"id")
+    lease = tmp_path / "租赁合同.pdf"
+    lease.write_bytes(PDF + b"lease")
+
+    citizen = _as(browser, server, "zhangsan")
+    citizen.goto(f"{server}/bundles/STORE/guide?{STORE}")  # type: ignore[attr-defined]
+    citizen.click("text=在线申请（一表申请）")  # type: ignore[attr-defined]
+    citizen.select_option("select[name=region]", "430102")  # type: ignore[attr-defined]
+    citizen.fill("input[name='field.applicant_name']", "张三")  # type: ignore[attr-defined]
+    citizen.fill("input[name='field.id_number']", "11010519491231002X")  # type: ignore[attr-defined]
+    citizen.fill("input[name='field.shop_area']", "500")  # type: ignore[attr-defined]
+    citizen.set_input_files("input[name='material.ID_CARD']", str(scan))  # type: ignore[attr-defined]
+    citizen.check("input[name='choice.LEASE'][value=deferred]")  # type: ignore[attr-defined]
+    citizen.click("text=提交申请")  # type: ignore[attr-defined]
+    assert "已提交，待受理" in citizen.inner_text("#status")  # type: ignore[attr-defined]
+    application_url = citizen.url  # type: ignore[attr-defined]
+
+    clerk = _as(browser, server, "chuangkou")
+    clerk.goto(f"{server}/workbench")  # type: ignore[attr-defined]
+    clerk.click("table.list a")  # type: ignore[attr-defined]
+    clerk.check("input[name=decision][value=accept_with_deficiency]")  # type: ignore[attr-defined]
+    clerk.click("text=确认")  # type: ignore[attr-defined]
+    assert "容缺受理" in clerk.inner_text("#status")  # type: ignore[attr-defined]
+
+    citizen.goto(application_url)  # type: ignore[attr-defined]
+    citizen.set_input_files("input[name='material.LEASE']", str(lease))  # type: ignore[attr-defined]
+    citizen.click("text=提交补齐材料")  # type: ignore[attr-defined]
+    assert "补齐" in citizen.inner_text("#status + dl")  # type: ignore[attr-defined]
+
+    market = _as(browser, server, "scjg_430102")
+    _decide(market, server, "营业执照（设立登记）")
+    _decide(_as(browser, server, "cg_430102"), server, "户外招牌设置")
+    _decide(market, server, "食品经营许可")
+    _decide(_as(browser, server, "xf_430102"), server, "公众聚集场所投入使用、营业前消防安全检查")
+
+    citizen.goto(application_url)  # type: ignore[attr-defined]
+    assert "已办结" in citizen.inner_text("#status")  # type: ignore[attr-defined]
+    assert citizen.locator(".timeline li").count() >= 12  # type: ignore[attr-defined]
+    citizen.goto(f"{server}/wallet")  # type: ignore[attr-defined]
+    wallet = citizen.inner_text("main")  # type: ignore[attr-defined]
+    assert "营业执照" in wallet and "食品经营许可证" in wallet
+
+    again = STORE.replace("sells_food=true", "sells_food=false")
+    citizen.goto(f"{server}/bundles/STORE/apply?{again}")  # type: ignore[attr-defined]
+    spared = citizen.inner_text("#materials ~ fieldset:has-text('食品经营许可证')")  # type: ignore[attr-defined]
+    assert "您已持有该电子证照" in spared
+    citizen.screenshot(path=str(tmp_path / "second-application.png"), full_page=True)  # type: ignore[attr-defined]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from onething import problems
@@ -15,7 +16,8 @@ from onething.files.api import router as files_router
 from onething.guide.api import router as guide_router
 from onething.identity.api import router as identity_router
 from onething.licences.api import router as licences_router
-from onething.web import pages
+from onething.web import case_pages, pages
+from onething.web.session import LoginRequired, login_url
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -41,6 +43,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    licences_router):
         app.include_router(router)
     pages.mount(app)
+    app.include_router(case_pages.router)
+
+    @app.exception_handler(LoginRequired)
+    def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(login_url(exc.next_url), status_code=303)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str | None = None
     page_size: int = 20
+    secure_cookies: bool = False  # set true behind HTTPS
     catalog_refresh_seconds: float = 2.0  # how often a process looks for a newer catalog
     max_page_size: int = 200
 

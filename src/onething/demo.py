@@ -49,7 +49,7 @@ def demo_users(catalog: Catalog) -> list[DemoUser]:
         people.append(DemoUser(f"{department.lower()}_{region}",
                                f"{place}{catalog.departments[department].name}审批员",
                                Role.approver, region=region, department=department))
-    return people
+    return [p for p in people if p.region is None or p.region in catalog.regions]
 
 
 def ensure_demo_users(session: Session, catalog: Catalog) -> list[DemoUser]:

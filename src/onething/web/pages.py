@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from onething.cases.context import CHINA
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import LEVEL_NAMES, Level
@@ -59,6 +60,7 @@ templates.env.globals.update(
 )
 templates.env.filters.update(days=days, money=money)
 templates.env.globals["percent_saved"] = percent_saved
+templates.env.globals["CHINA"] = CHINA
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -107,11 +109,11 @@ def guide_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse
     except GuideError as exc:
         errors = {p.question: p.message for p in exc.problems} or {"": str(exc)}
         return _questions_page(request, catalog, bundle, answers, errors)
-    change_link = f"/bundles/{code}?" + urlencode(_query(form_values(bundle, guide.answers)),
-                                                  doseq=True)
+    query = urlencode(_query(form_values(bundle, guide.answers)), doseq=True)
+    change_link, apply_link = f"/bundles/{code}?{query}", f"/bundles/{code}/apply?{query}"
     questions = {q.code: q for q in bundle.questions}
     return render(request, "guide.html", guide=guide, bundle=bundle, questions=questions,
-                  change_link=change_link, Status=MaterialStatus)
+                  change_link=change_link, apply_link=apply_link, Status=MaterialStatus)
 
 
 def _query(values: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,0 +1,440 @@
+"""Pages for each role: apply, my applications, the window's workbench, the department's
+inbox, the application with its timeline, the wallet. The same services as the API."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from onething.cases import service as cases
+from onething.cases import tasks
+from onething.cases.context import Ctx
+from onething.cases.routing import descendants, office_name
+from onething.cases.schemas import ApplicationOut
+from onething.cases.service import Submission, WindowDecision
+from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES, AppStatus
+from onething.catalog import browse
+from onething.catalog.model import Bundle, Catalog
+from onething.deps import CatalogDep, SessionDep
+from onething.errors import DomainError, FieldProblem, Forbidden, Invalid, NotFound
+from onething.files import service as files
+from onething.files.models import StoredFile
+from onething.guide.engine import GuideError, compute_guide
+from onething.guide.forms import answers_from_form
+from onething.identity import service as identity
+from onething.identity.roles import ROLE_NAMES, Role
+from onething.licences import service as licences
+from onething.web.pages import render
+from onething.web.session import (
+    COOKIE,
+    HOME,
+    LOGIN_CSRF,
+    WebUser,
+    check_csrf,
+    current_user,
+    new_login_csrf,
+    page_ctx,
+    require_user,
+    safe_next,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+async def read_form(request: Request) -> FormData:
+    return await request.form(max_files=40, max_fields=400)
+
+
+FormDep = Annotated[FormData, Depends(read_form)]
+
+
+def _page(request: Request, template: str, user: WebUser | None, status: int = 200,
+          **context: Any) -> HTMLResponse:
+    return render(request, template, status, me=user.principal if user else None,
+                  csrf=user.csrf if user else "", ROLE_NAMES=ROLE_NAMES,
+                  APP_STATUS_NAMES=APP_STATUS_NAMES, TASK_STATUS_NAMES=TASK_STATUS_NAMES,
+                  **context)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- login ------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "") -> HTMLResponse:
+    token = new_login_csrf()
+    response = _page(request, "login.html", None, next=safe_next(next) or "", login_csrf=token,
+                     error=None)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, session: SessionDep, form: FormDep) -> Response:
+    next_url = safe_next(form.get("next"))
+    sent, expected = str(form.get("csrf_token") or ""), request.cookies.get(LOGIN_CSRF, "")
+    try:
+        if not expected or sent != expected:
+            raise Forbidden("页面已过期，请重新登录", code="csrf_failed")
+        user = identity.authenticate(session, str(form.get("username") or ""),
+                                     str(form.get("password") or ""))
+    except DomainError as exc:
+        token = new_login_csrf()
+        refused: Response = _page(
+            request, "login.html", None, status=exc.status, next=next_url or "",
+            login_csrf=token, error=exc.detail, username=str(form.get("username") or ""))
+        refused.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+        return refused
+    secret, row = identity.open_session(session, user, "web", request.app.state.clock())
+    session.commit()
+    response = _see_other(next_url or HOME[Role(user.role)])
+    response.set_cookie(COOKIE, secret, httponly=True, samesite="lax", path="/",
+                        secure=request.app.state.settings.secure_cookies,
+                        max_age=int((row.expires_at - row.created_at).total_seconds()))
+    response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, form: FormDep) -> Response:
+    user = current_user(request, session)
+    if user is not None:
+        check_csrf(form, user)
+        identity.close_session(session, request.cookies.get(COOKIE, ""))
+        session.commit()
+    response = _see_other("/")
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+# --- applying ---------------------------------------------------------------------------
+
+
+class _Prefixed:
+    """A view of the form's `answer.<code>` inputs, as the guide's form reader expects."""
+
+    def __init__(self, form: FormData | Any, prefix: str) -> None:
+        self.form, self.prefix = form, prefix
+
+    def getlist(self, key: str) -> list[Any]:
+        return list(self.form.getlist(self.prefix + key))
+
+    def __contains__(self, key: object) -> bool:
+        return f"{self.prefix}{key}" in self.form
+
+
+def _bundle(catalog: Catalog, code: str) -> Bundle:
+    bundle = catalog.bundles.get(code)
+    if bundle is None:
+        raise NotFound(f"没有代码为 {code} 的一件事", code="bundle_not_found")
+    return bundle
+
+
+def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
+                answers: dict[str, Any], values: dict[str, Any], kept: dict[str, str],
+                errors: dict[str, str], action: str, status: int = 200) -> HTMLResponse:
+    held = licences.held_types(ctx.session, _applicant_id(ctx, values), ctx.today)
+    try:
+        guide = compute_guide(ctx.catalog, bundle.code, answers, held.keys())
+    except GuideError as exc:
+        raise Invalid(str(exc), code=exc.code) from exc
+    regions = sorted((code for code in ctx.catalog.regions
+                      if browse.offered_in(ctx.catalog, bundle, code)
+                      and ctx.catalog.regions[code].level in ("county", "township")
+                      and (ctx.actor.role != Role.clerk or code in descendants(
+                          ctx.catalog, ctx.actor.region or ""))),
+                     key=lambda c: c)
+    return _page(request, "apply.html", user, status=status, bundle=bundle, guide=guide,
+                 answers=answers, values=values, kept=kept, errors=errors, action=action,
+                 new_key=secrets.token_hex(12),
+                 regions=[ctx.catalog.regions[c] for c in regions])
+
+
+def _applicant_id(ctx: Ctx, values: dict[str, Any]) -> int:
+    name = values.get("_applicant")
+    if name and ctx.actor.role in (Role.clerk, Role.proxy):
+        try:
+            return identity.find_user(ctx.session, str(name)).id
+        except NotFound:
+            return -1
+    return ctx.actor.user_id
+
+
+@router.get("/bundles/{code}/apply", response_class=HTMLResponse)
+def apply_page(request: Request, code: str, session: SessionDep,
+               catalog: CatalogDep) -> HTMLResponse:
+    user = require_user(request, session)
+    ctx = page_ctx(request, session, catalog, user)
+    bundle = _bundle(catalog, code)
+    answers = answers_from_form(bundle, request.query_params)
+    return _apply_page(request, ctx, user, bundle, answers, {}, {}, {},
+                       f"/bundles/{code}/apply")
+
+
+def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
+                     problems: list[FieldProblem]) -> tuple[Submission, dict[str, str]]:
+    """The form's answers, fields and materials; uploads are stored right away and kept."""
+    kept: dict[str, str] = {}
+    materials: dict[str, dict[str, Any]] = {}
+    for key in form:
+        if key.startswith("kept.") and form.get(key):
+            kept[key[5:]] = str(form.get(key))
+    for key, value in form.multi_items():
+        if key.startswith("material.") and isinstance(value, UploadFile) and value.filename:
+            code = key[9:]
+            data = value.file.read(files.MAX_BYTES + 1)
+            if not data:
+                continue
+            try:
+                stored = files.store(ctx.session, root, ctx.actor, value.filename, data)
+            except DomainError as exc:
+                problems.append(FieldProblem(f"materials.{code}", exc.detail))
+                continue
+            kept[code] = stored.id
+    for m_code in {k[7:] for k in form if k.startswith("choice.")} | set(kept):
+        choice = str(form.get(f"choice.{m_code}") or "file")
+        if choice in ("commitment", "deferred"):
+            materials[m_code] = {choice: True}
+        elif m_code in kept:
+            materials[m_code] = {"file": kept[m_code]}
+    values = {k[6:]: v for k, v in form.items() if k.startswith("field.")}
+    sub = Submission(
+        bundle=bundle.code, region=str(form.get("region") or ""),
+        answers=answers_from_form(bundle, _Prefixed(form, "answer.")),
+        form={k: v for k, v in values.items() if str(v).strip()}, materials=materials,
+        channel="window" if ctx.actor.role == Role.clerk else "web",
+        applicant=str(form.get("applicant") or "") or None,
+        idempotency_key=str(form.get("idempotency_key") or "") or None)
+    return sub, kept
+
+
+def _files_root(request: Request) -> Path:
+    return Path(request.app.state.settings.data_dir)
+
+
+def _form_state(sub: Submission, form: FormData) -> dict[str, Any]:
+    return {**{f"field.{k}": v for k, v in sub.form.items()},
+            "_applicant": sub.applicant or "", "_region": sub.region,
+            "_idempotency_key": str(form.get("idempotency_key") or ""),
+            **{f"choice.{k}": next(iter(v)) for k, v in sub.materials.items()}}
+
+
+@router.post("/bundles/{code}/apply", response_class=HTMLResponse)
+def apply(request: Request, code: str, session: SessionDep, catalog: CatalogDep,
+          form: FormDep) -> Response:
+    user = require_user(request, session)
+    check_csrf(form, user)
+    ctx = page_ctx(request, session, catalog, user)
+    bundle = _bundle(catalog, code)
+    problems: list[FieldProblem] = []
+    sub, kept = _submission_from(ctx, bundle, form, _files_root(request), problems)
+    try:
+        if problems:
+            raise Invalid("上传的文件有误", problems=problems)
+        app = cases.submit(ctx, sub)
+    except Invalid as exc:
+        session.commit()  # keep what was uploaded, so nothing is lost
+        errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
+        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
+                           kept, errors, f"/bundles/{code}/apply", status=422)
+    session.commit()
+    return _see_other(f"/applications/{app.id}")
+
+
+@router.get("/applications/{application_id}/resubmit", response_class=HTMLResponse)
+def resubmit_page(request: Request, application_id: int, session: SessionDep,
+                  catalog: CatalogDep) -> HTMLResponse:
+    user = require_user(request, session)
+    ctx = page_ctx(request, session, catalog, user)
+    app = cases.view(ctx, application_id).application
+    bundle = _bundle(catalog, app.bundle_code)
+    values = {**{f"field.{k}": v for k, v in app.form.items()}, "_region": app.region_code}
+    kept = {m["code"]: m["file"] for m in app.materials if m.get("file")}
+    return _apply_page(request, ctx, user, bundle, app.answers, values, kept, {},
+                       f"/applications/{application_id}/resubmit")
+
+
+@router.post("/applications/{application_id}/resubmit", response_class=HTMLResponse)
+def resubmit(request: Request, application_id: int, session: SessionDep,
+             catalog: CatalogDep, form: FormDep) -> Response:
+    user = require_user(request, session)
+    check_csrf(form, user)
+    ctx = page_ctx(request, session, catalog, user)
+    app = cases.view(ctx, application_id).application
+    bundle = _bundle(catalog, app.bundle_code)
+    problems: list[FieldProblem] = []
+    sub, kept = _submission_from(ctx, bundle, form, _files_root(request), problems)
+    try:
+        if problems:
+            raise Invalid("上传的文件有误", problems=problems)
+        cases.resubmit(ctx, application_id, sub)
+    except Invalid as exc:
+        session.commit()
+        errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
+        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
+                           kept, errors, f"/applications/{application_id}/resubmit", 422)
+    session.commit()
+    return _see_other(f"/applications/{application_id}")
+
+
+# --- lists ------------------------------------------------------------------------------
+
+
+@router.get("/my/applications", response_class=HTMLResponse)
+def my_applications(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+    user = require_user(request, session)
+    ctx = page_ctx(request, session, catalog, user)
+    found = cases.list_applications(ctx, limit=100)
+    return _page(request, "applications.html", user, title="我的办件", applications=found,
+                 catalog=catalog, filter_status=None, statuses=None)
+
+
+@router.get("/workbench", response_class=HTMLResponse)
+def workbench(request: Request, session: SessionDep, catalog: CatalogDep,
+              status: str = "submitted") -> Response:
+    user = require_user(request, session)
+    if user.principal.role not in (Role.clerk, Role.supervisor, Role.admin):
+        return _see_other(HOME[user.principal.role])
+    ctx = page_ctx(request, session, catalog, user)
+    chosen = status if status in {s.value for s in AppStatus} or status == "all" else "submitted"
+    found = cases.list_applications(ctx, None if chosen == "all" else chosen, limit=100)
+    return _page(request, "applications.html", user, title="综合窗口工作台",
+                 applications=found, catalog=catalog, filter_status=chosen,
+                 statuses=["submitted", "accepted_with_deficiency", "in_progress", "completed",
+                           "partly_denied", "denied", "returned", "all"])
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+    user = require_user(request, session)
+    if user.principal.role != Role.approver:
+        return _see_other(HOME[user.principal.role])
+    ctx = page_ctx(request, session, catalog, user)
+    found = tasks.inbox(ctx, limit=200)
+    numbers = {a.id: a for a in cases.list_applications(ctx, limit=500)}
+    office = office_name(catalog, user.principal.region or "", user.principal.department or "")
+    return _page(request, "inbox.html", user, tasks=found, applications=numbers,
+                 office=office, today=ctx.today, catalog=catalog)
+
+
+@router.get("/wallet", response_class=HTMLResponse)
+def wallet(request: Request, session: SessionDep) -> Response:
+    user = require_user(request, session)
+    found = licences.wallet(session, user.principal.user_id)
+    return _page(request, "wallet.html", user, licences=found)
+
+
+# --- one application ----------------------------------------------------------------------
+
+
+def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id: int,
+                      error: str | None = None, status: int = 200) -> HTMLResponse:
+    view = cases.view(ctx, application_id)
+    out = ApplicationOut.of_view(ctx, view)
+    return _page(request, "application.html", user, status=status, app=out, view=view,
+                 error=error, today=ctx.today, catalog=ctx.catalog,
+                 procedures=tasks.SPECIAL_PROCEDURES)
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+def application_page(request: Request, application_id: int, session: SessionDep,
+                     catalog: CatalogDep) -> HTMLResponse:
+    user = require_user(request, session)
+    return _application_page(request, page_ctx(request, session, catalog, user), user,
+                             application_id)
+
+
+def _act(request: Request, session: Any, catalog: Catalog, form: FormData,
+         application_id: int, step: Any) -> Response:
+    """Run one step for the application page; on refusal show the page with the reason."""
+    user = require_user(request, session)
+    check_csrf(form, user)
+    ctx = page_ctx(request, session, catalog, user)
+    try:
+        step(ctx)
+    except DomainError as exc:
+        session.rollback()
+        message = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
+        return _application_page(request, ctx, user, application_id, message, exc.status)
+    session.commit()
+    return _see_other(f"/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/acceptance")
+def acceptance(request: Request, application_id: int, session: SessionDep,
+               catalog: CatalogDep, form: FormDep) -> Response:
+    notice = [{"subject": "", "message": line.strip()}
+              for line in str(form.get("notice") or "").splitlines() if line.strip()]
+    days = str(form.get("supplement_days") or "").strip()
+    decision = WindowDecision(decision=str(form.get("decision") or ""),
+                              reason=str(form.get("reason") or "") or None, notice=notice,
+                              supplement_days=int(days) if days.isdigit() else None)
+    return _act(request, session, catalog, form, application_id,
+                lambda ctx: cases.decide_at_window(ctx, application_id, decision))
+
+
+@router.post("/applications/{application_id}/delivery")
+def delivery(request: Request, application_id: int, session: SessionDep,
+             catalog: CatalogDep, form: FormDep) -> Response:
+    return _act(request, session, catalog, form, application_id,
+                lambda ctx: cases.deliver(ctx, application_id, str(form.get("method") or ""),
+                                          str(form.get("tracking_number") or "") or None,
+                                          str(form.get("note") or "") or None))
+
+
+@router.post("/applications/{application_id}/withdrawal")
+def withdrawal(request: Request, application_id: int, session: SessionDep,
+               catalog: CatalogDep, form: FormDep) -> Response:
+    return _act(request, session, catalog, form, application_id,
+                lambda ctx: cases.withdraw(ctx, application_id,
+                                           str(form.get("reason") or "") or None))
+
+
+@router.post("/applications/{application_id}/supplement")
+def supplement(request: Request, application_id: int, session: SessionDep,
+               catalog: CatalogDep, form: FormDep) -> Response:
+    def step(ctx: Ctx) -> None:
+        chosen: dict[str, dict[str, Any]] = {}
+        for key, value in form.multi_items():
+            if key.startswith("material.") and isinstance(value, UploadFile) and value.filename:
+                stored = files.store(ctx.session, _files_root(request), ctx.actor,
+                                     value.filename, value.file.read(files.MAX_BYTES + 1))
+                chosen[key[9:]] = {"file": stored.id}
+        cases.supplement(ctx, application_id, chosen)
+
+    return _act(request, session, catalog, form, application_id, step)
+
+
+@router.post("/tasks/{task_id}/decision")
+def decision(request: Request, task_id: int, session: SessionDep, catalog: CatalogDep,
+             form: FormDep) -> Response:
+    application_id = int(str(form.get("application_id") or "0") or 0)
+    version = str(form.get("version") or "")
+    d = tasks.Decision(action=str(form.get("action") or ""),
+                       version=int(version) if version.isdigit() else 0,
+                       reason=str(form.get("reason") or "") or None,
+                       procedure=str(form.get("procedure") or "") or None)
+    return _act(request, session, catalog, form, application_id,
+                lambda ctx: tasks.decide(ctx, task_id, d))
+
+
+@router.get("/applications/{application_id}/files/{file_id}")
+def material_file(request: Request, application_id: int, file_id: str, session: SessionDep,
+                  catalog: CatalogDep) -> Response:
+    """A material of an application, for whoever may see that application."""
+    user = require_user(request, session)
+    ctx = page_ctx(request, session, catalog, user)
+    app = cases.view(ctx, application_id).application
+    if file_id not in {m.get("file") for m in app.materials}:
+        raise NotFound("该办件没有这个材料文件", code="file_not_found")
+    row = session.get_one(StoredFile, file_id)
+    return FileResponse(files.blob_path(request.app.state.settings.data_dir, row.sha256),
+                        media_type=row.content_type, filename=row.filename)
