@@ -134,3 +134,29 @@ def test_unknown_api_path_is_a_problem(client: TestClient) -> None:
 def test_without_a_catalog_the_api_says_so(engine: Engine) -> None:
     with client_for(engine, None) as client:
         assert_problem(client.get("/api/v1/bundles"), 503, "catalog_not_loaded")
+
+
+@pytest.mark.parametrize("value", [10**30, 1e300, "\udcff", True])
+def test_hostile_answers_are_refused_not_crashed(client: TestClient, value: object) -> None:
+    import json as _json
+
+    body = _json.dumps({"answers": {**FULL, "shop_area": value}}).encode("utf-8", "surrogatepass")
+    response = client.post("/api/v1/bundles/STORE/guide", content=body,
+                           headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+
+
+def test_decimal_answers_work_where_integers_do(client: TestClient) -> None:
+    for area in (300, 300.5, 301):
+        response = client.post("/api/v1/bundles/STORE/guide",
+                               json={"answers": {**FULL, "shop_area": area}})
+        assert response.status_code == 200, response.text
+        assert ("FIRE" in {i["code"] for i in response.json()["items"]}) == (area > 300)
+
+
+def test_english_defaults_never_reach_people(client: TestClient) -> None:
+    body = client.get("/api/v1/nowhere").json()
+    assert "Not Found" not in str(body)
+    broken = client.post("/api/v1/bundles/STORE/guide", content=b"{",
+                         headers={"content-type": "application/json"}).json()
+    assert "Expecting" not in str(broken) and "不是合法的 JSON" in str(broken)

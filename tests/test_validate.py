@@ -216,3 +216,41 @@ def test_cli_validate_exit_codes_and_no_traceback(tmp_path: Path, basic_dir: Pat
     broken = run_cli("catalog", "validate", str(tmp_path))
     assert broken.returncode == 1 and "YAML 语法错误" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_problems_of_invalid_entries_do_not_hide_their_references(tmp_path: Path) -> None:
+    text = (BASE.replace("legal_days: 15", "legal_days: -1")
+            .replace("department: SCJG", "department: NOPE")
+            .replace("options: {owned: 自有, rented: 租赁}", "options: {owned: 自有, rented: }")
+            .replace("[{item: REG, when:", "[{item: GONE, when:"))
+    problems = problems_for(tmp_path, text)
+    for words in ("不能为负数", "不存在的部门 NOPE", "缺少显示名称", "不存在的事项 GONE"):
+        assert any(words in p for p in problems), (words, problems)
+
+
+def test_merge_keys_and_nul_characters_are_reported_not_crashed(tmp_path: Path) -> None:
+    merged = ("items:\n  - &base\n    code: A1\n    name: 甲\n    type: 行政许可\n"
+              "    department: NOPE2\n    level: county\n    legal_days: 5\n"
+              "    promised_days: 1\n  - <<: *base\n    code: A2\n")
+    problems = problems_for(tmp_path, BASE, {"more.yaml": merged})
+    assert sum("不存在的部门 NOPE2" in p for p in problems) == 2
+    (tmp_path / "more.yaml").unlink()
+    (tmp_path / "catalog.yaml").write_text(BASE.replace("name: 设立登记", 'name: "设立\\0登记"'),
+                                           encoding="utf-8")
+    _, found = validate_directory(tmp_path)
+    assert any("空字符" in str(p) for p in found)
+
+
+def test_conditions_that_overflow_or_divide_by_zero_are_problems(tmp_path: Path) -> None:
+    text = BASE.replace("when: \"food || premises == 'owned'\"",
+                        "when: \"1000 / (food ? 1 : 0) > 5\"")
+    problems = problems_for(tmp_path, text)
+    assert any("无法求值" in p for p in problems)
+
+
+def test_a_bundle_needs_stages_and_option_codes_are_strings(tmp_path: Path) -> None:
+    no_stages = BASE.replace("    stages:\n      - items: [{item: REG, when: \"food || premises "
+                             "== 'owned'\"}]\n", "    stages: []\n")
+    assert any("至少要有 1 项" in p for p in problems_for(tmp_path, no_stages))
+    numeric = BASE.replace("options: {owned: 自有, rented: 租赁}", "options: {1: 自有, 2: 租赁}")
+    assert any("必须是字符串，请加引号" in p for p in problems_for(tmp_path, numeric))

@@ -81,19 +81,25 @@ def cmd_catalog_load(args: argparse.Namespace) -> int:
 # --- guide ---------------------------------------------------------------------
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"不接受 {name}（NaN/Infinity 不是合法的 JSON 数字）")
+
+
 def _answers(text: str) -> dict[str, Any]:
     if text == "-":
         text = sys.stdin.read()
     elif text.startswith("@"):
         try:
             text = Path(text[1:]).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"无法读取回答文件 {text[1:]}：{exc.strerror}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"无法读取回答文件 {text[1:]}：{exc}") from exc
     try:
-        answers = json.loads(text)
+        answers = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise CliError(f"--answers 不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列："
                        f"{exc.msg}）") from exc
+    except (ValueError, RecursionError) as exc:
+        raise CliError(f"--answers 无法读取：{str(exc)[:100]}") from exc
     if not isinstance(answers, dict):
         raise CliError("--answers 必须是 JSON 对象，如 {\"premises\": \"rented\"}")
     return answers
@@ -215,12 +221,12 @@ def cmd_workdays_load(args: argparse.Namespace) -> int:
 def _database() -> Any:
     """A session factory on the configured database, migrated to the newest schema."""
     from onething.config import get_settings
-    from onething.db import make_engine, session_factory
+    from onething.db import make_engine, session_factory, writer
     from onething.migrate import upgrade
 
     engine = make_engine(get_settings().db_url)
     upgrade(engine)
-    return session_factory(engine)
+    return session_factory(writer(engine))
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -44,7 +44,7 @@ def _kind(value: Any) -> str:
 
 _MESSAGES: dict[str, Any] = {
     "missing": lambda e: "缺少必填项",
-    "json_invalid": lambda e: f"不是合法的 JSON：{(e.get('ctx') or {}).get('error', '')}",
+    "json_invalid": lambda e: "不是合法的 JSON（请检查引号、逗号和括号）",
     "json_type": lambda e: "必须是 JSON",
     "dict_attributes_type": lambda e: f"必须是对象，而不是 {_kind(e['input'])}",
     "literal_error": lambda e: f"`{e['input']}` 不是允许的值，应为：{e['ctx']['expected']}",
@@ -66,6 +66,13 @@ _MESSAGES: dict[str, Any] = {
     ),
     "less_than_equal": lambda e: f"必须不大于 {e['ctx']['le']}（实际为 {e['input']}）",
     "too_short": lambda e: f"至少要有 {e['ctx']['min_length']} 项",
+    "too_long": lambda e: f"最多 {e['ctx']['max_length']} 项",
+    "finite_number": lambda e: "必须是有限的数字",
+    "date_parsing": lambda e: "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": lambda e: "应为日期（YYYY-MM-DD）",
+    "date_type": lambda e: "应为日期（YYYY-MM-DD）",
+    "greater_than": lambda e: f"必须大于 {e['ctx']['gt']}",
+    "less_than": lambda e: f"必须小于 {e['ctx']['lt']}",
     "enum": lambda e: f"`{e['input']}` 不是允许的值，应为：{e['ctx']['expected']}",
     "list_type": lambda e: f"必须是列表，而不是 {_kind(e['input'])}",
     "dict_type": lambda e: f"必须是映射（键: 值），而不是 {_kind(e['input'])}",
@@ -78,12 +85,14 @@ def reason(err: ErrorDetails) -> str:
     """What is wrong with the value, in Chinese, without saying where."""
     loc = [str(p) for p in err["loc"]]
     if "options" in loc:
+        if loc[-1] == "[key]":
+            return f"选项代码 `{err['input']}` 必须是字符串，请加引号"
         if loc[-1] != "options" and err["type"] in ("string_type", "string_too_short"):
             return f"选项 `{loc[-1]}` 缺少显示名称（写成 {loc[-1]}: 名称）"
         if loc[-1] == "options" and err["type"] == "dict_type":
             return "选项必须写成“代码: 名称”的映射，每个选项都要有名称"
     render = _MESSAGES.get(err["type"])
-    return str(render(err)) if render else str(err["msg"])
+    return str(render(err)) if render else f"格式不正确（{err['type']}）"
 
 
 def describe(err: ErrorDetails) -> str:

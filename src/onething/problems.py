@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -88,7 +89,11 @@ def _validation(request: Request, exc: Exception) -> Response:
 def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code, title = _STATUS_TITLES.get(exc.status_code, ("error", "请求失败"))
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+    if detail in (HTTPStatus(exc.status_code).phrase, title):
+        detail = None
+    elif detail == "There was an error parsing the body":
+        detail = "请求体无法解析"
     return problem_response(request, ApiProblem(exc.status_code, code, title, detail),
                             headers=getattr(exc, "headers", None))
 

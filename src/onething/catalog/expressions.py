@@ -55,7 +55,7 @@ class Condition:
         """Evaluate over a mapping of answers or a prepared `answers_context`."""
         try:
             result = self.program.execute(answers)
-        except (RuntimeError, TypeError, ValueError) as exc:
+        except Exception as exc:  # CEL also raises OverflowError, ZeroDivisionError …
             raise ExpressionError(f"条件 `{self.source}` 无法求值：{_first_line(exc)}") from exc
         if not isinstance(result, bool):
             raise ExpressionError(f"条件 `{self.source}` 的结果不是真/假，而是 {result!r}")
@@ -63,9 +63,16 @@ class Condition:
 
 
 def answers_context(answers: Mapping[str, Any]) -> Any:
-    """A CEL context for evaluating many conditions over one answer set (faster than a dict)."""
+    """A CEL context for evaluating many conditions over one answer set (faster than a dict).
+
+    Numbers that are not integers by type are given to CEL as doubles, so `shop_area > 300`
+    behaves the same for 300 and 300.5 (CEL does not mix int and double arithmetic).
+    """
     context = cel.Context()
-    context.update(dict(answers))
+    try:
+        context.update(dict(answers))
+    except Exception as exc:
+        raise ExpressionError(f"回答无法用于条件计算：{_first_line(exc)}") from exc
     return context
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.catalog.model import Catalog, build_catalog, digest
@@ -75,7 +75,12 @@ def latest_version(session: Session) -> CatalogVersion | None:
 
 
 def load(session: Session, document: CatalogFileSpec, source: str) -> LoadReport:
-    """Make the database hold `document`; nothing changes if it already does."""
+    """Make the database hold `document`; nothing changes if it already does.
+
+    Loads are serialised: an advisory lock on PostgreSQL (SQLite writers are serial anyway).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
     version = digest(document)
     latest = latest_version(session)
     if latest is not None and latest.digest == version:

@@ -23,7 +23,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -39,8 +40,10 @@ class SourceFile:
         line = 1
         for step in path:
             if isinstance(node, CommentedMap) and step in node:
-                pos = node.lc.key(step)
-                line = pos[0] + 1 if pos else line
+                pos = node.lc.data.get(step)  # None for keys merged in with `<<: *anchor`
+                if pos is None:
+                    break
+                line = pos[0] + 1
                 node = node[step]
             elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
                 pos = node.lc.item(step)

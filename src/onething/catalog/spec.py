@@ -19,7 +19,8 @@ Code = Annotated[
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$"),
 ]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[1-9]\d{5}(\d{3}(\d{3})?)?$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True,
+                                        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Days = Annotated[int, Field(ge=0, le=3650)]
 
@@ -179,7 +180,7 @@ class ItemSpec(_Spec):
     level: Level
     legal_days: Days
     promised_days: Days
-    fee: Annotated[float, Field(ge=0)] = 0
+    fee: Annotated[float, Field(ge=0, le=9_999_999_999.99, allow_inf_nan=False)] = 0
     visits: Annotated[int, Field(ge=0, le=20)] = 1  # 到办事现场次数
     basis: str | None = None  # 设定依据
     description: str | None = None
@@ -219,7 +220,7 @@ class BundleSpec(_Spec):
     keywords: list[Name] = []
     regions: list[RegionCode] = []  # where it is offered; empty = everywhere
     questions: list[QuestionSpec] = []
-    stages: list[StageSpec]
+    stages: Annotated[list[StageSpec], Field(min_length=1)]
     promised_days: Days | None = None  # the bundle's own promise, if any
     visits: Annotated[int, Field(ge=0, le=20)] | None = None
 

@@ -68,13 +68,18 @@ class Collected:
         default_factory=lambda: {s: [] for s in SECTIONS}
     )
     invalid: dict[str, set[str]] = field(default_factory=lambda: {s: set() for s in SECTIONS})
+    # entries that failed their structural check, kept raw to check their references too
+    raw_invalid: list[tuple[SourceFile, str, int, dict[str, Any]]] = field(default_factory=list)
+    _known: dict[str, dict[str, Located[Any]]] = field(default_factory=dict)
 
     def known(self, section: str) -> dict[str, Located[Any]]:
-        """First valid definition of each code."""
-        found: dict[str, Located[Any]] = {}
-        for entry in self.entries[section]:
-            found.setdefault(entry.spec.code, entry)
-        return found
+        """First valid definition of each code (built once, after all files are read)."""
+        if section not in self._known:
+            found: dict[str, Located[Any]] = {}
+            for entry in self.entries[section]:
+                found.setdefault(entry.spec.code, entry)
+            self._known[section] = found
+        return self._known[section]
 
     def exists(self, section: str, code: str) -> bool:
         return code in self.known(section) or code in self.invalid[section]
@@ -124,12 +129,18 @@ def _entry(source: SourceFile, section: str, index: int, raw: Any, model: type[B
            collected: Collected) -> Iterator[Problem]:
     path = (section, index)
     data = plain(raw)
+    nul = _nul_path(data)
+    if nul is not None:
+        yield Problem(source.name, source.line((*path, *nul)), "包含空字符（\\0），请删除")
+        return
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
         code = data.get("code") if isinstance(data, dict) else None
         if isinstance(code, str):
             collected.invalid[section].add(code)
+        if isinstance(data, dict):
+            collected.raw_invalid.append((source, section, index, data))
         label = f"{SECTION_NAMES[section]} {code}" if isinstance(code, str) else \
             f"{SECTION_NAMES[section]}（第 {index + 1} 项）"
         for err in exc.errors():
@@ -139,10 +150,24 @@ def _entry(source: SourceFile, section: str, index: int, raw: Any, model: type[B
     collected.entries[section].append(Located(spec, source, path))
 
 
+def _nul_path(data: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where a NUL character hides in an entry (PostgreSQL cannot store it), if anywhere."""
+    if isinstance(data, str):
+        return path if "\x00" in data else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(
+        data, list) else ()
+    for key, value in items:
+        found = _nul_path(value, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
 # --- semantics ---------------------------------------------------------------
 
 
 def _semantics(c: Collected) -> Iterator[Problem]:
+    yield from _raw_references(c)
     yield from _duplicates(c)
     yield from _regions(c)
     yield from _fields(c)
@@ -163,6 +188,53 @@ def _duplicates(c: Collected) -> Iterator[Problem]:
                     f"重复的{kind}代码 {code}（首次定义于 {first[code].where()}）", "code")
             else:
                 first[code] = entry
+
+
+# (section, path to a list or None, key in each element or None, referenced section)
+_RAW_REFERENCES = [
+    ("items", ("department",), None, "departments"),
+    ("items", ("materials",), "material", "materials"),
+    ("items", ("fields",), "field", "fields"),
+    ("bundles", ("regions",), None, "regions"),
+]
+
+
+def _raw_references(c: Collected) -> Iterator[Problem]:
+    """References of entries that failed their structural check, so that fixing one
+    problem does not reveal the next one only on the following run."""
+    for source, section, index, data in c.raw_invalid:
+        label = f"{SECTION_NAMES[section]} {data.get('code', '')}".strip()
+        for owner, path, key, target in _RAW_REFERENCES:
+            if owner != section:
+                continue
+            for sub, code in _raw_codes(data, path, key):
+                if isinstance(code, str) and not c.exists(target, code):
+                    yield Problem(source.name, source.line((section, index, *sub)),
+                                  f"{label} 引用了不存在的{SECTION_NAMES[target]} {code}")
+        if section == "bundles":
+            for s_no, stage in enumerate(data.get("stages") or []):
+                items = stage.get("items") if isinstance(stage, dict) else None
+                for j, si in enumerate(items if isinstance(items, list) else []):
+                    code = si.get("item") if isinstance(si, dict) else None
+                    if isinstance(code, str) and not c.exists("items", code):
+                        yield Problem(source.name, source.line(
+                            (section, index, "stages", s_no, "items", j, "item")),
+                            f"{label} 第 {s_no + 1} 阶段引用了不存在的事项 {code}")
+
+
+def _raw_codes(data: dict[str, Any], path: tuple[str, ...], key: str | None
+               ) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    value = data.get(path[0])
+    if key is None and not isinstance(value, list):
+        yield path, value
+        return
+    for j, element in enumerate(value if isinstance(value, list) else []):
+        if key is None:
+            yield (*path, j), element
+        elif isinstance(element, dict):
+            yield (*path, j, key), element.get(key)
+        elif isinstance(element, str):
+            yield (*path, j), element  # a field written as a bare code
 
 
 def _regions(c: Collected) -> Iterator[Problem]:
@@ -348,11 +420,14 @@ def _sample_answers(questions: Iterable[QuestionSpec]) -> dict[str, Any]:
     for q in questions:
         options = list(q.options or {})
         fallback: dict[QuestionType, Any] = {
-            QuestionType.bool: False, QuestionType.number: 0, QuestionType.integer: 0,
+            QuestionType.bool: False, QuestionType.number: 0.0, QuestionType.integer: 0,
             QuestionType.text: "", QuestionType.choice: options[0] if options else "",
             QuestionType.multichoice: options[:1],
         }
-        sample[q.code] = q.default if q.default is not None else fallback[q.type]
+        value = q.default if q.default is not None else fallback[q.type]
+        if q.type == QuestionType.number and isinstance(value, int | float):
+            value = float(value)
+        sample[q.code] = value
     return sample
 
 

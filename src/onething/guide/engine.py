@@ -13,6 +13,7 @@ from typing import Any
 from onething.catalog.answers import answer_problem
 from onething.catalog.expressions import Condition, ExpressionError, answers_context
 from onething.catalog.model import Bundle, Catalog, FormField, Item, Material
+from onething.catalog.spec import QuestionType
 
 
 class MaterialStatus(StrEnum):
@@ -213,13 +214,21 @@ def compute_guide(catalog: Catalog, bundle_code: str, answers: Mapping[str, Any]
         raise GuideError("condition_failed", str(exc)) from exc
 
 
+def _for_conditions(bundle: Bundle, values: dict[str, Any]) -> dict[str, Any]:
+    """`number` answers as doubles: CEL does not mix int and double arithmetic."""
+    return {
+        code: float(value) if q_type == QuestionType.number and value is not None else value
+        for code, value, q_type in ((q.code, values[q.code], q.type) for q in bundle.questions)
+    }
+
+
 class _Computation:
     """One guide computation; each step reads what the earlier ones found."""
 
     def __init__(self, catalog: Catalog, bundle: Bundle, values: dict[str, Any],
                  held: frozenset[str]) -> None:
         self.catalog, self.bundle, self.values, self.held = catalog, bundle, values, held
-        self.context = answers_context(values)
+        self.context = answers_context(_for_conditions(bundle, values))
         self.applicable: list[tuple[int, Item]] = []
         self.skipped: list[SkippedItem] = []
         self.materials: dict[str, GuideMaterial] = {}
@@ -320,6 +329,8 @@ class _Computation:
         return [m for m in self.materials.values() if m.status == MaterialStatus.submit]
 
     def _promised_days(self) -> int:
+        if not self.applicable:
+            return 0
         if self.bundle.promised_days is not None:
             return self.bundle.promised_days
         longest: dict[int, int] = {}
