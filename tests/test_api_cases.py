@@ -112,6 +112,10 @@ def test_journey_guide_apply_deficiency_supplement_parallel_licences_reuse(api: 
         "licences": [w["licence_type"] for w in wallet]}).json()
     statuses = {m["code"]: m["status"] for m in again["materials"]}
     assert statuses["FOOD_PERMIT_COPY"] == "licence" and statuses["BL_COPY"] == "licence"
+    signed_in = api.post("zhang", "/api/v1/bundles/STORE/guide", {
+        "answers": {**ANSWERS, "sells_food": False, "extras": []}}).json()
+    assert {m["code"]: m["status"] for m in signed_in["materials"]}[
+        "FOOD_PERMIT_COPY"] == "licence"  # the caller's wallet counts without being named
     second = api.post("zhang", "/api/v1/applications", {
         "bundle": "STORE", "region": "430102", "form": FORM,
         "answers": {**ANSWERS, "sells_food": False, "extras": []},

@@ -299,3 +299,21 @@ def test_deadlines_across_the_new_year_are_provisional(world: World) -> None:
         # 12-31 is the first working day; 2027-01-01 is 元旦 by law; 1-2, 1-3 a weekend
         assert app.supplement_due == dt.date(2027, 1, 5)
         assert app.deadline_provisional
+
+
+def test_a_missed_supplement_deadline_is_recorded_once(world: World) -> None:
+    from onething.cases.context import Ctx
+    from onething.identity.roles import SYSTEM
+
+    app_id = apply(world)
+    accept(world, app_id)  # due 2026-11-26: three working days after Monday
+    for day, expected in ((dt.date(2026, 11, 26), 0), (dt.date(2026, 11, 27), 1),
+                          (dt.date(2026, 11, 30), 0)):
+        with world.as_("admin", now=world.day(day)) as ctx:
+            system = Ctx(ctx.session, ctx.catalog, ctx.calendar, ctx.now, SYSTEM)
+            assert len(cases.record_missed_supplements(system)) == expected
+    with world.as_("zhang") as ctx:
+        view = cases.view(ctx, app_id)
+        assert view.application.supplement_missed
+        missed = [e for e in view.events if e.action == "supplement_missed"]
+        assert len(missed) == 1 and missed[0].actor_id is None

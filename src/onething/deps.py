@@ -14,12 +14,13 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from onething.calendar.service import current_calendar
-from onething.cases.context import Ctx
+from onething.cases.context import CHINA, Ctx
 from onething.catalog.model import Catalog
 from onething.catalog.service import NoCatalog
 from onething.errors import Unauthenticated
 from onething.identity import service as identity
 from onething.identity.roles import Principal
+from onething.licences.service import held_types
 from onething.problems import ApiProblem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -85,3 +86,19 @@ class Paging:
 
 
 PagingDep = Annotated[Paging, Depends()]
+
+
+def held_licence_types(request: Request) -> frozenset[str]:
+    """For the guide: the caller's licence types, when a bearer token is given (else none)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return frozenset()
+    with request.app.state.sessions() as session:
+        principal, _ = identity.resolve(session, token.strip(), "api",
+                                        request.app.state.clock())
+        today = request.app.state.clock().astimezone(CHINA).date()
+        return frozenset(held_types(session, principal.user_id, today))
+
+
+HeldLicencesDep = Annotated[frozenset[str], Depends(held_licence_types)]

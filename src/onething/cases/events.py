@@ -12,7 +12,8 @@ def record(ctx: Ctx, app: Application, action: str, *, before: str | None = None
            after: str | None = None, reason: str | None = None, task: Task | None = None,
            data: dict[str, Any] | None = None) -> Event:
     event = Event(application_id=app.id, task_id=task.id if task else None, at=ctx.now,
-                  actor_id=ctx.actor.user_id, actor_role=ctx.actor.role.value, action=action,
+                  actor_id=ctx.actor.user_id or None, actor_role=ctx.actor.role.value,
+                  action=action,
                   from_status=before, to_status=after, reason=reason, data=data or {})
     ctx.session.add(event)
     return event

@@ -320,6 +320,20 @@ def supplement(ctx: Ctx, application_id: int,
     return app
 
 
+def record_missed_supplements(ctx: Ctx) -> list[Application]:
+    """容缺: record, once, every application whose supplement deadline passed without the
+    missing materials (called by the scheduled sweep)."""
+    late = list(ctx.session.scalars(select(Application).where(
+        Application.deficient.is_(True), Application.supplemented_at.is_(None),
+        Application.supplement_missed.is_(False), Application.supplement_due < ctx.today,
+        Application.status.not_in([AppStatus.withdrawn.value, AppStatus.refused.value]))))
+    for app in late:
+        app.supplement_missed = True
+        record(ctx, app, "supplement_missed", reason=f"补齐期限 {app.supplement_due} 已过")
+    ctx.session.flush()
+    return late
+
+
 def deliver(ctx: Ctx, application_id: int, method: str, tracking_number: str | None = None,
             note: str | None = None) -> Application:
     """统一出件: window pickup, post (with a tracking number) or electronic."""

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from onething.catalog.api import bundle_not_found
-from onething.deps import CatalogDep
+from onething.deps import CatalogDep, HeldLicencesDep
 from onething.guide.engine import GuideError, compute_guide
 from onething.guide.schemas import GuideOut, GuideRequest
 from onething.problems import ApiProblem, FieldError, ProblemOut
@@ -26,9 +26,11 @@ def guide_problem(exc: GuideError, code: str) -> ApiProblem:
 
 @router.post("/bundles/{code}/guide", response_model=GuideOut, summary="计算办事指南（智能导办）",
              responses={404: {"model": ProblemOut}, 422: {"model": ProblemOut}})
-def guide(code: str, body: GuideRequest, catalog: CatalogDep) -> Response:
+def guide(code: str, body: GuideRequest, catalog: CatalogDep,
+          held: HeldLicencesDep) -> Response:
+    """Anyone may ask; with a bearer token, the caller's own licences count as held."""
     try:
-        result = compute_guide(catalog, code, body.answers, body.licences)
+        result = compute_guide(catalog, code, body.answers, held | set(body.licences))
     except GuideError as exc:
         raise guide_problem(exc, code) from exc
     return Response(orjson.dumps(result.as_dict()), media_type="application/json")

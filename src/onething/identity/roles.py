@@ -37,3 +37,7 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF
+
+
+# The platform itself, for scheduled work (deadline sweeps): events name no person.
+SYSTEM = Principal(user_id=0, username="system", display_name="系统", role=Role.admin)

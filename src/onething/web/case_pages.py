@@ -17,7 +17,7 @@ from onething.cases.context import Ctx
 from onething.cases.routing import descendants, office_name
 from onething.cases.schemas import ApplicationOut
 from onething.cases.service import Submission, WindowDecision
-from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES, AppStatus
+from onething.cases.states import AppStatus
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.deps import CatalogDep, SessionDep
@@ -27,7 +27,7 @@ from onething.files.models import StoredFile
 from onething.guide.engine import GuideError, compute_guide
 from onething.guide.forms import answers_from_form
 from onething.identity import service as identity
-from onething.identity.roles import ROLE_NAMES, Role
+from onething.identity.roles import Role
 from onething.licences import service as licences
 from onething.web.pages import render
 from onething.web.session import (
@@ -56,9 +56,7 @@ FormDep = Annotated[FormData, Depends(read_form)]
 def _page(request: Request, template: str, user: WebUser | None, status: int = 200,
           **context: Any) -> HTMLResponse:
     return render(request, template, status, me=user.principal if user else None,
-                  csrf=user.csrf if user else "", ROLE_NAMES=ROLE_NAMES,
-                  APP_STATUS_NAMES=APP_STATUS_NAMES, TASK_STATUS_NAMES=TASK_STATUS_NAMES,
-                  **context)
+                  csrf=user.csrf if user else "", **context)
 
 
 def _see_other(url: str) -> RedirectResponse:

@@ -17,12 +17,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from onething.cases.context import CHINA
+from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import LEVEL_NAMES, Level
 from onething.deps import CatalogDep
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form, form_values
+from onething.identity.roles import ROLE_NAMES
+from onething.web.session import signed_in
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -60,12 +63,22 @@ templates.env.globals.update(
 )
 templates.env.filters.update(days=days, money=money)
 templates.env.globals["percent_saved"] = percent_saved
-templates.env.globals["CHINA"] = CHINA
+templates.env.globals.update(CHINA=CHINA, ROLE_NAMES=ROLE_NAMES,
+                             APP_STATUS_NAMES=APP_STATUS_NAMES,
+                             TASK_STATUS_NAMES=TASK_STATUS_NAMES)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("large_text", request.cookies.get("large_text") == "1")
     return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def render_public(request: Request, template: str, status: int = 200,
+                  **context: Any) -> HTMLResponse:
+    """A page anyone may see; shows who is signed in, if anyone."""
+    user, _ = signed_in(request)
+    return render(request, template, status, me=user.principal if user else None,
+                  csrf=user.csrf if user else "", **context)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -75,8 +88,8 @@ def bundle_list(request: Request, catalog: CatalogDep,
                 audience: Annotated[str | None, Query(max_length=16)] = None) -> HTMLResponse:
     chosen = audience if audience in AUDIENCES else None
     found = browse.search_bundles(catalog, q, chosen)
-    return render(request, "bundles.html", bundles=found, q=q or "", audience=chosen,
-                  catalog=catalog)
+    return render_public(request, "bundles.html", bundles=found, q=q or "",
+                         audience=chosen, catalog=catalog)
 
 
 def _bundle(catalog: Catalog, code: str) -> Bundle:
@@ -88,8 +101,8 @@ def _bundle(catalog: Catalog, code: str) -> Bundle:
 
 def _questions_page(request: Request, catalog: Catalog, bundle: Bundle,
                     answers: dict[str, Any], errors: dict[str, str]) -> HTMLResponse:
-    return render(request, "bundle.html", status=422 if errors else 200, bundle=bundle,
-                  values=form_values(bundle, answers), errors=errors, catalog=catalog)
+    return render_public(request, "bundle.html", status=422 if errors else 200, bundle=bundle,
+                         values=form_values(bundle, answers), errors=errors, catalog=catalog)
 
 
 @router.get("/bundles/{code}", response_class=HTMLResponse)
@@ -103,9 +116,10 @@ def bundle_page(request: Request, code: str, catalog: CatalogDep) -> HTMLRespons
 def guide_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
     bundle = _bundle(catalog, code)
     answers = answers_from_form(bundle, request.query_params)
+    user, held = signed_in(request)
     licences = [v for v in request.query_params.getlist("licence") if v][:50]
     try:
-        guide = compute_guide(catalog, code, answers, licences)
+        guide = compute_guide(catalog, code, answers, held | set(licences))
     except GuideError as exc:
         errors = {p.question: p.message for p in exc.problems} or {"": str(exc)}
         return _questions_page(request, catalog, bundle, answers, errors)
@@ -113,7 +127,8 @@ def guide_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse
     change_link, apply_link = f"/bundles/{code}?{query}", f"/bundles/{code}/apply?{query}"
     questions = {q.code: q for q in bundle.questions}
     return render(request, "guide.html", guide=guide, bundle=bundle, questions=questions,
-                  change_link=change_link, apply_link=apply_link, Status=MaterialStatus)
+                  change_link=change_link, apply_link=apply_link, Status=MaterialStatus,
+                  me=user.principal if user else None, csrf=user.csrf if user else "")
 
 
 def _query(values: dict[str, Any]) -> list[tuple[str, str]]:
@@ -131,8 +146,9 @@ def item_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
     item = catalog.items.get(code)
     if item is None:
         raise HTTPException(404, f"没有代码为 {code} 的事项")
-    return render(request, "item.html", item=item, bundles=browse.bundles_using(catalog, code),
-                  level_name=LEVEL_NAMES[Level(item.level)])
+    return render_public(request, "item.html", item=item,
+                         bundles=browse.bundles_using(catalog, code),
+                         level_name=LEVEL_NAMES[Level(item.level)])
 
 
 @router.get("/prefs/large-text")

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from onething.calendar.service import current_calendar
-from onething.cases.context import Ctx
+from onething.cases.context import CHINA, Ctx
 from onething.catalog.model import Catalog
 from onething.errors import DomainError, Forbidden, Unauthenticated
 from onething.identity import service as identity
 from onething.identity.models import AuthSession
 from onething.identity.roles import Principal, Role
+from onething.licences.service import held_types
 
 COOKIE = "onething_session"
 LOGIN_CSRF = "onething_login_csrf"
@@ -56,6 +57,19 @@ def current_user(request: Request, session: Session) -> WebUser | None:
     except Unauthenticated:
         return None
     return WebUser(principal, auth)
+
+
+def signed_in(request: Request) -> tuple[WebUser | None, frozenset[str]]:
+    """On public pages: who is signed in (if anyone) and the licence types they hold.
+    Anonymous visitors cost no database work."""
+    if COOKIE not in request.cookies:
+        return None, frozenset()
+    with request.app.state.sessions() as session:
+        user = current_user(request, session)
+        if user is None:
+            return None, frozenset()
+        today = request.app.state.clock().astimezone(CHINA).date()
+        return user, frozenset(held_types(session, user.principal.user_id, today))
 
 
 def require_user(request: Request, session: Session) -> WebUser:

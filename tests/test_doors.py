@@ -1,0 +1,140 @@
+"""Scope and state rules, door by door: the API and the pages refuse the same things."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from onething.app import create_app
+from onething.cases import service as cases
+from onething.cases.service import Submission, WindowDecision
+from onething.config import Settings
+from onething.db import session_factory, unit_of_work
+from onething.files import service as files
+from onething.identity import service as identity
+from onething.identity.models import User
+from world import MONDAY, World, build_world
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@dataclass
+class Case:
+    client: TestClient
+    world: World
+    app_id: int
+    reg_task: int
+    reg_version: int
+
+    def token(self, username: str) -> dict[str, str]:
+        with unit_of_work(self.world.sessions) as session:
+            user = identity.find_user(session, username)
+            secret, _ = identity.open_session(session, user, "api", MONDAY)
+        return {"Authorization": f"Bearer {secret}"}
+
+    def web(self, username: str) -> tuple[dict[str, str], str]:
+        with unit_of_work(self.world.sessions) as session:
+            user = session.get_one(User, self.world.users[username].user_id)
+            secret, row = identity.open_session(session, user, "web", MONDAY)
+            return {"onething_session": secret}, row.csrf_token
+
+
+@pytest.fixture
+def case(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Case]:
+    world = build_world(session_factory(engine), basic_dir, tmp_path / "files")
+    with world.as_("zhang") as ctx:
+        scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
+        app = cases.submit(ctx, Submission(
+            bundle="STORE", region="430102",
+            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
+            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            materials={"ID_CARD": {"file": scan}}))
+    with world.as_("clerk_furong") as ctx:
+        cases.decide_at_window(ctx, app.id, WindowDecision("accept"))
+        task = cases.view(ctx, app.id).tasks[0]
+    application = create_app(Settings(data_dir=tmp_path), engine)
+    application.state.clock = lambda: MONDAY
+    with TestClient(application, raise_server_exceptions=False) as client:
+        yield Case(client, world, app.id, task.id, task.version)
+
+
+# (who, method, path, body, expected) — the API door
+API_RULES = [
+    (None, "GET", "/api/v1/applications/{app}", None, 401),
+    ("li", "GET", "/api/v1/applications/{app}", None, 404),
+    ("clerk_zhuzhou", "GET", "/api/v1/applications/{app}", None, 404),
+    ("clerk_zhuzhou", "POST", "/api/v1/applications/{app}/acceptance",
+     {"decision": "refuse", "reason": "x"}, 404),
+    ("zhang", "GET", "/api/v1/applications/{app}", None, 200),
+    ("supervisor_cs", "GET", "/api/v1/applications/{app}", None, 200),
+    ("scjg_furong", "GET", "/api/v1/applications/{app}", None, 200),
+    ("yc_furong", "GET", "/api/v1/applications/{app}", None, 404),
+    ("clerk_furong", "POST", "/api/v1/applications/{app}/acceptance",
+     {"decision": "accept"}, 409),  # already accepted
+    ("zhang", "POST", "/api/v1/tasks/{task}/decision", {"action": "approve"}, 403),
+    ("yc_furong", "POST", "/api/v1/tasks/{task}/decision", {"action": "approve"}, 403),
+    ("scjg_zhuzhou", "POST", "/api/v1/tasks/{task}/decision", {"action": "approve"}, 403),
+    ("scjg_furong", "POST", "/api/v1/tasks/{task}/decision",
+     {"action": "approve", "version": 99}, 409),
+    ("scjg_furong", "GET", "/api/v1/tasks", None, 200),
+    ("zhang", "GET", "/api/v1/tasks", None, 403),
+]
+
+
+@pytest.mark.parametrize(("who", "method", "path", "body", "expected"), API_RULES,
+                         ids=[f"{r[0]}-{r[1]}-{r[2]}" for r in API_RULES])
+def test_api_door(case: Case, who: str | None, method: str, path: str, body: dict | None,
+                  expected: int) -> None:
+    url = path.format(app=case.app_id, task=case.reg_task)
+    if body is not None and body.get("action") and "version" not in body:
+        body = {**body, "version": case.reg_version}
+    headers = case.token(who) if who else {}
+    response = case.client.request(method, url, json=body, headers=headers)
+    assert response.status_code == expected, response.text
+    if expected >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+# (who, method, path, form, expected) — the pages door
+PAGE_RULES = [
+    (None, "GET", "/applications/{app}", None, 303),
+    ("li", "GET", "/applications/{app}", None, 404),
+    ("clerk_zhuzhou", "GET", "/applications/{app}", None, 404),
+    ("zhang", "GET", "/applications/{app}", None, 200),
+    ("zhang", "POST", "/applications/{app}/acceptance", {"decision": "refuse", "reason": "x"},
+     403),
+    ("yc_furong", "POST", "/tasks/{task}/decision", {"action": "approve"}, 404),
+    ("scjg_zhuzhou", "POST", "/tasks/{task}/decision", {"action": "approve"}, 404),
+    ("scjg_furong", "POST", "/tasks/{task}/decision", {"action": "approve", "version": "99"},
+     409),
+    ("scjg_furong", "POST", "/tasks/{task}/decision", {"action": "approve", "csrf": "forged"},
+     403),
+]
+
+
+@pytest.mark.parametrize(("who", "method", "path", "form", "expected"), PAGE_RULES,
+                         ids=[f"{r[0]}-{r[1]}-{r[2]}" for r in PAGE_RULES])
+def test_page_door(case: Case, who: str | None, method: str, path: str, form: dict | None,
+                   expected: int) -> None:
+    url = path.format(app=case.app_id, task=case.reg_task)
+    cookies, csrf = case.web(who) if who else ({}, "")
+    data = {"csrf_token": csrf, "application_id": str(case.app_id),
+            "version": str(case.reg_version), **(form or {})}
+    if "csrf" in data:
+        data["csrf_token"] = data.pop("csrf")
+    case.client.cookies.clear()
+    for name, value in cookies.items():
+        case.client.cookies.set(name, value)
+    response = case.client.request(method, url, data=data if method == "POST" else None,
+                                   follow_redirects=False)
+    assert response.status_code == expected, response.text[:500]
+    if expected == 303:
+        assert response.headers["location"].startswith("/login")
+    elif expected >= 400:
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<html" in response.text
