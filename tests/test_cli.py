@@ -95,3 +95,33 @@ def test_every_demo_file_conforms_to_the_published_schema(demo_dir: Path) -> Non
     wrong = {"items": [{"code": "X", "name": "x", "type": "审批", "department": "D",
                         "level": "county", "legal_days": -1, "promised_days": 0}]}
     assert len(list(validator.iter_errors(wrong))) == 2
+
+
+def test_workdays_add_and_load(tmp_path: Path) -> None:
+    env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
+    assert run("workdays", "add", "2026-09-30", "1", env=env).stdout.strip() == "2026-10-08"
+    crossing = run("workdays", "add", "2026-12-30", "3", env=env)
+    assert crossing.stdout.strip() == "2027-01-05" and "暂定" in crossing.stderr
+    notice = Path(__file__).resolve().parents[1] / "docs" / "notice-2027.example.yaml"
+    loaded = run("workdays", "load", str(notice), env=env)
+    assert loaded.returncode == 0 and "2027" in loaded.stdout, loaded.stderr
+    official = run("workdays", "add", "2027-02-04", "1", env=env)
+    assert official.stdout.strip() == "2027-02-15" and official.stderr == ""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: 2027\nholidays: [{name: 春节, from: 2027-02-30}]\n", encoding="utf-8")
+    refused = run("workdays", "load", str(bad), env=env)
+    assert refused.returncode == 1 and "bad.yaml" in refused.stderr and "日期" in refused.stderr
+    assert run("workdays", "add", "2026-02-30", "1", env=env).returncode == 1
+
+
+def test_user_add_reads_the_password_from_stdin(tmp_path: Path, basic_dir: Path) -> None:
+    env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
+    run("catalog", "load", str(basic_dir), env=env)
+    made = run("user", "add", "wang", "--role", "approver", "--region", "430102",
+               "--department", "SCJG", env=env, stdin="secret123\n")
+    assert made.returncode == 0 and "wang" in made.stdout, made.stderr
+    again = run("user", "add", "wang", "--role", "clerk", "--region", "439999", env=env,
+                stdin="short\n")
+    assert again.returncode == 1
+    for words in ("已存在", "439999", "密码"):
+        assert words in again.stderr

@@ -200,8 +200,10 @@ def cmd_workdays_load(args: argparse.Namespace) -> int:
 
     try:
         data = YAML(typ="safe").load(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, YAMLError, UnicodeDecodeError) as exc:
-        raise CliError(f"{args.file}: 无法读取：{str(exc).splitlines()[0]}") from exc
+    except (OSError, YAMLError, UnicodeDecodeError, ValueError) as exc:
+        # ValueError: YAML reads 2027-02-30 as a date and fails on it
+        raise CliError(f"{args.file}: 无法读取（日期或格式有误）：{str(exc).splitlines()[0]}"
+                       ) from exc
     if not isinstance(data, dict):
         raise CliError(f"{args.file}: 应为包含 year/holidays/workdays 的映射")
     try:
