@@ -138,3 +138,56 @@ def test_page_door(case: Case, who: str | None, method: str, path: str, form: di
     elif expected >= 400:
         assert response.headers["content-type"].startswith("text/html")
         assert "<html" in response.text
+
+
+def _sign_in(case: Case, username: str) -> str:
+    cookies, csrf = case.web(username)
+    case.client.cookies.clear()
+    for name, value in cookies.items():
+        case.client.cookies.set(name, value)
+    return csrf
+
+
+def test_the_form_comes_back_with_every_problem_and_keeps_uploads(case: Case) -> None:
+    csrf = _sign_in(case, "zhang")
+    answers = {"answer.premises": "owned", "answer.sells_food": "false",
+               "answer.shop_area": "10", "answer.sells_tobacco": "false",
+               "answer.extras__present": "1"}
+    response = case.client.post(
+        "/bundles/STORE/apply", data={"csrf_token": csrf, "region": "430102",
+                                      "field.id_number": "110105194912310021", **answers},
+        files={"material.ID_CARD": ("身份证.pdf", PDF + b"x", "application/pdf")})
+    assert response.status_code == 422
+    page = response.text
+    assert "请填写“申请人姓名”" in page and "校验位不正确" in page
+    assert 'name="kept.ID_CARD"' in page and "已上传 ✓" in page
+    kept = page.split('name="kept.ID_CARD" value="')[1].split('"')[0]
+    done = case.client.post("/bundles/STORE/apply", data={
+        "csrf_token": csrf, "region": "430102", "field.applicant_name": "张三",
+        "field.id_number": "11010519491231002X", "kept.ID_CARD": kept, **answers},
+        follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/applications/")
+
+
+def test_returned_application_is_fixed_and_resubmitted_through_the_pages(case: Case) -> None:
+    with case.world.as_("zhang") as ctx:
+        scan = files.store(ctx.session, case.world.files_root, ctx.actor, "b.pdf", PDF).id
+        app = cases.submit(ctx, Submission(
+            bundle="STORE", region="430102",
+            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
+            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            materials={"ID_CARD": {"file": scan}}))
+    csrf = _sign_in(case, "clerk_furong")
+    returned = case.client.post(f"/applications/{app.id}/acceptance", data={
+        "csrf_token": csrf, "decision": "return", "notice": "身份证照片不清晰\n姓名与证件不一致"})
+    assert returned.status_code == 200 and "已退回补正" in returned.text
+    csrf = _sign_in(case, "zhang")
+    form = case.client.get(f"/applications/{app.id}/resubmit")
+    assert form.status_code == 200 and 'value="张三"' in form.text
+    done = case.client.post(f"/applications/{app.id}/resubmit", data={
+        "csrf_token": csrf, "region": "430102", "field.applicant_name": "张三",
+        "field.id_number": "11010519491231002X", "answer.premises": "owned",
+        "answer.sells_food": "false", "answer.shop_area": "10", "answer.extras__present": "1"},
+        files={"material.ID_CARD": ("清晰.pdf", PDF + b"clear", "application/pdf")})
+    assert done.status_code == 200 and "已提交，待受理" in done.text
+    assert app.number in done.text

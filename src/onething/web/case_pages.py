@@ -225,26 +225,33 @@ def _form_state(sub: Submission, form: FormData) -> dict[str, Any]:
             **{f"choice.{k}": next(iter(v)) for k, v in sub.materials.items()}}
 
 
+def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: FormData,
+               action: str, send: Any) -> Response:
+    """Store the uploads, then submit or resubmit; on refusal show the form again with every
+    problem, keeping what was typed and uploaded."""
+    problems: list[FieldProblem] = []
+    sub, kept = _submission_from(ctx, bundle, form, _files_root(request), problems)
+    try:
+        if problems:
+            raise Invalid("上传的文件有误", problems=problems)
+        app_id = send(sub)
+    except Invalid as exc:
+        ctx.session.commit()  # keep what was uploaded, so nothing is lost
+        errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
+        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
+                           kept, errors, action, status=422)
+    ctx.session.commit()
+    return _see_other(f"/applications/{app_id}")
+
+
 @router.post("/bundles/{code}/apply", response_class=HTMLResponse)
 def apply(request: Request, code: str, session: SessionDep, catalog: CatalogDep,
           form: FormDep) -> Response:
     user = require_user(request, session)
     check_csrf(form, user)
     ctx = page_ctx(request, session, catalog, user)
-    bundle = _bundle(catalog, code)
-    problems: list[FieldProblem] = []
-    sub, kept = _submission_from(ctx, bundle, form, _files_root(request), problems)
-    try:
-        if problems:
-            raise Invalid("上传的文件有误", problems=problems)
-        app = cases.submit(ctx, sub)
-    except Invalid as exc:
-        session.commit()  # keep what was uploaded, so nothing is lost
-        errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
-        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
-                           kept, errors, f"/bundles/{code}/apply", status=422)
-    session.commit()
-    return _see_other(f"/applications/{app.id}")
+    return _send_form(request, ctx, user, _bundle(catalog, code), form,
+                      f"/bundles/{code}/apply", lambda sub: cases.submit(ctx, sub).id)
 
 
 @router.get("/applications/{application_id}/resubmit", response_class=HTMLResponse)
@@ -267,20 +274,9 @@ def resubmit(request: Request, application_id: int, session: SessionDep,
     check_csrf(form, user)
     ctx = page_ctx(request, session, catalog, user)
     app = cases.view(ctx, application_id).application
-    bundle = _bundle(catalog, app.bundle_code)
-    problems: list[FieldProblem] = []
-    sub, kept = _submission_from(ctx, bundle, form, _files_root(request), problems)
-    try:
-        if problems:
-            raise Invalid("上传的文件有误", problems=problems)
-        cases.resubmit(ctx, application_id, sub)
-    except Invalid as exc:
-        session.commit()
-        errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
-        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
-                           kept, errors, f"/applications/{application_id}/resubmit", 422)
-    session.commit()
-    return _see_other(f"/applications/{application_id}")
+    return _send_form(request, ctx, user, _bundle(catalog, app.bundle_code), form,
+                      f"/applications/{application_id}/resubmit",
+                      lambda sub: cases.resubmit(ctx, application_id, sub).id)
 
 
 # --- lists ------------------------------------------------------------------------------
