@@ -29,6 +29,8 @@ from onething.config import demo_catalog_dir
 from onething.db import make_engine, session_factory
 from onething.migrate import upgrade
 
+os.environ.setdefault("ONETHING_SWEEP_SECONDS", "0")  # tests run sweeps themselves
+
 TESTS = Path(__file__).resolve().parent
 BASIC = TESTS / "catalogs" / "basic"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

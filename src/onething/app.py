@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
@@ -16,6 +19,8 @@ from onething.files.api import router as files_router
 from onething.guide.api import router as guide_router
 from onething.identity.api import router as identity_router
 from onething.licences.api import router as licences_router
+from onething.ratings.api import router as ratings_router
+from onething.supervision.scheduled import Scheduler
 from onething.web import case_pages, pages
 from onething.web.session import LoginRequired, login_url
 
@@ -23,7 +28,20 @@ from onething.web.session import LoginRequired, login_url
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.db_url)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """`serve` sweeps deadlines in-process (every `sweep_seconds`; 0 turns it off)."""
+        scheduler = None
+        if settings.sweep_seconds > 0:
+            scheduler = Scheduler(app.state.writer_sessions, settings, app.state.clock,
+                                  settings.sweep_seconds)
+            scheduler.start()
+        yield
+        if scheduler is not None:
+            scheduler.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="onething 一件事一次办",
         version="0.1.0",
         description=("政务服务“一件事一次办”平台 API。"
@@ -40,7 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.catalogs = CatalogCache()
     problems.install(app, html=pages.error_page)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
-                   licences_router):
+                   licences_router, ratings_router):
         app.include_router(router)
     pages.mount(app)
     app.include_router(case_pages.router)

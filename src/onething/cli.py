@@ -245,6 +245,26 @@ def _masked(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deadline sweeps, rating invitations and notifications, outside the web processes."""
+    import time
+
+    from onething.catalog.service import CatalogCache, NoCatalog
+    from onething.config import get_settings
+    from onething.db import utcnow
+    from onething.supervision.scheduled import run_once
+
+    settings, sessions, catalogs = get_settings(), _database(), CatalogCache()
+    while True:
+        try:
+            print(run_once(sessions, settings, utcnow(), catalogs), flush=True)
+        except NoCatalog as exc:
+            raise CliError(str(exc)) from exc
+        if args.once:
+            return 0
+        time.sleep(args.interval)
+
+
 def _demo_users() -> None:
     from onething.catalog.service import current_catalog
     from onething.db import unit_of_work
@@ -302,6 +322,11 @@ def parser() -> argparse.ArgumentParser:
     load = catalog.add_parser("load", help="校验并加载目录到数据库（幂等）")
     load.add_argument("directory")
     load.set_defaults(func=cmd_catalog_load)
+
+    worker = sub.add_parser("worker", help="运行时限监察、评价邀请和通知发送（可多进程并行）")
+    worker.add_argument("--once", action="store_true", help="只运行一轮（供定时任务调用）")
+    worker.add_argument("--interval", type=float, default=60, help="两轮之间的秒数")
+    worker.set_defaults(func=cmd_worker)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="新建用户（密码从标准输入读取）")

@@ -24,6 +24,18 @@ class Settings(BaseSettings):
     database_url: str | None = None
     page_size: int = 20
     secure_cookies: bool = False  # set true behind HTTPS
+    # supervision (红黄牌): every threshold is a setting, since provinces differ
+    sweep_seconds: float = 60  # how often `serve` sweeps in-process (0: never; use `worker`)
+    warning_days_left: int = 1
+    warning_share_used: float = 2 / 3
+    red_after_yellow_days: int = 3
+    rectification_days: int = 15  # 差评整改 time limit, working days
+    rating_invite_days: int = 3  # invite to rate this many days after delivery
+    rating_after_acceptance: bool = False  # allow rating before completion
+    notify: str = "log"  # log | smtp
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_from: str = "onething@localhost"
     catalog_refresh_seconds: float = 2.0  # how often a process looks for a newer catalog
     max_page_size: int = 200
 

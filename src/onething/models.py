@@ -7,8 +7,11 @@ from onething.db import Base
 from onething.files import models as files_models
 from onething.identity import models as identity_models
 from onething.licences import models as licences_models
+from onething.ratings import models as ratings_models
+from onething.supervision import models as supervision_models
 
 metadata = Base.metadata
 
 __all__ = ["calendar_models", "cases_models", "catalog_models", "files_models",
-           "identity_models", "licences_models", "metadata"]
+           "identity_models", "licences_models", "metadata", "ratings_models",
+           "supervision_models"]

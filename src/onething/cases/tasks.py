@@ -6,6 +6,7 @@ later stages; the application completes when every task is decided.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import case, select
@@ -25,6 +26,7 @@ from onething.cases.states import (
 from onething.catalog.spec import Level
 from onething.errors import Conflict, FieldProblem, Invalid, NotFound
 from onething.licences import service as licences
+from onething.supervision.cards import close_cards
 
 SPECIAL_PROCEDURES = ("检验", "检测", "检疫", "鉴定", "专家评审", "听证", "招标", "拍卖")
 
@@ -91,6 +93,7 @@ def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
            data={"procedure": d.procedure} if d.procedure else None)
     _start(ctx, app)
     if status in DECIDED:
+        _close_cards(ctx, "task", task.id, task.deadline)
         _advance(ctx, app)
     ctx.session.flush()
     return task
@@ -185,6 +188,7 @@ def _cancel(ctx: Ctx, app: Application, found: list[Task], reason: str) -> None:
             before = task.status
             task.status = next_task_status(task.status, "cancel", ctx.actor.role).value
             task.reason = reason
+            _close_cards(ctx, "task", task.id, task.deadline)
             record(ctx, app, "cancel", before=before, after=task.status, reason=reason,
                    task=task)
 
@@ -205,7 +209,12 @@ def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
     before = app.status
     app.status = next_application_status(app.status, action, ctx.actor.role).value
     app.completed_at = ctx.now
+    _close_cards(ctx, "application", app.id, app.deadline)
     record(ctx, app, action, before=before, after=app.status)
+
+
+def _close_cards(ctx: Ctx, subject: str, subject_id: int, deadline: dt.date | None) -> None:
+    close_cards(ctx.session, subject, subject_id, ctx.now, deadline, ctx.today, ctx.calendar)
 
 
 def inbox(ctx: Ctx, statuses: tuple[str, ...] = ("pending", "suspended"), limit: int = 50,

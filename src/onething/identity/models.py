@@ -22,6 +22,7 @@ class User(Base):
                                                         nullable=True)
     id_number: Mapped[str | None] = mapped_column(String(32), nullable=True)  # 身份证号/信用代码
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,53 @@
+"""好差评: one rating per application per applicant; a bad one opens a rectification."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from onething.db import Base, JSONDoc, UTCDateTime, utcnow
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("application_id", "applicant_id"),
+        Index("ix_ratings_department", "department_code", "region_code", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    level: Mapped[int] = mapped_column(Integer)  # 5 非常满意 … 1 非常不满意
+    channel: Mapped[str] = mapped_column(String(8))  # online | window
+    indicators: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    department_code: Mapped[str] = mapped_column(String(64))
+    region_code: Mapped[str] = mapped_column(String(12))
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Rectification(Base):
+    """差评整改: verify with the rater, decide, rectify, follow up — within the time limit."""
+
+    __tablename__ = "rectifications"
+    __table_args__ = (Index("ix_rectifications_office", "department_code", "region_code",
+                            "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    department_code: Mapped[str] = mapped_column(String(64))
+    region_code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date] = mapped_column(Date)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)  # who did what, when
+    justified: Mapped[bool | None] = mapped_column(nullable=True)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)  # what the rater sees
+    review: Mapped[str | None] = mapped_column(Text, nullable=True)  # the supervisor's word
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,235 @@
+"""好差评 and 差评整改. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from onething.cases import access
+from onething.cases.context import Ctx
+from onething.cases.events import record
+from onething.cases.models import Application, Task
+from onething.cases.states import FINISHED, AppStatus
+from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.identity.roles import Role
+from onething.ratings.models import Rating, Rectification
+from onething.supervision.cards import Subject, close_cards, recipients
+from onething.supervision.models import Notification
+
+LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+GOOD, BAD = frozenset({5, 4, 3}), frozenset({2, 1})
+INDICATORS = {
+    "online": {"efficiency": "办事效率", "guide_accuracy": "办事指南精确度",
+               "convenience": "办事便捷度", "usability": "平台操作性"},
+    "window": {"service_efficiency": "服务效率", "service_level": "服务水平",
+               "attitude": "服务态度"},
+}
+RATABLE = FINISHED | {AppStatus.delivered}
+EARLY = frozenset({AppStatus.accepted, AppStatus.accepted_with_deficiency,
+                   AppStatus.in_progress})
+
+
+@dataclass
+class RatingInput:
+    level: int
+    indicators: dict[str, int]
+    comment: str | None = None
+    department: str | None = None  # which department the rating is about
+
+
+def rate(ctx: Ctx, application_id: int, given: RatingInput, *, rectification_days: int,
+         after_acceptance: bool = False) -> Rating:
+    """One rating per application per applicant, by the applicant or taken at the window."""
+    app = access.visible_application(ctx, application_id)
+    channel = _channel(ctx, app)
+    status = AppStatus(app.status)
+    if status not in RATABLE and not (after_acceptance and status in EARLY):
+        raise Conflict("办件尚未办结，暂不能评价", code="not_finished")
+    if ctx.session.scalar(select(Rating.id).where(Rating.application_id == app.id,
+                                                  Rating.applicant_id == app.applicant_id)):
+        raise Conflict("该办件已评价，每个办件只能评价一次，评价不可修改", code="already_rated")
+    _check(given, channel)
+    task = _rated_task(ctx, app, given.department)
+    rating = Rating(application_id=app.id, applicant_id=app.applicant_id, level=given.level,
+                    channel=channel, indicators=given.indicators,
+                    comment=(given.comment or "").strip()[:2000] or None,
+                    department_code=task.department_code, region_code=task.region_code,
+                    taken_by_id=ctx.actor.user_id if channel == "window" else None,
+                    created_at=ctx.now)
+    ctx.session.add(rating)
+    ctx.session.flush()
+    record(ctx, app, "rate", reason=LEVELS[given.level],
+           data={"level": given.level, "channel": channel})
+    if given.level in BAD:
+        _open_rectification(ctx, app, rating, rectification_days)
+    return rating
+
+
+def _channel(ctx: Ctx, app: Application) -> str:
+    if ctx.actor.role == Role.clerk:
+        access.at_window(ctx, app)
+        return "window"
+    if ctx.actor.user_id != app.applicant_id:
+        raise Forbidden("只有申请人本人可以评价，或由窗口人员现场代为录入", code="not_applicant")
+    return "online"
+
+
+def _check(given: RatingInput, channel: str) -> None:
+    problems: list[FieldProblem] = []
+    if given.level not in LEVELS:
+        problems.append(FieldProblem("level", "评价等级应为 1（非常不满意）至 5（非常满意）"))
+    allowed = INDICATORS[channel]
+    for name, value in given.indicators.items():
+        if name not in allowed:
+            where = "网上" if channel == "online" else "窗口"
+            problems.append(FieldProblem(f"indicators.{name}",
+                                         f"{where}评价的指标应为：{'、'.join(allowed)}"))
+        elif value not in LEVELS:
+            problems.append(FieldProblem(f"indicators.{name}", "指标评分应为 1 至 5"))
+    if given.level in BAD and not (given.comment or "").strip():
+        problems.append(FieldProblem("comment", "差评请写明原因，便于核实整改"))
+    if problems:
+        raise Invalid("评价内容有误", problems=problems)
+
+
+def _rated_task(ctx: Ctx, app: Application, department: str | None) -> Task:
+    found = list(ctx.session.scalars(select(Task).where(Task.application_id == app.id)
+                                     .order_by(Task.decided_at.desc().nulls_last(), Task.id)))
+    if not found:
+        raise Conflict("该办件没有办理事项，无法评价", code="nothing_to_rate")
+    if department is None:
+        return found[0]
+    for task in found:
+        if task.department_code == department:
+            return task
+    departments = "、".join(sorted({t.department_code for t in found}))
+    raise Invalid("所评价的部门不在本办件中",
+                  problems=[FieldProblem("department", f"应为：{departments}")])
+
+
+def _open_rectification(ctx: Ctx, app: Application, rating: Rating, days: int) -> None:
+    due = ctx.calendar.add(ctx.today, days).date
+    rect = Rectification(rating_id=rating.id, application_id=app.id,
+                         department_code=rating.department_code,
+                         region_code=rating.region_code, status="verifying", due_on=due,
+                         steps=[], created_at=ctx.now)
+    ctx.session.add(rect)
+    ctx.session.flush()
+    subject = Subject("rectification", rect.id, f"差评整改（办件 {app.number}）",
+                      rect.region_code, rect.department_code, app.id)
+    for recipient in recipients(ctx.session, ctx.catalog, subject):
+        ctx.session.add(Notification(
+            recipient_id=recipient, created_at=ctx.now,
+            subject=f"【差评待整改】办件 {app.number}",
+            body=f"申请人对办件 {app.number} 给出“{LEVELS[rating.level]}”评价："
+                 f"{rating.comment}。请于 {due} 前完成回访核实、整改和跟踪回访。"))
+
+
+# --- rectification -------------------------------------------------------------------
+
+# status → action → next status ("decide" branches on whether the rating was justified)
+STEPS: dict[str, dict[str, str]] = {
+    "verifying": {"verify": "deciding"},
+    "deciding": {"decide": "rectifying"},
+    "rectifying": {"rectify": "following_up"},
+    "following_up": {"follow_up": "closed"},
+}
+STEP_NAMES = {"verify": "回访核实", "decide": "认定", "rectify": "整改", "follow_up": "跟踪回访",
+              "review": "监察复核"}
+STATUS_NAMES = {"verifying": "待回访核实", "deciding": "待认定", "rectifying": "整改中",
+                "following_up": "待跟踪回访", "closed": "已办结"}
+
+
+def advance(ctx: Ctx, rectification_id: int, action: str, text: str,
+            justified: bool | None = None) -> Rectification:
+    rect = ctx.session.get(Rectification, rectification_id)
+    if rect is None or not sees(ctx, rect):
+        raise NotFound("没有该整改记录，或您无权查看", code="rectification_not_found")
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("请填写办理情况", problems=[FieldProblem("text", "不能为空")])
+    if action == "review":
+        return _review(ctx, rect, text)
+    if (ctx.actor.role, ctx.actor.department, ctx.actor.region) != (
+            Role.approver, rect.department_code, rect.region_code):
+        raise Forbidden("只有责任部门可以办理整改", code="out_of_scope")
+    target = STEPS.get(rect.status, {}).get(action)
+    if target is None:
+        raise Conflict(f"当前为“{STATUS_NAMES[rect.status]}”，不能{STEP_NAMES.get(action, action)}",
+                       code="illegal_transition")
+    if action == "decide":
+        if justified is None:
+            raise Invalid("请认定差评是否属实", problems=[FieldProblem("justified", "必填")])
+        rect.justified = justified
+        rect.response = text
+        target = "rectifying" if justified else "following_up"
+    elif action == "rectify":
+        rect.response = f"{rect.response or ''}\n整改措施：{text}".strip()
+    rect.steps = [*rect.steps, {"action": action, "text": text, "by": ctx.actor.display_name,
+                                "at": ctx.now.isoformat()}]
+    rect.status = target
+    if target == "closed":
+        rect.closed_at = ctx.now
+        close_cards(ctx.session, "rectification", rect.id, ctx.now, rect.due_on, ctx.today,
+                    ctx.calendar)
+    ctx.session.flush()
+    return rect
+
+
+def _review(ctx: Ctx, rect: Rectification, text: str) -> Rectification:
+    if ctx.actor.role not in (Role.supervisor, Role.admin):
+        raise Forbidden("只有效能监察人员可以复核", code="role_not_allowed")
+    rect.review = text
+    rect.steps = [*rect.steps, {"action": "review", "text": text, "by": ctx.actor.display_name,
+                                "at": ctx.now.isoformat()}]
+    ctx.session.flush()
+    return rect
+
+
+def sees(ctx: Ctx, rect: Rectification) -> bool:
+    a = ctx.actor
+    if a.role == Role.approver:
+        return (a.department, a.region) == (rect.department_code, rect.region_code)
+    if a.role == Role.supervisor:
+        return access.within_scope(ctx, rect.region_code)
+    return a.role == Role.admin
+
+
+def rectifications(ctx: Ctx, status: str | None = None) -> list[Rectification]:
+    query = select(Rectification).order_by(Rectification.due_on, Rectification.id)
+    if status:
+        query = query.where(Rectification.status == status)
+    return [r for r in ctx.session.scalars(query.limit(500)) if sees(ctx, r)]
+
+
+def rating_of(ctx: Ctx, application_id: int) -> tuple[Rating | None, Rectification | None]:
+    app = access.visible_application(ctx, application_id)
+    rating = ctx.session.scalar(select(Rating).where(Rating.application_id == app.id))
+    rect = ctx.session.scalar(select(Rectification).where(
+        Rectification.rating_id == rating.id)) if rating else None
+    return rating, rect
+
+
+# --- invitations -------------------------------------------------------------------------
+
+
+def invite_to_rate(sessions: sessionmaker[Session], now: dt.datetime, days: int) -> int:
+    """Invite, once, each applicant who has not rated `days` days after delivery."""
+    with sessions.begin() as session:
+        rated = select(Rating.application_id)
+        apps = list(session.scalars(select(Application).where(
+            Application.status == AppStatus.delivered.value,
+            Application.delivered_at <= now - dt.timedelta(days=days),
+            Application.rating_invited_at.is_(None), Application.id.not_in(rated))
+            .order_by(Application.id).limit(500).with_for_update(skip_locked=True)))
+        for app in apps:
+            app.rating_invited_at = now
+            session.add(Notification(recipient_id=app.applicant_id, created_at=now,
+                                     subject=f"请对办件 {app.number} 的服务进行评价",
+                                     body="您的办件已办结送达，欢迎对本次服务作出评价（好差评），"
+                                          "您的评价将用于改进政务服务。"))
+        return len(apps)
+

@@ -1,0 +1,58 @@
+"""Cards raised by the deadline sweep (红黄牌) and the notification outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from onething.db import Base, UTCDateTime, utcnow
+
+
+class Card(Base):
+    """A warning, yellow or red card about one task, application or rectification.
+
+    The unique key makes "at most once each" a property of the database, so any number of
+    sweeps, in any number of processes, can never raise the same card twice.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("subject", "subject_id", "kind"),
+        Index("ix_cards_region_raised", "region_code", "raised_at"),
+        Index("ix_cards_open", "subject", "subject_id", "closed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(16))  # task | application | rectification
+    subject_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))  # warning | yellow | red
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"),
+                                                       nullable=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), nullable=True)
+    department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    region_code: Mapped[str] = mapped_column(String(12))
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delay_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Notification(Base):
+    """The outbox: written in the same transaction as what it announces, sent later."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_unsent", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), nullable=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -1,0 +1,70 @@
+"""Sending the outbox: a log sender for the embedded setup, SMTP for production."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from email.message import EmailMessage
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from onething.config import Settings
+from onething.identity.models import User
+from onething.supervision.models import Notification
+
+log = logging.getLogger("onething.notify")
+MAX_ATTEMPTS = 5
+
+
+class Sender(Protocol):
+    def send(self, user: User, subject: str, body: str) -> None: ...
+
+
+class LogSender:
+    """Writes each notification to the log (the embedded default)."""
+
+    def send(self, user: User, subject: str, body: str) -> None:
+        log.info("notify %s: %s — %s", user.username, subject, body)
+
+
+class SmtpSender:
+    def __init__(self, host: str, port: int, sender: str, timeout: float = 10) -> None:
+        self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+
+    def send(self, user: User, subject: str, body: str) -> None:
+        if not user.email:
+            raise ValueError(f"用户 {user.username} 没有电子邮箱")
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.sender, user.email, subject
+        message.set_content(body)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)
+
+
+def sender_for(settings: Settings) -> Sender:
+    if settings.notify == "smtp":
+        return SmtpSender(settings.smtp_host, settings.smtp_port, settings.smtp_from)
+    return LogSender()
+
+
+def deliver_pending(sessions: sessionmaker[Session], sender: Sender, now: dt.datetime,
+                    limit: int = 100) -> int:
+    """Send what is waiting; each row is claimed (SKIP LOCKED) so workers never send twice."""
+    sent = 0
+    with sessions.begin() as session:
+        rows = list(session.scalars(
+            select(Notification).where(Notification.sent_at.is_(None),
+                                       Notification.attempts < MAX_ATTEMPTS)
+            .order_by(Notification.id).limit(limit).with_for_update(skip_locked=True)))
+        for row in rows:
+            row.attempts += 1
+            try:
+                sender.send(session.get_one(User, row.recipient_id), row.subject, row.body)
+            except (OSError, smtplib.SMTPException, ValueError) as exc:
+                row.last_error = str(exc)[:500]
+                continue
+            row.sent_at, sent = now, sent + 1
+    return sent

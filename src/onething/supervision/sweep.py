@@ -1,0 +1,161 @@
+"""The deadline sweep: every open task, application and rectification, in batches.
+
+Each batch is one transaction. On PostgreSQL the batch's rows are claimed with
+`FOR UPDATE SKIP LOCKED`, so several workers share the work; the cards' unique key
+makes a card at most once whatever happens. A sweep killed half-way loses only its
+current batch, which the next sweep does again: nothing twice, nothing missed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from onething.calendar.service import current_calendar
+from onething.cases.context import CHINA, Ctx
+from onething.cases.models import Application, Task
+from onething.cases.service import record_missed_supplements
+from onething.cases.states import AppStatus, TaskStatus
+from onething.catalog.model import Catalog
+from onething.identity.roles import SYSTEM
+from onething.ratings.models import Rectification
+from onething.supervision.cards import Subject, raise_card
+from onething.supervision.models import Card
+from onething.supervision.rules import DEFAULTS, CardKind, Clock, Thresholds, assess
+from onething.workdays import Calendar
+
+OPEN_APPLICATION = (AppStatus.accepted.value, AppStatus.accepted_with_deficiency.value,
+                    AppStatus.in_progress.value)
+NO_LEGAL_LIMIT = 10_000
+
+
+@dataclass
+class SweepReport:
+    checked: Counter[str] = field(default_factory=Counter)
+    raised: Counter[str] = field(default_factory=Counter)
+    missed_supplements: int = 0
+
+    def __str__(self) -> str:
+        checked = "，".join(f"{k} {v}" for k, v in sorted(self.checked.items())) or "无"
+        raised = "，".join(f"{k} {v}" for k, v in sorted(self.raised.items())) or "无"
+        return f"检查：{checked}；新亮牌：{raised}；逾期未补齐容缺：{self.missed_supplements}"
+
+
+def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
+          thresholds: Thresholds = DEFAULTS, batch: int = 200) -> SweepReport:
+    report = SweepReport()
+    today = now.astimezone(CHINA).date()
+    for name, query, subjects in (
+        ("task", select(Task).where(Task.status.in_([TaskStatus.pending.value,
+                                                     TaskStatus.suspended.value])),
+         _task_clocks),
+        ("application", select(Application).where(Application.status.in_(OPEN_APPLICATION)),
+         _application_clocks),
+        ("rectification", select(Rectification).where(Rectification.status != "closed"),
+         _rectification_clocks),
+    ):
+        for session, rows in _batches(sessions, query, batch):
+            calendar = current_calendar(session)
+            yellow = _yellow_since(session, name, [r.id for r in rows])
+            for subject, deadline, due_kinds in subjects(session, catalog, rows, today,
+                                                         calendar, yellow, thresholds):
+                report.checked[name] += 1
+                for kind in sorted(due_kinds, key=list(CardKind).index):
+                    if raise_card(session, catalog, subject, kind, deadline, now):
+                        report.raised[kind.value] += 1
+    with sessions.begin() as session:
+        ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
+        report.missed_supplements = len(record_missed_supplements(ctx))
+    return report
+
+
+def _batches(sessions: sessionmaker[Session], query: Select[Any], size: int
+             ) -> Iterator[tuple[Session, list[Any]]]:
+    """Rows in id order, one transaction per batch, claimed so that workers share them."""
+    entity = query.column_descriptions[0]["entity"]
+    last = 0
+    while True:
+        with sessions.begin() as session:
+            rows = list(session.scalars(
+                query.where(entity.id > last).order_by(entity.id).limit(size)
+                .with_for_update(skip_locked=True, of=entity)))
+            if not rows:
+                return
+            yield session, rows
+            last = rows[-1].id
+
+
+def _yellow_since(session: Session, subject: str, ids: list[int]) -> dict[int, dt.date]:
+    rows = session.execute(select(Card.subject_id, Card.raised_at).where(
+        Card.subject == subject, Card.kind == CardKind.yellow.value,
+        Card.subject_id.in_(ids), Card.closed_at.is_(None)))
+    return {subject_id: raised.astimezone(CHINA).date() for subject_id, raised in rows}
+
+
+Assessed = Iterator[tuple[Subject, dt.date, frozenset[CardKind]]]
+Clocks = Callable[..., Assessed]
+
+
+def _task_clocks(session: Session, catalog: Catalog, tasks: list[Task], today: dt.date,
+                 calendar: Calendar, yellow: dict[int, dt.date],
+                 thresholds: Thresholds) -> Assessed:
+    for t in tasks:
+        if t.opened_on is None:
+            continue
+        clock = Clock(t.opened_on, t.promised_days, t.legal_days, t.suspended_days,
+                      t.suspended_on if t.status == TaskStatus.suspended else None,
+                      yellow.get(t.id))
+        result = assess(clock, today, calendar, thresholds)
+        subject = Subject("task", t.id, f"{t.item_name}（办件 {t.application_id}）",
+                          t.region_code, t.department_code, t.application_id, t.id)
+        yield subject, result.promised_deadline, result.due
+
+
+def _application_clocks(session: Session, catalog: Catalog, apps: list[Application],
+                        today: dt.date, calendar: Calendar, yellow: dict[int, dt.date],
+                        thresholds: Thresholds) -> Assessed:
+    stages = _stage_limits(session, [a.id for a in apps])
+    for a in apps:
+        if a.accepted_at is None:
+            continue
+        legal, stopped = stages.get(a.id, (a.promised_days, 0))
+        clock = Clock(a.accepted_at.astimezone(CHINA).date(), a.promised_days, legal,
+                      stopped, None, yellow.get(a.id))
+        result = assess(clock, today, calendar, thresholds)
+        name = catalog.bundles[a.bundle_code].name if a.bundle_code in catalog.bundles else ""
+        subject = Subject("application", a.id, f"{name} 办件 {a.number}", a.region_code,
+                          None, a.id, None, a.accepted_by_id)
+        yield subject, result.promised_deadline, result.due
+
+
+def _stage_limits(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per application: the legal limit (longest legal limit of each stage, summed) and the
+    suspended working days (longest of each stage, summed)."""
+    longest: dict[int, dict[int, tuple[int, int]]] = {}
+    for app_id, stage, legal, suspended in session.execute(select(
+            Task.application_id, Task.stage, Task.legal_days, Task.suspended_days).where(
+            Task.application_id.in_(ids))):
+        per_stage = longest.setdefault(app_id, {})
+        old = per_stage.get(stage, (0, 0))
+        per_stage[stage] = (max(old[0], legal), max(old[1], suspended))
+    return {app_id: (sum(v[0] for v in s.values()), sum(v[1] for v in s.values()))
+            for app_id, s in longest.items()}
+
+
+def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Rectification],
+                          today: dt.date, calendar: Calendar, yellow: dict[int, dt.date],
+                          thresholds: Thresholds) -> Assessed:
+    for r in rows:
+        opened = r.created_at.astimezone(CHINA).date()
+        limit = calendar.count(opened, r.due_on)
+        clock = Clock(opened, limit, NO_LEGAL_LIMIT, 0, None, yellow.get(r.id))
+        result = assess(clock, today, calendar, thresholds)
+        subject = Subject("rectification", r.id, f"差评整改（办件 {r.application_id}）",
+                          r.region_code, r.department_code, r.application_id)
+        yield subject, r.due_on, result.due
