@@ -51,8 +51,19 @@ def sender_for(settings: Settings) -> Sender:
 
 
 def deliver_pending(sessions: sessionmaker[Session], sender: Sender, now: dt.datetime,
-                    limit: int = 100) -> int:
-    """Send what is waiting; each row is claimed (SKIP LOCKED) so workers never send twice."""
+                    batch: int = 100) -> int:
+    """Send everything waiting, a batch per transaction; each row is claimed
+    (SKIP LOCKED), so workers running at once never send the same notification twice."""
+    total = 0
+    while True:
+        sent, claimed = _deliver_batch(sessions, sender, now, batch)
+        total += sent
+        if claimed < batch:
+            return total
+
+
+def _deliver_batch(sessions: sessionmaker[Session], sender: Sender, now: dt.datetime,
+                   limit: int) -> tuple[int, int]:
     sent = 0
     with sessions.begin() as session:
         rows = list(session.scalars(
@@ -67,4 +78,4 @@ def deliver_pending(sessions: sessionmaker[Session], sender: Sender, now: dt.dat
                 row.last_error = str(exc)[:500]
                 continue
             row.sent_at, sent = now, sent + 1
-    return sent
+        return sent, len(rows)

@@ -124,9 +124,9 @@ def _application_clocks(session: Session, catalog: Catalog, apps: list[Applicati
     for a in apps:
         if a.accepted_at is None:
             continue
-        legal, stopped = stages.get(a.id, (a.promised_days, 0))
+        legal, stopped, since = stages.get(a.id, (a.promised_days, 0, None))
         clock = Clock(a.accepted_at.astimezone(CHINA).date(), a.promised_days, legal,
-                      stopped, None, yellow.get(a.id))
+                      stopped, since, yellow.get(a.id))
         result = assess(clock, today, calendar, thresholds)
         name = catalog.bundles[a.bundle_code].name if a.bundle_code in catalog.bundles else ""
         subject = Subject("application", a.id, f"{name} 办件 {a.number}", a.region_code,
@@ -134,18 +134,23 @@ def _application_clocks(session: Session, catalog: Catalog, apps: list[Applicati
         yield subject, result.promised_deadline, result.due
 
 
-def _stage_limits(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per application: the legal limit (longest legal limit of each stage, summed) and the
-    suspended working days (longest of each stage, summed)."""
+def _stage_limits(session: Session, ids: list[int]
+                  ) -> dict[int, tuple[int, int, dt.date | None]]:
+    """Per application: the legal limit (longest legal limit of each stage, summed), the
+    suspended working days (longest of each stage, summed) and, while any of its tasks is
+    in a special procedure, since when (the application's clock stands still too)."""
     longest: dict[int, dict[int, tuple[int, int]]] = {}
-    for app_id, stage, legal, suspended in session.execute(select(
-            Task.application_id, Task.stage, Task.legal_days, Task.suspended_days).where(
-            Task.application_id.in_(ids))):
+    since: dict[int, dt.date] = {}
+    for app_id, stage, legal, suspended, status, suspended_on in session.execute(select(
+            Task.application_id, Task.stage, Task.legal_days, Task.suspended_days,
+            Task.status, Task.suspended_on).where(Task.application_id.in_(ids))):
         per_stage = longest.setdefault(app_id, {})
         old = per_stage.get(stage, (0, 0))
         per_stage[stage] = (max(old[0], legal), max(old[1], suspended))
-    return {app_id: (sum(v[0] for v in s.values()), sum(v[1] for v in s.values()))
-            for app_id, s in longest.items()}
+        if status == TaskStatus.suspended and suspended_on is not None:
+            since[app_id] = min(since.get(app_id, suspended_on), suspended_on)
+    return {app_id: (sum(v[0] for v in s.values()), sum(v[1] for v in s.values()),
+                     since.get(app_id)) for app_id, s in longest.items()}
 
 
 def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Rectification],

@@ -1,0 +1,209 @@
+"""红黄牌: the rules, the sweep moving across deadlines, holidays and suspensions, workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from onething.cases import service as cases
+from onething.cases import tasks
+from onething.cases.service import Submission, WindowDecision
+from onething.cases.tasks import Decision
+from onething.files import service as files
+from onething.supervision.models import Card, Notification
+from onething.supervision.rules import DEFAULTS, CardKind, Clock, Thresholds, assess
+from onething.supervision.sweep import sweep
+from onething.workdays import Calendar
+from world import World, build_world
+
+D = dt.date
+W, Y, R = CardKind.warning, CardKind.yellow, CardKind.red
+cal = Calendar()
+
+
+def due(clock: Clock, today: dt.date, thresholds: Thresholds = DEFAULTS) -> set[CardKind]:
+    return set(assess(clock, today, cal, thresholds).due)
+
+
+def test_cards_by_the_rules() -> None:
+    five = Clock(D(2026, 11, 23), promised_days=5, legal_days=8)  # Monday
+    assert due(five, D(2026, 11, 23)) == set()
+    assert due(five, D(2026, 11, 26)) == set()  # 3 of 5 used: less than two thirds
+    assert due(five, D(2026, 11, 27)) == {W}  # 4 of 5 used; one day left
+    assert due(five, D(2026, 11, 30)) == {W}  # the deadline day itself is on time
+    assert due(five, D(2026, 12, 1)) == {W, Y}  # one working day late
+    assert due(five, D(2026, 12, 4)) == {W, Y, R}  # past the legal limit (8)
+    yellow = Clock(D(2026, 11, 23), 5, 20, yellow_since=D(2026, 12, 1))
+    assert due(yellow, D(2026, 12, 3)) == {W, Y}
+    assert due(yellow, D(2026, 12, 4)) == {W, Y, R}  # yellow open for 3 working days
+    assert due(yellow, D(2026, 12, 4), Thresholds(red_after_yellow_days=5)) == {W, Y}
+
+
+def test_holidays_do_not_count() -> None:
+    clock = Clock(D(2026, 9, 28), promised_days=3, legal_days=10)  # 国庆 10-1..10-7
+    assert due(clock, D(2026, 10, 7)) == {W}  # 2 used, the holiday week not counted
+    assert due(clock, D(2026, 10, 8)) == {W}
+    assert due(clock, D(2026, 10, 9)) == {W, Y}
+
+
+def test_suspended_time_does_not_count() -> None:
+    running = Clock(D(2026, 11, 23), 2, 5, suspended_since=D(2026, 11, 24))
+    assert due(running, D(2026, 12, 4)) == {W}  # 1 of 2 used; the clock is stopped
+    finished = Clock(D(2026, 11, 23), 2, 5, suspended_days=4)
+    assert assess(finished, D(2026, 11, 30), cal).promised_deadline == D(2026, 12, 1)
+    assert due(finished, D(2026, 12, 1)) == {W}
+    assert due(finished, D(2026, 12, 2)) == {W, Y}
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> World:
+    return build_world(sessions, basic_dir, tmp_path / "files")
+
+
+def accepted(world: World) -> int:
+    with world.as_("zhang") as ctx:
+        scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
+        app = cases.submit(ctx, Submission(
+            bundle="STORE", region="430102",
+            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
+            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            materials={"ID_CARD": {"file": scan}}))
+    with world.as_("clerk_furong") as ctx:
+        cases.decide_at_window(ctx, app.id, WindowDecision("accept"))
+    return app.id
+
+
+def cards(world: World) -> list[tuple[str, str]]:
+    with world.sessions() as session:
+        return [(c.subject, c.kind) for c in session.scalars(select(Card).order_by(Card.id))]
+
+
+def run(world: World, day: dt.date) -> dict[str, int]:
+    return dict(sweep(world.sessions, world.catalog, world.day(day)).raised)
+
+
+def test_the_sweep_raises_each_card_once_as_the_clock_moves(world: World) -> None:
+    # one task, REG (promised 1, legal 15), and its application (promised 1), from Monday
+    app_id = accepted(world)
+    assert run(world, D(2026, 11, 23)) == {"warning": 2}  # one day left, for both
+    assert run(world, D(2026, 11, 23)) == {}  # again: nothing twice
+    assert run(world, D(2026, 11, 24)) == {}
+    assert run(world, D(2026, 11, 25)) == {"yellow": 2}
+    assert run(world, D(2026, 11, 27)) == {}
+    assert run(world, D(2026, 11, 30)) == {"red": 2}  # yellow open 3 working days
+    assert cards(world) == [(s, k) for k in ("warning", "yellow", "red")
+                            for s in ("task", "application")]
+    with world.sessions() as session:
+        recipients = set(session.scalars(select(Notification.recipient_id)))
+        card = session.scalars(select(Card)).first()
+        assert card is not None and card.department_code == "SCJG"
+        assert card.region_code == "430102" and card.responsible_id is not None
+    assert recipients == {world.users[u].user_id  # the office, the window, the supervisor
+                          for u in ("scjg_furong", "clerk_furong", "supervisor_cs")}
+    task_id = next(t.id for t in _view(world, app_id).tasks)
+    with world.as_("scjg_furong", now=world.day(D(2026, 12, 1))) as ctx:
+        version = ctx.session.get_one(tasks.Task, task_id).version
+        tasks.decide(ctx, task_id, Decision("approve", version))
+    with world.sessions() as session:
+        closed = list(session.scalars(select(Card)))
+        assert all(c.closed_at is not None and c.delay_days == 5 for c in closed)
+
+
+def test_a_suspension_holds_the_cards_back(world: World) -> None:
+    app_id = accepted(world)
+    run(world, D(2026, 11, 23))
+    task_id = next(t.id for t in _view(world, app_id).tasks)
+    with world.as_("scjg_furong") as ctx:
+        version = ctx.session.get_one(tasks.Task, task_id).version
+        tasks.decide(ctx, task_id, Decision("suspend", version, reason="现场检测",
+                                            procedure="检测"))
+    assert run(world, D(2026, 12, 2)) == {}  # stopped: no yellow while the clock stands
+    with world.as_("scjg_furong", now=world.day(D(2026, 12, 2))) as ctx:
+        version = ctx.session.get_one(tasks.Task, task_id).version
+        tasks.decide(ctx, task_id, Decision("resume", version))
+    assert run(world, D(2026, 12, 3)) == {}  # 1 day of its 1 used
+    assert run(world, D(2026, 12, 4)) == {"yellow": 2}
+
+
+def _view(world: World, app_id: int) -> cases.CaseView:
+    with world.as_("admin") as ctx:
+        return cases.view(ctx, app_id)
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_raise_each_card_exactly_once(
+        postgres_server: str, basic_dir: Path, tmp_path: Path) -> None:
+    from conftest import _fresh_postgres
+    from onething.db import make_engine, session_factory, writer
+    from onething.migrate import upgrade
+
+    with _fresh_postgres(postgres_server) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        world = build_world(session_factory(writer(engine)), basic_dir, tmp_path / "files")
+        world.now = world.day(D(2026, 11, 2))  # so that, by today, every task is long late
+        for _ in range(40):
+            accepted(world)
+        env = {**os.environ, "ONETHING_DATABASE_URL": url, "ONETHING_NOTIFY": "log"}
+        workers = [subprocess.Popen([sys.executable, "-m", "onething.cli", "worker", "--once"],
+                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True) for _ in range(2)]
+        outputs = [w.communicate(timeout=180) for w in workers]
+        assert all(w.returncode == 0 for w in workers), outputs
+        with world.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(Card))
+            distinct = session.scalar(select(func.count()).select_from(
+                select(Card.subject, Card.subject_id, Card.kind).distinct().subquery()))
+            unsent = session.scalar(select(func.count()).select_from(Notification).where(
+                Notification.sent_at.is_(None)))
+        assert total == distinct == 40 * 3 * 2  # warning, yellow, red: each task and app
+        assert unsent == 0
+        engine.dispose()
+
+
+def test_notifications_go_out_by_smtp(world: World, tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    from onething.identity.models import User
+    from onething.supervision.notify import SmtpSender, deliver_pending
+
+    received: list[object] = []
+
+    class Keep(Message):  # type: ignore[misc]
+        def handle_message(self, message: object) -> None:
+            received.append(message)
+
+    from conftest import _free_port
+
+    port = _free_port()
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with world.sessions.begin() as session:
+            for user in session.scalars(select(User)):
+                user.email = f"{user.username}@example.gov.cn"
+        accepted(world)
+        run(world, D(2026, 11, 23))
+        smtp = SmtpSender("127.0.0.1", port, "onething@example.gov.cn")
+        sent = deliver_pending(world.sessions, smtp, world.day(D(2026, 11, 23)))
+        assert sent == 4 and len(received) == 4  # two cards, each to two people
+        from email.header import decode_header, make_header
+
+        subjects = {str(make_header(decode_header(m["Subject"])))  # type: ignore[index]
+                    for m in received}
+        assert any("预警" in s for s in subjects)
+        assert deliver_pending(world.sessions, SmtpSender("127.0.0.1", port, "x@y"),
+                               world.day(D(2026, 11, 23))) == 0  # nothing twice
+    finally:
+        controller.stop()
