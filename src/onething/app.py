@@ -20,8 +20,9 @@ from onething.guide.api import router as guide_router
 from onething.identity.api import router as identity_router
 from onething.licences.api import router as licences_router
 from onething.ratings.api import router as ratings_router
+from onething.supervision.api import router as supervision_router
 from onething.supervision.scheduled import Scheduler
-from onething.web import case_pages, pages
+from onething.web import case_pages, pages, supervision_pages
 from onething.web.session import LoginRequired, login_url
 
 
@@ -58,10 +59,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.catalogs = CatalogCache()
     problems.install(app, html=pages.error_page)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
-                   licences_router, ratings_router):
+                   licences_router, ratings_router, supervision_router):
         app.include_router(router)
     pages.mount(app)
     app.include_router(case_pages.router)
+    app.include_router(supervision_pages.router)
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from onething.cases import access, tasks
 from onething.cases import service as cases
-from onething.cases import tasks
 from onething.cases.context import Ctx
 from onething.cases.routing import descendants, office_name
 from onething.cases.schemas import ApplicationOut
@@ -29,6 +29,7 @@ from onething.guide.forms import answers_from_form
 from onething.identity import service as identity
 from onething.identity.roles import Role
 from onething.licences import service as licences
+from onething.ratings import service as ratings
 from onething.web.pages import render
 from onething.web.session import (
     COOKIE,
@@ -333,9 +334,16 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
                       error: str | None = None, status: int = 200) -> HTMLResponse:
     view = cases.view(ctx, application_id)
     out = ApplicationOut.of_view(ctx, view)
+    rating, rectification = ratings.rating_of(ctx, application_id)
+    a, me = view.application, ctx.actor
+    may_rate = (me.user_id == a.applicant_id
+                or (me.role == Role.clerk and access.within_scope(ctx, a.region_code)))
     return _page(request, "application.html", user, status=status, app=out, view=view,
                  error=error, today=ctx.today, catalog=ctx.catalog,
-                 procedures=tasks.SPECIAL_PROCEDURES)
+                 procedures=tasks.SPECIAL_PROCEDURES, rating=rating,
+                 rectification=rectification, LEVELS=ratings.LEVELS,
+                 INDICATORS=ratings.INDICATORS, RECT_NAMES=ratings.STATUS_NAMES,
+                 can_rate=rating is None and may_rate and AppStatus(a.status) in ratings.RATABLE)
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)

@@ -1,0 +1,38 @@
+"""Charts rendered on the server as SVG (pygal), so they show without JavaScript."""
+
+from __future__ import annotations
+
+import pygal
+from pygal.style import Style
+
+from onething.supervision.stats import Statistics
+
+_STYLE = Style(
+    background="white", plot_background="white", foreground="#1f2933",
+    foreground_strong="#1f2933", foreground_subtle="#5f6b7a", colors=("#b3261e", "#1a5fb4"),
+    font_family='"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif',
+    label_font_size=12, major_label_font_size=12, legend_font_size=13, title_font_size=15,
+)
+_COMMON = {"style": _STYLE, "js": [], "disable_xml_declaration": True, "height": 320,
+           "width": 720, "explicit_size": False, "print_values": True,
+           "legend_at_bottom": True}
+
+
+def trend(stats: Statistics) -> str:
+    """Applications received and completed, month by month."""
+    chart = pygal.Bar(title="按月收件与办结", **_COMMON)
+    chart.x_labels = [m["month"] for m in stats.months] or ["—"]
+    chart.add("收件", [m["received"] for m in stats.months] or [0])
+    chart.add("办结", [m["completed"] for m in stats.months] or [0])
+    return str(chart.render(is_unicode=True))
+
+
+def departments(stats: Statistics) -> str:
+    """Departments ranked by the average working days they take."""
+    ranked = [d for d in stats.departments if d.decided][:12]
+    chart = pygal.HorizontalBar(title="部门平均办理用时（工作日，越短越好）", **_COMMON)
+    for d in reversed(ranked):
+        chart.add(d.name, [d.average_days])
+    if not ranked:
+        chart.add("暂无数据", [0])
+    return str(chart.render(is_unicode=True))
