@@ -165,3 +165,21 @@ def test_concurrent_decisions_leave_exactly_one(api: Api) -> None:
     assert sorted(results) == [200, 409, 409, 409, 409, 409]
     timeline = api.get("zhang", f"/api/v1/applications/{app['id']}").json()["timeline"]
     assert sum(e["action"] in ("approve", "deny") for e in timeline) == 1
+
+
+def test_statistics_through_the_api(api: Api) -> None:
+    figures = api.get("supervisor_cs", "/api/v1/stats", params={"month": "2026-11"})
+    assert figures.status_code == 200, figures.text
+    body = figures.json()
+    assert body["query"]["region"] == "430100"  # a supervisor's own region by default
+    assert body["received"] == 0 and body["good_rate"] == 0.0
+    assert api.get("supervisor_cs", "/api/v1/stats", params={"region": "430200"}
+                   ).status_code == 403  # 株洲 is not below 长沙
+    assert api.get("supervisor_cs", "/api/v1/stats", params={"month": "2026-13"}
+                   ).status_code == 422
+    assert api.get("zhang", "/api/v1/stats").status_code == 403
+    csv = api.get("admin", "/api/v1/stats.csv", params={"from": "2026-11-01",
+                                                        "to": "2026-11-30"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "按时办结率" in csv.text
+    assert api.client.get("/api/v1/ratings/public").json() == []

@@ -31,13 +31,15 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("serve")
+def _serve(data: Path, catalog: Path, *before: list[str]) -> Iterator[str]:
+    """`onething serve --demo` on its own data, after the given commands ran on it."""
     port = _port()
     env = {**os.environ, "ONETHING_DATA_DIR": str(data), "ONETHING_DATABASE_URL": ""}
+    for command in before:
+        subprocess.run([sys.executable, "-m", "onething.cli", *command], env=env, check=True,
+                       capture_output=True, timeout=300)
     process = subprocess.Popen(
-        [sys.executable, "-m", "onething.cli", "serve", "--demo", "--catalog", str(basic_dir),
+        [sys.executable, "-m", "onething.cli", "serve", "--demo", "--catalog", str(catalog),
          "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -54,6 +56,20 @@ def server(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterato
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("serve"), basic_dir)
+
+
+@pytest.fixture(scope="module")
+def busy_server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[str]:
+    """The demo catalog with generated applications, swept once: real figures."""
+    yield from _serve(tmp_path_factory.mktemp("busy"), demo_dir,
+                      ["catalog", "load", str(demo_dir)],
+                      ["demo", "generate", "--applications", "80", "--seed", "7"],
+                      ["worker", "--once"])
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +201,35 @@ def test_the_journey_through_the_pages(server: str, browser: object, tmp_path: P
     spared = citizen.inner_text("#materials ~ fieldset:has-text('食品经营许可证')")  # type: ignore[attr-defined]
     assert "您已持有该电子证照" in spared
     citizen.screenshot(path=str(tmp_path / "second-application.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _recent_months(count: int) -> list[str]:
+    import datetime as dt
+
+    first = dt.date.today().replace(day=1)
+    months = []
+    for _ in range(count):
+        months.append(first.strftime("%Y-%m"))
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return months
+
+
+def test_the_dashboard_shows_real_figures(busy_server: str, browser: object,
+                                          tmp_path: Path) -> None:
+    page = _as(browser, busy_server, "admin")
+    totals = 0
+    for month in _recent_months(7):  # the generator spreads 80 applications over 6 months
+        page.goto(f"{busy_server}/dashboard?month={month}")  # type: ignore[attr-defined]
+        totals += int(page.inner_text("#kpi-received"))  # type: ignore[attr-defined]
+        if month == _recent_months(2)[1]:
+            assert page.locator(".chart svg").count() == 2  # type: ignore[attr-defined]
+            assert page.locator("#departments tbody tr").count() >= 3  # type: ignore[attr-defined]
+            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)  # type: ignore[attr-defined]
+    assert totals == 80
+    csv = page.request.get(f"{busy_server}/dashboard.csv")  # type: ignore[attr-defined]
+    assert csv.status == 200 and "收件" in csv.text()
+
+    public = browser.new_page()  # type: ignore[attr-defined]
+    public.goto(f"{busy_server}/ratings/public")
+    assert public.locator("#public tbody tr").count() >= 3
+    assert "好评率" in public.inner_text("#public thead")

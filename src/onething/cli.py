@@ -265,6 +265,37 @@ def cmd_worker(args: argparse.Namespace) -> int:
         time.sleep(args.interval)
 
 
+def cmd_demo_generate(args: argparse.Namespace) -> int:
+    import time
+
+    from onething.catalog.service import NoCatalog, current_catalog
+    from onething.config import get_settings
+    from onething.demo_data import generate
+
+    sessions = _database()
+    with sessions() as session:
+        try:
+            catalog = current_catalog(session)
+        except NoCatalog as exc:
+            raise CliError(str(exc)) from exc
+    started = time.perf_counter()
+    tty = sys.stderr.isatty()
+
+    def progress(done: int) -> None:
+        if tty and (done % 10 == 0 or done == args.applications):
+            print(f"\r已生成 {done}/{args.applications}", end="", file=sys.stderr, flush=True)
+
+    result = generate(sessions, catalog, get_settings().data_dir, args.applications,
+                      seed=args.seed, progress=progress)
+    if tty:
+        print(file=sys.stderr)
+    seconds = time.perf_counter() - started
+    statuses = "，".join(f"{k} {v}" for k, v in sorted(result.statuses.items()))
+    print(f"已生成 {result.applications} 个办件（{seconds:.1f} 秒）：{statuses}；"
+          f"评价 {result.ratings}，差评整改 {result.rectifications}")
+    return 0
+
+
 def _demo_users() -> None:
     from onething.catalog.service import current_catalog
     from onething.db import unit_of_work
@@ -322,6 +353,12 @@ def parser() -> argparse.ArgumentParser:
     load = catalog.add_parser("load", help="校验并加载目录到数据库（幂等）")
     load.add_argument("directory")
     load.set_defaults(func=cmd_catalog_load)
+
+    demo = sub.add_parser("demo", help="演示数据").add_subparsers(dest="action", required=True)
+    gen = demo.add_parser("generate", help="按目录生成逼真的办件（可重复：同一种子同一结果）")
+    gen.add_argument("--applications", type=int, default=200)
+    gen.add_argument("--seed", type=int, default=2026)
+    gen.set_defaults(func=cmd_demo_generate)
 
     worker = sub.add_parser("worker", help="运行时限监察、评价邀请和通知发送（可多进程并行）")
     worker.add_argument("--once", action="store_true", help="只运行一轮（供定时任务调用）")

@@ -30,9 +30,8 @@ def trend(stats: Statistics) -> str:
 def departments(stats: Statistics) -> str:
     """Departments ranked by the average working days they take."""
     ranked = [d for d in stats.departments if d.decided][:12]
-    chart = pygal.HorizontalBar(title="部门平均办理用时（工作日，越短越好）", **_COMMON)
-    for d in reversed(ranked):
-        chart.add(d.name, [d.average_days])
-    if not ranked:
-        chart.add("暂无数据", [0])
+    options = {**_COMMON, "height": 140 + 34 * max(1, len(ranked)), "show_legend": False}
+    chart = pygal.HorizontalBar(title="部门平均办理用时（工作日，越短越好）", **options)
+    chart.x_labels = [d.name for d in reversed(ranked)] or ["暂无数据"]
+    chart.add("平均用时", [d.average_days for d in reversed(ranked)] or [0])
     return str(chart.render(is_unicode=True))
