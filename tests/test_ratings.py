@@ -168,3 +168,17 @@ def test_statistics_count_what_happened(world: World) -> None:
     by_department = figures(world, StatsQuery(D(2026, 11, 1), D(2026, 11, 30),
                                                department="YC"))
     assert by_department["received"] == 0
+
+
+def test_an_applicant_who_has_not_rated_is_invited_once(world: World) -> None:
+    app_id = finished(world)
+    with world.as_("clerk_furong") as ctx:
+        cases.deliver(ctx, app_id, "window")
+    monday = world.day(D(2026, 11, 23))
+    assert ratings.invite_to_rate(world.sessions, monday + dt.timedelta(days=2), 3) == 0
+    assert ratings.invite_to_rate(world.sessions, monday + dt.timedelta(days=4), 3) == 1
+    assert ratings.invite_to_rate(world.sessions, monday + dt.timedelta(days=9), 3) == 0
+    with world.sessions() as session:
+        invites = list(session.scalars(select(Notification).where(
+            Notification.recipient_id == world.users["zhang"].user_id)))
+    assert len(invites) == 1 and "评价" in invites[0].subject

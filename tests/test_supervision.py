@@ -207,3 +207,27 @@ def test_notifications_go_out_by_smtp(world: World, tmp_path: Path) -> None:
                                world.day(D(2026, 11, 23))) == 0  # nothing twice
     finally:
         controller.stop()
+
+
+def test_a_sweep_killed_half_way_misses_nothing_and_repeats_nothing(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    for _ in range(5):
+        accepted(world)
+    import onething.supervision.sweep as sweeping
+
+    real, calls = sweeping.raise_card, {"n": 0}
+
+    def dies_on_the_seventh(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sweeping, "raise_card", dies_on_the_seventh)
+    with pytest.raises(RuntimeError):
+        sweep(world.sessions, world.catalog, world.day(D(2026, 11, 25)), batch=2)
+    monkeypatch.setattr(sweeping, "raise_card", real)
+    sweep(world.sessions, world.catalog, world.day(D(2026, 11, 25)))
+    sweep(world.sessions, world.catalog, world.day(D(2026, 11, 25)))
+    assert sorted(cards(world)) == sorted([(s, k) for s in ("task", "application")
+                                           for k in ("warning", "yellow") for _ in range(5)])
