@@ -25,7 +25,12 @@ class Application(Base):
     __table_args__ = (
         UniqueConstraint("submitted_by_id", "idempotency_key"),
         Index("ix_applications_applicant", "applicant_id", "id"),
+        Index("ix_applications_submitter", "submitted_by_id", "id"),
         Index("ix_applications_region_status", "region_code", "status"),
+        Index("ix_applications_open", "status", "id"),  # the sweep
+        Index("ix_applications_submitted_at", "submitted_at"),  # statistics by period
+        Index("ix_applications_accepted_at", "accepted_at"),
+        Index("ix_applications_completed_at", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -69,6 +74,8 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_inbox", "department_code", "region_code", "status", "deadline"),
         Index("ix_tasks_application", "application_id", "stage"),
+        Index("ix_tasks_open", "status", "id"),  # the sweep
+        Index("ix_tasks_decided_at", "decided_at"),  # statistics by period
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, select
 
 from onething.cases import access
 from onething.cases.context import CHINA, Ctx
@@ -220,11 +220,17 @@ def _close_cards(ctx: Ctx, subject: str, subject_id: int, deadline: dt.date | No
 def inbox(ctx: Ctx, statuses: tuple[str, ...] = ("pending", "suspended"), limit: int = 50,
           offset: int = 0) -> list[Task]:
     """The approver's tasks: overdue first, then by deadline."""
-    a = ctx.actor
     access.require_approver(ctx)
-    overdue = case((Task.deadline < ctx.today, 0), else_=1)
-    return list(ctx.session.scalars(
-        select(Task).where(Task.department_code == a.department, Task.region_code == a.region,
-                           Task.status.in_(statuses))
-        .order_by(overdue, Task.deadline, Task.id).limit(limit).offset(offset)))
+    query = inbox_query(ctx.actor.department or "", ctx.actor.region or "", statuses,
+                        ctx.today)
+    return list(ctx.session.scalars(query.limit(limit).offset(offset)))
+
+
+def inbox_query(department: str, region: str, statuses: tuple[str, ...],
+                today: dt.date) -> Select[Task]:
+    """One office's open tasks, overdue first: served by ix_tasks_inbox."""
+    overdue = case((Task.deadline < today, 0), else_=1)
+    return (select(Task).where(Task.department_code == department, Task.region_code == region,
+                               Task.status.in_(statuses))
+            .order_by(overdue, Task.deadline, Task.id))
 

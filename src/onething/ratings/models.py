@@ -16,6 +16,7 @@ class Rating(Base):
     __table_args__ = (
         UniqueConstraint("application_id", "applicant_id"),
         Index("ix_ratings_department", "department_code", "region_code", "created_at"),
+        Index("ix_ratings_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

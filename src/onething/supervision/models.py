@@ -22,6 +22,7 @@ class Card(Base):
         UniqueConstraint("subject", "subject_id", "kind"),
         Index("ix_cards_region_raised", "region_code", "raised_at"),
         Index("ix_cards_open", "subject", "subject_id", "closed_at"),
+        Index("ix_cards_raised_at", "raised_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

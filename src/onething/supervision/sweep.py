@@ -52,9 +52,7 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     report = SweepReport()
     today = now.astimezone(CHINA).date()
     for name, query, subjects in (
-        ("task", select(Task).where(Task.status.in_([TaskStatus.pending.value,
-                                                     TaskStatus.suspended.value])),
-         _task_clocks),
+        ("task", open_tasks(), _task_clocks),
         ("application", select(Application).where(Application.status.in_(OPEN_APPLICATION)),
          _application_clocks),
         ("rectification", select(Rectification).where(Rectification.status != "closed"),
@@ -75,16 +73,26 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     return report
 
 
+def open_tasks() -> Select[Any]:
+    return select(Task).where(Task.status.in_([TaskStatus.pending.value,
+                                               TaskStatus.suspended.value]))
+
+
+def claim(query: Select[Any], last: int, size: int) -> Select[Any]:
+    """The next batch after id `last`, locked for this worker, skipping others' batches
+    (served by the (status, id) indexes)."""
+    entity = query.column_descriptions[0]["entity"]
+    return (query.where(entity.id > last).order_by(entity.id).limit(size)
+            .with_for_update(skip_locked=True, of=entity))
+
+
 def _batches(sessions: sessionmaker[Session], query: Select[Any], size: int
              ) -> Iterator[tuple[Session, list[Any]]]:
     """Rows in id order, one transaction per batch, claimed so that workers share them."""
-    entity = query.column_descriptions[0]["entity"]
     last = 0
     while True:
         with sessions.begin() as session:
-            rows = list(session.scalars(
-                query.where(entity.id > last).order_by(entity.id).limit(size)
-                .with_for_update(skip_locked=True, of=entity)))
+            rows = list(session.scalars(claim(query, last, size)))
             if not rows:
                 return
             yield session, rows

@@ -314,9 +314,9 @@ def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Respons
         return _see_other(HOME[user.principal.role])
     ctx = page_ctx(request, session, catalog, user)
     found = tasks.inbox(ctx, limit=200)
-    numbers = {a.id: a for a in cases.list_applications(ctx, limit=500)}
+    numbers = cases.numbers(ctx, {t.application_id for t in found})
     office = office_name(catalog, user.principal.region or "", user.principal.department or "")
-    return _page(request, "inbox.html", user, tasks=found, applications=numbers,
+    return _page(request, "inbox.html", user, tasks=found, numbers=numbers,
                  office=office, today=ctx.today, catalog=catalog)
 
 
