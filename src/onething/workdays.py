@@ -15,6 +15,7 @@ art. 82), and a limit of 0 (即办) is due the same day.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -94,6 +95,7 @@ class Calendar:
         # A notice may name days of the neighbouring year (a make-up day in late December).
         self._off: dict[Date, str] = {}
         self._on: set[Date] = set()
+        self._tables: dict[int, tuple[list[int], bool]] = {}
         for notice in self.notices.values():
             self._off.update(notice.holidays)
             self._on.update(notice.workdays)
@@ -115,26 +117,49 @@ class Calendar:
     def is_workday(self, date: Date) -> bool:
         return self.day(date).workday
 
+    def _year(self, year: int) -> tuple[list[int], bool]:
+        """Working days on or before each day of `year` (cumulative), and whether the year is
+        provisional. Built once per year, so counting and adding cost no day-by-day walk."""
+        if year not in self._tables:
+            cumulative, total, provisional = [], 0, False
+            day = Date(year, 1, 1)
+            while day.year == year:
+                info = self.day(day)
+                total += info.workday
+                provisional = provisional or info.provisional
+                cumulative.append(total)
+                day += dt.timedelta(days=1)
+            self._tables[year] = (cumulative, provisional)
+        return self._tables[year]
+
+    def _upto(self, date: Date) -> int:
+        return self._year(date.year)[0][date.timetuple().tm_yday - 1]
+
     def add(self, start: Date, days: int) -> Deadline:
         """The date `days` working days after `start` (0: the same day)."""
         if days < 0:
             raise ValueError("days must not be negative")
-        current, provisional = start, False
-        counted = 0
-        while counted < days:
-            current += dt.timedelta(days=1)
-            info = self.day(current)
-            provisional = provisional or info.provisional
-            counted += info.workday
-        return Deadline(current, provisional)
+        if days == 0:
+            return Deadline(start, False)
+        year, wanted = start.year, self._upto(start) + days
+        while True:
+            cumulative = self._year(year)[0]
+            if wanted <= cumulative[-1]:
+                found = Date(year, 1, 1) + dt.timedelta(days=bisect_left(cumulative, wanted))
+                first = (start + dt.timedelta(days=1)).year
+                spanned = any(self._year(y)[1] for y in range(first, found.year + 1))
+                return Deadline(found, spanned)
+            wanted -= cumulative[-1]
+            year += 1
 
     def count(self, start: Date, end: Date) -> int:
         """Working days after `start` up to and including `end` (0 if end <= start)."""
-        total, current = 0, start
-        while current < end:
-            current += dt.timedelta(days=1)
-            total += self.is_workday(current)
-        return total
+        if end <= start:
+            return 0
+        if start.year == end.year:
+            return self._upto(end) - self._upto(start)
+        total = self._year(start.year)[0][-1] - self._upto(start) + self._upto(end)
+        return total + sum(self._year(y)[0][-1] for y in range(start.year + 1, end.year))
 
 
 _CHINESE_NAMES = {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,14 +35,29 @@ class Subject:
     responsible_id: int | None = None
 
 
+def _cached(cache: dict[Any, Any] | None, key: Any, compute: Callable[[], Any]) -> Any:
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def raise_card(session: Session, catalog: Catalog, subject: Subject, kind: CardKind,
-               due_on: dt.date | None, now: dt.datetime) -> Card | None:
-    """The new card, or None if this subject already had a card of this kind."""
+               due_on: dt.date | None, now: dt.datetime,
+               cache: dict[Any, Any] | None = None) -> Card | None:
+    """The new card, or None if this subject already had a card of this kind.
+
+    `cache` (one per sweep) keeps each office's staff, looked up once instead of per card.
+    """
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    office = (subject.department, subject.region)
+    responsible = subject.responsible_id or _cached(
+        cache, ("first", *office), lambda: _first_approver(session, subject))
     values = dict(subject=subject.kind, subject_id=subject.id, kind=kind.value,
                   application_id=subject.application_id, task_id=subject.task_id,
                   department_code=subject.department, region_code=subject.region,
-                  responsible_id=subject.responsible_id or _first_approver(session, subject),
+                  responsible_id=responsible,
                   title=f"{CARD_NAMES[kind]}：{subject.title}", due_on=due_on, raised_at=now)
     card_id = session.execute(
         insert(Card).values(**values).on_conflict_do_nothing(
@@ -49,7 +66,8 @@ def raise_card(session: Session, catalog: Catalog, subject: Subject, kind: CardK
     if card_id is None:
         return None
     card = session.get_one(Card, card_id)
-    for recipient in recipients(session, catalog, subject):
+    for recipient in _cached(cache, ("to", *office, subject.responsible_id),
+                             lambda: recipients(session, catalog, subject)):
         session.add(Notification(card_id=card.id, recipient_id=recipient, created_at=now,
                                  subject=f"【{CARD_NAMES[kind]}】{subject.title}",
                                  body=_body(card, kind)))

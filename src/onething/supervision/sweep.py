@@ -51,6 +51,7 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
           thresholds: Thresholds = DEFAULTS, batch: int = 200) -> SweepReport:
     report = SweepReport()
     today = now.astimezone(CHINA).date()
+    staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
     for name, query, subjects in (
         ("task", open_tasks(), _task_clocks),
         ("application", select(Application).where(Application.status.in_(OPEN_APPLICATION)),
@@ -65,7 +66,7 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
                                                          calendar, yellow, thresholds):
                 report.checked[name] += 1
                 for kind in sorted(due_kinds, key=list(CardKind).index):
-                    if raise_card(session, catalog, subject, kind, deadline, now):
+                    if raise_card(session, catalog, subject, kind, deadline, now, staff):
                         report.raised[kind.value] += 1
     with sessions.begin() as session:
         ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
