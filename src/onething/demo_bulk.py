@@ -222,7 +222,8 @@ def _application(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, cata
         "supplement_missed": False, "notice": None, "reason": None, "submitted_at": submitted,
         "accepted_at": None, "accepted_by_id": None, "deadline": None,
         "deadline_provisional": False, "completed_at": None, "delivered_at": None,
-        "delivery": None, "rating_invited_at": None, "version": 1,
+        "delivery": None, "rating_invited_at": None, "version": 1, "legal_days": None,
+        "worked_days": None, "late_days": None,
     }
     events = rows[Event]
     events.append(_event(ids, app_id, None, submitted, applicant, "applicant", "submit", None,
@@ -249,8 +250,12 @@ def _application(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, cata
                          "accepted"))
     finished_at, app_tasks = _tasks(rows, rng, catalog, calendar, v, app, region, people, ids,
                                     accepted, now, status)
+    app["legal_days"] = _per_stage_max(app_tasks, "legal_days")
     if status in ("completed", "delivered", "partly_denied", "denied"):
         app["completed_at"] = finished_at
+        done = finished_at.astimezone(CHINA).date()
+        app["worked_days"] = calendar.count(accepted_day, done)
+        app["late_days"] = calendar.count(app["deadline"], done)
         events.append(_event(ids, app_id, None, finished_at, None, "admin", "complete",
                              "in_progress", "completed" if status == "delivered" else status))
     if status == "delivered":
@@ -297,7 +302,8 @@ def _tasks(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, catalog: C
                 "deadline": None if running and stage > stop_stage else deadline,
                 "deadline_provisional": provisional, "suspended_days": 0,
                 "suspended_on": None, "suspension": None, "decided_at": None,
-                "decided_by_id": None, "reason": None, "version": 1,
+                "decided_by_id": None, "reason": None, "version": 1, "worked_days": None,
+                "late_days": None,
             }
             if not running:
                 decided = when + dt.timedelta(days=max(0.1, item.promised_days * speed * 1.4)
@@ -305,8 +311,11 @@ def _tasks(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, catalog: C
                 decided = min(decided, now - dt.timedelta(hours=1))
                 approver = people["ids"][f"bulk_{item.department.code.lower()}_{office}"]
                 denied = stage == deny_stage and (status == "denied" or rng.random() < 0.5)
+                done = decided.astimezone(CHINA).date()
                 task.update(status="denied" if denied else "approved", decided_at=decided,
-                            decided_by_id=approver, reason="不符合法定条件" if denied else None)
+                            decided_by_id=approver, reason="不符合法定条件" if denied else None,
+                            worked_days=calendar.count(opened_day, done),
+                            late_days=calendar.count(deadline, done))
                 rows[Event].append(_event(ids, app["id"], task_id, decided, approver,
                                           "approver", "deny" if denied else "approve",
                                           "pending", task["status"]))
@@ -319,6 +328,13 @@ def _tasks(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, catalog: C
             break
         when = decided_last
     return when, made
+
+
+def _per_stage_max(found: list[dict[str, Any]], key: str) -> int:
+    longest: dict[int, int] = {}
+    for task in found:
+        longest[task["stage"]] = max(longest.get(task["stage"], 0), task[key])
+    return sum(longest.values())
 
 
 def _licence(rows: dict[Any, list[dict[str, Any]]], ids: _Ids, app: dict[str, Any],

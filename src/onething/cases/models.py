@@ -64,6 +64,10 @@ class Application(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delivery: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
     rating_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # kept when known, so statistics aggregate in SQL instead of recounting working days
+    legal_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at acceptance
+    worked_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at completion
+    late_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at completion
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -97,6 +101,8 @@ class Task(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    worked_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # when decided
+    late_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # when decided
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -45,6 +45,7 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
         ctx.session.add(task)
         created.append(task)
     ctx.session.flush()
+    app.legal_days = _longest_per_stage(created, "legal_days")
     if created:
         _open_stage(ctx, app, created, min(t.stage for t in created))
     return created
@@ -99,8 +100,16 @@ def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
     return task
 
 
+def _decided(ctx: Ctx, task: Task, reason: str | None) -> None:
+    task.decided_at, task.decided_by_id, task.reason = ctx.now, ctx.actor.user_id, reason
+    if task.opened_on is not None:
+        worked = ctx.calendar.count(task.opened_on, ctx.today) - task.suspended_days
+        task.worked_days = max(0, worked)
+        task.late_days = ctx.calendar.count(task.deadline, ctx.today) if task.deadline else 0
+
+
 def _approve(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
-    task.decided_at, task.decided_by_id, task.reason = ctx.now, ctx.actor.user_id, d.reason
+    _decided(ctx, task, d.reason)
     licence = licences.issue(ctx.session, ctx.catalog, app, task, ctx.today)
     if licence is not None:
         record(ctx, app, "issue_licence", task=task,
@@ -110,7 +119,7 @@ def _approve(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
 
 def _deny(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
     _require_reason(d, "不予批准须说明理由")
-    task.decided_at, task.decided_by_id, task.reason = ctx.now, ctx.actor.user_id, d.reason
+    _decided(ctx, task, d.reason)
 
 
 def _suspend(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
@@ -145,14 +154,20 @@ def _tasks_of(ctx: Ctx, app: Application) -> list[Task]:
                                     .order_by(Task.stage, Task.id)))
 
 
+def _longest_per_stage(found: list[Task], attribute: str) -> int:
+    """Sum over stages of the largest value in each (stages run one after another)."""
+    longest: dict[int, int] = {}
+    for task in found:
+        longest[task.stage] = max(longest.get(task.stage, 0), getattr(task, attribute))
+    return sum(longest.values())
+
+
 def _refresh_application_deadline(ctx: Ctx, app: Application) -> None:
     """Promised days plus, for each stage, the longest special procedure in it."""
-    longest: dict[int, int] = {}
-    for task in _tasks_of(ctx, app):
-        longest[task.stage] = max(longest.get(task.stage, 0), task.suspended_days)
     if app.accepted_at is not None:
+        stopped = _longest_per_stage(_tasks_of(ctx, app), "suspended_days")
         deadline = ctx.calendar.add(app.accepted_at.astimezone(CHINA).date(),
-                                    app.promised_days + sum(longest.values()))
+                                    app.promised_days + stopped)
         app.deadline, app.deadline_provisional = deadline.date, deadline.provisional
 
 
@@ -209,6 +224,11 @@ def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
     before = app.status
     app.status = next_application_status(app.status, action, ctx.actor.role).value
     app.completed_at = ctx.now
+    if app.accepted_at is not None:
+        stopped = _longest_per_stage(found, "suspended_days")
+        worked = ctx.calendar.count(app.accepted_at.astimezone(CHINA).date(), ctx.today)
+        app.worked_days = max(0, worked - stopped)
+        app.late_days = ctx.calendar.count(app.deadline, ctx.today) if app.deadline else 0
     _close_cards(ctx, "application", app.id, app.deadline)
     record(ctx, app, action, before=before, after=app.status)
 

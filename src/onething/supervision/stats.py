@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from onething.cases.context import CHINA
@@ -160,57 +161,62 @@ class _Filters:
 
 def statistics(session: Session, catalog: Catalog, calendar: Calendar,
                q: StatsQuery) -> Statistics:
+    """Counted in SQL (durations were kept when cases were decided); `calendar` is kept for
+    callers and future per-day figures."""
     stats = Statistics(q)
     f = _Filters(catalog, q)
     start, end = q.bounds()
-    _received(session, f, start, end, stats)
-    _completed(session, f, start, end, calendar, stats)
+    month = _month_expression(session)
+    _received(session, f, start, end, stats, month)
+    _completed(session, f, start, end, stats, month)
     _cards(session, f, start, end, stats)
     _ratings(session, f, start, end, stats)
-    stats.departments = _departments(session, catalog, calendar, f, start, end)
+    stats.departments = _departments(session, catalog, f, start, end)
     return stats
 
 
+def _month_expression(session: Session) -> Callable[[Any], Any]:
+    """'YYYY-MM' of a timestamp, in China time, in the database's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column: func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM")
+    return lambda column: func.strftime("%Y-%m", column, "+8 hours")
+
+
 def _received(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime,
-              stats: Statistics) -> None:
+              stats: Statistics, month: Callable[[Any], Any]) -> None:
+    saved = Application.guide[("effect", "saved", "materials")].as_integer()
+    visits = Application.guide[("effect", "saved", "visits")].as_integer()
+    row = session.execute(f.applications(select(
+        func.count(), func.sum(case((Application.channel.in_(ONLINE), 1), else_=0)),
+        func.coalesce(func.sum(saved), 0), func.coalesce(func.sum(visits), 0)).where(
+        _in(Application.submitted_at, start, end)))).one()
+    stats.received, stats.online = int(row[0]), int(row[1] or 0)
+    stats.materials_saved, stats.visits_saved = int(row[2]), int(row[3])
+    stats.accepted = int(session.execute(f.applications(select(func.count()).where(
+        _in(Application.accepted_at, start, end)))).scalar_one())
     months: dict[str, Counter[str]] = defaultdict(Counter)
-    received = f.applications(select(
-        Application.submitted_at, Application.channel, Application.guide).where(
-        _in(Application.submitted_at, start, end)))
-    for submitted, channel, guide in session.execute(received):
-        stats.received += 1
-        stats.online += channel in ONLINE
-        saved = (guide or {}).get("effect", {}).get("saved", {})
-        stats.materials_saved += int(saved.get("materials", 0))
-        stats.visits_saved += int(saved.get("visits", 0))
-        months[submitted.astimezone(CHINA).strftime("%Y-%m")]["received"] += 1
-    stats.accepted = len(list(session.execute(f.applications(select(Application.id).where(
-        _in(Application.accepted_at, start, end))))))
-    for completed, in session.execute(f.applications(select(Application.completed_at).where(
-            _in(Application.completed_at, start, end)))):
-        months[completed.astimezone(CHINA).strftime("%Y-%m")]["completed"] += 1
+    for label, column in (("received", Application.submitted_at),
+                          ("completed", Application.completed_at)):
+        key = month(column)
+        for m, n in session.execute(f.applications(select(key, func.count()).where(
+                _in(column, start, end)).group_by(key))):
+            months[str(m)][label] = int(n)
     stats.months = [{"month": m, "received": c["received"], "completed": c["completed"]}
                     for m, c in sorted(months.items())]
 
 
 def _completed(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime,
-               calendar: Calendar, stats: Statistics) -> None:
+               stats: Statistics, month: Callable[[Any], Any]) -> None:
     rows = list(session.execute(f.applications(select(
-        Application.id, Application.accepted_at, Application.completed_at,
-        Application.deadline, Application.promised_days).where(
-        _in(Application.completed_at, start, end), Application.accepted_at.is_not(None)))))
-    days: list[int] = []
-    promised_total = 0
-    legal = _legal_limits(session, [r.id for r in rows])
-    for _, accepted, completed, deadline, promised in rows:
-        done = completed.astimezone(CHINA).date()
-        used = calendar.count(accepted.astimezone(CHINA).date(), done)
-        days.append(used)
-        stats.on_time += deadline is None or done <= deadline
-        promised_total += promised
-    legal_total = sum(legal.values())
+        Application.worked_days, Application.late_days, Application.legal_days,
+        Application.promised_days).where(_in(Application.completed_at, start, end),
+                                         Application.accepted_at.is_not(None)))))
     stats.completed = len(rows)
+    days = [w or 0 for w, *_ in rows]
+    stats.on_time = sum(1 for _, late, *_ in rows if not late)
     if days:
+        legal_total = sum(legal or 0 for _, _, legal, _ in rows)
+        promised_total = sum(promised for *_, promised in rows)
         stats.average_days = round(sum(days) / len(days), 2)
         stats.p90_days = float(sorted(days)[max(0, math.ceil(0.9 * len(days)) - 1)])
         stats.speed_up_legal = round(1 - sum(days) / legal_total, 4) if legal_total else 0.0
@@ -218,79 +224,68 @@ def _completed(session: Session, f: _Filters, start: dt.datetime, end: dt.dateti
                                    if promised_total else 0.0)
 
 
-def _legal_limits(session: Session, ids: list[int]) -> dict[int, int]:
-    per: dict[int, dict[int, int]] = defaultdict(dict)
-    for app_id, stage, legal in session.execute(select(
-            Task.application_id, Task.stage, Task.legal_days).where(
-            Task.application_id.in_(ids))):
-        per[app_id][stage] = max(per[app_id].get(stage, 0), legal)
-    return {app_id: sum(stages.values()) for app_id, stages in per.items()}
-
-
 def _cards(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime,
            stats: Statistics) -> None:
-    query = select(Card.kind).where(_in(Card.raised_at, start, end),
-                                    f.region(Card.region_code))
+    query = select(Card.kind, func.count()).where(
+        _in(Card.raised_at, start, end), f.region(Card.region_code)).group_by(Card.kind)
     if f.q.department:
         query = query.where(Card.department_code == f.q.department)
-    for kind, in session.execute(query):
-        stats.cards[kind] = stats.cards.get(kind, 0) + 1
+    for kind, n in session.execute(query):
+        stats.cards[kind] = int(n)
+
+
+def _rating_counts(query: Any) -> Any:
+    good = func.sum(case((Rating.level >= GOOD_LEVEL, 1), else_=0))
+    rectified = func.sum(case((and_(Rating.level < GOOD_LEVEL,
+                                    Rectification.closed_at.is_not(None)), 1), else_=0))
+    return query.outerjoin(Rectification, Rectification.rating_id == Rating.id), (
+        func.count(), good, rectified)
 
 
 def _ratings(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime,
              stats: Statistics) -> None:
-    query = select(Rating.level, Rectification.closed_at).outerjoin(
-        Rectification, Rectification.rating_id == Rating.id).where(
-        _in(Rating.created_at, start, end), f.region(Rating.region_code))
+    base = select(Rating.id).where(_in(Rating.created_at, start, end),
+                                   f.region(Rating.region_code))
     if f.q.department:
-        query = query.where(Rating.department_code == f.q.department)
+        base = base.where(Rating.department_code == f.q.department)
     if f.q.bundle or f.q.item:
-        query = query.where(Rating.application_id.in_(
-            f.applications(select(Application.id))))
-    for level, closed in session.execute(query):
-        stats.ratings += 1
-        if level >= GOOD_LEVEL:
-            stats.good += 1
-        else:
-            stats.bad += 1
-            stats.rectified += closed is not None
+        base = base.where(Rating.application_id.in_(f.applications(select(Application.id))))
+    joined, columns = _rating_counts(select(Rating.id))
+    row = session.execute(joined.with_only_columns(*columns).where(
+        Rating.id.in_(base))).one()
+    stats.ratings, stats.good = int(row[0]), int(row[1] or 0)
+    stats.bad, stats.rectified = stats.ratings - stats.good, int(row[2] or 0)
 
 
-def _departments(session: Session, catalog: Catalog, calendar: Calendar, f: _Filters,
-                 start: dt.datetime, end: dt.datetime) -> list[DepartmentFigures]:
+def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.datetime,
+                 end: dt.datetime) -> list[DepartmentFigures]:
     found: dict[str, DepartmentFigures] = {}
 
     def figures(code: str) -> DepartmentFigures:
         name = catalog.departments[code].name if code in catalog.departments else code
         return found.setdefault(code, DepartmentFigures(code, name))
 
-    spent: dict[str, list[int]] = defaultdict(list)
-    for code, opened, decided, deadline in session.execute(f.tasks(select(
-            Task.department_code, Task.opened_on, Task.decided_at, Task.deadline).where(
-            _in(Task.decided_at, start, end), Task.opened_on.is_not(None)))):
-        done = decided.astimezone(CHINA).date()
+    for code, n, on_time, average in session.execute(f.tasks(select(
+            Task.department_code, func.count(),
+            func.sum(case((func.coalesce(Task.late_days, 0) == 0, 1), else_=0)),
+            func.avg(Task.worked_days)).where(
+            _in(Task.decided_at, start, end), Task.opened_on.is_not(None))
+            .group_by(Task.department_code))):
         row = figures(code)
-        row.decided += 1
-        row.on_time += deadline is None or done <= deadline
-        spent[code].append(calendar.count(opened, done))
-    for code, values in spent.items():
-        found[code].average_days = round(sum(values) / len(values), 2)
-    card_query = select(Card.department_code).where(
-        _in(Card.raised_at, start, end), f.region(Card.region_code),
-        Card.department_code.is_not(None))
-    for code, in session.execute(card_query):
-        figures(str(code)).cards += 1
-    for code, level, closed in session.execute(select(
-            Rating.department_code, Rating.level, Rectification.closed_at).outerjoin(
-            Rectification, Rectification.rating_id == Rating.id).where(
-            _in(Rating.created_at, start, end), f.region(Rating.region_code))):
+        row.decided, row.on_time = int(n), int(on_time or 0)
+        row.average_days = round(float(average or 0), 2)
+    for code, n in session.execute(select(Card.department_code, func.count()).where(
+            _in(Card.raised_at, start, end), f.region(Card.region_code),
+            Card.department_code.is_not(None)).group_by(Card.department_code)):
+        figures(str(code)).cards = int(n)
+    joined, columns = _rating_counts(select(Rating.department_code))
+    for code, n, good, rectified in session.execute(joined.with_only_columns(
+            Rating.department_code, *columns).where(
+            _in(Rating.created_at, start, end), f.region(Rating.region_code))
+            .group_by(Rating.department_code)):
         row = figures(code)
-        row.ratings += 1
-        if level >= GOOD_LEVEL:
-            row.good += 1
-        else:
-            row.bad += 1
-            row.rectified += closed is not None
+        row.ratings, row.good = int(n), int(good or 0)
+        row.bad, row.rectified = row.ratings - row.good, int(rectified or 0)
     if f.q.department:
         found = {k: v for k, v in found.items() if k == f.q.department}
     return sorted(found.values(), key=lambda d: (-d.average_days, d.department))

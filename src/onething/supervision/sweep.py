@@ -61,11 +61,13 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     ):
         for session, rows in _batches(sessions, query, batch):
             calendar = current_calendar(session)
-            yellow = _yellow_since(session, name, [r.id for r in rows])
+            raised = _raised(session, name, [r.id for r in rows])
+            yellow = {i: kinds["yellow"] for i, kinds in raised.items() if "yellow" in kinds}
             for subject, deadline, due_kinds in subjects(session, catalog, rows, today,
                                                          calendar, yellow, thresholds):
                 report.checked[name] += 1
-                for kind in sorted(due_kinds, key=list(CardKind).index):
+                new = [k for k in due_kinds if k.value not in raised.get(subject.id, {})]
+                for kind in sorted(new, key=list(CardKind).index):
                     if raise_card(session, catalog, subject, kind, deadline, now, staff):
                         report.raised[kind.value] += 1
     with sessions.begin() as session:
@@ -100,11 +102,15 @@ def _batches(sessions: sessionmaker[Session], query: Select[Any], size: int
             last = rows[-1].id
 
 
-def _yellow_since(session: Session, subject: str, ids: list[int]) -> dict[int, dt.date]:
-    rows = session.execute(select(Card.subject_id, Card.raised_at).where(
-        Card.subject == subject, Card.kind == CardKind.yellow.value,
-        Card.subject_id.in_(ids), Card.closed_at.is_(None)))
-    return {subject_id: raised.astimezone(CHINA).date() for subject_id, raised in rows}
+def _raised(session: Session, subject: str, ids: list[int]) -> dict[int, dict[str, dt.date]]:
+    """The cards the batch's subjects already have (kind → China date raised), in one query:
+    a steady-state sweep then writes nothing at all. (The unique key still guards races.)"""
+    found: dict[int, dict[str, dt.date]] = {}
+    for subject_id, kind, raised in session.execute(select(
+            Card.subject_id, Card.kind, Card.raised_at).where(
+            Card.subject == subject, Card.subject_id.in_(ids))):
+        found.setdefault(subject_id, {})[kind] = raised.astimezone(CHINA).date()
+    return found
 
 
 Assessed = Iterator[tuple[Subject, dt.date, frozenset[CardKind]]]

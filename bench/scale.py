@@ -1,0 +1,236 @@
+"""Benchmarks at province scale: `python -m bench.scale --applications 1000000`.
+
+Generates the data (`demo generate --fast`) unless the data directory already holds it,
+then measures, on that database: an approver's inbox, an applicant's list, one
+application with its timeline (in process and through HTTP, p50/p95), the deadline
+sweep over every open task (the first run, which raises the backlog of cards, and a
+steady-state run), the statistics of a month and of a year, and the server's peak memory.
+Writes bench/results/scale-<database>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics as stats_module
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from bench.run import RESULTS, _free_port
+from onething.calendar.service import current_calendar
+from onething.cases import service as cases
+from onething.cases import tasks
+from onething.cases.context import CHINA, Ctx
+from onething.cases.models import Application, Task
+from onething.catalog.service import current_catalog
+from onething.db import make_engine, session_factory, writer
+from onething.identity import service as identity
+from onething.identity.models import User
+from onething.migrate import upgrade
+from onething.supervision.stats import StatsQuery, statistics
+from onething.supervision.sweep import sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50_ms": round(pick(0.5) * 1000, 2), "p95_ms": round(pick(0.95) * 1000, 2),
+            "mean_ms": round(stats_module.fmean(ordered) * 1000, 2), "n": len(ordered)}
+
+
+def _time(call: Callable[[], Any], repeat: int) -> dict[str, float]:
+    call()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return _percentiles(samples)
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "onething.cli", *args], env=env, check=True,
+                          capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.scale", description=__doc__)
+    parser.add_argument("--applications", type=int, default=20_000)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-scale")
+    parser.add_argument("--database-url", default="", help="default: SQLite in --data-dir")
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "ONETHING_DATA_DIR": str(args.data_dir),
+           "ONETHING_DATABASE_URL": args.database_url, "ONETHING_SWEEP_SECONDS": "0"}
+    url = args.database_url or f"sqlite:///{args.data_dir / 'onething.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions, writers = session_factory(engine), session_factory(writer(engine))
+    results: dict[str, Any] = {"database": engine.dialect.name, "when": time.strftime("%F %T")}
+    with sessions() as session:
+        stored = session.scalar(select(func.count()).select_from(Application)) or 0
+    if stored < args.applications:
+        _cli(env, "catalog", "load", str(ROOT / "catalog"))
+        started = time.perf_counter()
+        print(_cli(env, "demo", "generate", "--fast", "--applications",
+                   str(args.applications - stored)))
+        results["generate_seconds"] = round(time.perf_counter() - started, 1)
+    with sessions() as session:
+        results["applications"] = session.scalar(select(func.count()).select_from(Application))
+        results["tasks"] = session.scalar(select(func.count()).select_from(Task))
+        results["open_tasks"] = session.scalar(select(func.count()).select_from(Task).where(
+            Task.status.in_(["pending", "suspended"])))
+    results["in_process"] = _in_process(sessions, args.repeat)
+    results["sweep"] = _sweeps(writers, sessions)
+    results["http"] = _http(env, sessions, args.repeat, args.workers)
+    engine.dispose()
+    _report(results)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"scale-{results['database']}.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+    print(f"\nwritten: {out}")
+    return 0
+
+
+def _busiest(session: Any) -> tuple[User, User, int]:
+    """The approver with the most open tasks, an applicant with the most applications, and
+    one application of theirs."""
+    office = session.execute(select(Task.department_code, Task.region_code, func.count())
+                             .where(Task.status == "pending")
+                             .group_by(Task.department_code, Task.region_code)
+                             .order_by(func.count().desc()).limit(1)).one()
+    approver = session.scalars(select(User).where(
+        User.role == "approver", User.department_code == office[0],
+        User.region_code == office[1]).limit(1)).one()
+    applicant_id, _ = session.execute(select(Application.applicant_id, func.count())
+                                      .group_by(Application.applicant_id)
+                                      .order_by(func.count().desc()).limit(1)).one()
+    app_id = session.scalar(select(func.max(Application.id)).where(
+        Application.applicant_id == applicant_id))
+    return approver, session.get_one(User, applicant_id), int(app_id or 0)
+
+
+def _ctx(session: Any, who: User) -> Ctx:
+    return Ctx(session, current_catalog(session), current_calendar(session),
+               dt.datetime.now(dt.UTC), identity.principal_of(who))
+
+
+def _in_process(sessions: Any, repeat: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with sessions() as session:
+        approver, applicant, app_id = _busiest(session)
+        inbox_ctx, mine = _ctx(session, approver), _ctx(session, applicant)
+        out["inbox"] = _time(lambda: tasks.inbox(inbox_ctx, limit=50), repeat)
+        out["applicant_list"] = _time(lambda: cases.list_applications(mine, limit=20), repeat)
+        out["application_with_timeline"] = _time(lambda: cases.view(mine, app_id), repeat)
+        catalog, calendar = current_catalog(session), current_calendar(session)
+        today = dt.datetime.now(CHINA).date()
+        month = StatsQuery(today.replace(day=1), today)
+        year = StatsQuery(today - dt.timedelta(days=365), today)
+        out["stats_month_s"] = round(_time(lambda: statistics(session, catalog, calendar,
+                                                              month), 2)["mean_ms"] / 1000, 2)
+        out["stats_year_s"] = round(_time(lambda: statistics(session, catalog, calendar,
+                                                             year), 1)["mean_ms"] / 1000, 2)
+    return out
+
+
+def _sweeps(writers: Any, sessions: Any) -> dict[str, Any]:
+    with sessions() as session:
+        catalog = current_catalog(session)
+    now = dt.datetime.now(dt.UTC)
+    out = {}
+    for label in ("first_run", "steady_state"):
+        started = time.perf_counter()
+        report = sweep(writers, catalog, now, batch=1000)
+        out[label] = {"seconds": round(time.perf_counter() - started, 2),
+                      "checked": dict(report.checked), "raised": dict(report.raised)}
+    return out
+
+
+def _http(env: dict[str, str], sessions: Any, repeat: int, workers: int) -> dict[str, Any]:
+    with sessions() as session:
+        approver, applicant, app_id = _busiest(session)
+        tokens = {}
+        for user in (approver, applicant):
+            tokens[user.username] = identity.open_session(session, user, "api")[0]
+        session.commit()
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "onething.cli", "serve", "--port",
+                               str(port), "--workers", str(workers)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        out: dict[str, Any] = {}
+        with httpx.Client(base_url=base, timeout=60) as client:
+            def get(path: str, who: User) -> Callable[[], Any]:
+                headers = {"Authorization": f"Bearer {tokens[who.username]}"}
+                return lambda: client.get(path, headers=headers).raise_for_status()
+
+            out["inbox"] = _time(get("/api/v1/tasks", approver), repeat)
+            out["applicant_list"] = _time(get("/api/v1/applications", applicant), repeat)
+            out["application_with_timeline"] = _time(
+                get(f"/api/v1/applications/{app_id}", applicant), repeat)
+            out["trivial"] = _time(lambda: client.get("/healthz").raise_for_status(), repeat)
+        out["server_peak_rss_mb"] = _peak_rss(server.pid)
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _peak_rss(pid: int) -> dict[str, float]:
+    """VmHWM of the server and of each of its worker processes, in MB."""
+    found: dict[str, float] = {}
+    for candidate in [pid, *_children(pid)]:
+        try:
+            status = Path(f"/proc/{candidate}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                found[str(candidate)] = round(int(line.split()[1]) / 1024, 1)
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    kids = [int(c) for c in text.split()]
+    return kids + [k for c in kids for k in _children(c)]
+
+
+def _report(r: dict[str, Any]) -> None:
+    print(f"\n{r['database']}: {r['applications']} applications, {r['tasks']} tasks "
+          f"({r['open_tasks']} open)")
+    for where in ("in_process", "http"):
+        for name, value in r[where].items():
+            print(f"  {where:10} {name:28} {value}")
+    for name, value in r["sweep"].items():
+        print(f"  sweep      {name:28} {value}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
