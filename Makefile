@@ -28,9 +28,15 @@ test: lint
 	./scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
-## Benchmarks (small by default); results go to bench/results/.
+## Benchmarks (small by default: SIZE=1000000 for a province); results in bench/results/.
+SIZE ?= 20000
 bench: $(STAMP)
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	@command -v wrk >/dev/null || ./scripts/ensure-wrk
+	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.lifecycle
+	$(BIN)/python -m bench.lifecycle --postgres
+	$(BIN)/python -m bench.scale --applications $(SIZE)
+	$(BIN)/python -m bench.scale --applications $(SIZE) --postgres --data-dir var/bench-scale-pg
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -70,10 +70,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--applications", type=int, default=20_000)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-scale")
     parser.add_argument("--database-url", default="", help="default: SQLite in --data-dir")
+    parser.add_argument("--postgres", action="store_true",
+                        help="on a throwaway PostgreSQL server (generated afresh)")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.postgres:
+        from bench.lifecycle import postgres
 
+        with postgres() as url:
+            args.database_url = url
+            return measure(args)
+    return measure(args)
+
+
+def measure(args: argparse.Namespace) -> int:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ONETHING_DATA_DIR": str(args.data_dir),
            "ONETHING_DATABASE_URL": args.database_url, "ONETHING_SWEEP_SECONDS": "0"}

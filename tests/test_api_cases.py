@@ -183,3 +183,37 @@ def test_statistics_through_the_api(api: Api) -> None:
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert "按时办结率" in csv.text
     assert api.client.get("/api/v1/ratings/public").json() == []
+
+
+def test_the_last_two_decisions_at_once_still_complete_the_case(api: Api) -> None:
+    id_card = api.upload("zhang", "id.pdf").json()["id"]
+    lease = api.upload("zhang", "lease.pdf").json()["id"]
+    app = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "form": {**FORM, "shop_area": 50},
+        "answers": {**ANSWERS, "shop_area": 50},
+        "materials": {"ID_CARD": {"file": id_card}, "LEASE": {"file": lease},
+                      "FLOOR_PLAN": {"commitment": True}}}).json()
+    api.post("clerk_furong", f"/api/v1/applications/{app['id']}/acceptance",
+             {"decision": "accept"})
+    api.decide("scjg_furong", app["id"], "REG")
+    food, sign = api.task("scjg_furong", app["id"], "FOOD"), api.task("cg_furong", app["id"],
+                                                                      "SIGN")
+    calls = [("scjg_furong", food), ("cg_furong", sign)]
+    headers = {who: api.login(who) for who, _ in calls}
+    threads = [threading.Thread(target=lambda w=who, t=task: api.client.post(
+        f"/api/v1/tasks/{t['id']}/decision", json={"action": "approve", "version": t["version"]},
+        headers=headers[w])) for who, task in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert api.get("zhang", f"/api/v1/applications/{app['id']}").json()["status"] == "completed"
+
+
+def test_far_away_years_are_refused_not_crashed(api: Api) -> None:
+    assert api.client.get("/api/v1/ratings/public", params={"month": "9999-12"}
+                          ).status_code == 422
+    assert api.client.get("/ratings/public", params={"month": "9999-12"}).status_code == 200
+    for params in ({"month": "9999-12"}, {"from": "9999-12-30", "to": "9999-12-31"},
+                   {"from": "0001-01-01", "to": "0001-01-02"}):
+        assert api.get("admin", "/api/v1/stats", params=params).status_code == 422

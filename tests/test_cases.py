@@ -317,3 +317,51 @@ def test_a_missed_supplement_deadline_is_recorded_once(world: World) -> None:
         assert view.application.supplement_missed
         missed = [e for e in view.events if e.action == "supplement_missed"]
         assert len(missed) == 1 and missed[0].actor_id is None
+
+
+def test_a_stage_opens_only_when_the_one_before_is_decided(world: World) -> None:
+    app_id = apply(world)
+    accept(world, app_id)
+    decide(world, "scjg_furong", app_id, "REG")
+    decide(world, "scjg_furong", app_id, "FOOD")  # SIGN, in the same stage, still pending
+    assert task_of(world, app_id, "SIGN")[2] == "pending"
+    assert task_of(world, app_id, "FIRE")[2] == "waiting"
+    decide(world, "cg_furong", app_id, "SIGN")
+    assert task_of(world, app_id, "FIRE")[2] == "pending"
+
+
+def test_only_window_decisions_at_the_window_and_only_decisions_by_departments(
+        world: World) -> None:
+    app_id = apply(world)
+    for forced in ("complete", "deliver", "withdraw", "start", "resubmit"):
+        with world.as_("clerk_furong") as ctx, pytest.raises(Invalid):
+            cases.decide_at_window(ctx, app_id, WindowDecision(forced))
+    assert status(world, app_id) == "submitted"
+    accept(world, app_id)
+    for forced in ("cancel", "open", "complete"):
+        with pytest.raises(Invalid):
+            decide(world, "scjg_furong", app_id, "REG", forced)
+    assert task_of(world, app_id, "REG")[2] == "pending"
+
+
+def test_withdrawal_closes_the_applications_cards(world: World) -> None:
+    from onething.supervision.models import Card
+    from onething.supervision.sweep import sweep
+
+    app_id = apply(world)
+    accept(world, app_id)
+    sweep(world.sessions, world.catalog, world.day(dt.date(2026, 11, 25)))
+    with world.as_("zhang") as ctx:
+        cases.withdraw(ctx, app_id, "不办了")
+    with world.sessions() as session:
+        from sqlalchemy import select
+
+        cards = list(session.scalars(select(Card)))
+    assert cards and all(c.closed_at is not None for c in cards)
+
+
+def test_a_licence_issued_on_29_february(world: World) -> None:
+    from onething.licences.service import _years_later
+
+    assert _years_later(dt.date(2028, 2, 29), 5) == dt.date(2033, 2, 28)
+    assert _years_later(dt.date(2028, 2, 29), 4) == dt.date(2032, 2, 29)

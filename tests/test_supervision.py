@@ -231,3 +231,25 @@ def test_a_sweep_killed_half_way_misses_nothing_and_repeats_nothing(
     sweep(world.sessions, world.catalog, world.day(D(2026, 11, 25)))
     assert sorted(cards(world)) == sorted([(s, k) for s in ("task", "application")
                                            for k in ("warning", "yellow") for _ in range(5)])
+
+
+def test_no_red_card_while_the_clock_stands_still() -> None:
+    yellow_then_suspended = Clock(D(2026, 11, 23), 1, 20, yellow_since=D(2026, 11, 25),
+                                  suspended_since=D(2026, 11, 25))
+    assert R not in due(yellow_then_suspended, D(2026, 11, 30))
+
+
+def test_a_failing_mail_server_costs_one_attempt_per_run(world: World) -> None:
+    from onething.supervision.notify import deliver_pending
+
+    class Down:
+        def send(self, user: object, subject: str, body: str) -> None:
+            raise OSError("connection refused")
+
+    for _ in range(3):
+        accepted(world)
+    run(world, D(2026, 11, 23))
+    assert deliver_pending(world.sessions, Down(), world.day(D(2026, 11, 23)), batch=2) == 0
+    with world.sessions() as session:
+        attempts = set(session.scalars(select(Notification.attempts)))
+    assert attempts == {1}

@@ -49,9 +49,10 @@ def application_filter(ctx: Ctx) -> ColumnElement[bool]:
     return false()
 
 
-def visible_application(ctx: Ctx, application_id: int) -> Application:
-    """The application if the actor may see it; 404 otherwise (no hint that it exists)."""
-    app = ctx.session.get(Application, application_id)
+def visible_application(ctx: Ctx, application_id: int, lock: bool = False) -> Application:
+    """The application if the actor may see it; 404 otherwise (no hint that it exists).
+    `lock`: take its row lock (PostgreSQL) before changing it."""
+    app = ctx.session.get(Application, application_id, with_for_update=lock or None)
     if app is None or not sees_application(ctx, app):
         raise NotFound("没有该办件，或您无权查看", code="application_not_found")
     return app

@@ -27,6 +27,7 @@ from onething.identity.models import User
 from onething.identity.roles import Role
 from onething.identity.service import has_consent
 from onething.licences import service as licences
+from onething.supervision.cards import close_cards
 
 CHANNELS = ("web", "mobile", "window", "kiosk", "api")
 
@@ -198,8 +199,14 @@ class WindowDecision:
     supplement_days: int | None = None  # 容缺: working days to bring what is missing
 
 
+WINDOW_DECISIONS = ("accept", "accept_with_deficiency", "return", "refuse")
+
+
 def decide_at_window(ctx: Ctx, application_id: int, d: WindowDecision) -> Application:
-    app = access.visible_application(ctx, application_id)
+    if d.decision not in WINDOW_DECISIONS:
+        raise Invalid("受理决定应为受理、容缺受理、退回或不予受理", problems=[FieldProblem(
+            "decision", "应为 accept、accept_with_deficiency、return 或 refuse")])
+    app = access.visible_application(ctx, application_id, lock=True)
     access.at_window(ctx, app)
     status = next_application_status(app.status, d.decision, ctx.actor.role)
     deferred = [m["name"] for m in app.materials if m.get("provided") == "deferred"]
@@ -279,6 +286,8 @@ def withdraw(ctx: Ctx, application_id: int, reason: str | None) -> Application:
     status = next_application_status(app.status, "withdraw", ctx.actor.role)
     before = app.status
     tasks.cancel_open(ctx, app, "申请人已撤回申请")
+    close_cards(ctx.session, "application", app.id, ctx.now, app.deadline, ctx.today,
+                ctx.calendar)
     app.status, app.reason = status.value, reason
     ctx.session.flush()
     record(ctx, app, "withdraw", before=before, after=app.status, reason=reason)
@@ -290,7 +299,8 @@ def supplement(ctx: Ctx, application_id: int,
     """容缺: bring what was missing; held results are released."""
     app = access.visible_application(ctx, application_id)
     access.acts_for_applicant(ctx, app)
-    if not app.deficient or app.supplemented_at is not None:
+    if (not app.deficient or app.supplemented_at is not None
+            or app.status in (AppStatus.withdrawn, AppStatus.refused)):
         raise Conflict("该办件没有待补齐的容缺材料", code="nothing_to_supplement")
     owners = {ctx.actor.user_id, app.applicant_id}
     problems: list[FieldProblem] = []

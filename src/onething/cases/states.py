@@ -66,7 +66,7 @@ class Transition:
 _WINDOW = frozenset({Role.clerk})
 _APPLICANT = frozenset({Role.applicant, Role.proxy, Role.clerk})
 _DEPARTMENT = frozenset({Role.approver})
-_SYSTEM = frozenset(Role)  # moves the platform makes on behalf of whoever acted
+_SYSTEM: frozenset[Role] = frozenset()  # moves only the platform makes (`system=True`)
 
 A, T = AppStatus, TaskStatus
 
@@ -114,21 +114,28 @@ ACTION_NAMES = {
 }
 
 
-def next_application_status(current: str, action: str, role: Role) -> AppStatus:
-    return AppStatus(_step(APPLICATION, AppStatus(current), action, role, APP_STATUS_NAMES))
+def next_application_status(current: str, action: str, role: Role,
+                            system: bool = False) -> AppStatus:
+    """`system`: a move the platform makes itself (start, complete …), never a person's."""
+    return AppStatus(_step(APPLICATION, AppStatus(current), action, role, APP_STATUS_NAMES,
+                           system))
 
 
-def next_task_status(current: str, action: str, role: Role) -> TaskStatus:
-    return TaskStatus(_step(TASK, TaskStatus(current), action, role, TASK_STATUS_NAMES))
+def next_task_status(current: str, action: str, role: Role,
+                     system: bool = False) -> TaskStatus:
+    return TaskStatus(_step(TASK, TaskStatus(current), action, role, TASK_STATUS_NAMES,
+                            system))
 
 
 def _step(table: Mapping[tuple[Any, str], Transition], current: StrEnum, action: str,
-          role: Role, names: Mapping[Any, str]) -> StrEnum:
+          role: Role, names: Mapping[Any, str], system: bool) -> StrEnum:
     transition = table.get((current, action))
     if transition is None:
         raise Conflict(f"当前状态“{names[current]}”下不能{ACTION_NAMES.get(action, action)}",
                        code="illegal_transition")
-    if role not in transition.roles:
+    if (transition.roles == _SYSTEM) != system:
+        raise Conflict(f"不能直接{ACTION_NAMES.get(action, action)}", code="illegal_transition")
+    if not system and role not in transition.roles:
         raise Forbidden(f"您的角色不能{ACTION_NAMES.get(action, action)}",
                         code="role_not_allowed")
     return transition.to

@@ -54,7 +54,7 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
 def _open_stage(ctx: Ctx, app: Application, found: list[Task], stage: int) -> None:
     for task in found:
         if task.stage == stage and task.status == TaskStatus.waiting:
-            task.status = next_task_status(task.status, "open", ctx.actor.role).value
+            task.status = next_task_status(task.status, "open", ctx.actor.role, True).value
             task.opened_on = ctx.today
             _set_deadline(ctx, task)
             record(ctx, app, "open", before=TaskStatus.waiting.value, after=task.status,
@@ -81,11 +81,16 @@ def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
     if task is None:
         raise NotFound("没有该事项", code="task_not_found")
     access.owns_task(ctx, task)
+    if d.action not in _ACTIONS:
+        raise Invalid("决定应为准予、不予批准、启动特别程序或恢复办理",
+                      problems=[FieldProblem("action", "应为 approve、deny、suspend 或 resume")])
     if d.version != task.version:
         raise Conflict(f"该事项已被更新（当前版本 {task.version}），请刷新后重试",
                        code="stale_version")
     status = next_task_status(task.status, d.action, ctx.actor.role)
-    app = ctx.session.get_one(Application, task.application_id)
+    # the application's row is the lock all of its tasks' decisions queue on, so that two
+    # last decisions at once cannot both miss that the stage (or the case) is complete
+    app = ctx.session.get_one(Application, task.application_id, with_for_update=True)
     before = task.status
     _ACTIONS[d.action](ctx, app, task, d)
     task.status = status.value
@@ -174,26 +179,24 @@ def _refresh_application_deadline(ctx: Ctx, app: Application) -> None:
 def _start(ctx: Ctx, app: Application) -> None:
     if app.status in (AppStatus.accepted, AppStatus.accepted_with_deficiency):
         before = app.status
-        app.status = next_application_status(app.status, "start", ctx.actor.role).value
+        app.status = next_application_status(app.status, "start", ctx.actor.role, True).value
         record(ctx, app, "start", before=before, after=app.status)
 
 
 def _advance(ctx: Ctx, app: Application) -> None:
     """Open the next stage, cancel later ones after a denial, or complete the application."""
     found = _tasks_of(ctx, app)
-    stages = sorted({t.stage for t in found})
-    for stage in stages:
+    for stage in sorted({t.stage for t in found}):
         in_stage = [t for t in found if t.stage == stage]
+        if all(t.status == TaskStatus.waiting for t in in_stage):
+            _open_stage(ctx, app, found, stage)  # every stage before it is decided
+            return
         if not all(TaskStatus(t.status) in DECIDED for t in in_stage):
             return  # this stage is still running
         if any(t.status == TaskStatus.denied for t in in_stage):
             _cancel(ctx, app, [t for t in found if t.stage > stage],
                     f"第 {stage} 阶段有事项不予批准，后续事项终止")
             break
-        waiting = [t for t in found if t.stage > stage and t.status == TaskStatus.waiting]
-        if waiting:
-            _open_stage(ctx, app, found, min(t.stage for t in waiting))
-            return
     _complete(ctx, app, found)
 
 
@@ -201,7 +204,7 @@ def _cancel(ctx: Ctx, app: Application, found: list[Task], reason: str) -> None:
     for task in found:
         if TaskStatus(task.status) not in DECIDED:
             before = task.status
-            task.status = next_task_status(task.status, "cancel", ctx.actor.role).value
+            task.status = next_task_status(task.status, "cancel", ctx.actor.role, True).value
             task.reason = reason
             _close_cards(ctx, "task", task.id, task.deadline)
             record(ctx, app, "cancel", before=before, after=task.status, reason=reason,
@@ -222,7 +225,7 @@ def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
     action = ("complete" if not denied else
               "complete_denied" if not approved else "complete_partly_denied")
     before = app.status
-    app.status = next_application_status(app.status, action, ctx.actor.role).value
+    app.status = next_application_status(app.status, action, ctx.actor.role, True).value
     app.completed_at = ctx.now
     if app.accepted_at is not None:
         stopped = _longest_per_stage(found, "suspended_days")

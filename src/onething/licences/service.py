@@ -33,13 +33,20 @@ def issue(session: Session, catalog: Catalog, app: Application, task: Task,
         licence_type=item.result.licence_type, name=item.result.name,
         issuer=office_name(catalog, task.region_code, task.department_code),
         issued_on=today,
-        valid_until=today.replace(year=today.year + years) - dt.timedelta(days=1)
-        if years else None,
+        valid_until=_years_later(today, years) - dt.timedelta(days=1) if years else None,
         status=HELD if app.deficient and app.supplemented_at is None else VALID,
         application_id=app.id, task_id=task.id)
     session.add(licence)
     session.flush()
     return licence
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """The same date `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def release_held(session: Session, application_id: int) -> None:

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.cases import access
 from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.models import Application, Task
+from onething.cases.routing import descendants
 from onething.cases.states import FINISHED, AppStatus
 from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.identity.roles import Role
@@ -60,7 +62,12 @@ def rate(ctx: Ctx, application_id: int, given: RatingInput, *, rectification_day
                     taken_by_id=ctx.actor.user_id if channel == "window" else None,
                     created_at=ctx.now)
     ctx.session.add(rating)
-    ctx.session.flush()
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.flush()
+    except IntegrityError as exc:  # the same rating, sent twice at the same moment
+        raise Conflict("该办件已评价，每个办件只能评价一次，评价不可修改",
+                       code="already_rated") from exc
     record(ctx, app, "rate", reason=LEVELS[given.level],
            data={"level": given.level, "channel": channel})
     if given.level in BAD:
@@ -199,10 +206,20 @@ def sees(ctx: Ctx, rect: Rectification) -> bool:
 
 
 def rectifications(ctx: Ctx, status: str | None = None) -> list[Rectification]:
+    """The rectifications the actor may see (scope in the query, before the limit)."""
     query = select(Rectification).order_by(Rectification.due_on, Rectification.id)
+    a = ctx.actor
+    if a.role == Role.approver:
+        query = query.where(Rectification.department_code == a.department,
+                            Rectification.region_code == a.region)
+    elif a.role == Role.supervisor:
+        query = query.where(Rectification.region_code.in_(
+            sorted(descendants(ctx.catalog, a.region or ""))))
+    elif a.role != Role.admin:
+        return []
     if status:
         query = query.where(Rectification.status == status)
-    return [r for r in ctx.session.scalars(query.limit(500)) if sees(ctx, r)]
+    return list(ctx.session.scalars(query.limit(500)))
 
 
 def rating_of(ctx: Ctx, application_id: int) -> tuple[Rating | None, Rectification | None]:

@@ -13,14 +13,14 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from onething.cases.context import Ctx
-from onething.cases.routing import within
+from onething.cases.routing import descendants, within
 from onething.deps import CatalogDep, CtxDep, SessionDep
 from onething.errors import Forbidden, Invalid
 from onething.identity.roles import Role
 from onething.problems import ProblemOut
 from onething.supervision.models import Card
 from onething.supervision.public import public_ratings
-from onething.supervision.stats import Statistics, StatsQuery, month_bounds, statistics
+from onething.supervision.stats import YEARS, Statistics, StatsQuery, month_bounds, statistics
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"], responses={
     401: {"model": ProblemOut}, 403: {"model": ProblemOut}, 422: {"model": ProblemOut}})
@@ -38,11 +38,13 @@ def stats_query(ctx: Ctx, region: str | None, department: str | None, item: str 
         try:
             start, end = month_bounds(month)
         except ValueError as exc:
-            raise Invalid("月份格式应为 YYYY-MM", code="invalid_month") from exc
+            raise Invalid("月份应为 2000–2100 年间的 YYYY-MM", code="invalid_month") from exc
     if start is None or end is None:
         start, end = month_bounds(ctx.today.strftime("%Y-%m"))
-    if end < start or (end - start).days > 3700:
-        raise Invalid("统计期间无效（结束早于开始，或超过十年）", code="invalid_period")
+    if (end < start or (end - start).days > 3700 or start.year not in YEARS
+            or end.year not in YEARS):
+        raise Invalid("统计期间无效（结束早于开始、超过十年，或不在 2000–2100 年间）",
+                      code="invalid_period")
     region = region or (ctx.actor.region if ctx.actor.role == Role.supervisor else None)
     if region and region not in ctx.catalog.regions:
         raise Invalid(f"行政区划 {region} 不存在", code="unknown_region")
@@ -129,9 +131,10 @@ def cards(ctx: CtxDep, open_only: bool = False,
     if ctx.actor.role == Role.approver:
         query = query.where(Card.department_code == ctx.actor.department,
                             Card.region_code == ctx.actor.region)
-    found = [c for c in ctx.session.scalars(query.limit(limit * 5))
-             if ctx.actor.role != Role.supervisor
-             or within(ctx.catalog, c.region_code, ctx.actor.region or "")][:limit]
+    elif ctx.actor.role == Role.supervisor:
+        query = query.where(Card.region_code.in_(
+            sorted(descendants(ctx.catalog, ctx.actor.region or ""))))
+    found = list(ctx.session.scalars(query.limit(limit)))
     return [CardOut(id=c.id, kind=c.kind, subject=c.subject, subject_id=c.subject_id,
                     title=c.title, department=c.department_code, region=c.region_code,
                     due_on=c.due_on, raised_at=c.raised_at, closed_at=c.closed_at,
@@ -142,4 +145,7 @@ def cards(ctx: CtxDep, open_only: bool = False,
 def ratings_public(session: SessionDep, catalog: CatalogDep,
                    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
                    ) -> list[dict[str, Any]]:
-    return public_ratings(session, catalog, month)
+    try:
+        return public_ratings(session, catalog, month)
+    except ValueError as exc:
+        raise Invalid("月份应为 2000–2100 年间的 YYYY-MM", code="invalid_month") from exc

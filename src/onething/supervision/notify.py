@@ -54,20 +54,21 @@ def deliver_pending(sessions: sessionmaker[Session], sender: Sender, now: dt.dat
                     batch: int = 100) -> int:
     """Send everything waiting, a batch per transaction; each row is claimed
     (SKIP LOCKED), so workers running at once never send the same notification twice."""
-    total = 0
+    total, after = 0, 0
     while True:
-        sent, claimed = _deliver_batch(sessions, sender, now, batch)
+        sent, claimed, after = _deliver_batch(sessions, sender, now, batch, after)
         total += sent
         if claimed < batch:
             return total
 
 
 def _deliver_batch(sessions: sessionmaker[Session], sender: Sender, now: dt.datetime,
-                   limit: int) -> tuple[int, int]:
+                   limit: int, after: int) -> tuple[int, int, int]:
+    """One batch after id `after` (so a failing batch is tried once per run, not again)."""
     sent = 0
     with sessions.begin() as session:
         rows = list(session.scalars(
-            select(Notification).where(Notification.sent_at.is_(None),
+            select(Notification).where(Notification.sent_at.is_(None), Notification.id > after,
                                        Notification.attempts < MAX_ATTEMPTS)
             .order_by(Notification.id).limit(limit).with_for_update(skip_locked=True)))
         for row in rows:
@@ -78,4 +79,4 @@ def _deliver_batch(sessions: sessionmaker[Session], sender: Sender, now: dt.date
                 row.last_error = str(exc)[:500]
                 continue
             row.sent_at, sent = now, sent + 1
-        return sent, len(rows)
+        return sent, len(rows), rows[-1].id if rows else after

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onething.cases.context import CHINA
 from onething.catalog.model import Catalog
 from onething.ratings.models import Rating, Rectification
 from onething.ratings.service import LEVELS
@@ -42,5 +41,3 @@ def public_ratings(session: Session, catalog: Catalog, month: str | None) -> lis
         })
     return sorted(result, key=lambda r: (-r["good_rate"], r["name"]))
 
-
-__all__ = ["CHINA", "public_ratings"]

@@ -73,6 +73,8 @@ def assess(clock: Clock, today: dt.date, calendar: Calendar,
     if used > clock.promised_days:
         due.add(CardKind.yellow)
     yellow_for = calendar.count(clock.yellow_since, today) if clock.yellow_since else 0
+    if clock.yellow_since and clock.suspended_since:  # the clock stands still meanwhile too
+        yellow_for -= calendar.count(max(clock.yellow_since, clock.suspended_since), today)
     if used > clock.legal_days or (clock.yellow_since is not None
                                    and yellow_for >= thresholds.red_after_yellow_days):
         due.add(CardKind.red)

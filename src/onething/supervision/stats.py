@@ -291,8 +291,13 @@ def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.date
     return sorted(found.values(), key=lambda d: (-d.average_days, d.department))
 
 
+YEARS = range(2000, 2101)  # what statistics may ask about
+
+
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    """'2026-11' → (2026-11-01, 2026-11-30); ValueError if it is not a month."""
+    """'2026-11' → (2026-11-01, 2026-11-30); ValueError if it is not a month we can count."""
     first = dt.date.fromisoformat(f"{month}-01")
+    if first.year not in YEARS:
+        raise ValueError(f"年份应在 {YEARS.start}–{YEARS.stop - 1} 之间")
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, following - dt.timedelta(days=1)

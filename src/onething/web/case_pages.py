@@ -60,6 +60,12 @@ def _page(request: Request, template: str, user: WebUser | None, status: int = 2
                   csrf=user.csrf if user else "", **context)
 
 
+def number(value: Any) -> int | None:
+    """A form's whole number, or None: `isdigit` alone accepts "²", which `int` refuses."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -375,10 +381,9 @@ def acceptance(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     notice = [{"subject": "", "message": line.strip()}
               for line in str(form.get("notice") or "").splitlines() if line.strip()]
-    days = str(form.get("supplement_days") or "").strip()
     decision = WindowDecision(decision=str(form.get("decision") or ""),
                               reason=str(form.get("reason") or "") or None, notice=notice,
-                              supplement_days=int(days) if days.isdigit() else None)
+                              supplement_days=number(form.get("supplement_days")))
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: cases.decide_at_window(ctx, application_id, decision))
 
@@ -418,10 +423,9 @@ def supplement(request: Request, application_id: int, session: SessionDep,
 @router.post("/tasks/{task_id}/decision")
 def decision(request: Request, task_id: int, session: SessionDep, catalog: CatalogDep,
              form: FormDep) -> Response:
-    application_id = int(str(form.get("application_id") or "0") or 0)
-    version = str(form.get("version") or "")
+    application_id = number(form.get("application_id")) or 0
     d = tasks.Decision(action=str(form.get("action") or ""),
-                       version=int(version) if version.isdigit() else 0,
+                       version=number(form.get("version")) or 0,
                        reason=str(form.get("reason") or "") or None,
                        procedure=str(form.get("procedure") or "") or None)
     return _act(request, session, catalog, form, application_id,

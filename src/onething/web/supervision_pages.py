@@ -16,7 +16,7 @@ from onething.supervision import charts
 from onething.supervision.api import stats_query, to_csv
 from onething.supervision.public import public_ratings
 from onething.supervision.stats import statistics
-from onething.web.case_pages import FormDep, _act, _page, _see_other
+from onething.web.case_pages import FormDep, _act, _page, _see_other, number
 from onething.web.pages import render_public
 from onething.web.session import HOME, check_csrf, page_ctx, require_user
 
@@ -27,10 +27,9 @@ router = APIRouter(include_in_schema=False)
 def rate(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
          form: FormDep) -> Response:
     settings = request.app.state.settings
-    indicators = {k[10:]: int(str(v)) for k, v in form.items()
-                  if k.startswith("indicator.") and str(v).isdigit()}
-    level = str(form.get("level") or "0")
-    given = ratings.RatingInput(int(level) if level.isdigit() else 0, indicators,
+    indicators = {k[10:]: value for k, v in form.items()
+                  if k.startswith("indicator.") and (value := number(v)) is not None}
+    given = ratings.RatingInput(number(form.get("level")) or 0, indicators,
                                 str(form.get("comment") or "") or None)
     return _act(request, session, catalog, form, application_id, lambda ctx: ratings.rate(
         ctx, application_id, given, rectification_days=settings.rectification_days,
@@ -106,7 +105,7 @@ def ratings_public(request: Request, session: SessionDep, catalog: CatalogDep,
     chosen = month if month and len(month) == 7 else None
     try:
         rows = public_ratings(session, catalog, chosen)
-    except ValueError:
+    except (ValueError, OverflowError):
         rows, chosen = public_ratings(session, catalog, None), None
     return render_public(request, "public_ratings.html", rows=rows, month=chosen or "",
                          levels=list(ratings.LEVELS.values()), today=dt.date.today())
