@@ -142,13 +142,15 @@ async def drive(base: str, clients: int, seconds: float) -> dict[str, Any]:
 
 
 def run(database_url: str, clients: int, seconds: float, workers: int) -> dict[str, Any]:
+    RESULTS.mkdir(exist_ok=True)
     data = Path(tempfile.mkdtemp(prefix="onething-lifecycle-"))
     env = {**os.environ, "ONETHING_DATA_DIR": str(data), "ONETHING_DATABASE_URL": database_url,
            "ONETHING_SWEEP_SECONDS": "0"}
     port = _free_port()
+    log = (RESULTS / "lifecycle-server.log").open("w")  # for when something goes wrong
     server = subprocess.Popen([sys.executable, "-m", "onething.cli", "serve", "--demo",
                                "--port", str(port), "--workers", str(workers)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -161,6 +163,7 @@ def run(database_url: str, clients: int, seconds: float, workers: int) -> dict[s
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import current_calendar
@@ -54,18 +54,19 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
     for name, query, subjects in (
         ("task", open_tasks(), _task_clocks),
-        ("application", select(Application).where(Application.status.in_(OPEN_APPLICATION)),
-         _application_clocks),
-        ("rectification", select(Rectification).where(Rectification.status != "closed"),
-         _rectification_clocks),
+        ("application", select(*_APPLICATION_COLUMNS).where(
+            Application.status.in_(OPEN_APPLICATION)), _application_clocks),
+        ("rectification", select(*_RECTIFICATION_COLUMNS).where(
+            Rectification.status != "closed"), _rectification_clocks),
     ):
         for session, rows in _batches(sessions, query, batch):
             calendar = current_calendar(session)
             raised = _raised(session, name, [r.id for r in rows])
+            report.checked[name] += len(rows)
+            rows = [r for r in rows if len(raised.get(r.id, ())) < len(CardKind)]  # all shown
             yellow = {i: kinds["yellow"] for i, kinds in raised.items() if "yellow" in kinds}
             for subject, deadline, due_kinds in subjects(session, catalog, rows, today,
                                                          calendar, yellow, thresholds):
-                report.checked[name] += 1
                 new = [k for k in due_kinds if k.value not in raised.get(subject.id, {})]
                 for kind in sorted(new, key=list(CardKind).index):
                     if raise_card(session, catalog, subject, kind, deadline, now, staff):
@@ -76,12 +77,24 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     return report
 
 
-def open_tasks() -> Select[Any]:
-    return select(Task).where(Task.status.in_([TaskStatus.pending.value,
-                                               TaskStatus.suspended.value]))
+# Only the columns the rules read: plain rows load several times faster than ORM objects.
+_TASK_COLUMNS = (Task.id, Task.status, Task.opened_on, Task.promised_days, Task.legal_days,
+                 Task.suspended_days, Task.suspended_on, Task.item_name, Task.application_id,
+                 Task.region_code, Task.department_code)
+_APPLICATION_COLUMNS = (Application.id, Application.accepted_at, Application.promised_days,
+                        Application.bundle_code, Application.number, Application.region_code,
+                        Application.accepted_by_id)
+_RECTIFICATION_COLUMNS = (Rectification.id, Rectification.created_at, Rectification.due_on,
+                          Rectification.region_code, Rectification.department_code,
+                          Rectification.application_id)
 
 
-def claim(query: Select[Any], last: int, size: int) -> Select[Any]:
+def open_tasks() -> Any:
+    return select(*_TASK_COLUMNS).where(Task.status.in_([TaskStatus.pending.value,
+                                                         TaskStatus.suspended.value]))
+
+
+def claim(query: Any, last: int, size: int) -> Any:
     """The next batch after id `last`, locked for this worker, skipping others' batches
     (served by the (status, id) indexes)."""
     entity = query.column_descriptions[0]["entity"]
@@ -89,13 +102,13 @@ def claim(query: Select[Any], last: int, size: int) -> Select[Any]:
             .with_for_update(skip_locked=True, of=entity))
 
 
-def _batches(sessions: sessionmaker[Session], query: Select[Any], size: int
+def _batches(sessions: sessionmaker[Session], query: Any, size: int
              ) -> Iterator[tuple[Session, list[Any]]]:
     """Rows in id order, one transaction per batch, claimed so that workers share them."""
     last = 0
     while True:
         with sessions.begin() as session:
-            rows = list(session.scalars(claim(query, last, size)))
+            rows = list(session.execute(claim(query, last, size)))
             if not rows:
                 return
             yield session, rows
@@ -117,7 +130,7 @@ Assessed = Iterator[tuple[Subject, dt.date, frozenset[CardKind]]]
 Clocks = Callable[..., Assessed]
 
 
-def _task_clocks(session: Session, catalog: Catalog, tasks: list[Task], today: dt.date,
+def _task_clocks(session: Session, catalog: Catalog, tasks: list[Any], today: dt.date,
                  calendar: Calendar, yellow: dict[int, dt.date],
                  thresholds: Thresholds) -> Assessed:
     for t in tasks:
@@ -132,7 +145,7 @@ def _task_clocks(session: Session, catalog: Catalog, tasks: list[Task], today: d
         yield subject, result.promised_deadline, result.due
 
 
-def _application_clocks(session: Session, catalog: Catalog, apps: list[Application],
+def _application_clocks(session: Session, catalog: Catalog, apps: list[Any],
                         today: dt.date, calendar: Calendar, yellow: dict[int, dt.date],
                         thresholds: Thresholds) -> Assessed:
     stages = _stage_limits(session, [a.id for a in apps])
@@ -168,7 +181,7 @@ def _stage_limits(session: Session, ids: list[int]
                      since.get(app_id)) for app_id, s in longest.items()}
 
 
-def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Rectification],
+def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
                           today: dt.date, calendar: Calendar, yellow: dict[int, dt.date],
                           thresholds: Thresholds) -> Assessed:
     for r in rows:
