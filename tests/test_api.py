@@ -160,3 +160,20 @@ def test_english_defaults_never_reach_people(client: TestClient) -> None:
     broken = client.post("/api/v1/bundles/STORE/guide", content=b"{",
                          headers={"content-type": "application/json"}).json()
     assert "Expecting" not in str(broken) and "不是合法的 JSON" in str(broken)
+
+
+def test_a_busy_database_answers_503_never_500(client: TestClient,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from onething.catalog import browse
+
+    def busy(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT", None, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(browse, "search_bundles", busy)
+    response = client.get("/api/v1/bundles")
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "busy"

@@ -6,6 +6,8 @@ transaction through `unit_of_work` (one transaction per state change).
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -63,15 +66,45 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cursor.close()
+
+
+BUSY_SECONDS = 10
+_WRITERS = threading.Lock()  # one writer of this process at a time waits on SQLite's lock
 
 
 def _sqlite_begin(connection: Any) -> None:
     """Writers take SQLite's write lock up front, so concurrent writers queue instead of
-    failing on a stale snapshot; readers begin deferred and never block each other."""
+    failing on a stale snapshot; readers begin deferred and never block each other.
+
+    Within a process, writers first queue on a Python lock: SQLite's busy handler retries
+    with sleeps rather than a queue, so dozens of threads polling for the write lock can
+    starve one of them past the busy timeout; with one waiter per process they cannot."""
     immediate = connection.get_execution_options().get("sqlite_immediate", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not immediate:
+        connection.exec_driver_sql("BEGIN")
+        return
+    if not _WRITERS.acquire(timeout=BUSY_SECONDS):
+        busy = sqlite3.OperationalError("database is locked (this process's writers queue)")
+        raise OperationalError("BEGIN IMMEDIATE", None, busy)
+    connection.info["holds_writer_lock"] = True
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_writer(connection)
+        raise
+
+
+def _release_writer(connection: Any, *_: Any) -> None:
+    if connection.info.pop("holds_writer_lock", False):
+        _WRITERS.release()
+
+
+def _checkin(_dbapi_connection: Any, record: Any) -> None:
+    """A connection back in the pool never keeps the writers' lock (reset without commit)."""
+    if record.info.pop("holds_writer_lock", False):
+        _WRITERS.release()
 
 
 def writer(engine: Engine) -> Engine:
@@ -94,6 +127,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                                json_serializer=_json, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _release_writer)
+        event.listen(engine, "rollback", _release_writer)
+        event.listen(engine, "checkin", _checkin)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=_json, **kwargs)
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -116,6 +117,16 @@ def _stale(request: Request, exc: Exception) -> Response:
                                                 "数据已被他人更新，请刷新后重试"))
 
 
+def _busy(request: Request, exc: Exception) -> Response:
+    """The database stayed busy past its timeout: ask the client to retry, never a 500."""
+    if "locked" not in str(exc) and "busy" not in str(exc):
+        return _unexpected(request, exc)
+    log.warning("database busy on %s %s", request.method, request.url.path)
+    return problem_response(request, ApiProblem(503, "busy", "系统繁忙",
+                                                "请稍后重试（数据库繁忙）"),
+                            headers={"Retry-After": "1"})
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, ApiProblem(500, "internal_error", "服务器内部错误",
@@ -143,4 +154,5 @@ def install(app: FastAPI, html: Any = None) -> None:
     app.add_exception_handler(ApiProblem, wrap(_api_problem))
     app.add_exception_handler(DomainError, wrap(_domain))
     app.add_exception_handler(StaleDataError, wrap(_stale))
+    app.add_exception_handler(OperationalError, wrap(_busy))
     app.add_exception_handler(Exception, wrap(_unexpected))
