@@ -6,11 +6,14 @@ transaction through `unit_of_work` (one transaction per state change).
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -61,7 +64,7 @@ def utcnow() -> datetime:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _sqlite_begin)
+    dbapi_connection.isolation_level = None  # BEGIN is emitted by _sqlite_transactions
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -71,40 +74,69 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 BUSY_SECONDS = 10
-_WRITERS = threading.Lock()  # one writer of this process at a time waits on SQLite's lock
 
 
-def _sqlite_begin(connection: Any) -> None:
-    """Writers take SQLite's write lock up front, so concurrent writers queue instead of
-    failing on a stale snapshot; readers begin deferred and never block each other.
+class _WriterQueue:
+    """Where the writers of one SQLite file wait their turn, before BEGIN IMMEDIATE.
 
-    Within a process, writers first queue on a Python lock: SQLite's busy handler retries
-    with sleeps rather than a queue, so dozens of threads polling for the write lock can
-    starve one of them past the busy timeout; with one waiter per process they cannot."""
-    immediate = connection.get_execution_options().get("sqlite_immediate", False)
-    if not immediate:
-        connection.exec_driver_sql("BEGIN")
-        return
-    if not _WRITERS.acquire(timeout=BUSY_SECONDS):
-        busy = sqlite3.OperationalError("database is locked (this process's writers queue)")
-        raise OperationalError("BEGIN IMMEDIATE", None, busy)
-    connection.info["holds_writer_lock"] = True
-    try:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    except BaseException:
-        _release_writer(connection)
-        raise
+    SQLite's busy handler polls with sleeps instead of queueing, so under load a writer of
+    one process can lose the write lock to the other process's writers again and again,
+    past the busy timeout. Here writers queue on a lock within the process and on an
+    advisory file lock (flock) across processes, where a blocked waiter is woken at once.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.lock = threading.Lock()
+        self.fd = os.open(f"{path}.writers", os.O_CREAT | os.O_RDWR, 0o600) if path else None
+
+    def acquire(self) -> None:
+        if not self.lock.acquire(timeout=BUSY_SECONDS):
+            busy = sqlite3.OperationalError("database is locked (writers' queue)")
+            raise OperationalError("BEGIN IMMEDIATE", None, busy)
+        if self.fd is not None:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            except BaseException:
+                self.lock.release()
+                raise
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.lock.release()
 
 
-def _release_writer(connection: Any, *_: Any) -> None:
-    if connection.info.pop("holds_writer_lock", False):
-        _WRITERS.release()
+def _sqlite_transactions(engine: Engine, path: str | None) -> None:
+    """Writers take SQLite's write lock up front (BEGIN IMMEDIATE), after waiting their turn
+    in the queue, so concurrent writers never fail on a stale snapshot; readers begin
+    deferred and never block each other."""
+    queue = _WriterQueue(path)
 
+    def begin(connection: Any) -> None:
+        if not connection.get_execution_options().get("sqlite_immediate", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        queue.acquire()
+        connection.info["holds_writer_lock"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            end(connection)
+            raise
 
-def _checkin(_dbapi_connection: Any, record: Any) -> None:
-    """A connection back in the pool never keeps the writers' lock (reset without commit)."""
-    if record.info.pop("holds_writer_lock", False):
-        _WRITERS.release()
+    def end(connection: Any, *_: Any) -> None:
+        if connection.info.pop("holds_writer_lock", False):
+            queue.release()
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        """A connection back in the pool never keeps the turn (reset without commit)."""
+        if record.info.pop("holds_writer_lock", False):
+            queue.release()
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+    event.listen(engine, "checkin", checkin)
 
 
 def writer(engine: Engine) -> Engine:
@@ -118,18 +150,19 @@ def _json(value: Any) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split(":///", 1)[-1]
+        path: str | None = url.split(":///", 1)[-1]
         if path and path != ":memory:":
-            from pathlib import Path
-
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            path = None
+        # SQLite connections are cheap, and a writer waiting its turn holds one: a pool as
+        # large as the server's thread pool keeps readers from waiting behind writers
+        kwargs.setdefault("pool_size", 40)
+        kwargs.setdefault("max_overflow", 40)
         engine = create_engine(url, connect_args={"check_same_thread": False},
                                json_serializer=_json, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        event.listen(engine, "commit", _release_writer)
-        event.listen(engine, "rollback", _release_writer)
-        event.listen(engine, "checkin", _checkin)
+        _sqlite_transactions(engine, path)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=_json, **kwargs)
 

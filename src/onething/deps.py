@@ -68,7 +68,7 @@ PrincipalDep = Annotated[Principal, Depends(bearer_principal)]
 def get_ctx(request: Request, session: SessionDep, principal: PrincipalDep,
             catalog: CatalogDep) -> Ctx:
     return Ctx(session=session, catalog=catalog, calendar=current_calendar(session),
-               now=request.app.state.clock(), actor=principal)
+               now=request.app.state.clock(), actor=principal, reads=request.app.state.sessions)
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -119,7 +120,7 @@ def _stale(request: Request, exc: Exception) -> Response:
 
 def _busy(request: Request, exc: Exception) -> Response:
     """The database stayed busy past its timeout: ask the client to retry, never a 500."""
-    if "locked" not in str(exc) and "busy" not in str(exc):
+    if not isinstance(exc, SATimeout) and "locked" not in str(exc) and "busy" not in str(exc):
         return _unexpected(request, exc)
     log.warning("database busy on %s %s", request.method, request.url.path)
     return problem_response(request, ApiProblem(503, "busy", "系统繁忙",
@@ -155,4 +156,5 @@ def install(app: FastAPI, html: Any = None) -> None:
     app.add_exception_handler(DomainError, wrap(_domain))
     app.add_exception_handler(StaleDataError, wrap(_stale))
     app.add_exception_handler(OperationalError, wrap(_busy))
+    app.add_exception_handler(SATimeout, wrap(_busy))  # no free database connection in time
     app.add_exception_handler(Exception, wrap(_unexpected))

@@ -35,8 +35,11 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 def _out(ctx: CtxDep, application_id: int) -> ApplicationOut:
+    """Commit, then answer with the whole case, read outside the write transaction."""
     ctx.session.commit()
-    return ApplicationOut.of_view(ctx, cases.view(ctx, application_id))
+    ctx.session.close()
+    with ctx.reading() as reader:
+        return ApplicationOut.of_view(reader, cases.view(reader, application_id))
 
 
 @router.post("/applications", response_model=ApplicationOut, status_code=201,

@@ -4,7 +4,9 @@ and who is acting."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -23,6 +25,18 @@ class Ctx:
     calendar: Calendar
     now: dt.datetime  # aware; tests move it
     actor: Principal
+    # a factory of read-only sessions, for answering after the change was committed (so the
+    # answer is built outside the write transaction and holds no write lock)
+    reads: Callable[[], Session] | None = None
+
+    @contextmanager
+    def reading(self) -> Iterator[Ctx]:
+        """This context on a fresh read-only session (or on its own, without a factory)."""
+        if self.reads is None:
+            yield self
+            return
+        with self.reads() as session:
+            yield replace(self, session=session)
 
     @property
     def today(self) -> dt.date:
