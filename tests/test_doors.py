@@ -12,13 +12,13 @@ from sqlalchemy import Engine
 
 from onething.app import create_app
 from onething.cases import service as cases
-from onething.cases.service import Submission, WindowDecision
+from onething.cases.service import Submission
 from onething.config import Settings
 from onething.db import session_factory, unit_of_work
 from onething.files import service as files
 from onething.identity import service as identity
 from onething.identity.models import User
-from world import MONDAY, World, build_world
+from world import MONDAY, World, accepted, build_world
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -47,20 +47,13 @@ class Case:
 @pytest.fixture
 def case(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Case]:
     world = build_world(session_factory(engine), basic_dir, tmp_path / "files")
-    with world.as_("zhang") as ctx:
-        scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
-        app = cases.submit(ctx, Submission(
-            bundle="STORE", region="430102",
-            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
-            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
-            materials={"ID_CARD": {"file": scan}}))
+    app_id = accepted(world)
     with world.as_("clerk_furong") as ctx:
-        cases.decide_at_window(ctx, app.id, WindowDecision("accept"))
-        task = cases.view(ctx, app.id).tasks[0]
+        task = cases.view(ctx, app_id).tasks[0]
     application = create_app(Settings(data_dir=tmp_path), engine)
     application.state.clock = lambda: MONDAY
     with TestClient(application, raise_server_exceptions=False) as client:
-        yield Case(client, world, app.id, task.id, task.version)
+        yield Case(client, world, app_id, task.id, task.version)
 
 
 # (who, method, path, body, expected) — the API door

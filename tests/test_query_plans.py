@@ -13,16 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 
 from onething.app import create_app
-from onething.cases import service as cases
 from onething.cases.models import Application
-from onething.cases.service import Submission, WindowDecision
 from onething.cases.tasks import inbox_query
 from onething.config import Settings
 from onething.db import session_factory
-from onething.files import service as files
 from onething.identity import service as identity
 from onething.supervision.sweep import claim, open_tasks
-from world import MONDAY, World, build_world
+from world import MONDAY, World, accepted, build_world
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -66,15 +63,7 @@ def test_an_applicants_list_uses_its_indexes(engine: Engine) -> None:
 def busy(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[tuple[TestClient, World]]:
     world = build_world(session_factory(engine), basic_dir, tmp_path / "files")
     for _ in range(12):
-        with world.as_("zhang") as ctx:
-            scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
-            app = cases.submit(ctx, Submission(
-                bundle="STORE", region="430102",
-                answers={"premises": "owned", "sells_food": False, "shop_area": 10},
-                form={"applicant_name": "张三", "id_number": "11010519491231002X"},
-                materials={"ID_CARD": {"file": scan}}))
-        with world.as_("clerk_furong") as ctx:
-            cases.decide_at_window(ctx, app.id, WindowDecision("accept"))
+        accepted(world)
     application = create_app(Settings(data_dir=tmp_path), engine)
     application.state.clock = lambda: MONDAY
     with TestClient(application) as client:

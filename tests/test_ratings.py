@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onething.cases import service as cases
 from onething.cases import tasks
-from onething.cases.service import Submission, WindowDecision
+from onething.cases.service import Submission
 from onething.errors import Conflict, Forbidden, Invalid, NotFound
 from onething.files import service as files
 from onething.ratings import service as ratings
@@ -20,7 +20,7 @@ from onething.ratings.service import RatingInput
 from onething.supervision.models import Card, Notification
 from onething.supervision.stats import StatsQuery, statistics
 from onething.supervision.sweep import sweep
-from world import World, build_world
+from world import World, accepted, build_world
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 D = dt.date
@@ -32,21 +32,13 @@ def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> W
     return build_world(sessions, basic_dir, tmp_path / "files")
 
 
-def finished(world: World, who: str = "zhang", channel: str = "web") -> int:
+def finished(world: World, who: str = "zhang") -> int:
     """An application of one item (REG), accepted and approved: completed."""
-    with world.as_(who) as ctx:
-        scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
-        app = cases.submit(ctx, Submission(
-            bundle="STORE", region="430102", channel=channel,
-            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
-            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
-            materials={"ID_CARD": {"file": scan}}))
-    with world.as_("clerk_furong") as ctx:
-        cases.decide_at_window(ctx, app.id, WindowDecision("accept"))
-        task = cases.view(ctx, app.id).tasks[0]
+    app_id = accepted(world, who)
     with world.as_("scjg_furong") as ctx:
+        task = cases.view(ctx, app_id).tasks[0]
         tasks.decide(ctx, task.id, tasks.Decision("approve", task.version))
-    return app.id
+    return app_id
 
 
 def rate(world: World, who: str, app_id: int, level: int, comment: str | None = None,

@@ -14,14 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onething.cases import service as cases
 from onething.cases import tasks
-from onething.cases.service import Submission, WindowDecision
 from onething.cases.tasks import Decision
-from onething.files import service as files
 from onething.supervision.models import Card, Notification
 from onething.supervision.rules import DEFAULTS, CardKind, Clock, Thresholds, assess
 from onething.supervision.sweep import sweep
 from onething.workdays import Calendar
-from world import World, build_world
+from world import World, accepted, build_world
 
 D = dt.date
 W, Y, R = CardKind.warning, CardKind.yellow, CardKind.red
@@ -68,19 +66,6 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 @pytest.fixture
 def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> World:
     return build_world(sessions, basic_dir, tmp_path / "files")
-
-
-def accepted(world: World) -> int:
-    with world.as_("zhang") as ctx:
-        scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
-        app = cases.submit(ctx, Submission(
-            bundle="STORE", region="430102",
-            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
-            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
-            materials={"ID_CARD": {"file": scan}}))
-    with world.as_("clerk_furong") as ctx:
-        cases.decide_at_window(ctx, app.id, WindowDecision("accept"))
-    return app.id
 
 
 def cards(world: World) -> list[tuple[str, str]]:

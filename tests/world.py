@@ -79,3 +79,30 @@ def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: 
                                         display_name=username, password_hash=hashed)
             world.users[username] = identity.principal_of(user)
     return world
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def submitted(world: World, who: str = "zhang") -> int:
+    """An application of one item (REG: 营业执照), submitted by `who`."""
+    from onething.cases import service as cases
+    from onething.files import service as files
+
+    with world.as_(who) as ctx:
+        scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
+        return cases.submit(ctx, cases.Submission(
+            bundle="STORE", region="430102",
+            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
+            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            materials={"ID_CARD": {"file": scan}})).id
+
+
+def accepted(world: World, who: str = "zhang") -> int:
+    """The same, accepted at the 芙蓉区 window: its REG task is pending."""
+    from onething.cases import service as cases
+
+    app_id = submitted(world, who)
+    with world.as_("clerk_furong") as ctx:
+        cases.decide_at_window(ctx, app_id, cases.WindowDecision("accept"))
+    return app_id

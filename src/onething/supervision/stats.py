@@ -41,8 +41,25 @@ class StatsQuery:
         return first.astimezone(dt.UTC), after.astimezone(dt.UTC)
 
 
+class _RatingRates:
+    """好评率 and 整改率, for any figures that count ratings, good, bad and rectified."""
+
+    ratings: int
+    good: int
+    bad: int
+    rectified: int
+
+    @property
+    def good_rate(self) -> float:
+        return _rate(self.good, self.ratings)
+
+    @property
+    def rectification_rate(self) -> float:
+        return _rate(self.rectified, self.bad)
+
+
 @dataclass
-class DepartmentFigures:
+class DepartmentFigures(_RatingRates):
     department: str
     name: str
     decided: int = 0
@@ -58,17 +75,9 @@ class DepartmentFigures:
     def on_time_rate(self) -> float:
         return _rate(self.on_time, self.decided)
 
-    @property
-    def good_rate(self) -> float:
-        return _rate(self.good, self.ratings)
-
-    @property
-    def rectification_rate(self) -> float:
-        return _rate(self.rectified, self.bad)
-
 
 @dataclass
-class Statistics:
+class Statistics(_RatingRates):
     query: StatsQuery
     received: int = 0
     accepted: int = 0
@@ -96,14 +105,6 @@ class Statistics:
     @property
     def online_rate(self) -> float:
         return _rate(self.online, self.received)
-
-    @property
-    def good_rate(self) -> float:
-        return _rate(self.good, self.ratings)
-
-    @property
-    def rectification_rate(self) -> float:
-        return _rate(self.rectified, self.bad)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
