@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench.run import RESULTS, _free_port
+from bench.run import RESULTS, Server, _free_port
 from onething.catalog.model import build_catalog
 from onething.catalog.validate import read_catalog
 from onething.config import demo_catalog_dir
@@ -146,24 +146,11 @@ def run(database_url: str, clients: int, seconds: float, workers: int) -> dict[s
     data = Path(tempfile.mkdtemp(prefix="onething-lifecycle-"))
     env = {**os.environ, "ONETHING_DATA_DIR": str(data), "ONETHING_DATABASE_URL": database_url,
            "ONETHING_SWEEP_SECONDS": "0"}
-    port = _free_port()
-    log = (RESULTS / "lifecycle-server.log").open("w")  # for when something goes wrong
-    server = subprocess.Popen([sys.executable, "-m", "onething.cli", "serve", "--demo",
-                               "--port", str(port), "--workers", str(workers)], env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        return asyncio.run(drive(base, clients, seconds))
+        with (RESULTS / "lifecycle-server.log").open("w") as log, \
+                Server(workers, env, log=log) as server:  # the log: for when something fails
+            return asyncio.run(drive(server.url, clients, seconds))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
         shutil.rmtree(data, ignore_errors=True)
 
 

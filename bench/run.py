@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -77,21 +77,27 @@ def _free_port() -> int:
 
 
 class Server:
-    """`onething serve` with the demo catalog, as production runs it (several workers)."""
+    """`onething serve`, as production runs it (several workers), until the block ends.
 
-    def __init__(self, workers: int, database_url: str | None = None) -> None:
+    Without `env`, it runs on a fresh SQLite database of its own with the demo catalog.
+    """
+
+    def __init__(self, workers: int, env: dict[str, str] | None = None, demo: bool = True,
+                 log: IO[str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.data = tempfile.mkdtemp(prefix="onething-bench-")
-        env = {**os.environ, "ONETHING_DATA_DIR": self.data,
-               "ONETHING_DATABASE_URL": database_url or ""}
+        self.own_data = None if env else tempfile.mkdtemp(prefix="onething-bench-")
+        if env is None:
+            env = {**os.environ, "ONETHING_DATA_DIR": str(self.own_data),
+                   "ONETHING_DATABASE_URL": "", "ONETHING_SWEEP_SECONDS": "0"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "onething.cli", "serve", "--demo", "--port", str(self.port),
-             "--workers", str(workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "onething.cli", "serve", *(["--demo"] if demo else []),
+             "--port", str(self.port), "--workers", str(workers)],
+            env=env, stdout=log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
 
     def __enter__(self) -> Server:
-        for _ in range(300):
+        for _ in range(600):
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return self
@@ -104,6 +110,8 @@ class Server:
     def __exit__(self, *_: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+        if self.own_data:
+            shutil.rmtree(self.own_data, ignore_errors=True)
 
 
 async def _drive(call: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from bench.run import RESULTS, _free_port
+from bench.run import RESULTS, Server
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
@@ -180,20 +180,9 @@ def _http(env: dict[str, str], sessions: Any, repeat: int, workers: int) -> dict
         for user in (approver, applicant):
             tokens[user.username] = identity.open_session(session, user, "api")[0]
         session.commit()
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "onething.cli", "serve", "--port",
-                               str(port), "--workers", str(workers)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with Server(workers, env, demo=False) as server:
         out: dict[str, Any] = {}
-        with httpx.Client(base_url=base, timeout=60) as client:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
             def get(path: str, who: User) -> Callable[[], Any]:
                 headers = {"Authorization": f"Bearer {tokens[who.username]}"}
                 return lambda: client.get(path, headers=headers).raise_for_status()
@@ -203,11 +192,8 @@ def _http(env: dict[str, str], sessions: Any, repeat: int, workers: int) -> dict
             out["application_with_timeline"] = _time(
                 get(f"/api/v1/applications/{app_id}", applicant), repeat)
             out["trivial"] = _time(lambda: client.get("/healthz").raise_for_status(), repeat)
-        out["server_peak_rss_mb"] = _peak_rss(server.pid)
+        out["server_peak_rss_mb"] = _peak_rss(server.process.pid)
         return out
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _peak_rss(pid: int) -> dict[str, float]:
