@@ -149,14 +149,14 @@ def _in_process(sessions: Any, repeat: int) -> dict[str, Any]:
         out["inbox"] = _time(lambda: tasks.inbox(inbox_ctx, limit=50), repeat)
         out["applicant_list"] = _time(lambda: cases.list_applications(mine, limit=20), repeat)
         out["application_with_timeline"] = _time(lambda: cases.view(mine, app_id), repeat)
-        catalog, calendar = current_catalog(session), current_calendar(session)
+        catalog = current_catalog(session)
         today = dt.datetime.now(CHINA).date()
         month = StatsQuery(today.replace(day=1), today)
         year = StatsQuery(today - dt.timedelta(days=365), today)
-        out["stats_month_s"] = round(_time(lambda: statistics(session, catalog, calendar,
-                                                              month), 2)["mean_ms"] / 1000, 2)
-        out["stats_year_s"] = round(_time(lambda: statistics(session, catalog, calendar,
-                                                             year), 1)["mean_ms"] / 1000, 2)
+        out["stats_month_s"] = round(
+            _time(lambda: statistics(session, catalog, month), 2)["mean_ms"] / 1000, 2)
+        out["stats_year_s"] = round(
+            _time(lambda: statistics(session, catalog, year), 1)["mean_ms"] / 1000, 2)
     return out
 
 

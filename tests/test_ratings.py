@@ -50,7 +50,7 @@ def rate(world: World, who: str, app_id: int, level: int, comment: str | None = 
 
 def figures(world: World, q: StatsQuery = NOVEMBER) -> dict[str, object]:
     with world.as_("supervisor_cs") as ctx:
-        return statistics(ctx.session, ctx.catalog, ctx.calendar, q).as_dict()
+        return statistics(ctx.session, ctx.catalog, q).as_dict()
 
 
 def test_rating_rules(world: World) -> None:

@@ -58,7 +58,7 @@ def _stats(ctx: Ctx, region: str | None, department: str | None, item: str | Non
            bundle: str | None, start: dt.date | None, end: dt.date | None,
            month: str | None) -> Statistics:
     q = stats_query(ctx, region, department, item, bundle, start, end, month)
-    return statistics(ctx.session, ctx.catalog, ctx.calendar, q)
+    return statistics(ctx.session, ctx.catalog, q)
 
 
 @router.get("/stats", summary="统计：收件、办结、按时率、用时、提速率、网办率、红黄牌、好评、整改")

@@ -19,7 +19,6 @@ from onething.cases.routing import descendants
 from onething.catalog.model import Catalog
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.models import Card
-from onething.workdays import Calendar
 
 ONLINE = ("web", "mobile", "api")
 GOOD_LEVEL = 3
@@ -160,10 +159,8 @@ class _Filters:
         return query
 
 
-def statistics(session: Session, catalog: Catalog, calendar: Calendar,
-               q: StatsQuery) -> Statistics:
-    """Counted in SQL (durations were kept when cases were decided); `calendar` is kept for
-    callers and future per-day figures."""
+def statistics(session: Session, catalog: Catalog, q: StatsQuery) -> Statistics:
+    """Counted in SQL: durations were kept when cases were decided."""
     stats = Statistics(q)
     f = _Filters(catalog, q)
     start, end = q.bounds()

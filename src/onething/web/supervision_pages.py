@@ -78,7 +78,7 @@ def dashboard(request: Request, session: SessionDep, catalog: CatalogDep,
     ctx = page_ctx(request, session, catalog, user)
     q = stats_query(ctx, region or None, department or None, None, bundle or None, None, None,
                     month or ctx.today.strftime("%Y-%m"))
-    figures = statistics(session, catalog, ctx.calendar, q)
+    figures = statistics(session, catalog, q)
     params: dict[str, Any] = {"region": q.region or "", "department": department or "",
                               "bundle": bundle or "", "month": q.start.strftime("%Y-%m")}
     return _page(request, "dashboard.html", user, s=figures, params=params, catalog=catalog,
@@ -94,7 +94,7 @@ def dashboard_csv(request: Request, session: SessionDep, catalog: CatalogDep,
     ctx = page_ctx(request, session, catalog, user)
     q = stats_query(ctx, region or None, department or None, None, bundle or None, None, None,
                     month or ctx.today.strftime("%Y-%m"))
-    return Response(to_csv(statistics(session, catalog, ctx.calendar, q)),
+    return Response(to_csv(statistics(session, catalog, q)),
                     media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="onething-stats.csv"'})
 
