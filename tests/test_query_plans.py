@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 
 from onething.app import create_app
-from onething.cases.models import Application
+from onething.cases.models import Application, Task
 from onething.cases.tasks import inbox_query
 from onething.config import Settings
 from onething.db import session_factory
 from onething.identity import service as identity
-from onething.supervision.sweep import claim, open_tasks
+from onething.supervision.sweep import due_now
 from world import MONDAY, World, accepted, build_world
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -46,9 +46,9 @@ def test_the_inbox_uses_its_index(engine: Engine) -> None:
     assert uses(found, "ix_tasks_inbox"), found
 
 
-def test_the_sweep_uses_its_index(engine: Engine) -> None:
-    found = plan(engine, claim(open_tasks(), 1000, 200))
-    assert uses(found, "ix_tasks_open"), found
+def test_the_sweep_reads_only_the_due_tasks_through_its_index(engine: Engine) -> None:
+    found = plan(engine, due_now(Task, (Task.id,), dt.date(2026, 11, 25)))
+    assert uses(found, "ix_tasks_due"), found
 
 
 def test_an_applicants_list_uses_its_indexes(engine: Engine) -> None:

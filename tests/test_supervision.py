@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,20 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from onething.calendar.service import load_notice
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.tasks import Decision
 from onething.supervision.models import Card, Notification
-from onething.supervision.rules import DEFAULTS, CardKind, Clock, Thresholds, assess
+from onething.supervision.rules import (
+    DEFAULTS,
+    NEVER,
+    CardKind,
+    Clock,
+    Thresholds,
+    assess,
+    next_check,
+)
 from onething.supervision.sweep import sweep
 from onething.workdays import Calendar
 from world import World, accepted, build_world
@@ -58,6 +68,43 @@ def test_suspended_time_does_not_count() -> None:
     assert assess(finished, D(2026, 11, 30), cal).promised_deadline == D(2026, 12, 1)
     assert due(finished, D(2026, 12, 1)) == {W}
     assert due(finished, D(2026, 12, 2)) == {W, Y}
+
+
+def first_new_card_day(clock: Clock, raised: set[str], today: dt.date,
+                       thresholds: Thresholds) -> dt.date:
+    """By brute force: the first day after `today` on which `assess` finds a new card."""
+    day = today
+    for _ in range(800):
+        day += dt.timedelta(days=1)
+        if {k.value for k in assess(clock, day, cal, thresholds).due} - raised:
+            return day
+    return NEVER
+
+
+def test_the_next_day_to_look_is_exactly_the_first_day_a_new_card_can_fall_due() -> None:
+    rng = random.Random(2026)
+    for _ in range(3000):
+        opened = D(2025, 12, 1) + dt.timedelta(days=rng.randrange(420))
+        promised = rng.randrange(1, 30)
+        clock = Clock(opened, promised, promised + rng.randrange(0, 40),
+                      suspended_days=rng.choice([0, 0, rng.randrange(1, 10)]))
+        today = opened + dt.timedelta(days=rng.randrange(0, 80))
+        thresholds = Thresholds(rng.randrange(0, 3), rng.choice([0.5, 2 / 3, 0.8]),
+                                rng.randrange(1, 6))
+        raised = {k.value for k in assess(clock, today, cal, thresholds).due}
+        if "yellow" in raised:  # as the sweep sees it: raised on some day up to today
+            yellow_day = today - dt.timedelta(days=rng.randrange(0, 5))
+            clock = Clock(clock.opened_on, clock.promised_days, clock.legal_days,
+                          clock.suspended_days, None, max(yellow_day, opened))
+            raised = {k.value for k in assess(clock, today, cal, thresholds).due}
+        expected = first_new_card_day(clock, raised, today, thresholds)
+        assert next_check(clock, raised, today, cal, thresholds) == expected, (
+            clock, raised, today, thresholds)
+
+
+def test_a_running_special_procedure_needs_no_look_until_it_ends() -> None:
+    clock = Clock(D(2026, 11, 23), 2, 5, suspended_since=D(2026, 11, 24))
+    assert next_check(clock, set(), D(2026, 11, 24), cal) == NEVER
 
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -102,6 +149,22 @@ def test_the_sweep_raises_each_card_once_as_the_clock_moves(world: World) -> Non
     with world.sessions() as session:
         closed = list(session.scalars(select(Card)))
         assert all(c.closed_at is not None and c.delay_days == 5 for c in closed)
+
+
+def checked(world: World, day: dt.date) -> dict[str, int]:
+    return dict(sweep(world.sessions, world.catalog, world.day(day)).checked)
+
+
+def test_the_sweep_reads_a_case_again_only_when_a_card_can_be_due(world: World) -> None:
+    accepted(world)
+    assert checked(world, D(2026, 11, 23)) == {"task": 1, "application": 1}
+    assert checked(world, D(2026, 11, 23)) == {}  # the same day again: nothing to read
+    assert checked(world, D(2026, 11, 24)) == {}  # nothing can fall due on Tuesday
+    assert checked(world, D(2026, 11, 25)) == {"task": 1, "application": 1}  # yellow
+    with world.sessions.begin() as session:  # a holiday notice changes the calendar
+        load_notice(session, {"year": 2027, "holidays": [
+            {"name": "元旦", "from": "2027-01-01", "to": "2027-01-01"}]})
+    assert checked(world, D(2026, 11, 25)) == {"task": 1, "application": 1}
 
 
 def test_a_suspension_holds_the_cards_back(world: World) -> None:

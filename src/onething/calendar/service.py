@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from typing import Any
 
@@ -33,21 +32,26 @@ def load_notice(session: Session, data: dict[str, Any]) -> CalendarNotice:
     return row
 
 
+def calendar_version(session: Session) -> str:
+    """Changes whenever a notice is loaded or replaced."""
+    count, loaded = session.execute(
+        select(func.count(CalendarNotice.year), func.max(CalendarNotice.loaded_at))).one()
+    return f"{count}:{loaded.isoformat() if loaded else '-'}"
+
+
 class CalendarCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[int, dt.datetime | None] | None = None
+        self._key: str | None = None
         self._calendar = Calendar()
 
     def get(self, session: Session) -> Calendar:
-        key = tuple(session.execute(
-            select(func.count(CalendarNotice.year), func.max(CalendarNotice.loaded_at))
-        ).one())
+        key = calendar_version(session)
         if key != self._key:
             with self._lock:
                 rows = session.scalars(select(CalendarNotice)).all()
                 notices = {r.year: notice_from_data(r.document) for r in rows}
-                self._calendar, self._key = Calendar(notices), key  # type: ignore[assignment]
+                self._calendar, self._key = Calendar(notices), key
         return self._calendar
 
 

@@ -19,6 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.db import Base, JSONDoc, UTCDateTime, utcnow
 
+# `next_check_on` of an open case: the China date from which the deadline sweep reads it
+# again (see supervision.sweep). A change to its clock sets it back to "at once".
+DUE_AT_ONCE = date(1970, 1, 1)
+
 
 class Application(Base):
     __tablename__ = "applications"
@@ -27,7 +31,7 @@ class Application(Base):
         Index("ix_applications_applicant", "applicant_id", "id"),
         Index("ix_applications_submitter", "submitted_by_id", "id"),
         Index("ix_applications_region_status", "region_code", "status"),
-        Index("ix_applications_open", "status", "id"),  # the sweep
+        Index("ix_applications_due", "status", "next_check_on"),  # the sweep
         Index("ix_applications_submitted_at", "submitted_at"),  # statistics by period
         Index("ix_applications_accepted_at", "accepted_at"),
         Index("ix_applications_completed_at", "completed_at"),
@@ -68,6 +72,8 @@ class Application(Base):
     legal_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at acceptance
     worked_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at completion
     late_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at completion
+    next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
+                                                server_default=DUE_AT_ONCE.isoformat())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -78,7 +84,7 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_inbox", "department_code", "region_code", "status", "deadline"),
         Index("ix_tasks_application", "application_id", "stage"),
-        Index("ix_tasks_open", "status", "id"),  # the sweep
+        Index("ix_tasks_due", "status", "next_check_on"),  # the sweep
         Index("ix_tasks_decided_at", "decided_at"),  # statistics by period
     )
 
@@ -98,6 +104,8 @@ class Task(Base):
     suspended_days: Mapped[int] = mapped_column(Integer, default=0)
     suspended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     suspension: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
+                                                server_default=DUE_AT_ONCE.isoformat())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)

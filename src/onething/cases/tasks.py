@@ -14,7 +14,7 @@ from sqlalchemy import Select, case, select
 from onething.cases import access
 from onething.cases.context import CHINA, Ctx
 from onething.cases.events import record
-from onething.cases.models import Application, Task
+from onething.cases.models import DUE_AT_ONCE, Application, Task
 from onething.cases.routing import competent_region
 from onething.cases.states import (
     DECIDED,
@@ -133,6 +133,7 @@ def _suspend(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
             "procedure", f"应为：{'、'.join(SPECIAL_PROCEDURES)}")])
     _require_reason(d, "启动特别程序须说明理由")
     task.suspended_on = ctx.today
+    task.next_check_on = app.next_check_on = DUE_AT_ONCE  # both clocks stop: see the sweep
     task.suspension = {"procedure": d.procedure, "reason": d.reason,
                        "expected_resume": d.expected_resume, "since": ctx.today.isoformat()}
 
@@ -142,6 +143,7 @@ def _resume(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
     assert task.suspended_on is not None
     task.suspended_days += ctx.calendar.count(task.suspended_on, ctx.today)
     task.suspended_on, task.suspension = None, None
+    task.next_check_on = app.next_check_on = DUE_AT_ONCE  # both clocks run again
     _set_deadline(ctx, task)
     _refresh_application_deadline(ctx, app)
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from onething.cases.models import DUE_AT_ONCE
 from onething.db import Base, JSONDoc, UTCDateTime, utcnow
 
 
@@ -32,12 +33,16 @@ class Rating(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+OPEN_RECTIFICATION = ("verifying", "deciding", "rectifying", "following_up")  # not closed
+
+
 class Rectification(Base):
     """差评整改: verify with the rater, decide, rectify, follow up — within the time limit."""
 
     __tablename__ = "rectifications"
     __table_args__ = (Index("ix_rectifications_office", "department_code", "region_code",
-                            "status"),)
+                            "status"),
+                      Index("ix_rectifications_due", "status", "next_check_on"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
@@ -52,3 +57,5 @@ class Rectification(Base):
     review: Mapped[str | None] = mapped_column(Text, nullable=True)  # the supervisor's word
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
+                                                server_default=DUE_AT_ONCE.isoformat())

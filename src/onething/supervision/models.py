@@ -57,3 +57,13 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class SweepMark(Base):
+    """What the stored `next_check_on` dates were computed with (the calendar, the
+    thresholds): when that changes, the sweep reads every open case again."""
+
+    __tablename__ = "sweep_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

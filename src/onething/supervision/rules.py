@@ -12,6 +12,8 @@ Time in a special procedure (suspension) does not count.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -79,6 +81,35 @@ def assess(clock: Clock, today: dt.date, calendar: Calendar,
                                    and yellow_for >= thresholds.red_after_yellow_days):
         due.add(CardKind.red)
     return Assessment(used, promised, legal, frozenset(due))
+
+
+NEVER = dt.date(9999, 12, 31)  # nothing more can fall due while the clock stays as it is
+
+
+def next_check(clock: Clock, raised: Collection[str], today: dt.date, calendar: Calendar,
+               thresholds: Thresholds = DEFAULTS) -> dt.date:
+    """The first day after `today` on which `assess` can find a card not yet `raised`
+    (kind values), so the sweep need not read the case before then. A running special
+    procedure stops the clock: NEVER, until resuming it sets the case back to be read."""
+    if clock.suspended_since is not None:
+        return NEVER
+
+    def reached(used: int) -> dt.date:  # the first day with `used` working days counted
+        days = used + clock.suspended_days
+        return calendar.add(clock.opened_on, days).date if days > 0 else today
+
+    due: list[dt.date] = []
+    if CardKind.warning not in raised:
+        due.append(reached(min(clock.promised_days - thresholds.warning_days_left,
+                               math.ceil(thresholds.warning_share_used * clock.promised_days))))
+    if CardKind.yellow not in raised:
+        due.append(reached(clock.promised_days + 1))
+    if CardKind.red not in raised:
+        due.append(reached(clock.legal_days + 1))
+        if clock.yellow_since is not None:
+            after = thresholds.red_after_yellow_days
+            due.append(calendar.add(clock.yellow_since, after).date if after > 0 else today)
+    return max(min(due, default=NEVER), today + dt.timedelta(days=1))
 
 
 def delay(promised_deadline: dt.date, decided_on: dt.date, calendar: Calendar) -> int:

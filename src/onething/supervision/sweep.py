@@ -1,4 +1,11 @@
-"""The deadline sweep: every open task, application and rectification, in batches.
+"""The deadline sweep: the open tasks, applications and rectifications whose next card
+can be due today, in batches.
+
+Each case keeps `next_check_on`, the first day a card it has not had yet can fall due
+(`rules.next_check`); a run reads only the cases due by today through the `*_due` index,
+so a sweep that finds nothing new costs one index range scan per table. Suspending or
+resuming a task sets it (and its application) to be read at once; a loaded holiday
+notice or changed thresholds set every open case so.
 
 Each batch is one transaction. On PostgreSQL the batch's rows are claimed with
 `FOR UPDATE SKIP LOCKED`, so several workers share the work; the cards' unique key
@@ -11,23 +18,31 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from onething.calendar.service import current_calendar
+from onething.calendar.service import calendar_version, current_calendar
 from onething.cases.context import CHINA, Ctx
-from onething.cases.models import Application, Task
+from onething.cases.models import DUE_AT_ONCE, Application, Task
 from onething.cases.service import record_missed_supplements
 from onething.cases.states import AppStatus, TaskStatus
 from onething.catalog.model import Catalog
 from onething.identity.roles import SYSTEM
-from onething.ratings.models import Rectification
+from onething.ratings.models import OPEN_RECTIFICATION, Rectification
 from onething.supervision.cards import Subject, raise_card
-from onething.supervision.models import Card
-from onething.supervision.rules import DEFAULTS, CardKind, Clock, Thresholds, assess
+from onething.supervision.models import Card, SweepMark
+from onething.supervision.rules import (
+    DEFAULTS,
+    NEVER,
+    CardKind,
+    Clock,
+    Thresholds,
+    assess,
+    next_check,
+)
 from onething.workdays import Calendar
 
 OPEN_APPLICATION = (AppStatus.accepted.value, AppStatus.accepted_with_deficiency.value,
@@ -47,36 +62,6 @@ class SweepReport:
         return f"检查：{checked}；新亮牌：{raised}；逾期未补齐容缺：{self.missed_supplements}"
 
 
-def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
-          thresholds: Thresholds = DEFAULTS, batch: int = 200) -> SweepReport:
-    report = SweepReport()
-    today = now.astimezone(CHINA).date()
-    staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
-    for name, query, subjects in (
-        ("task", open_tasks(), _task_clocks),
-        ("application", select(*_APPLICATION_COLUMNS).where(
-            Application.status.in_(OPEN_APPLICATION)), _application_clocks),
-        ("rectification", select(*_RECTIFICATION_COLUMNS).where(
-            Rectification.status != "closed"), _rectification_clocks),
-    ):
-        for session, rows in _batches(sessions, query, batch):
-            calendar = current_calendar(session)
-            raised = _raised(session, name, [r.id for r in rows])
-            report.checked[name] += len(rows)
-            rows = [r for r in rows if len(raised.get(r.id, ())) < len(CardKind)]  # all shown
-            yellow = {i: kinds["yellow"] for i, kinds in raised.items() if "yellow" in kinds}
-            for subject, deadline, due_kinds in subjects(session, catalog, rows, today,
-                                                         calendar, yellow, thresholds):
-                new = [k for k in due_kinds if k.value not in raised.get(subject.id, {})]
-                for kind in sorted(new, key=list(CardKind).index):
-                    if raise_card(session, catalog, subject, kind, deadline, now, staff):
-                        report.raised[kind.value] += 1
-    with sessions.begin() as session:
-        ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
-        report.missed_supplements = len(record_missed_supplements(ctx))
-    return report
-
-
 # Only the columns the rules read: plain rows load several times faster than ORM objects.
 _TASK_COLUMNS = (Task.id, Task.status, Task.opened_on, Task.promised_days, Task.legal_days,
                  Task.suspended_days, Task.suspended_on, Task.item_name, Task.application_id,
@@ -87,37 +72,102 @@ _APPLICATION_COLUMNS = (Application.id, Application.accepted_at, Application.pro
 _RECTIFICATION_COLUMNS = (Rectification.id, Rectification.created_at, Rectification.due_on,
                           Rectification.region_code, Rectification.department_code,
                           Rectification.application_id)
+RULES_VERSION = 1  # raise when `assess` or `next_check` change meaning
 
 
-def open_tasks() -> Any:
-    return select(*_TASK_COLUMNS).where(Task.status.in_([TaskStatus.pending.value,
-                                                         TaskStatus.suspended.value]))
+def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
+          thresholds: Thresholds = DEFAULTS, batch: int = 500) -> SweepReport:
+    report = SweepReport()
+    today = now.astimezone(CHINA).date()
+    staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
+    _read_all_again_if_rules_changed(sessions, thresholds)
+    for name, model, columns, clocks in SUBJECTS:
+        for session, rows in _batches(sessions, model, columns, today, batch):
+            calendar = current_calendar(session)
+            raised = _raised(session, name, [r.id for r in rows])
+            report.checked[name] += len(rows)
+            yellow = {i: kinds["yellow"] for i, kinds in raised.items() if "yellow" in kinds}
+            later = [{"row": subject.id, "next": _check(
+                session, catalog, subject, deadline, clock, raised.get(subject.id, {}), now,
+                calendar, thresholds, staff, report)}
+                for subject, deadline, clock in clocks(session, catalog, rows, calendar, yellow)]
+            session.execute(_set_next_check(model), later)
+    with sessions.begin() as session:
+        ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
+        report.missed_supplements = len(record_missed_supplements(ctx))
+    return report
 
 
-def claim(query: Any, last: int, size: int) -> Any:
-    """The next batch after id `last`, locked for this worker, skipping others' batches
-    (served by the (status, id) indexes)."""
-    entity = query.column_descriptions[0]["entity"]
-    return (query.where(entity.id > last).order_by(entity.id).limit(size)
-            .with_for_update(skip_locked=True, of=entity))
+def _set_next_check(model: Any) -> Any:
+    """One UPDATE for the batch (Core: the version counter is for people's edits, and the
+    rows are locked by the claim)."""
+    table = model.__table__
+    return (update(table).where(table.c.id == bindparam("row"))
+            .values(next_check_on=bindparam("next")))
 
 
-def _batches(sessions: sessionmaker[Session], query: Any, size: int
-             ) -> Iterator[tuple[Session, list[Any]]]:
-    """Rows in id order, one transaction per batch, claimed so that workers share them."""
-    last = 0
-    while True:
+def _check(session: Session, catalog: Catalog, subject: Subject, deadline: dt.date | None,
+           clock: Clock | None, shown: dict[str, dt.date], now: dt.datetime,
+           calendar: Calendar, thresholds: Thresholds, staff: dict[Any, Any],
+           report: SweepReport) -> dt.date:
+    """Raises the cards due today that `subject` has not had; its next day to be read."""
+    if clock is None:  # not running (no opening date): nothing can fall due
+        return NEVER
+    today = now.astimezone(CHINA).date()
+    due = assess(clock, today, calendar, thresholds).due if len(shown) < len(CardKind) else ()
+    for kind in [k for k in CardKind if k in due and k.value not in shown]:  # warning first
+        if raise_card(session, catalog, subject, kind, deadline, now, staff):
+            report.raised[kind.value] += 1
+        shown = {**shown, kind.value: today}
+    if "yellow" in shown and clock.yellow_since is None:
+        clock = replace(clock, yellow_since=shown["yellow"])
+    return next_check(clock, shown, today, calendar, thresholds)
+
+
+def due_now(model: Any, columns: tuple[Any, ...], today: dt.date) -> Any:
+    """The open cases whose next card can be due by `today` (served by the `*_due` index)."""
+    return select(*columns).where(model.status.in_(OPEN[model]),
+                                  model.next_check_on <= today)
+
+
+def _batches(sessions: sessionmaker[Session], model: Any, columns: tuple[Any, ...],
+             today: dt.date, size: int) -> Iterator[tuple[Session, list[Any]]]:
+    """The due cases, one transaction per batch. The ids come first (an index range scan);
+    each batch claims its rows with `FOR UPDATE SKIP LOCKED` and reads them only if still
+    due, so workers sweeping at once share them and none is assessed twice."""
+    with sessions() as session:
+        ids = list(session.scalars(due_now(model, (model.id,), today).order_by(model.id)))
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
         with sessions.begin() as session:
-            rows = list(session.execute(claim(query, last, size)))
-            if not rows:
-                return
-            yield session, rows
-            last = rows[-1].id
+            rows = list(session.execute(
+                due_now(model, columns, today).where(model.id.in_(chunk))
+                .with_for_update(skip_locked=True, of=model)))
+            if rows:
+                yield session, rows
+
+
+def _read_all_again_if_rules_changed(sessions: sessionmaker[Session],
+                                     thresholds: Thresholds) -> None:
+    """The stored dates hold for one calendar and one set of thresholds: a loaded holiday
+    notice or a changed setting sets every open case to be read again."""
+    with sessions.begin() as session:
+        mark = f"{RULES_VERSION}|{calendar_version(session)}|{thresholds}"
+        stored = session.get(SweepMark, "next_check", with_for_update=True)
+        if stored is not None and stored.value == mark:
+            return
+        for _, model, _, _ in SUBJECTS:
+            session.execute(update(model).where(model.status.in_(OPEN[model]))
+                            .values(next_check_on=DUE_AT_ONCE))
+        if stored is None:
+            session.add(SweepMark(name="next_check", value=mark))
+        else:
+            stored.value = mark
 
 
 def _raised(session: Session, subject: str, ids: list[int]) -> dict[int, dict[str, dt.date]]:
-    """The cards the batch's subjects already have (kind → China date raised), in one query:
-    a steady-state sweep then writes nothing at all. (The unique key still guards races.)"""
+    """The cards the batch's subjects already have (kind → China date raised), in one query.
+    (The unique key still guards races.)"""
     found: dict[int, dict[str, dt.date]] = {}
     for subject_id, kind, raised in session.execute(select(
             Card.subject_id, Card.kind, Card.raised_at).where(
@@ -126,40 +176,38 @@ def _raised(session: Session, subject: str, ids: list[int]) -> dict[int, dict[st
     return found
 
 
-Assessed = Iterator[tuple[Subject, dt.date, frozenset[CardKind]]]
-Clocks = Callable[..., Assessed]
+Assessed = Iterator[tuple[Subject, dt.date | None, Clock | None]]
+Clocks = Callable[[Session, Catalog, list[Any], Calendar, dict[int, dt.date]], Assessed]
 
 
-def _task_clocks(session: Session, catalog: Catalog, tasks: list[Any], today: dt.date,
-                 calendar: Calendar, yellow: dict[int, dt.date],
-                 thresholds: Thresholds) -> Assessed:
+def _task_clocks(session: Session, catalog: Catalog, tasks: list[Any], calendar: Calendar,
+                 yellow: dict[int, dt.date]) -> Assessed:
     for t in tasks:
-        if t.opened_on is None:
-            continue
-        clock = Clock(t.opened_on, t.promised_days, t.legal_days, t.suspended_days,
-                      t.suspended_on if t.status == TaskStatus.suspended else None,
-                      yellow.get(t.id))
-        result = assess(clock, today, calendar, thresholds)
         subject = Subject("task", t.id, f"{t.item_name}（办件 {t.application_id}）",
                           t.region_code, t.department_code, t.application_id, t.id)
-        yield subject, result.promised_deadline, result.due
+        if t.opened_on is None:
+            yield subject, None, None
+            continue
+        stopped = t.suspended_days
+        yield subject, calendar.add(t.opened_on, t.promised_days + stopped).date, Clock(
+            t.opened_on, t.promised_days, t.legal_days, stopped,
+            t.suspended_on if t.status == TaskStatus.suspended else None, yellow.get(t.id))
 
 
 def _application_clocks(session: Session, catalog: Catalog, apps: list[Any],
-                        today: dt.date, calendar: Calendar, yellow: dict[int, dt.date],
-                        thresholds: Thresholds) -> Assessed:
+                        calendar: Calendar, yellow: dict[int, dt.date]) -> Assessed:
     stages = _stage_limits(session, [a.id for a in apps])
     for a in apps:
-        if a.accepted_at is None:
-            continue
-        legal, stopped, since = stages.get(a.id, (a.promised_days, 0, None))
-        clock = Clock(a.accepted_at.astimezone(CHINA).date(), a.promised_days, legal,
-                      stopped, since, yellow.get(a.id))
-        result = assess(clock, today, calendar, thresholds)
         name = catalog.bundles[a.bundle_code].name if a.bundle_code in catalog.bundles else ""
         subject = Subject("application", a.id, f"{name} 办件 {a.number}", a.region_code,
                           None, a.id, None, a.accepted_by_id)
-        yield subject, result.promised_deadline, result.due
+        if a.accepted_at is None:
+            yield subject, None, None
+            continue
+        legal, stopped, since = stages.get(a.id, (a.promised_days, 0, None))
+        opened = a.accepted_at.astimezone(CHINA).date()
+        yield subject, calendar.add(opened, a.promised_days + stopped).date, Clock(
+            opened, a.promised_days, legal, stopped, since, yellow.get(a.id))
 
 
 def _stage_limits(session: Session, ids: list[int]
@@ -182,13 +230,22 @@ def _stage_limits(session: Session, ids: list[int]
 
 
 def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
-                          today: dt.date, calendar: Calendar, yellow: dict[int, dt.date],
-                          thresholds: Thresholds) -> Assessed:
+                          calendar: Calendar, yellow: dict[int, dt.date]) -> Assessed:
     for r in rows:
         opened = r.created_at.astimezone(CHINA).date()
-        limit = calendar.count(opened, r.due_on)
-        clock = Clock(opened, limit, NO_LEGAL_LIMIT, 0, None, yellow.get(r.id))
-        result = assess(clock, today, calendar, thresholds)
         subject = Subject("rectification", r.id, f"差评整改（办件 {r.application_id}）",
                           r.region_code, r.department_code, r.application_id)
-        yield subject, r.due_on, result.due
+        yield subject, r.due_on, Clock(opened, calendar.count(opened, r.due_on),
+                                       NO_LEGAL_LIMIT, 0, None, yellow.get(r.id))
+
+
+OPEN: dict[Any, tuple[str, ...]] = {
+    Task: (TaskStatus.pending.value, TaskStatus.suspended.value),
+    Application: OPEN_APPLICATION,
+    Rectification: OPEN_RECTIFICATION,
+}
+SUBJECTS: tuple[tuple[str, Any, tuple[Any, ...], Clocks], ...] = (
+    ("task", Task, _TASK_COLUMNS, _task_clocks),
+    ("application", Application, _APPLICATION_COLUMNS, _application_clocks),
+    ("rectification", Rectification, _RECTIFICATION_COLUMNS, _rectification_clocks),
+)
