@@ -38,7 +38,8 @@ class AuthSession(Base):
     kind: Mapped[str] = mapped_column(String(8))  # web | api
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # idle expiry
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # absolute lifetime
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -49,8 +50,32 @@ class ProxyConsent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     proxy_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Recent failed logins of one username or one address, and the lock they earned."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # user:<name> | addr:<ip>
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginEvent(Base):
+    """A failed login, a lock it started, or an attempt refused while slowed or locked."""
+
+    __tablename__ = "login_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)  # as typed, cut to 64
+    address: Mapped[str] = mapped_column(String(64))
+    door: Mapped[str] = mapped_column(String(8))  # web | api
+    outcome: Mapped[str] = mapped_column(String(16))  # failure | locked | refused
