@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     database_url: str | None = None
     page_size: int = 20
     secure_cookies: bool = False  # set true behind HTTPS
+    # accounts: sessions expire, failed logins are slowed and then locked
+    session_idle_minutes: int = 30  # a web session unused this long ends
+    session_hours: int = 8  # a web session ends this long after login, used or not
+    token_hours: int = 12  # an API bearer token ends this long after it was issued
+    login_max_failures: int = 5  # failures of one username before it is locked
+    login_address_max_failures: int = 50  # failures from one address (offices share one)
+    login_lock_minutes: int = 15  # how long a lock lasts; failures older than this are forgotten
+    login_slow_after: int = 3  # from this many failures on, wait before the next attempt
+    login_slow_seconds: int = 2  # the first wait, doubled with each further failure
     # supervision (红黄牌): every threshold is a setting, since provinces differ
     sweep_seconds: float = 60  # how often `serve` sweeps in-process (0: never; use `worker`)
     warning_days_left: int = 1

@@ -51,3 +51,13 @@ class Invalid(DomainError):
     """Input that breaks a rule; `problems` names every field at once."""
 
     status, code, title = 422, "invalid", "提交内容有误"
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts (failed logins): try again after `retry_after` seconds."""
+
+    status, code, title = 429, "too_many_requests", "请求过于频繁"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after

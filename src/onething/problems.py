@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as SATimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from onething.errors import DomainError
+from onething.errors import DomainError, TooManyRequests
 from onething.messages import reason
 
 log = logging.getLogger("onething")
@@ -108,7 +108,9 @@ def _api_problem(request: Request, exc: Exception) -> Response:
 def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     errors = [FieldError(field=p.field, message=p.message) for p in exc.problems]
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
     return problem_response(request, ApiProblem(exc.status, exc.code, exc.title, exc.detail,
                                                 errors), headers=headers)
 
