@@ -141,7 +141,7 @@ def _as(browser: object, server: str, username: str) -> object:
     page = context.new_page()
     page.goto(f"{server}/login")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "onething2026")
+    page.fill("input[name=password]", "Onething2026")
     page.click("form.stack button[type=submit]")
     return page
 

@@ -118,10 +118,10 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path, basic_dir: Path)
     env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
     run("catalog", "load", str(basic_dir), env=env)
     made = run("user", "add", "wang", "--role", "approver", "--region", "430102",
-               "--department", "SCJG", env=env, stdin="secret123\n")
+               "--department", "SCJG", env=env, stdin="Secret123\n")
     assert made.returncode == 0 and "wang" in made.stdout, made.stderr
     again = run("user", "add", "wang", "--role", "clerk", "--region", "439999", env=env,
                 stdin="short\n")
     assert again.returncode == 1
-    for words in ("已存在", "439999", "密码"):
+    for words in ("已存在", "439999", "密码长度至少 8 位", "至少三类"):
         assert words in again.stderr

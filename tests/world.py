@@ -20,7 +20,7 @@ from onething.db import unit_of_work
 from onething.identity import service as identity
 from onething.identity.roles import Role
 
-PASSWORD = "onething2026"
+PASSWORD = "Onething2026"  # the demo password
 # 2026-11-25 is a Wednesday; 10:00 in China.
 MONDAY = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 

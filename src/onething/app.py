@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from onething import problems
+from onething.audit import service as audit
 from onething.cases.api import router as cases_router
 from onething.catalog.api import router as catalog_router
 from onething.catalog.service import CatalogCache
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.clock = utcnow
     app.state.catalogs = CatalogCache()
     problems.install(app, html=pages.error_page)
+    app.add_middleware(audit.RecordAddress)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
                    licences_router, ratings_router, supervision_router):
         app.include_router(router)

@@ -245,6 +245,20 @@ def _masked(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Checks every audit chain; names the first broken record."""
+    from onething.audit.service import heads, verify
+
+    with _database()() as session:
+        checked, broken = verify(session)
+        if broken is not None:
+            raise CliError(f"审计链校验失败（已检查 {checked} 条）：{broken}", code=1)
+        print(f"审计链完好：已检查 {checked} 条记录。")
+        for chain, (seq, digest) in sorted(heads(session).items()):
+            print(f"  链 {chain}：第 {seq} 条，哈希 {digest}")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Deadline sweeps, rating invitations and notifications, outside the web processes."""
     import time
@@ -388,6 +402,10 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--display-name")
     add.add_argument("--id-number", help="身份证号或统一社会信用代码")
     add.set_defaults(func=cmd_user_add)
+
+    audit = sub.add_parser("audit", help="审计").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify", help="校验审计哈希链，指出第一条被改动或缺失的记录").set_defaults(
+        func=cmd_audit_verify)
 
     workdays = sub.add_parser("workdays", help="工作日").add_subparsers(dest="action",
                                                                       required=True)

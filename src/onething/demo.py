@@ -15,7 +15,7 @@ from onething.identity import service as identity
 from onething.identity.models import User
 from onething.identity.roles import ROLE_NAMES, Role
 
-DEMO_PASSWORD = "onething2026"
+DEMO_PASSWORD = "Onething2026"  # meets the password rules (3 kinds of characters)
 RECEIVING = ("430102", "430102001")  # 长沙市芙蓉区, 芙蓉区文艺路街道
 
 

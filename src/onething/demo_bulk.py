@@ -28,6 +28,7 @@ from onething.cases.routing import competent_region
 from onething.catalog.model import Catalog
 from onething.catalog.models import CatalogVersion
 from onething.catalog.spec import Level
+from onething.demo import DEMO_PASSWORD
 from onething.demo_data import _answers, _form, _receiving_regions
 from onething.files.models import StoredFile
 from onething.guide.engine import Guide, compute_guide
@@ -119,7 +120,7 @@ def generate_fast(sessions: sessionmaker[Session], catalog: Catalog, count: int,
 
 def _people(session: Session, catalog: Catalog, count: int) -> dict[str, Any]:
     """Applicants (about one per three applications) and the staff of every office."""
-    hashed = identity.hash_password("onething2026")
+    hashed = identity.hash_password(DEMO_PASSWORD)
     existing = set(session.scalars(select(User.username)))
     wanted: list[dict[str, Any]] = []
     applicants = [f"bulk_applicant_{i:06d}" for i in range(max(10, min(count // 3, 300_000)))]

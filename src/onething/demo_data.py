@@ -28,6 +28,7 @@ from onething.cases.models import Application
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import FieldType, Level, QuestionType
+from onething.demo import DEMO_PASSWORD
 from onething.files import service as files
 from onething.guide.engine import MaterialStatus, compute_guide
 from onething.identifiers import id_number_check_digit, uscc_check_char
@@ -54,7 +55,7 @@ class _People:
 
     def __init__(self, session: Session, catalog: Catalog, rng: random.Random) -> None:
         self.session, self.catalog, self.rng = session, catalog, rng
-        self.hash = identity.hash_password("onething2026")
+        self.hash = identity.hash_password(DEMO_PASSWORD)
         self.cache: dict[str, Principal] = {}
 
     def get(self, username: str, role: Role, region: str | None = None,
@@ -63,7 +64,7 @@ class _People:
             user = self.session.scalar(select(User).where(User.username == username))
             if user is None:
                 user = identity.create_user(
-                    self.session, username=username, password="onething2026", role=role,
+                    self.session, username=username, password=DEMO_PASSWORD, role=role,
                     region=region, department=department, display_name=name or username,
                     password_hash=self.hash)
             self.cache[username] = identity.principal_of(user)

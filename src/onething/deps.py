@@ -17,8 +17,11 @@ from onething.calendar.service import current_calendar
 from onething.cases.context import CHINA, Ctx
 from onething.catalog.model import Catalog
 from onething.catalog.service import NoCatalog
-from onething.errors import Unauthenticated
+from onething.errors import DomainError, Unauthenticated
 from onething.identity import service as identity
+from onething.identity.logins import Attempt, checked_login
+from onething.identity.models import User
+from onething.identity.policy import AccountPolicy, account_policy
 from onething.identity.roles import Principal
 from onething.licences.service import held_types
 from onething.problems import ApiProblem
@@ -63,6 +66,23 @@ def bearer_principal(request: Request, session: SessionDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(bearer_principal)]
+
+
+def policy_of(request: Request) -> AccountPolicy:
+    return account_policy(request.app.state.settings)
+
+
+def sign_in(request: Request, session: Session, username: str, password: str,
+            door: str) -> User:
+    """A throttled login through either door (web | api). A refusal is committed before it
+    is raised, so that the failure counts and a lock holds."""
+    address = request.client.host if request.client else "unknown"
+    attempt = Attempt(username, address, door, request.app.state.clock())
+    try:
+        return checked_login(session, attempt, password, policy_of(request))
+    except DomainError:
+        session.commit()
+        raise
 
 
 def get_ctx(request: Request, session: SessionDep, principal: PrincipalDep,

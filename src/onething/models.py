@@ -1,5 +1,6 @@
 """Every table of onething, imported in one place for migrations and tests."""
 
+from onething.audit import models as audit_models
 from onething.calendar import models as calendar_models
 from onething.cases import models as cases_models
 from onething.catalog import models as catalog_models
@@ -12,6 +13,6 @@ from onething.supervision import models as supervision_models
 
 metadata = Base.metadata
 
-__all__ = ["calendar_models", "cases_models", "catalog_models", "files_models",
+__all__ = ["audit_models", "calendar_models", "cases_models", "catalog_models", "files_models",
            "identity_models", "licences_models", "metadata", "ratings_models",
            "supervision_models"]

@@ -8,7 +8,9 @@ from onething.cases.context import Ctx
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants, within
 from onething.errors import Forbidden, NotFound
+from onething.identity.models import ProxyConsent
 from onething.identity.roles import Role
+from onething.identity.service import has_consent
 
 
 def sees_application(ctx: Ctx, app: Application) -> bool:
@@ -16,8 +18,9 @@ def sees_application(ctx: Ctx, app: Application) -> bool:
     match a.role:
         case Role.applicant:
             return a.user_id in (app.applicant_id, app.submitted_by_id)
-        case Role.proxy:
-            return app.submitted_by_id == a.user_id
+        case Role.proxy:  # only while the person's consent stands
+            return app.submitted_by_id == a.user_id and has_consent(
+                ctx.session, a.user_id, app.applicant_id)
         case Role.clerk | Role.supervisor:
             return within_scope(ctx, app.region_code)
         case Role.approver:
@@ -37,7 +40,10 @@ def application_filter(ctx: Ctx) -> ColumnElement[bool]:
             return or_(Application.applicant_id == a.user_id,
                        Application.submitted_by_id == a.user_id)
         case Role.proxy:
-            return Application.submitted_by_id == a.user_id
+            return (Application.submitted_by_id == a.user_id) & exists().where(
+                ProxyConsent.proxy_id == a.user_id,
+                ProxyConsent.person_id == Application.applicant_id,
+                ProxyConsent.revoked_at.is_(None))
         case Role.clerk | Role.supervisor if a.region is not None:
             return Application.region_code.in_(sorted(descendants(ctx.catalog, a.region)))
         case Role.approver:
@@ -47,6 +53,24 @@ def application_filter(ctx: Ctx) -> ColumnElement[bool]:
         case Role.admin:
             return true()
     return false()
+
+
+def sees_personal_data(ctx: Ctx, app: Application) -> bool:
+    """Full personal values without asking: the applicant, and whoever applied for them."""
+    a = ctx.actor
+    return not a.is_staff and a.user_id in (app.applicant_id, app.submitted_by_id)
+
+
+def may_reveal_personal_data(ctx: Ctx, app: Application) -> bool:
+    """Staff whose work needs the full values, on asking (each view audited): the window
+    that receives the case and the offices with a task in it. Supervisors and
+    administrators see them masked."""
+    match ctx.actor.role:
+        case Role.clerk:
+            return within_scope(ctx, app.region_code)
+        case Role.approver:
+            return sees_application(ctx, app)
+    return False
 
 
 def visible_application(ctx: Ctx, application_id: int, lock: bool = False) -> Application:

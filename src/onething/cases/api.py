@@ -75,6 +75,16 @@ def get_application(application_id: int, ctx: CtxDep) -> ApplicationOut:
     return ApplicationOut.of_view(ctx, cases.view(ctx, application_id))
 
 
+@router.post("/applications/{application_id}/personal-data", response_model=ApplicationOut,
+             summary="查看完整个人信息（仅受理窗口和承办部门；每次查看记入审计）",
+             responses={403: {"description": "无需查看完整个人信息的角色"}})
+def personal_data(application_id: int, ctx: CtxDep) -> ApplicationOut:
+    found = cases.reveal_personal_data(ctx, application_id)
+    out = ApplicationOut.of_view(ctx, found, full=True)
+    ctx.session.commit()
+    return out
+
+
 @router.post("/applications/{application_id}/acceptance", response_model=ApplicationOut,
              summary="窗口受理：受理 / 容缺受理 / 退回（一次性告知）/ 不予受理")
 def acceptance(application_id: int, body: AcceptanceIn, ctx: CtxDep) -> ApplicationOut:

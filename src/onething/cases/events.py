@@ -1,9 +1,10 @@
-"""The append-only timeline of an application."""
+"""The append-only timeline of an application (each event also goes to the audit trail)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from onething.audit import service as audit
 from onething.cases.context import Ctx
 from onething.cases.models import Application, Event, Task
 
@@ -16,4 +17,14 @@ def record(ctx: Ctx, app: Application, action: str, *, before: str | None = None
                   action=action,
                   from_status=before, to_status=after, reason=reason, data=data or {})
     ctx.session.add(event)
+    audit.record(ctx.session, ctx.actor, action, "application", app.id, region=app.region_code,
+                 before={"status": before} if before else None,
+                 after=_after(after, reason, task, data), at=ctx.now)
     return event
+
+
+def _after(status: str | None, reason: str | None, task: Task | None,
+           data: dict[str, Any] | None) -> dict[str, Any] | None:
+    found = {"status": status, "reason": reason, "task": task.id if task else None,
+             "item": task.item_code if task else None, **(data or {})}
+    return {k: v for k, v in found.items() if v is not None} or None

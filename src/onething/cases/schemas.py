@@ -8,12 +8,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from onething.cases import access
 from onething.cases.context import Ctx
 from onething.cases.models import Application, Event, Task
 from onething.cases.routing import office_name
 from onething.cases.service import CaseView, Submission
 from onething.cases.states import ACTION_NAMES, APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.identity.models import User
+from onething.privacy import masked_form
 
 Channel = Literal["web", "mobile", "window", "kiosk", "api"]
 
@@ -175,14 +177,18 @@ class ApplicationOut(ApplicationSummary):
     timeline: list[EventOut]
 
     @classmethod
-    def of_view(cls, ctx: Ctx, v: CaseView) -> ApplicationOut:
+    def of_view(cls, ctx: Ctx, v: CaseView, full: bool = False) -> ApplicationOut:
+        """`full`: personal values unmasked (see cases.access.sees_personal_data and
+        cases.service.reveal_personal_data)."""
         a = v.application
+        form = (a.form if full or access.sees_personal_data(ctx, a)
+                else masked_form(a.form, ctx.catalog.fields))
         names = _names(ctx, {a.applicant_id, a.submitted_by_id,
                              *(e.actor_id for e in v.events if e.actor_id)})
         return cls(
             **ApplicationSummary.of(ctx, a).model_dump(), catalog_version=a.catalog_version,
             applicant=names.get(a.applicant_id, ""), submitted_by=names.get(a.submitted_by_id, ""),
-            answers=a.answers, form=a.form, materials=a.materials,
+            answers=a.answers, form=form, materials=a.materials,
             promised_days=a.promised_days, deadline_provisional=a.deadline_provisional,
             accepted_at=a.accepted_at, completed_at=a.completed_at, delivered_at=a.delivered_at,
             delivery=a.delivery, deficient=a.deficient, supplement_due=a.supplement_due,

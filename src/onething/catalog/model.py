@@ -13,6 +13,7 @@ from typing import Any
 
 from onething.catalog.expressions import Condition, compile_condition
 from onething.catalog.spec import (
+    PERSONAL_TYPES,
     Audience,
     BundleSpec,
     CatalogFileSpec,
@@ -20,6 +21,7 @@ from onething.catalog.spec import (
     ItemSpec,
     ItemType,
     Level,
+    Personal,
     QuestionType,
 )
 
@@ -50,6 +52,7 @@ class FormField:
     pattern: str | None
     options: dict[str, str] | None
     help: str | None
+    personal: Personal | None = None  # masked where not needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +242,8 @@ def build_catalog(document: CatalogFileSpec, version: str | None = None) -> Cata
         departments={d.code: Department(d.code, d.name) for d in document.departments},
         fields={
             f.code: FormField(f.code, f.label, f.type, f.required, f.min, f.max, f.max_length,
-                              f.pattern, dict(f.options) if f.options else None, f.help)
+                              f.pattern, dict(f.options) if f.options else None, f.help,
+                              f.personal or PERSONAL_TYPES.get(f.type))
             for f in document.fields
         },
         materials={

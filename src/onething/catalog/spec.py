@@ -84,6 +84,17 @@ class FieldType(StrEnum):
     region = "region"  # 行政区划代码, GB/T 2260
 
 
+class Personal(StrEnum):
+    """个人信息 (个人信息保护法): values shown masked except to those who need them."""
+
+    id_number = "id_number"  # 4301********1234
+    phone = "phone"  # 138****5678
+    address = "address"  # 长沙市芙蓉区****
+
+
+PERSONAL_TYPES = {FieldType.id_number: Personal.id_number, FieldType.phone: Personal.phone}
+
+
 class Audience(StrEnum):
     person = "person"  # 个人办事
     company = "company"  # 法人办事
@@ -126,6 +137,7 @@ class FieldSpec(_Spec):
     pattern: str | None = None
     options: Options | None = None
     help: str | None = None
+    personal: Personal | None = None  # id_number and phone fields are personal anyway
 
 
 class MaterialSpec(_Spec):

@@ -4,36 +4,70 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy.orm import Session, aliased
 
+from onething.cases.routing import descendants
+from onething.catalog.model import Catalog
 from onething.catalog.models import DepartmentRow, RegionRow
 from onething.db import utcnow
 from onething.errors import FieldProblem, Forbidden, Invalid, NotFound, Unauthenticated
 from onething.identifiers import id_number_problem, uscc_problem
 from onething.identity.models import AuthSession, ProxyConsent, User
+from onething.identity.policy import DEFAULT_POLICY, AccountPolicy
 from onething.identity.roles import STAFF, Principal, Role
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
-SESSION_HOURS = {"web": 8, "api": 12}
-MIN_PASSWORD = 8
+MIN_PASSWORD, MAX_PASSWORD = 8, 128
+# Passwords that meet the character rules and are still the first ones guessed (lowercase).
+COMMON_PASSWORDS = frozenset({
+    "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword1", "p@ssw0rd1",
+    "qwerty123", "qwe123!@#", "qwer1234", "asdf1234", "zxcv1234", "abc12345", "abcd1234",
+    "abc@1234", "abc123456", "abc123!@#", "aa123456", "aa12345678", "aa123456789", "a1234567",
+    "a12345678", "a123456789", "a1b2c3d4", "z123456789", "admin123", "admin1234", "admin@123",
+    "admin#123", "admin123456", "root1234", "root@123", "test1234", "test@123", "welcome1",
+    "welcome123", "changeme1", "letmein1", "iloveyou1", "woaini1314", "woaini520", "1qaz2wsx",
+    "1qaz@wsx", "1q2w3e4r", "1q2w3e4r5t", "zaq12wsx", "qq123456", "huawei123", "huawei@123",
+    "zhang123456", "wang123456",
+})
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, username: str = "") -> str | None:
+    """Every rule the password breaks, in one message naming each rule; None if it is fine.
+
+    The baseline: at least 8 characters; at least three of upper-case letters, lower-case
+    letters, digits and other characters; not containing the username; not a common one.
+    """
+    problems = []
     if len(password) < MIN_PASSWORD:
-        return f"密码至少 {MIN_PASSWORD} 位"
-    if password.isdigit() or password.isalpha():
-        return "密码须同时包含字母和数字"
-    return None
+        problems.append(f"密码长度至少 {MIN_PASSWORD} 位")
+    elif len(password) > MAX_PASSWORD:
+        problems.append(f"密码长度不能超过 {MAX_PASSWORD} 位")
+    if _classes(password) < 3:
+        problems.append("密码须包含大写字母、小写字母、数字、特殊符号中的至少三类")
+    name, lowered = username.strip().lower(), password.lower()
+    if name and (lowered == name or (len(name) >= 4 and name in lowered)):
+        problems.append("密码不能包含用户名")
+    if lowered in COMMON_PASSWORDS:
+        problems.append("密码过于常见，容易被猜中，请换一个")
+    return "；".join(problems) or None
+
+
+def _classes(password: str) -> int:
+    kinds = (str.isupper, str.islower, str.isdigit)
+    found = {i for c in password for i, kind in enumerate(kinds) if c.isascii() and kind(c)}
+    others = any(not (c.isascii() and c.isalnum()) for c in password)
+    return len(found) + others
 
 
 def create_user(session: Session, *, username: str, password: str, role: Role,
@@ -66,7 +100,7 @@ def _user_problems(session: Session, username: str, password: str, role: Role,
         problems.append(FieldProblem("username", "用户名只能包含字母、数字、下划线、点和连字符"))
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         problems.append(FieldProblem("username", f"用户名 {username} 已存在"))
-    reason = password_problem(password)
+    reason = password_problem(password, username)
     if reason:
         problems.append(FieldProblem("password", reason))
     if (role in STAFF or role == Role.proxy) and region is None:
@@ -107,24 +141,26 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(session: Session, user: User, kind: str,
-                 now: datetime | None = None) -> tuple[str, AuthSession]:
+def open_session(session: Session, user: User, kind: str, now: datetime | None = None,
+                 policy: AccountPolicy = DEFAULT_POLICY) -> tuple[str, AuthSession]:
     """A new web session or API token; the secret is returned once and stored only hashed."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     row = AuthSession(token_hash=_hash(token), user_id=user.id, kind=kind,
-                      csrf_token=secrets.token_urlsafe(24), created_at=now,
-                      expires_at=now + timedelta(hours=SESSION_HOURS[kind]))
+                      csrf_token=secrets.token_urlsafe(24), created_at=now, last_seen_at=now,
+                      expires_at=now + policy.lifetime(kind))
     session.add(row)
     session.flush()
     return token, row
 
 
-def resolve(session: Session, token: str, kind: str,
-            now: datetime | None = None) -> tuple[Principal, AuthSession]:
+def resolve(session: Session, token: str, kind: str, now: datetime | None = None,
+            policy: AccountPolicy = DEFAULT_POLICY) -> tuple[Principal, AuthSession]:
+    """Who holds this secret; refused once it is closed, past its lifetime, or (web) idle."""
     now = now or utcnow()
     row = session.get(AuthSession, _hash(token))
-    if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now:
+    if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now \
+            or (kind == "web" and row.last_seen_at + policy.idle <= now):
         raise Unauthenticated("登录已失效，请重新登录", code="session_expired")
     user = session.get_one(User, row.user_id)
     if not user.active:
@@ -132,10 +168,33 @@ def resolve(session: Session, token: str, kind: str,
     return principal_of(user), row
 
 
+def touch_session(session: Session, token_hash: str, now: datetime) -> None:
+    """The session was used at `now` (its idle time starts again)."""
+    session.execute(update(AuthSession).where(AuthSession.token_hash == token_hash)
+                    .values(last_seen_at=now))
+
+
 def close_session(session: Session, token: str, now: datetime | None = None) -> None:
     row = session.get(AuthSession, _hash(token))
     if row is not None and row.revoked_at is None:
         row.revoked_at = now or utcnow()
+        session.flush()
+
+
+def set_password(session: Session, user: User, password: str, now: datetime,
+                 keep: str | None = None) -> None:
+    """A new password under the same rules as a new user's; every other session and token of
+    the user ends (`keep`: the secret of the one making the change)."""
+    reason = password_problem(password, user.username)
+    if reason:
+        raise Invalid("新密码不符合要求：" + reason, code="weak_password",
+                      problems=[FieldProblem("new_password", reason)])
+    user.password_hash = hash_password(password)
+    kept = _hash(keep) if keep else ""
+    session.execute(update(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None),
+        AuthSession.token_hash != kept).values(revoked_at=now))
+    session.flush()
 
 
 def find_user(session: Session, username: str) -> User:
@@ -146,14 +205,16 @@ def find_user(session: Session, username: str) -> User:
 
 
 def record_consent(session: Session, actor: Principal, *, proxy: User, person: User,
-                   note: str) -> ProxyConsent:
+                   note: str, now: datetime | None = None) -> ProxyConsent:
     """帮代办: staff record that `person` lets `proxy` apply for them."""
     if actor.role not in (Role.clerk, Role.admin):
         raise Forbidden("只有窗口人员或管理员可以登记代办授权")
     if Role(proxy.role) != Role.proxy:
         raise Invalid(f"{proxy.username} 不是帮代办员", code="not_a_proxy")
+    if Role(person.role) != Role.applicant:
+        raise Invalid(f"{person.username} 不是申请人，无需代办授权", code="not_an_applicant")
     consent = ProxyConsent(proxy_id=proxy.id, person_id=person.id, recorded_by_id=actor.user_id,
-                           note=note[:500])
+                           note=note[:500], created_at=now or utcnow())
     session.add(consent)
     session.flush()
     return consent
@@ -167,10 +228,57 @@ def has_consent(session: Session, proxy_id: int, person_id: int) -> bool:
     ) is not None
 
 
-def revoke_consent(session: Session, actor: Principal, consent_id: int) -> None:
-    consent = session.get(ProxyConsent, consent_id)
+@dataclass(frozen=True)
+class ConsentView:
+    consent: ProxyConsent
+    proxy: str
+    person: str
+    recorded_by: str
+
+
+def list_consents(session: Session, actor: Principal, catalog: Catalog, *,
+                  active_only: bool = False, limit: int = 100,
+                  offset: int = 0) -> list[ConsentView]:
+    """The consents the actor may see: their own (as person or proxy); a clerk's or
+    supervisor's those of proxies in their region and below; an admin's all."""
+    proxy, person, clerk = aliased(User), aliased(User), aliased(User)
+    query = (select(ProxyConsent, proxy.username, person.username, clerk.username)
+             .join(proxy, proxy.id == ProxyConsent.proxy_id)
+             .join(person, person.id == ProxyConsent.person_id)
+             .join(clerk, clerk.id == ProxyConsent.recorded_by_id)
+             .where(_consent_filter(actor, catalog, proxy)))
+    if active_only:
+        query = query.where(ProxyConsent.revoked_at.is_(None))
+    rows = session.execute(query.order_by(ProxyConsent.id.desc()).limit(limit).offset(offset))
+    return [ConsentView(*row) for row in rows]
+
+
+def _consent_filter(actor: Principal, catalog: Catalog,
+                    proxy: type[User]) -> ColumnElement[bool]:
+    match actor.role:
+        case Role.applicant:
+            return ProxyConsent.person_id == actor.user_id
+        case Role.proxy:
+            return ProxyConsent.proxy_id == actor.user_id
+        case Role.clerk | Role.supervisor if actor.region is not None:
+            return proxy.region_code.in_(sorted(descendants(catalog, actor.region)))
+        case Role.admin:
+            return true()
+    raise Forbidden("无权查看代办授权", code="role_not_allowed")
+
+
+def revoke_consent(session: Session, actor: Principal, consent_id: int, catalog: Catalog,
+                   now: datetime | None = None) -> None:
+    """The person, a clerk of the proxy's region or an admin ends a consent, at once."""
+    if actor.role not in (Role.applicant, Role.clerk, Role.admin):
+        raise Forbidden("只有本人、窗口人员或管理员可以撤销代办授权", code="role_not_allowed")
+    proxy = aliased(User)
+    consent = session.scalar(
+        select(ProxyConsent).join(proxy, proxy.id == ProxyConsent.proxy_id)
+        .where(ProxyConsent.id == consent_id, _consent_filter(actor, catalog, proxy))
+        .with_for_update(of=ProxyConsent))
     if consent is None:
-        raise NotFound("没有该代办授权", code="consent_not_found")
-    if actor.user_id != consent.person_id and actor.role not in (Role.clerk, Role.admin):
-        raise Forbidden("只有本人或窗口人员可以撤销代办授权")
-    consent.revoked_at = utcnow()
+        raise NotFound("没有该代办授权，或您无权查看", code="consent_not_found")
+    if consent.revoked_at is None:
+        consent.revoked_at = now or utcnow()
+        session.flush()

@@ -29,6 +29,7 @@ from onething.guide.forms import answers_from_form
 from onething.identity import service as identity
 from onething.identity.roles import Role
 from onething.licences import service as licences
+from onething.privacy import personal_codes
 from onething.ratings import service as ratings
 from onething.web.pages import render
 from onething.web.session import (
@@ -337,9 +338,12 @@ def wallet(request: Request, session: SessionDep) -> Response:
 
 
 def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id: int,
-                      error: str | None = None, status: int = 200) -> HTMLResponse:
-    view = cases.view(ctx, application_id)
-    out = ApplicationOut.of_view(ctx, view)
+                      error: str | None = None, status: int = 200,
+                      view: cases.CaseView | None = None) -> HTMLResponse:
+    """The case; given a `view` from `reveal_personal_data`, with personal values in full."""
+    full = view is not None
+    view = view or cases.view(ctx, application_id)
+    out = ApplicationOut.of_view(ctx, view, full=full)
     rating, rectification = ratings.rating_of(ctx, application_id)
     a, me = view.application, ctx.actor
     may_rate = (me.user_id == a.applicant_id
@@ -349,7 +353,10 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
                  procedures=tasks.SPECIAL_PROCEDURES, rating=rating,
                  rectification=rectification, LEVELS=ratings.LEVELS,
                  INDICATORS=ratings.INDICATORS, RECT_NAMES=ratings.STATUS_NAMES,
-                 can_rate=rating is None and may_rate and AppStatus(a.status) in ratings.RATABLE)
+                 can_rate=rating is None and may_rate and AppStatus(a.status) in ratings.RATABLE,
+                 masked=not full and not access.sees_personal_data(ctx, a),
+                 can_reveal=not full and access.may_reveal_personal_data(ctx, a),
+                 personal=personal_codes(a.form, ctx.catalog.fields))
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
@@ -374,6 +381,23 @@ def _act(request: Request, session: Any, catalog: Catalog, form: FormData,
         return _application_page(request, ctx, user, application_id, message, exc.status)
     session.commit()
     return _see_other(f"/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/personal-data", response_class=HTMLResponse)
+def personal_data(request: Request, application_id: int, session: SessionDep,
+                  catalog: CatalogDep, form: FormDep) -> HTMLResponse:
+    """Staff who need them see the personal values in full; the view is audited."""
+    user = require_user(request, session)
+    check_csrf(form, user)
+    ctx = page_ctx(request, session, catalog, user)
+    try:
+        view = cases.reveal_personal_data(ctx, application_id)
+    except DomainError as exc:
+        session.rollback()
+        return _application_page(request, ctx, user, application_id, exc.detail, exc.status)
+    page = _application_page(request, ctx, user, application_id, view=view)
+    session.commit()
+    return page
 
 
 @router.post("/applications/{application_id}/acceptance")

@@ -25,7 +25,7 @@ from onething.deps import CatalogDep
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form, form_values
 from onething.identity.roles import ROLE_NAMES
-from onething.web.session import signed_in
+from onething.web.session import set_cookie, signed_in
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -152,12 +152,12 @@ def item_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
 
 
 @router.get("/prefs/large-text")
-def large_text(on: int = 1, next: Annotated[str, Query(max_length=500)] = "/") -> Response:
+def large_text(request: Request, on: int = 1,
+               next: Annotated[str, Query(max_length=500)] = "/") -> Response:
     """适老化: switch the large-text mode on or off (a cookie), then go back."""
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie("large_text", "1" if on else "0", max_age=365 * 86400,
-                        httponly=True, samesite="lax")
+    set_cookie(response, request, "large_text", "1" if on else "0", max_age=365 * 86400)
     return response
 
 

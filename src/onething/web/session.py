@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from onething.calendar.service import current_calendar
 from onething.cases.context import CHINA, Ctx
 from onething.catalog.model import Catalog
+from onething.db import unit_of_work
+from onething.deps import SAFE_METHODS, policy_of
 from onething.errors import DomainError, Forbidden, Unauthenticated
 from onething.identity import service as identity
 from onething.identity.models import AuthSession
@@ -22,6 +25,7 @@ from onething.licences.service import held_types
 
 COOKIE = "onething_session"
 LOGIN_CSRF = "onething_login_csrf"
+TOUCH_EVERY = timedelta(minutes=1)  # how often a used session's idle time is restarted
 
 HOME = {
     Role.applicant: "/my/applications", Role.proxy: "/my/applications",
@@ -31,11 +35,12 @@ HOME = {
 
 
 class LoginRequired(Exception):
-    """Raised by a page that needs a signed-in user; answered with a redirect to /login."""
+    """Raised by a page that needs a signed-in user; answered with a redirect to /login.
+    `expired`: a session was sent but has ended (the login page says so)."""
 
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, expired: bool = False) -> None:
         super().__init__(next_url)
-        self.next_url = next_url
+        self.next_url, self.expired = next_url, expired
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,25 @@ def current_user(request: Request, session: Session) -> WebUser | None:
     token = request.cookies.get(COOKIE)
     if not token:
         return None
+    now = request.app.state.clock()
     try:
-        principal, auth = identity.resolve(session, token, "web", request.app.state.clock())
+        principal, auth = identity.resolve(session, token, "web", now, policy_of(request))
     except Unauthenticated:
         return None
+    _keep_alive(request, auth, now)
     return WebUser(principal, auth)
+
+
+def _keep_alive(request: Request, auth: AuthSession, now: datetime) -> None:
+    """Restart the session's idle time, at most once a minute. A reading request writes in a
+    transaction of its own; a writing one with its own change (it commits)."""
+    if now - auth.last_seen_at < TOUCH_EVERY:
+        return
+    if request.method in SAFE_METHODS:
+        with unit_of_work(request.app.state.writer_sessions) as writer:
+            identity.touch_session(writer, auth.token_hash, now)
+    else:
+        auth.last_seen_at = now
 
 
 def signed_in(request: Request) -> tuple[WebUser | None, frozenset[str]]:
@@ -76,8 +95,20 @@ def require_user(request: Request, session: Session) -> WebUser:
     user = current_user(request, session)
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(target)
+        raise LoginRequired(target, expired=COOKIE in request.cookies)
     return user
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int,
+               samesite: Literal["lax", "strict"] = "lax") -> None:
+    """Every cookie of the site: HttpOnly, SameSite, path /, Secure behind HTTPS."""
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True,
+                        samesite=samesite, secure=request.app.state.settings.secure_cookies)
+
+
+def clear_cookie(response: Response, request: Request, name: str) -> None:
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax",
+                           secure=request.app.state.settings.secure_cookies)
 
 
 def page_ctx(request: Request, session: Session, catalog: Catalog, user: WebUser) -> Ctx:
@@ -95,8 +126,8 @@ def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
-def login_url(next_url: str) -> str:
-    return f"/login?next={quote(next_url, safe='/')}"
+def login_url(next_url: str, expired: bool = False) -> str:
+    return f"/login?next={quote(next_url, safe='/')}" + ("&expired=1" if expired else "")
 
 
 def safe_next(value: Any) -> str | None:

@@ -1,0 +1,137 @@
+"""Writing the audit trail (with the transaction that does the change) and checking it.
+
+Services call `record`; the records are sealed into their chains when the session
+commits, under a lock on each chain's head, so the chain's order is the order in which
+the changes were committed and a change rolled back leaves no record. One chain per city
+(the first four digits of the region), one for the province and the platform ("0000"):
+cities append in parallel on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from onething.audit.chain import GENESIS, Break, first_break, seal
+from onething.audit.models import AuditHead, AuditRecord
+from onething.identity.roles import Principal
+
+PLATFORM = "0000"
+# the client address of the request being served (set by the app's middleware)
+client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+_PENDING = "onething.audit"
+
+
+class RecordAddress:
+    """ASGI middleware: the client's address (after the trusted proxy headers uvicorn
+    applies) for the audit records written while serving the request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        client = scope.get("client") if scope["type"] == "http" else None
+        token = client_address.set(client[0] if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            client_address.reset(token)
+
+
+def chain_of(region: str | None) -> str:
+    return region[:4] if region and len(region) >= 4 and region[:4] != "4300" else PLATFORM
+
+
+def scope_of(actor: Principal) -> str | None:
+    parts = [p for p in (actor.region, actor.department) if p]
+    return "/".join(parts) or None
+
+
+def record(session: Session, actor: Principal, action: str, subject: str,
+           subject_id: Any = None, *, region: str | None = None,
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+           at: dt.datetime | None = None) -> None:
+    """Adds a record to be sealed when `session` commits (nothing if it rolls back)."""
+    session.info.setdefault(_PENDING, []).append({
+        "chain": chain_of(region), "at": at or dt.datetime.now(dt.UTC),
+        "actor_id": actor.user_id or None, "actor": actor.username, "role": actor.role.value,
+        "scope": scope_of(actor), "action": action, "subject": subject,
+        "subject_id": None if subject_id is None else str(subject_id),
+        "before": before, "after": after, "address": client_address.get()})
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    for chain in sorted({r["chain"] for r in pending}):  # one lock order: no deadlocks
+        head = _locked_head(session, chain)
+        for values in (r for r in pending if r["chain"] == chain):
+            values.update(seq=head.seq + 1, prev_hash=head.hash)
+            values["hash"] = seal(values)
+            session.add(AuditRecord(**values))
+            head.seq, head.hash = values["seq"], values["hash"]
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _locked_head(session: Session, chain: str) -> AuditHead:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(AuditHead).values(chain=chain, seq=0, hash=GENESIS)
+                    .on_conflict_do_nothing(index_elements=["chain"]))
+    return session.execute(select(AuditHead).where(AuditHead.chain == chain)
+                           .with_for_update()).scalar_one()
+
+
+def heads(session: Session) -> dict[str, tuple[int, str]]:
+    """Each chain's last (seq, hash): worth keeping outside the database, e.g. printed daily,
+    since someone who rewrites a whole chain and its head is caught only against that."""
+    return {h.chain: (h.seq, h.hash) for h in session.scalars(select(AuditHead))}
+
+
+def verify(session: Session) -> tuple[int, Break | None]:
+    """Checks every chain from its first record to its head: (records checked, the first
+    broken record or None)."""
+    stored = heads(session)
+    chains = sorted(set(stored) | set(session.scalars(select(AuditRecord.chain).distinct())))
+    checked = 0
+    for chain in chains:
+        counted = _Counted(_records(session, chain))
+        found = first_break(chain, counted, stored.get(chain))
+        checked += counted.n
+        if found is not None:
+            return checked, found
+    return checked, None
+
+
+class _Counted:
+    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
+        self.rows, self.n = rows, 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in self.rows:
+            self.n += 1
+            yield row
+
+
+_COLUMNS = [AuditRecord.id, *(getattr(AuditRecord, name) for name in (
+    "chain", "seq", "at", "actor_id", "actor", "role", "scope", "action", "subject",
+    "subject_id", "before", "after", "address", "prev_hash", "hash"))]
+
+
+def _records(session: Session, chain: str) -> Iterator[dict[str, Any]]:
+    rows = session.execute(select(*_COLUMNS).where(AuditRecord.chain == chain)
+                           .order_by(AuditRecord.seq).execution_options(yield_per=2000))
+    for row in rows:
+        yield row._asdict()

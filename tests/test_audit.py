@@ -1,0 +1,148 @@
+"""The audit trail: every change recorded, hash-chained, and an edit made directly in the
+database found by `onething audit verify`; personal data masked except where needed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from onething.app import create_app
+from onething.audit.models import AuditRecord
+from onething.audit.service import record, verify
+from onething.cases import service as cases
+from onething.catalog.spec import Personal
+from onething.config import Settings
+from onething.privacy import mask, mask_text
+from test_api_cases import Api
+from world import MONDAY, World, accepted, build_world
+
+ID_NUMBER = "11010519491231002X"
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> World:
+    return build_world(sessions, basic_dir, tmp_path / "files")
+
+
+def trail(world: World) -> list[AuditRecord]:
+    with world.sessions() as session:
+        return list(session.scalars(select(AuditRecord).order_by(AuditRecord.chain,
+                                                                 AuditRecord.seq)))
+
+
+def test_every_step_of_a_case_is_recorded_who_what_before_and_after(world: World) -> None:
+    app_id = accepted(world)
+    steps = [(r.actor, r.role, r.scope, r.action, r.before, r.after) for r in trail(world)
+             if r.subject == "application" and r.subject_id == str(app_id)]
+    assert steps[0][:4] == ("zhang", "applicant", None, "submit")
+    accept = next(s for s in steps if s[3] == "accept")
+    assert accept[:3] == ("clerk_furong", "clerk", "430102")
+    assert accept[4] == {"status": "submitted"} and accept[5]["status"] == "accepted"
+    assert all(r.chain == "4301" for r in trail(world))  # 长沙's chain
+    assert verify(world.sessions())[1] is None
+
+
+def test_a_change_rolled_back_leaves_no_record(world: World) -> None:
+    before = len(trail(world))
+    with world.as_("zhang") as ctx:
+        record(ctx.session, ctx.actor, "try", "application", 1, region="430102")
+        ctx.session.rollback()
+    assert len(trail(world)) == before
+
+
+def tamper(world: World, statement: object) -> None:
+    with world.sessions.begin() as session:
+        session.execute(statement)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("edit", ["change", "remove_middle", "remove_last"])
+def test_an_edit_made_directly_in_the_database_is_found(world: World, edit: str) -> None:
+    accepted(world)
+    records = trail(world)
+    assert len(records) >= 3 and verify(world.sessions()) == (len(records), None)
+    target = records[1] if edit != "remove_last" else records[-1]
+    tamper(world, update(AuditRecord).where(AuditRecord.id == target.id)
+           .values(actor="someone_else") if edit == "change"
+           else delete(AuditRecord).where(AuditRecord.id == target.id))
+    _, broken = verify(world.sessions())
+    assert broken is not None and broken.chain == "4301" and broken.seq == target.seq
+    assert {"change": "被改动", "remove_middle": "缺少记录", "remove_last": "链尾"}[edit] in str(
+        broken)
+
+
+def test_the_command_names_the_first_broken_record(engine: Engine, world: World,
+                                                   tmp_path: Path) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the command is exercised once, on the SQLite file")
+    accepted(world)
+    env = {**os.environ, "ONETHING_DATABASE_URL": engine.url.render_as_string(False),
+           "ONETHING_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "onething.cli", "audit", "verify"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "审计链完好" in done.stdout, done.stderr
+    second = trail(world)[1]
+    tamper(world, update(AuditRecord).where(AuditRecord.id == second.id)
+           .values(after={"status": "approved"}))
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"第 {second.seq} 条" in done.stderr and f"id {second.id}" in done.stderr
+
+
+@pytest.fixture
+def api(engine: Engine, world: World, tmp_path: Path) -> Iterator[Api]:
+    app = create_app(Settings(data_dir=tmp_path), engine)
+    app.state.clock = lambda: MONDAY
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client)
+
+
+def test_personal_data_is_masked_except_for_those_who_need_it(api: Api, world: World) -> None:
+    app_id = accepted(world)
+    path = f"/api/v1/applications/{app_id}"
+    assert api.get("zhang", path).json()["form"]["id_number"] == ID_NUMBER  # the applicant
+    for staff in ("clerk_furong", "scjg_furong", "supervisor_cs", "admin"):
+        assert api.get(staff, path).json()["form"]["id_number"] == "1101**********002X"
+    assert api.get("zhang", "/api/v1/applications").status_code == 200
+    for needs in ("clerk_furong", "scjg_furong"):  # the window, the office with the task
+        shown = api.post(needs, f"{path}/personal-data")
+        assert shown.status_code == 200 and shown.json()["form"]["id_number"] == ID_NUMBER
+    for other in ("supervisor_cs", "admin"):
+        refused = api.post(other, f"{path}/personal-data")
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "personal_data_not_needed"
+    assert api.post("clerk_zhuzhou", f"{path}/personal-data").status_code == 404
+    views = [(r.actor, r.after, r.address) for r in trail(world)
+             if r.action == "view_personal_data"]
+    assert views == [("clerk_furong", {"fields": ["id_number"]}, "testclient"),
+                     ("scjg_furong", {"fields": ["id_number"]}, "testclient")]
+
+
+def test_the_address_of_the_request_is_recorded(api: Api, world: World) -> None:
+    app_id = accepted(world)
+    task = api.task("scjg_furong", app_id, "REG")
+    assert api.post("scjg_furong", f"/api/v1/tasks/{task['id']}/decision",
+                    {"action": "approve", "version": task["version"]}).status_code == 200
+    approve = next(r for r in trail(world) if r.action == "approve")
+    assert approve.address == "testclient" and approve.scope == "430102/SCJG"
+
+
+def test_masks() -> None:
+    assert mask(ID_NUMBER, Personal.id_number) == "1101**********002X"
+    assert mask("13812345678", Personal.phone) == "138****5678"
+    assert mask("长沙市芙蓉区五一大道 1 号", Personal.address) == "长沙市芙蓉区****"
+    assert mask_text(f"身份证 {ID_NUMBER}，电话 13812345678") == (
+        "身份证 1101**********002X，电话 138****5678")
+
+
+def test_the_view_of_a_case_by_its_applicant_is_not_masked(world: World) -> None:
+    app_id = accepted(world)
+    with world.as_("zhang") as ctx:
+        assert cases.view(ctx, app_id).application.form["id_number"] == ID_NUMBER
