@@ -24,7 +24,7 @@ from onething.ratings.api import router as ratings_router
 from onething.supervision.api import router as supervision_router
 from onething.supervision.scheduled import Scheduler
 from onething.web import case_pages, pages, supervision_pages
-from onething.web.session import LoginRequired, login_url
+from onething.web.session import COOKIE, LoginRequired, clear_cookie, login_url
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -69,7 +69,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse(login_url(exc.next_url), status_code=303)
+        response = RedirectResponse(login_url(exc.next_url, exc.expired), status_code=303)
+        if exc.expired:
+            clear_cookie(response, request, COOKIE)
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

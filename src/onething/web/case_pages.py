@@ -20,8 +20,15 @@ from onething.cases.service import Submission, WindowDecision
 from onething.cases.states import AppStatus
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
-from onething.deps import CatalogDep, SessionDep
-from onething.errors import DomainError, FieldProblem, Forbidden, Invalid, NotFound
+from onething.deps import CatalogDep, SessionDep, policy_of, sign_in
+from onething.errors import (
+    DomainError,
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+)
 from onething.files import service as files
 from onething.files.models import StoredFile
 from onething.guide.engine import GuideError, compute_guide
@@ -38,11 +45,13 @@ from onething.web.session import (
     LOGIN_CSRF,
     WebUser,
     check_csrf,
+    clear_cookie,
     current_user,
     new_login_csrf,
     page_ctx,
     require_user,
     safe_next,
+    set_cookie,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -75,37 +84,42 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "") -> HTMLResponse:
+def login_page(request: Request, next: str = "", expired: str = "") -> Response:
+    notice = "登录已超时或已退出，请重新登录" if expired == "1" else None
+    return _login_form(request, safe_next(next) or "", notice)
+
+
+def _login_form(request: Request, next_url: str, error: str | None, status: int = 200,
+                username: str = "") -> Response:
     token = new_login_csrf()
-    response = _page(request, "login.html", None, next=safe_next(next) or "", login_csrf=token,
-                     error=None)
-    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+    response = _page(request, "login.html", None, status=status, next=next_url,
+                     login_csrf=token, error=error, username=username)
+    set_cookie(response, request, LOGIN_CSRF, token, 3600, samesite="strict")
     return response
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     next_url = safe_next(form.get("next"))
+    username = str(form.get("username") or "")
     sent, expected = str(form.get("csrf_token") or ""), request.cookies.get(LOGIN_CSRF, "")
     try:
-        if not expected or sent != expected:
+        if not expected or not secrets.compare_digest(sent, expected):
             raise Forbidden("页面已过期，请重新登录", code="csrf_failed")
-        user = identity.authenticate(session, str(form.get("username") or ""),
-                                     str(form.get("password") or ""))
+        user = sign_in(request, session, username, str(form.get("password") or ""), "web")
     except DomainError as exc:
-        token = new_login_csrf()
-        refused: Response = _page(
-            request, "login.html", None, status=exc.status, next=next_url or "",
-            login_csrf=token, error=exc.detail, username=str(form.get("username") or ""))
-        refused.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+        refused = _login_form(request, next_url or "", exc.detail, exc.status, username)
+        if isinstance(exc, TooManyRequests):
+            refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
-    secret, row = identity.open_session(session, user, "web", request.app.state.clock())
+    now = request.app.state.clock()
+    identity.close_session(session, request.cookies.get(COOKIE, ""), now)  # no fixation
+    secret, row = identity.open_session(session, user, "web", now, policy_of(request))
     session.commit()
     response = _see_other(next_url or HOME[Role(user.role)])
-    response.set_cookie(COOKIE, secret, httponly=True, samesite="lax", path="/",
-                        secure=request.app.state.settings.secure_cookies,
-                        max_age=int((row.expires_at - row.created_at).total_seconds()))
-    response.delete_cookie(LOGIN_CSRF)
+    set_cookie(response, request, COOKIE, secret,
+               int((row.expires_at - row.created_at).total_seconds()))
+    clear_cookie(response, request, LOGIN_CSRF)
     return response
 
 
@@ -114,10 +128,11 @@ def logout(request: Request, session: SessionDep, form: FormDep) -> Response:
     user = current_user(request, session)
     if user is not None:
         check_csrf(form, user)
-        identity.close_session(session, request.cookies.get(COOKIE, ""))
+        identity.close_session(session, request.cookies.get(COOKIE, ""),
+                               request.app.state.clock())
         session.commit()
     response = _see_other("/")
-    response.delete_cookie(COOKIE, path="/")
+    clear_cookie(response, request, COOKIE)
     return response
 
 
@@ -267,7 +282,7 @@ def resubmit_page(request: Request, application_id: int, session: SessionDep,
                   catalog: CatalogDep) -> HTMLResponse:
     user = require_user(request, session)
     ctx = page_ctx(request, session, catalog, user)
-    app = cases.view(ctx, application_id).application
+    app = cases.for_resubmission(ctx, application_id)
     bundle = _bundle(catalog, app.bundle_code)
     values = {**{f"field.{k}": v for k, v in app.form.items()}, "_region": app.region_code}
     kept = {m["code"]: m["file"] for m in app.materials if m.get("file")}
@@ -281,7 +296,7 @@ def resubmit(request: Request, application_id: int, session: SessionDep,
     user = require_user(request, session)
     check_csrf(form, user)
     ctx = page_ctx(request, session, catalog, user)
-    app = cases.view(ctx, application_id).application
+    app = cases.for_resubmission(ctx, application_id)
     return _send_form(request, ctx, user, _bundle(catalog, app.bundle_code), form,
                       f"/applications/{application_id}/resubmit",
                       lambda sub: cases.resubmit(ctx, application_id, sub).id)
