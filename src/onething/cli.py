@@ -350,6 +350,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- backups ---------------------------------------------------------------------
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from onething.backup import BackupError, backup
+    from onething.config import get_settings
+
+    settings = get_settings()
+    try:
+        made = backup(settings.db_url, settings.data_dir, Path(args.path))
+    except BackupError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    print(f"已备份到 {args.path}：数据库 {made.database_bytes} 字节（结构版本 {made.schema}，"
+          f"完整性检查通过），上传文件 {made.files} 个（{made.file_bytes} 字节）")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from onething.backup import BackupError, restore
+    from onething.config import get_settings
+
+    settings = get_settings()
+    try:
+        done = restore(settings.db_url, settings.data_dir, Path(args.path))
+    except BackupError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    print(f"已从 {args.path} 恢复数据库 {done.database}（备份于 {done.manifest.created_at}，"
+          f"上传文件 {done.manifest.files} 个，新增 {done.added_files} 个）")
+    if done.previous:
+        print(f"原数据库已保留为 {done.previous}")
+    return 0
+
+
 # --- wiring ----------------------------------------------------------------------
 
 
@@ -391,6 +424,13 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="只运行一轮（供定时任务调用）")
     worker.add_argument("--interval", type=float, default=60, help="两轮之间的秒数")
     worker.set_defaults(func=cmd_worker)
+
+    saving = sub.add_parser("backup", help="在线备份 SQLite 数据库和上传文件到一个归档文件")
+    saving.add_argument("path", help="备份文件（新文件，不会覆盖）")
+    saving.set_defaults(func=cmd_backup)
+    restoring = sub.add_parser("restore", help="从备份恢复（须先停止服务；原数据库保留在旁）")
+    restoring.add_argument("path", help="onething backup 生成的备份文件")
+    restoring.set_defaults(func=cmd_restore)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="新建用户（密码从标准输入读取）")

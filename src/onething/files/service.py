@@ -27,6 +27,19 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / "files" / sha256[:2] / sha256[2:4] / sha256
 
 
+def write_blob(root: Path, sha256: str, data: bytes) -> Path:
+    """Put a blob in place whole or not at all (a temporary file, fsynced, then renamed)."""
+    path = blob_path(root, sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{sha256}.{secrets.token_hex(4)}")
+    with temporary.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    temporary.replace(path)
+    return path
+
+
 def store(session: Session, root: Path, owner: Principal, filename: str,
           data: bytes) -> StoredFile:
     """Keep an uploaded material; refuse what is too big or not a PDF/JPEG/PNG by content."""
@@ -39,15 +52,8 @@ def store(session: Session, root: Path, owner: Principal, filename: str,
         raise Invalid("只接受 PDF、JPEG 或 PNG 文件（按文件内容判断，而非文件名）",
                       code="file_type_not_allowed")
     digest = hashlib.sha256(data).hexdigest()
-    path = blob_path(root, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{digest}.{secrets.token_hex(4)}")
-        with temporary.open("wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        temporary.replace(path)
+    if not blob_path(root, digest).exists():
+        write_blob(root, digest, data)
     safe_name = Path(filename.replace("\\", "/")).name[:200] or "upload"
     row = StoredFile(id=secrets.token_hex(16), sha256=digest, size=len(data),
                      content_type=content_type, filename=safe_name, owner_id=owner.user_id)
