@@ -195,10 +195,12 @@ def test_scope_is_checked_door_by_door(world: World) -> None:
     with world.as_("zhang") as ctx, pytest.raises(Forbidden):
         cases.decide_at_window(ctx, app_id, WindowDecision("refuse", reason="x"))
     accept(world, app_id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         decide(world, "scjg_zhuzhou", app_id, "REG")  # same department, other region
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         decide(world, "yc_furong", app_id, "REG")  # same region, other department
+    with pytest.raises(Forbidden):
+        decide(world, "zhang", app_id, "REG")  # sees the case, may not decide it
     with world.as_("supervisor_cs") as ctx:
         assert cases.view(ctx, app_id).application.id == app_id  # 芙蓉区 is in 长沙市
     with world.as_("scjg_furong") as ctx:

@@ -70,8 +70,8 @@ API_RULES = [
     ("clerk_furong", "POST", "/api/v1/applications/{app}/acceptance",
      {"decision": "accept"}, 409),  # already accepted
     ("zhang", "POST", "/api/v1/tasks/{task}/decision", {"action": "approve"}, 403),
-    ("yc_furong", "POST", "/api/v1/tasks/{task}/decision", {"action": "approve"}, 403),
-    ("scjg_zhuzhou", "POST", "/api/v1/tasks/{task}/decision", {"action": "approve"}, 403),
+    ("yc_furong", "POST", "/api/v1/tasks/{task}/decision", {"action": "approve"}, 404),
+    ("scjg_zhuzhou", "POST", "/api/v1/tasks/{task}/decision", {"action": "approve"}, 404),
     ("scjg_furong", "POST", "/api/v1/tasks/{task}/decision",
      {"action": "approve", "version": 99}, 409),
     ("scjg_furong", "GET", "/api/v1/tasks", None, 200),

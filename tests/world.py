@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import current_calendar
@@ -16,9 +17,10 @@ from onething.cases.context import CHINA, Ctx
 from onething.catalog import service as catalog_service
 from onething.catalog.model import Catalog
 from onething.catalog.validate import read_catalog
-from onething.db import unit_of_work
+from onething.db import make_engine, session_factory, unit_of_work
 from onething.identity import service as identity
 from onething.identity.roles import Role
+from onething.migrate import upgrade
 
 PASSWORD = "Onething2026"  # the demo password
 # 2026-11-25 is a Wednesday; 10:00 in China.
@@ -36,6 +38,7 @@ PEOPLE: list[tuple[str, Role, str | None, str | None]] = [
     ("cg_furong", Role.approver, "430102", "CG"),
     ("xf_furong", Role.approver, "430102", "XF"),
     ("supervisor_cs", Role.supervisor, "430100", None),
+    ("supervisor_zz", Role.supervisor, "430200", None),
     ("admin", Role.admin, "430000", None),
 ]
 
@@ -81,28 +84,37 @@ def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: 
     return world
 
 
+def sqlite_world(root: Path, catalog_dir: Path) -> tuple[Engine, World]:
+    """A world in a new SQLite file under `root` (for module-scoped fixtures); files too."""
+    engine = make_engine(f"sqlite:///{root / 'onething.db'}")
+    upgrade(engine)
+    return engine, build_world(session_factory(engine), catalog_dir, root)
+
+
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
-def submitted(world: World, who: str = "zhang") -> int:
-    """An application of one item (REG: 营业执照), submitted by `who`."""
+def submitted(world: World, who: str = "zhang", applicant: str | None = None) -> int:
+    """An application of one item (REG: 营业执照), submitted by `who`; for `applicant` (a
+    proxy's client, who uploaded the scan), when given."""
     from onething.cases import service as cases
     from onething.files import service as files
 
-    with world.as_(who) as ctx:
+    with world.as_(applicant or who) as ctx:
         scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
+    with world.as_(who) as ctx:
         return cases.submit(ctx, cases.Submission(
             bundle="STORE", region="430102",
             answers={"premises": "owned", "sells_food": False, "shop_area": 10},
             form={"applicant_name": "张三", "id_number": "11010519491231002X"},
-            materials={"ID_CARD": {"file": scan}})).id
+            materials={"ID_CARD": {"file": scan}}, applicant=applicant)).id
 
 
-def accepted(world: World, who: str = "zhang") -> int:
+def accepted(world: World, who: str = "zhang", applicant: str | None = None) -> int:
     """The same, accepted at the 芙蓉区 window: its REG task is pending."""
     from onething.cases import service as cases
 
-    app_id = submitted(world, who)
+    app_id = submitted(world, who, applicant)
     with world.as_("clerk_furong") as ctx:
         cases.decide_at_window(ctx, app_id, cases.WindowDecision("accept"))
     return app_id

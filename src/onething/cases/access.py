@@ -101,11 +101,17 @@ def require_approver(ctx: Ctx) -> None:
 
 
 def owns_task(ctx: Ctx, task: Task) -> None:
-    """Department steps: an approver of the task's own department in the task's own region."""
+    """Department steps: an approver of the task's own department in the task's own region.
+    Whoever may not see the task's application hears that there is no such task (404)."""
     a = ctx.actor
+    if (a.role, a.department, a.region) == (Role.approver, task.department_code,
+                                            task.region_code):
+        return
+    app = ctx.session.get(Application, task.application_id)
+    if app is None or not sees_application(ctx, app):
+        raise NotFound("没有该事项，或您无权查看", code="task_not_found")
     require_approver(ctx)
-    if (a.department, a.region) != (task.department_code, task.region_code):
-        raise Forbidden("该事项不属于您所在部门和地区", code="out_of_scope")
+    raise Forbidden("该事项不属于您所在部门和地区", code="out_of_scope")
 
 
 def acts_for_applicant(ctx: Ctx, app: Application) -> None:

@@ -263,10 +263,27 @@ def _accept(ctx: Ctx, app: Application) -> None:
 # --- the applicant -------------------------------------------------------------------
 
 
-def resubmit(ctx: Ctx, application_id: int, sub: Submission) -> Application:
-    """After a return (一次性告知): fix everything and resubmit under the same number."""
+def for_resubmission(ctx: Ctx, application_id: int) -> Application:
+    """The application, for whoever may fix and resubmit it: the applicant, the proxy who
+    applied for them, the receiving window. Staff who only look at it are refused (403)."""
     app = access.visible_application(ctx, application_id)
     access.acts_for_applicant(ctx, app)
+    return app
+
+
+def resubmission_form(ctx: Ctx, app: Application) -> dict[str, Any]:
+    """The form to prefill for fixing: personal values only for those who see them in full
+    (the window types them again or reveals them, audited; a masked value is never sent
+    back)."""
+    if access.sees_personal_data(ctx, app):
+        return dict(app.form)
+    hidden = set(personal_codes(app.form, ctx.catalog.fields))
+    return {code: value for code, value in app.form.items() if code not in hidden}
+
+
+def resubmit(ctx: Ctx, application_id: int, sub: Submission) -> Application:
+    """After a return (一次性告知): fix everything and resubmit under the same number."""
+    app = for_resubmission(ctx, application_id)
     status = next_application_status(app.status, "resubmit", ctx.actor.role)
     applicant = ctx.session.get_one(User, app.applicant_id)
     sub.bundle, sub.region = app.bundle_code, app.region_code

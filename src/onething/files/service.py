@@ -10,7 +10,7 @@ from pathlib import Path
 import filetype
 from sqlalchemy.orm import Session
 
-from onething.errors import Forbidden, Invalid, NotFound
+from onething.errors import Invalid, NotFound
 from onething.files.models import StoredFile
 from onething.identity.roles import Principal, Role
 
@@ -68,10 +68,9 @@ def usable_by(session: Session, file_id: str, user_ids: set[int]) -> StoredFile 
 
 
 def get_for(session: Session, principal: Principal, file_id: str) -> StoredFile:
-    """A file for its owner (staff read materials through the application they handle)."""
+    """A file for its owner (staff read materials through the application they handle);
+    anyone else hears that there is no such file, as for an application they may not see."""
     row = session.get(StoredFile, file_id)
-    if row is None:
-        raise NotFound("没有该文件", code="file_not_found")
-    if row.owner_id != principal.user_id and principal.role != Role.admin:
-        raise Forbidden("无权查看该文件")
+    if row is None or (row.owner_id != principal.user_id and principal.role != Role.admin):
+        raise NotFound("没有该文件，或您无权查看", code="file_not_found")
     return row

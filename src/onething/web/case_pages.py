@@ -284,7 +284,8 @@ def resubmit_page(request: Request, application_id: int, session: SessionDep,
     ctx = page_ctx(request, session, catalog, user)
     app = cases.for_resubmission(ctx, application_id)
     bundle = _bundle(catalog, app.bundle_code)
-    values = {**{f"field.{k}": v for k, v in app.form.items()}, "_region": app.region_code}
+    values = {**{f"field.{k}": v for k, v in cases.resubmission_form(ctx, app).items()},
+              "_region": app.region_code}
     kept = {m["code"]: m["file"] for m in app.materials if m.get("file")}
     return _apply_page(request, ctx, user, bundle, app.answers, values, kept, {},
                        f"/applications/{application_id}/resubmit")

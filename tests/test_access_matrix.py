@@ -1,0 +1,467 @@
+"""The access matrix: every route of the app × every kind of caller, in one table.
+
+Each line of TABLE is one route (method and path, as `app.routes` declares it, with the
+path parameters named by their short aliases below); each column is one caller. A cell is
+what that caller gets from that route:
+
+    ok  2xx (on a list with a MARKER: the target is listed)
+    --  2xx, but the target is not listed (the caller's scope leaves it out)
+    go  303 to another page (a page's step done)
+    hm  303 to the caller's own home page (not a page for this role)
+    in  sign in first: 401 problem+json from the API, 303 to /login from a page
+    no  403: the caller may see the target but not do this (or has the wrong role)
+    nf  404: the caller may not even know that the target exists
+    cf  409: past the door; the target's state refuses the step, so nothing changes
+    iv  422: past the door; the step's own rules refuse the input, so nothing changes
+
+Existence is never leaked: whoever may not see an application (or its task, rating,
+rectification, material, consent or file) gets 404, exactly as `cases/access.py`'s
+`visible_application` answers; 403 is only for callers who may see it but not act on it.
+Requests that would change something send a body that passes the door and is then refused
+by the state (`cf`) or by the step's rules (`iv`), so the world stays the same from row to
+row; a caller turned away at the door gets `in`, `no` or `nf` instead. Where a scope rule
+answers 422 it says so in a comment.
+
+A new route fails `test_every_route_has_a_row` until it has a line here (and, if it takes a
+body or query, an entry in REQUESTS).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from onething.app import create_app
+from onething.cases import service as cases
+from onething.cases import tasks
+from onething.config import Settings
+from onething.db import unit_of_work
+from onething.identity import service as identity
+from onething.identity.models import ProxyConsent, User
+from onething.licences import service as licences
+from onething.ratings import service as ratings
+from onething.ratings.models import Rectification
+from onething.web.session import COOKIE, HOME, LOGIN_CSRF
+from world import MONDAY, PASSWORD, PDF, World, accepted, sqlite_world
+
+# Every target belongs to zhang: proxy1 applied for him, with his consent, using his scan;
+# the window and the approver of 芙蓉区 handled it.
+ACTORS: dict[str, str | None] = {
+    "anon": None,            # no token, no session
+    "own": "zhang",          # the applicant
+    "oth": "li",             # another applicant
+    "prx": "proxy1",         # the proxy who applied for zhang, with zhang's consent
+    "rev": "proxy1",         # the same proxy while zhang's consent is revoked
+    "clk": "clerk_furong",   # the window of 芙蓉区, which received the targets
+    "clx": "clerk_zhuzhou",  # a window of another city (株洲市)
+    "apr": "scjg_furong",    # 芙蓉区 市场监管 approver: competent for REG, the targets' item
+    "apd": "yc_furong",      # 芙蓉区 approver of another department (烟草)
+    "apx": "scjg_zhuzhou",   # 市场监管 approver of another city
+    "sup": "supervisor_cs",  # supervisor of 长沙市, above 芙蓉区
+    "spx": "supervisor_zz",  # supervisor of 株洲市
+    "adm": "admin",
+}
+
+TABLE = """
+# method path                                 anon own oth prx rev clk clx apr apd apx sup spx adm
+# --- public API and documents
+GET     /openapi.json                          ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/docs                              ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /docs/oauth2-redirect                  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /healthz                               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /static/{path}                         ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/bundles                        ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/bundles/{code}                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/bundles/{code}/guide           ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/items                          ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/items/{code}                   ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/ratings/public                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/auth/token                     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+# --- the caller's own things
+GET     /api/v1/me                             in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/auth/logout                    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/me/password                    in  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+POST    /api/v1/files                          in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+# a stored file: its uploader only (staff read materials through the application's page)
+GET     /api/v1/files/{file}                   in  ok  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  ok
+GET     /api/v1/licences                       in  ok  --  --  --  --  --  --  --  --  --  --  --
+# --- 帮代办 consents: recorded by any window (the person may come to any); seen by the
+# person, the proxy, and windows and supervisors of the proxy's region
+POST    /api/v1/consents                       in  no  no  no  no  ok  ok  no  no  no  no  no  ok
+GET     /api/v1/consents                       in  ok  --  ok  ok  ok  --  no  no  no  ok  --  ok
+DELETE  /api/v1/consents/{consent}             in  ok  nf  no  no  ok  nf  no  no  no  no  no  ok
+# --- applications; clx: a window may only take applications for its own region (422)
+POST    /api/v1/applications                   in  ok  no  ok  no  ok  iv  no  no  no  no  no  no
+GET     /api/v1/applications                   in  ok  --  ok  --  ok  --  ok  --  --  ok  --  ok
+# an application's personal values ("ok": in full; "--": masked): in full to the applicant and
+# their proxy; to the window and the competent office on asking (audited); to nobody else
+GET     /api/v1/applications/{app}             in  ok  nf  ok  nf  --  nf  --  nf  nf  --  nf  --
+POST    /api/v1/applications/{app}/personal-data in no nf no  nf  ok  nf  ok  nf  nf  no  nf  no
+POST    /api/v1/applications/{app}/acceptance  in  no  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/applications/{app}/resubmission in cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/applications/{app}/withdrawal  in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/applications/{app}/supplement  in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
+# only the applicant confirms an electronic delivery; the window delivers
+POST    /api/v1/applications/{app}/delivery    in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+# only the applicant rates, or the window takes the rating on its tablet
+POST    /api/v1/applications/{app}/rating      in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+GET     /api/v1/applications/{app}/rating      in  ok  nf  ok  nf  ok  nf  ok  nf  nf  ok  nf  ok
+GET     /api/v1/tasks                          in  no  no  no  no  no  no  ok  --  --  no  no  no
+POST    /api/v1/tasks/{task}/decision          in  no  nf  no  nf  no  nf  cf  nf  nf  no  nf  no
+# --- 差评整改 and supervision
+GET     /api/v1/rectifications                 in  --  --  --  --  --  --  ok  --  --  ok  --  ok
+POST    /api/v1/rectifications/{rect}/steps    in  nf  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
+GET     /api/v1/stats                          in  no  no  no  no  no  no  no  no  no  ok  no  ok
+GET     /api/v1/stats.csv                      in  no  no  no  no  no  no  no  no  no  ok  no  ok
+GET     /api/v1/cards                          in  no  no  no  no  no  no  ok  ok  ok  ok  ok  ok
+# --- public pages
+GET     /                                      ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /bundles                               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /bundles/{code}                        ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /bundles/{code}/guide                  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /items/{code}                          ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /ratings/public                        ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /prefs/large-text                      go  go  go  go  go  go  go  go  go  go  go  go  go
+GET     /login                                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /login                                 go  go  go  go  go  go  go  go  go  go  go  go  go
+POST    /logout                                go  go  go  go  go  go  go  go  go  go  go  go  go
+# --- pages for signed-in people (the same services as the API, so the same answers)
+GET     /bundles/{code}/apply                  in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /bundles/{code}/apply                  in  go  no  go  no  go  iv  no  no  no  no  no  no
+GET     /my/applications                       in  ok  --  ok  --  ok  --  ok  --  --  ok  --  ok
+GET     /workbench                             in  hm  hm  hm  hm  ok  ok  hm  hm  hm  ok  ok  ok
+GET     /inbox                                 in  hm  hm  hm  hm  hm  hm  ok  --  --  hm  hm  hm
+GET     /wallet                                in  ok  --  --  --  --  --  --  --  --  --  --  --
+GET     /applications/{app}                    in  ok  nf  ok  nf  --  nf  --  nf  nf  --  nf  --
+GET     /applications/{app}/files/{file}       in  ok  nf  ok  nf  ok  nf  ok  nf  nf  ok  nf  ok
+# the form to fix a returned application: for whoever may resubmit it, not for onlookers
+GET     /applications/{app}/resubmit           in  ok  nf  ok  nf  --  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/resubmit           in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/personal-data      in  no  nf  no  nf  ok  nf  ok  nf  nf  no  nf  no
+POST    /applications/{app}/acceptance         in  no  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/withdrawal         in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/supplement         in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/delivery           in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/rating             in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /tasks/{task}/decision                 in  no  nf  no  nf  no  nf  cf  nf  nf  no  nf  no
+GET     /rectifications                        in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
+POST    /rectifications/{rect}/steps           in  nf  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
+GET     /dashboard                             in  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok  no  ok
+GET     /dashboard.csv                         in  no  no  no  no  no  no  no  no  no  ok  no  ok
+"""
+
+TYPED = {"premises": "owned", "sells_food": False, "shop_area": 10}
+ANSWERS = {"premises": "owned", "sells_food": "false", "sells_tobacco": "false",
+           "shop_area": "10", "extras__present": "1"}
+FORM = {"region": "430102", "applicant": "zhang", "field.applicant_name": "张三",
+        "field.id_number": "11010519491231002X", "kept.ID_CARD": "{file}",
+        **{f"answer.{k}": v for k, v in ANSWERS.items()}}
+SUBMISSION = {"bundle": "STORE", "region": "430102", "applicant": "zhang",
+              "channel": "{channel}", "answers": TYPED,
+              "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+              "materials": {"ID_CARD": {"file": "{file}"}}}
+STATS = {"params": {"region": "430102"}}
+
+# What each route is sent (httpx keywords; "{…}" is filled in per request, see `values`).
+# Pages' POST forms also get the caller's CSRF token.
+REQUESTS: dict[str, dict[str, Any]] = {
+    "POST /api/v1/bundles/{code}/guide": {"json": {"answers": TYPED}},
+    "POST /api/v1/auth/token": {"data": {"username": "zhang", "password": PASSWORD}},
+    "POST /api/v1/me/password": {"json": {"current_password": PASSWORD,
+                                          "new_password": "short"}},
+    "POST /api/v1/files": {"files": {"file": ("scan.pdf", PDF, "application/pdf")}},
+    "POST /api/v1/consents": {"json": {"proxy": "proxy1", "person": "li",
+                                       "note": "本人到窗口书面授权"}},
+    "POST /api/v1/applications": {"json": SUBMISSION},
+    "GET /api/v1/applications": {"params": {"limit": 200}},
+    "POST /api/v1/applications/{app}/acceptance": {"json": {"decision": "accept"}},
+    "POST /api/v1/applications/{app}/resubmission": {"json": {"bundle": "STORE",
+                                                              "region": "430102"}},
+    "POST /api/v1/applications/{app}/withdrawal": {"json": {}},
+    "POST /api/v1/applications/{app}/supplement": {"json": {"materials": {}}},
+    "POST /api/v1/applications/{app}/delivery": {"json": {"method": "electronic"}},
+    "POST /api/v1/applications/{app}/rating": {"json": {"level": 5}},
+    "POST /api/v1/tasks/{task}/decision": {"json": {"action": "approve", "version": 999}},
+    "POST /api/v1/rectifications/{rect}/steps": {"json": {"action": "follow_up",
+                                                          "text": "已回访"}},
+    "GET /api/v1/stats": STATS,
+    "GET /api/v1/stats.csv": STATS,
+    "GET /bundles/{code}/guide": {"params": ANSWERS},
+    "GET /prefs/large-text": {"params": {"on": 1, "next": "/bundles"}},
+    "POST /login": {"data": {"username": "zhang", "password": PASSWORD, "next": "/bundles",
+                             "csrf_token": "{login_csrf}"}},
+    "GET /bundles/{code}/apply": {"params": ANSWERS},
+    "POST /bundles/{code}/apply": {"data": FORM},
+    "POST /applications/{app}/acceptance": {"data": {"decision": "accept"}},
+    "POST /applications/{app}/delivery": {"data": {"method": "electronic"}},
+    "POST /applications/{app}/rating": {"data": {"level": "5"}},
+    "POST /tasks/{task}/decision": {"data": {"action": "approve", "version": "999",
+                                             "application_id": "{pending}"}},
+    "POST /rectifications/{rect}/steps": {"data": {"action": "follow_up", "text": "已回访"}},
+    "GET /dashboard": STATS,
+    "GET /dashboard.csv": STATS,
+}
+
+# Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
+MARKERS = {
+    "GET /api/v1/licences": "{licence}",
+    "GET /api/v1/consents": '"id":{consent}',
+    "GET /api/v1/applications": "{number}",
+    "GET /api/v1/tasks": '"application_id":{pending}',
+    "GET /api/v1/rectifications": '"application_id":{app}',
+    "GET /my/applications": "{number}",
+    "GET /inbox": "{pending_number}",
+    "GET /wallet": "{licence}",
+    "GET /rectifications": '/applications/{app}"',
+    **{route: "{id_number}" for route in (
+        "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
+        "GET /applications/{app}", "POST /applications/{app}/personal-data",
+        "GET /applications/{app}/resubmit")},
+}
+
+# Requests that end or replace the session they come with get a session of their own.
+FRESH = {"POST /api/v1/auth/logout", "POST /api/v1/me/password", "POST /login",
+         "POST /logout"}
+
+# Route parameter → the alias TABLE uses for it.
+ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
+           "rectification_id": "rect", "consent_id": "consent"}
+STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
+
+
+class Response(Protocol):  # the test client's answer (httpx or httpx2)
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Row:
+    route: str  # "METHOD /path"
+    cells: dict[str, str]
+
+    @property
+    def method(self) -> str:
+        return self.route.split()[0]
+
+    @property
+    def path(self) -> str:
+        return self.route.split()[1]
+
+
+def parse(table: str) -> list[Row]:
+    rows = []
+    for line in table.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        method, path, *cells = line.split()
+        assert len(cells) == len(ACTORS), f"{method} {path}: {len(cells)} cells"
+        assert set(cells) <= {"ok", "--", "go", "hm", "in", "no", "nf", "cf", "iv"}, line
+        rows.append(Row(f"{method} {path}", dict(zip(ACTORS, cells, strict=True))))
+    return rows
+
+
+ROWS = parse(TABLE)
+
+
+def declared_routes(app: FastAPI) -> set[str]:
+    """Every "METHOD /path" the app answers, path parameters named by their aliases."""
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: "{" + ALIASES.get(m[1], m[1]) + "}",
+                      str(route.path))
+        for method in route.methods or {"GET"}:  # a mount (static files) serves GET
+            if method != "HEAD":
+                found.add(f"{method} {path}" + ("/{path}" if not route.methods else ""))
+    return found
+
+
+def test_every_route_has_a_row(tmp_path: Path) -> None:
+    declared = declared_routes(create_app(Settings(data_dir=tmp_path)))
+    listed = {row.route for row in ROWS}
+    missing, gone = sorted(declared - listed), sorted(listed - declared)
+    assert not missing, (
+        "Routes without an access rule in tests/test_access_matrix.py: "
+        + ", ".join(missing) + ". Add a line for each to TABLE (what every caller gets: "
+        "anonymous, owner, other applicant, proxy, window, approver, supervisor, admin, in "
+        "and out of scope), and the body or query it needs to REQUESTS.")
+    assert not gone, f"TABLE lists routes the app no longer has: {', '.join(gone)}"
+
+
+# --- the world -----------------------------------------------------------------------
+
+
+@dataclass
+class Env:
+    client: TestClient
+    world: World
+    values: dict[str, str]  # the targets' ids and numbers, by name
+    live_consent: int  # zhang's consent for proxy1, revoked for the "rev" column
+    signed: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+
+def _targets(world: World) -> tuple[dict[str, str], int]:
+    """Two of zhang's applications, applied for by proxy1: one delivered, rated badly and in
+    rectification; one accepted, its REG task pending. And zhang's consents."""
+    with world.as_("clerk_furong") as ctx:
+        proxy, zhang = (identity.find_user(ctx.session, name) for name in ("proxy1", "zhang"))
+        live, old = [identity.record_consent(ctx.session, ctx.actor, proxy=proxy,
+                                             person=zhang, note="书面授权") for _ in range(2)]
+        old.revoked_at = MONDAY
+        consents = live.id, old.id
+    app_id, pending = [accepted(world, "proxy1", applicant="zhang") for _ in range(2)]
+    with world.as_("scjg_furong") as ctx:
+        task = cases.view(ctx, app_id).tasks[0]
+        tasks.decide(ctx, task.id, tasks.Decision("approve", task.version))
+    with world.as_("clerk_furong") as ctx:
+        cases.deliver(ctx, app_id, "window")
+    with world.as_("zhang") as ctx:
+        ratings.rate(ctx, app_id, ratings.RatingInput(1, {}, "让我跑了三次"),
+                     rectification_days=15)
+    with world.as_("admin") as ctx:
+        done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
+        return {
+            "app": str(app_id), "number": done.application.number,
+            "file": done.application.materials[0]["file"],
+            "pending": str(pending), "pending_number": open_.application.number,
+            "task": str(open_.tasks[0].id), "consent": str(consents[1]),
+            "rect": str(ctx.session.scalars(select(Rectification.id)).one()),
+            "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
+            "path": "site.css", "id_number": done.application.form["id_number"],
+        }, consents[0]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[Env]:
+    root = tmp_path_factory.mktemp("matrix")
+    engine, world = sqlite_world(root, basic_dir)
+    values, live = _targets(world)
+    app = create_app(Settings(data_dir=root), engine)
+    app.state.clock = lambda: MONDAY
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Env(client, world, values, live)
+    engine.dispose()
+
+
+# --- asking --------------------------------------------------------------------------
+
+
+def _sign_in(env: Env, username: str, kind: str, fresh: bool) -> tuple[str, str]:
+    """A token ("api") or session cookie ("web") and its CSRF token, opened at MONDAY."""
+    if fresh or (username, kind) not in env.signed:
+        with unit_of_work(env.world.sessions) as session:
+            user = session.get_one(User, env.world.users[username].user_id)
+            secret, row = identity.open_session(session, user, kind, MONDAY)
+            signed = (secret, row.csrf_token)
+        if fresh:
+            return signed
+        env.signed[username, kind] = signed
+    return env.signed[username, kind]
+
+
+@contextmanager
+def consent_revoked(env: Env, column: str) -> Iterator[None]:
+    """For the "rev" column, zhang's consent for proxy1 is revoked during the request."""
+    def set_revoked(value: Any) -> None:
+        with unit_of_work(env.world.sessions) as session:
+            session.get_one(ProxyConsent, env.live_consent).revoked_at = value
+
+    if column != "rev":
+        yield
+        return
+    set_revoked(MONDAY)
+    try:
+        yield
+    finally:
+        set_revoked(None)
+
+
+def fill(value: Any, values: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**values)
+    if isinstance(value, dict):
+        return {k: fill(v, values) for k, v in value.items()}
+    return value  # numbers, booleans and uploads go as they are
+
+
+def ask(env: Env, row: Row, column: str) -> Response:
+    username, client = ACTORS[column], env.client
+    api = row.path.startswith("/api/")
+    client.cookies.clear()
+    values = {**env.values, "csrf": "", "login_csrf": "",
+              "code": "REG" if "/items/" in row.path else "STORE",
+              "channel": "window" if column.startswith("cl") else "api"}
+    headers = {}
+    if username is not None:
+        secret, values["csrf"] = _sign_in(env, username, "api" if api else "web",
+                                          row.route in FRESH)
+        if api:
+            headers["Authorization"] = f"Bearer {secret}"
+        else:
+            client.cookies.set(COOKIE, secret)
+    if row.route == "POST /login":
+        client.get("/login")
+        values["login_csrf"] = client.cookies.get(LOGIN_CSRF) or ""
+    sent = fill(REQUESTS.get(row.route, {}), values)
+    if row.method == "POST" and not api and username is not None:
+        sent["data"] = {"csrf_token": values["csrf"], **sent.get("data", {})}
+    with consent_revoked(env, column):
+        return client.request(row.method, row.path.format(**values), headers=headers,
+                              follow_redirects=False, **sent)
+
+
+def outcome(env: Env, row: Row, column: str, response: Response) -> str:
+    status = response.status_code
+    username = ACTORS[column]
+    if status == 303:
+        location = response.headers["location"]
+        if location.startswith("/login"):
+            return "in"
+        role = env.world.users[username].role if username else None
+        return "hm" if role is not None and location == HOME[role] else "go"
+    if 200 <= status < 300:
+        marker = MARKERS.get(row.route)
+        if marker is None:
+            return "ok"
+        pattern = re.escape(marker.format(**env.values)) + r"(?!\d)"
+        return "ok" if re.search(pattern, response.text) else "--"
+    return STATUS_CODES.get(status, str(status))
+
+
+def refusal_problem(row: Row, response: Response) -> str | None:
+    """API refusals are problem+json; page refusals are pages in Chinese."""
+    if response.status_code < 400:
+        return None
+    kind = response.headers.get("content-type", "")
+    if row.path.startswith("/api/"):
+        return None if kind.startswith("application/problem+json") else f"answered as {kind}"
+    if kind.startswith("text/html") and re.search(r"[\u4e00-\u9fff]", response.text):
+        return None
+    return f"not a Chinese page: {kind}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.route for row in ROWS])
+def test_access_matrix(env: Env, row: Row) -> None:
+    wrong = []
+    for column, expected in row.cells.items():
+        response = ask(env, row, column)
+        got = outcome(env, row, column, response)
+        problem = refusal_problem(row, response)
+        if got != expected or problem:
+            wrong.append(f"  {column} ({ACTORS[column] or 'anonymous'}): expected {expected}, "
+                         f"got {got} ({response.status_code}) {problem or ''} "
+                         f"{response.text[:160]!r}")
+    assert not wrong, f"{row.route}:\n" + "\n".join(wrong)
