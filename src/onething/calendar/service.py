@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onething.audit import service as audit
 from onething.calendar.models import CalendarNotice
 from onething.db import utcnow
+from onething.identity.roles import SYSTEM
 from onething.workdays import Calendar, notice_from_data
 
 
@@ -29,6 +31,9 @@ def load_notice(session: Session, data: dict[str, Any]) -> CalendarNotice:
     else:
         row.source, row.document, row.loaded_at = notice.source, document, utcnow()
     session.flush()
+    audit.record(session, SYSTEM, "load_holiday_notice", "calendar", notice.year,
+                 after={"source": notice.source, "holidays": len(notice.holidays),
+                        "workdays": len(notice.workdays)})
     return row
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from onething.audit import service as audit
 from onething.catalog.model import Catalog, build_catalog, digest
 from onething.catalog.models import (
     BundleRow,
@@ -23,6 +24,7 @@ from onething.catalog.models import (
     RegionRow,
 )
 from onething.catalog.spec import LEVEL_ORDER, CatalogFileSpec, ItemSpec
+from onething.identity.roles import SYSTEM
 
 _Row = RegionRow | DepartmentRow | FieldRow | MaterialRow | ItemRow | BundleRow
 
@@ -98,6 +100,8 @@ def load(session: Session, document: CatalogFileSpec, source: str) -> LoadReport
     row.summary = {"entries": {s: len(getattr(document, s)) for s, *_ in _TABLES},
                    **report.counts()}
     session.flush()
+    audit.record(session, SYSTEM, "load_catalog", "catalog", row.id,
+                 after={"digest": version, "source": source, **report.counts()})
     return report
 
 

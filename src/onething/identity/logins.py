@@ -16,10 +16,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from onething.audit import service as audit
 from onething.errors import TooManyRequests, Unauthenticated
 from onething.identity.models import LoginEvent, LoginThrottle, User
 from onething.identity.policy import AccountPolicy
-from onething.identity.service import authenticate
+from onething.identity.service import authenticate, principal_of
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def checked_login(session: Session, attempt: Attempt, password: str,
         _fail(session, attempt, mine, theirs, policy)
         raise
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == attempt.user_key))
+    audit.record(session, principal_of(user), "login", "user", user.id,
+                 region=user.region_code, at=attempt.now, after={"door": attempt.door})
     return user
 
 

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.orm import Session, aliased
 
+from onething.audit import service as audit
 from onething.cases.routing import descendants
 from onething.catalog.model import Catalog
 from onething.catalog.models import DepartmentRow, RegionRow
@@ -20,7 +21,7 @@ from onething.errors import FieldProblem, Forbidden, Invalid, NotFound, Unauthen
 from onething.identifiers import id_number_problem, uscc_problem
 from onething.identity.models import AuthSession, ProxyConsent, User
 from onething.identity.policy import DEFAULT_POLICY, AccountPolicy
-from onething.identity.roles import STAFF, Principal, Role
+from onething.identity.roles import STAFF, SYSTEM, Principal, Role
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
@@ -88,6 +89,9 @@ def create_user(session: Session, *, username: str, password: str, role: Role,
                 password_hash=password_hash or hash_password(password))
     session.add(user)
     session.flush()
+    audit.record(session, SYSTEM, "create_user", "user", user.id, region=region,
+                 after={"username": username, "role": role.value, "region": region,
+                        "department": department})
     return user
 
 
@@ -195,6 +199,8 @@ def set_password(session: Session, user: User, password: str, now: datetime,
         AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None),
         AuthSession.token_hash != kept).values(revoked_at=now))
     session.flush()
+    audit.record(session, principal_of(user), "change_password", "user", user.id,
+                 region=user.region_code, at=now)
 
 
 def find_user(session: Session, username: str) -> User:
@@ -217,6 +223,9 @@ def record_consent(session: Session, actor: Principal, *, proxy: User, person: U
                            note=note[:500], created_at=now or utcnow())
     session.add(consent)
     session.flush()
+    audit.record(session, actor, "record_consent", "consent", consent.id,
+                 region=proxy.region_code, at=consent.created_at,
+                 after={"proxy": proxy.username, "person": person.username})
     return consent
 
 
@@ -282,3 +291,6 @@ def revoke_consent(session: Session, actor: Principal, consent_id: int, catalog:
     if consent.revoked_at is None:
         consent.revoked_at = now or utcnow()
         session.flush()
+        audit.record(session, actor, "revoke_consent", "consent", consent.id,
+                     region=session.get_one(User, consent.proxy_id).region_code,
+                     at=consent.revoked_at)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from onething.audit import service as audit
 from onething.cases import access
 from onething.cases.context import Ctx
 from onething.cases.events import record
@@ -177,6 +178,9 @@ def advance(ctx: Ctx, rectification_id: int, action: str, text: str,
         rect.response = f"{rect.response or ''}\n整改措施：{text}".strip()
     rect.steps = [*rect.steps, {"action": action, "text": text, "by": ctx.actor.display_name,
                                 "at": ctx.now.isoformat()}]
+    audit.record(ctx.session, ctx.actor, f"rectification_{action}", "rectification", rect.id,
+                 region=rect.region_code, at=ctx.now, before={"status": rect.status},
+                 after={"status": target, "text": text})
     rect.status = target
     if target == "closed":
         rect.closed_at = ctx.now
