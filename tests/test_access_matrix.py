@@ -23,14 +23,15 @@ row; a caller turned away at the door gets `in`, `no` or `nf` instead. Where a s
 answers 422 it says so in a comment.
 
 A new route fails `test_every_route_has_a_row` until it has a line here (and, if it takes a
-body or query, an entry in REQUESTS).
+body or query, an entry in REQUESTS). The world is built once per module and database
+(SQLite, and PostgreSQL for the list filters written in SQL; `-m "not postgres"` skips it).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,6 +42,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from conftest import _fresh_postgres
 from onething.app import create_app
 from onething.cases import service as cases
 from onething.cases import tasks
@@ -52,7 +54,7 @@ from onething.licences import service as licences
 from onething.ratings import service as ratings
 from onething.ratings.models import Rectification
 from onething.web.session import COOKIE, HOME, LOGIN_CSRF
-from world import MONDAY, PASSWORD, PDF, World, accepted, sqlite_world
+from world import MONDAY, PASSWORD, PDF, World, accepted, world_at
 
 # Every target belongs to zhang: proxy1 applied for him, with his consent, using his scan;
 # the window and the approver of 芙蓉区 handled it.
@@ -295,9 +297,11 @@ def test_every_route_has_a_row(tmp_path: Path) -> None:
     missing, gone = sorted(declared - listed), sorted(listed - declared)
     assert not missing, (
         "Routes without an access rule in tests/test_access_matrix.py: "
-        + ", ".join(missing) + ". Add a line for each to TABLE (what every caller gets: "
-        "anonymous, owner, other applicant, proxy, window, approver, supervisor, admin, in "
-        "and out of scope), and the body or query it needs to REQUESTS.")
+        + ", ".join(missing) + ". Add a line for each to TABLE: the route, then what each "
+        f"caller gets ({' '.join(ACTORS)}; codes in the module docstring), e.g.\n"
+        f"    {missing[0]}  {'  '.join(['in'] + ['ok'] * (len(ACTORS) - 1))}\n"
+        "and the body or query it needs to REQUESTS (a body that passes the door and is then "
+        "refused, so that nothing changes).")
     assert not gone, f"TABLE lists routes the app no longer has: {', '.join(gone)}"
 
 
@@ -344,16 +348,22 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
         }, consents[0]
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[Env]:
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+        basic_dir: Path) -> Iterator[Env]:
     root = tmp_path_factory.mktemp("matrix")
-    engine, world = sqlite_world(root, basic_dir)
-    values, live = _targets(world)
-    app = create_app(Settings(data_dir=root), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Env(client, world, values, live)
-    engine.dispose()
+    with ExitStack() as stack:
+        url = f"sqlite:///{root / 'onething.db'}"
+        if request.param == "postgresql":
+            url = stack.enter_context(_fresh_postgres(request.getfixturevalue("postgres_server")))
+        engine, world = world_at(url, root, basic_dir)
+        stack.callback(engine.dispose)
+        values, live = _targets(world)
+        app = create_app(Settings(data_dir=root), engine)
+        app.state.clock = lambda: MONDAY
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield Env(client, world, values, live)
 
 
 # --- asking --------------------------------------------------------------------------

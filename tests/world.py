@@ -84,9 +84,11 @@ def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: 
     return world
 
 
-def sqlite_world(root: Path, catalog_dir: Path) -> tuple[Engine, World]:
-    """A world in a new SQLite file under `root` (for module-scoped fixtures); files too."""
-    engine = make_engine(f"sqlite:///{root / 'onething.db'}")
+def world_at(url: str, root: Path, catalog_dir: Path) -> tuple[Engine, World]:
+    """A world in the empty database at `url`, its files under `root` (for module-scoped
+    fixtures; the function-scoped ones build on conftest's `sessions`)."""
+    catalog_service.catalog_cache.clear()  # cached by version id, which restarts at 1
+    engine = make_engine(url)
     upgrade(engine)
     return engine, build_world(session_factory(engine), catalog_dir, root)
 
