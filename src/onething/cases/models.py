@@ -35,6 +35,7 @@ class Application(Base):
         Index("ix_applications_submitted_at", "submitted_at"),  # statistics by period
         Index("ix_applications_accepted_at", "accepted_at"),
         Index("ix_applications_completed_at", "completed_at"),
+        Index("ix_applications_supplement", "supplemented_at", "supplement_due"),  # 容缺
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

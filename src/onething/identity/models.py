@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.db import Base, UTCDateTime, utcnow
@@ -12,6 +12,7 @@ from onething.db import Base, UTCDateTime, utcnow
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_office", "role", "region_code", "department_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -45,8 +45,8 @@ def _cached(cache: dict[Any, Any] | None, key: Any, compute: Callable[[], Any]) 
 
 def raise_card(session: Session, catalog: Catalog, subject: Subject, kind: CardKind,
                due_on: dt.date | None, now: dt.datetime,
-               cache: dict[Any, Any] | None = None) -> Card | None:
-    """The new card, or None if this subject already had a card of this kind.
+               cache: dict[Any, Any] | None = None) -> int | None:
+    """The new card's id, or None if this subject already had a card of this kind.
 
     `cache` (one per sweep) keeps each office's staff, looked up once instead of per card.
     """
@@ -54,29 +54,31 @@ def raise_card(session: Session, catalog: Catalog, subject: Subject, kind: CardK
     office = (subject.department, subject.region)
     responsible = subject.responsible_id or _cached(
         cache, ("first", *office), lambda: _first_approver(session, subject))
+    title = f"{CARD_NAMES[kind]}：{subject.title}"
     values = dict(subject=subject.kind, subject_id=subject.id, kind=kind.value,
                   application_id=subject.application_id, task_id=subject.task_id,
                   department_code=subject.department, region_code=subject.region,
                   responsible_id=responsible,
-                  title=f"{CARD_NAMES[kind]}：{subject.title}", due_on=due_on, raised_at=now)
+                  title=title, due_on=due_on, raised_at=now)
     card_id = session.execute(
         insert(Card).values(**values).on_conflict_do_nothing(
             index_elements=["subject", "subject_id", "kind"]).returning(Card.id)
     ).scalar()
     if card_id is None:
         return None
-    card = session.get_one(Card, card_id)
-    for recipient in _cached(cache, ("to", *office, subject.responsible_id),
-                             lambda: recipients(session, catalog, subject)):
-        session.add(Notification(card_id=card.id, recipient_id=recipient, created_at=now,
-                                 subject=f"【{CARD_NAMES[kind]}】{subject.title}",
-                                 body=_body(card, kind)))
-    return card
+    to = _cached(cache, ("to", *office, subject.responsible_id),
+                 lambda: recipients(session, catalog, subject))
+    if to:
+        body = _body(title, due_on, kind)
+        session.execute(insert(Notification), [
+            {"card_id": card_id, "recipient_id": r, "created_at": now, "body": body,
+             "subject": f"【{CARD_NAMES[kind]}】{subject.title}"} for r in to])
+    return card_id
 
 
-def _body(card: Card, kind: CardKind) -> str:
-    due = f"，办理时限 {card.due_on}" if card.due_on else ""
-    return (f"行政效能电子监察：{card.title}{due}。"
+def _body(title: str, due_on: dt.date | None, kind: CardKind) -> str:
+    due = f"，办理时限 {due_on}" if due_on else ""
+    return (f"行政效能电子监察：{title}{due}。"
             f"{'请抓紧办理。' if kind == CardKind.warning else '已超时，请立即办理并说明原因。'}")
 
 
