@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from onething.calendar.service import current_calendar
@@ -53,15 +54,18 @@ def get_catalog(request: Request) -> Catalog:
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
-def bearer_principal(request: Request, session: SessionDep) -> Principal:
+# Declares the scheme in OpenAPI; a missing or malformed header is refused below, in Chinese.
+BEARER = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 换取的访问令牌")
+
+
+def bearer_principal(request: Request, session: SessionDep, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Principal:
     """The API's caller, from `Authorization: Bearer <token>` (POST /api/v1/auth/token)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = credentials.credentials.strip() if credentials else ""
+    if not token:
         raise Unauthenticated("请先登录：在 Authorization 头中提供 Bearer 令牌",
                               code="token_required")
-    principal, _ = identity.resolve(session, token.strip(), "api",
-                                    request.app.state.clock())
+    principal, _ = identity.resolve(session, token, "api", request.app.state.clock())
     return principal
 
 

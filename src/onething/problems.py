@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -88,15 +89,39 @@ def _validation(request: Request, exc: Exception) -> Response:
                                                 errors))
 
 
+# The framework's refusals of a body it could not read, said in Chinese.
+_BODY_REFUSALS = [
+    (re.compile(r"There was an error parsing the body"),
+     "请求体无法解析：应为 UTF-8 编码的 JSON，且嵌套不能过深"),
+    (re.compile(r"Too many files\. Maximum number of files is (\d+)"), "文件过多（最多 {} 个）"),
+    (re.compile(r"Too many fields\. Maximum number of fields is (\d+)"),
+     "表单字段过多（最多 {} 个）"),
+    (re.compile(r"(?:Field|Part) exceeded maximum size of (\d+)KB"), "表单字段过长（最多 {} KB）"),
+    (re.compile(r"Missing boundary|Invalid multipart|Content-Disposition"), "表单格式无效"),
+]
+
+
+def _body_refusal(exc: StarletteHTTPException) -> str | None:
+    """Chinese for the framework's body refusals (also shown on pages); None if not one."""
+    for pattern, said in _BODY_REFUSALS:
+        match = pattern.search(str(exc.detail))
+        if match:
+            exc.detail = said.format(*match.groups())
+            return exc.detail
+    return None
+
+
 def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code, title = _STATUS_TITLES.get(exc.status_code, ("error", "请求失败"))
     detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+    errors = []
     if detail in (HTTPStatus(exc.status_code).phrase, title):
         detail = None
-    elif detail == "There was an error parsing the body":
-        detail = "请求体无法解析"
-    return problem_response(request, ApiProblem(exc.status_code, code, title, detail),
+    elif exc.status_code == 413 or _body_refusal(exc):
+        detail = str(exc.detail)
+        errors = [FieldError(field="body", message=detail)]
+    return problem_response(request, ApiProblem(exc.status_code, code, title, detail, errors),
                             headers=getattr(exc, "headers", None))
 
 
@@ -136,6 +161,57 @@ def _unexpected(request: Request, exc: Exception) -> Response:
                                                 "请稍后重试；如问题持续，请联系管理员"))
 
 
+# Refusals any /api/v1 operation can give, whatever its route declares.
+_ANY_OPERATION = {400: "请求无法解析（如 JSON 嵌套过深、表单字段过多）", 413: "请求内容过大",
+                  422: "请求内容无效", 503: "系统繁忙或事项目录尚未加载，请稍后重试"}
+
+
+def _refusals(operation: dict[str, Any]) -> dict[int, str]:
+    """Refusals an operation can give: the ones of any operation, 401/403 when it needs a
+    bearer token (its `security`), 404 when its path names a resource."""
+    found = dict(_ANY_OPERATION)
+    if operation.get("security"):
+        found |= {401: "请先登录（Bearer 令牌）", 403: "无权操作"}
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        found[404] = "找不到请求的资源"
+    return found
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The published OpenAPI says what is sent: every 4xx/5xx as application/problem+json
+    (ProblemOut), including the refusals the framework and the limits give on any route."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (FieldError, ProblemOut):
+            components[model.__name__] = model.model_json_schema(
+                ref_template="#/components/schemas/{model}")
+            components[model.__name__].pop("$defs", None)
+        problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}}
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values() if path.startswith("/api/") else ():
+                responses = operation.setdefault("responses", {})
+                for status, description in _refusals(operation).items():
+                    responses.setdefault(str(status), {"description": description})
+                for status, response in responses.items():
+                    if status[0] in "45":
+                        response["content"] = problem
+                        if response.get("description") in ("Validation Error",
+                                                            HTTPStatus(int(status)).phrase):
+                            response["description"] = _STATUS_TITLES.get(
+                                int(status), ("", "请求失败"))[1]
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI, html: Any = None) -> None:
     """Problem handlers for the API; `html(request, status, title, detail)` renders pages."""
 
@@ -145,6 +221,8 @@ def install(app: FastAPI, html: Any = None) -> None:
                 status = getattr(exc, "status", getattr(exc, "status_code", 500))
                 if isinstance(exc, RequestValidationError):
                     status = 422
+                if isinstance(exc, StarletteHTTPException):
+                    _body_refusal(exc)
                 if status >= 500:
                     log.exception("unhandled error on %s %s", request.method, request.url.path)
                 return html(request, status, exc)  # type: ignore[no-any-return]
@@ -160,3 +238,4 @@ def install(app: FastAPI, html: Any = None) -> None:
     app.add_exception_handler(OperationalError, wrap(_busy))
     app.add_exception_handler(SATimeout, wrap(_busy))  # no free database connection in time
     app.add_exception_handler(Exception, wrap(_unexpected))
+    _document_problems(app)

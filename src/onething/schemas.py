@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Path
 from pydantic import BaseModel
 
 from onething.catalog.browse import Page
 
 T = TypeVar("T")
+
+MAX_INT = 2**31 - 1  # the database's INTEGER: ids, versions and counts above it cannot exist
+Id = Annotated[int, Path(ge=1, le=MAX_INT, description="编号")]
 
 
 class PageOut(BaseModel, Generic[T]):

@@ -16,6 +16,7 @@ from onething.cases.service import CaseView, Submission
 from onething.cases.states import ACTION_NAMES, APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.identity.models import User
 from onething.privacy import masked_form
+from onething.schemas import MAX_INT
 
 Channel = Literal["web", "mobile", "window", "kiosk", "api"]
 
@@ -59,7 +60,7 @@ class AcceptanceIn(BaseModel):
 
 class DecisionIn(BaseModel):
     action: Literal["approve", "deny", "suspend", "resume"]
-    version: int = Field(ge=1, description="任务的当前版本（乐观并发控制）")
+    version: int = Field(ge=1, le=MAX_INT, description="任务的当前版本（乐观并发控制）")
     reason: str | None = Field(default=None, max_length=2000)
     procedure: str | None = Field(default=None, max_length=20,
                                   description="特别程序：检验/检测/检疫/鉴定/专家评审/听证/招标/拍卖")

@@ -13,6 +13,7 @@ from onething.deps import CatalogDep, PagingDep, PrincipalDep, SessionDep, polic
 from onething.identity import service as identity
 from onething.identity.roles import ROLE_NAMES
 from onething.problems import ProblemOut
+from onething.schemas import Id
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -125,7 +126,7 @@ def consents(principal: PrincipalDep, session: SessionDep, catalog: CatalogDep,
 
 
 @router.delete("/consents/{consent_id}", status_code=204, summary="撤销帮代办授权（立即生效）")
-def revoke(consent_id: int, principal: PrincipalDep, session: SessionDep,
+def revoke(consent_id: Id, principal: PrincipalDep, session: SessionDep,
            catalog: CatalogDep, request: Request) -> None:
     identity.revoke_consent(session, principal, consent_id, catalog,
                             request.app.state.clock())

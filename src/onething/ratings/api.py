@@ -12,6 +12,7 @@ from onething.deps import CtxDep
 from onething.problems import ProblemOut
 from onething.ratings import service as ratings
 from onething.ratings.models import Rating, Rectification
+from onething.schemas import Id
 
 router = APIRouter(prefix="/api/v1", tags=["ratings"], responses={
     401: {"model": ProblemOut}, 403: {"model": ProblemOut}, 404: {"model": ProblemOut},
@@ -77,7 +78,7 @@ class StepIn(BaseModel):
 
 @router.post("/applications/{application_id}/rating", response_model=RatingOut,
              status_code=201, summary="评价（好差评），每个办件一次，不可修改")
-def rate(application_id: int, body: RatingIn, ctx: CtxDep, request: Request) -> RatingOut:
+def rate(application_id: Id, body: RatingIn, ctx: CtxDep, request: Request) -> RatingOut:
     settings = request.app.state.settings
     rating = ratings.rate(ctx, application_id, ratings.RatingInput(
         body.level, body.indicators, body.comment, body.department),
@@ -89,7 +90,7 @@ def rate(application_id: int, body: RatingIn, ctx: CtxDep, request: Request) -> 
 
 @router.get("/applications/{application_id}/rating", response_model=RatingOut | None,
             summary="办件的评价及整改答复")
-def get_rating(application_id: int, ctx: CtxDep) -> RatingOut | None:
+def get_rating(application_id: Id, ctx: CtxDep) -> RatingOut | None:
     rating, rect = ratings.rating_of(ctx, application_id)
     return RatingOut.of(rating, rect) if rating else None
 
@@ -102,7 +103,7 @@ def list_rectifications(ctx: CtxDep, status: str | None = None) -> list[Rectific
 
 @router.post("/rectifications/{rectification_id}/steps", response_model=RectificationOut,
              summary="整改：回访核实 → 认定 → 整改 → 跟踪回访；监察复核")
-def step(rectification_id: int, body: StepIn, ctx: CtxDep) -> RectificationOut:
+def step(rectification_id: Id, body: StepIn, ctx: CtxDep) -> RectificationOut:
     rect = ratings.advance(ctx, rectification_id, body.action, body.text, body.justified)
     ctx.session.commit()
     return RectificationOut.of(rect)
