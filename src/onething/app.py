@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from onething import problems
 from onething.audit import service as audit
 from onething.cases.api import router as cases_router
 from onething.catalog.api import router as catalog_router
-from onething.catalog.service import CatalogCache
+from onething.catalog.service import CatalogCache, NoCatalog
 from onething.config import Settings, get_settings
 from onething.db import make_engine, session_factory, utcnow, writer
 from onething.files.api import router as files_router
 from onething.guide.api import router as guide_router
 from onething.identity.api import router as identity_router
 from onething.licences.api import router as licences_router
+from onething.limits import FORM_LIMITS, BodyLimit
 from onething.ratings.api import router as ratings_router
 from onething.supervision.api import router as supervision_router
 from onething.supervision.scheduled import Scheduler
 from onething.web import case_pages, pages, supervision_pages
 from onething.web.session import COOKIE, LoginRequired, clear_cookie, login_url
+
+
+def _warm_up(app: FastAPI) -> None:
+    """Read the catalog before the first request, so that a burst of requests to a freshly
+    started process does not find it missing all at once (see CatalogCache.recent). Best
+    effort: without a catalog, or a database, requests answer what is wrong."""
+    with contextlib.suppress(NoCatalog, SQLAlchemyError):
+        app.state.catalogs.recent(app.state.sessions, 0)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -33,6 +44,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """`serve` sweeps deadlines in-process (every `sweep_seconds`; 0 turns it off)."""
+        _warm_up(app)
         scheduler = None
         if settings.sweep_seconds > 0:
             scheduler = Scheduler(app.state.writer_sessions, settings, app.state.clock,
@@ -51,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        form_limits=FORM_LIMITS,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -60,6 +73,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.catalogs = CatalogCache()
     problems.install(app, html=pages.error_page)
     app.add_middleware(audit.RecordAddress)
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
+                       max_upload=settings.max_upload_bytes)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
                    licences_router, ratings_router, supervision_router):
         app.include_router(router)

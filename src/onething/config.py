@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     smtp_from: str = "onething@localhost"
     catalog_refresh_seconds: float = 2.0  # how often a process looks for a newer catalog
     max_page_size: int = 200
+    # request bodies, refused with 413 before they are parsed
+    max_body_bytes: int = 1024 * 1024  # JSON and plain forms
+    max_upload_bytes: int = 64 * 1024 * 1024  # a multipart form with its files
 
     @property
     def db_url(self) -> str:

@@ -47,6 +47,10 @@ class Conflict(DomainError):
     status, code, title = 409, "conflict", "与当前状态冲突"
 
 
+class TooLarge(DomainError):
+    status, code, title = 413, "payload_too_large", "请求内容过大"
+
+
 class Invalid(DomainError):
     """Input that breaks a rule; `problems` names every field at once."""
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 from fastapi import APIRouter, Request, UploadFile
+from fastapi import Path as InPath
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from onething.deps import PrincipalDep, SessionDep
-from onething.errors import Invalid
+from onething.errors import NotFound
 from onething.files import service as files
+from onething.files.models import StoredFile
 from onething.problems import ProblemOut
 
 router = APIRouter(prefix="/api/v1", tags=["files"],
                    responses={401: {"model": ProblemOut}, 422: {"model": ProblemOut}})
+
+FileId = Annotated[str, InPath(pattern=files.ID_PATTERN, description="上传时返回的 id")]
 
 
 class FileOut(BaseModel):
@@ -27,9 +34,7 @@ class FileOut(BaseModel):
              summary="上传材料（PDF/JPEG/PNG，按内容判断类型）")
 async def upload(file: UploadFile, request: Request, principal: PrincipalDep,
                  session: SessionDep) -> FileOut:
-    data = await file.read(files.MAX_BYTES + 1)
-    if len(data) > files.MAX_BYTES:
-        raise Invalid("文件过大", code="file_too_large")
+    data = await file.read(files.MAX_BYTES + 1)  # store() refuses the one byte too many
     row = files.store(session, request.app.state.settings.data_dir, principal,
                       file.filename or "upload", data)
     session.commit()
@@ -38,8 +43,16 @@ async def upload(file: UploadFile, request: Request, principal: PrincipalDep,
 
 
 @router.get("/files/{file_id}", summary="下载自己上传的材料", response_class=FileResponse)
-def download(file_id: str, request: Request, principal: PrincipalDep,
+def download(file_id: FileId, request: Request, principal: PrincipalDep,
              session: SessionDep) -> FileResponse:
     row = files.get_for(session, principal, file_id)
-    path = files.blob_path(request.app.state.settings.data_dir, row.sha256)
-    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+    return file_response(request.app.state.settings.data_dir, row)
+
+
+def file_response(root: Path, row: StoredFile) -> FileResponse:
+    """The stored bytes as a download under the sanitised name, never rendered in the page."""
+    path = files.blob_path(root, row.sha256)
+    if not path.is_file():
+        raise NotFound("文件内容已不存在，请重新上传", code="file_missing")
+    return FileResponse(path, media_type=row.content_type, filename=row.filename,
+                        headers={"X-Content-Type-Options": "nosniff"})

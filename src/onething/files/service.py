@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
 
 import filetype
 from sqlalchemy.orm import Session
 
-from onething.errors import Invalid, NotFound
+from onething.errors import DomainError, FieldProblem, Invalid, NotFound, TooLarge
 from onething.files.models import StoredFile
 from onething.identity.roles import Principal, Role
 
 MAX_BYTES = 20 * 1024 * 1024
 ALLOWED = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+ID_PATTERN = r"^[0-9a-f]{32}$"
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f:*?"<>|]')
 
 
 def _sniff(data: bytes) -> str | None:
@@ -40,23 +43,34 @@ def write_blob(root: Path, sha256: str, data: bytes) -> Path:
     return path
 
 
+def display_name(given: str) -> str:
+    """The name shown and offered on download: the last part of what the client sent, without
+    control or reserved characters and leading dots; never used as a path."""
+    name = _UNSAFE.sub("_", re.split(r"[/\\]", given)[-1]).strip(" .")
+    return name[:200] or "upload"
+
+
+def _refuse(error: type[DomainError], message: str, code: str) -> DomainError:
+    return error(message, code=code, problems=[FieldProblem("file", message)])
+
+
 def store(session: Session, root: Path, owner: Principal, filename: str,
           data: bytes) -> StoredFile:
     """Keep an uploaded material; refuse what is too big or not a PDF/JPEG/PNG by content."""
     if not data:
-        raise Invalid("文件为空", code="file_empty")
+        raise _refuse(Invalid, "文件为空", "file_empty")
     if len(data) > MAX_BYTES:
-        raise Invalid(f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB", code="file_too_large")
+        raise _refuse(TooLarge, f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB", "file_too_large")
     content_type = _sniff(data)
     if content_type is None:
-        raise Invalid("只接受 PDF、JPEG 或 PNG 文件（按文件内容判断，而非文件名）",
-                      code="file_type_not_allowed")
+        raise _refuse(Invalid, "只接受 PDF、JPEG 或 PNG 文件（按文件内容判断，而非文件名）",
+                      "file_type_not_allowed")
     digest = hashlib.sha256(data).hexdigest()
     if not blob_path(root, digest).exists():
         write_blob(root, digest, data)
-    safe_name = Path(filename.replace("\\", "/")).name[:200] or "upload"
     row = StoredFile(id=secrets.token_hex(16), sha256=digest, size=len(data),
-                     content_type=content_type, filename=safe_name, owner_id=owner.user_id)
+                     content_type=content_type, filename=display_name(filename),
+                     owner_id=owner.user_id)
     session.add(row)
     session.flush()
     return row

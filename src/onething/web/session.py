@@ -118,7 +118,7 @@ def page_ctx(request: Request, session: Session, catalog: Catalog, user: WebUser
 
 def check_csrf(form: FormData, user: WebUser) -> None:
     sent = str(form.get("csrf_token") or "")
-    if not secrets.compare_digest(sent, user.csrf):
+    if not secrets.compare_digest(sent.encode(), user.csrf.encode()):  # any text, no TypeError
         raise Forbidden("页面已过期或来源不明，请刷新页面后重试", code="csrf_failed")
 
 

@@ -1,0 +1,304 @@
+"""Hostile input: oversized and deeply nested bodies, too many form parts, uploads that lie
+about their type or name, and files asked for by someone else. Every refusal is a problem
+(API) or a Chinese page, never a 500."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from onething.app import create_app
+from onething.config import Settings
+from onething.db import session_factory
+from onething.files.service import display_name
+from world import MONDAY, PASSWORD, build_world
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def client(sqlite_engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    build_world(session_factory(sqlite_engine), basic_dir, tmp_path / "files")
+    settings = Settings(data_dir=tmp_path, max_body_bytes=64 * 1024,
+                        max_upload_bytes=256 * 1024)
+    app = create_app(settings, sqlite_engine)
+    app.state.clock = lambda: MONDAY
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def login(client: TestClient, username: str = "zhang") -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def problem(response: Any, status: int, code: str | None = None,
+            field: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and any("\u4e00" <= c <= "\u9fff" for c in body["title"])
+    if code:
+        assert body["code"] == code
+    if field:
+        assert field in {e["field"] for e in body["errors"]}, body
+    assert "Too many" not in str(body) and "exceeded" not in str(body)
+    return body
+
+
+def chunks(data: bytes, size: int = 8192) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+GUIDE = "/api/v1/bundles/STORE/guide"
+JSON = {"content-type": "application/json"}
+
+
+def test_an_oversized_json_body_is_refused_before_it_is_read(client: TestClient) -> None:
+    big = b'{"answers": {"x": "' + b"a" * 100_000 + b'"}}'
+    body = problem(client.post(GUIDE, content=big, headers=JSON), 413, "payload_too_large",
+                   "body")
+    assert "64 KB" in body["detail"]
+
+
+def test_an_oversized_chunked_body_without_length_is_refused(client: TestClient) -> None:
+    big = b'{"answers": {"x": "' + b"a" * 100_000 + b'"}}'
+    response = client.post(GUIDE, content=chunks(big), headers=JSON)
+    assert "content-length" not in response.request.headers
+    problem(response, 413, "payload_too_large", "body")
+    small = client.post(GUIDE, content=chunks(b'{"answers": {}}'), headers=JSON)
+    assert small.status_code == 422  # read whole and answered as usual
+
+
+@pytest.mark.parametrize("depth", [5_000, 200_000])
+def test_deeply_nested_json_is_a_problem_not_a_crash(client: TestClient, depth: int) -> None:
+    nested = b'{"answers": {"premises": ' + b"[" * depth + b"]" * depth + b"}}"
+    if len(nested) > 64 * 1024:
+        problem(client.post(GUIDE, content=nested, headers=JSON), 413)
+    else:
+        body = problem(client.post(GUIDE, content=nested, headers=JSON), 400, "bad_request",
+                       "body")
+        assert "嵌套" in body["detail"]
+
+
+def test_uploads_are_limited_in_size_and_parts(client: TestClient) -> None:
+    me = login(client)
+    too_big = client.post("/api/v1/files", files={"file": ("a.pdf", PDF + b"0" * 300_000)},
+                          headers=me)
+    problem(too_big, 413, "payload_too_large", "body")
+    many_files = [("file", (f"{i}.pdf", PDF)) for i in range(5)]
+    problem(client.post("/api/v1/files", files=many_files, headers=me), 400, "bad_request",
+            "body")
+    many_fields = {f"f{i}": "x" for i in range(50)}
+    body = problem(client.post("/api/v1/files", files={"file": ("a.pdf", PDF)},
+                               data=many_fields, headers=me), 400, "bad_request", "body")
+    assert "字段过多" in body["detail"]
+
+
+def test_one_upload_over_the_file_limit_is_413_naming_the_file(
+        sqlite_engine: Engine, basic_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from onething.files import service
+
+    monkeypatch.setattr(service, "MAX_BYTES", 1024)
+    build_world(session_factory(sqlite_engine), basic_dir, tmp_path / "files")
+    with TestClient(create_app(Settings(data_dir=tmp_path), sqlite_engine)) as c:
+        response = c.post("/api/v1/files", files={"file": ("a.pdf", PDF + b"0" * 2048)},
+                          headers=login(c))
+        problem(response, 413, "file_too_large", "file")
+
+
+def _zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("bomb.pdf", b"\0" * 5_000_000)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "data", "code"), [
+    ("report.pdf", b"#!/bin/sh\nrm -rf / --no-preserve-root\n", "file_type_not_allowed"),
+    ("photo.jpg", b"<!doctype html><script>alert(document.cookie)</script>",
+     "file_type_not_allowed"),
+    ("scan.pdf", _zip_bomb(), "file_type_not_allowed"),
+    ("empty.pdf", b"", "file_empty"),
+])
+def test_uploads_are_judged_by_content_not_name(client: TestClient, name: str, data: bytes,
+                                                code: str) -> None:
+    response = client.post("/api/v1/files", files={"file": (name, data)}, headers=login(client))
+    problem(response, 422, code, "file")
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    ("../../etc/passwd", "passwd"),
+    ("/etc/shadow", "shadow"),
+    ("C:\\Windows\\system32\\cmd.pdf", "cmd.pdf"),
+    ("..\\..\\boot.ini", "boot.ini"),
+    ("evil\x00.pdf", "evil_.pdf"),
+    ('a";\r\nSet-Cookie: x=1.pdf', "a_;__Set-Cookie_ x=1.pdf"),
+    ("..", "upload"),
+    (".htaccess", "htaccess"),
+    ("申请书.pdf", "申请书.pdf"),
+])
+def test_stored_names_never_come_from_the_client(given: str, kept: str) -> None:
+    assert display_name(given) == kept
+
+
+def test_upload_names_cannot_reach_the_disk_or_the_headers(client: TestClient,
+                                                           tmp_path: Path) -> None:
+    me = login(client)
+    response = client.post("/api/v1/files",
+                           files={"file": ('../../x";\r\nevil.pdf', PDF)}, headers=me)
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    assert "/" not in stored["filename"] and "\r" not in stored["filename"]
+    blobs = [p for p in (tmp_path / "files").rglob("*") if p.is_file()]
+    assert [p.name for p in blobs] == [stored["sha256"]]  # named by content only
+    download = client.get(f"/api/v1/files/{stored['id']}", headers=me)
+    assert download.status_code == 200 and download.content == PDF
+    disposition = download.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and "\r" not in disposition
+    assert '";' not in disposition.split("filename", 1)[1][2:]
+    assert download.headers["x-content-type-options"] == "nosniff"
+    chinese = client.post("/api/v1/files", files={"file": ("营业执照.pdf", PDF + b"1")},
+                          headers=me).json()
+    got = client.get(f"/api/v1/files/{chinese['id']}", headers=me)
+    assert "filename*=utf-8''%E8%90%A5" in got.headers["content-disposition"]
+
+
+def test_files_are_served_only_to_those_allowed(client: TestClient) -> None:
+    mine = client.post("/api/v1/files", files={"file": ("id.pdf", PDF)},
+                       headers=login(client, "zhang")).json()["id"]
+    url = f"/api/v1/files/{mine}"
+    problem(client.get(url), 401)
+    for other in ("li", "clerk_furong", "scjg_furong", "supervisor_cs"):
+        problem(client.get(url, headers=login(client, other)), 404, "file_not_found")
+    problem(client.get("/api/v1/files/" + "0" * 32, headers=login(client)), 404,
+            "file_not_found")
+    problem(client.get("/api/v1/files/onething.db", headers=login(client)), 422)
+    problem(client.get("/api/v1/files/..%2F..%2Fonething.db", headers=login(client)), 404)
+    assert client.get(url, headers=login(client, "zhang")).content == PDF
+
+
+# --- pages -----------------------------------------------------------------------
+
+
+def signed_in(client: TestClient, sqlite_engine: Engine, username: str = "zhang") -> str:
+    from onething.identity import service as identity
+    from onething.identity.models import User
+
+    with session_factory(sqlite_engine)() as session:
+        user = session.query(User).filter_by(username=username).one()
+        secret, row = identity.open_session(session, user, "web", MONDAY)
+        csrf = row.csrf_token
+        session.commit()
+    client.cookies.set("onething_session", secret)
+    return csrf
+
+
+def chinese_page(response: Any, status: int) -> str:
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'lang="zh-CN"' in response.text and "Traceback" not in response.text
+    for english in ("Too many", "exceeded", "Content Too Large", "Internal Server Error"):
+        assert english not in response.text
+    return str(response.text)
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def test_a_huge_form_gets_a_chinese_page(client: TestClient, sqlite_engine: Engine) -> None:
+    csrf = signed_in(client, sqlite_engine)
+    huge = f"csrf_token={csrf}&reason=".encode() + b"x" * 100_000
+    page = chinese_page(client.post("/applications/1/withdrawal", content=huge, headers=FORM),
+                        413)
+    assert "64 KB" in page
+    page = chinese_page(client.post("/applications/1/withdrawal", content=chunks(huge),
+                                    headers=FORM), 413)
+    many = [("material.X", (f"{i}.pdf", PDF)) for i in range(41)]
+    chinese_page(client.post("/bundles/STORE/apply", data={"csrf_token": csrf}, files=many),
+                 400)
+
+
+@pytest.mark.parametrize("body", [
+    b"csrf_token=%E4%B8%AD%E6%96%87&reason=x",  # a token in Chinese
+    b"csrf_token=\xff\xfe\x00&reason=\xe4\xb8",  # not UTF-8 at all
+    b"csrf_token=%00%00&reason=%ZZ%",  # NULs and broken escapes
+])
+def test_odd_encodings_are_refused_not_crashed(client: TestClient, sqlite_engine: Engine,
+                                               body: bytes) -> None:
+    signed_in(client, sqlite_engine)
+    chinese_page(client.post("/applications/1/withdrawal", content=body, headers=FORM), 403)
+    chinese_page(client.post("/login", content=body, headers=FORM), 403)
+
+
+@pytest.mark.parametrize("content_type", [
+    "multipart/form-data", "multipart/form-data; boundary=xx",
+    "application/x-www-form-urlencoded; charset=utf-16",
+])
+def test_malformed_forms_get_a_page(client: TestClient, sqlite_engine: Engine,
+                                    content_type: str) -> None:
+    signed_in(client, sqlite_engine)
+    response = client.post("/applications/1/withdrawal", content=b"--xx\r\nbroken",
+                           headers={"content-type": content_type})
+    assert response.status_code in (400, 403)
+    chinese_page(response, response.status_code)
+
+
+# --- catalog expressions ---------------------------------------------------------
+
+HOSTILE_EXPRESSIONS = [
+    ("__import__('os').system('touch {pwned}')", "未知函数"),
+    ("food.__class__.__mro__ == []", "无法求值"),
+    ("premises.__globals__ == 'x'", "无法求值"),
+    ("().__class__.__bases__[0].__subclasses__()", "语法错误"),
+    ("size('a' * 1000000000) > 0", "无法求值"),
+    ("(" * 5000 + "food" + ")" * 5000, "太长"),
+    ("(" * 300 + "food" + ")" * 300, "语法错误"),
+    ("!" * 1990 + "food", None),  # long but harmless: valid
+    ("'" + "a" * 100_000 + "' == premises", "太长"),
+    ("exec('import os') || food", "未知函数 exec"),
+]
+
+
+@pytest.mark.parametrize(("source", "says"), HOSTILE_EXPRESSIONS,
+                         ids=[f"expr{n}" for n in range(len(HOSTILE_EXPRESSIONS))])
+def test_catalog_expressions_cannot_reach_python(tmp_path: Path, source: str,
+                                                 says: str | None) -> None:
+    from test_validate import BASE, line_of, problems_for
+
+    pwned = tmp_path / "pwned"
+    when = source.format(pwned=pwned).replace('"', '\\"')
+    text = BASE.replace("when: \"food || premises == 'owned'\"", f'when: "{when}"')
+    (tmp_path / "catalog").mkdir()
+    problems = problems_for(tmp_path / "catalog", text)
+    assert not pwned.exists()
+    if says is None:
+        assert problems == []
+        return
+    line = line_of(text, "items: [{item: REG, when:")
+    assert any(p.startswith(f"catalog.yaml:{line}: ") and says in p for p in problems), problems
+
+
+def test_catalog_validate_names_the_line_of_a_hostile_expression(tmp_path: Path) -> None:
+    from test_validate import BASE, line_of, run_cli
+
+    pwned = tmp_path / "pwned"
+    text = BASE.replace("when: \"food || premises == 'owned'\"",
+                        f"when: \"__import__('os').system('touch {pwned}')\"")
+    (tmp_path / "catalog.yaml").write_text(text, encoding="utf-8")
+    result = run_cli("catalog", "validate", str(tmp_path))
+    assert result.returncode == 1 and not pwned.exists()
+    line = line_of(text, "__import__")
+    assert f"catalog.yaml:{line}:" in result.stderr and "__import__" in result.stderr
+    assert "Traceback" not in result.stderr
