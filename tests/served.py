@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from conftest import _free_port
 from onething.cases.models import Application, Event, Task
 from onething.db import make_engine, session_factory
 from onething.demo import DEMO_PASSWORD
@@ -30,12 +30,6 @@ ANSWERS = {"premises": "owned", "sells_food": False, "shop_area": 100, "extras":
 FORM = {"applicant_name": "张三", "id_number": "11010519491231002X"}
 ACCEPTED = {"accepted", "accepted_with_deficiency", "in_progress", "completed",
             "partly_denied", "denied", "delivered"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Served:

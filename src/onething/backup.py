@@ -99,7 +99,8 @@ def backup(url: str, data_dir: Path, target: Path) -> Manifest:
         _snapshot(database, snapshot)
         archive = Path(work) / "backup.tar"
         _write_archive(archive, snapshot, data_dir)
-        manifest = verify(archive)
+        (Path(work) / "check").mkdir()
+        manifest = verify(archive, unpack_to=Path(work) / "check")  # read back what was written
         try:
             os.link(archive, target)  # never replaces a file that appeared meanwhile
         except FileExistsError as exc:

@@ -139,6 +139,7 @@ class CatalogCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._asking = threading.Lock()
         self._by_id: tuple[int, Catalog] | None = None
         self._checked_at = 0.0
 
@@ -146,15 +147,26 @@ class CatalogCache:
         """The catalog, asking the database for a newer version at most every `max_age` s.
 
         Other processes' loads become visible within `max_age`; loads in this process at once.
+        One thread asks at a time while the others go on with the catalog they have: a
+        request asks with a second connection while holding its first, and many doing so at
+        once would empty the pool and wait for each other until the pool times out.
         """
         cached = self._by_id
-        now = time.monotonic()
-        if cached is not None and now - self._checked_at < max_age:
+        if cached is not None and time.monotonic() - self._checked_at < max_age:
             return cached[1]
-        with sessions() as session:
-            catalog = self.get(session)
-        self._checked_at = now
-        return catalog
+        if not self._asking.acquire(blocking=cached is None):
+            assert cached is not None
+            return cached[1]
+        try:
+            cached, now = self._by_id, time.monotonic()
+            if cached is not None and now - self._checked_at < max_age:
+                return cached[1]  # asked while this thread waited
+            with sessions() as session:
+                catalog = self.get(session)
+            self._checked_at = now
+            return catalog
+        finally:
+            self._asking.release()
 
     def get(self, session: Session) -> Catalog:
         newest = session.execute(
