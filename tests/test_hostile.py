@@ -302,3 +302,13 @@ def test_catalog_validate_names_the_line_of_a_hostile_expression(tmp_path: Path)
     line = line_of(text, "__import__")
     assert f"catalog.yaml:{line}:" in result.stderr and "__import__" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/applications/745026456850619422692343808",
+    "/api/v1/applications/2147483648/rating",
+    "/api/v1/applications?before_id=99999999999999999999",
+    "/api/v1/tasks?offset=99999999999999999999",
+])
+def test_ids_beyond_the_database_are_refused_not_crashed(client: TestClient, path: str) -> None:
+    problem(client.get(path, headers=login(client)), 422, "invalid_request")
