@@ -263,18 +263,18 @@ def test_a_sweep_killed_half_way_misses_nothing_and_repeats_nothing(
         accepted(world)
     import onething.supervision.sweep as sweeping
 
-    real, calls = sweeping.raise_card, {"n": 0}
+    real, calls = sweeping.raise_cards, {"n": 0}
 
-    def dies_on_the_seventh(*args: object, **kwargs: object) -> object:
+    def dies_in_the_third_batch(*args: object, **kwargs: object) -> object:
         calls["n"] += 1
-        if calls["n"] == 7:
+        if calls["n"] == 3:
             raise RuntimeError("killed")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sweeping, "raise_card", dies_on_the_seventh)
+    monkeypatch.setattr(sweeping, "raise_cards", dies_in_the_third_batch)
     with pytest.raises(RuntimeError):
         sweep(world.sessions, world.catalog, world.day(D(2026, 11, 25)), batch=2)
-    monkeypatch.setattr(sweeping, "raise_card", real)
+    monkeypatch.setattr(sweeping, "raise_cards", real)
     sweep(world.sessions, world.catalog, world.day(D(2026, 11, 25)))
     sweep(world.sessions, world.catalog, world.day(D(2026, 11, 25)))
     assert sorted(cards(world)) == sorted([(s, k) for s in ("task", "application")

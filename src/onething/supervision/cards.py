@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert as sqlalchemy_insert
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -43,37 +44,65 @@ def _cached(cache: dict[Any, Any] | None, key: Any, compute: Callable[[], Any]) 
     return cache[key]
 
 
-def raise_card(session: Session, catalog: Catalog, subject: Subject, kind: CardKind,
-               due_on: dt.date | None, now: dt.datetime,
-               cache: dict[Any, Any] | None = None) -> int | None:
-    """The new card's id, or None if this subject already had a card of this kind.
+@dataclass(frozen=True)
+class Wanted:
+    """A card to raise: about what, which kind, and the deadline it names."""
+
+    subject: Subject
+    kind: CardKind
+    due_on: dt.date | None
+
+
+CHUNK = 400  # rows per multi-row INSERT (SQLite binds at most 32 766 parameters)
+
+
+def raise_cards(session: Session, catalog: Catalog, wanted: list[Wanted], now: dt.datetime,
+                cache: dict[Any, Any] | None = None) -> list[CardKind]:
+    """Raises the wanted cards that do not exist yet, with their notifications, in a few
+    statements; the kinds of those raised. The unique key (subject, id, kind) drops the
+    ones another sweep raised first.
 
     `cache` (one per sweep) keeps each office's staff, looked up once instead of per card.
     """
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    office = (subject.department, subject.region)
-    responsible = subject.responsible_id or _cached(
-        cache, ("first", *office), lambda: _first_approver(session, subject))
-    title = f"{CARD_NAMES[kind]}：{subject.title}"
-    values = dict(subject=subject.kind, subject_id=subject.id, kind=kind.value,
-                  application_id=subject.application_id, task_id=subject.task_id,
-                  department_code=subject.department, region_code=subject.region,
-                  responsible_id=responsible,
-                  title=title, due_on=due_on, raised_at=now)
-    card_id = session.execute(
-        insert(Card).values(**values).on_conflict_do_nothing(
-            index_elements=["subject", "subject_id", "kind"]).returning(Card.id)
-    ).scalar()
-    if card_id is None:
-        return None
-    to = _cached(cache, ("to", *office, subject.responsible_id),
-                 lambda: recipients(session, catalog, subject))
-    if to:
-        body = _body(title, due_on, kind)
-        session.execute(insert(Notification), [
-            {"card_id": card_id, "recipient_id": r, "created_at": now, "body": body,
-             "subject": f"【{CARD_NAMES[kind]}】{subject.title}"} for r in to])
-    return card_id
+    raised: list[CardKind] = []
+    for start in range(0, len(wanted), CHUNK):
+        chunk = {(w.subject.kind, w.subject.id, w.kind.value): w
+                 for w in wanted[start:start + CHUNK]}
+        rows = [_card_values(session, w, now, cache) for w in chunk.values()]
+        new = session.execute(insert(Card).values(rows).on_conflict_do_nothing(
+            index_elements=["subject", "subject_id", "kind"])
+            .returning(Card.id, Card.subject, Card.subject_id, Card.kind)).all()
+        notes = [note for card_id, subject, subject_id, kind in new
+                 for note in _notifications(session, catalog, card_id,
+                                            chunk[(subject, subject_id, kind)], now, cache)]
+        if notes:
+            session.execute(sqlalchemy_insert(Notification), notes)
+        raised += [CardKind(row.kind) for row in new]
+    return raised
+
+
+def _card_values(session: Session, w: Wanted, now: dt.datetime,
+                 cache: dict[Any, Any] | None) -> dict[str, Any]:
+    s = w.subject
+    responsible = s.responsible_id or _cached(
+        cache, ("first", s.department, s.region), lambda: _first_approver(session, s))
+    return dict(subject=s.kind, subject_id=s.id, kind=w.kind.value,
+                application_id=s.application_id, task_id=s.task_id,
+                department_code=s.department, region_code=s.region,
+                responsible_id=responsible, title=f"{CARD_NAMES[w.kind]}：{s.title}",
+                due_on=w.due_on, raised_at=now, closed_at=None, delay_days=None)
+
+
+def _notifications(session: Session, catalog: Catalog, card_id: int, w: Wanted,
+                   now: dt.datetime, cache: dict[Any, Any] | None) -> list[dict[str, Any]]:
+    s = w.subject
+    to = _cached(cache, ("to", s.department, s.region, s.responsible_id),
+                 lambda: recipients(session, catalog, s))
+    body = _body(f"{CARD_NAMES[w.kind]}：{s.title}", w.due_on, w.kind)
+    return [{"card_id": card_id, "recipient_id": r, "created_at": now, "body": body,
+             "subject": f"【{CARD_NAMES[w.kind]}】{s.title}", "sent_at": None, "attempts": 0,
+             "last_error": None} for r in to]
 
 
 def _body(title: str, due_on: dt.date | None, kind: CardKind) -> str:

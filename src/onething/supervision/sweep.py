@@ -32,7 +32,7 @@ from onething.cases.states import AppStatus, TaskStatus
 from onething.catalog.model import Catalog
 from onething.identity.roles import SYSTEM
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
-from onething.supervision.cards import Subject, raise_card
+from onething.supervision.cards import Subject, Wanted, raise_cards
 from onething.supervision.models import Card, SweepMark
 from onething.supervision.rules import (
     DEFAULTS,
@@ -87,10 +87,13 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
             raised = _raised(session, name, [r.id for r in rows])
             report.checked[name] += len(rows)
             yellow = {i: kinds["yellow"] for i, kinds in raised.items() if "yellow" in kinds}
+            wanted: list[Wanted] = []
             later = [{"row": subject.id, "next": _check(
-                session, catalog, subject, deadline, clock, raised.get(subject.id, {}), now,
-                calendar, thresholds, staff, report)}
+                subject, deadline, clock, raised.get(subject.id, {}), today, calendar,
+                thresholds, wanted)}
                 for subject, deadline, clock in clocks(session, catalog, rows, calendar, yellow)]
+            for kind in raise_cards(session, catalog, wanted, now, staff):
+                report.raised[kind.value] += 1
             session.execute(_set_next_check(model), later)
     with sessions.begin() as session:
         ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
@@ -106,18 +109,16 @@ def _set_next_check(model: Any) -> Any:
             .values(next_check_on=bindparam("next")))
 
 
-def _check(session: Session, catalog: Catalog, subject: Subject, deadline: dt.date | None,
-           clock: Clock | None, shown: dict[str, dt.date], now: dt.datetime,
-           calendar: Calendar, thresholds: Thresholds, staff: dict[Any, Any],
-           report: SweepReport) -> dt.date:
-    """Raises the cards due today that `subject` has not had; its next day to be read."""
+def _check(subject: Subject, deadline: dt.date | None, clock: Clock | None,
+           shown: dict[str, dt.date], today: dt.date, calendar: Calendar,
+           thresholds: Thresholds, wanted: list[Wanted]) -> dt.date:
+    """Adds to `wanted` the cards due today that `subject` has not had; returns the next
+    day on which it must be read."""
     if clock is None:  # not running (no opening date): nothing can fall due
         return NEVER
-    today = now.astimezone(CHINA).date()
     due = assess(clock, today, calendar, thresholds).due if len(shown) < len(CardKind) else ()
     for kind in [k for k in CardKind if k in due and k.value not in shown]:  # warning first
-        if raise_card(session, catalog, subject, kind, deadline, now, staff):
-            report.raised[kind.value] += 1
+        wanted.append(Wanted(subject, kind, deadline))
         shown = {**shown, kind.value: today}
     if "yellow" in shown and clock.yellow_since is None:
         clock = replace(clock, yellow_since=shown["yellow"])
