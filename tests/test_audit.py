@@ -152,3 +152,20 @@ def test_the_view_of_a_case_by_its_applicant_is_not_masked(world: World) -> None
     app_id = accepted(world)
     with world.as_("zhang") as ctx:
         assert cases.view(ctx, app_id).application.form["id_number"] == ID_NUMBER
+
+
+def test_log_lines_and_messages_carry_no_full_id_number(caplog: pytest.LogCaptureFixture,
+                                                       api: Api, world: World) -> None:
+    import logging
+
+    from onething.privacy import MaskingFilter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(MaskingFilter())
+    record = logging.LogRecord("onething", logging.INFO, __file__, 1,
+                               "submitted by %s", (ID_NUMBER,), None)
+    assert handler.filter(record) and record.getMessage() == "submitted by 1101**********002X"
+    refused = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "answers": {"premises": 7},
+        "form": {"applicant_name": ["张三"], "id_number": ID_NUMBER}})
+    assert refused.status_code == 422 and ID_NUMBER not in refused.text

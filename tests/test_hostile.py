@@ -312,3 +312,22 @@ def test_catalog_validate_names_the_line_of_a_hostile_expression(tmp_path: Path)
 ])
 def test_ids_beyond_the_database_are_refused_not_crashed(client: TestClient, path: str) -> None:
     problem(client.get(path, headers=login(client)), 422, "invalid_request")
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "/\\/evil.example",
+                                    "https://evil.example", "/ok\r\nSet-Cookie: x=1"])
+def test_a_login_never_sends_anyone_to_another_site(target: str) -> None:
+    from onething.web.session import safe_next
+
+    assert safe_next(target) is None
+    assert safe_next("/applications/7?tab=1") == "/applications/7?tab=1"
+
+
+def test_a_nul_character_is_a_problem_on_either_database(engine: Engine, basic_dir: Path,
+                                                         tmp_path: Path) -> None:
+    build_world(session_factory(engine), basic_dir, tmp_path / "files")
+    with TestClient(create_app(Settings(data_dir=tmp_path), engine),
+                    raise_server_exceptions=False) as client:
+        r = client.post("/api/v1/auth/token", data={"username": "zh\x00ang", "password": "x"})
+        assert r.status_code in (401, 422), r.text
+        assert r.headers["content-type"].startswith("application/problem+json")

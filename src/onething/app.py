@@ -23,6 +23,7 @@ from onething.guide.api import router as guide_router
 from onething.identity.api import router as identity_router
 from onething.licences.api import router as licences_router
 from onething.limits import FORM_LIMITS, BodyLimit
+from onething.privacy import mask_logs
 from onething.ratings.api import router as ratings_router
 from onething.supervision.api import router as supervision_router
 from onething.supervision.scheduled import Scheduler
@@ -43,7 +44,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.db_url)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """`serve` sweeps deadlines in-process (every `sweep_seconds`; 0 turns it off)."""
+        """`serve` sweeps deadlines in-process (every `sweep_seconds`; 0 turns it off).
+        Log lines are masked from here on (the servers' handlers exist by now)."""
+        mask_logs()
         _warm_up(app)
         scheduler = None
         if settings.sweep_seconds > 0:

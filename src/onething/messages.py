@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
+from onething.privacy import mask_text
+
 _CODE_HINT = "代码只能由字母、数字、下划线和连字符组成，且以字母开头"
 _REGION_HINT = "应为 6 位（或乡镇 9 位、村 12 位）行政区划代码，且用引号写成字符串"
 
@@ -86,13 +88,13 @@ def reason(err: ErrorDetails) -> str:
     loc = [str(p) for p in err["loc"]]
     if "options" in loc:
         if loc[-1] == "[key]":
-            return f"选项代码 `{err['input']}` 必须是字符串，请加引号"
+            return f"选项代码 `{mask_text(str(err['input']))}` 必须是字符串，请加引号"
         if loc[-1] != "options" and err["type"] in ("string_type", "string_too_short"):
             return f"选项 `{loc[-1]}` 缺少显示名称（写成 {loc[-1]}: 名称）"
         if loc[-1] == "options" and err["type"] == "dict_type":
             return "选项必须写成“代码: 名称”的映射，每个选项都要有名称"
     render = _MESSAGES.get(err["type"])
-    return str(render(err)) if render else f"格式不正确（{err['type']}）"
+    return mask_text(str(render(err))) if render else f"格式不正确（{err['type']}）"
 
 
 def describe(err: ErrorDetails) -> str:

@@ -6,6 +6,7 @@ whose work needs them see full values, and each such view by staff is audited.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -50,3 +51,23 @@ def mask_text(text: str) -> str:
     """ID numbers and mobile numbers found in free text (log lines, messages), masked."""
     text = _ID_IN_TEXT.sub(lambda m: mask(m.group(0), Personal.id_number), text)
     return _MOBILE_IN_TEXT.sub(lambda m: mask(m.group(0), Personal.phone), text)
+
+
+class MaskingFilter(logging.Filter):
+    """Masks ID and mobile numbers in every log line that passes through a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def mask_logs(names: tuple[str, ...] = ("", "uvicorn", "uvicorn.access", "uvicorn.error")
+              ) -> None:
+    """Adds the masking filter to the handlers of these loggers (once)."""
+    for name in names:
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+                handler.addFilter(MaskingFilter())

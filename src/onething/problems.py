@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -155,6 +155,12 @@ def _busy(request: Request, exc: Exception) -> Response:
                             headers={"Retry-After": "1"})
 
 
+def _unstorable(request: Request, exc: Exception) -> Response:
+    """A value the database cannot store (PostgreSQL refuses NUL characters in text)."""
+    return problem_response(request, ApiProblem(422, "invalid_characters", "输入包含无法保存的字符",
+                                                "请删除输入中的控制字符（如 NUL）后重试"))
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, ApiProblem(500, "internal_error", "服务器内部错误",
@@ -219,7 +225,7 @@ def install(app: FastAPI, html: Any = None) -> None:
         def choose(request: Request, exc: Exception) -> Response:
             if html is not None and not request.url.path.startswith("/api/"):
                 status = getattr(exc, "status", getattr(exc, "status_code", 500))
-                if isinstance(exc, RequestValidationError):
+                if isinstance(exc, RequestValidationError | DataError):
                     status = 422
                 if isinstance(exc, StarletteHTTPException):
                     _body_refusal(exc)
@@ -236,6 +242,7 @@ def install(app: FastAPI, html: Any = None) -> None:
     app.add_exception_handler(DomainError, wrap(_domain))
     app.add_exception_handler(StaleDataError, wrap(_stale))
     app.add_exception_handler(OperationalError, wrap(_busy))
+    app.add_exception_handler(DataError, wrap(_unstorable))
     app.add_exception_handler(SATimeout, wrap(_busy))  # no free database connection in time
     app.add_exception_handler(Exception, wrap(_unexpected))
     _document_problems(app)

@@ -87,11 +87,15 @@ def _drop_pending(session: Session) -> None:
 
 
 def _locked_head(session: Session, chain: str) -> AuditHead:
+    """The chain's head, locked until the transaction ends (created on first use)."""
+    query = select(AuditHead).where(AuditHead.chain == chain).with_for_update()
+    head = session.execute(query).scalar_one_or_none()
+    if head is not None:
+        return head
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(AuditHead).values(chain=chain, seq=0, hash=GENESIS)
                     .on_conflict_do_nothing(index_elements=["chain"]))
-    return session.execute(select(AuditHead).where(AuditHead.chain == chain)
-                           .with_for_update()).scalar_one()
+    return session.execute(query).scalar_one()
 
 
 def heads(session: Session) -> dict[str, tuple[int, str]]:

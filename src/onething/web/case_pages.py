@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from onething.cases import access, tasks
@@ -30,6 +30,7 @@ from onething.errors import (
     TooManyRequests,
 )
 from onething.files import service as files
+from onething.files.api import file_response
 from onething.files.models import StoredFile
 from onething.guide.engine import GuideError, compute_guide
 from onething.guide.forms import answers_from_form
@@ -481,6 +482,7 @@ def material_file(request: Request, application_id: int, file_id: str, session: 
     app = cases.view(ctx, application_id).application
     if file_id not in {m.get("file") for m in app.materials}:
         raise NotFound("该办件没有这个材料文件", code="file_not_found")
-    row = session.get_one(StoredFile, file_id)
-    return FileResponse(files.blob_path(request.app.state.settings.data_dir, row.sha256),
-                        media_type=row.content_type, filename=row.filename)
+    row = session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound("该办件没有这个材料文件", code="file_not_found")
+    return file_response(request.app.state.settings.data_dir, row)

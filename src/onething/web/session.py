@@ -131,8 +131,12 @@ def login_url(next_url: str, expired: bool = False) -> str:
 
 
 def safe_next(value: Any) -> str | None:
+    """A path on this site to go back to, or None: never another site ("//host", "/\\host",
+    which browsers read as "//host"), and nothing with control characters."""
     text = str(value or "")
-    return text if text.startswith("/") and not text.startswith("//") else None
+    if not text.startswith("/") or text[1:2] in ("/", "\\"):
+        return None
+    return None if any(ord(c) < 32 or c == "\\" for c in text) else text
 
 
 def domain_message(exc: DomainError) -> str:
