@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.app import create_app
@@ -32,6 +33,11 @@ def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> W
     return build_world(sessions, basic_dir, tmp_path / "files")
 
 
+def verified(world: World) -> tuple[int, object]:
+    with world.sessions() as session:
+        return verify(session)
+
+
 def trail(world: World) -> list[AuditRecord]:
     with world.sessions() as session:
         return list(session.scalars(select(AuditRecord).order_by(AuditRecord.chain,
@@ -49,7 +55,7 @@ def test_every_step_of_a_case_is_recorded_who_what_before_and_after(world: World
     assert {r.chain for r in trail(world) if r.subject == "application"} == {"4301"}  # 长沙
     created = {r.after["username"] for r in trail(world) if r.action == "create_user"}
     assert {"zhang", "clerk_furong", "admin"} <= created
-    assert verify(world.sessions())[1] is None
+    assert verified(world)[1] is None
 
 
 def test_a_change_rolled_back_leaves_no_record(world: World) -> None:
@@ -61,21 +67,38 @@ def test_a_change_rolled_back_leaves_no_record(world: World) -> None:
 
 
 def tamper(world: World, statement: object) -> None:
+    """An edit by someone who can drop the append-only trigger first."""
     with world.sessions.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("DROP TRIGGER audit_records_append_only ON audit_records"))
+        else:
+            for name in ("audit_records_no_update", "audit_records_no_delete"):
+                session.execute(text(f"DROP TRIGGER {name}"))
         session.execute(statement)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("edit", ["update", "delete"])
+def test_the_database_refuses_to_edit_an_audit_record(world: World, edit: str) -> None:
+    accepted(world)
+    first = trail(world)[0]
+    statement = (update(AuditRecord).values(actor="x") if edit == "update"
+                 else delete(AuditRecord)).where(AuditRecord.id == first.id)
+    with pytest.raises(DBAPIError, match="append-only"), world.sessions.begin() as session:
+        session.execute(statement)
+    assert trail(world)[0].actor == first.actor
 
 
 @pytest.mark.parametrize("edit", ["change", "remove_middle", "remove_last"])
 def test_an_edit_made_directly_in_the_database_is_found(world: World, edit: str) -> None:
     accepted(world)
-    assert verify(world.sessions()) == (len(trail(world)), None)
+    assert verified(world) == (len(trail(world)), None)
     records = [r for r in trail(world) if r.chain == "4301"]
     assert len(records) >= 3
     target = records[1] if edit != "remove_last" else records[-1]
     tamper(world, update(AuditRecord).where(AuditRecord.id == target.id)
            .values(actor="someone_else") if edit == "change"
            else delete(AuditRecord).where(AuditRecord.id == target.id))
-    _, broken = verify(world.sessions())
+    _, broken = verified(world)
     assert broken is not None and broken.chain == "4301" and broken.seq == target.seq
     assert {"change": "被改动", "remove_middle": "缺少记录", "remove_last": "链尾"}[edit] in str(
         broken)
