@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import load_notice
@@ -301,3 +301,30 @@ def test_a_failing_mail_server_costs_one_attempt_per_run(world: World) -> None:
     with world.sessions() as session:
         attempts = set(session.scalars(select(Notification.attempts)))
     assert attempts == {1}
+
+
+def test_two_sweeps_starting_together_share_one_mark(engine: Engine) -> None:
+    """The first run on a new database creates the sweep's mark; a second process doing the
+    same at that moment waits for it instead of failing on the key (seen in CI)."""
+    import threading
+
+    from onething.db import locked_row, session_factory, writer
+    from onething.supervision.models import SweepMark
+
+    factory = session_factory(writer(engine))  # as the sweep's sessions
+    first = factory()
+    first.begin()
+    locked_row(first, SweepMark, {"value": "a"}, name="next_check")
+    found: list[str] = []
+
+    def second() -> None:
+        with factory.begin() as session:
+            found.append(locked_row(session, SweepMark, {"value": "b"}, name="next_check").value)
+
+    other = threading.Thread(target=second)
+    other.start()
+    other.join(0.5)  # on PostgreSQL it waits for the first; SQLite's writers queue anyway
+    first.commit()
+    first.close()
+    other.join(10)
+    assert found == ["a"]

@@ -148,6 +148,23 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def locked_row(session: Session, model: Any, defaults: dict[str, Any], **key: Any) -> Any:
+    """The row of `model` with primary `key`, locked until the transaction ends; created with
+    `defaults` first if missing. Safe when several processes create it at once (the loser
+    of the race waits for the winner's row instead of failing on the key)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    found = session.get(model, tuple(key.values()), with_for_update=True)
+    if found is not None:
+        return found
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**key, **defaults).on_conflict_do_nothing(
+        index_elements=list(key)))
+    return session.get_one(model, tuple(key.values()), with_for_update=True,
+                           populate_existing=True)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         path: str | None = url.split(":///", 1)[-1]

@@ -15,12 +15,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from onething.audit.chain import GENESIS, Break, first_break, seal
 from onething.audit.models import AuditHead, AuditRecord
+from onething.db import locked_row
 from onething.identity.roles import Principal
 
 PLATFORM = "0000"
@@ -88,14 +87,8 @@ def _drop_pending(session: Session) -> None:
 
 def _locked_head(session: Session, chain: str) -> AuditHead:
     """The chain's head, locked until the transaction ends (created on first use)."""
-    query = select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-    head = session.execute(query).scalar_one_or_none()
-    if head is not None:
-        return head
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(AuditHead).values(chain=chain, seq=0, hash=GENESIS)
-                    .on_conflict_do_nothing(index_elements=["chain"]))
-    return session.execute(query).scalar_one()
+    head: AuditHead = locked_row(session, AuditHead, {"seq": 0, "hash": GENESIS}, chain=chain)
+    return head
 
 
 def heads(session: Session) -> dict[str, tuple[int, str]]:

@@ -30,6 +30,7 @@ from onething.cases.models import DUE_AT_ONCE, Application, Task
 from onething.cases.service import record_missed_supplements
 from onething.cases.states import AppStatus, TaskStatus
 from onething.catalog.model import Catalog
+from onething.db import locked_row
 from onething.identity.roles import SYSTEM
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
 from onething.supervision.cards import Subject, Wanted, raise_cards
@@ -154,16 +155,13 @@ def _read_all_again_if_rules_changed(sessions: sessionmaker[Session],
     notice or a changed setting sets every open case to be read again."""
     with sessions.begin() as session:
         mark = f"{RULES_VERSION}|{calendar_version(session)}|{thresholds}"
-        stored = session.get(SweepMark, "next_check", with_for_update=True)
-        if stored is not None and stored.value == mark:
+        stored = locked_row(session, SweepMark, {"value": ""}, name="next_check")
+        if stored.value == mark:
             return
         for _, model, _, _ in SUBJECTS:
             session.execute(update(model).where(model.status.in_(OPEN[model]))
                             .values(next_check_on=DUE_AT_ONCE))
-        if stored is None:
-            session.add(SweepMark(name="next_check", value=mark))
-        else:
-            stored.value = mark
+        stored.value = mark
 
 
 def _raised(session: Session, subject: str, ids: list[int]) -> dict[int, dict[str, dt.date]]:
