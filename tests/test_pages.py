@@ -60,6 +60,8 @@ def test_guide_page_shows_what_to_do_and_bring(client: TestClient) -> None:
 def test_guide_page_with_a_held_licence(client: TestClient) -> None:
     page = client.get(f"/bundles/STORE/guide?{FULL}&licence=ID_CARD").text
     assert "需要提交的材料（2 份）" in page and "已持有电子证照" in page
+    again = client.get(f"/bundles/STORE/guide?{FULL}").text  # kept bodies differ by licence
+    assert "需要提交的材料（3 份）" in again and "已持有电子证照" not in again
 
 
 def test_bad_answers_come_back_to_the_questions(client: TestClient) -> None:

@@ -6,6 +6,8 @@ same functions the API calls.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import lru_cache
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +17,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from onething.cases.context import CHINA
 from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES
@@ -22,7 +25,7 @@ from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import LEVEL_NAMES, Level
 from onething.deps import CatalogDep
-from onething.guide.engine import GuideError, MaterialStatus, compute_guide
+from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form, form_values
 from onething.identity.roles import ROLE_NAMES
 from onething.web.session import set_cookie, signed_in
@@ -119,16 +122,40 @@ def guide_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse
     user, held = signed_in(request)
     licences = [v for v in request.query_params.getlist("licence") if v][:50]
     try:
-        guide = compute_guide(catalog, code, answers, held | set(licences))
+        guide, body = _guide_and_body(_GuideKey(
+            catalog.version, code, repr(sorted(answers.items())),
+            frozenset(held | set(licences)), catalog, answers))
     except GuideError as exc:
         errors = {p.question: p.message for p in exc.problems} or {"": str(exc)}
         return _questions_page(request, catalog, bundle, answers, errors)
-    query = urlencode(_query(form_values(bundle, guide.answers)), doseq=True)
-    change_link, apply_link = f"/bundles/{code}?{query}", f"/bundles/{code}/apply?{query}"
-    questions = {q.code: q for q in bundle.questions}
-    return render(request, "guide.html", guide=guide, bundle=bundle, questions=questions,
-                  change_link=change_link, apply_link=apply_link, Status=MaterialStatus,
+    return render(request, "guide.html", guide=guide, body=body,
                   me=user.principal if user else None, csrf=user.csrf if user else "")
+
+
+@dataclass(frozen=True)
+class _GuideKey:
+    """What a guide page's body depends on (no one's identity: only licence types)."""
+
+    version: str
+    code: str
+    answers_key: str  # the typed answers, sorted, as text
+    licences: frozenset[str]
+    catalog: Catalog = field(compare=False, hash=False)
+    answers: dict[str, Any] = field(compare=False, hash=False)
+
+
+@lru_cache(maxsize=256)  # ≈25 KB each
+def _guide_and_body(key: _GuideKey) -> tuple[Guide, Markup]:
+    """The guide and its rendered body, kept for the answers people give most (the page
+    around it, with who is signed in, is rendered per request)."""
+    catalog, bundle = key.catalog, key.catalog.bundles[key.code]
+    guide = compute_guide(catalog, key.code, dict(key.answers), set(key.licences))
+    query = urlencode(_query(form_values(bundle, guide.answers)), doseq=True)
+    body = templates.env.get_template("guide_body.html").render(
+        guide=guide, bundle=bundle, questions={q.code: q for q in bundle.questions},
+        change_link=f"/bundles/{key.code}?{query}",
+        apply_link=f"/bundles/{key.code}/apply?{query}", Status=MaterialStatus)
+    return guide, Markup(body)
 
 
 def _query(values: dict[str, Any]) -> list[tuple[str, str]]:
