@@ -125,3 +125,10 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path, basic_dir: Path)
     assert again.returncode == 1
     for words in ("已存在", "439999", "密码长度至少 8 位", "至少三类"):
         assert words in again.stderr
+
+
+def test_backfill_of_durations_says_what_it_did(tmp_path: Path) -> None:
+    env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
+    done = run("db", "backfill", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "已补算办理用时：事项 0 个，办件 0 个" in done.stdout

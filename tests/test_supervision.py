@@ -328,3 +328,31 @@ def test_two_sweeps_starting_together_share_one_mark(engine: Engine) -> None:
     first.close()
     other.join(10)
     assert found == ["a"]
+
+
+def test_durations_of_cases_decided_before_they_were_kept_are_filled_in(world: World) -> None:
+    from sqlalchemy import update
+
+    from onething.cases.durations import backfill
+    from onething.cases.models import Application, Task
+
+    app_id = accepted(world)  # Monday; REG promised 1 working day
+    task_id = next(t.id for t in _view(world, app_id).tasks)
+    with world.as_("scjg_furong", now=world.day(D(2026, 12, 4))) as ctx:  # Friday after
+        tasks.decide(ctx, task_id, Decision("approve", ctx.session.get_one(
+            tasks.Task, task_id).version))
+
+    def kept() -> tuple[object, ...]:
+        with world.sessions() as session:
+            t, a = session.get_one(Task, task_id), session.get_one(Application, app_id)
+            return t.worked_days, t.late_days, a.worked_days, a.late_days, a.legal_days
+
+    decided = kept()
+    assert decided[:2] == (9, 8) and decided[2] is not None
+    with world.sessions.begin() as session:  # as rows decided before migration 0005 are
+        session.execute(update(Task).values(worked_days=None, late_days=None))
+        session.execute(update(Application).values(worked_days=None, late_days=None,
+                                                   legal_days=None))
+    assert backfill(world.sessions, cal) == (1, 1)
+    assert kept() == decided
+    assert backfill(world.sessions, cal) == (0, 0)  # nothing left to do

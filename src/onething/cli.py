@@ -239,6 +239,19 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_backfill(args: argparse.Namespace) -> int:
+    """Durations of the cases decided before they were kept (migration 0005)."""
+    from onething.calendar.service import current_calendar
+    from onething.cases.durations import backfill
+
+    sessions = _database()
+    with sessions() as session:
+        calendar = current_calendar(session)
+    tasks, applications = backfill(sessions, calendar)
+    print(f"已补算办理用时：事项 {tasks} 个，办件 {applications} 个。")
+    return 0
+
+
 def _masked(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -400,6 +413,8 @@ def parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="数据库").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="应用迁移").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("backfill", help="补算迁移 0005 之前办结的事项和办件的办理用时（统计用）"
+                  ).set_defaults(func=cmd_db_backfill)
 
     catalog = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action",
                                                                     required=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select, union_all
 
-from onething.cases import access
+from onething.cases import access, durations
 from onething.cases.context import CHINA, Ctx
 from onething.cases.events import record
 from onething.cases.models import DUE_AT_ONCE, Application, Task
@@ -45,7 +45,7 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
         ctx.session.add(task)
         created.append(task)
     ctx.session.flush()
-    app.legal_days = _longest_per_stage(created, "legal_days")
+    app.legal_days = durations.longest_per_stage(created, "legal_days")
     if created:
         _open_stage(ctx, app, created, min(t.stage for t in created))
     return created
@@ -108,9 +108,7 @@ def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
 def _decided(ctx: Ctx, task: Task, reason: str | None) -> None:
     task.decided_at, task.decided_by_id, task.reason = ctx.now, ctx.actor.user_id, reason
     if task.opened_on is not None:
-        worked = ctx.calendar.count(task.opened_on, ctx.today) - task.suspended_days
-        task.worked_days = max(0, worked)
-        task.late_days = ctx.calendar.count(task.deadline, ctx.today) if task.deadline else 0
+        task.worked_days, task.late_days = durations.of_task(task, ctx.calendar, ctx.today)
 
 
 def _approve(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
@@ -161,18 +159,10 @@ def _tasks_of(ctx: Ctx, app: Application) -> list[Task]:
                                     .order_by(Task.stage, Task.id)))
 
 
-def _longest_per_stage(found: list[Task], attribute: str) -> int:
-    """Sum over stages of the largest value in each (stages run one after another)."""
-    longest: dict[int, int] = {}
-    for task in found:
-        longest[task.stage] = max(longest.get(task.stage, 0), getattr(task, attribute))
-    return sum(longest.values())
-
-
 def _refresh_application_deadline(ctx: Ctx, app: Application) -> None:
     """Promised days plus, for each stage, the longest special procedure in it."""
     if app.accepted_at is not None:
-        stopped = _longest_per_stage(_tasks_of(ctx, app), "suspended_days")
+        stopped = durations.longest_per_stage(_tasks_of(ctx, app), "suspended_days")
         deadline = ctx.calendar.add(app.accepted_at.astimezone(CHINA).date(),
                                     app.promised_days + stopped)
         app.deadline, app.deadline_provisional = deadline.date, deadline.provisional
@@ -230,10 +220,8 @@ def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
     app.status = next_application_status(app.status, action, ctx.actor.role, True).value
     app.completed_at = ctx.now
     if app.accepted_at is not None:
-        stopped = _longest_per_stage(found, "suspended_days")
-        worked = ctx.calendar.count(app.accepted_at.astimezone(CHINA).date(), ctx.today)
-        app.worked_days = max(0, worked - stopped)
-        app.late_days = ctx.calendar.count(app.deadline, ctx.today) if app.deadline else 0
+        app.worked_days, app.late_days = durations.of_application(app, found, ctx.calendar,
+                                                                  ctx.today)
     _close_cards(ctx, "application", app.id, app.deadline)
     record(ctx, app, action, before=before, after=app.status)
 
