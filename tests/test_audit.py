@@ -192,3 +192,35 @@ def test_log_lines_and_messages_carry_no_full_id_number(caplog: pytest.LogCaptur
         "bundle": "STORE", "region": "430102", "answers": {"premises": 7},
         "form": {"applicant_name": ["张三"], "id_number": ID_NUMBER}})
     assert refused.status_code == 422 and ID_NUMBER not in refused.text
+
+
+def on_the_web(world: World, client: TestClient, username: str) -> str:
+    """Signs `username` in through a web session cookie; the session's CSRF token."""
+    from onething.identity import service as identity
+    from onething.identity.models import User
+    from onething.web.session import COOKIE
+
+    with world.sessions.begin() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        secret, row = identity.open_session(session, user, "web", MONDAY)
+        csrf = row.csrf_token
+    client.cookies.set(COOKIE, secret)
+    return csrf
+
+
+def test_the_page_masks_and_reveals_on_request_to_the_window(api: Api, world: World) -> None:
+    app_id = accepted(world)
+    client = api.client
+    csrf = on_the_web(world, client, "clerk_furong")
+    page = client.get(f"/applications/{app_id}").text
+    assert "1101**********002X" in page and ID_NUMBER not in page
+    assert "查看完整个人信息" in page
+    refused = client.post(f"/applications/{app_id}/personal-data", data={"csrf_token": "x"})
+    assert refused.status_code == 403 and ID_NUMBER not in refused.text
+    shown = client.post(f"/applications/{app_id}/personal-data", data={"csrf_token": csrf})
+    assert shown.status_code == 200 and ID_NUMBER in shown.text
+    assert [r.actor for r in trail(world) if r.action == "view_personal_data"] == [
+        "clerk_furong"]
+    on_the_web(world, client, "supervisor_cs")
+    page = client.get(f"/applications/{app_id}").text
+    assert "1101**********002X" in page and "查看完整个人信息" not in page
