@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import calendar_version, current_calendar
 from onething.cases.context import CHINA, Ctx
+from onething.cases.durations import longest_per_stage
 from onething.cases.models import DUE_AT_ONCE, Application, Task
 from onething.cases.service import record_missed_supplements
 from onething.cases.states import AppStatus, TaskStatus
@@ -90,9 +91,9 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
             yellow = {i: kinds["yellow"] for i, kinds in raised.items() if "yellow" in kinds}
             wanted: list[Wanted] = []
             later = [{"row": subject.id, "next": _check(
-                subject, deadline, clock, raised.get(subject.id, {}), today, calendar,
+                subject, clock, deadline, raised.get(subject.id, {}), today, calendar,
                 thresholds, wanted)}
-                for subject, deadline, clock in clocks(session, catalog, rows, calendar, yellow)]
+                for subject, clock, deadline in clocks(session, catalog, rows, calendar, yellow)]
             for kind in raise_cards(session, catalog, wanted, now, staff):
                 report.raised[kind.value] += 1
             session.execute(_set_next_check(model), later)
@@ -110,17 +111,18 @@ def _set_next_check(model: Any) -> Any:
             .values(next_check_on=bindparam("next")))
 
 
-def _check(subject: Subject, deadline: dt.date | None, clock: Clock | None,
+def _check(subject: Subject, clock: Clock | None, deadline: dt.date | None,
            shown: dict[str, dt.date], today: dt.date, calendar: Calendar,
            thresholds: Thresholds, wanted: list[Wanted]) -> dt.date:
-    """Adds to `wanted` the cards due today that `subject` has not had; returns the next
-    day on which it must be read."""
+    """Adds to `wanted` the cards due today that `subject` has not had (naming `deadline`,
+    or else the promised deadline); returns the next day on which it must be read."""
     if clock is None:  # not running (no opening date): nothing can fall due
         return NEVER
-    due = assess(clock, today, calendar, thresholds).due if len(shown) < len(CardKind) else ()
-    for kind in [k for k in CardKind if k in due and k.value not in shown]:  # warning first
-        wanted.append(Wanted(subject, kind, deadline))
-        shown = {**shown, kind.value: today}
+    if len(shown) < len(CardKind):
+        result = assess(clock, today, calendar, thresholds)
+        for kind in [k for k in CardKind if k in result.due and k.value not in shown]:
+            wanted.append(Wanted(subject, kind, deadline or result.promised_deadline))
+            shown = {**shown, kind.value: today}  # warning first
     if "yellow" in shown and clock.yellow_since is None:
         clock = replace(clock, yellow_since=shown["yellow"])
     return next_check(clock, shown, today, calendar, thresholds)
@@ -175,7 +177,8 @@ def _raised(session: Session, subject: str, ids: list[int]) -> dict[int, dict[st
     return found
 
 
-Assessed = Iterator[tuple[Subject, dt.date | None, Clock | None]]
+# the subject, its clock (None: not running), the deadline its cards name (None: promised)
+Assessed = Iterator[tuple[Subject, Clock | None, dt.date | None]]
 Clocks = Callable[[Session, Catalog, list[Any], Calendar, dict[int, dt.date]], Assessed]
 
 
@@ -184,13 +187,10 @@ def _task_clocks(session: Session, catalog: Catalog, tasks: list[Any], calendar:
     for t in tasks:
         subject = Subject("task", t.id, f"{t.item_name}（办件 {t.application_id}）",
                           t.region_code, t.department_code, t.application_id, t.id)
-        if t.opened_on is None:
-            yield subject, None, None
-            continue
-        stopped = t.suspended_days
-        yield subject, calendar.add(t.opened_on, t.promised_days + stopped).date, Clock(
-            t.opened_on, t.promised_days, t.legal_days, stopped,
+        clock = None if t.opened_on is None else Clock(
+            t.opened_on, t.promised_days, t.legal_days, t.suspended_days,
             t.suspended_on if t.status == TaskStatus.suspended else None, yellow.get(t.id))
+        yield subject, clock, None
 
 
 def _application_clocks(session: Session, catalog: Catalog, apps: list[Any],
@@ -200,13 +200,11 @@ def _application_clocks(session: Session, catalog: Catalog, apps: list[Any],
         name = catalog.bundles[a.bundle_code].name if a.bundle_code in catalog.bundles else ""
         subject = Subject("application", a.id, f"{name} 办件 {a.number}", a.region_code,
                           None, a.id, None, a.accepted_by_id)
-        if a.accepted_at is None:
-            yield subject, None, None
-            continue
         legal, stopped, since = stages.get(a.id, (a.promised_days, 0, None))
-        opened = a.accepted_at.astimezone(CHINA).date()
-        yield subject, calendar.add(opened, a.promised_days + stopped).date, Clock(
-            opened, a.promised_days, legal, stopped, since, yellow.get(a.id))
+        clock = None if a.accepted_at is None else Clock(
+            a.accepted_at.astimezone(CHINA).date(), a.promised_days, legal, stopped, since,
+            yellow.get(a.id))
+        yield subject, clock, None
 
 
 def _stage_limits(session: Session, ids: list[int]
@@ -214,18 +212,16 @@ def _stage_limits(session: Session, ids: list[int]
     """Per application: the legal limit (longest legal limit of each stage, summed), the
     suspended working days (longest of each stage, summed) and, while any of its tasks is
     in a special procedure, since when (the application's clock stands still too)."""
-    longest: dict[int, dict[int, tuple[int, int]]] = {}
-    since: dict[int, dt.date] = {}
-    for app_id, stage, legal, suspended, status, suspended_on in session.execute(select(
+    found: dict[int, list[Any]] = {}
+    for row in session.execute(select(
             Task.application_id, Task.stage, Task.legal_days, Task.suspended_days,
             Task.status, Task.suspended_on).where(Task.application_id.in_(ids))):
-        per_stage = longest.setdefault(app_id, {})
-        old = per_stage.get(stage, (0, 0))
-        per_stage[stage] = (max(old[0], legal), max(old[1], suspended))
-        if status == TaskStatus.suspended and suspended_on is not None:
-            since[app_id] = min(since.get(app_id, suspended_on), suspended_on)
-    return {app_id: (sum(v[0] for v in s.values()), sum(v[1] for v in s.values()),
-                     since.get(app_id)) for app_id, s in longest.items()}
+        found.setdefault(row.application_id, []).append(row)
+    return {app_id: (longest_per_stage(rows, "legal_days"),
+                     longest_per_stage(rows, "suspended_days"),
+                     min((r.suspended_on for r in rows if r.status == TaskStatus.suspended
+                          and r.suspended_on is not None), default=None))
+            for app_id, rows in found.items()}
 
 
 def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
@@ -234,8 +230,8 @@ def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
         opened = r.created_at.astimezone(CHINA).date()
         subject = Subject("rectification", r.id, f"差评整改（办件 {r.application_id}）",
                           r.region_code, r.department_code, r.application_id)
-        yield subject, r.due_on, Clock(opened, calendar.count(opened, r.due_on),
-                                       NO_LEGAL_LIMIT, 0, None, yellow.get(r.id))
+        yield subject, Clock(opened, calendar.count(opened, r.due_on), NO_LEGAL_LIMIT, 0,
+                             None, yellow.get(r.id)), r.due_on
 
 
 OPEN: dict[Any, tuple[str, ...]] = {
