@@ -47,21 +47,28 @@ class Break:
 
 
 def first_break(chain: str, records: Iterable[Mapping[str, Any]],
-                head: tuple[int, str] | None) -> Break | None:
-    """The first broken record of one chain, read in `seq` order, or None if it holds.
-    `head` is the chain's stored (last seq, last hash): records removed from the end of
-    the chain are found through it."""
-    prev, expected_seq = GENESIS, 1
+                head: tuple[int, str] | None) -> tuple[int, Break | None]:
+    """How many records of one chain were read (in `seq` order) and the first broken one,
+    or None if the chain holds. `head` is the chain's stored (last seq, last hash): records
+    removed from the end of the chain are found through it."""
+    prev, read = GENESIS, 0
     for r in records:
-        if r["seq"] != expected_seq:
-            return Break(chain, expected_seq, r.get("id"), f"缺少记录（下一条为第 {r['seq']} 条）")
-        if r["prev_hash"] != prev:
-            return Break(chain, r["seq"], r.get("id"), "与前一条记录的哈希不相连")
-        if seal(r) != r["hash"]:
-            return Break(chain, r["seq"], r.get("id"), "内容与哈希不符（记录被改动）")
-        prev, expected_seq = r["hash"], expected_seq + 1
-    last = expected_seq - 1
-    if head is not None and (head[0] != last or head[1] != prev):
-        return Break(chain, last + 1, None,
-                     f"链尾记录缺失：链头登记到第 {head[0]} 条，库中只有 {last} 条")
+        read += 1
+        problem = _problem(r, read, prev)
+        if problem is not None:
+            return read, Break(chain, read, r.get("id"), problem)
+        prev = r["hash"]
+    if head is not None and (head[0] != read or head[1] != prev):
+        return read, Break(chain, read + 1, None,
+                           f"链尾记录缺失：链头登记到第 {head[0]} 条，库中只有 {read} 条")
+    return read, None
+
+
+def _problem(record: Mapping[str, Any], seq: int, prev: str) -> str | None:
+    if record["seq"] != seq:
+        return f"缺少记录（下一条为第 {record['seq']} 条）"
+    if record["prev_hash"] != prev:
+        return "与前一条记录的哈希不相连"
+    if seal(record) != record["hash"]:
+        return "内容与哈希不符（记录被改动）"
     return None

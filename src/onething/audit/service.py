@@ -72,7 +72,8 @@ def _seal_pending(session: Session) -> None:
     if not pending:
         return
     for chain in sorted({r["chain"] for r in pending}):  # one lock order: no deadlocks
-        head = _locked_head(session, chain)
+        head: AuditHead = locked_row(session, AuditHead, {"seq": 0, "hash": GENESIS},
+                                     chain=chain)  # locked until the transaction ends
         for values in (r for r in pending if r["chain"] == chain):
             values.update(seq=head.seq + 1, prev_hash=head.hash)
             values["hash"] = seal(values)
@@ -83,12 +84,6 @@ def _seal_pending(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
-
-
-def _locked_head(session: Session, chain: str) -> AuditHead:
-    """The chain's head, locked until the transaction ends (created on first use)."""
-    head: AuditHead = locked_row(session, AuditHead, {"seq": 0, "hash": GENESIS}, chain=chain)
-    return head
 
 
 def heads(session: Session) -> dict[str, tuple[int, str]]:
@@ -104,22 +99,11 @@ def verify(session: Session) -> tuple[int, Break | None]:
     chains = sorted(set(stored) | set(session.scalars(select(AuditRecord.chain).distinct())))
     checked = 0
     for chain in chains:
-        counted = _Counted(_records(session, chain))
-        found = first_break(chain, counted, stored.get(chain))
-        checked += counted.n
+        read, found = first_break(chain, _records(session, chain), stored.get(chain))
+        checked += read
         if found is not None:
             return checked, found
     return checked, None
-
-
-class _Counted:
-    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
-        self.rows, self.n = rows, 0
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for row in self.rows:
-            self.n += 1
-            yield row
 
 
 _COLUMNS = [AuditRecord.id, *(getattr(AuditRecord, name) for name in (
