@@ -73,15 +73,17 @@ def _applications(sessions: sessionmaker[Session], calendar: Calendar, batch: in
                 or_(Application.legal_days.is_(None),
                     Application.completed_at.is_not(None) & Application.worked_days.is_(None)))
                 .limit(batch)))
+            tasks: dict[int, list[Task]] = {app.id: [] for app in found}
+            for task in session.scalars(select(Task).where(Task.application_id.in_(tasks))):
+                tasks[task.application_id].append(task)  # the batch's tasks in one query
             for app in found:
-                _fill(session, app, calendar)
+                _fill(app, tasks[app.id], calendar)
         done += len(found)
         if len(found) < batch:
             return done
 
 
-def _fill(session: Session, app: Application, calendar: Calendar) -> None:
-    found = list(session.scalars(select(Task).where(Task.application_id == app.id)))
+def _fill(app: Application, found: list[Task], calendar: Calendar) -> None:
     if app.legal_days is None:
         app.legal_days = longest_per_stage(found, "legal_days")
     if app.completed_at is not None and app.worked_days is None:

@@ -385,36 +385,33 @@ def application_page(request: Request, application_id: int, session: SessionDep,
 
 
 def _act(request: Request, session: Any, catalog: Catalog, form: FormData,
-         application_id: int, step: Any) -> Response:
-    """Run one step for the application page; on refusal show the page with the reason."""
+         application_id: int, step: Any, shown: Any = None) -> Response:
+    """Run one step for the application page; on refusal show the page with the reason.
+    Done, go back to the page, or answer with `shown(ctx, user, result)`, rendered before
+    the commit so that a writer does not take SQLite's write lock a second time."""
     user = require_user(request, session)
     check_csrf(form, user)
     ctx = page_ctx(request, session, catalog, user)
     try:
-        step(ctx)
+        result = step(ctx)
     except DomainError as exc:
         session.rollback()
         message = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
         return _application_page(request, ctx, user, application_id, message, exc.status)
+    answer = shown(ctx, user, result) if shown else _see_other(
+        f"/applications/{application_id}")
     session.commit()
-    return _see_other(f"/applications/{application_id}")
+    return answer
 
 
 @router.post("/applications/{application_id}/personal-data", response_class=HTMLResponse)
 def personal_data(request: Request, application_id: int, session: SessionDep,
-                  catalog: CatalogDep, form: FormDep) -> HTMLResponse:
+                  catalog: CatalogDep, form: FormDep) -> Response:
     """Staff who need them see the personal values in full; the view is audited."""
-    user = require_user(request, session)
-    check_csrf(form, user)
-    ctx = page_ctx(request, session, catalog, user)
-    try:
-        view = cases.reveal_personal_data(ctx, application_id)
-    except DomainError as exc:
-        session.rollback()
-        return _application_page(request, ctx, user, application_id, exc.detail, exc.status)
-    page = _application_page(request, ctx, user, application_id, view=view)
-    session.commit()
-    return page
+    return _act(request, session, catalog, form, application_id,
+                lambda ctx: cases.reveal_personal_data(ctx, application_id),
+                lambda ctx, user, view: _application_page(request, ctx, user, application_id,
+                                                          view=view))
 
 
 @router.post("/applications/{application_id}/acceptance")
