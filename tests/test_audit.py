@@ -196,14 +196,9 @@ def test_log_lines_and_messages_carry_no_full_id_number(caplog: pytest.LogCaptur
 
 def on_the_web(world: World, client: TestClient, username: str) -> str:
     """Signs `username` in through a web session cookie; the session's CSRF token."""
-    from onething.identity import service as identity
-    from onething.identity.models import User
     from onething.web.session import COOKIE
 
-    with world.sessions.begin() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-        secret, row = identity.open_session(session, user, "web", MONDAY)
-        csrf = row.csrf_token
+    secret, csrf = world.web_session(username)
     client.cookies.set(COOKIE, secret)
     return csrf
 

@@ -17,7 +17,6 @@ from onething.config import Settings
 from onething.db import session_factory, unit_of_work
 from onething.files import service as files
 from onething.identity import service as identity
-from onething.identity.models import User
 from world import MONDAY, World, accepted, build_world
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -38,10 +37,8 @@ class Case:
         return {"Authorization": f"Bearer {secret}"}
 
     def web(self, username: str) -> tuple[dict[str, str], str]:
-        with unit_of_work(self.world.sessions) as session:
-            user = session.get_one(User, self.world.users[username].user_id)
-            secret, row = identity.open_session(session, user, "web", MONDAY)
-            return {"onething_session": secret}, row.csrf_token
+        secret, csrf = self.world.web_session(username)
+        return {"onething_session": secret}, csrf
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from onething.catalog.model import Catalog
 from onething.catalog.validate import read_catalog
 from onething.db import make_engine, session_factory, unit_of_work
 from onething.identity import service as identity
+from onething.identity.models import User
 from onething.identity.roles import Role
 from onething.migrate import upgrade
 
@@ -61,6 +62,13 @@ class World:
 
     def day(self, date: dt.date, hour: int = 10) -> dt.datetime:
         return dt.datetime.combine(date, dt.time(hour), tzinfo=CHINA)
+
+    def web_session(self, username: str) -> tuple[str, str]:
+        """A web session of `username` opened on MONDAY: (the cookie's secret, its CSRF)."""
+        with unit_of_work(self.sessions) as session:
+            user = session.get_one(User, self.users[username].user_id)
+            secret, row = identity.open_session(session, user, "web", MONDAY)
+            return secret, row.csrf_token
 
 
 @lru_cache(maxsize=1)
