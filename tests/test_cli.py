@@ -127,6 +127,24 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path, basic_dir: Path)
         assert words in again.stderr
 
 
+def test_user_list_names_every_account_with_its_role_and_office(tmp_path: Path,
+                                                                  basic_dir: Path) -> None:
+    env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
+    run("catalog", "load", str(basic_dir), env=env)
+    run("user", "add", "wang", "--role", "approver", "--region", "430102",
+        "--department", "SCJG", "--display-name", "王审批", env=env, stdin="Secret123\n")
+    run("user", "add", "zhao", "--role", "applicant", env=env, stdin="Secret123\n")
+    listed = run("user", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert "wang\t部门审批人员\t王审批\t430102 SCJG" in lines
+    assert any(line.startswith("zhao\t申请人") for line in lines)
+    assert "共 2 个用户" in listed.stderr
+    approvers = run("user", "list", "--role", "approver", env=env)
+    assert [line.split("\t")[0] for line in approvers.stdout.splitlines()] == ["wang"]
+    assert run("user", "list", "--role", "boss", env=env).returncode == 2
+
+
 def test_backfill_of_durations_says_what_it_did(tmp_path: Path) -> None:
     env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
     done = run("db", "backfill", env=env)

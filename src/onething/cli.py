@@ -9,6 +9,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+# the role names (onething.identity.roles.Role), spelled here so that --help needs no imports
+ROLES = ["applicant", "proxy", "clerk", "approver", "supervisor", "admin"]
+
 EXIT_INVALID = 1  # the input is wrong (catalog problems, bad answers)
 EXIT_USAGE = 2  # the command line is wrong
 
@@ -160,6 +163,23 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             print(f"已创建用户 {user.username}（{args.role}，id {user.id}）")
     except DomainError as exc:
         raise CliError(exc.detail) from exc
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from onething.db import unit_of_work
+    from onething.identity import service as identity
+    from onething.identity.roles import ROLE_NAMES, Role
+
+    with unit_of_work(_database()) as session:
+        found = identity.list_users(session, role=Role(args.role) if args.role else None,
+                                    region=args.region)
+        for user in found:
+            where = " ".join(p for p in (user.region_code, user.department_code) if p)
+            state = "" if user.active else "  （已停用）"
+            print(f"{user.username}\t{ROLE_NAMES[Role(user.role)]}\t{user.display_name}"
+                  f"\t{where or '—'}{state}")
+    print(f"共 {len(found)} 个用户", file=sys.stderr)
     return 0
 
 
@@ -451,12 +471,16 @@ def parser() -> argparse.ArgumentParser:
     add = user.add_parser("add", help="新建用户（密码从标准输入读取）")
     add.add_argument("name")
     add.add_argument("--role", required=True,
-                     choices=["applicant", "proxy", "clerk", "approver", "supervisor", "admin"])
+                     choices=ROLES)
     add.add_argument("--region", help="所属行政区划代码（工作人员必填）")
     add.add_argument("--department", help="所属部门代码（审批人员必填）")
     add.add_argument("--display-name")
     add.add_argument("--id-number", help="身份证号或统一社会信用代码")
     add.set_defaults(func=cmd_user_add)
+    listing = user.add_parser("list", help="列出用户（用户名、角色、姓名、所属地区和部门）")
+    listing.add_argument("--role", choices=ROLES)
+    listing.add_argument("--region", help="只列出该行政区划的工作人员")
+    listing.set_defaults(func=cmd_user_list)
 
     audit = sub.add_parser("audit", help="审计").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="校验审计哈希链，指出第一条被改动或缺失的记录").set_defaults(

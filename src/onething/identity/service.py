@@ -203,6 +203,17 @@ def set_password(session: Session, user: User, password: str, now: datetime,
                  region=user.region_code, at=now)
 
 
+def list_users(session: Session, *, role: Role | None = None,
+               region: str | None = None) -> list[User]:
+    """Users by role, region and username (for `onething user list`)."""
+    query = select(User)
+    if role is not None:
+        query = query.where(User.role == role.value)
+    if region is not None:
+        query = query.where(User.region_code == region)
+    return list(session.scalars(query.order_by(User.role, User.region_code, User.username)))
+
+
 def find_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
