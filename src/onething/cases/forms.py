@@ -143,7 +143,7 @@ def failed_checks(checks: Iterable[Check], fields: Mapping[str, FormField],
     invalid (already a problem of their own) does not fire. `today` is the date in China.
     """
     values = {code: form_value(fields[code].type, value) for code, value in clean.items()
-              if code in fields}
+              if code in fields and value not in (None, "")}
     context = check_context(values, today)
     problems: list[FieldProblem] = []
     for check in checks:
