@@ -111,7 +111,8 @@ def test_a_published_baseline_replaces_the_figures_it_gives(basic: Catalog) -> N
     assert effect["computed_before"] == {"applications": 5, "forms": 5, "materials": 12,
                                          "fields": 8, "days": 23, "visits": 9}
     assert effect["baseline"] == {"source": "某市人民政府《一件事一次办典型经验》，2020 年",
-                                  "published": ["applications", "materials", "days"]}
+                                  "published": ["applications", "materials", "days"],
+                                  "situation": "租赁经营场所"}
     # the published figures where the source gives them, the computed ones elsewhere
     assert effect["before"] == {"applications": 6, "forms": 5, "materials": 31, "fields": 8,
                                 "days": 20, "visits": 9}

@@ -152,6 +152,7 @@ class Effect:
     computed_before: Figures
     source: str | None = None  # the published baseline's source
     published: tuple[str, ...] = ()  # the figures of `before` taken from it
+    situation: str | None = None  # the situation the published figures are for, in words
 
     def as_dict(self) -> dict[str, Any]:
         before, after = asdict(self.before), asdict(self.after)
@@ -159,8 +160,8 @@ class Effect:
             "before": before, "after": after,
             "saved": {k: before[k] - after[k] for k in before},
             "computed_before": asdict(self.computed_before),
-            "baseline": {"source": self.source, "published": list(self.published)}
-            if self.source else None,
+            "baseline": {"source": self.source, "published": list(self.published),
+                         "situation": self.situation} if self.source else None,
         }
 
 
@@ -324,7 +325,7 @@ class _Computation:
         if not items or baseline is None or not self.holds(baseline.when):
             return Effect(computed, after, computed)
         return Effect(replace(computed, **baseline.figures), after, computed,
-                      baseline.source, tuple(baseline.figures))
+                      baseline.source, tuple(baseline.figures), baseline.situation)
 
     def _select_items(self) -> None:
         for stage in self.bundle.stages:

@@ -93,6 +93,7 @@ class FiguresOut(BaseModel):
 class BaselineOut(BaseModel):
     source: str = Field(description="where the published before-the-reform figures come from")
     published: list[str] = Field(description="the figures of `before` taken from the source")
+    situation: str | None = Field(description="the situation the figures were published for")
 
 
 class EffectOut(BaseModel):
