@@ -1,4 +1,4 @@
-"""The catalog file format (DESIGN.md §3) as Pydantic models.
+"""The catalog file format as Pydantic models.
 
 These models are the single source of the published JSON Schema
 (`onething catalog schema`) and of the structural checks of
