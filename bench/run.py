@@ -33,7 +33,7 @@ from onething.guide.engine import compute_guide
 RESULTS = Path(__file__).resolve().parent / "results"
 
 # 我要开餐饮店 answered so that exactly 10 items apply (a company with staff, no gas).
-TEN_ITEMS = {"entity_type": "company", "premises": "rented", "shop_area": 120, "stove_count": 4,
+TEN_ITEMS = {"entity_type": "company", "premises": "rented", "shop_area": 120,
              "uses_gas": False, "drains_to_sewer": True, "outdoor_sign": True,
              "need_seal": True, "has_employees": True}
 BUNDLE = "OPEN_RESTAURANT"

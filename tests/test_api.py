@@ -50,6 +50,10 @@ def test_guide_through_http(client: TestClient) -> None:
     assert guide["bundle"] == "STORE"
     assert guide["promised_days"] == 18
     assert guide["effect"]["after"]["materials"] == 3
+    effect = guide["effect"]  # rented: the published figures, the computed ones kept
+    assert effect["before"]["materials"] == 31 and effect["computed_before"]["materials"] == 12
+    assert effect["baseline"]["published"] == ["applications", "materials", "days"]
+    assert effect["baseline"]["source"].startswith("某市人民政府")
     assert {m["code"]: m["status"] for m in guide["materials"]}["BL_COPY"] == "produced"
     held = client.post("/api/v1/bundles/STORE/guide",
                        json={"answers": FULL, "licences": ["ID_CARD"]}).json()

@@ -233,3 +233,58 @@ def test_the_dashboard_shows_real_figures(busy_server: str, browser: object,
     public.goto(f"{busy_server}/ratings/public")
     assert public.locator("#public tbody tr").count() >= 3
     assert "好评率" in public.inner_text("#public thead")
+
+
+def test_the_guide_shows_a_published_baseline_with_its_source(server: str, browser: object,
+                                                              tmp_path: Path) -> None:
+    """Rented premises: the figures the source published, marked, with the source named and
+    the computed ones beside them; owned premises: no published figures apply."""
+    context = browser.new_context(viewport={"width": 390, "height": 844},  # type: ignore[attr-defined]
+                                  java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server}/bundles/STORE/guide?{STORE}")
+    source = page.inner_text("#effect-source")
+    assert "某市人民政府《一件事一次办典型经验》，2020 年（租赁经营场所）" in source
+    assert "申请次数 4 次" in source  # computed item by item, kept beside the published 6
+    marked = page.locator(".figure:has(.mark) .label").all_inner_texts()
+    assert marked == ["申请次数", "提交材料", "办理时间"]
+    assert "原需 31 份" in page.inner_text(".figure:has-text('提交材料')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "guide-baseline-phone.png"), full_page=True)
+    page.goto(f"{server}/bundles/STORE/guide?{STORE.replace('rented', 'owned')}")
+    assert page.locator("#effect-source").count() == 0
+    assert page.locator(".mark").count() == 0
+    context.close()
+
+
+def test_an_apply_form_refused_by_a_cross_field_check(busy_server: str, browser: object,
+                                                      tmp_path: Path) -> None:
+    """A clerk's checks, declared in the catalog, answer at once on the form: each field they
+    name shows the message and keeps what was typed."""
+    import datetime as dt
+
+    scan = tmp_path / "证件.pdf"
+    scan.write_bytes(PDF + b"scan")
+    page = _as(browser, busy_server, "zhangsan")
+    page.goto(f"{busy_server}/bundles/NEWBORN_BIRTH/apply?parents_married=true"  # type: ignore[attr-defined]
+              "&household_place=local&sign_family_doctor=false&want_social_security_card=false")
+    tomorrow = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    same = "430102199503120426"
+    for name, value in {"child_name": "张小宝", "birth_date": tomorrow, "birth_time": "08:30",
+                        "birth_place": "湖南省妇幼保健院", "birth_weight": "3200",
+                        "gestational_weeks": "39", "mother_name": "李芳", "father_name": "张伟",
+                        "mother_id_number": same, "father_id_number": same,
+                        "phone": "13812345678", "household_address": "长沙市芙蓉区五一大道 1 号",
+                        "address": "长沙市芙蓉区五一大道 1 号"}.items():
+        page.fill(f"[name='field.{name}']", value)  # type: ignore[attr-defined]
+    for upload in page.locator("input[type=file]").all():  # type: ignore[attr-defined]
+        upload.set_input_files(str(scan))
+    page.click("text=提交申请")  # type: ignore[attr-defined]
+    alert = page.inner_text(".alert")  # type: ignore[attr-defined]
+    assert "出生日期不能晚于今天" in alert and "母亲和父亲的身份证号码不能相同" in alert
+    birth = page.locator("label.field.invalid:has([name='field.birth_date'])")  # type: ignore[attr-defined]
+    assert "出生日期不能晚于今天" in birth.inner_text()
+    assert birth.locator("input").input_value() == tomorrow
+    father = page.locator("label.field.invalid:has([name='field.father_id_number'])")  # type: ignore[attr-defined]
+    assert father.locator("input").input_value() == same
+    page.screenshot(path=str(tmp_path / "apply-check-refused.png"), full_page=True)  # type: ignore[attr-defined]

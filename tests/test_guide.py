@@ -89,15 +89,35 @@ def test_zero_day_items_are_immediate(basic: Catalog) -> None:
     assert guide.promised_days == 1  # stage 2 holds only the 即办 item: adds 0 days
 
 
-def test_effect_before_and_after(basic: Catalog) -> None:
-    effect = compute_guide(basic, "STORE", FULL).as_dict()["effect"]
-    assert effect["before"] == {"applications": 5, "forms": 5, "materials": 12, "fields": 8,
-                                "days": 15 + 20 + 20 + 5 + 10, "visits": 4}
-    assert effect["after"] == {"applications": 1, "forms": 1, "materials": 3, "fields": 4,
+def test_effect_before_is_each_item_applied_for_alone(basic: Catalog) -> None:
+    """Before: one application and form per item, their own materials and fields, the sum of
+    their promised days (applied one after the other; statutory days are not what anyone
+    waited) and of their trips when applied alone (2 by default: apply, collect)."""
+    owned = {**FULL, "premises": "owned"}
+    effect = compute_guide(basic, "STORE", owned).as_dict()["effect"]
+    computed = {"applications": 5, "forms": 5, "materials": 10, "fields": 8,
+                "days": 1 + 5 + 10 + 0 + 7, "visits": 2 + 2 + 2 + 1 + 2}
+    assert effect["before"] == effect["computed_before"] == computed
+    assert effect["baseline"] is None  # the published figures are for rented premises only
+    assert effect["after"] == {"applications": 1, "forms": 1, "materials": 2, "fields": 4,
                                "days": 18, "visits": 1}
-    assert effect["saved"]["materials"] == 9
-    held = compute_guide(basic, "STORE", FULL, held_licences=["ID_CARD"]).as_dict()
-    assert held["effect"]["after"]["materials"] == 2
+    assert effect["saved"] == {k: computed[k] - effect["after"][k] for k in computed}
+    held = compute_guide(basic, "STORE", owned, held_licences=["ID_CARD"]).as_dict()
+    assert held["effect"]["after"]["materials"] == 1
+
+
+def test_a_published_baseline_replaces_the_figures_it_gives(basic: Catalog) -> None:
+    effect = compute_guide(basic, "STORE", FULL).as_dict()["effect"]
+    assert effect["computed_before"] == {"applications": 5, "forms": 5, "materials": 12,
+                                         "fields": 8, "days": 23, "visits": 9}
+    assert effect["baseline"] == {"source": "某市人民政府《一件事一次办典型经验》，2020 年",
+                                  "published": ["applications", "materials", "days"],
+                                  "situation": "租赁经营场所"}
+    # the published figures where the source gives them, the computed ones elsewhere
+    assert effect["before"] == {"applications": 6, "forms": 5, "materials": 31, "fields": 8,
+                                "days": 20, "visits": 9}
+    assert effect["after"]["materials"] == 3
+    assert effect["saved"]["materials"] == 31 - 3 and effect["saved"]["days"] == 20 - 18
 
 
 def test_output_contract(basic: Catalog) -> None:

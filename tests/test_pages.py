@@ -52,9 +52,14 @@ def test_guide_page_shows_what_to_do_and_bring(client: TestClient) -> None:
     page = response.text
     for text in ("营业执照（设立登记）", "烟草专卖局", "需要提交的材料（3 份）",
                  "无需提交的材料（3 份）", "前序事项自动生成", "告知承诺代替", "关键材料",
-                 "18 个工作日", "需填写 4 项信息", "原需 12 份", "减少 75%", "不收费"):
+                 "18 个工作日", "需填写 4 项信息", "不收费",
+                 # rented premises: the published baseline (31 materials, not the 12 counted
+                 # item by item), marked and with its source
+                 "原需 31 份", "减少 90%", "改革前数据来源：", "提交材料 12 份"):
         assert text in page, text
     assert "即办" in page  # SIGN is an immediate item
+    owned = client.get(f"/bundles/STORE/guide?{FULL.replace('rented', 'owned')}").text
+    assert "原需 10 份" in owned and "改革前数据来源" not in owned  # computed, no source
 
 
 def test_guide_page_with_a_held_licence(client: TestClient) -> None:

@@ -124,6 +124,33 @@ CASES = [
      "{code: food, text: 卖食品, type: bool, default: maybe}", "默认值无效", "maybe"),
     ("unknown top-level key", "departments:", "department:\n  - {code: X, name: Y}\ndepartments:",
      "未知的顶层键 `department`", "department:"),
+    # cross-field checks: on an item over its own fields, on a bundle over its items' fields
+    *((f"check: {what}", "    fields: [applicant_name]\n",
+       f"    fields: [applicant_name]\n    checks:\n      - {{rule: \"{rule}\", message: 有误}}\n",
+       words, rule) for what, rule, words in [
+        ("unknown field", "form.aplicant_name != ''", "不存在的表单字段 aplicant_name"),
+        ("field of another item", "form.kind == 'a'", "用到表单字段 kind，但事项 REG 没有"),
+        ("bad CEL", "form.applicant_name ==", "语法错误"),
+        ("not boolean", "form.applicant_name", "不是真/假"),
+        ("type error", "form.applicant_name > 3", "无法求值"),
+        ("unknown variable", "premises == 'owned'", "未知变量 premises"),
+        ("no field", "today == today", "没有用到表单字段"),
+        ("unknown function", "lookup(form.applicant_name)", "未知函数 lookup"),
+    ]),
+    ("bundle check over a field none of its items has", '    regions: ["430100"]\n',
+     '    regions: ["430100"]\n    checks: [{rule: "form.kind == \'a\'", message: 类型有误}]\n',
+     "一件事 STORE 的事项都没有", "form.kind"),
+    ("baseline without figures", '    regions: ["430100"]\n',
+     '    regions: ["430100"]\n    baseline: {source: 某市 2020 年}\n', "baseline 没有任何数字",
+     "baseline:"),
+    ("baseline without source", '    regions: ["430100"]\n',
+     '    regions: ["430100"]\n    baseline: {materials: 31}\n', "source", "baseline:"),
+    ("baseline for an unknown situation", '    regions: ["430100"]\n',
+     '    regions: ["430100"]\n    baseline: {materials: 31, source: 某市, when: "shop > 1"}\n',
+     "未定义的情形 shop", "baseline:"),
+    ("more trips in the bundle than alone", "    promised_days: 1\n",
+     "    promised_days: 1\n    visits: 2\n    visits_alone: 1\n", "多于单独办理时",
+     "visits: 2"),
 ]
 
 

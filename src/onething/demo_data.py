@@ -133,7 +133,7 @@ def _one(session: Session, catalog: Catalog, people: _People, files_root: Path,
                                                               MaterialStatus.commitment)}
         app = cases.submit(ctx, cases.Submission(
             bundle=bundle.code, region=region, answers=answers,
-            form=_form(catalog, guide.fields, rng), materials=materials,
+            form=_form(catalog, guide.fields, rng, ctx.today), materials=materials,
             channel=rng.choices(["web", "mobile", "api"], [55, 35, 10])[0]))
     clerk = people.clerk(region)
     when = start + dt.timedelta(hours=rng.uniform(1, 30))
@@ -242,9 +242,11 @@ def _answer(kind: QuestionType, options: list[str], rng: random.Random) -> Any:
     return "示例"
 
 
-def id_number(rng: random.Random) -> str:
+def id_number(rng: random.Random, female: bool | None = None) -> str:
+    """A valid 居民身份证号; its 17th character is odd for a man, even for a woman."""
     born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 55))
-    first = f"430102{born:%Y%m%d}{rng.randrange(1000):03d}"
+    order = rng.randrange(1000) if female is None else 2 * rng.randrange(500) + (not female)
+    first = f"430102{born:%Y%m%d}{order:03d}"
     return first + id_number_check_digit(first)
 
 
@@ -253,9 +255,34 @@ def uscc(rng: random.Random) -> str:
     return first + uscc_check_char(first)
 
 
-def _form(catalog: Catalog, fields: list[Any], rng: random.Random) -> dict[str, Any]:
+def _form(catalog: Catalog, fields: list[Any], rng: random.Random,
+          today: dt.date | None = None) -> dict[str, Any]:
+    """Values of the right type that also pass the catalog's cross-field checks as of `today`
+    (the date in China of the submission; the machine's date when not given)."""
     values = {f.code: _value(catalog.fields[f.code], rng) for f in fields}
+    values.update(_consistent(set(values), rng, today or dt.date.today()))
+    for count in ("insured_count", "health_certified_count"):
+        if count in values and "employee_count" in values:
+            values[count] = min(values[count], values["employee_count"])
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _consistent(codes: set[str], rng: random.Random, today: dt.date) -> dict[str, Any]:
+    """Values whose meaning ties them to each other or to the day: births in the past, leases
+    ending after the opening, parents' ID numbers of their sex, work before retirement."""
+    def day(low: int, high: int) -> str:
+        return (today + dt.timedelta(days=rng.randint(low, high))).isoformat()
+
+    years = round(rng.uniform(15, 30), 1)
+    chosen = {
+        "birth_date": day(-25, 0), "opening_date": day(7, 60), "lease_end_date": day(400, 1800),
+        "retirement_date": day(0, 60), "mother_id_number": id_number(rng, female=True),
+        "father_id_number": id_number(rng, female=False),
+        "work_start_date": (dt.date(1985, 1, 1) + dt.timedelta(days=rng.randrange(3650))
+                            ).isoformat(),
+        "contribution_years": years, "medical_contribution_years": years,
+    }
+    return {code: value for code, value in chosen.items() if code in codes}
 
 
 _PATTERNED = ("410000", "6222020200112233445", "08:30", "12345678")

@@ -1,14 +1,17 @@
-"""The one merged form (一表申请): every field checked by its type, all problems at once. Pure."""
+"""The one merged form (一表申请): every field checked by its type, then the catalog's
+cross-field checks over the fields that have values; all problems at once. Pure."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from onething.catalog.model import FormField
+from onething.catalog.expressions import Check, ExpressionError, check_context, form_value
+from onething.catalog.model import Bundle, FormField, Item
 from onething.catalog.spec import FieldType
 from onething.errors import FieldProblem
 from onething.identifiers import id_number_problem, phone_problem, uscc_problem
@@ -119,3 +122,38 @@ def check_form(fields: list[FormField], form: Mapping[str, Any]) -> tuple[dict[s
         else:
             clean[field.code] = value
     return clean, problems
+
+
+log = logging.getLogger("onething")
+
+
+def checks_of(bundle: Bundle, items: Iterable[Item]) -> list[Check]:
+    """The cross-field checks of the applicable items and of the bundle, each rule once."""
+    found: dict[str, Check] = {}
+    for check in (*(c for item in items for c in item.checks), *bundle.checks):
+        found.setdefault(check.source, check)
+    return list(found.values())
+
+
+def failed_checks(checks: Iterable[Check], fields: Mapping[str, FormField],
+                  clean: Mapping[str, Any], today: dt.date) -> list[FieldProblem]:
+    """A problem for each field named by a check that does not hold, with its message.
+
+    `clean` is the form after `check_form`: a check whose fields are absent, left empty or
+    invalid (already a problem of their own) does not fire. `today` is the date in China.
+    """
+    values = {code: form_value(fields[code].type, value) for code, value in clean.items()
+              if code in fields and value not in (None, "")}
+    context = check_context(values, today)
+    problems: list[FieldProblem] = []
+    for check in checks:
+        if not check.applies_to(clean):
+            continue
+        try:
+            holds = check.rule.holds(context)
+        except ExpressionError as exc:  # a catalog slip must not stop the applicant
+            log.warning("cross-field check not evaluated: %s", exc)
+            continue
+        if not holds:
+            problems += [FieldProblem(f"form.{code}", check.message) for code in check.fields]
+    return problems

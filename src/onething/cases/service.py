@@ -15,7 +15,7 @@ from onething.audit import service as audit
 from onething.cases import access, tasks
 from onething.cases.context import Ctx
 from onething.cases.events import record
-from onething.cases.forms import check_form
+from onething.cases.forms import check_form, checks_of, failed_checks
 from onething.cases.models import Application, Event, Task
 from onething.cases.numbering import application_number
 from onething.cases.states import AppStatus, next_application_status
@@ -123,6 +123,8 @@ def _checked_content(ctx: Ctx, sub: Submission, applicant: User
             FieldProblem(f"answers.{p.question}", p.message) for p in exc.problems]) from exc
     fields = [ctx.catalog.fields[f.code] for f in guide.fields]
     form, problems = check_form(fields, sub.form)
+    checks = checks_of(ctx.catalog.bundles[guide.bundle], (i.item for i in guide.items))
+    problems += failed_checks(checks, ctx.catalog.fields, form, ctx.today)
     materials, more = _materials(ctx, guide, sub.materials, held, applicant)
     problems += more
     if problems:

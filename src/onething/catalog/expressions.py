@@ -1,19 +1,29 @@
-"""Conditions over the answers, in CEL (Common Expression Language).
+"""Conditions over the answers and checks over the form, in CEL (Common Expression Language).
 
 An expression is compiled once when the catalog is built and evaluated many
 times; nothing here ever reaches Python's `eval`. The validator uses
 `check()` to report parse errors, unknown questions, unknown functions and
 expressions that do not yield true or false.
+
+A cross-field check (`checks: [{rule, message}]`) sees two variables: `form`, the values of
+the merged form by field code, and `today`, the current date in China. Dates (form dates and
+`today`) are CEL timestamps at 00:00 China time (UTC+8), so `form.birth_date <= today` and
+`form.lease_end_date > form.opening_date` compare days, and `today - form.birth_date <
+duration("720h")` measures them; numbers are doubles, integers ints, the rest strings or
+booleans.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import cel
+
+from onething.catalog.spec import FieldType
 
 # Named functions and macros of the CEL standard library (operators such as
 # `_==_` are recognised by their underscores).
@@ -35,6 +45,9 @@ RESERVED_WORDS = frozenset(
         "void", "while",
     }
 )
+
+CHECK_VARIABLES = frozenset({"form", "today"})
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")  # no daylight saving since 1991
 
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 
@@ -112,3 +125,58 @@ def check(condition: Condition, sample: Mapping[str, Any]) -> str | None:
     except ExpressionError as exc:
         return str(exc)
     return None
+
+
+# --- cross-field checks ------------------------------------------------------------------
+
+_STRING = re.compile(r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+_INDEXED = re.compile(r"""\bform\s*\[\s*(?:'(\w+)'|"(\w+)")\s*\]""")
+_SELECTED = re.compile(r"\bform\s*\.\s*([A-Za-z_]\w*)")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A compiled cross-field check: the rule must hold whenever every field it names has a
+    value."""
+
+    rule: Condition
+    message: str
+    fields: tuple[str, ...]  # the form fields the rule names, in order
+
+    @property
+    def source(self) -> str:
+        return self.rule.source
+
+    def applies_to(self, form: Mapping[str, Any]) -> bool:
+        return all(form.get(code) not in (None, "") for code in self.fields)
+
+
+def named_fields(source: str) -> tuple[str, ...]:
+    """The field codes a rule reads as `form.code` or `form["code"]` (not inside strings)."""
+    found = [a or b for a, b in _INDEXED.findall(source)]
+    found += _SELECTED.findall(_STRING.sub('""', source))
+    return tuple(dict.fromkeys(found))
+
+
+def compile_check(rule: str, message: str) -> Check:
+    """Compile a check's rule; raises ExpressionError as `compile_condition` does."""
+    return Check(compile_condition(rule), message, named_fields(rule))
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """A date as the CEL timestamp of its first instant in China."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=CHINA_TIME)
+
+
+def form_value(field_type: FieldType, value: Any) -> Any:
+    """A cleaned form value as a check sees it."""
+    if field_type == FieldType.date:
+        return day_start(dt.date.fromisoformat(str(value)))
+    if field_type == FieldType.number and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def check_context(form: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
+    """The variables of a check: `form` (values already through `form_value`) and `today`."""
+    return {"form": dict(form), "today": day_start(today)}

@@ -11,12 +11,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from onething.catalog.expressions import Condition, compile_condition
+from onething.catalog.expressions import Check, Condition, compile_check, compile_condition
 from onething.catalog.spec import (
+    BASELINE_FIGURES,
     PERSONAL_TYPES,
     Audience,
+    BaselineSpec,
     BundleSpec,
     CatalogFileSpec,
+    CheckSpec,
     FieldType,
     ItemSpec,
     ItemType,
@@ -88,11 +91,21 @@ class Result:
 
 
 @dataclass(frozen=True, slots=True)
+class Payment:
+    """Money paid that is not an administrative fee (a contribution, a connection charge)."""
+
+    name: str
+    amount: float | None
+    unit: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     code: str
     name: str
     type: ItemType
-    department: Department
+    department: Department  # competent department; its office decides the task
     level: Level
     legal_days: int
     promised_days: int
@@ -103,6 +116,10 @@ class Item:
     materials: tuple[MaterialUse, ...]
     fields: tuple[FieldUse, ...]
     result: Result | None
+    implementing_body: str | None = None  # 实施主体 where it is not the department
+    visits_alone: int = 2  # trips when applied for on its own
+    payments: tuple[Payment, ...] = ()
+    checks: tuple[Check, ...] = ()
 
     @property
     def immediate(self) -> bool:
@@ -138,6 +155,16 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class Baseline:
+    """Published before-the-reform figures (only those given) and their source."""
+
+    figures: dict[str, int]
+    source: str
+    when: Condition | None
+    situation: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Bundle:
     code: str
     name: str
@@ -149,6 +176,8 @@ class Bundle:
     stages: tuple[Stage, ...]
     promised_days: int | None
     visits: int | None
+    baseline: Baseline | None = None
+    checks: tuple[Check, ...] = ()
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -183,12 +212,26 @@ def _condition(source: str | None, cache: dict[str, Condition]) -> Condition | N
     return cache[source]
 
 
+def _checks(specs: list[CheckSpec]) -> tuple[Check, ...]:
+    return tuple(compile_check(c.rule, c.message) for c in specs)
+
+
+def _baseline(spec: BaselineSpec | None, cache: dict[str, Condition]) -> Baseline | None:
+    if spec is None:
+        return None
+    figures = {k: getattr(spec, k) for k in BASELINE_FIGURES if getattr(spec, k) is not None}
+    return Baseline(figures, spec.source, _condition(spec.when, cache), spec.situation)
+
+
 def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
     return Item(
         code=spec.code, name=spec.name, type=spec.type,
         department=cat.departments[spec.department], level=spec.level,
         legal_days=spec.legal_days, promised_days=spec.promised_days, fee=spec.fee,
         visits=spec.visits, basis=spec.basis, description=spec.description,
+        implementing_body=spec.implementing_body, visits_alone=spec.visits_alone,
+        payments=tuple(Payment(p.name, p.amount, p.unit, p.note) for p in spec.payments),
+        checks=_checks(spec.checks),
         materials=tuple(
             MaterialUse(
                 material=cat.materials[m.material], key=m.key, required=m.required,
@@ -225,6 +268,7 @@ def _bundle(spec: BundleSpec, items: dict[str, Item], cache: dict[str, Condition
             for n, stage in enumerate(spec.stages, start=1)
         ),
         promised_days=spec.promised_days, visits=spec.visits,
+        baseline=_baseline(spec.baseline, cache), checks=_checks(spec.checks),
     )
 
 

@@ -53,11 +53,28 @@ class BundleSummary(BaseModel):
                    stage_count=len(b.stages))
 
 
+class BaselineOut(BaseModel):
+    """Published before-the-reform figures: only those the source gives."""
+
+    figures: dict[str, int]
+    source: str
+    when: str | None
+    situation: str | None
+
+
+class CheckOut(BaseModel):
+    rule: str
+    message: str
+    fields: list[str]
+
+
 class BundleDetail(BundleSummary):
     catalog_version: str
     questions: list[QuestionOut]
     stages: list[StageOut]
     promised_days: int | None
+    baseline: BaselineOut | None = None
+    checks: list[CheckOut] = []
 
     @classmethod
     def of_bundle(cls, b: Bundle, catalog: Catalog) -> BundleDetail:
@@ -81,6 +98,11 @@ class BundleDetail(BundleSummary):
                 for s in b.stages
             ],
             promised_days=b.promised_days,
+            baseline=BaselineOut(figures=b.baseline.figures, source=b.baseline.source,
+                                 when=b.baseline.when.source if b.baseline.when else None,
+                                 situation=b.baseline.situation) if b.baseline else None,
+            checks=[CheckOut(rule=c.source, message=c.message, fields=list(c.fields))
+                    for c in b.checks],
         )
 
 
@@ -129,11 +151,24 @@ class ResultOut(BaseModel):
     valid_years: int | None
 
 
+class PaymentOut(BaseModel):
+    """A payment that is not an administrative fee."""
+
+    name: str
+    amount: float | None
+    unit: str
+    note: str | None
+
+
 class ItemDetail(ItemSummary):
     catalog_version: str
     basis: str | None
     description: str | None
+    implementing_body: str | None
     visits: int
+    visits_alone: int
+    payments: list[PaymentOut]
+    checks: list[CheckOut]
     materials: list[MaterialUseOut]
     fields: list[FieldUseOut]
     result: ResultOut | None
@@ -144,6 +179,11 @@ class ItemDetail(ItemSummary):
         return cls(
             **ItemSummary.of(i).model_dump(), catalog_version=catalog.version, basis=i.basis,
             description=i.description, visits=i.visits,
+            implementing_body=i.implementing_body, visits_alone=i.visits_alone,
+            payments=[PaymentOut(name=p.name, amount=p.amount, unit=p.unit, note=p.note)
+                      for p in i.payments],
+            checks=[CheckOut(rule=c.source, message=c.message, fields=list(c.fields))
+                    for c in i.checks],
             materials=[
                 MaterialUseOut(code=m.material.code, name=m.material.name, key=m.key,
                                required=m.required, commitment_allowed=m.commitment_allowed,

@@ -1,4 +1,4 @@
-"""The catalog file format (DESIGN.md §3) as Pydantic models.
+"""The catalog file format as Pydantic models.
 
 These models are the single source of the published JSON Schema
 (`onething catalog schema`) and of the structural checks of
@@ -182,23 +182,52 @@ class ResultSpec(_Spec):
     valid_years: Annotated[int, Field(ge=0, le=100)] | None = None  # None = long-term
 
 
+Visits = Annotated[int, Field(ge=0, le=20)]
+Money = Annotated[float, Field(ge=0, le=9_999_999_999.99, allow_inf_nan=False)]
+
+
+class CheckSpec(_Spec):
+    """A cross-field check a clerk would make (交叉校验): a CEL rule over the merged form that
+    must hold, and the message shown when it does not. The rule sees `form` (the values the
+    form has, by field code: dates as timestamps at 00:00 China time, numbers as doubles,
+    integers as ints) and `today` (today at 00:00 China time); it fires only when every
+    field it names has a value."""
+
+    rule: Expression
+    message: Name
+
+
+class PaymentSpec(_Spec):
+    """Money the applicant pays that is not an administrative fee (行政事业性收费), such as a
+    social insurance contribution: shown in the guide beside the fee, never added to it."""
+
+    name: Name
+    amount: Money | None = None  # None: set locally, see the note
+    unit: Name = "元"
+    note: str | None = None
+
+
 class ItemSpec(_Spec):
     """One administrative item (事项) of one department."""
 
     code: Code
     name: Name
     type: ItemType
-    department: Code
+    department: Code  # the competent department (主管部门), whose office decides the task
+    implementing_body: Name | None = None  # 实施主体, where it is not the department itself
     level: Level
     legal_days: Days
     promised_days: Days
-    fee: Annotated[float, Field(ge=0, le=9_999_999_999.99, allow_inf_nan=False)] = 0
-    visits: Annotated[int, Field(ge=0, le=20)] = 1  # 到办事现场次数
+    fee: Money = 0  # 行政事业性收费
+    payments: list[PaymentSpec] = []  # other payments, not fees
+    visits: Visits = 1  # trips to a counter within its bundle (到办事现场次数)
+    visits_alone: Visits = 2  # trips when applied for alone: to apply and to collect
     basis: str | None = None  # 设定依据
     description: str | None = None
     materials: list[MaterialUseSpec] = []
     fields: list[FieldUse] = []
     result: ResultSpec | None = None
+    checks: list[CheckSpec] = []  # over the item's own fields
 
 
 class QuestionSpec(_Spec):
@@ -222,6 +251,26 @@ class StageSpec(_Spec):
     items: list[StageItemSpec]
 
 
+class BaselineSpec(_Spec):
+    """Published before-the-reform figures of a bundle (改革前), shown in the guide with their
+    source in place of the figures computed item by item. A figure left out stays computed;
+    `when` limits the figures to the situation they were published for."""
+
+    applications: Annotated[int, Field(ge=0, le=10000)] | None = None
+    forms: Annotated[int, Field(ge=0, le=10000)] | None = None
+    materials: Annotated[int, Field(ge=0, le=10000)] | None = None
+    fields: Annotated[int, Field(ge=0, le=100000)] | None = None
+    days: Days | None = None
+    visits: Annotated[int, Field(ge=0, le=1000)] | None = None
+    source: Annotated[str, StringConstraints(min_length=1, max_length=500,
+                                             strip_whitespace=True)]
+    when: Expression | None = None
+    situation: Name | None = None  # the situation `when` stands for, in words
+
+
+BASELINE_FIGURES = ("applications", "forms", "materials", "fields", "days", "visits")
+
+
 class BundleSpec(_Spec):
     """A bundle (一件事): questions and stages of parallel items."""
 
@@ -234,7 +283,9 @@ class BundleSpec(_Spec):
     questions: list[QuestionSpec] = []
     stages: Annotated[list[StageSpec], Field(min_length=1)]
     promised_days: Days | None = None  # the bundle's own promise, if any
-    visits: Annotated[int, Field(ge=0, le=20)] | None = None
+    visits: Visits | None = None  # trips in the bundle, if not the most of any item
+    baseline: BaselineSpec | None = None
+    checks: list[CheckSpec] = []  # over the fields of any of its items
 
 
 class CatalogFileSpec(_Spec):

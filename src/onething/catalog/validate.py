@@ -8,6 +8,7 @@ that exists but is itself invalid is not reported twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,21 +19,27 @@ from pydantic import BaseModel, ValidationError
 
 from onething.catalog.answers import answer_problem
 from onething.catalog.expressions import (
+    CHECK_VARIABLES,
     RESERVED_WORDS,
     Condition,
     ExpressionError,
     check,
+    check_context,
+    compile_check,
     compile_condition,
+    form_value,
     unknown_functions,
 )
 from onething.catalog.source import Problem, SourceFile, entries, plain, read_directory
 from onething.catalog.spec import (
+    BASELINE_FIGURES,
     LEVEL_NAMES,
     LEVEL_ORDER,
     SECTION_NAMES,
     SECTIONS,
     BundleSpec,
     CatalogFileSpec,
+    CheckSpec,
     FieldSpec,
     FieldType,
     ItemSpec,
@@ -301,6 +308,67 @@ def _item(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
             yield entry.problem(f"事项 {item.code} 重复列出表单字段 {fuse.field}", *sub)
         seen.add(fuse.field)
         yield from _syntax(entry, fuse.when, *sub, "when")
+    if item.visits > item.visits_alone:
+        yield entry.problem(
+            f"事项 {item.code} 在一件事中的到场次数 visits（{item.visits}）多于单独办理时的 "
+            f"visits_alone（{item.visits_alone}）", "visits")
+    yield from _checks(entry, c, item.checks, seen, f"事项 {item.code} 没有")
+
+
+def _checks(entry: Located[Any], c: Collected, checks: list[CheckSpec], own: set[str],
+            lacking: str) -> Iterator[Problem]:
+    """Each check compiles, reads only `form` and `today`, names fields the form can have
+    (`own`: of the item, or of any item of the bundle), and yields true or false."""
+    fields = c.known("fields")
+    for j, spec in enumerate(checks):
+        where, what = ("checks", j, "rule"), f"校验规则 `{spec.rule}`"
+        try:
+            rule = compile_check(spec.rule, spec.message)
+        except ExpressionError as exc:
+            yield entry.problem(f"{what}：{exc}", *where)
+            continue
+        strange = sorted(rule.rule.variables - CHECK_VARIABLES)
+        if strange:
+            yield entry.problem(f"{what} 用到未知变量 {', '.join(strange)}"
+                                "（只能用 form.字段代码 和 today）", *where)
+            continue
+        if not rule.fields:
+            yield entry.problem(f"{what} 没有用到表单字段（应写作 form.字段代码）", *where)
+            continue
+        unknown = [f for f in rule.fields if f not in fields]
+        if unknown:  # an invalid field's own problem is reported where it is written
+            missing = [f for f in unknown if not c.exists("fields", f)]
+            if missing:
+                yield entry.problem(f"{what} 用到不存在的表单字段 {', '.join(missing)}", *where)
+            continue
+        foreign = [f for f in rule.fields if f not in own]
+        if foreign:
+            yield entry.problem(f"{what} 用到表单字段 {', '.join(foreign)}，但{lacking}这个字段",
+                                *where)
+            continue
+        names = unknown_functions(rule.rule)
+        if names:
+            yield entry.problem(f"{what} 用到未知函数 {', '.join(names)}", *where)
+            continue
+        sample = {f: form_value(fields[f].spec.type, _sample_value(fields[f].spec))
+                  for f in rule.fields}
+        reason = check(rule.rule, check_context(sample, _SAMPLE_DAY))
+        if reason:
+            yield entry.problem(f"{what}：{reason}", *where)
+
+
+_SAMPLE_DAY = dt.date(2025, 1, 1)
+
+
+def _sample_value(spec: FieldSpec) -> Any:
+    """A value of the field's type, to type-check rules (1, not 0: a rule may divide)."""
+    by_type: dict[FieldType, Any] = {
+        FieldType.number: 1.0, FieldType.integer: 1, FieldType.bool: False,
+        FieldType.date: _SAMPLE_DAY.isoformat(),
+    }
+    if spec.type == FieldType.choice:
+        return next(iter(spec.options or {"": ""}))
+    return by_type.get(spec.type, "")
 
 
 def _syntax(entry: Located[Any], source: str | None, *sub: str | int) -> Iterator[Problem]:
@@ -319,6 +387,11 @@ def _bundle(entry: Located[BundleSpec], c: Collected) -> Iterator[Problem]:
         yield from _reference(entry, c, "regions", region, f"一件事 {bundle.code} ",
                               "regions", j)
     sample = _sample_answers(bundle.questions)
+    yield from _baseline(entry, sample)
+    items = c.known("items")
+    own = {f.field for si in _stage_items(bundle) if si in items
+           for f in items[si].spec.fields}
+    yield from _checks(entry, c, bundle.checks, own, f"一件事 {bundle.code} 的事项都没有")
     known_items = c.known("items")
     placed: dict[str, int] = {}
     for s, stage in enumerate(bundle.stages, start=1):
@@ -339,6 +412,21 @@ def _bundle(entry: Located[BundleSpec], c: Collected) -> Iterator[Problem]:
                                    *sub, "when")
             if si.item in known_items:
                 yield from _item_conditions(entry, known_items[si.item], sample, sub)
+
+
+def _stage_items(bundle: BundleSpec) -> list[str]:
+    return [si.item for stage in bundle.stages for si in stage.items]
+
+
+def _baseline(entry: Located[BundleSpec], sample: dict[str, Any]) -> Iterator[Problem]:
+    baseline = entry.spec.baseline
+    if baseline is None:
+        return
+    if all(getattr(baseline, k) is None for k in BASELINE_FIGURES):
+        yield entry.problem(f"一件事 {entry.spec.code} 的 baseline 没有任何数字（"
+                            f"{', '.join(BASELINE_FIGURES)}）", "baseline")
+    yield from _expression(entry, baseline.when, sample,
+                           f"一件事 {entry.spec.code} 的 baseline 条件", "baseline", "when")
 
 
 def _item_conditions(bundle: Located[BundleSpec], item: Located[ItemSpec],

@@ -6,7 +6,7 @@ Pure computation over the in-memory catalog; no database, no I/O.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -55,6 +55,8 @@ class GuideItem:
     immediate = property(lambda self: self.item.immediate)
     fee = property(lambda self: self.item.fee)
     visits = property(lambda self: self.item.visits)
+    visits_alone = property(lambda self: self.item.visits_alone)
+    implementing_body = property(lambda self: self.item.implementing_body)
     result = property(lambda self: self.item.result.name if self.item.result else None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,9 +64,11 @@ class GuideItem:
         return {
             "code": i.code, "name": i.name, "type": i.type.value,
             "department": i.department.code, "department_name": i.department.name,
+            "implementing_body": i.implementing_body,
             "level": i.level.value, "stage": self.stage, "promised_days": i.promised_days,
             "legal_days": i.legal_days, "immediate": i.immediate, "fee": i.fee,
-            "visits": i.visits, "result": i.result.name if i.result else None,
+            "visits": i.visits, "visits_alone": i.visits_alone,
+            "result": i.result.name if i.result else None,
         }
 
 
@@ -137,6 +141,42 @@ class Figures:
     visits: int
 
 
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """Before and after. `before` is the published baseline where the bundle declares one for
+    this situation (the figures it gives; the others computed), else `computed_before`: every
+    applicable item applied for on its own, one after the other."""
+
+    before: Figures
+    after: Figures
+    computed_before: Figures
+    source: str | None = None  # the published baseline's source
+    published: tuple[str, ...] = ()  # the figures of `before` taken from it
+    situation: str | None = None  # the situation the published figures are for, in words
+
+    def as_dict(self) -> dict[str, Any]:
+        before, after = asdict(self.before), asdict(self.after)
+        return {
+            "before": before, "after": after,
+            "saved": {k: before[k] - after[k] for k in before},
+            "computed_before": asdict(self.computed_before),
+            "baseline": {"source": self.source, "published": list(self.published),
+                         "situation": self.situation} if self.source else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GuidePayment:
+    """A payment that is not an administrative fee, and the item it belongs to."""
+
+    item: str
+    item_name: str
+    name: str
+    amount: float | None
+    unit: str
+    note: str | None
+
+
 @dataclass(frozen=True)
 class Guide:
     bundle: str
@@ -153,12 +193,19 @@ class Guide:
     departments_detail: list[dict[str, Any]]
     promised_days: int
     fee: float
-    before: Figures
-    after: Figures
+    effect: Effect
+    payments: list[GuidePayment] = field(default_factory=list)
+
+    @property
+    def before(self) -> Figures:
+        return self.effect.before
+
+    @property
+    def after(self) -> Figures:
+        return self.effect.after
 
     def as_dict(self) -> dict[str, Any]:
         """The guide as JSON-ready data (the output contract of API and CLI)."""
-        before, after = asdict(self.before), asdict(self.after)
         return {
             "bundle": self.bundle, "bundle_name": self.bundle_name,
             "catalog_version": self.catalog_version, "answers": self.answers,
@@ -170,8 +217,8 @@ class Guide:
             "fields": [f.to_dict() for f in self.fields],
             "departments": self.departments, "departments_detail": self.departments_detail,
             "promised_days": self.promised_days, "fee": self.fee,
-            "effect": {"before": before, "after": after,
-                       "saved": {k: before[k] - after[k] for k in before}},
+            "payments": [asdict(p) for p in self.payments],
+            "effect": self.effect.as_dict(),
         }
 
     def materials_with(self, status: MaterialStatus) -> list[GuideMaterial]:
@@ -257,17 +304,28 @@ class _Computation:
             departments=list(dict.fromkeys(i.department for i in items)),
             departments_detail=self._departments(items), promised_days=promised,
             fee=round(sum(i.fee for i in items), 2),
-            before=Figures(
-                applications=len(items), forms=len(items), materials=self.material_uses,
-                fields=self.field_uses, days=sum(i.legal_days for i in items),
-                visits=sum(i.visits for i in items),
-            ),
-            after=Figures(
+            effect=self._effect(items, Figures(
                 applications=min(1, len(items)), forms=min(1, len(items)),
                 materials=len(self._submitted()), fields=len(self.fields), days=promised,
                 visits=self._visits(),
-            ),
+            )),
+            payments=[GuidePayment(i.code, i.name, p.name, p.amount, p.unit, p.note)
+                      for i in items for p in i.item.payments],
         )
+
+    def _effect(self, items: list[GuideItem], after: Figures) -> Effect:
+        """Each item applied for on its own, one after the other (its own application, form,
+        materials, fields, promised days and trips), unless a published baseline holds."""
+        computed = Figures(
+            applications=len(items), forms=len(items), materials=self.material_uses,
+            fields=self.field_uses, days=sum(i.promised_days for i in items),
+            visits=sum(i.visits_alone for i in items),
+        )
+        baseline = self.bundle.baseline
+        if not items or baseline is None or not self.holds(baseline.when):
+            return Effect(computed, after, computed)
+        return Effect(replace(computed, **baseline.figures), after, computed,
+                      baseline.source, tuple(baseline.figures), baseline.situation)
 
     def _select_items(self) -> None:
         for stage in self.bundle.stages:

@@ -21,13 +21,16 @@ class GuideItemOut(BaseModel):
     type: str
     department: str
     department_name: str
+    implementing_body: str | None = Field(
+        description="实施主体, where it is not the competent department itself")
     level: str
     stage: int
     promised_days: int
     legal_days: int
     immediate: bool
     fee: float
-    visits: int
+    visits: int = Field(description="trips to a counter for this item within the bundle")
+    visits_alone: int = Field(description="trips when the item is applied for on its own")
     result: str | None
 
 
@@ -87,10 +90,34 @@ class FiguresOut(BaseModel):
     visits: int
 
 
+class BaselineOut(BaseModel):
+    source: str = Field(description="where the published before-the-reform figures come from")
+    published: list[str] = Field(description="the figures of `before` taken from the source")
+    situation: str | None = Field(description="the situation the figures were published for")
+
+
 class EffectOut(BaseModel):
-    before: FiguresOut
+    before: FiguresOut = Field(description=(
+        "applying item by item: the published baseline's figures where it holds for the "
+        "answers, the others as computed_before"))
     after: FiguresOut
-    saved: FiguresOut
+    saved: FiguresOut = Field(description="before − after")
+    computed_before: FiguresOut = Field(description=(
+        "every applicable item on its own, one after the other: one application and form "
+        "each, their materials and fields, the sum of their promised days and of their "
+        "trips when applied for alone (visits_alone)"))
+    baseline: BaselineOut | None
+
+
+class PaymentOut(BaseModel):
+    """A payment that is not an administrative fee (e.g. a social insurance contribution)."""
+
+    item: str
+    item_name: str
+    name: str
+    amount: float | None
+    unit: str
+    note: str | None
 
 
 class GuideOut(BaseModel):
@@ -107,5 +134,6 @@ class GuideOut(BaseModel):
     departments: list[str]
     departments_detail: list[DepartmentOut]
     promised_days: int
-    fee: float
+    fee: float = Field(description="administrative fees (行政事业性收费)")
+    payments: list[PaymentOut] = Field(description="other payments, not fees, not in `fee`")
     effect: EffectOut
