@@ -88,6 +88,12 @@ class Result:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitmentNotice:
+    conditions: str | None
+    consequence: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     code: str
     name: str
@@ -103,6 +109,7 @@ class Item:
     materials: tuple[MaterialUse, ...]
     fields: tuple[FieldUse, ...]
     result: Result | None
+    commitment_notice: CommitmentNotice | None = None  # None: generated (commitments.notice)
 
     @property
     def immediate(self) -> bool:
@@ -203,6 +210,9 @@ def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
         ),
         result=Result(spec.result.licence_type, spec.result.name, spec.result.valid_years)
         if spec.result else None,
+        commitment_notice=CommitmentNotice(spec.commitment_notice.conditions,
+                                           spec.commitment_notice.consequence)
+        if spec.commitment_notice else None,
     )
 
 

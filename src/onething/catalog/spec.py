@@ -182,6 +182,14 @@ class ResultSpec(_Spec):
     valid_years: Annotated[int, Field(ge=0, le=100)] | None = None  # None = long-term
 
 
+class CommitmentNoticeSpec(_Spec):
+    """告知承诺书: what the applicant is told in writing before committing instead of proving
+    (国办发〔2020〕42号). Parts left out are generated from the item and the material."""
+
+    conditions: str | None = Field(default=None, max_length=2000)  # 证明义务: what must hold
+    consequence: str | None = Field(default=None, max_length=2000)  # 不实承诺的法律责任
+
+
 class ItemSpec(_Spec):
     """One administrative item (事项) of one department."""
 
@@ -199,6 +207,7 @@ class ItemSpec(_Spec):
     materials: list[MaterialUseSpec] = []
     fields: list[FieldUse] = []
     result: ResultSpec | None = None
+    commitment_notice: CommitmentNoticeSpec | None = None  # for materials it allows 告知承诺
 
 
 class QuestionSpec(_Spec):

@@ -109,3 +109,5 @@ class GuideOut(BaseModel):
     promised_days: int
     fee: float
     effect: EffectOut
+    bad_credit: str | None = Field(
+        default=None, description="调用者有失信记录时：不适用告知承诺和容缺受理的原因")

@@ -32,7 +32,9 @@ from onething.errors import (
 from onething.files import service as files
 from onething.files.api import file_response
 from onething.files.models import StoredFile
-from onething.guide.engine import GuideError, compute_guide
+from onething.commitments.notice import notices_for
+from onething.credit import service as credit
+from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form
 from onething.identity import service as identity
 from onething.identity.roles import Role
@@ -163,11 +165,16 @@ def _bundle(catalog: Catalog, code: str) -> Bundle:
 def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
                 answers: dict[str, Any], values: dict[str, Any], kept: dict[str, str],
                 errors: dict[str, str], action: str, status: int = 200) -> HTMLResponse:
-    held = licences.held_types(ctx.session, _applicant_id(ctx, values), ctx.today)
+    applicant_id = _applicant_id(ctx, values)
+    held = licences.held_types(ctx.session, applicant_id, ctx.today)
+    barred = credit.bar_reason(credit.current(ctx.session, applicant_id, ctx.today))
     try:
-        guide = compute_guide(ctx.catalog, bundle.code, answers, held.keys())
+        guide = compute_guide(ctx.catalog, bundle.code, answers, held.keys(),
+                              commitments=barred is None)
     except GuideError as exc:
         raise Invalid(str(exc), code=exc.code) from exc
+    notices = {m.code: notices_for(ctx.catalog.items, m.material, m.items)
+               for m in guide.materials if m.status == MaterialStatus.commitment}
     regions = sorted((code for code in ctx.catalog.regions
                       if browse.offered_in(ctx.catalog, bundle, code)
                       and ctx.catalog.regions[code].level in ("county", "township")
@@ -176,7 +183,7 @@ def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
                      key=lambda c: c)
     return _page(request, "apply.html", user, status=status, bundle=bundle, guide=guide,
                  answers=answers, values=values, kept=kept, errors=errors, action=action,
-                 new_key=secrets.token_hex(12),
+                 new_key=secrets.token_hex(12), barred=barred, notices=notices,
                  regions=[ctx.catalog.regions[c] for c in regions])
 
 
@@ -286,6 +293,8 @@ def resubmit_page(request: Request, application_id: int, session: SessionDep,
     app = cases.for_resubmission(ctx, application_id)
     bundle = _bundle(catalog, app.bundle_code)
     values = {**{f"field.{k}": v for k, v in cases.resubmission_form(ctx, app).items()},
+              **{f"choice.{m['code']}": m["provided"] for m in app.materials
+                 if m.get("provided") in ("commitment", "deferred")},  # their own choice
               "_region": app.region_code}
     kept = {m["code"]: m["file"] for m in app.materials if m.get("file")}
     return _apply_page(request, ctx, user, bundle, app.answers, values, kept, {},
