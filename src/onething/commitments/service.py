@@ -162,7 +162,7 @@ def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
 def _check_input(outcome: str, note: str) -> None:
     problems = []
     if outcome not in OUTCOMES:
-        problems.append(FieldProblem("outcome", "应为 kept（承诺属实）或 false（承诺不实）"))
+        problems.append(FieldProblem("outcome", "请选择：承诺属实，或承诺不实"))
     if not (note or "").strip():
         problems.append(FieldProblem("note", "请写明核查了什么、发现了什么"))
     if problems:

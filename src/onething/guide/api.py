@@ -8,7 +8,8 @@ from fastapi.responses import Response
 
 from onething.catalog.api import bundle_not_found
 from onething.deps import CatalogDep, GuideCallerDep
-from onething.guide.engine import GuideError, compute_guide
+from onething.commitments.notice import notices_for
+from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.schemas import GuideOut, GuideRequest
 from onething.problems import ApiProblem, FieldError, ProblemOut
 
@@ -36,5 +37,10 @@ def guide(code: str, body: GuideRequest, catalog: CatalogDep,
                                commitments=caller.barred is None)
     except GuideError as exc:
         raise guide_problem(exc, code) from exc
-    return Response(orjson.dumps({**result.as_dict(), "bad_credit": caller.barred}),
+    data = result.as_dict()
+    for material, entry in zip(result.materials, data["materials"], strict=True):
+        if material.status == MaterialStatus.commitment:  # the notice, read before choosing
+            entry["commitment_notices"] = [n.as_dict() for n in notices_for(
+                catalog.items, material.material, material.items)]
+    return Response(orjson.dumps({**data, "bad_credit": caller.barred}),
                     media_type="application/json")

@@ -32,6 +32,7 @@ from onething.errors import (
 from onething.files import service as files
 from onething.files.api import file_response
 from onething.files.models import StoredFile
+from onething.commitments import service as commitments
 from onething.commitments.notice import notices_for
 from onething.credit import service as credit
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
@@ -349,8 +350,9 @@ def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Respons
     found = tasks.inbox(ctx, limit=200)
     numbers = cases.numbers(ctx, {t.application_id for t in found})
     office = office_name(catalog, user.principal.region or "", user.principal.department or "")
+    open_checks = len(commitments.checks(ctx, commitments.CheckQuery(status="open")))
     return _page(request, "inbox.html", user, tasks=found, numbers=numbers,
-                 office=office, today=ctx.today, catalog=catalog)
+                 office=office, today=ctx.today, catalog=catalog, open_checks=open_checks)
 
 
 @router.get("/wallet", response_class=HTMLResponse)
@@ -371,12 +373,14 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     view = view or cases.view(ctx, application_id)
     out = ApplicationOut.of_view(ctx, view, full=full)
     rating, rectification = ratings.rating_of(ctx, application_id)
+    checks = commitments.checks_of(ctx, view.application)
     a, me = view.application, ctx.actor
     may_rate = (me.user_id == a.applicant_id
                 or (me.role == Role.clerk and access.within_scope(ctx, a.region_code)))
     return _page(request, "application.html", user, status=status, app=out, view=view,
                  error=error, today=ctx.today, catalog=ctx.catalog,
-                 procedures=tasks.SPECIAL_PROCEDURES, rating=rating,
+                 procedures=tasks.SPECIAL_PROCEDURES, rating=rating, checks=checks,
+                 CHECK_NAMES=commitments.STATUS_NAMES,
                  rectification=rectification, LEVELS=ratings.LEVELS,
                  INDICATORS=ratings.INDICATORS, RECT_NAMES=ratings.STATUS_NAMES,
                  can_rate=rating is None and may_rate and AppStatus(a.status) in ratings.RATABLE,

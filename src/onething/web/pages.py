@@ -6,6 +6,7 @@ same functions the API calls.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from http import HTTPStatus
@@ -65,7 +66,13 @@ templates.env.globals.update(
     AUDIENCES=AUDIENCES, STATUS_LABELS=STATUS_LABELS, FIELD_TYPES=FIELD_TYPES,
     LEVEL_NAMES={level.value: name for level, name in LEVEL_NAMES.items()},
 )
-templates.env.filters.update(days=days, money=money)
+def china_time(value: str | dt.datetime) -> str:
+    """An instant (or its ISO text) as China's local time, to the minute."""
+    instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return instant.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters.update(days=days, money=money, china_time=china_time)
 templates.env.globals["percent_saved"] = percent_saved
 templates.env.globals.update(CHINA=CHINA, ROLE_NAMES=ROLE_NAMES,
                              APP_STATUS_NAMES=APP_STATUS_NAMES,
