@@ -28,7 +28,13 @@ from onething.privacy import mask_logs
 from onething.ratings.api import router as ratings_router
 from onething.supervision.api import router as supervision_router
 from onething.supervision.scheduled import Scheduler
-from onething.web import case_pages, commitment_pages, pages, supervision_pages
+from onething.web import (
+    case_pages,
+    commitment_pages,
+    pages,
+    rating_pages,
+    supervision_pages,
+)
 from onething.web.session import COOKIE, LoginRequired, clear_cookie, login_url
 
 
@@ -86,6 +92,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(case_pages.router)
     app.include_router(supervision_pages.router)
     app.include_router(commitment_pages.router)
+    app.include_router(rating_pages.router)
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from onething.catalog.api import bundle_not_found
-from onething.deps import CatalogDep, GuideCallerDep
 from onething.commitments.notice import notices_for
+from onething.deps import CatalogDep, GuideCallerDep
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.schemas import GuideOut, GuideRequest
 from onething.problems import ApiProblem, FieldError, ProblemOut

@@ -23,7 +23,7 @@ class Licence(Base):
     issuer: Mapped[str] = mapped_column(String(200))  # the office: 芙蓉区市场监督管理局
     issued_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # None: 长期
-    status: Mapped[str] = mapped_column(String(16))  # held (容缺 not supplemented) | valid | revoked
+    status: Mapped[str] = mapped_column(String(16))  # held (容缺 pending) | valid | revoked
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,6 +20,9 @@ from onething.cases.service import Submission, WindowDecision
 from onething.cases.states import AppStatus
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
+from onething.commitments import service as commitments
+from onething.commitments.notice import notices_for
+from onething.credit import service as credit
 from onething.deps import CatalogDep, SessionDep, policy_of, sign_in
 from onething.errors import (
     DomainError,
@@ -32,9 +35,6 @@ from onething.errors import (
 from onething.files import service as files
 from onething.files.api import file_response
 from onething.files.models import StoredFile
-from onething.commitments import service as commitments
-from onething.commitments.notice import notices_for
-from onething.credit import service as credit
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form
 from onething.identity import service as identity
@@ -375,18 +375,26 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     rating, rectification = ratings.rating_of(ctx, application_id)
     checks = commitments.checks_of(ctx, view.application)
     a, me = view.application, ctx.actor
-    may_rate = (me.user_id == a.applicant_id
-                or (me.role == Role.clerk and access.within_scope(ctx, a.region_code)))
+    at_window = me.role == Role.clerk and access.within_scope(ctx, a.region_code)
     return _page(request, "application.html", user, status=status, app=out, view=view,
                  error=error, today=ctx.today, catalog=ctx.catalog,
                  procedures=tasks.SPECIAL_PROCEDURES, rating=rating, checks=checks,
                  CHECK_NAMES=commitments.STATUS_NAMES,
-                 rectification=rectification, LEVELS=ratings.LEVELS,
-                 INDICATORS=ratings.INDICATORS, RECT_NAMES=ratings.STATUS_NAMES,
-                 can_rate=rating is None and may_rate and AppStatus(a.status) in ratings.RATABLE,
+                 rectification=rectification, RECT_NAMES=ratings.STATUS_NAMES,
+                 can_rate=(rating is None and me.user_id == a.applicant_id
+                           and AppStatus(a.status) in ratings.RATABLE),
+                 targets=ratings.targets(ctx, a), **rating_form_context(),
+                 can_print_code=rating is None and at_window and AppStatus(a.status) not in (
+                     AppStatus.submitted, AppStatus.returned, AppStatus.withdrawn),
                  masked=not full and not access.sees_personal_data(ctx, a),
                  can_reveal=not full and access.may_reveal_personal_data(ctx, a),
                  personal=personal_codes(a.form, ctx.catalog.fields))
+
+
+def rating_form_context() -> dict[str, Any]:
+    """What the rating forms (rating_forms.html) show."""
+    return {"LEVELS": ratings.LEVELS, "INDICATORS": ratings.INDICATORS,
+            "TARGET_INDICATORS": ratings.TARGET_INDICATORS}
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)

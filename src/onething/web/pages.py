@@ -25,10 +25,10 @@ from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import LEVEL_NAMES, Level
+from onething.credit import service as credit
 from onething.deps import CatalogDep
 from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form, form_values
-from onething.credit import service as credit
 from onething.identity.roles import ROLE_NAMES, Principal, Role
 from onething.web.session import set_cookie, signed_in
 
