@@ -50,6 +50,8 @@ def outcome(request: Request, check_id: int, session: SessionDep, catalog: Catal
                            credit_years=request.app.state.settings.bad_credit_years)
     except DomainError as exc:
         session.rollback()
+        if user.principal.role not in STAFF:
+            raise  # they have no list of checks to go back to: the error page says why
         message = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
         return _checks_page(request, ctx, user, OPEN, message, exc.status)
     session.commit()
