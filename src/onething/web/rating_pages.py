@@ -66,7 +66,7 @@ def receipt(request: Request, application_id: int, session: SessionDep, catalog:
         qr = segno.make(url, error="m").svg_inline(scale=4, title="扫码评价")
         return _page(request, "receipt.html", user, app=issued.application, catalog=catalog,
                      code=codes.shown(issued.code), url=url, qr=Markup(qr),
-                     short=url.split("//", 1)[-1].rsplit("/", 1)[0] + "/r",
+                     short=str(request.base_url).split("//", 1)[-1].rstrip("/") + "/r",
                      expires=issued.expires_at)
 
     return _act(request, session, catalog, form, application_id,
