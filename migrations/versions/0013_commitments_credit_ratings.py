@@ -9,7 +9,8 @@ Create Date: 2026-11-26
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,6 +24,27 @@ revision: str = "0013"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+RECTIFICATION_COLUMNS = ("id, rating_id, application_id, department_code, region_code, status, "
+                         "due_on, steps, justified, response, review, created_at, closed_at, "
+                         "next_check_on")
+
+
+@contextmanager
+def _rectifications_aside() -> Iterator[None]:
+    """SQLite rebuilds `ratings` (and `rectifications`) to let `department_code` be NULL (a
+    window rating names no department). Dropping the old `ratings` would trip the foreign
+    keys of the rectifications that point at it, so their rows wait in a temporary table."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("CREATE TEMPORARY TABLE rectifications_aside AS SELECT * FROM rectifications")
+        op.execute("DELETE FROM rectifications")
+    yield
+    if sqlite:
+        op.execute(f"INSERT INTO rectifications ({RECTIFICATION_COLUMNS}) "
+                   f"SELECT {RECTIFICATION_COLUMNS} FROM rectifications_aside")
+        op.execute("DROP TABLE rectifications_aside")
 
 
 def upgrade() -> None:
@@ -99,17 +121,18 @@ def upgrade() -> None:
     with op.batch_alter_table("licences") as batch:
         batch.add_column(sa.Column("revoked_reason", sa.Text(), nullable=True))
         batch.add_column(sa.Column("revoked_at", UTC, nullable=True))
-    with op.batch_alter_table("ratings") as batch:
-        batch.add_column(sa.Column("target", sa.String(length=16), nullable=False,
-                                   server_default="department"))
-        batch.alter_column("department_code", existing_type=sa.String(length=64),
-                           nullable=True)
-    with op.batch_alter_table("rectifications") as batch:
-        batch.add_column(sa.Column("target", sa.String(length=16), nullable=False,
-                                   server_default="department"))
-        batch.add_column(sa.Column("on_time", sa.Boolean(), nullable=True))
-        batch.alter_column("department_code", existing_type=sa.String(length=64),
-                           nullable=True)
+    with _rectifications_aside():
+        with op.batch_alter_table("ratings") as batch:
+            batch.add_column(sa.Column("target", sa.String(length=16), nullable=False,
+                                       server_default="department"))
+            batch.alter_column("department_code", existing_type=sa.String(length=64),
+                               nullable=True)
+        with op.batch_alter_table("rectifications") as batch:
+            batch.add_column(sa.Column("target", sa.String(length=16), nullable=False,
+                                       server_default="department"))
+            batch.add_column(sa.Column("on_time", sa.Boolean(), nullable=True))
+            batch.alter_column("department_code", existing_type=sa.String(length=64),
+                               nullable=True)
     _backfill_on_time()
 
 
@@ -129,15 +152,18 @@ def _backfill_on_time() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("rectifications") as batch:
-        batch.alter_column("department_code", existing_type=sa.String(length=64),
-                           nullable=False)
-        batch.drop_column("on_time")
-        batch.drop_column("target")
-    with op.batch_alter_table("ratings") as batch:
-        batch.alter_column("department_code", existing_type=sa.String(length=64),
-                           nullable=False)
-        batch.drop_column("target")
+    for table in ("ratings", "rectifications"):  # window ratings name no department
+        op.execute(f"UPDATE {table} SET department_code = '' WHERE department_code IS NULL")
+    with _rectifications_aside():
+        with op.batch_alter_table("rectifications") as batch:
+            batch.alter_column("department_code", existing_type=sa.String(length=64),
+                               nullable=False)
+            batch.drop_column("on_time")
+            batch.drop_column("target")
+        with op.batch_alter_table("ratings") as batch:
+            batch.alter_column("department_code", existing_type=sa.String(length=64),
+                               nullable=False)
+            batch.drop_column("target")
     with op.batch_alter_table("licences") as batch:
         batch.drop_column("revoked_at")
         batch.drop_column("revoked_reason")
