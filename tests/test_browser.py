@@ -167,6 +167,9 @@ def test_the_journey_through_the_pages(server: str, browser: object, tmp_path: P
     citizen.fill("input[name='field.shop_area']", "500")  # type: ignore[attr-defined]
     citizen.set_input_files("input[name='material.ID_CARD']", str(scan))  # type: ignore[attr-defined]
     citizen.check("input[name='choice.LEASE'][value=deferred]")  # type: ignore[attr-defined]
+    # 告知承诺 is the applicant's choice, never pre-selected
+    assert citizen.is_checked("input[name='choice.FLOOR_PLAN'][value=file]")  # type: ignore[attr-defined]
+    citizen.check("input[name='choice.FLOOR_PLAN'][value=commitment]")  # type: ignore[attr-defined]
     citizen.click("text=提交申请")  # type: ignore[attr-defined]
     assert "已提交，待受理" in citizen.inner_text("#status")  # type: ignore[attr-defined]
     application_url = citizen.url  # type: ignore[attr-defined]
