@@ -168,7 +168,8 @@ POST    /applications/{app}/rating             in  cf  nf  no  nf  no  nf  no  n
 POST    /applications/{app}/rating-code        in  no  nf  no  nf  ok  nf  no  nf  nf  no  nf  no
 GET     /r                                     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /r/{code}                              nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
-POST    /r/{code}                              nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+# (the rating form's token comes with the page of a valid code: without it, refused first)
+POST    /r/{code}                              no  no  no  no  no  no  no  no  no  no  no  no  no
 POST    /tasks/{task}/decision                 in  no  nf  no  nf  no  nf  cf  nf  nf  no  nf  no
 # a window sees the rectifications of ratings of windows in its region (the target rates a
 # department)

@@ -4,6 +4,7 @@ rates on their own phone through it, without signing in."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import segno
@@ -18,7 +19,7 @@ from onething.cases.context import Ctx
 from onething.cases.models import Application
 from onething.catalog.model import Catalog
 from onething.deps import CatalogDep, SessionDep
-from onething.errors import DomainError
+from onething.errors import DomainError, Forbidden
 from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.ratings.api import code_url
@@ -30,9 +31,11 @@ from onething.web.case_pages import (
     number,
     rating_form_context,
 )
-from onething.web.pages import render_public
+from onething.web.pages import render, render_public
+from onething.web.session import new_login_csrf, set_cookie, signed_in
 
 router = APIRouter(include_in_schema=False)
+RATE_CSRF = "onething_rate_csrf"
 
 
 def rating_input(form: FormData) -> ratings.RatingInput:
@@ -94,10 +97,15 @@ def _code_page(request: Request, session: Session, catalog: Catalog, code: str,
         return render_public(request, "rate_code.html", status=exc.status, step="enter",
                              error=exc.detail, typed=codes.shown(codes.normalized(code)))
     ctx = codes.applicant_ctx(session, catalog, current_calendar(session), now, app)
-    return render_public(request, "rate_code.html", status=status, step="rate", error=error,
-                         app=app, bundle=_bundle_name(catalog, app), expires=row.expires_at,
-                         targets=ratings.targets(ctx, app), sent=sent or {},
-                         action=f"/r/{codes.normalized(code)}", **rating_form_context())
+    token = new_login_csrf()  # no session here: the form's token is checked against a cookie
+    user, _ = signed_in(request)
+    page = render(request, "rate_code.html", status=status, step="rate", error=error,
+                  me=user.principal if user else None,
+                  app=app, bundle=_bundle_name(catalog, app), expires=row.expires_at,
+                  targets=ratings.targets(ctx, app), sent=sent or {}, csrf=token,
+                  action=f"/r/{codes.normalized(code)}", **rating_form_context())
+    set_cookie(page, request, RATE_CSRF, token, 3600, samesite="strict")
+    return page
 
 
 def _bundle_name(catalog: Catalog, app: Application) -> str:
@@ -115,6 +123,9 @@ def code_page(request: Request, code: str, session: SessionDep,
 def rate_with_code(request: Request, code: str, session: SessionDep, catalog: CatalogDep,
                    form: FormDep) -> Response:
     settings = request.app.state.settings
+    sent, expected = str(form.get("csrf_token") or ""), request.cookies.get(RATE_CSRF, "")
+    if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden("页面已过期，请重新打开评价页面", code="csrf_failed")
     try:
         rating = codes.rate_with_code(
             session, catalog, current_calendar(session), request.app.state.clock(), code,
