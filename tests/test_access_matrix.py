@@ -46,8 +46,10 @@ from conftest import _fresh_postgres
 from onething.app import create_app
 from onething.cases import service as cases
 from onething.cases import tasks
+from onething.commitments.models import FollowUpCheck
 from onething.config import Settings
 from onething.db import unit_of_work
+from onething.files import service as files
 from onething.identity import service as identity
 from onething.identity.models import ProxyConsent, User
 from onething.licences import service as licences
@@ -115,9 +117,14 @@ POST    /api/v1/applications/{app}/withdrawal  in  cf  nf  cf  nf  cf  nf  no  n
 POST    /api/v1/applications/{app}/supplement  in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
 # only the applicant confirms an electronic delivery; the window delivers
 POST    /api/v1/applications/{app}/delivery    in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
-# only the applicant rates, or the window takes the rating on its tablet
-POST    /api/v1/applications/{app}/rating      in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+# only the applicant rates (staff never rate in the applicant's name); at the window the
+# applicant rates on their own phone with the code the window prints (no sign-in: the code is
+# the proof, so an unknown code is 404 to everyone)
+POST    /api/v1/applications/{app}/rating      in  cf  nf  no  nf  no  nf  no  nf  nf  no  nf  no
 GET     /api/v1/applications/{app}/rating      in  ok  nf  ok  nf  ok  nf  ok  nf  nf  ok  nf  ok
+POST    /api/v1/applications/{app}/rating-code in  no  nf  no  nf  ok  nf  no  nf  nf  no  nf  no
+POST    /api/v1/rating-codes/targets           nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+POST    /api/v1/rating-codes/rating            nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
 GET     /api/v1/tasks                          in  no  no  no  no  no  no  ok  --  --  no  no  no
 POST    /api/v1/tasks/{task}/decision          in  no  nf  no  nf  no  nf  cf  nf  nf  no  nf  no
 # --- 差评整改 and supervision
@@ -126,6 +133,9 @@ POST    /api/v1/rectifications/{rect}/steps    in  nf  nf  nf  nf  nf  nf  cf  n
 GET     /api/v1/stats                          in  no  no  no  no  no  no  no  no  no  ok  no  ok
 GET     /api/v1/stats.csv                      in  no  no  no  no  no  no  no  no  no  ok  no  ok
 GET     /api/v1/cards                          in  no  no  no  no  no  no  ok  ok  ok  ok  ok  ok
+# --- 告知承诺 follow-up checks: the deciding office decides; supervisors in scope watch
+GET     /api/v1/checks                         in  no  no  no  no  no  no  ok  --  --  ok  --  ok
+POST    /api/v1/checks/{check}/outcome         in  nf  nf  nf  nf  nf  nf  iv  nf  nf  no  nf  no
 # --- public pages
 GET     /                                      ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /bundles                               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
@@ -154,12 +164,21 @@ POST    /applications/{app}/acceptance         in  no  nf  no  nf  cf  nf  no  n
 POST    /applications/{app}/withdrawal         in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
 POST    /applications/{app}/supplement         in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
 POST    /applications/{app}/delivery           in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
-POST    /applications/{app}/rating             in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/rating             in  cf  nf  no  nf  no  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/rating-code        in  no  nf  no  nf  ok  nf  no  nf  nf  no  nf  no
+GET     /r                                     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /r/{code}                              nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+# (the rating form's token comes with the page of a valid code: without it, refused first)
+POST    /r/{code}                              no  no  no  no  no  no  no  no  no  no  no  no  no
 POST    /tasks/{task}/decision                 in  no  nf  no  nf  no  nf  cf  nf  nf  no  nf  no
-GET     /rectifications                        in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
+# a window sees the rectifications of ratings of windows in its region (the target rates a
+# department)
+GET     /rectifications                        in  hm  hm  hm  hm  --  --  ok  --  --  ok  --  ok
 POST    /rectifications/{rect}/steps           in  nf  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
 GET     /dashboard                             in  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok  no  ok
 GET     /dashboard.csv                         in  no  no  no  no  no  no  no  no  no  ok  no  ok
+GET     /checks                                in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
+POST    /checks/{check}/outcome                in  nf  nf  nf  nf  nf  nf  iv  nf  nf  no  nf  no
 """
 
 TYPED = {"premises": "owned", "sells_food": False, "shop_area": 10}
@@ -192,7 +211,13 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/applications/{app}/withdrawal": {"json": {}},
     "POST /api/v1/applications/{app}/supplement": {"json": {"materials": {}}},
     "POST /api/v1/applications/{app}/delivery": {"json": {"method": "electronic"}},
-    "POST /api/v1/applications/{app}/rating": {"json": {"level": 5}},
+    "POST /api/v1/applications/{app}/rating": {"json": {"target": "window", "level": 5}},
+    "POST /api/v1/rating-codes/targets": {"json": {"code": "ABCDE-FGHJK"}},
+    "POST /api/v1/rating-codes/rating": {"json": {"code": "ABCDE-FGHJK", "target": "window",
+                                                  "level": 5}},
+    "POST /api/v1/checks/{check}/outcome": {"json": {"outcome": "kept", "note": " "}},
+    "POST /checks/{check}/outcome": {"data": {"outcome": "kept", "note": ""}},
+    "POST /r/{code}": {"data": {"target": "window", "level": "5"}},
     "POST /api/v1/tasks/{task}/decision": {"json": {"action": "approve", "version": 999}},
     "POST /api/v1/rectifications/{rect}/steps": {"json": {"action": "follow_up",
                                                           "text": "已回访"}},
@@ -206,7 +231,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /bundles/{code}/apply": {"data": FORM},
     "POST /applications/{app}/acceptance": {"data": {"decision": "accept"}},
     "POST /applications/{app}/delivery": {"data": {"method": "electronic"}},
-    "POST /applications/{app}/rating": {"data": {"level": "5"}},
+    "POST /applications/{app}/rating": {"data": {"target": "window", "level": "5"}},
     "POST /tasks/{task}/decision": {"data": {"action": "approve", "version": "999",
                                              "application_id": "{pending}"}},
     "POST /rectifications/{rect}/steps": {"data": {"action": "follow_up", "text": "已回访"}},
@@ -225,6 +250,9 @@ MARKERS = {
     "GET /inbox": "{pending_number}",
     "GET /wallet": "{licence}",
     "GET /rectifications": '/applications/{app}"',
+    "GET /api/v1/checks": '"id":{check}',
+    "GET /checks": 'id="check-{check}"',
+    "GET /r": "评价码",
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
         "GET /applications/{app}", "POST /applications/{app}/personal-data",
@@ -237,7 +265,7 @@ FRESH = {"POST /api/v1/auth/logout", "POST /api/v1/me/password", "POST /login",
 
 # Route parameter → the alias TABLE uses for it.
 ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
-           "rectification_id": "rect", "consent_id": "consent"}
+           "rectification_id": "rect", "consent_id": "consent", "check_id": "check"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -333,8 +361,9 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     with world.as_("clerk_furong") as ctx:
         cases.deliver(ctx, app_id, "window")
     with world.as_("zhang") as ctx:
-        ratings.rate(ctx, app_id, ratings.RatingInput(1, {}, "让我跑了三次"),
-                     rectification_days=15)
+        ratings.rate(ctx, app_id, ratings.RatingInput(1, {}, "让我跑了三次", "SCJG",
+                                                      "department"), rectification_days=15)
+    check = _check(world)
     with world.as_("admin") as ctx:
         done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
         return {
@@ -343,9 +372,28 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "pending": str(pending), "pending_number": open_.application.number,
             "task": str(open_.tasks[0].id), "consent": str(consents[1]),
             "rect": str(ctx.session.scalars(select(Rectification.id)).one()),
+            "check": str(check),
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
         }, consents[0]
+
+
+def _check(world: World) -> int:
+    """A third application of zhang's, approved on his commitment: a 核查 for 市场监管."""
+    with world.as_("zhang") as ctx:
+        scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
+        app_id = cases.submit(ctx, cases.Submission(
+            bundle="STORE", region="430102",
+            answers={"premises": "rented", "sells_food": False, "shop_area": 10},
+            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            materials={"ID_CARD": {"file": scan}, "LEASE": {"commitment": True}})).id
+    with world.as_("clerk_furong") as ctx:
+        cases.decide_at_window(ctx, app_id, cases.WindowDecision("accept"))
+    with world.as_("scjg_furong") as ctx:
+        task = cases.view(ctx, app_id).tasks[0]
+        tasks.decide(ctx, task.id, tasks.Decision("approve", task.version))
+    with world.as_("admin") as ctx:
+        return int(ctx.session.scalars(select(FollowUpCheck.id)).one())
 
 
 @pytest.fixture(scope="module",

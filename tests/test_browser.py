@@ -167,6 +167,9 @@ def test_the_journey_through_the_pages(server: str, browser: object, tmp_path: P
     citizen.fill("input[name='field.shop_area']", "500")  # type: ignore[attr-defined]
     citizen.set_input_files("input[name='material.ID_CARD']", str(scan))  # type: ignore[attr-defined]
     citizen.check("input[name='choice.LEASE'][value=deferred]")  # type: ignore[attr-defined]
+    # 告知承诺 is the applicant's choice, never pre-selected
+    assert citizen.is_checked("input[name='choice.FLOOR_PLAN'][value=file]")  # type: ignore[attr-defined]
+    citizen.check("input[name='choice.FLOOR_PLAN'][value=commitment]")  # type: ignore[attr-defined]
     citizen.click("text=提交申请")  # type: ignore[attr-defined]
     assert "已提交，待受理" in citizen.inner_text("#status")  # type: ignore[attr-defined]
     application_url = citizen.url  # type: ignore[attr-defined]
@@ -288,3 +291,119 @@ def test_an_apply_form_refused_by_a_cross_field_check(busy_server: str, browser:
     father = page.locator("label.field.invalid:has([name='field.father_id_number'])")  # type: ignore[attr-defined]
     assert father.locator("input").input_value() == same
     page.screenshot(path=str(tmp_path / "apply-check-refused.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _shots(tmp_path: Path) -> Path:
+    """Where screenshots go: ONETHING_SCREENSHOTS when set (to look at them), else tmp."""
+    where = Path(os.environ.get("ONETHING_SCREENSHOTS") or tmp_path)
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+def _both(page: object, shots: Path, name: str) -> None:
+    """A full-page screenshot at desktop width and at a phone's 390 px."""
+    for width, suffix in ((1280, "desktop"), (390, "phone")):
+        page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+        page.screenshot(path=str(shots / f"{name}-{suffix}.png"), full_page=True)  # type: ignore[attr-defined]
+        if width == 390:
+            scroll = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+            assert scroll <= 390, f"{name} must fit a phone without sideways scrolling"
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+
+
+RENTED = "premises=rented&sells_food=false&sells_tobacco=false&shop_area=10&extras__present=1"
+
+
+def test_a_false_commitment_and_a_rating_by_code_through_the_pages(
+        server: str, browser: object, tmp_path: Path) -> None:
+    shots = _shots(tmp_path)
+    scan = tmp_path / "身份证.pdf"
+    scan.write_bytes(PDF + b"lisi")
+    citizen = _as(browser, server, "lisi")
+    citizen.goto(f"{server}/bundles/STORE/apply?{RENTED}")  # type: ignore[attr-defined]
+    assert citizen.is_checked("input[name='choice.LEASE'][value=file]")  # type: ignore[attr-defined]
+    assert not citizen.is_checked("input[name='choice.LEASE'][value=commitment]")  # type: ignore[attr-defined]
+    notice = citizen.inner_text("#notice-LEASE")  # type: ignore[attr-defined]
+    assert "营业执照（设立登记）" in notice and "不实承诺的后果" in notice
+    _both(citizen, shots, "apply-commitment-notice")
+    citizen.select_option("select[name=region]", "430102")  # type: ignore[attr-defined]
+    citizen.fill("input[name='field.applicant_name']", "李四")  # type: ignore[attr-defined]
+    citizen.fill("input[name='field.id_number']", "430102199001011238")  # type: ignore[attr-defined]
+    citizen.set_input_files("input[name='material.ID_CARD']", str(scan))  # type: ignore[attr-defined]
+    citizen.check("input[name='choice.LEASE'][value=commitment]")  # type: ignore[attr-defined]
+    citizen.click("text=提交申请")  # type: ignore[attr-defined]
+    assert "已签署告知承诺" in citizen.inner_text("#materials-h + table")  # type: ignore[attr-defined]
+    application_url = citizen.url  # type: ignore[attr-defined]
+
+    clerk = _as(browser, server, "chuangkou")
+    clerk.goto(application_url)  # type: ignore[attr-defined]
+    assert "李四签署" in clerk.inner_text("#materials-h + table")  # type: ignore[attr-defined]
+    clerk.check("input[name=decision][value=accept]")  # type: ignore[attr-defined]
+    clerk.click("text=确认")  # type: ignore[attr-defined]
+    market = _as(browser, server, "scjg_430102")
+    _decide(market, server, "营业执照（设立登记）")
+    market.goto(f"{server}/inbox")  # type: ignore[attr-defined]
+    market.click("#open-checks a")  # type: ignore[attr-defined]
+    assert "营业执照（设立登记）" in market.inner_text("main")  # type: ignore[attr-defined]
+    _both(market, shots, "checks")
+    mine = "section.check:has-text('营业执照（设立登记）')"
+    check = market.locator(mine)  # type: ignore[attr-defined]
+    check.locator("input[name=outcome][value=false]").check()
+    check.locator("textarea[name=note]").fill("出租方书面否认与申请人签订租赁合同")
+    check.locator("button[type=submit]").click()
+    assert market.locator(mine).count() == 0  # no longer open  # type: ignore[attr-defined]
+
+    citizen.goto(f"{server}/wallet")  # type: ignore[attr-defined]
+    revoked = citizen.inner_text("li.licence.revoked")  # type: ignore[attr-defined]
+    assert "已撤销" in revoked and "出租方书面否认" in revoked
+    _both(citizen, shots, "wallet-revoked")
+    citizen.goto(f"{server}/bundles/STORE/apply?{RENTED}")  # type: ignore[attr-defined]
+    assert "失信" in citizen.inner_text("#bad-credit")  # type: ignore[attr-defined]
+    assert citizen.locator("input[name='choice.LEASE'][value=commitment]").count() == 0  # type: ignore[attr-defined]
+    assert citizen.locator("input[value=deferred]").count() == 0  # type: ignore[attr-defined]
+    _both(citizen, shots, "apply-bad-credit")
+    citizen.goto(f"{server}/bundles/STORE/guide?{RENTED}")  # type: ignore[attr-defined]
+    assert "失信" in citizen.inner_text("#bad-credit")  # type: ignore[attr-defined]
+    citizen.goto(application_url)  # type: ignore[attr-defined]
+    assert "承诺不实" in citizen.inner_text("#checks-h + div")  # type: ignore[attr-defined]
+    assert citizen.locator("details.rate-target").count() == 2  # type: ignore[attr-defined]
+    _both(citizen, shots, "application-applicant")
+
+    clerk.goto(application_url)  # type: ignore[attr-defined]
+    _both(clerk, shots, "application-window")
+    assert clerk.locator("#rate-h").count() == 0  # staff have no rating form  # type: ignore[attr-defined]
+    clerk.click("text=打印评价回执（生成评价码）")  # type: ignore[attr-defined]
+    code = clerk.inner_text("#rating-code").strip()  # type: ignore[attr-defined]
+    assert len(code) == 11 and clerk.locator(".qr svg").count() == 1  # type: ignore[attr-defined]
+    assert server.split("//")[1] + "/r，" in clerk.inner_text(".receipt")  # type: ignore[attr-defined]
+    _both(clerk, shots, "receipt")
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844},  # type: ignore[attr-defined]
+                                java_script_enabled=False, locale="zh-CN").new_page()
+    phone.goto(f"{server}/r")
+    phone.fill("input[name=code]", code.lower())
+    phone.click("text=下一步")
+    phone.click("#rate-window summary")
+    _both(phone, shots, "rate-by-code")
+    phone.check("#rate-window input[name=level][value='2']")
+    phone.click("#rate-window button[type=submit]")
+    assert "差评请写明原因" in phone.inner_text(".alert")
+    assert phone.is_checked("#rate-window input[name=level][value='2']")  # kept
+    phone.fill("#rate-window textarea[name=comment]", "窗口让我排队两小时")
+    phone.click("#rate-window button[type=submit]")
+    assert "感谢您的评价" in phone.inner_text("main")
+    phone.goto(f"{server}/r/{code}")
+    assert "已使用" in phone.inner_text(".alert")
+
+    clerk.goto(f"{server}/rectifications")  # type: ignore[attr-defined]
+    clerk.fill("textarea[name=text]", "已电话回访申请人")  # type: ignore[attr-defined]
+    clerk.click("text=提交回访核实")  # type: ignore[attr-defined]
+    assert "等待效能监察人员认定" in clerk.inner_text("main")  # type: ignore[attr-defined]
+    supervisor = _as(browser, server, "jiancha")
+    supervisor.goto(f"{server}/rectifications")  # type: ignore[attr-defined]
+    form = supervisor.locator("form.decide-form").first  # type: ignore[attr-defined]
+    _both(supervisor, shots, "rectification-decide")
+    form.locator("input[name=justified][value=yes]").check()
+    form.locator("textarea[name=text]").fill("排队时间过长属实，窗口须增开")
+    form.locator("button[type=submit]").click()
+    assert "认定：属实" in supervisor.inner_text("main")  # type: ignore[attr-defined]

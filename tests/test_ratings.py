@@ -9,13 +9,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.service import Submission
 from onething.errors import Conflict, Forbidden, Invalid, NotFound
 from onething.files import service as files
+from onething.ratings import codes
 from onething.ratings import service as ratings
-from onething.ratings.models import Rectification
+from onething.ratings.models import RatingCode, Rectification
 from onething.ratings.service import RatingInput
 from onething.supervision.models import Card, Notification
 from onething.supervision.stats import StatsQuery, statistics
@@ -42,10 +44,12 @@ def finished(world: World, who: str = "zhang") -> int:
 
 
 def rate(world: World, who: str, app_id: int, level: int, comment: str | None = None,
-         **indicators: int) -> None:
+         target: str = "department", **indicators: int) -> None:
+    """A rating of the deciding 市场监管 office (or of the window)."""
     with world.as_(who) as ctx:
-        ratings.rate(ctx, app_id, RatingInput(level, indicators, comment),
-                     rectification_days=15)
+        ratings.rate(ctx, app_id, RatingInput(level, indicators, comment,
+                                              "SCJG" if target == "department" else None,
+                                              target), rectification_days=15)
 
 
 def figures(world: World, q: StatsQuery = NOVEMBER) -> dict[str, object]:
@@ -74,21 +78,100 @@ def test_rating_rules(world: World) -> None:
     rate(world, "zhang", app_id, 5, efficiency=5, guide_accuracy=4)
     with pytest.raises(Conflict, match="只能评价一次"):
         rate(world, "zhang", app_id, 1, "改主意了")
-    with pytest.raises(Conflict):
+    with pytest.raises(Forbidden):
         rate(world, "clerk_furong", app_id, 1, "窗口代改")  # staff cannot change it either
 
 
-def test_clerk_takes_a_rating_on_the_tablet(world: World) -> None:
+def test_a_rating_names_the_window_or_a_deciding_department(world: World) -> None:
     app_id = finished(world)
+    with world.as_("zhang") as ctx:
+        with pytest.raises(Invalid) as no_target:
+            ratings.rate(ctx, app_id, RatingInput(5, {}), rectification_days=15)
+        assert no_target.value.problems[0].field == "target"
+        with pytest.raises(Invalid) as not_deciding:
+            ratings.rate(ctx, app_id, RatingInput(5, {}, None, "YC", "department"),
+                         rectification_days=15)
+        assert "市场监督管理局" in not_deciding.value.problems[0].message
+        names = [t.name for t in ratings.targets(ctx, cases.view(ctx, app_id).application)]
+        assert names == ["芙蓉区政务服务综合窗口", "芙蓉区市场监督管理局"]
+    with pytest.raises(Invalid):
+        rate(world, "zhang", app_id, 5, None, "window", efficiency=5)  # an online indicator
+    rate(world, "zhang", app_id, 1, "窗口让我排了两小时", "window", attitude=2)
+    with world.as_("zhang") as ctx:
+        rating, rect = ratings.rating_of(ctx, app_id)
+        assert rating is not None and (rating.target, rating.department_code) == ("window", None)
+        assert rect is not None and rect.target == "window" and rect.region_code == "430102"
+    with world.as_("scjg_furong") as ctx:  # not the office rated
+        assert ratings.rectifications(ctx) == []
+    with world.as_("clerk_zhuzhou") as ctx:
+        assert ratings.rectifications(ctx) == []
+    with world.as_("clerk_furong") as ctx:
+        assert [r.id for r in ratings.rectifications(ctx)] == [rect.id]
+        ratings.advance(ctx, rect.id, "verify", "已回访，申请人反映属实")
+        with pytest.raises(Forbidden):  # nobody judges their own
+            ratings.advance(ctx, rect.id, "decide", "不属实", justified=False)
+    with world.as_("supervisor_zz") as ctx, pytest.raises(NotFound):  # out of scope
+        ratings.advance(ctx, rect.id, "decide", "属实", justified=True)
+    with world.as_("supervisor_cs") as ctx:
+        ratings.advance(ctx, rect.id, "decide", "差评属实，窗口须整改", justified=True)
+    with world.as_("clerk_furong") as ctx:
+        ratings.advance(ctx, rect.id, "rectify", "增开一个综合窗口")
+        closed = ratings.advance(ctx, rect.id, "follow_up", "回访满意")
+        assert closed.status == "closed" and closed.on_time is True
+    s = figures(world)
+    assert (s["bad"], s["rectified"], s["rectification_rate"]) == (1, 1, 1.0)
+    assert [d["department"] for d in s["departments"] if d["ratings"]] == []  # not a department's
+
+
+def test_staff_never_rate_for_the_applicant(world: World) -> None:
+    app_id = finished(world)
+    with pytest.raises(Forbidden, match="扫码"):
+        rate(world, "clerk_furong", app_id, 5, None, "window")
     with pytest.raises(NotFound):
-        rate(world, "clerk_zhuzhou", app_id, 5)  # not this window's case
+        rate(world, "clerk_zhuzhou", app_id, 5, None, "window")  # not this window's case
     with pytest.raises(Forbidden):
         rate(world, "scjg_furong", app_id, 5)  # staff who may see it still may not rate
-    rate(world, "clerk_furong", app_id, 4, service_efficiency=4, attitude=5)
+
+
+def rate_by_code(world: World, code: str, level: int = 4, comment: str | None = None,
+                 now: dt.datetime | None = None) -> None:
+    with world.sessions() as session, session.begin():
+        codes.rate_with_code(session, world.catalog, current_calendar(session),
+                             now or world.now, code,
+                             RatingInput(level, {"attitude": 5}, comment, None, "window"),
+                             rectification_days=15)
+
+
+def test_the_applicant_rates_on_their_phone_with_the_receipts_code(world: World) -> None:
+    app_id, other = finished(world), finished(world, "li")
+    with world.as_("clerk_furong") as ctx:
+        first = codes.issue(ctx, app_id, 30).code
+        issued = codes.issue(ctx, app_id, 30)  # printed again: the first stops working
+        codes.issue(ctx, other, 30)
+    with world.as_("clerk_zhuzhou") as ctx, pytest.raises(NotFound):
+        codes.issue(ctx, app_id, 30)
+    with world.as_("zhang") as ctx, pytest.raises(Forbidden):
+        codes.issue(ctx, app_id, 30)
+    code = issued.code
+    assert len(code) == 10 and set(code) <= set(codes.ALPHABET)
+    with world.sessions() as session:  # only the hash is kept
+        stored = list(session.scalars(select(RatingCode.code_hash)))
+        assert code not in stored and codes.digest(code) in stored
+    with pytest.raises(Conflict, match="过期"):
+        rate_by_code(world, first)
+    with pytest.raises(NotFound):
+        rate_by_code(world, "ABCDE-FGHJK")
+    with pytest.raises(Conflict, match="过期"):
+        rate_by_code(world, code, now=world.now + dt.timedelta(days=31))
+    rate_by_code(world, codes.shown(code).lower(), 2, "等了很久")  # typed as on the receipt
+    with pytest.raises(Conflict, match="已使用"):
+        rate_by_code(world, code, 5)
     with world.as_("zhang") as ctx:
-        rating, _ = ratings.rating_of(ctx, app_id)
-        assert rating is not None and rating.channel == "window"
-        assert rating.taken_by_id == world.users["clerk_furong"].user_id
+        rating, rect = ratings.rating_of(ctx, app_id)
+        assert rating is not None and rating.channel == "code" and rating.target == "window"
+        assert rating.taken_by_id is None and rect is not None
+    with world.as_("li") as ctx:
+        assert ratings.rating_of(ctx, other)[0] is None  # that code was for zhang's only
 
 
 def test_a_bad_rating_goes_through_rectification_and_the_figures_follow(world: World) -> None:
@@ -111,9 +194,15 @@ def test_a_bad_rating_goes_through_rectification_and_the_figures_follow(world: W
         with pytest.raises(Conflict):
             ratings.advance(ctx, rect.id, "rectify", "跳过核实")
         ratings.advance(ctx, rect.id, "verify", "已电话回访，申请人反映属实")
+        with pytest.raises(Forbidden):  # the office rated does not judge itself
+            ratings.advance(ctx, rect.id, "decide", "不属实", justified=False)
+    with world.as_("supervisor_cs") as ctx:
         with pytest.raises(Invalid):
             ratings.advance(ctx, rect.id, "decide", "属实")  # justified must be said
+        with pytest.raises(Forbidden):
+            ratings.advance(ctx, rect.id, "rectify", "监察代为整改")
         ratings.advance(ctx, rect.id, "decide", "差评属实，已向申请人致歉", justified=True)
+    with world.as_("scjg_furong") as ctx:
         ratings.advance(ctx, rect.id, "rectify", "窗口推行一次性告知清单")
         ratings.advance(ctx, rect.id, "follow_up", "再次回访，申请人表示满意")
     with world.as_("zhang") as ctx:
@@ -174,3 +263,34 @@ def test_an_applicant_who_has_not_rated_is_invited_once(world: World) -> None:
         invites = list(session.scalars(select(Notification).where(
             Notification.recipient_id == world.users["zhang"].user_id)))
     assert len(invites) == 1 and "评价" in invites[0].subject
+
+
+def test_the_rectification_rate_counts_justified_ratings_rectified_in_time(
+        world: World) -> None:
+    """整改率: justified bad ratings rectified by their due date, over the bad ratings not
+    judged unjustified."""
+    found = {}
+    for name in ("on_time", "late", "unjustified", "undecided"):
+        app_id = finished(world)
+        rate(world, "zhang", app_id, 1, f"差评 {name}")
+        with world.as_("zhang") as ctx:
+            found[name] = ratings.rating_of(ctx, app_id)[1]
+
+    def step(who: str, name: str, action: str, now: dt.datetime | None = None,
+             justified: bool | None = None) -> None:
+        with world.as_(who, now) as ctx:
+            ratings.advance(ctx, found[name].id, action, "办理情况", justified)
+
+    late = world.day(D(2026, 12, 15))  # due 2026-12-14
+    for name, justified, when in (("on_time", True, None), ("late", True, late),
+                                  ("unjustified", False, None)):
+        step("scjg_furong", name, "verify")
+        step("supervisor_cs", name, "decide", justified=justified)
+        if justified:
+            step("scjg_furong", name, "rectify")
+        step("scjg_furong", name, "follow_up", when)
+    s = figures(world)
+    assert (s["bad"], s["unjustified"], s["rectified"]) == (4, 1, 1)
+    assert s["rectification_rate"] == round(1 / 3, 4)
+    scjg = next(d for d in s["departments"] if d["department"] == "SCJG")
+    assert scjg["rectification_rate"] == round(1 / 3, 4)

@@ -16,6 +16,7 @@ from onething.audit import service as audit
 from onething.cases.api import router as cases_router
 from onething.catalog.api import router as catalog_router
 from onething.catalog.service import CatalogCache, NoCatalog
+from onething.commitments.api import router as commitments_router
 from onething.config import Settings, get_settings
 from onething.db import make_engine, session_factory, utcnow, writer
 from onething.files.api import router as files_router
@@ -27,7 +28,13 @@ from onething.privacy import mask_logs
 from onething.ratings.api import router as ratings_router
 from onething.supervision.api import router as supervision_router
 from onething.supervision.scheduled import Scheduler
-from onething.web import case_pages, pages, supervision_pages
+from onething.web import (
+    case_pages,
+    commitment_pages,
+    pages,
+    rating_pages,
+    supervision_pages,
+)
 from onething.web.session import COOKIE, LoginRequired, clear_cookie, login_url
 
 
@@ -79,11 +86,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
-                   licences_router, ratings_router, supervision_router):
+                   licences_router, ratings_router, supervision_router, commitments_router):
         app.include_router(router)
     pages.mount(app)
     app.include_router(case_pages.router)
     app.include_router(supervision_pages.router)
+    app.include_router(commitment_pages.router)
+    app.include_router(rating_pages.router)
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     rectification_days: int = 15  # 差评整改 time limit, working days
     rating_invite_days: int = 3  # invite to rate this many days after delivery
     rating_after_acceptance: bool = False  # allow rating before completion
+    rating_code_days: int = 30  # 扫码评价: a receipt's one-time rating code expires after this
+    # 告知承诺: the deciding office checks a commitment within this many working days of the
+    # approval (核查); a false one is recorded as bad credit (失信) for this many years
+    commitment_check_days: int = 20
+    bad_credit_years: int = 3
     notify: str = "log"  # log | smtp
     smtp_host: str = "localhost"
     smtp_port: int = 25

@@ -363,7 +363,8 @@ def _rating(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, calendar:
     rating_id = ids.take(Rating)
     rows[Rating].append({
         "id": rating_id, "application_id": app["id"], "applicant_id": app["applicant_id"],
-        "level": level, "channel": "online", "indicators": {"efficiency": level},
+        "level": level, "channel": "online", "target": "department",
+        "indicators": {"efficiency": level},
         "comment": None if level >= 3 else "等待时间太长", "department_code":
         task["department_code"], "region_code": task["region_code"], "taken_by_id": None,
         "created_at": rated})
@@ -374,12 +375,13 @@ def _rating(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, calendar:
         closed = rated + dt.timedelta(days=rng.uniform(3, 20))
         done = closed < now and rng.random() < 0.9
         rows[Rectification].append({
-            "id": ids.take(Rectification), "rating_id": rating_id,
+            "id": ids.take(Rectification), "rating_id": rating_id, "target": "department",
             "application_id": app["id"], "department_code": task["department_code"],
             "region_code": task["region_code"], "status": "closed" if done else "verifying",
             "due_on": due, "steps": [], "justified": True if done else None,
             "response": "已整改" if done else None, "review": None, "created_at": rated,
-            "closed_at": closed if done else None})
+            "closed_at": closed if done else None,
+            "on_time": closed.astimezone(CHINA).date() <= due if done else None})
 
 
 def _event(ids: _Ids, app_id: int, task_id: int | None, at: dt.datetime, actor: int | None,

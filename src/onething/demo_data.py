@@ -78,6 +78,10 @@ class _People:
         return self.get(f"gen_clerk_{region}", Role.clerk, region=region,
                         name=f"{self.catalog.regions[region].name}窗口")
 
+    def supervisor(self, region: str) -> Principal:
+        return self.get(f"gen_supervisor_{region}", Role.supervisor, region=region,
+                        name=f"{self.catalog.regions[region].name}效能监察")
+
     def approver(self, department: str, region: str) -> Principal:
         return self.get(f"gen_{department.lower()}_{region}", Role.approver, region=region,
                         department=department, name=f"{self.catalog.regions[region].name}"
@@ -191,9 +195,11 @@ def _finish(session: Session, catalog: Catalog, people: _People, rng: random.Ran
     level = rng.choices([5, 4, 3, 2, 1], [70, 18, 7, 3, 2])[0]
     applicant = identity.principal_of(session.get_one(User, app.applicant_id))
     with _acting(session, catalog, applicant, rated) as ctx:
+        target = rng.choice(ratings.targets(ctx, app))  # the window or a deciding department
+        indicator = "service_efficiency" if target.kind == ratings.WINDOW else "efficiency"
         ratings.rate(ctx, app_id, ratings.RatingInput(
-            level, {"efficiency": level}, "办理很快" if level >= 3 else "等待时间太长"),
-            rectification_days=15)
+            level, {indicator: level}, "办理很快" if level >= 3 else "等待时间太长",
+            target.department, target.kind), rectification_days=15)
     result.ratings += 1
     if level < 3:
         result.rectifications += 1
@@ -208,14 +214,17 @@ def _rectify(session: Session, catalog: Catalog, people: _People, rng: random.Ra
         _, rect = ratings.rating_of(ctx, app_id)
     if rect is None:
         return
-    approver = people.approver(rect.department_code, rect.region_code)
+    office = (people.clerk(rect.region_code) if rect.department_code is None
+              else people.approver(rect.department_code, rect.region_code))
+    supervisor = people.supervisor(rect.region_code)  # 认定: never the office rated
     steps = [("verify", "已回访核实", None), ("decide", "差评属实，已致歉", True),
              ("rectify", "优化窗口流程", None), ("follow_up", "回访满意", None)]
     for action, text, justified in steps[:rng.choice([1, 2, 4, 4, 4])]:
         when += dt.timedelta(days=rng.uniform(1, 4))
         if when > now:
             return
-        with _acting(session, catalog, approver, when) as ctx:
+        with _acting(session, catalog, supervisor if action == "decide" else office,
+                     when) as ctx:
             ratings.advance(ctx, rect.id, action, text, justified)
 
 

@@ -8,6 +8,7 @@ success; anything not committed is rolled back when the session closes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -18,6 +19,7 @@ from onething.calendar.service import current_calendar
 from onething.cases.context import CHINA, Ctx
 from onething.catalog.model import Catalog
 from onething.catalog.service import NoCatalog
+from onething.credit import service as credit
 from onething.errors import DomainError, Unauthenticated
 from onething.identity import service as identity
 from onething.identity.logins import Attempt, checked_login
@@ -112,17 +114,25 @@ class Paging:
 PagingDep = Annotated[Paging, Depends()]
 
 
-def held_licence_types(request: Request) -> frozenset[str]:
-    """For the guide: the caller's licence types, when a bearer token is given (else none)."""
+@dataclass(frozen=True)
+class GuideCaller:
+    """What the guide takes from its caller, when a bearer token is given (else nothing)."""
+
+    held: frozenset[str] = frozenset()  # licence types held
+    barred: str | None = None  # why 告知承诺 and 容缺 are not offered (bad credit), if so
+
+
+def guide_caller(request: Request) -> GuideCaller:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return frozenset()
+        return GuideCaller()
     with request.app.state.sessions() as session:
         principal, _ = identity.resolve(session, token.strip(), "api",
                                         request.app.state.clock())
         today = request.app.state.clock().astimezone(CHINA).date()
-        return frozenset(held_types(session, principal.user_id, today))
+        return GuideCaller(frozenset(held_types(session, principal.user_id, today)),
+                           credit.bar_reason(credit.current(session, principal.user_id, today)))
 
 
-HeldLicencesDep = Annotated[frozenset[str], Depends(held_licence_types)]
+GuideCallerDep = Annotated[GuideCaller, Depends(guide_caller)]

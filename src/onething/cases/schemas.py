@@ -220,3 +220,7 @@ class LicenceOut(BaseModel):
     issued_on: dt.date
     valid_until: dt.date | None
     application_id: int
+    status: str = Field(description="valid 有效 · revoked 已撤销")
+    status_name: str
+    revoked_reason: str | None = Field(default=None, description="撤销的原因")
+    revoked_at: dt.datetime | None = None

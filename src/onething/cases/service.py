@@ -21,6 +21,8 @@ from onething.cases.numbering import application_number
 from onething.cases.states import AppStatus, next_application_status
 from onething.catalog import browse
 from onething.catalog.models import CatalogVersion
+from onething.commitments import service as commitments
+from onething.credit import service as credit
 from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.files.service import usable_by
 from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_guide
@@ -116,8 +118,10 @@ def _check_channel_and_region(ctx: Ctx, sub: Submission) -> None:
 def _checked_content(ctx: Ctx, sub: Submission, applicant: User
                      ) -> tuple[Guide, dict[str, Any], list[dict[str, Any]]]:
     held = licences.held_types(ctx.session, applicant.id, ctx.today)
+    barred = credit.bar_reason(credit.current(ctx.session, applicant.id, ctx.today))
     try:
-        guide = compute_guide(ctx.catalog, sub.bundle, sub.answers, held.keys())
+        guide = compute_guide(ctx.catalog, sub.bundle, sub.answers, held.keys(),
+                              commitments=barred is None)
     except GuideError as exc:
         raise Invalid(str(exc), code=exc.code, problems=[
             FieldProblem(f"answers.{p.question}", p.message) for p in exc.problems]) from exc
@@ -125,7 +129,7 @@ def _checked_content(ctx: Ctx, sub: Submission, applicant: User
     form, problems = check_form(fields, sub.form)
     checks = checks_of(ctx.catalog.bundles[guide.bundle], (i.item for i in guide.items))
     problems += failed_checks(checks, ctx.catalog.fields, form, ctx.today)
-    materials, more = _materials(ctx, guide, sub.materials, held, applicant)
+    materials, more = _materials(ctx, guide, sub.materials, held, applicant, barred)
     problems += more
     if problems:
         raise Invalid(f"申请有 {len(problems)} 处需要补充或更正", code="incomplete_application",
@@ -134,9 +138,10 @@ def _checked_content(ctx: Ctx, sub: Submission, applicant: User
 
 
 def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],
-               held: dict[str, Any], applicant: User
+               held: dict[str, Any], applicant: User, barred: str | None
                ) -> tuple[list[dict[str, Any]], list[FieldProblem]]:
-    """Each material of the guide with how it is provided; problems for what is missing."""
+    """Each material of the guide with how it is provided; problems for what is missing.
+    `barred`: why 告知承诺 and 容缺 are not open to this applicant (bad credit), if so."""
     owners = {ctx.actor.user_id, applicant.id}
     problems = [FieldProblem(f"materials.{code}", "本申请不需要该材料")
                 for code in given if code not in {m.code for m in guide.materials}]
@@ -145,7 +150,11 @@ def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],
         entry: dict[str, Any] = {"code": m.code, "name": m.name, "key": m.key,
                                  "required": m.required, "status": m.status.value,
                                  "items": m.items}
-        reason = _provide(ctx, m, given.get(m.code) or {}, held, owners, entry)
+        choice = given.get(m.code) or {}
+        reason = (f"：{barred}" if barred and (choice.get("commitment") or choice.get("deferred"))
+                  else _provide(ctx, m, choice, held, owners, entry))
+        if entry.get("provided") == "commitment":
+            entry["commitment"] = commitments.sign(ctx, m.material, m.items, applicant)
         if reason:
             problems.append(FieldProblem(f"materials.{m.code}", f"“{m.name}”{reason}"))
         record_.append(entry)

@@ -24,6 +24,7 @@ from onething.cases.states import (
     next_task_status,
 )
 from onething.catalog.spec import Level
+from onething.commitments import service as commitments
 from onething.errors import Conflict, FieldProblem, Invalid, NotFound
 from onething.licences import service as licences
 from onething.supervision.cards import close_cards
@@ -113,6 +114,7 @@ def _decided(ctx: Ctx, task: Task, reason: str | None) -> None:
 
 def _approve(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
     _decided(ctx, task, d.reason)
+    commitments.open_check(ctx, app, task)  # 核查, if the item relied on a commitment
     licence = licences.issue(ctx.session, ctx.catalog, app, task, ctx.today)
     if licence is not None:
         record(ctx, app, "issue_licence", task=task,

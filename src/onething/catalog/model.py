@@ -101,6 +101,12 @@ class Payment:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitmentNotice:
+    conditions: str | None
+    consequence: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     code: str
     name: str
@@ -120,6 +126,7 @@ class Item:
     visits_alone: int = 2  # trips when applied for on its own
     payments: tuple[Payment, ...] = ()
     checks: tuple[Check, ...] = ()
+    commitment_notice: CommitmentNotice | None = None  # None: generated (commitments.notice)
 
     @property
     def immediate(self) -> bool:
@@ -246,6 +253,9 @@ def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
         ),
         result=Result(spec.result.licence_type, spec.result.name, spec.result.valid_years)
         if spec.result else None,
+        commitment_notice=CommitmentNotice(spec.commitment_notice.conditions,
+                                           spec.commitment_notice.consequence)
+        if spec.commitment_notice else None,
     )
 
 

@@ -207,6 +207,14 @@ class PaymentSpec(_Spec):
     note: str | None = None
 
 
+class CommitmentNoticeSpec(_Spec):
+    """告知承诺书: what the applicant is told in writing before committing instead of proving
+    (国办发〔2020〕42号). Parts left out are generated from the item and the material."""
+
+    conditions: str | None = Field(default=None, max_length=2000)  # 证明义务: what must hold
+    consequence: str | None = Field(default=None, max_length=2000)  # 不实承诺的法律责任
+
+
 class ItemSpec(_Spec):
     """One administrative item (事项) of one department."""
 
@@ -228,6 +236,7 @@ class ItemSpec(_Spec):
     fields: list[FieldUse] = []
     result: ResultSpec | None = None
     checks: list[CheckSpec] = []  # over the item's own fields
+    commitment_notice: CommitmentNoticeSpec | None = None  # for materials it allows 告知承诺
 
 
 class QuestionSpec(_Spec):

@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from onething.catalog.api import bundle_not_found
-from onething.deps import CatalogDep, HeldLicencesDep
-from onething.guide.engine import GuideError, compute_guide
+from onething.commitments.notice import notices_for
+from onething.deps import CatalogDep, GuideCallerDep
+from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.schemas import GuideOut, GuideRequest
 from onething.problems import ApiProblem, FieldError, ProblemOut
 
@@ -27,10 +28,19 @@ def guide_problem(exc: GuideError, code: str) -> ApiProblem:
 @router.post("/bundles/{code}/guide", response_model=GuideOut, summary="计算办事指南（智能导办）",
              responses={404: {"model": ProblemOut}, 422: {"model": ProblemOut}})
 def guide(code: str, body: GuideRequest, catalog: CatalogDep,
-          held: HeldLicencesDep) -> Response:
-    """Anyone may ask; with a bearer token, the caller's own licences count as held."""
+          caller: GuideCallerDep) -> Response:
+    """Anyone may ask; with a bearer token, the caller's own licences count as held, and a
+    caller with a current bad-credit record is not offered 告知承诺 or 容缺 (`bad_credit`
+    says why)."""
     try:
-        result = compute_guide(catalog, code, body.answers, held | set(body.licences))
+        result = compute_guide(catalog, code, body.answers, caller.held | set(body.licences),
+                               commitments=caller.barred is None)
     except GuideError as exc:
         raise guide_problem(exc, code) from exc
-    return Response(orjson.dumps(result.as_dict()), media_type="application/json")
+    data = result.as_dict()
+    for material, entry in zip(result.materials, data["materials"], strict=True):
+        if material.status == MaterialStatus.commitment:  # the notice, read before choosing
+            entry["commitment_notices"] = [n.as_dict() for n in notices_for(
+                catalog.items, material.material, material.items)]
+    return Response(orjson.dumps({**data, "bad_credit": caller.barred}),
+                    media_type="application/json")

@@ -250,13 +250,15 @@ def check_answers(bundle: Bundle, answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def compute_guide(catalog: Catalog, bundle_code: str, answers: Mapping[str, Any],
-                  held_licences: Collection[str] = ()) -> Guide:
+                  held_licences: Collection[str] = (), commitments: bool = True) -> Guide:
+    """`commitments`: whether 告知承诺 is offered (not to an applicant with bad credit)."""
     bundle = catalog.bundles.get(bundle_code)
     if bundle is None:
         raise GuideError("unknown_bundle", f"没有代码为 {bundle_code} 的一件事")
     values = check_answers(bundle, answers)
     try:
-        return _Computation(catalog, bundle, values, frozenset(held_licences)).guide()
+        return _Computation(catalog, bundle, values, frozenset(held_licences),
+                            commitments).guide()
     except ExpressionError as exc:
         raise GuideError("condition_failed", str(exc)) from exc
 
@@ -273,8 +275,9 @@ class _Computation:
     """One guide computation; each step reads what the earlier ones found."""
 
     def __init__(self, catalog: Catalog, bundle: Bundle, values: dict[str, Any],
-                 held: frozenset[str]) -> None:
+                 held: frozenset[str], commitments: bool = True) -> None:
         self.catalog, self.bundle, self.values, self.held = catalog, bundle, values, held
+        self.commitments = commitments
         self.context = answers_context(_for_conditions(bundle, values))
         self.applicable: list[tuple[int, Item]] = []
         self.skipped: list[SkippedItem] = []
@@ -379,7 +382,7 @@ class _Computation:
                 material.produced_by = source[1].code
                 material.reason = (f"第 {source[0]} 阶段“{source[1].name}”办结后生成电子证照，"
                                    "自动共享，无需提交")
-            elif material.commitment_allowed:
+            elif material.commitment_allowed and self.commitments:
                 material.status = MaterialStatus.commitment
                 material.reason = "可签署告知承诺书代替，无需提交"
 

@@ -41,6 +41,17 @@ class SkippedItemOut(BaseModel):
     department_name: str
 
 
+class CommitmentNoticeOut(BaseModel):
+    item: str
+    item_name: str
+    material: str
+    material_name: str
+    conditions: str = Field(description="告知的条件（证明义务）")
+    statement: str = Field(description="承诺的内容")
+    consequence: str = Field(description="不实承诺的后果")
+    text: str = Field(description="告知承诺书全文，签署后随申请记录")
+
+
 class GuideMaterialOut(BaseModel):
     code: str
     name: str
@@ -53,6 +64,8 @@ class GuideMaterialOut(BaseModel):
     produced_by: str | None
     reason: str
     notes: list[str]
+    commitment_notices: list[CommitmentNoticeOut] | None = Field(
+        default=None, description="可告知承诺时：每个事项的告知承诺书（选择前应阅读）")
 
 
 class GuideFieldOut(BaseModel):
@@ -137,3 +150,5 @@ class GuideOut(BaseModel):
     fee: float = Field(description="administrative fees (行政事业性收费)")
     payments: list[PaymentOut] = Field(description="other payments, not fees, not in `fee`")
     effect: EffectOut
+    bad_credit: str | None = Field(
+        default=None, description="调用者有失信记录时：不适用告知承诺和容缺受理的原因")

@@ -11,9 +11,12 @@ from onething.licences import service as licences
 router = APIRouter(prefix="/api/v1", tags=["licences"])
 
 
-@router.get("/licences", response_model=list[LicenceOut], summary="我的电子证照（证照夹）")
+@router.get("/licences", response_model=list[LicenceOut],
+            summary="我的电子证照（证照夹；已撤销的标明原因）")
 def wallet(principal: PrincipalDep, session: SessionDep) -> list[LicenceOut]:
     return [LicenceOut(number=lic.number, licence_type=lic.licence_type, name=lic.name,
                        holder_name=lic.holder_name, issuer=lic.issuer, issued_on=lic.issued_on,
-                       valid_until=lic.valid_until, application_id=lic.application_id)
+                       valid_until=lic.valid_until, application_id=lic.application_id,
+                       status=lic.status, status_name=licences.STATUS_NAMES[lic.status],
+                       revoked_reason=lic.revoked_reason, revoked_at=lic.revoked_at)
             for lic in licences.wallet(session, principal.user_id)]

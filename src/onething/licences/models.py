@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.db import Base, UTCDateTime, utcnow
@@ -23,7 +23,9 @@ class Licence(Base):
     issuer: Mapped[str] = mapped_column(String(200))  # the office: 芙蓉区市场监督管理局
     issued_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # None: 长期
-    status: Mapped[str] = mapped_column(String(16))  # held (容缺 not supplemented) | valid
+    status: Mapped[str] = mapped_column(String(16))  # held (容缺 pending) | valid | revoked
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # 已撤销: why
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -14,7 +14,8 @@ from onething.catalog.model import Catalog
 from onething.identity.models import User
 from onething.licences.models import Licence
 
-HELD, VALID = "held", "valid"
+HELD, VALID, REVOKED = "held", "valid", "revoked"
+STATUS_NAMES = {HELD: "暂缓送达（容缺待补齐）", VALID: "有效", REVOKED: "已撤销"}
 
 
 def issue(session: Session, catalog: Catalog, app: Application, task: Task,
@@ -55,10 +56,23 @@ def release_held(session: Session, application_id: int) -> None:
         licence.status = VALID
 
 
+def revoke(session: Session, task_id: int, reason: str, now: dt.datetime) -> list[Licence]:
+    """Revoke the licences a task issued (已撤销, with the reason); they stay in the wallet,
+    marked, and no longer stand in for materials."""
+    found = list(session.scalars(select(Licence).where(
+        Licence.task_id == task_id, Licence.status.in_((HELD, VALID)))))
+    for licence in found:
+        licence.status, licence.revoked_reason, licence.revoked_at = REVOKED, reason, now
+    session.flush()
+    return found
+
+
 def wallet(session: Session, holder_id: int, today: dt.date | None = None) -> list[Licence]:
-    """The holder's valid licences (expired ones stay listed, marked by their dates)."""
+    """The holder's valid licences and revoked ones, marked (expired ones stay listed,
+    marked by their dates)."""
     return list(session.scalars(
-        select(Licence).where(Licence.holder_id == holder_id, Licence.status == VALID)
+        select(Licence).where(Licence.holder_id == holder_id,
+                              Licence.status.in_((VALID, REVOKED)))
         .order_by(Licence.id.desc())))
 
 
@@ -66,6 +80,8 @@ def held_types(session: Session, holder_id: int, today: dt.date) -> dict[str, Li
     """Licence type → a valid, unexpired licence the holder has of it."""
     found: dict[str, Licence] = {}
     for licence in wallet(session, holder_id):
+        if licence.status != VALID:
+            continue
         if licence.valid_until is None or licence.valid_until >= today:
             found.setdefault(licence.licence_type, licence)
     return found

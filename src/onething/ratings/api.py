@@ -7,9 +7,12 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
-from onething.deps import CtxDep
+from onething.calendar.service import current_calendar
+from onething.deps import CatalogDep, CtxDep, SessionDep
 from onething.problems import ProblemOut
+from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.ratings.models import Rating, Rectification
 from onething.schemas import Id
@@ -20,17 +23,54 @@ router = APIRouter(prefix="/api/v1", tags=["ratings"], responses={
 
 
 class RatingIn(BaseModel):
+    target: Literal["window", "department"] = Field(
+        description="评价对象：window 受理的综合窗口（服务态度、服务水平、服务效率）；"
+                    "department 作出决定的部门（办事效率、办事指南精确度、办事便捷度、平台操作性）")
+    department: str | None = Field(default=None, max_length=64,
+                                   description="评价部门时：作出决定的部门代码")
     level: int = Field(ge=1, le=5,
                        description="5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意")
     indicators: dict[str, int] = Field(default_factory=dict, max_length=10)
     comment: str | None = Field(default=None, max_length=2000)
-    department: str | None = Field(default=None, max_length=64, description="评价针对的部门")
+
+    def given(self) -> ratings.RatingInput:
+        return ratings.RatingInput(self.level, self.indicators, self.comment, self.department,
+                                   self.target)
+
+
+class CodeRatingIn(RatingIn):
+    code: str = Field(min_length=1, max_length=40, description="评价回执上的评价码")
+
+
+class CodeIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40, description="评价回执上的评价码")
+
+
+class TargetOut(BaseModel):
+    target: str
+    department: str | None
+    name: str
+
+
+class CodeOut(BaseModel):
+    code: str = Field(description="评价码（只显示这一次，仅存其摘要）")
+    url: str = Field(description="扫码或输入的评价地址")
+    expires_at: dt.datetime
+    application_id: int
+
+
+class CodeTargetsOut(BaseModel):
+    application_number: str
+    bundle_name: str
+    expires_at: dt.datetime
+    targets: list[TargetOut]
 
 
 class RectificationOut(BaseModel):
     id: int
     application_id: int
-    department: str
+    target: str = Field(description="window 综合窗口 · department 审批部门")
+    department: str | None
     region: str
     status: str
     status_name: str
@@ -43,7 +83,8 @@ class RectificationOut(BaseModel):
 
     @classmethod
     def of(cls, r: Rectification) -> RectificationOut:
-        return cls(id=r.id, application_id=r.application_id, department=r.department_code,
+        return cls(id=r.id, application_id=r.application_id, target=r.target,
+                   department=r.department_code,
                    region=r.region_code, status=r.status,
                    status_name=ratings.STATUS_NAMES[r.status], due_on=r.due_on,
                    justified=r.justified, response=r.response, review=r.review,
@@ -54,17 +95,18 @@ class RatingOut(BaseModel):
     application_id: int
     level: int
     level_name: str
-    channel: str
+    channel: str = Field(description="online 网上评价 · code 扫码评价 · window 窗口代录（旧）")
+    target: str = Field(description="window 综合窗口 · department 审批部门")
     indicators: dict[str, int]
     comment: str | None
-    department: str
+    department: str | None
     created_at: dt.datetime
     rectification: RectificationOut | None
 
     @classmethod
     def of(cls, r: Rating, rect: Rectification | None) -> RatingOut:
         return cls(application_id=r.application_id, level=r.level,
-                   level_name=ratings.LEVELS[r.level], channel=r.channel,
+                   level_name=ratings.LEVELS[r.level], channel=r.channel, target=r.target,
                    indicators=r.indicators, comment=r.comment, department=r.department_code,
                    created_at=r.created_at,
                    rectification=RectificationOut.of(rect) if rect else None)
@@ -77,15 +119,56 @@ class StepIn(BaseModel):
 
 
 @router.post("/applications/{application_id}/rating", response_model=RatingOut,
-             status_code=201, summary="评价（好差评），每个办件一次，不可修改")
+             status_code=201, summary="申请人评价（好差评）：窗口或作出决定的部门，每件一次")
 def rate(application_id: Id, body: RatingIn, ctx: CtxDep, request: Request) -> RatingOut:
     settings = request.app.state.settings
-    rating = ratings.rate(ctx, application_id, ratings.RatingInput(
-        body.level, body.indicators, body.comment, body.department),
-        rectification_days=settings.rectification_days,
-        after_acceptance=settings.rating_after_acceptance)
+    rating = ratings.rate(ctx, application_id, body.given(),
+                          rectification_days=settings.rectification_days,
+                          after_acceptance=settings.rating_after_acceptance)
     ctx.session.commit()
     return RatingOut.of(rating, ratings.rating_of(ctx, application_id)[1])
+
+
+@router.post("/applications/{application_id}/rating-code", response_model=CodeOut,
+             status_code=201, summary="窗口：打印评价回执的一次性评价码（扫码评价）")
+def rating_code(application_id: Id, ctx: CtxDep, request: Request) -> CodeOut:
+    issued = codes.issue(ctx, application_id, request.app.state.settings.rating_code_days)
+    ctx.session.commit()
+    return CodeOut(code=codes.shown(issued.code), url=code_url(request, issued.code),
+                   expires_at=issued.expires_at, application_id=application_id)
+
+
+def code_url(request: Request, code: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/r/{code}"
+
+
+@router.post("/rating-codes/targets", response_model=CodeTargetsOut,
+             summary="扫码评价：评价码对应的办件和可评价的对象（无需登录）")
+def code_targets(body: CodeIn, session: SessionDep, catalog: CatalogDep,
+                 request: Request) -> CodeTargetsOut:
+    now = request.app.state.clock()
+    row, app = codes.redeemable(session, body.code, now)
+    ctx = codes.applicant_ctx(session, catalog, current_calendar(session), now, app)
+    bundle = catalog.bundles.get(app.bundle_code)
+    return CodeTargetsOut(
+        application_number=app.number, bundle_name=bundle.name if bundle else app.bundle_code,
+        expires_at=row.expires_at, targets=[TargetOut(target=t.kind, department=t.department,
+                                                      name=t.name)
+                                            for t in ratings.targets(ctx, app)])
+
+
+@router.post("/rating-codes/rating", response_model=RatingOut, status_code=201,
+             summary="扫码评价：凭评价码评价（无需登录，评价码只能用一次）")
+def rate_with_code(body: CodeRatingIn, session: SessionDep, catalog: CatalogDep,
+                   request: Request) -> RatingOut:
+    settings = request.app.state.settings
+    rating = codes.rate_with_code(
+        session, catalog, current_calendar(session), request.app.state.clock(), body.code,
+        body.given(), rectification_days=settings.rectification_days,
+        after_acceptance=settings.rating_after_acceptance)
+    session.commit()
+    rect = session.scalar(select(Rectification).where(Rectification.rating_id == rating.id))
+    return RatingOut.of(rating, rect)
 
 
 @router.get("/applications/{application_id}/rating", response_model=RatingOut | None,

@@ -24,11 +24,15 @@ class Rating(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     level: Mapped[int] = mapped_column(Integer)  # 5 非常满意 … 1 非常不满意
-    channel: Mapped[str] = mapped_column(String(8))  # online | window
+    # online: in the applicant's account; code: 扫码评价 with the receipt's one-time code;
+    # window: taken by window staff (before staff were barred from it)
+    channel: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(16), default="department",
+                                        server_default="department")  # window | department
     indicators: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    department_code: Mapped[str] = mapped_column(String(64))
-    region_code: Mapped[str] = mapped_column(String(12))
+    department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: window
+    region_code: Mapped[str] = mapped_column(String(12))  # of the office rated
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -47,7 +51,9 @@ class Rectification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
-    department_code: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(16), default="department",
+                                        server_default="department")  # window | department
+    department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: window
     region_code: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(16))
     due_on: Mapped[date] = mapped_column(Date)
@@ -59,3 +65,20 @@ class Rectification(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
                                                 server_default=DUE_AT_ONCE.isoformat())
+    on_time: Mapped[bool | None] = mapped_column(nullable=True)  # closed by due_on (整改率)
+
+
+class RatingCode(Base):
+    """扫码评价: a one-time code printed on the window's receipt, stored hashed; it lets the
+    applicant rate that one application on their own phone, without signing in."""
+
+    __tablename__ = "rating_codes"
+    __table_args__ = (Index("ix_rating_codes_application", "application_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the code
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

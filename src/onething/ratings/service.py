@@ -14,9 +14,10 @@ from onething.cases import access
 from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.models import Application, Task
-from onething.cases.routing import descendants
+from onething.cases.routing import descendants, office_name
 from onething.cases.states import FINISHED, AppStatus
 from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.identity.models import User
 from onething.identity.roles import Role
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.cards import Subject, close_cards, recipients
@@ -33,6 +34,9 @@ INDICATORS = {
 RATABLE = FINISHED | {AppStatus.delivered}
 EARLY = frozenset({AppStatus.accepted, AppStatus.accepted_with_deficiency,
                    AppStatus.in_progress})
+WINDOW, DEPARTMENT = "window", "department"
+TARGET_INDICATORS = {WINDOW: "window", DEPARTMENT: "online"}  # which indicators rate whom
+DECIDED = ("approved", "denied")
 
 
 @dataclass
@@ -40,28 +44,65 @@ class RatingInput:
     level: int
     indicators: dict[str, int]
     comment: str | None = None
-    department: str | None = None  # which department the rating is about
+    department: str | None = None  # the deciding department rated (target "department")
+    target: str | None = None  # window | department: what the rating is about
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something the applicant may rate: the receiving window, or a deciding department."""
+
+    kind: str  # window | department
+    department: str | None
+    region: str
+    name: str
+
+
+def targets(ctx: Ctx, app: Application) -> list[Target]:
+    """The receiving window, then each department that decided the case."""
+    region = ctx.catalog.regions.get(app.region_code)
+    found = [Target(WINDOW, None, app.region_code,
+                    f"{region.name if region else ''}政务服务综合窗口")]
+    seen: set[str] = set()
+    for task in ctx.session.scalars(select(Task).where(
+            Task.application_id == app.id, Task.status.in_(DECIDED))
+            .order_by(Task.decided_at, Task.id)):
+        if task.department_code not in seen:
+            seen.add(task.department_code)
+            found.append(Target(DEPARTMENT, task.department_code, task.region_code,
+                                office_name(ctx.catalog, task.region_code,
+                                            task.department_code)))
+    return found
 
 
 def rate(ctx: Ctx, application_id: int, given: RatingInput, *, rectification_days: int,
          after_acceptance: bool = False) -> Rating:
-    """One rating per application per applicant, by the applicant or taken at the window."""
+    """The applicant rates in their own account. Staff never rate in the applicant's name:
+    at the window the applicant rates on their own phone with the receipt's code."""
     app = access.visible_application(ctx, application_id)
-    channel = _channel(ctx, app)
+    if ctx.actor.role == Role.clerk:
+        raise Forbidden("工作人员不能代申请人评价；请打印评价回执，由申请人用自己的手机扫码评价",
+                        code="staff_cannot_rate")
+    if ctx.actor.user_id != app.applicant_id:
+        raise Forbidden("只有申请人本人可以评价", code="not_applicant")
+    return rate_as_applicant(ctx, app, given, "online", rectification_days, after_acceptance)
+
+
+def rate_as_applicant(ctx: Ctx, app: Application, given: RatingInput, channel: str,
+                      rectification_days: int, after_acceptance: bool) -> Rating:
+    """One rating per application per applicant (ctx.actor is the applicant)."""
     status = AppStatus(app.status)
     if status not in RATABLE and not (after_acceptance and status in EARLY):
         raise Conflict("办件尚未办结，暂不能评价", code="not_finished")
     if ctx.session.scalar(select(Rating.id).where(Rating.application_id == app.id,
                                                   Rating.applicant_id == app.applicant_id)):
         raise Conflict("该办件已评价，每个办件只能评价一次，评价不可修改", code="already_rated")
-    _check(given, channel)
-    task = _rated_task(ctx, app, given.department)
+    rated = _check(ctx, app, given)
     rating = Rating(application_id=app.id, applicant_id=app.applicant_id, level=given.level,
-                    channel=channel, indicators=given.indicators,
+                    channel=channel, target=rated.kind, indicators=given.indicators,
                     comment=(given.comment or "").strip()[:2000] or None,
-                    department_code=task.department_code, region_code=task.region_code,
-                    taken_by_id=ctx.actor.user_id if channel == "window" else None,
-                    created_at=ctx.now)
+                    department_code=rated.department, region_code=rated.region,
+                    taken_by_id=None, created_at=ctx.now)
     ctx.session.add(rating)
     try:
         with ctx.session.begin_nested():
@@ -69,71 +110,73 @@ def rate(ctx: Ctx, application_id: int, given: RatingInput, *, rectification_day
     except IntegrityError as exc:  # the same rating, sent twice at the same moment
         raise Conflict("该办件已评价，每个办件只能评价一次，评价不可修改",
                        code="already_rated") from exc
-    record(ctx, app, "rate", reason=LEVELS[given.level],
-           data={"level": given.level, "channel": channel})
+    record(ctx, app, "rate", reason=f"{rated.name}：{LEVELS[given.level]}",
+           data={"level": given.level, "channel": channel, "target": rated.kind,
+                 "department": rated.department})
     if given.level in BAD:
-        _open_rectification(ctx, app, rating, rectification_days)
+        _open_rectification(ctx, app, rating, rated, rectification_days)
     return rating
 
 
-def _channel(ctx: Ctx, app: Application) -> str:
-    if ctx.actor.role == Role.clerk:
-        access.at_window(ctx, app)
-        return "window"
-    if ctx.actor.user_id != app.applicant_id:
-        raise Forbidden("只有申请人本人可以评价，或由窗口人员现场代为录入", code="not_applicant")
-    return "online"
-
-
-def _check(given: RatingInput, channel: str) -> None:
+def _check(ctx: Ctx, app: Application, given: RatingInput) -> Target:
     problems: list[FieldProblem] = []
     if given.level not in LEVELS:
         problems.append(FieldProblem("level", "评价等级应为 1（非常不满意）至 5（非常满意）"))
-    allowed = INDICATORS[channel]
+    rated = _target(ctx, app, given, problems)
+    allowed = INDICATORS[TARGET_INDICATORS.get(given.target or "", "online")]
     for name, value in given.indicators.items():
         if name not in allowed:
-            where = "网上" if channel == "online" else "窗口"
-            problems.append(FieldProblem(f"indicators.{name}",
-                                         f"{where}评价的指标应为：{'、'.join(allowed)}"))
+            whom = "窗口" if given.target == WINDOW else "部门"
+            problems.append(FieldProblem(f"indicators.{name}", f"评价{whom}的指标应为："
+                                         f"{'、'.join(allowed.values())}"))
         elif value not in LEVELS:
             problems.append(FieldProblem(f"indicators.{name}", "指标评分应为 1 至 5"))
     if given.level in BAD and not (given.comment or "").strip():
         problems.append(FieldProblem("comment", "差评请写明原因，便于核实整改"))
-    if problems:
+    if problems or rated is None:
         raise Invalid("评价内容有误", problems=problems)
+    return rated
 
 
-def _rated_task(ctx: Ctx, app: Application, department: str | None) -> Task:
-    found = list(ctx.session.scalars(select(Task).where(Task.application_id == app.id)
-                                     .order_by(Task.decided_at.desc().nulls_last(), Task.id)))
-    if not found:
-        raise Conflict("该办件没有办理事项，无法评价", code="nothing_to_rate")
-    if department is None:
+def _target(ctx: Ctx, app: Application, given: RatingInput,
+            problems: list[FieldProblem]) -> Target | None:
+    found = targets(ctx, app)
+    if given.target == WINDOW:
         return found[0]
-    for task in found:
-        if task.department_code == department:
-            return task
-    departments = "、".join(sorted({t.department_code for t in found}))
-    raise Invalid("所评价的部门不在本办件中",
-                  problems=[FieldProblem("department", f"应为：{departments}")])
+    if given.target != DEPARTMENT:
+        problems.append(FieldProblem("target", "请选择评价对象：受理的综合窗口，或作出决定的部门"))
+        return None
+    for target in found[1:]:
+        if target.department == given.department:
+            return target
+    names = "、".join(t.name for t in found[1:]) or "（尚无部门作出决定）"
+    problems.append(FieldProblem("department", f"应为作出决定的部门之一：{names}"))
+    return None
 
 
-def _open_rectification(ctx: Ctx, app: Application, rating: Rating, days: int) -> None:
+def _open_rectification(ctx: Ctx, app: Application, rating: Rating, rated: Target,
+                        days: int) -> None:
+    """The bad rating's 整改 goes to the office rated: the department, or the window."""
     due = ctx.calendar.add(ctx.today, days).date
-    rect = Rectification(rating_id=rating.id, application_id=app.id,
-                         department_code=rating.department_code,
-                         region_code=rating.region_code, status="verifying", due_on=due,
-                         steps=[], created_at=ctx.now)
+    rect = Rectification(rating_id=rating.id, application_id=app.id, target=rated.kind,
+                         department_code=rated.department, region_code=rated.region,
+                         status="verifying", due_on=due, steps=[], created_at=ctx.now)
     ctx.session.add(rect)
     ctx.session.flush()
     subject = Subject("rectification", rect.id, f"差评整改（办件 {app.number}）",
                       rect.region_code, rect.department_code, app.id)
-    for recipient in recipients(ctx.session, ctx.catalog, subject):
+    told = set(recipients(ctx.session, ctx.catalog, subject))
+    if rated.kind == WINDOW:
+        told |= set(ctx.session.scalars(select(User.id).where(
+            User.role == Role.clerk.value, User.region_code == rect.region_code,
+            User.active.is_(True))))
+    for recipient in sorted(told):
         ctx.session.add(Notification(
             recipient_id=recipient, created_at=ctx.now,
             subject=f"【差评待整改】办件 {app.number}",
-            body=f"申请人对办件 {app.number} 给出“{LEVELS[rating.level]}”评价："
-                 f"{rating.comment}。请于 {due} 前完成回访核实、整改和跟踪回访。"))
+            body=f"申请人对{rated.name}（办件 {app.number}）给出“{LEVELS[rating.level]}”评价："
+                 f"{rating.comment}。请于 {due} 前完成回访核实、整改和跟踪回访；"
+                 "差评是否属实由效能监察人员认定。"))
 
 
 # --- rectification -------------------------------------------------------------------
@@ -147,12 +190,18 @@ STEPS: dict[str, dict[str, str]] = {
 }
 STEP_NAMES = {"verify": "回访核实", "decide": "认定", "rectify": "整改", "follow_up": "跟踪回访",
               "review": "监察复核"}
+TARGET_NAMES = {WINDOW: "综合窗口", DEPARTMENT: "审批部门"}
 STATUS_NAMES = {"verifying": "待回访核实", "deciding": "待认定", "rectifying": "整改中",
                 "following_up": "待跟踪回访", "closed": "已办结"}
 
 
+OFFICE_STEPS = frozenset({"verify", "rectify", "follow_up"})  # the office rated
+
+
 def advance(ctx: Ctx, rectification_id: int, action: str, text: str,
             justified: bool | None = None) -> Rectification:
+    """The office rated verifies, rectifies and follows up; whether the bad rating is
+    justified (认定) is decided by a supervisor in scope, never by the office rated."""
     rect = ctx.session.get(Rectification, rectification_id)
     if rect is None or not sees(ctx, rect):
         raise NotFound("没有该整改记录，或您无权查看", code="rectification_not_found")
@@ -161,9 +210,10 @@ def advance(ctx: Ctx, rectification_id: int, action: str, text: str,
         raise Invalid("请填写办理情况", problems=[FieldProblem("text", "不能为空")])
     if action == "review":
         return _review(ctx, rect, text)
-    if (ctx.actor.role, ctx.actor.department, ctx.actor.region) != (
-            Role.approver, rect.department_code, rect.region_code):
-        raise Forbidden("只有责任部门可以办理整改", code="out_of_scope")
+    if action == "decide":
+        _require_supervisor(ctx, rect)
+    elif not _is_office(ctx, rect):
+        raise Forbidden("回访核实、整改和跟踪回访由被评价的单位办理", code="out_of_scope")
     target = STEPS.get(rect.status, {}).get(action)
     if target is None:
         raise Conflict(f"当前为“{STATUS_NAMES[rect.status]}”，不能{STEP_NAMES.get(action, action)}",
@@ -183,11 +233,26 @@ def advance(ctx: Ctx, rectification_id: int, action: str, text: str,
                  after={"status": target, "text": text})
     rect.status = target
     if target == "closed":
-        rect.closed_at = ctx.now
+        rect.closed_at, rect.on_time = ctx.now, ctx.today <= rect.due_on
         close_cards(ctx.session, "rectification", rect.id, ctx.now, rect.due_on, ctx.today,
                     ctx.calendar)
     ctx.session.flush()
     return rect
+
+
+def _is_office(ctx: Ctx, rect: Rectification) -> bool:
+    """The office rated: the department's approvers there, or the receiving window."""
+    a = ctx.actor
+    if rect.target == WINDOW:
+        return a.role == Role.clerk and access.within_scope(ctx, rect.region_code)
+    return (a.role, a.department, a.region) == (Role.approver, rect.department_code,
+                                                rect.region_code)
+
+
+def _require_supervisor(ctx: Ctx, rect: Rectification) -> None:
+    if ctx.actor.role != Role.supervisor or not access.within_scope(ctx, rect.region_code):
+        raise Forbidden("差评是否属实由效能监察人员认定，被评价的单位不能自行认定",
+                        code="not_own_judge")
 
 
 def _review(ctx: Ctx, rect: Rectification, text: str) -> Rectification:
@@ -202,8 +267,8 @@ def _review(ctx: Ctx, rect: Rectification, text: str) -> Rectification:
 
 def sees(ctx: Ctx, rect: Rectification) -> bool:
     a = ctx.actor
-    if a.role == Role.approver:
-        return (a.department, a.region) == (rect.department_code, rect.region_code)
+    if a.role in (Role.approver, Role.clerk):
+        return _is_office(ctx, rect)
     if a.role == Role.supervisor:
         return access.within_scope(ctx, rect.region_code)
     return a.role == Role.admin
@@ -214,11 +279,14 @@ def rectifications(ctx: Ctx, status: str | None = None) -> list[Rectification]:
     query = select(Rectification).order_by(Rectification.due_on, Rectification.id)
     a = ctx.actor
     if a.role == Role.approver:
-        query = query.where(Rectification.department_code == a.department,
+        query = query.where(Rectification.target == DEPARTMENT,
+                            Rectification.department_code == a.department,
                             Rectification.region_code == a.region)
-    elif a.role == Role.supervisor:
+    elif a.role in (Role.clerk, Role.supervisor):
         query = query.where(Rectification.region_code.in_(
             sorted(descendants(ctx.catalog, a.region or ""))))
+        if a.role == Role.clerk:
+            query = query.where(Rectification.target == WINDOW)
     elif a.role != Role.admin:
         return []
     if status:

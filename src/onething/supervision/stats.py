@@ -41,12 +41,17 @@ class StatsQuery:
 
 
 class _RatingRates:
-    """好评率 and 整改率, for any figures that count ratings, good, bad and rectified."""
+    """好评率 and 整改率, for any figures that count ratings, good, bad and rectified.
+
+    整改率: bad ratings judged justified (认定属实) and rectified in time (closed by their
+    due date), over the bad ratings not judged unjustified (those judged justified, and
+    those not judged yet)."""
 
     ratings: int
     good: int
     bad: int
     rectified: int
+    unjustified: int
 
     @property
     def good_rate(self) -> float:
@@ -54,7 +59,7 @@ class _RatingRates:
 
     @property
     def rectification_rate(self) -> float:
-        return _rate(self.rectified, self.bad)
+        return _rate(self.rectified, self.bad - self.unjustified)
 
 
 @dataclass
@@ -68,7 +73,8 @@ class DepartmentFigures(_RatingRates):
     ratings: int = 0
     good: int = 0
     bad: int = 0
-    rectified: int = 0
+    rectified: int = 0  # justified and rectified in time
+    unjustified: int = 0  # bad ratings judged unjustified (认定不属实)
 
     @property
     def on_time_rate(self) -> float:
@@ -91,7 +97,8 @@ class Statistics(_RatingRates):
     ratings: int = 0
     good: int = 0
     bad: int = 0
-    rectified: int = 0
+    rectified: int = 0  # justified and rectified in time
+    unjustified: int = 0  # bad ratings judged unjustified (认定不属实)
     materials_saved: int = 0
     visits_saved: int = 0
     months: list[dict[str, Any]] = field(default_factory=list)
@@ -234,10 +241,11 @@ def _cards(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime,
 
 def _rating_counts(query: Any) -> Any:
     good = func.sum(case((Rating.level >= GOOD_LEVEL, 1), else_=0))
-    rectified = func.sum(case((and_(Rating.level < GOOD_LEVEL,
-                                    Rectification.closed_at.is_not(None)), 1), else_=0))
+    rectified = func.sum(case((and_(Rectification.justified.is_(True),
+                                    Rectification.on_time.is_(True)), 1), else_=0))
+    unjustified = func.sum(case((Rectification.justified.is_(False), 1), else_=0))
     return query.outerjoin(Rectification, Rectification.rating_id == Rating.id), (
-        func.count(), good, rectified)
+        func.count(), good, rectified, unjustified)
 
 
 def _ratings(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime,
@@ -253,6 +261,7 @@ def _ratings(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime
         Rating.id.in_(base))).one()
     stats.ratings, stats.good = int(row[0]), int(row[1] or 0)
     stats.bad, stats.rectified = stats.ratings - stats.good, int(row[2] or 0)
+    stats.unjustified = int(row[3] or 0)
 
 
 def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.datetime,
@@ -277,13 +286,15 @@ def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.date
             Card.department_code.is_not(None)).group_by(Card.department_code)):
         figures(str(code)).cards = int(n)
     joined, columns = _rating_counts(select(Rating.department_code))
-    for code, n, good, rectified in session.execute(joined.with_only_columns(
+    for code, n, good, rectified, unjustified in session.execute(joined.with_only_columns(
             Rating.department_code, *columns).where(
-            _in(Rating.created_at, start, end), f.region(Rating.region_code))
+            _in(Rating.created_at, start, end), f.region(Rating.region_code),
+            Rating.department_code.is_not(None))  # window ratings are no department's
             .group_by(Rating.department_code)):
         row = figures(code)
         row.ratings, row.good = int(n), int(good or 0)
         row.bad, row.rectified = row.ratings - row.good, int(rectified or 0)
+        row.unjustified = int(unjustified or 0)
     if f.q.department:
         found = {k: v for k, v in found.items() if k == f.q.department}
     return sorted(found.values(), key=lambda d: (-d.average_days, d.department))

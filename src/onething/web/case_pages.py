@@ -20,6 +20,9 @@ from onething.cases.service import Submission, WindowDecision
 from onething.cases.states import AppStatus
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
+from onething.commitments import service as commitments
+from onething.commitments.notice import notices_for
+from onething.credit import service as credit
 from onething.deps import CatalogDep, SessionDep, policy_of, sign_in
 from onething.errors import (
     DomainError,
@@ -32,7 +35,7 @@ from onething.errors import (
 from onething.files import service as files
 from onething.files.api import file_response
 from onething.files.models import StoredFile
-from onething.guide.engine import GuideError, compute_guide
+from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form
 from onething.identity import service as identity
 from onething.identity.roles import Role
@@ -163,11 +166,16 @@ def _bundle(catalog: Catalog, code: str) -> Bundle:
 def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
                 answers: dict[str, Any], values: dict[str, Any], kept: dict[str, str],
                 errors: dict[str, str], action: str, status: int = 200) -> HTMLResponse:
-    held = licences.held_types(ctx.session, _applicant_id(ctx, values), ctx.today)
+    applicant_id = _applicant_id(ctx, values)
+    held = licences.held_types(ctx.session, applicant_id, ctx.today)
+    barred = credit.bar_reason(credit.current(ctx.session, applicant_id, ctx.today))
     try:
-        guide = compute_guide(ctx.catalog, bundle.code, answers, held.keys())
+        guide = compute_guide(ctx.catalog, bundle.code, answers, held.keys(),
+                              commitments=barred is None)
     except GuideError as exc:
         raise Invalid(str(exc), code=exc.code) from exc
+    notices = {m.code: notices_for(ctx.catalog.items, m.material, m.items)
+               for m in guide.materials if m.status == MaterialStatus.commitment}
     regions = sorted((code for code in ctx.catalog.regions
                       if browse.offered_in(ctx.catalog, bundle, code)
                       and ctx.catalog.regions[code].level in ("county", "township")
@@ -176,7 +184,7 @@ def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
                      key=lambda c: c)
     return _page(request, "apply.html", user, status=status, bundle=bundle, guide=guide,
                  answers=answers, values=values, kept=kept, errors=errors, action=action,
-                 new_key=secrets.token_hex(12),
+                 new_key=secrets.token_hex(12), barred=barred, notices=notices,
                  regions=[ctx.catalog.regions[c] for c in regions])
 
 
@@ -286,6 +294,8 @@ def resubmit_page(request: Request, application_id: int, session: SessionDep,
     app = cases.for_resubmission(ctx, application_id)
     bundle = _bundle(catalog, app.bundle_code)
     values = {**{f"field.{k}": v for k, v in cases.resubmission_form(ctx, app).items()},
+              **{f"choice.{m['code']}": m["provided"] for m in app.materials
+                 if m.get("provided") in ("commitment", "deferred")},  # their own choice
               "_region": app.region_code}
     kept = {m["code"]: m["file"] for m in app.materials if m.get("file")}
     return _apply_page(request, ctx, user, bundle, app.answers, values, kept, {},
@@ -340,8 +350,9 @@ def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Respons
     found = tasks.inbox(ctx, limit=200)
     numbers = cases.numbers(ctx, {t.application_id for t in found})
     office = office_name(catalog, user.principal.region or "", user.principal.department or "")
+    open_checks = len(commitments.checks(ctx, commitments.CheckQuery(status="open")))
     return _page(request, "inbox.html", user, tasks=found, numbers=numbers,
-                 office=office, today=ctx.today, catalog=catalog)
+                 office=office, today=ctx.today, catalog=catalog, open_checks=open_checks)
 
 
 @router.get("/wallet", response_class=HTMLResponse)
@@ -362,18 +373,28 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     view = view or cases.view(ctx, application_id)
     out = ApplicationOut.of_view(ctx, view, full=full)
     rating, rectification = ratings.rating_of(ctx, application_id)
+    checks = commitments.checks_of(ctx, view.application)
     a, me = view.application, ctx.actor
-    may_rate = (me.user_id == a.applicant_id
-                or (me.role == Role.clerk and access.within_scope(ctx, a.region_code)))
+    at_window = me.role == Role.clerk and access.within_scope(ctx, a.region_code)
     return _page(request, "application.html", user, status=status, app=out, view=view,
                  error=error, today=ctx.today, catalog=ctx.catalog,
-                 procedures=tasks.SPECIAL_PROCEDURES, rating=rating,
-                 rectification=rectification, LEVELS=ratings.LEVELS,
-                 INDICATORS=ratings.INDICATORS, RECT_NAMES=ratings.STATUS_NAMES,
-                 can_rate=rating is None and may_rate and AppStatus(a.status) in ratings.RATABLE,
+                 procedures=tasks.SPECIAL_PROCEDURES, rating=rating, checks=checks,
+                 CHECK_NAMES=commitments.STATUS_NAMES,
+                 rectification=rectification, RECT_NAMES=ratings.STATUS_NAMES,
+                 can_rate=(rating is None and me.user_id == a.applicant_id
+                           and AppStatus(a.status) in ratings.RATABLE),
+                 targets=ratings.targets(ctx, a), **rating_form_context(),
+                 can_print_code=rating is None and at_window and AppStatus(a.status) not in (
+                     AppStatus.submitted, AppStatus.returned, AppStatus.withdrawn),
                  masked=not full and not access.sees_personal_data(ctx, a),
                  can_reveal=not full and access.may_reveal_personal_data(ctx, a),
                  personal=personal_codes(a.form, ctx.catalog.fields))
+
+
+def rating_form_context() -> dict[str, Any]:
+    """What the rating forms (rating_forms.html) show."""
+    return {"LEVELS": ratings.LEVELS, "INDICATORS": ratings.INDICATORS,
+            "TARGET_INDICATORS": ratings.TARGET_INDICATORS}
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)

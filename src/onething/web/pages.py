@@ -6,6 +6,7 @@ same functions the API calls.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from http import HTTPStatus
@@ -24,10 +25,11 @@ from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import LEVEL_NAMES, Level
+from onething.credit import service as credit
 from onething.deps import CatalogDep
 from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form, form_values
-from onething.identity.roles import ROLE_NAMES
+from onething.identity.roles import ROLE_NAMES, Principal, Role
 from onething.web.session import set_cookie, signed_in
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -64,7 +66,13 @@ templates.env.globals.update(
     AUDIENCES=AUDIENCES, STATUS_LABELS=STATUS_LABELS, FIELD_TYPES=FIELD_TYPES,
     LEVEL_NAMES={level.value: name for level, name in LEVEL_NAMES.items()},
 )
-templates.env.filters.update(days=days, money=money)
+def china_time(value: str | dt.datetime) -> str:
+    """An instant (or its ISO text) as China's local time, to the minute."""
+    instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return instant.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters.update(days=days, money=money, china_time=china_time)
 templates.env.globals["percent_saved"] = percent_saved
 templates.env.globals.update(CHINA=CHINA, ROLE_NAMES=ROLE_NAMES,
                              APP_STATUS_NAMES=APP_STATUS_NAMES,
@@ -120,16 +128,26 @@ def guide_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse
     bundle = _bundle(catalog, code)
     answers = answers_from_form(bundle, request.query_params)
     user, held = signed_in(request)
+    barred = _barred(request, user.principal) if user else None
     licences = [v for v in request.query_params.getlist("licence") if v][:50]
     try:
         guide, body = _guide_and_body(_GuideKey(
             catalog.version, code, repr(sorted(answers.items())),
-            frozenset(held | set(licences)), catalog, answers))
+            frozenset(held | set(licences)), barred is None, catalog, answers))
     except GuideError as exc:
         errors = {p.question: p.message for p in exc.problems} or {"": str(exc)}
         return _questions_page(request, catalog, bundle, answers, errors)
-    return render(request, "guide.html", guide=guide, body=body,
+    return render(request, "guide.html", guide=guide, body=body, barred=barred,
                   me=user.principal if user else None, csrf=user.csrf if user else "")
+
+
+def _barred(request: Request, who: Principal) -> str | None:
+    """Why a signed-in applicant is not offered 告知承诺 or 容缺 (bad credit), if so."""
+    if who.role != Role.applicant:
+        return None
+    with request.app.state.sessions() as session:
+        today = request.app.state.clock().astimezone(CHINA).date()
+        return credit.bar_reason(credit.current(session, who.user_id, today))
 
 
 @dataclass(frozen=True)
@@ -140,6 +158,7 @@ class _GuideKey:
     code: str
     answers_key: str  # the typed answers, sorted, as text
     licences: frozenset[str]
+    commitments: bool  # 告知承诺 and 容缺 offered (not to an applicant with bad credit)
     catalog: Catalog = field(compare=False, hash=False)
     answers: dict[str, Any] = field(compare=False, hash=False)
 
@@ -149,12 +168,14 @@ def _guide_and_body(key: _GuideKey) -> tuple[Guide, Markup]:
     """The guide and its rendered body, kept for the answers people give most (the page
     around it, with who is signed in, is rendered per request)."""
     catalog, bundle = key.catalog, key.catalog.bundles[key.code]
-    guide = compute_guide(catalog, key.code, dict(key.answers), set(key.licences))
+    guide = compute_guide(catalog, key.code, dict(key.answers), set(key.licences),
+                          commitments=key.commitments)
     query = urlencode(_query(form_values(bundle, guide.answers)), doseq=True)
     body = templates.env.get_template("guide_body.html").render(
         guide=guide, bundle=bundle, questions={q.code: q for q in bundle.questions},
         change_link=f"/bundles/{key.code}?{query}",
-        apply_link=f"/bundles/{key.code}/apply?{query}", Status=MaterialStatus)
+        apply_link=f"/bundles/{key.code}/apply?{query}", Status=MaterialStatus,
+        deferral=key.commitments)
     return guide, Markup(body)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from onething.cases import service as cases
+from onething.cases.context import Ctx
 from onething.deps import CatalogDep, SessionDep
 from onething.errors import DomainError
 from onething.identity.roles import Role
@@ -16,36 +18,29 @@ from onething.supervision import charts
 from onething.supervision.api import stats_query, to_csv
 from onething.supervision.public import public_ratings
 from onething.supervision.stats import statistics
-from onething.web.case_pages import FormDep, _act, _page, _see_other, number
+from onething.web.case_pages import FormDep, _page, _see_other
 from onething.web.pages import render_public
-from onething.web.session import HOME, check_csrf, page_ctx, require_user
+from onething.web.session import HOME, WebUser, check_csrf, page_ctx, require_user
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.post("/applications/{application_id}/rating")
-def rate(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
-         form: FormDep) -> Response:
-    settings = request.app.state.settings
-    indicators = {k[10:]: value for k, v in form.items()
-                  if k.startswith("indicator.") and (value := number(v)) is not None}
-    given = ratings.RatingInput(number(form.get("level")) or 0, indicators,
-                                str(form.get("comment") or "") or None)
-    return _act(request, session, catalog, form, application_id, lambda ctx: ratings.rate(
-        ctx, application_id, given, rectification_days=settings.rectification_days,
-        after_acceptance=settings.rating_after_acceptance))
 
 
 @router.get("/rectifications", response_class=HTMLResponse)
 def rectification_list(request: Request, session: SessionDep,
                        catalog: CatalogDep) -> Response:
     user = require_user(request, session)
-    if user.principal.role not in (Role.approver, Role.supervisor, Role.admin):
+    if user.principal.role not in (Role.clerk, Role.approver, Role.supervisor, Role.admin):
         return _see_other(HOME[user.principal.role])
-    ctx = page_ctx(request, session, catalog, user)
-    return _page(request, "rectifications.html", user, items=ratings.rectifications(ctx),
+    return _rectifications_page(request, page_ctx(request, session, catalog, user), user)
+
+
+def _rectifications_page(request: Request, ctx: Ctx, user: WebUser, error: str | None = None,
+                         status: int = 200) -> Response:
+    found = ratings.rectifications(ctx)
+    return _page(request, "rectifications.html", user, status=status, items=found,
+                 numbers=cases.numbers(ctx, {r.application_id for r in found}),
                  names=ratings.STATUS_NAMES, steps=ratings.STEPS, step_names=ratings.STEP_NAMES,
-                 catalog=catalog, error=None)
+                 catalog=ctx.catalog, error=error)
 
 
 @router.post("/rectifications/{rectification_id}/steps")
@@ -60,10 +55,7 @@ def rectification_step(request: Request, rectification_id: int, session: Session
                         str(form.get("text") or ""), justified)
     except DomainError as exc:
         session.rollback()
-        return _page(request, "rectifications.html", user, status=exc.status,
-                     items=ratings.rectifications(ctx), names=ratings.STATUS_NAMES,
-                     steps=ratings.STEPS, step_names=ratings.STEP_NAMES, catalog=catalog,
-                     error=exc.detail)
+        return _rectifications_page(request, ctx, user, exc.detail, exc.status)
     session.commit()
     return _see_other("/rectifications")
 

@@ -1,0 +1,189 @@
+"""告知承诺: signing, and the follow-up check (核查) of an approval that relied on it.
+
+Signing: the commitment is recorded in the application's material entry — the notice
+shown and the commitment, per item, who signed, who entered it, when. Checking: approving
+a task whose item had a commitment opens a check for the deciding office, due within
+`ONETHING_COMMITMENT_CHECK_DAYS` working days; the office records what it found; a false
+commitment revokes the task's licences and records bad credit (失信) for the applicant.
+Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from onething.audit import service as audit
+from onething.cases import access
+from onething.cases.context import Ctx
+from onething.cases.events import record
+from onething.cases.models import Application, Task
+from onething.cases.routing import descendants
+from onething.catalog.model import Material
+from onething.commitments.models import FALSE, KEPT, OPEN, FollowUpCheck
+from onething.commitments.notice import notices_for
+from onething.config import get_settings
+from onething.credit import service as credit
+from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.identity.models import User
+from onething.identity.roles import Role
+from onething.licences import service as licences
+from onething.supervision.models import Notification
+
+STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销"}
+OUTCOMES = (KEPT, FALSE)
+
+
+def sign(ctx: Ctx, material: Material, items: list[str], applicant: User) -> dict[str, Any]:
+    """The signed commitment for one material: the notice shown and the commitment, per item;
+    who signed (the applicant), who entered it (a proxy or the window, if not them), when."""
+    signed: dict[str, Any] = {
+        "signed_by": applicant.display_name, "signed_by_id": applicant.id,
+        "signed_at": ctx.now.isoformat(),
+        "items": [{"item": n.item, "item_name": n.item_name, "notice": n.text,
+                   "statement": n.statement} for n in notices_for(ctx.catalog.items, material,
+                                                                   items)]}
+    if ctx.actor.user_id != applicant.id:
+        signed["entered_by"] = ctx.actor.display_name
+    return signed
+
+
+def committed_for(app: Application, item_code: str) -> list[dict[str, str]]:
+    """The materials of `app` replaced by a commitment for the item."""
+    return [{"code": m["code"], "name": m["name"]} for m in app.materials
+            if m.get("provided") == "commitment" and item_code in m.get("items", [])]
+
+
+# --- follow-up checks ---------------------------------------------------------------
+
+
+def open_check(ctx: Ctx, app: Application, task: Task) -> FollowUpCheck | None:
+    """After an approval: a check for the deciding office if the item relied on a
+    commitment (called by cases.tasks when a task is approved)."""
+    materials = committed_for(app, task.item_code)
+    if not materials:
+        return None
+    days = get_settings().commitment_check_days
+    check = FollowUpCheck(application_id=app.id, task_id=task.id, item_code=task.item_code,
+                          item_name=task.item_name, department_code=task.department_code,
+                          region_code=task.region_code, materials=materials, status=OPEN,
+                          due_on=ctx.calendar.add(ctx.today, days).date, created_at=ctx.now)
+    ctx.session.add(check)
+    ctx.session.flush()
+    names = "、".join(m["name"] for m in materials)
+    for approver in ctx.session.scalars(select(User.id).where(
+            User.role == Role.approver.value, User.department_code == task.department_code,
+            User.region_code == task.region_code, User.active.is_(True))):
+        ctx.session.add(Notification(
+            recipient_id=approver, created_at=ctx.now,
+            subject=f"【告知承诺核查】办件 {app.number}",
+            body=f"“{task.item_name}”依据申请人的告知承诺（{names}）准予办理，"
+                 f"请于 {check.due_on} 前核查承诺是否属实并登记结果。"))
+    return check
+
+
+def sees(ctx: Ctx, check: FollowUpCheck) -> bool:
+    a = ctx.actor
+    if a.role == Role.approver:
+        return (a.department, a.region) == (check.department_code, check.region_code)
+    if a.role == Role.supervisor:
+        return access.within_scope(ctx, check.region_code)
+    return a.role == Role.admin
+
+
+@dataclass(frozen=True)
+class CheckQuery:
+    status: str | None = None  # open | kept | false
+    due_before: dt.date | None = None  # due on or before this day (overdue: yesterday)
+    application_id: int | None = None
+    limit: int = 200
+
+
+def checks(ctx: Ctx, q: CheckQuery) -> list[FollowUpCheck]:
+    """The checks the actor may see, the soonest due first (scope in the query)."""
+    query = select(FollowUpCheck).order_by(FollowUpCheck.due_on, FollowUpCheck.id)
+    a = ctx.actor
+    if a.role == Role.approver:
+        query = query.where(FollowUpCheck.department_code == a.department,
+                            FollowUpCheck.region_code == a.region)
+    elif a.role == Role.supervisor:
+        query = query.where(FollowUpCheck.region_code.in_(
+            sorted(descendants(ctx.catalog, a.region or ""))))
+    elif a.role != Role.admin:
+        raise Forbidden("只有审批部门和效能监察人员可以查看核查任务", code="role_not_allowed")
+    if q.status:
+        query = query.where(FollowUpCheck.status == q.status)
+    if q.due_before:
+        query = query.where(FollowUpCheck.due_on <= q.due_before)
+    if q.application_id is not None:
+        query = query.where(FollowUpCheck.application_id == q.application_id)
+    return list(ctx.session.scalars(query.limit(q.limit)))
+
+
+def checks_of(ctx: Ctx, app: Application) -> list[FollowUpCheck]:
+    """The checks of an application, for whoever sees the application."""
+    return list(ctx.session.scalars(select(FollowUpCheck).where(
+        FollowUpCheck.application_id == app.id).order_by(FollowUpCheck.id)))
+
+
+def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
+           credit_years: int) -> FollowUpCheck:
+    """The deciding office records what the check found; a false commitment revokes the
+    result and records bad credit for the applicant."""
+    check = ctx.session.get(FollowUpCheck, check_id, with_for_update=True)
+    if check is None or not sees(ctx, check):
+        raise NotFound("没有该核查任务，或您无权查看", code="check_not_found")
+    a = ctx.actor
+    if (a.role, a.department, a.region) != (Role.approver, check.department_code,
+                                            check.region_code):
+        raise Forbidden("只有作出决定的部门可以登记核查结果", code="out_of_scope")
+    if check.status != OPEN:
+        raise Conflict(f"该核查已登记结果（{STATUS_NAMES[check.status]}）", code="check_decided")
+    _check_input(outcome, note)
+    note = note.strip()
+    app = ctx.session.get_one(Application, check.application_id)
+    task = ctx.session.get_one(Task, check.task_id)
+    check.status, check.outcome = outcome, note
+    check.decided_by_id, check.decided_at = a.user_id, ctx.now
+    record(ctx, app, "check_commitment", reason=f"{STATUS_NAMES[outcome]}：{note}", task=task,
+           data={"check": check.id, "outcome": outcome})
+    if outcome == FALSE:
+        _false_commitment(ctx, app, task, check, credit_years)
+    audit.record(ctx.session, a, "decide_check", "follow_up_check", check.id,
+                 region=check.region_code, at=ctx.now, before={"status": OPEN},
+                 after={"status": outcome, "note": note})
+    ctx.session.flush()
+    return check
+
+
+def _check_input(outcome: str, note: str) -> None:
+    problems = []
+    if outcome not in OUTCOMES:
+        problems.append(FieldProblem("outcome", "请选择：承诺属实，或承诺不实"))
+    if not (note or "").strip():
+        problems.append(FieldProblem("note", "请写明核查了什么、发现了什么"))
+    if problems:
+        raise Invalid("核查结果有误", problems=problems)
+
+
+def _false_commitment(ctx: Ctx, app: Application, task: Task, check: FollowUpCheck,
+                      credit_years: int) -> None:
+    names = "、".join(m["name"] for m in check.materials)
+    reason = f"告知承诺核查发现承诺不实（{names}）：{check.outcome}"
+    for licence in licences.revoke(ctx.session, task.id, reason, ctx.now):
+        record(ctx, app, "revoke_licence", reason=reason, task=task,
+               data={"licence": licence.number})
+    entry = credit.record(ctx.session, credit.Entry(
+        holder_id=app.applicant_id, reason=reason, source="commitment_check",
+        source_id=check.id, application_id=app.id, valid_from=ctx.today,
+        valid_until=credit.years_later(ctx.today, credit_years),
+        recorded_by_id=ctx.actor.user_id), ctx.now)
+    ctx.session.add(Notification(
+        recipient_id=app.applicant_id, created_at=ctx.now,
+        subject=f"【告知承诺核查】办件 {app.number}：承诺不实",
+        body=f"经核查，您就“{task.item_name}”作出的告知承诺（{names}）不实：{check.outcome}。"
+             f"据此核发的证照已撤销，虚假承诺已记入信用记录（{entry.valid_from} 至 "
+             f"{entry.valid_until}），其间不适用告知承诺和容缺受理。"))

@@ -1,0 +1,142 @@
+"""Pages for 好差评: the applicant rates the window or a deciding department in their
+account; the window prints a receipt with a one-time code (扫码评价), and the applicant
+rates on their own phone through it, without signing in."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from onething.calendar.service import current_calendar
+from onething.cases.context import Ctx
+from onething.cases.models import Application
+from onething.catalog.model import Catalog
+from onething.deps import CatalogDep, SessionDep
+from onething.errors import DomainError, Forbidden
+from onething.ratings import codes
+from onething.ratings import service as ratings
+from onething.ratings.api import code_url
+from onething.web.case_pages import (
+    FormDep,
+    _act,
+    _page,
+    _see_other,
+    number,
+    rating_form_context,
+)
+from onething.web.pages import render, render_public
+from onething.web.session import new_login_csrf, set_cookie, signed_in
+
+router = APIRouter(include_in_schema=False)
+RATE_CSRF = "onething_rate_csrf"
+
+
+def rating_input(form: FormData) -> ratings.RatingInput:
+    """What a rating form sent: the target, the level, the indicators, the comment."""
+    indicators = {k[10:]: value for k, v in form.items()
+                  if k.startswith("indicator.") and (value := number(v)) is not None}
+    return ratings.RatingInput(number(form.get("level")) or 0, indicators,
+                               str(form.get("comment") or "") or None,
+                               str(form.get("department") or "") or None,
+                               str(form.get("target") or "") or None)
+
+
+@router.post("/applications/{application_id}/rating")
+def rate(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
+         form: FormDep) -> Response:
+    settings = request.app.state.settings
+    given = rating_input(form)
+    return _act(request, session, catalog, form, application_id, lambda ctx: ratings.rate(
+        ctx, application_id, given, rectification_days=settings.rectification_days,
+        after_acceptance=settings.rating_after_acceptance))
+
+
+@router.post("/applications/{application_id}/rating-code", response_class=HTMLResponse)
+def receipt(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
+            form: FormDep) -> Response:
+    """The window prints a receipt with a new one-time code (shown this once)."""
+    days = request.app.state.settings.rating_code_days
+
+    def shown(ctx: Ctx, user: Any, issued: codes.Issued) -> HTMLResponse:
+        url = code_url(request, issued.code)
+        qr = segno.make(url, error="m").svg_inline(scale=4, title="扫码评价")
+        return _page(request, "receipt.html", user, app=issued.application, catalog=catalog,
+                     code=codes.shown(issued.code), url=url, qr=Markup(qr),
+                     short=str(request.base_url).split("//", 1)[-1].rstrip("/") + "/r",
+                     expires=issued.expires_at)
+
+    return _act(request, session, catalog, form, application_id,
+                lambda ctx: codes.issue(ctx, application_id, days), shown)
+
+
+# --- 扫码评价: no sign-in; the code is the applicant's proof ---------------------------
+
+
+@router.get("/r", response_class=HTMLResponse)
+def enter_code(request: Request, code: str = "") -> Response:
+    typed = codes.normalized(code)
+    if typed:
+        return _see_other(f"/r/{typed}")
+    return render_public(request, "rate_code.html", step="enter", error=None, typed="")
+
+
+def _code_page(request: Request, session: Session, catalog: Catalog, code: str,
+               error: str | None = None, status: int = 200,
+               sent: dict[str, str] | None = None) -> HTMLResponse:
+    now = request.app.state.clock()
+    try:
+        row, app = codes.redeemable(session, code, now)
+    except DomainError as exc:
+        return render_public(request, "rate_code.html", status=exc.status, step="enter",
+                             error=exc.detail, typed=codes.shown(codes.normalized(code)))
+    ctx = codes.applicant_ctx(session, catalog, current_calendar(session), now, app)
+    token = new_login_csrf()  # no session here: the form's token is checked against a cookie
+    user, _ = signed_in(request)
+    page = render(request, "rate_code.html", status=status, step="rate", error=error,
+                  me=user.principal if user else None,
+                  app=app, bundle=_bundle_name(catalog, app), expires=row.expires_at,
+                  targets=ratings.targets(ctx, app), sent=sent or {}, csrf=token,
+                  action=f"/r/{codes.normalized(code)}", **rating_form_context())
+    set_cookie(page, request, RATE_CSRF, token, 3600, samesite="strict")
+    return page
+
+
+def _bundle_name(catalog: Catalog, app: Application) -> str:
+    bundle = catalog.bundles.get(app.bundle_code)
+    return bundle.name if bundle else "一件事"
+
+
+@router.get("/r/{code}", response_class=HTMLResponse)
+def code_page(request: Request, code: str, session: SessionDep,
+              catalog: CatalogDep) -> Response:
+    return _code_page(request, session, catalog, code)
+
+
+@router.post("/r/{code}", response_class=HTMLResponse)
+def rate_with_code(request: Request, code: str, session: SessionDep, catalog: CatalogDep,
+                   form: FormDep) -> Response:
+    settings = request.app.state.settings
+    sent, expected = str(form.get("csrf_token") or ""), request.cookies.get(RATE_CSRF, "")
+    if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden("页面已过期，请重新打开评价页面", code="csrf_failed")
+    try:
+        rating = codes.rate_with_code(
+            session, catalog, current_calendar(session), request.app.state.clock(), code,
+            rating_input(form), rectification_days=settings.rectification_days,
+            after_acceptance=settings.rating_after_acceptance)
+    except DomainError as exc:
+        session.rollback()
+        message = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
+        return _code_page(request, session, catalog, code, message, exc.status,
+                          {k: str(v) for k, v in form.items()})  # what they chose stays
+    answer = render_public(request, "rate_code.html", step="done", error=None,
+                           level=ratings.LEVELS[rating.level], bad=rating.level in ratings.BAD)
+    session.commit()
+    return answer

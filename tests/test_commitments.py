@@ -1,0 +1,174 @@
+"""告知承诺 as the applicant's choice, with its notice; the follow-up check (核查) after an
+approval that relied on it; a false commitment revokes the licence and records bad credit
+(失信), which then bars 告知承诺 and 容缺. Through the API, on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from onething.app import create_app
+from onething.config import Settings
+from onething.db import session_factory
+from test_api_cases import Api
+from world import MONDAY, World, build_world
+
+RENTED = {"premises": "rented", "sells_food": False, "shop_area": 10}  # REG only
+FORM = {"applicant_name": "张三", "id_number": "11010519491231002X"}
+
+
+@pytest.fixture
+def api(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Api]:
+    world: World = build_world(session_factory(engine), basic_dir, tmp_path / "files")
+    assert world.users
+    app = create_app(Settings(data_dir=tmp_path), engine)
+    app.state.clock = lambda: MONDAY
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client)
+
+
+def apply(api: Api, who: str, lease: dict[str, Any]) -> Any:
+    scan = api.upload(who, "身份证.pdf").json()["id"]
+    return api.post(who, "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "answers": RENTED, "form": FORM,
+        "channel": "web", "materials": {"ID_CARD": {"file": scan}, "LEASE": lease}})
+
+
+def approved_on_commitment(api: Api) -> int:
+    created = apply(api, "zhang", {"commitment": True})
+    assert created.status_code == 201, created.text
+    app_id = created.json()["id"]
+    api.post("clerk_furong", f"/api/v1/applications/{app_id}/acceptance",
+             {"decision": "accept"})
+    assert api.decide("scjg_furong", app_id, "REG").status_code == 200
+    return int(app_id)
+
+
+def test_the_notice_is_shown_the_choice_is_the_applicants_and_the_signature_kept(
+        api: Api) -> None:
+    guide = api.post("zhang", "/api/v1/bundles/STORE/guide", {"answers": RENTED}).json()
+    lease = next(m for m in guide["materials"] if m["code"] == "LEASE")
+    assert lease["status"] == "commitment" and guide["bad_credit"] is None
+    [notice] = lease["commitment_notices"]
+    assert notice["item"] == "REG" and "营业执照（设立登记）" in notice["conditions"]
+    assert "撤销" in notice["consequence"] and "信用记录" in notice["consequence"]
+
+    unchosen = apply(api, "zhang", {})
+    assert unchosen.status_code == 422
+    assert "materials.LEASE" in {e["field"] for e in unchosen.json()["errors"]}
+
+    created = apply(api, "zhang", {"commitment": True})
+    assert created.status_code == 201, created.text
+    app_id = created.json()["id"]
+    seen = api.get("clerk_furong", f"/api/v1/applications/{app_id}").json()
+    entry = next(m for m in seen["materials"] if m["code"] == "LEASE")
+    assert entry["provided"] == "commitment"
+    signed = entry["commitment"]
+    assert signed["signed_by"] == "zhang" and signed["signed_at"].startswith("2026-11-23")
+    assert [i["item"] for i in signed["items"]] == ["REG"]
+    assert signed["items"][0]["notice"] == notice["text"]
+
+
+def test_a_proxy_enters_the_commitment_the_applicant_signs(api: Api) -> None:
+    with_consent = api.post("clerk_furong", "/api/v1/consents",
+                            {"proxy": "proxy1", "person": "zhang", "note": "书面授权"})
+    assert with_consent.status_code == 201, with_consent.text
+    scan = api.upload("zhang", "身份证.pdf").json()["id"]
+    created = api.post("proxy1", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "answers": RENTED, "form": FORM,
+        "applicant": "zhang", "materials": {"ID_CARD": {"file": scan},
+                                            "LEASE": {"commitment": True}}})
+    assert created.status_code == 201, created.text
+    entry = next(m for m in created.json()["materials"] if m["code"] == "LEASE")
+    assert (entry["commitment"]["signed_by"], entry["commitment"]["entered_by"]) == (
+        "zhang", "proxy1")
+
+
+def test_an_approval_on_a_commitment_gets_a_check_for_the_deciding_office(api: Api) -> None:
+    app_id = approved_on_commitment(api)
+    [check] = api.get("scjg_furong", "/api/v1/checks", params={"status": "open"}).json()
+    assert check["application_id"] == app_id and check["item"] == "REG"
+    assert check["materials"] == [{"code": "LEASE", "name": "房屋租赁合同"}]
+    assert check["due_on"] == "2026-12-21"  # 20 working days after Monday 2026-11-23
+    assert check["status_name"] == "待核查" and not check["overdue"]
+    assert api.get("scjg_furong", "/api/v1/checks",
+                   params={"due_before": "2026-12-20"}).json() == []
+    assert len(api.get("scjg_furong", "/api/v1/checks",
+                       params={"due_before": "2026-12-21"}).json()) == 1
+    assert api.get("yc_furong", "/api/v1/checks").json() == []  # another department
+    assert len(api.get("supervisor_cs", "/api/v1/checks").json()) == 1
+    assert api.get("zhang", "/api/v1/checks").status_code == 403
+    assert api.post("clerk_furong", f"/api/v1/checks/{check['id']}/outcome",
+                    {"outcome": "kept", "note": "x"}).status_code == 404
+    assert api.post("supervisor_cs", f"/api/v1/checks/{check['id']}/outcome",
+                    {"outcome": "kept", "note": "x"}).status_code == 403
+
+    kept = api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+                    {"outcome": "kept", "note": "现场核对租赁合同原件，属实"})
+    assert kept.status_code == 200 and kept.json()["status_name"] == "核查属实"
+    again = api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+                     {"outcome": "false", "note": "改主意"})
+    assert again.status_code == 409
+    [licence] = api.get("zhang", "/api/v1/licences").json()
+    assert licence["status"] == "valid"
+    timeline = api.get("zhang", f"/api/v1/applications/{app_id}").json()["timeline"]
+    assert "告知承诺核查" in {e["action_name"] for e in timeline}
+
+
+def test_no_check_without_a_commitment(api: Api) -> None:
+    app_id = approved_on_commitment(api)
+    created = apply(api, "li", {"deferred": True})
+    assert created.status_code == 201
+    assert [c["application_id"] for c in api.get("scjg_furong", "/api/v1/checks").json()
+            ] == [app_id]
+
+
+def test_a_false_commitment_revokes_the_licence_and_bars_commitments(api: Api) -> None:
+    app_id = approved_on_commitment(api)
+    [check] = api.get("scjg_furong", "/api/v1/checks").json()
+    missing = api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+                       {"outcome": "false", "note": " "})
+    assert missing.status_code == 422
+    found = api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+                     {"outcome": "false", "note": "出租方否认签订租赁合同"})
+    assert found.status_code == 200, found.text
+
+    [licence] = api.get("zhang", "/api/v1/licences").json()
+    assert (licence["status"], licence["status_name"]) == ("revoked", "已撤销")
+    assert "出租方否认签订租赁合同" in licence["revoked_reason"]
+    assert licence["revoked_at"] is not None
+    timeline = api.get("zhang", f"/api/v1/applications/{app_id}").json()["timeline"]
+    assert "撤销电子证照" in {e["action_name"] for e in timeline}
+
+    guide = api.post("zhang", "/api/v1/bundles/STORE/guide", {"answers": RENTED}).json()
+    assert "失信" in guide["bad_credit"]
+    lease = next(m for m in guide["materials"] if m["code"] == "LEASE")
+    assert lease["status"] == "submit" and "commitment_notices" not in lease
+    for choice in ({"commitment": True}, {"deferred": True}):
+        refused = apply(api, "zhang", choice)
+        assert refused.status_code == 422
+        [problem] = [e for e in refused.json()["errors"] if e["field"] == "materials.LEASE"]
+        assert "租赁合同" in problem["message"] and "失信" in problem["message"]
+    assert apply(api, "li", {"commitment": True}).status_code == 201  # only zhang is barred
+    anonymous = api.client.post("/api/v1/bundles/STORE/guide", json={"answers": RENTED})
+    assert anonymous.json()["bad_credit"] is None
+
+
+def test_the_bad_credit_record_ends(api: Api, engine: Engine) -> None:
+    approved_on_commitment(api)
+    [check] = api.get("scjg_furong", "/api/v1/checks").json()
+    api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+             {"outcome": "false", "note": "不实"})
+    from onething.credit import service as credit
+
+    with session_factory(engine)() as session:
+        holder = api.get("zhang", "/api/v1/me").json()["id"]
+        record = credit.current(session, holder, dt.date(2026, 11, 23))
+        assert record is not None and record.valid_until == dt.date(2029, 11, 22)
+        assert credit.current(session, holder, dt.date(2029, 11, 23)) is None

@@ -1,0 +1,98 @@
+"""好差评 through the API: what a rating is about, 扫码评价 with the receipt's code, and 认定
+by a supervisor, not by the office rated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from onething.app import create_app
+from onething.config import Settings
+from onething.db import session_factory
+from test_api_cases import Api
+from test_commitments import FORM
+from world import MONDAY, build_world
+
+OWNED = {"premises": "owned", "sells_food": False, "shop_area": 10}  # REG only
+
+
+@pytest.fixture
+def api(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Api]:
+    build_world(session_factory(engine), basic_dir, tmp_path / "files")
+    app = create_app(Settings(data_dir=tmp_path), engine)
+    app.state.clock = lambda: MONDAY
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client)
+
+
+def finished(api: Api) -> int:
+    scan = api.upload("zhang", "身份证.pdf").json()["id"]
+    app_id = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "answers": OWNED, "form": FORM,
+        "materials": {"ID_CARD": {"file": scan}}}).json()["id"]
+    api.post("clerk_furong", f"/api/v1/applications/{app_id}/acceptance",
+             {"decision": "accept"})
+    assert api.decide("scjg_furong", app_id, "REG").status_code == 200
+    return int(app_id)
+
+
+def test_staff_print_a_code_and_the_applicant_rates_the_window_with_it(api: Api) -> None:
+    app_id = finished(api)
+    rating = {"target": "window", "level": 2, "indicators": {"attitude": 2},
+              "comment": "窗口人员态度生硬"}
+    refused = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating", rating)
+    assert refused.status_code == 403 and "扫码" in refused.json()["detail"]
+    assert api.post("zhang", f"/api/v1/applications/{app_id}/rating-code").status_code == 403
+
+    issued = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating-code")
+    assert issued.status_code == 201, issued.text
+    code = issued.json()["code"]
+    assert issued.json()["url"].endswith(f"/r/{code.replace('-', '')}")
+    anonymous = api.client
+    targets = anonymous.post("/api/v1/rating-codes/targets", json={"code": code}).json()
+    assert [t["name"] for t in targets["targets"]] == ["芙蓉区政务服务综合窗口",
+                                                      "芙蓉区市场监督管理局"]
+    wrong = anonymous.post("/api/v1/rating-codes/rating",
+                           json={**rating, "code": code, "indicators": {"efficiency": 2}})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == (
+        "indicators.efficiency")
+    rated = anonymous.post("/api/v1/rating-codes/rating", json={**rating, "code": code})
+    assert rated.status_code == 201, rated.text
+    body = rated.json()
+    assert (body["channel"], body["target"], body["department"]) == ("code", "window", None)
+    assert body["rectification"]["target"] == "window"
+    again = anonymous.post("/api/v1/rating-codes/rating", json={**rating, "code": code})
+    assert again.status_code == 409
+    seen = api.get("zhang", f"/api/v1/applications/{app_id}/rating").json()
+    assert seen["level_name"] == "不满意" and seen["channel"] == "code"
+
+    rect = body["rectification"]["id"]
+    steps = f"/api/v1/rectifications/{rect}/steps"
+    assert [r["id"] for r in api.get("clerk_furong", "/api/v1/rectifications").json()] == [rect]
+    assert api.get("scjg_furong", "/api/v1/rectifications").json() == []
+    verified = api.post("clerk_furong", steps, {"action": "verify", "text": "已回访"})
+    assert verified.status_code == 200
+    own_judge = api.post("clerk_furong", steps, {"action": "decide", "text": "不属实",
+                                                 "justified": False})
+    assert own_judge.status_code == 403
+    decided = api.post("supervisor_cs", steps, {"action": "decide", "text": "属实",
+                                                "justified": True})
+    assert decided.status_code == 200 and decided.json()["status"] == "rectifying"
+
+
+def test_the_applicant_rates_a_deciding_department_online(api: Api) -> None:
+    app_id = finished(api)
+    missing = api.post("zhang", f"/api/v1/applications/{app_id}/rating", {"level": 5})
+    assert missing.status_code == 422
+    other = api.post("zhang", f"/api/v1/applications/{app_id}/rating",
+                     {"target": "department", "department": "YC", "level": 5})
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "department"
+    rated = api.post("zhang", f"/api/v1/applications/{app_id}/rating",
+                     {"target": "department", "department": "SCJG", "level": 5,
+                      "indicators": {"efficiency": 5}})
+    assert rated.status_code == 201, rated.text
+    assert (rated.json()["channel"], rated.json()["department"]) == ("online", "SCJG")
