@@ -111,6 +111,7 @@ ACTION_NAMES = {
     "deliver": "送达", "supplement": "补齐容缺材料", "supplement_missed": "逾期未补齐容缺材料",
     "open": "进入办理", "approve": "准予", "deny": "不予批准", "suspend": "启动特别程序",
     "resume": "恢复办理", "cancel": "终止", "issue_licence": "签发电子证照",
+    "fill_form": "办结信息填入申请表",
 }
 
 
