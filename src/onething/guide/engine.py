@@ -352,8 +352,7 @@ class _Computation:
             if source is not None and source[0] < self.field_first_stage[code]:
                 merged.status = FieldStatus.produced
                 merged.produced_by = source[1].code
-                merged.reason = (f"第 {source[0]} 阶段“{source[1].name}”办结时生成，"
-                                 "自动填入申请表，无需填写")
+                merged.reason = f"第 {source[0]} 阶段“{source[1].name}”办结时生成，自动填入申请表"
 
     def _filled(self) -> list[GuideField]:
         return [f for f in self.fields.values() if f.status == FieldStatus.fill]

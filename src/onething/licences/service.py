@@ -173,7 +173,9 @@ def holder_line(licence: Licence) -> str:
 
 
 def shown_data(licence: Licence, catalog: Catalog) -> list[tuple[str, Any]]:
-    """The values the item created, labelled, personal ones masked (as in every list)."""
-    data = masked_form(licence.data or {}, catalog.fields)
+    """The values the item created, labelled, personal ones masked (as in every list); not
+    the holder's own number, which the holder line shows."""
+    data = masked_form({code: value for code, value in (licence.data or {}).items()
+                        if value != licence.holder_number}, catalog.fields)
     return [(catalog.fields[code].label if code in catalog.fields else code, value)
             for code, value in data.items()]
