@@ -356,8 +356,10 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
     bank.fill("input[name='data.bank_account']", "43050178360000000123")  # type: ignore[attr-defined]
     bank.click("text=提交「企业银行基本存款账户开立」的决定")  # type: ignore[attr-defined]
     assert "43050178360000000123" in bank.inner_text("#form-h + dl")  # type: ignore[attr-defined]
-    for department, item in (("ga", "公章刻制备案"), ("sw", "新办纳税人涉税事项（税务信息确认、发票领用）"),
-                             ("yb", "单位职工基本医疗保险参保登记"), ("gjj", "住房公积金单位缴存登记"),
+    for department, item in (("ga", "公章刻制备案"),
+                             ("sw", "新办纳税人涉税事项（税务信息确认、发票领用）"),
+                             ("yb", "单位职工基本医疗保险参保登记"),
+                             ("gjj", "住房公积金单位缴存登记"),
                              ("rs", "单位参加社会保险登记（职工参保登记）")):
         region = "430100" if department == "gjj" else "430102"
         office = _as(browser, server, f"{department}_{region}")

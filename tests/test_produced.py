@@ -26,12 +26,11 @@ from onething.identifiers import id_number_problem, new_uscc, uscc_entity_kind, 
 from onething.identity import service as identity
 from onething.identity.roles import Role
 from onething.licences import service as licences
+from test_api_cases import Api
 from world import MONDAY, PASSWORD, World, _password_hash, build_world
 
-from test_api_cases import Api
-
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-CHILD_ID = "430102202611200014"  # born 2026-11-20 (the world's clock is 2026-11-23)
+CHILD_ID = "430102202601150025"  # born 2026-01-15
 
 
 # --- the guide, over every demo bundle ------------------------------------------------------
@@ -345,8 +344,8 @@ def test_a_newborn_gets_the_citizen_number_from_the_household_registration(
     card = wallet["SOCIAL_SECURITY_CARD"]
     assert (card["holder_kind"], card["holder_title"], card["holder_name"]) == (
         "person", "子女", "张小明")
-    assert card["holder_number"] == "4301**********0014"  # personal: masked in the list
-    assert wallet["HOUSEHOLD_REGISTER"]["data"] == {"child_id_number": "4301**********0014"}
+    assert card["holder_number"] == "4301**********0025"  # personal: masked in the list
+    assert wallet["HOUSEHOLD_REGISTER"]["data"] == {"child_id_number": "4301**********0025"}
     assert wallet["BIRTH_CERT"]["holder_number"] is None  # issued before the child had one
     with world.as_("zhang") as ctx:  # a second baby's 出生医学证明 is not this one
         held = licences.held_types(ctx.session, ctx.actor.user_id, ctx.today)
