@@ -267,6 +267,9 @@ def test_a_new_company_gets_its_uscc_and_bank_account_from_the_earlier_stages(
                                      "办结时生成，自动填入申请表")
     assert "form.bank_account" in problems
 
+    item = api.client.get("/api/v1/items/SCJG_COMPANY_REG").json()["result"]
+    assert (item["fills"], item["holder_kind"]) == (["uscc"], "company")
+    assert "办结时生成：统一社会信用代码" in api.client.get("/items/SCJG_COMPANY_REG").text
     page = api.client.get("/bundles/COMPANY_OPENING/guide?premises=owned&has_employees=true")
     assert "需填写 33 项信息" in page.text
     assert "无需填写、办理中自动填入：统一社会信用代码（第 1 阶段" in page.text
