@@ -64,6 +64,7 @@ class Driver:
         self.client = client
         self.tokens: dict[str, dict[str, str]] = {}
         self.requests = 0
+        self.data = _result_data()  # item → what its office enters on approval
 
     async def login(self, username: str) -> None:
         r = await self.client.post("/api/v1/auth/token",
@@ -87,10 +88,22 @@ class Driver:
             await asyncio.gather(*(self.call(
                 "POST", f"/api/v1/tasks/{t['id']}/decision",
                 f"{t['department'].lower()}_{t['region']}",
-                json={"action": "approve", "version": t["version"]}) for t in pending))
+                json={"action": "approve", "version": t["version"],
+                      "data": self.data.get(t["item"], {})}) for t in pending))
             app = await self.call("GET", f"/api/v1/applications/{app['id']}", "chuangkou")
         await self.call("POST", f"/api/v1/applications/{app['id']}/delivery", "chuangkou",
                         json={"method": "window"})
+
+
+def _result_data() -> dict[str, dict[str, Any]]:
+    """The values each item's office enters on approval (银行账号, 公民身份号码 …)."""
+    import random
+
+    from onething.demo_data import result_data
+
+    catalog = build_catalog(read_catalog(demo_catalog_dir()))
+    rng = random.Random(1)
+    return {code: result_data(catalog, code, rng) for code in catalog.items}
 
 
 def _body(file_id: str) -> dict[str, Any]:

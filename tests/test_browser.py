@@ -407,3 +407,143 @@ def test_a_false_commitment_and_a_rating_by_code_through_the_pages(
     form.locator("textarea[name=text]").fill("排队时间过长属实，窗口须增开")
     form.locator("button[type=submit]").click()
     assert "认定：属实" in supervisor.inner_text("main")  # type: ignore[attr-defined]
+
+
+# --- values an earlier stage creates, and whom licences are about (demo catalog) --------------
+
+COMPANY = "premises=owned&need_seal=true&has_employees=true&open_bank_account=true"
+SHOTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("demo"), demo_dir,
+                      ["catalog", "load", str(demo_dir)])
+
+
+def _shoot(browser: object, server: str, username: str, path: str, name: str,
+           tmp_path: Path) -> str:
+    """The page as `username` sees it on a desktop and on a phone; its text."""
+    for kind, size in SHOTS.items():
+        page = _as(browser, server, username)
+        page.set_viewport_size(size)  # type: ignore[attr-defined]
+        page.goto(f"{server}{path}")  # type: ignore[attr-defined]
+        page.screenshot(path=str(tmp_path / f"{name}-{kind}.png"), full_page=True)  # type: ignore[attr-defined]
+        if kind == "phone":
+            width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+            assert width <= 390, f"{path} must fit a phone screen"
+    return str(page.inner_text("main"))  # type: ignore[attr-defined]
+
+
+def _newborn_through_the_api(server: str) -> None:
+    """zhangsan's child: 出生医学证明 … 社会保障卡, the 公民身份号码 entered by the police."""
+    def token(username: str) -> dict[str, str]:
+        r = httpx.post(f"{server}/api/v1/auth/token",
+                       data={"username": username, "password": "Onething2026"})
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    me = token("zhangsan")
+    scan = httpx.post(f"{server}/api/v1/files", headers=me,
+                      files={"file": ("户口簿.pdf", PDF)}).json()["id"]
+    answers = {"parents_married": True, "want_social_security_card": True,
+               "sign_family_doctor": False}
+    guide = httpx.post(f"{server}/api/v1/bundles/NEWBORN_BIRTH/guide",
+                       json={"answers": answers}).json()
+    form = {"child_name": "张小明", "child_gender": "male", "birth_date": "2026-05-20",
+            "birth_time": "08:30", "birth_place": "湖南省妇幼保健院", "birth_weight": 3300,
+            "gestational_weeks": 39, "mother_name": "李芳", "mother_id_number":
+            "430102199001011238", "father_name": "张三", "father_id_number":
+            "11010519491231002X", "phone": "13812345678", "household_address":
+            "长沙市芙蓉区五一大道 1 号", "household_head_relation": "son",
+            "address": "长沙市芙蓉区五一大道 1 号", "applicant_name": "张三",
+            "applicant_id_number": "11010519491231002X", "postal_delivery": True}
+    assert {f["code"] for f in guide["fields"] if f["status"] == "fill"} <= set(form)
+    app = httpx.post(f"{server}/api/v1/applications", headers=me, json={
+        "bundle": "NEWBORN_BIRTH", "region": "430102", "answers": answers,
+        "form": {k: v for k, v in form.items()
+                 if k in {f["code"] for f in guide["fields"] if f["status"] == "fill"}},
+        "materials": {m["code"]: {"file": scan} for m in guide["materials"]
+                      if m["status"] == "submit"}}).json()
+    httpx.post(f"{server}/api/v1/applications/{app['id']}/acceptance",
+               headers=token("chuangkou"), json={"decision": "accept"}).raise_for_status()
+    while app["status"] != "completed":
+        app = httpx.get(f"{server}/api/v1/applications/{app['id']}", headers=me).json()
+        for task in (t for t in app["tasks"] if t["status"] == "pending"):
+            data = {"child_id_number": "430102202605200018"} if task[
+                "item"] == "GA_BIRTH_HUKOU" else {}
+            decided = httpx.post(
+                f"{server}/api/v1/tasks/{task['id']}/decision",
+                headers=token(f"{task['department'].lower()}_{task['region']}"),
+                json={"action": "approve", "version": task["version"], "data": data})
+            assert decided.status_code == 200, decided.text
+
+
+def test_produced_values_are_asked_of_the_office_not_the_applicant(
+        demo_server: str, browser: object, demo: object, tmp_path: Path) -> None:
+    import random
+
+    from onething.demo_data import _value
+    from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
+
+    server = demo_server
+    shown = _shoot(browser, server, "zhangsan", f"/bundles/COMPANY_OPENING/apply?{COMPANY}",
+                   "apply", tmp_path)
+    assert "无需填写：统一社会信用代码" in shown and "银行账号（" in shown
+    citizen = _as(browser, server, "zhangsan")
+    citizen.goto(f"{server}/bundles/COMPANY_OPENING/apply?{COMPANY}")  # type: ignore[attr-defined]
+    assert citizen.locator("[name='field.uscc'], [name='field.bank_account']").count() == 0  # type: ignore[attr-defined]
+    answers = {"premises": "owned", "need_seal": True, "has_employees": True,
+               "open_bank_account": True}
+    guide = compute_guide(demo, "COMPANY_OPENING", answers)  # type: ignore[arg-type]
+    rng = random.Random(3)
+    citizen.select_option("select[name=region]", "430102")  # type: ignore[attr-defined]
+    for f in guide.fields_with(FieldStatus.fill):
+        value = "长沙某某便利店有限公司" if f.code == "company_name" else _value(f.field, rng)
+        name = f"[name='field.{f.code}']"
+        if f.field.options or f.type == "bool":
+            citizen.select_option(name, str(value).lower())  # type: ignore[attr-defined]
+        elif value is not None:
+            citizen.fill(name, str(value))  # type: ignore[attr-defined]
+    scan = tmp_path / "材料.pdf"
+    scan.write_bytes(PDF + b"scan")
+    for m in guide.materials_with(MaterialStatus.submit):
+        citizen.set_input_files(f"input[name='material.{m.code}']", str(scan))  # type: ignore[attr-defined]
+    citizen.click("text=提交申请")  # type: ignore[attr-defined]
+    assert "已提交，待受理" in citizen.inner_text("#status"), citizen.inner_text("main")  # type: ignore[attr-defined]
+    path = citizen.url.removeprefix(server)  # type: ignore[attr-defined]
+
+    clerk = _as(browser, server, "chuangkou")
+    clerk.goto(f"{server}{path}")  # type: ignore[attr-defined]
+    clerk.click("text=确认")  # type: ignore[attr-defined]
+    market = _as(browser, server, "scjg_430102")
+    market.goto(f"{server}{path}")  # type: ignore[attr-defined]
+    assert "可留空" in market.inner_text("tr.decide")  # type: ignore[attr-defined]
+    market.click("text=提交「企业设立登记」的决定")  # type: ignore[attr-defined]
+    assert "统一社会信用代码" in market.inner_text("#form-h + dl")  # type: ignore[attr-defined]
+
+    shown = _shoot(browser, server, "bank_430102", path, "approve", tmp_path)
+    assert "办结产生的信息" in shown and "银行账号" in shown
+    bank = _as(browser, server, "bank_430102")
+    bank.goto(f"{server}{path}")  # type: ignore[attr-defined]
+    bank.click("text=提交「企业银行基本存款账户开立」的决定")  # type: ignore[attr-defined]
+    assert "请填写“银行账号”" in bank.inner_text(".alert")  # type: ignore[attr-defined]
+    bank.fill("input[name='data.bank_account']", "43050178360000000123")  # type: ignore[attr-defined]
+    bank.click("text=提交「企业银行基本存款账户开立」的决定")  # type: ignore[attr-defined]
+    assert "43050178360000000123" in bank.inner_text("#form-h + dl")  # type: ignore[attr-defined]
+    for department, item in (("ga", "公章刻制备案"),
+                             ("sw", "新办纳税人涉税事项（税务信息确认、发票领用）"),
+                             ("yb", "单位职工基本医疗保险参保登记"),
+                             ("gjj", "住房公积金单位缴存登记"),
+                             ("rs", "单位参加社会保险登记（职工参保登记）")):
+        region = "430100" if department == "gjj" else "430102"
+        office = _as(browser, server, f"{department}_{region}")
+        office.goto(f"{server}{path}")  # type: ignore[attr-defined]
+        office.click(f"text=提交「{item}」的决定")  # type: ignore[attr-defined]
+    citizen.goto(f"{server}{path}")  # type: ignore[attr-defined]
+    assert "已办结" in citizen.inner_text("#status")  # type: ignore[attr-defined]
+    assert "办结信息填入申请表" in citizen.inner_text(".timeline")  # type: ignore[attr-defined]
+
+    _newborn_through_the_api(server)
+    wallet = _shoot(browser, server, "zhangsan", "/wallet", "wallet", tmp_path)
+    assert "企业：长沙某某便利店有限公司（统一社会信用代码 91430102" in wallet
+    assert "子女：张小明（公民身份号码 4301**********0018）" in wallet

@@ -76,7 +76,10 @@ def _password_hash() -> str:
     return identity.hash_password(PASSWORD)  # argon2 is slow on purpose: hash once
 
 
-def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: Path) -> World:
+def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: Path,
+                people: list[tuple[str, Role, str | None, str | None]] | None = None) -> World:
+    """The catalog loaded and its people (by default PEOPLE, whose offices the basic catalog
+    has) created."""
     with unit_of_work(sessions) as session:
         catalog_service.load(session, read_catalog(catalog_dir), str(catalog_dir))
     with sessions() as session:
@@ -84,7 +87,7 @@ def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: 
     world = World(sessions, catalog, files_root)
     hashed = _password_hash()
     with unit_of_work(sessions) as session:
-        for username, role, region, department in PEOPLE:
+        for username, role, region, department in PEOPLE if people is None else people:
             user = identity.create_user(session, username=username, password=PASSWORD,
                                         role=role, region=region, department=department,
                                         display_name=username, password_hash=hashed)

@@ -30,7 +30,7 @@ from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import FieldType, Level, QuestionType
 from onething.demo import DEMO_PASSWORD
 from onething.files import service as files
-from onething.guide.engine import MaterialStatus, compute_guide
+from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
 from onething.identifiers import id_number_check_digit, uscc_check_char
 from onething.identity import service as identity
 from onething.identity.models import User
@@ -175,7 +175,9 @@ def _decide_all(session: Session, catalog: Catalog, people: _People, rng: random
             action = "deny" if rng.random() < 0.03 else "approve"
             with _acting(session, catalog, approver, decided) as ctx:
                 tasks.decide(ctx, task.id, tasks.Decision(
-                    action, task.version, reason="不符合法定条件" if action == "deny" else None))
+                    action, task.version, reason="不符合法定条件" if action == "deny" else None,
+                    data=result_data(catalog, task.item_code, rng) if action == "approve"
+                    else {}))
             when = max(when, decided)
     return _finish(session, catalog, people, rng, app_id, when, now, result)
 
@@ -266,13 +268,25 @@ def uscc(rng: random.Random) -> str:
 
 def _form(catalog: Catalog, fields: list[Any], rng: random.Random,
           today: dt.date | None = None) -> dict[str, Any]:
-    """Values of the right type that also pass the catalog's cross-field checks as of `today`
-    (the date in China of the submission; the machine's date when not given)."""
-    values = {f.code: _value(catalog.fields[f.code], rng) for f in fields}
+    """The applicant's values (not those an earlier stage creates: they are not asked), of the
+    right type, that also pass the catalog's cross-field checks as of `today` (the date in
+    China of the submission; the machine's date when not given)."""
+    values = {f.code: _value(catalog.fields[f.code], rng) for f in fields
+              if f.status == FieldStatus.fill}
     values.update(_consistent(set(values), rng, today or dt.date.today()))
     for count in ("insured_count", "health_certified_count"):
         if count in values and "employee_count" in values:
             values[count] = min(values[count], values["employee_count"])
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def result_data(catalog: Catalog, item_code: str, rng: random.Random) -> dict[str, Any]:
+    """What the deciding office enters on approval: the values its item creates (a
+    统一社会信用代码 is left to the platform, which assigns one)."""
+    item = catalog.items.get(item_code)
+    fills = item.result.fills if item is not None and item.result is not None else ()
+    values = {code: _value(catalog.fields[code], rng) for code in fills
+              if catalog.fields[code].type != FieldType.uscc}
     return {k: v for k, v in values.items() if v is not None}
 
 

@@ -134,11 +134,12 @@ def inbox(ctx: CtxDep, status: Annotated[list[str] | None, Query(max_length=6)] 
 
 
 @router.post("/tasks/{task_id}/decision", response_model=TaskOut, tags=["tasks"],
-             summary="部门决定：准予 / 不予批准 / 特别程序 / 恢复")
+             summary="部门决定：准予（可附办结产生的信息 data）/ 不予批准 / 特别程序 / 恢复")
 def decision(task_id: Id, body: DecisionIn, ctx: CtxDep) -> TaskOut:
     task = tasks.decide(ctx, task_id, tasks.Decision(
         action=body.action, version=body.version, reason=body.reason,
         procedure=body.procedure,
-        expected_resume=body.expected_resume.isoformat() if body.expected_resume else None))
+        expected_resume=body.expected_resume.isoformat() if body.expected_resume else None,
+        data=body.data))
     ctx.session.commit()
     return TaskOut.of(ctx, task)

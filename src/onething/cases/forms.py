@@ -100,6 +100,13 @@ def _limits(field: FormField, value: Any) -> str | None:
     return None
 
 
+def check_value(field: FormField, raw: Any) -> tuple[Any, str | None]:
+    """One non-blank value read by the field's type and checked against its limits: the
+    cleaned value, and why it is wrong (after the field's label), if it is."""
+    value, reason = _READERS[field.type](raw)
+    return value, reason or _limits(field, value)
+
+
 def check_form(fields: list[FormField], form: Mapping[str, Any]) -> tuple[dict[str, Any],
                                                                          list[FieldProblem]]:
     """The cleaned form and every problem (field path `form.<code>`, message in Chinese)."""
@@ -115,8 +122,7 @@ def check_form(fields: list[FormField], form: Mapping[str, Any]) -> tuple[dict[s
             if field.required:
                 problems.append(FieldProblem(f"form.{field.code}", f"请填写“{field.label}”"))
             continue
-        value, reason = _READERS[field.type](raw)
-        reason = reason or _limits(field, value)
+        value, reason = check_value(field, raw)
         if reason:
             problems.append(FieldProblem(f"form.{field.code}", f"“{field.label}”{reason}"))
         else:

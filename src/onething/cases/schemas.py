@@ -65,6 +65,10 @@ class DecisionIn(BaseModel):
     procedure: str | None = Field(default=None, max_length=20,
                                   description="特别程序：检验/检测/检疫/鉴定/专家评审/听证/招标/拍卖")
     expected_resume: dt.date | None = None
+    data: dict[str, Any] = Field(
+        default_factory=dict, max_length=50,
+        description="准予时：本事项办结产生的信息（表单字段代码 → 值，如银行账号），"
+                    "按字段类型校验，填入申请表和电子证照；统一社会信用代码留空则自动赋码")
 
 
 class WithdrawalIn(BaseModel):
@@ -224,3 +228,10 @@ class LicenceOut(BaseModel):
     status_name: str
     revoked_reason: str | None = Field(default=None, description="撤销的原因")
     revoked_at: dt.datetime | None = None
+    holder_kind: Literal["applicant", "person", "company"] = Field(
+        description="持证主体：applicant 本人、person 他人（如子女）、company 市场主体")
+    holder_title: str = Field(description="持证主体的称谓：本人、子女、企业、个体工商户 …")
+    holder_number: str | None = Field(
+        description="持证主体的统一社会信用代码，或公民身份号码（部分隐藏）")
+    data: dict[str, Any] = Field(
+        description="该事项办结时产生的信息（表单字段代码 → 值，个人信息部分隐藏）")

@@ -25,7 +25,14 @@ from onething.commitments import service as commitments
 from onething.credit import service as credit
 from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.files.service import usable_by
-from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_guide
+from onething.guide.engine import (
+    FieldStatus,
+    Guide,
+    GuideError,
+    GuideField,
+    MaterialStatus,
+    compute_guide,
+)
 from onething.identity.models import User
 from onething.identity.roles import Role
 from onething.identity.service import has_consent
@@ -125,8 +132,10 @@ def _checked_content(ctx: Ctx, sub: Submission, applicant: User
     except GuideError as exc:
         raise Invalid(str(exc), code=exc.code, problems=[
             FieldProblem(f"answers.{p.question}", p.message) for p in exc.problems]) from exc
-    fields = [ctx.catalog.fields[f.code] for f in guide.fields]
-    form, problems = check_form(fields, sub.form)
+    fields = [ctx.catalog.fields[f.code] for f in guide.fields_with(FieldStatus.fill)]
+    produced = {f.code: f for f in guide.fields_with(FieldStatus.produced)}
+    form, problems = check_form(fields, {k: v for k, v in sub.form.items() if k not in produced})
+    problems = [*_produced_sent(sub.form, produced), *problems]
     checks = checks_of(ctx.catalog.bundles[guide.bundle], (i.item for i in guide.items))
     problems += failed_checks(checks, ctx.catalog.fields, form, ctx.today)
     materials, more = _materials(ctx, guide, sub.materials, held, applicant, barred)
@@ -135,6 +144,13 @@ def _checked_content(ctx: Ctx, sub: Submission, applicant: User
         raise Invalid(f"申请有 {len(problems)} 处需要补充或更正", code="incomplete_application",
                       problems=problems)
     return guide, form, materials
+
+
+def _produced_sent(form: dict[str, Any], produced: dict[str, GuideField]) -> list[FieldProblem]:
+    """Values sent for fields an earlier stage creates: not the applicant's to give."""
+    return [FieldProblem(f"form.{code}", f"本申请不需要填写“{f.label}”：{f.reason}")
+            for code, f in produced.items()
+            if form.get(code) is not None and str(form[code]).strip()]
 
 
 def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],

@@ -112,6 +112,7 @@ ACTION_NAMES = {
     "open": "进入办理", "approve": "准予", "deny": "不予批准", "suspend": "启动特别程序",
     "resume": "恢复办理", "cancel": "终止", "issue_licence": "签发电子证照",
     "rate": "评价", "check_commitment": "告知承诺核查", "revoke_licence": "撤销电子证照",
+    "fill_form": "办结信息填入申请表",
 }
 
 

@@ -7,7 +7,8 @@ later stages; the application completes when every task is decided.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Select, select, union_all
 
@@ -75,6 +76,8 @@ class Decision:
     reason: str | None = None
     procedure: str | None = None  # for suspend: 检测 / 鉴定 / 专家评审 / 听证 …
     expected_resume: str | None = None
+    # for approve: the values the item creates (its result's `fills`), field code → value
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
@@ -85,6 +88,9 @@ def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
     if d.action not in _ACTIONS:
         raise Invalid("决定应为准予、不予批准、启动特别程序或恢复办理",
                       problems=[FieldProblem("action", "应为 approve、deny、suspend 或 resume")])
+    if d.data and d.action != "approve":
+        raise Invalid("只有准予时才填写办结结果信息", problems=[FieldProblem(
+            "data", "仅在准予（approve）时提交")])
     if d.version != task.version:
         raise Conflict(f"该事项已被更新（当前版本 {task.version}），请刷新后重试",
                        code="stale_version")
@@ -113,13 +119,27 @@ def _decided(ctx: Ctx, task: Task, reason: str | None) -> None:
 
 
 def _approve(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
+    values = licences.result_values(ctx.session, ctx.catalog, app, task, d.data)
     _decided(ctx, task, d.reason)
     commitments.open_check(ctx, app, task)  # 核查, if the item relied on a commitment
-    licence = licences.issue(ctx.session, ctx.catalog, app, task, ctx.today)
+    _fill_form(ctx, app, task, values)
+    licence = licences.issue(ctx.session, ctx.catalog, app, task, ctx.today, values)
     if licence is not None:
         record(ctx, app, "issue_licence", task=task,
                data={"licence": licence.number, "type": licence.licence_type,
                      "status": licence.status})
+
+
+def _fill_form(ctx: Ctx, app: Application, task: Task, values: dict[str, Any]) -> None:
+    """The values the item created go into the application's form, for the later stages'
+    offices and the applicant to see; the timeline says which (not the values)."""
+    changed = [code for code, value in values.items() if app.form.get(code) != value]
+    if not changed:
+        return
+    app.form = {**app.form, **values}
+    labels = "、".join(ctx.catalog.fields[code].label for code in changed)
+    record(ctx, app, "fill_form", task=task, reason=f"“{task.item_name}”办结，填入申请表：{labels}",
+           data={"fields": changed})
 
 
 def _deny(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:

@@ -21,11 +21,13 @@ from onething.catalog.spec import (
     CatalogFileSpec,
     CheckSpec,
     FieldType,
+    HolderKind,
     ItemSpec,
     ItemType,
     Level,
     Personal,
     QuestionType,
+    ResultSpec,
 )
 
 
@@ -84,10 +86,25 @@ class FieldUse:
 
 
 @dataclass(frozen=True, slots=True)
+class Holder:
+    """Whom a result is about: form fields holding the holder's name and ID number or USCC."""
+
+    kind: HolderKind
+    name: str | None = None
+    id: str | None = None
+    title: str | None = None
+
+
+APPLICANT = Holder(HolderKind.applicant)
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     licence_type: str
     name: str
     valid_years: int | None
+    fills: tuple[str, ...] = ()  # form fields whose values the item creates
+    holder: Holder = APPLICANT
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,12 +268,18 @@ def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
             FieldUse(field=cat.fields[f.field], when=_condition(f.when, cache))
             for f in spec.fields
         ),
-        result=Result(spec.result.licence_type, spec.result.name, spec.result.valid_years)
-        if spec.result else None,
+        result=_result(spec.result) if spec.result else None,
         commitment_notice=CommitmentNotice(spec.commitment_notice.conditions,
                                            spec.commitment_notice.consequence)
         if spec.commitment_notice else None,
     )
+
+
+def _result(spec: ResultSpec) -> Result:
+    holder = spec.holder
+    return Result(
+        spec.licence_type, spec.name, spec.valid_years, fills=tuple(spec.fills),
+        holder=Holder(holder.kind, holder.name, holder.id, holder.title) if holder else APPLICANT)
 
 
 def _bundle(spec: BundleSpec, items: dict[str, Item], cache: dict[str, Condition]) -> Bundle:

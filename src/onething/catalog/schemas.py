@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from onething.catalog.model import Bundle, Catalog, Item
 
@@ -149,6 +149,9 @@ class ResultOut(BaseModel):
     licence_type: str
     name: str
     valid_years: int | None
+    fills: list[str] = Field(default_factory=list, description="办结时生成并填入申请表的字段")
+    holder_kind: str = Field(default="applicant",
+                             description="证照关于谁：applicant、person、company")
 
 
 class PaymentOut(BaseModel):
@@ -198,6 +201,7 @@ class ItemDetail(ItemSummary):
                 for f in i.fields
             ],
             result=ResultOut(licence_type=i.result.licence_type, name=i.result.name,
-                             valid_years=i.result.valid_years) if i.result else None,
+                             valid_years=i.result.valid_years, fills=list(i.result.fills),
+                             holder_kind=i.result.holder.kind.value) if i.result else None,
             bundles=bundles,
         )

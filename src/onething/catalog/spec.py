@@ -176,10 +176,31 @@ def _field_use(value: Any) -> Any:
 FieldUse = Annotated[FieldUseSpec, BeforeValidator(_field_use)]
 
 
+class HolderKind(StrEnum):
+    """Whom a licence is about (持证主体): it goes into the applicant's wallet either way."""
+
+    applicant = "applicant"  # the applicant in person (本人)
+    person = "person"  # another natural person the applicant acts for: a child (子女)
+    company = "company"  # a market entity (企业, 个体工商户) named by its 统一社会信用代码
+
+
+class HolderSpec(_Spec):
+    """Whom the result is about, read from the application's form when it is issued."""
+
+    kind: HolderKind = HolderKind.applicant
+    name: Code | None = None  # the form field with the holder's name
+    id: Code | None = None  # the form field with the holder's ID number or USCC
+    title: Name | None = None  # how the wallet names the holder: 子女, 个体工商户 …
+
+
 class ResultSpec(_Spec):
     licence_type: Code
     name: Name
     valid_years: Annotated[int, Field(ge=0, le=100)] | None = None  # None = long-term
+    # form fields whose values this item creates (统一社会信用代码, 银行账号 …): set when it is
+    # approved, never asked of the applicant where the item runs in an earlier stage
+    fills: list[Code] = []
+    holder: HolderSpec | None = None  # None: the applicant
 
 
 Visits = Annotated[int, Field(ge=0, le=20)]

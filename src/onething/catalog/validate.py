@@ -42,6 +42,7 @@ from onething.catalog.spec import (
     CheckSpec,
     FieldSpec,
     FieldType,
+    HolderKind,
     ItemSpec,
     QuestionSpec,
     QuestionType,
@@ -313,6 +314,8 @@ def _item(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
             f"事项 {item.code} 在一件事中的到场次数 visits（{item.visits}）多于单独办理时的 "
             f"visits_alone（{item.visits_alone}）", "visits")
     yield from _checks(entry, c, item.checks, seen, f"事项 {item.code} 没有")
+    if item.result is not None:
+        yield from _result(entry, c)
 
 
 def _checks(entry: Located[Any], c: Collected, checks: list[CheckSpec], own: set[str],
@@ -369,6 +372,54 @@ def _sample_value(spec: FieldSpec) -> Any:
     if spec.type == FieldType.choice:
         return next(iter(spec.options or {"": ""}))
     return by_type.get(spec.type, "")
+
+
+# the type the holder's `id` field must have, by kind of holder
+_HOLDER_ID_TYPES = {HolderKind.applicant: FieldType.id_number,
+                    HolderKind.person: FieldType.id_number, HolderKind.company: FieldType.uscc}
+_HOLDER_KINDS = {HolderKind.applicant: "申请人本人", HolderKind.person: "他人（如子女）",
+                 HolderKind.company: "市场主体"}
+
+
+def _result(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
+    """`fills` names known fields, once each; the holder's fields exist, have the right type
+    and are on the item's form (asked or filled by it), so the licence can name its holder."""
+    item, result = entry.spec, entry.spec.result
+    assert result is not None
+    what = f"事项 {item.code} 的办结结果"
+    seen: set[str] = set()
+    for j, code in enumerate(result.fills):
+        sub = ("result", "fills", j)
+        yield from _reference(entry, c, "fields", code, what, *sub)
+        if code in seen:
+            yield entry.problem(f"{what}重复列出回填字段 {code}", *sub)
+        seen.add(code)
+    holder = result.holder
+    if holder is None:
+        return
+    on_form = {f.field for f in item.fields} | set(result.fills)
+    fields = c.known("fields")
+    if holder.kind != HolderKind.applicant and holder.name is None:
+        yield entry.problem(f"{what}的持证主体是{_HOLDER_KINDS[holder.kind]}，"
+                            "须用 name 指明其名称所在的表单字段", "result", "holder", "kind")
+    if holder.kind == HolderKind.company and holder.id is None:
+        yield entry.problem(f"{what}的持证主体是市场主体，须用 id 指明统一社会信用代码"
+                            "所在的表单字段", "result", "holder", "kind")
+    for key in ("name", "id"):
+        code = getattr(holder, key)
+        if code is None:
+            continue
+        where: tuple[str, ...] = ("result", "holder", key)
+        if not c.exists("fields", code):
+            yield entry.problem(f"{what}的持证主体引用了不存在的表单字段 {code}", *where)
+            continue
+        if code not in on_form:
+            yield entry.problem(f"{what}的持证主体字段 {code} "
+                                "既不是本事项的表单字段，也不在 fills 中", *where)
+        wanted = _HOLDER_ID_TYPES[holder.kind]
+        if key == "id" and code in fields and fields[code].spec.type != wanted:
+            yield entry.problem(f"{what}的持证主体（{_HOLDER_KINDS[holder.kind]}）的 id 字段 "
+                                f"{code} 应为 {wanted.value} 类型", *where)
 
 
 def _syntax(entry: Located[Any], source: str | None, *sub: str | int) -> Iterator[Problem]:

@@ -23,6 +23,11 @@ class MaterialStatus(StrEnum):
     commitment = "commitment"  # a signed commitment (告知承诺) replaces it
 
 
+class FieldStatus(StrEnum):
+    fill = "fill"  # the applicant fills it in
+    produced = "produced"  # an earlier stage's item creates it (统一社会信用代码 …): set then
+
+
 @dataclass(frozen=True)
 class AnswerProblem:
     question: str
@@ -114,6 +119,9 @@ class GuideField:
 
     field: FormField
     items: list[str]
+    status: FieldStatus = FieldStatus.fill
+    produced_by: str | None = None  # the item that creates it, for `produced`
+    reason: str = ""
 
     code = property(lambda self: self.field.code)
     label = property(lambda self: self.field.label)
@@ -126,6 +134,7 @@ class GuideField:
             "code": f.code, "label": f.label, "type": f.type.value, "required": f.required,
             "items": self.items, "options": f.options, "min": f.min, "max": f.max,
             "max_length": f.max_length, "pattern": f.pattern, "help": f.help,
+            "status": self.status.value, "produced_by": self.produced_by, "reason": self.reason,
         }
 
 
@@ -224,6 +233,9 @@ class Guide:
     def materials_with(self, status: MaterialStatus) -> list[GuideMaterial]:
         return [m for m in self.materials if m.status == status]
 
+    def fields_with(self, status: FieldStatus) -> list[GuideField]:
+        return [f for f in self.fields if f.status == status]
+
 
 def check_answers(bundle: Bundle, answers: Mapping[str, Any]) -> dict[str, Any]:
     """The answers with defaults filled in; GuideError naming every bad question otherwise."""
@@ -284,6 +296,7 @@ class _Computation:
         self.materials: dict[str, GuideMaterial] = {}
         self.first_stage: dict[str, int] = {}
         self.fields: dict[str, GuideField] = {}
+        self.field_first_stage: dict[str, int] = {}
         self.material_uses = 0
         self.field_uses = 0
 
@@ -294,8 +307,9 @@ class _Computation:
         self._select_items()
         for stage, item in self.applicable:
             self._merge_materials(stage, item)
-            self._merge_fields(item)
+            self._merge_fields(stage, item)
         self._decide_statuses()
+        self._decide_field_statuses()
         items = [GuideItem(item, stage) for stage, item in self.applicable]
         promised = self._promised_days()
         return Guide(
@@ -309,7 +323,7 @@ class _Computation:
             fee=round(sum(i.fee for i in items), 2),
             effect=self._effect(items, Figures(
                 applications=min(1, len(items)), forms=min(1, len(items)),
-                materials=len(self._submitted()), fields=len(self.fields), days=promised,
+                materials=len(self._submitted()), fields=len(self._filled()), days=promised,
                 visits=self._visits(),
             )),
             payments=[GuidePayment(i.code, i.name, p.name, p.amount, p.unit, p.note)
@@ -355,7 +369,7 @@ class _Computation:
             if use.note:
                 merged.notes.append(use.note)
 
-    def _merge_fields(self, item: Item) -> None:
+    def _merge_fields(self, stage: int, item: Item) -> None:
         for use in item.fields:
             if use.when is not None and not use.when.holds(self.context):
                 continue
@@ -363,6 +377,7 @@ class _Computation:
             merged = self.fields.get(use.field.code)
             if merged is None:
                 self.fields[use.field.code] = GuideField(use.field, [item.code])
+                self.field_first_stage[use.field.code] = stage
             else:
                 merged.items.append(item.code)
 
@@ -385,6 +400,23 @@ class _Computation:
             elif material.commitment_allowed and self.commitments:
                 material.status = MaterialStatus.commitment
                 material.reason = "可签署告知承诺书代替，无需提交"
+
+    def _decide_field_statuses(self) -> None:
+        """A field is `produced` when an item of a stage before every item asking for it
+        creates its value (its result `fills` it); the applicant fills in the others."""
+        producers: dict[str, tuple[int, Item]] = {}
+        for stage, item in self.applicable:
+            for code in item.result.fills if item.result else ():
+                producers.setdefault(code, (stage, item))
+        for code, merged in self.fields.items():
+            source = producers.get(code)
+            if source is not None and source[0] < self.field_first_stage[code]:
+                merged.status = FieldStatus.produced
+                merged.produced_by = source[1].code
+                merged.reason = f"第 {source[0]} 阶段“{source[1].name}”办结时生成，自动填入申请表"
+
+    def _filled(self) -> list[GuideField]:
+        return [f for f in self.fields.values() if f.status == FieldStatus.fill]
 
     def _submitted(self) -> list[GuideMaterial]:
         return [m for m in self.materials.values() if m.status == MaterialStatus.submit]

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from onething.guide.engine import MaterialStatus
+from onething.guide.engine import FieldStatus, MaterialStatus
 
 
 class GuideRequest(BaseModel):
@@ -80,6 +80,10 @@ class GuideFieldOut(BaseModel):
     max_length: int | None
     pattern: str | None
     help: str | None
+    status: FieldStatus = Field(
+        description="fill：申请人填写；produced：前序阶段事项办结时生成，无需填写")
+    produced_by: str | None = Field(description="生成该字段的事项代码（status 为 produced 时）")
+    reason: str
 
 
 class StageOut(BaseModel):

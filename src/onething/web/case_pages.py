@@ -356,10 +356,12 @@ def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Respons
 
 
 @router.get("/wallet", response_class=HTMLResponse)
-def wallet(request: Request, session: SessionDep) -> Response:
+def wallet(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
     user = require_user(request, session)
     found = licences.wallet(session, user.principal.user_id)
-    return _page(request, "wallet.html", user, licences=found)
+    return _page(request, "wallet.html", user, licences=found,
+                 holders={lic.number: licences.holder_line(lic) for lic in found},
+                 data={lic.number: licences.shown_data(lic, catalog) for lic in found})
 
 
 # --- one application ----------------------------------------------------------------------
@@ -483,10 +485,12 @@ def supplement(request: Request, application_id: int, session: SessionDep,
 def decision(request: Request, task_id: int, session: SessionDep, catalog: CatalogDep,
              form: FormDep) -> Response:
     application_id = number(form.get("application_id")) or 0
-    d = tasks.Decision(action=str(form.get("action") or ""),
-                       version=number(form.get("version")) or 0,
+    action = str(form.get("action") or "")
+    data = {key[5:]: str(value).strip() for key, value in form.items()
+            if key.startswith("data.") and str(value).strip()} if action == "approve" else {}
+    d = tasks.Decision(action=action, version=number(form.get("version")) or 0,
                        reason=str(form.get("reason") or "") or None,
-                       procedure=str(form.get("procedure") or "") or None)
+                       procedure=str(form.get("procedure") or "") or None, data=data)
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: tasks.decide(ctx, task_id, d))
 

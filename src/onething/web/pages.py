@@ -196,7 +196,7 @@ def item_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse:
         raise HTTPException(404, f"没有代码为 {code} 的事项")
     return render_public(request, "item.html", item=item,
                          bundles=browse.bundles_using(catalog, code),
-                         level_name=LEVEL_NAMES[Level(item.level)])
+                         level_name=LEVEL_NAMES[Level(item.level)], fields=catalog.fields)
 
 
 @router.get("/prefs/large-text")
