@@ -452,8 +452,8 @@ def _newborn_through_the_api(server: str) -> None:
     form = {"child_name": "张小明", "child_gender": "male", "birth_date": "2026-05-20",
             "birth_time": "08:30", "birth_place": "湖南省妇幼保健院", "birth_weight": 3300,
             "gestational_weeks": 39, "mother_name": "李芳", "mother_id_number":
-            "430102199001011238", "father_name": "张三", "father_id_number":
-            "11010519491231002X", "phone": "13812345678", "household_address":
+            "430102199001011246", "father_name": "张三", "father_id_number":
+            "430102198803031236", "phone": "13812345678", "household_address":
             "长沙市芙蓉区五一大道 1 号", "household_head_relation": "son",
             "address": "长沙市芙蓉区五一大道 1 号", "applicant_name": "张三",
             "applicant_id_number": "11010519491231002X", "postal_delivery": True}
@@ -463,7 +463,9 @@ def _newborn_through_the_api(server: str) -> None:
         "form": {k: v for k, v in form.items()
                  if k in {f["code"] for f in guide["fields"] if f["status"] == "fill"}},
         "materials": {m["code"]: {"file": scan} for m in guide["materials"]
-                      if m["status"] == "submit"}}).json()
+                      if m["status"] == "submit"}})
+    assert app.status_code == 201, app.text
+    app = app.json()
     httpx.post(f"{server}/api/v1/applications/{app['id']}/acceptance",
                headers=token("chuangkou"), json={"decision": "accept"}).raise_for_status()
     while app["status"] != "completed":
@@ -482,7 +484,7 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
         demo_server: str, browser: object, demo: object, tmp_path: Path) -> None:
     import random
 
-    from onething.demo_data import _value
+    from onething.demo_data import _form
     from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
 
     server = demo_server
@@ -497,8 +499,9 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
     guide = compute_guide(demo, "COMPANY_OPENING", answers)  # type: ignore[arg-type]
     rng = random.Random(3)
     citizen.select_option("select[name=region]", "430102")  # type: ignore[attr-defined]
+    values = _form(demo, guide.fields, rng)  # type: ignore[arg-type]
     for f in guide.fields_with(FieldStatus.fill):
-        value = "长沙某某便利店有限公司" if f.code == "company_name" else _value(f.field, rng)
+        value = "长沙某某便利店有限公司" if f.code == "company_name" else values.get(f.code)
         name = f"[name='field.{f.code}']"
         if f.field.options or f.type == "bool":
             citizen.select_option(name, str(value).lower())  # type: ignore[attr-defined]
@@ -521,9 +524,9 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
     market.click("text=提交「企业设立登记」的决定")  # type: ignore[attr-defined]
     assert "统一社会信用代码" in market.inner_text("#form-h + dl")  # type: ignore[attr-defined]
 
-    shown = _shoot(browser, server, "bank_430102", path, "approve", tmp_path)
+    shown = _shoot(browser, server, "rmyh_430100", path, "approve", tmp_path)
     assert "办结产生的信息" in shown and "银行账号" in shown
-    bank = _as(browser, server, "bank_430102")
+    bank = _as(browser, server, "rmyh_430100")
     bank.goto(f"{server}{path}")  # type: ignore[attr-defined]
     bank.click("text=提交「企业银行基本存款账户开立」的决定")  # type: ignore[attr-defined]
     assert "请填写“银行账号”" in bank.inner_text(".alert")  # type: ignore[attr-defined]
