@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert as sqlalchemy_insert
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from onething.workdays import Calendar
 class Subject:
     """What a card is about, and who answers for it."""
 
-    kind: str  # task | application | rectification
+    kind: str  # task | application | procedure | acceptance | issuing | rectification
     id: int
     title: str
     region: str
@@ -34,6 +34,7 @@ class Subject:
     application_id: int | None = None
     task_id: int | None = None
     responsible_id: int | None = None
+    window: bool = False  # the receiving window answers for it (no department does)
 
 
 def _cached(cache: dict[Any, Any] | None, key: Any, compute: Callable[[], Any]) -> Any:
@@ -86,7 +87,7 @@ def _card_values(session: Session, w: Wanted, now: dt.datetime,
                  cache: dict[Any, Any] | None) -> dict[str, Any]:
     s = w.subject
     responsible = s.responsible_id or _cached(
-        cache, ("first", s.department, s.region), lambda: _first_approver(session, s))
+        cache, ("first", s.department, s.region, s.window), lambda: _first_staff(session, s))
     return dict(subject=s.kind, subject_id=s.id, kind=w.kind.value,
                 application_id=s.application_id, task_id=s.task_id,
                 department_code=s.department, region_code=s.region,
@@ -97,7 +98,7 @@ def _card_values(session: Session, w: Wanted, now: dt.datetime,
 def _notifications(session: Session, catalog: Catalog, card_id: int, w: Wanted,
                    now: dt.datetime, cache: dict[Any, Any] | None) -> list[dict[str, Any]]:
     s = w.subject
-    to = _cached(cache, ("to", s.department, s.region, s.responsible_id),
+    to = _cached(cache, ("to", s.department, s.region, s.responsible_id, s.window),
                  lambda: recipients(session, catalog, s))
     body = _body(f"{CARD_NAMES[w.kind]}：{s.title}", w.due_on, w.kind)
     return [{"card_id": card_id, "recipient_id": r, "created_at": now, "body": body,
@@ -111,21 +112,30 @@ def _body(title: str, due_on: dt.date | None, kind: CardKind) -> str:
             f"{'请抓紧办理。' if kind == CardKind.warning else '已超时，请立即办理并说明原因。'}")
 
 
-def _first_approver(session: Session, subject: Subject) -> int | None:
-    if subject.department is None:
-        return None
-    return session.scalar(select(User.id).where(
-        User.role == Role.approver.value, User.department_code == subject.department,
-        User.region_code == subject.region, User.active.is_(True)).order_by(User.id).limit(1))
+def _office(subject: Subject) -> Any:
+    """The people who answer for `subject`: the office's approvers, or the region's window."""
+    if subject.department is not None:
+        return select(User.id).where(
+            User.role == Role.approver.value, User.department_code == subject.department,
+            User.region_code == subject.region, User.active.is_(True))
+    if subject.window:
+        return select(User.id).where(User.role == Role.clerk.value,
+                                     User.region_code == subject.region, User.active.is_(True))
+    return None
+
+
+def _first_staff(session: Session, subject: Subject) -> int | None:
+    office = _office(subject)
+    return None if office is None else session.scalar(office.order_by(User.id).limit(1))
 
 
 def recipients(session: Session, catalog: Catalog, subject: Subject) -> list[int]:
-    """The office's approvers (or the responsible clerk) and the supervisors above it."""
+    """The office's approvers (or the window: the responsible clerk, or else the region's
+    clerks) and the supervisors above it."""
     found: set[int] = set()
-    if subject.department is not None:
-        found |= set(session.scalars(select(User.id).where(
-            User.role == Role.approver.value, User.department_code == subject.department,
-            User.region_code == subject.region, User.active.is_(True))))
+    office = _office(subject)
+    if office is not None and (subject.department is not None or not subject.responsible_id):
+        found |= set(session.scalars(office))
     if subject.responsible_id:
         found.add(subject.responsible_id)
     found |= set(session.scalars(select(User.id).where(
@@ -135,10 +145,11 @@ def recipients(session: Session, catalog: Catalog, subject: Subject) -> list[int
 
 
 def close_cards(session: Session, subject: str, subject_id: int, decided: dt.datetime,
-                promised_deadline: dt.date | None, decided_on: dt.date,
-                calendar: Calendar) -> None:
-    """When the case is decided, its open cards close with the delay it ended with."""
-    late = calendar.count(promised_deadline, decided_on) if promised_deadline else 0
-    session.execute(update(Card).where(
-        Card.subject == subject, Card.subject_id == subject_id, Card.closed_at.is_(None)
-    ).values(closed_at=decided, delay_days=late))
+                deadline: dt.date | None, decided_on: dt.date, calendar: Calendar) -> None:
+    """When the case is decided, its open cards close with the working days it was late:
+    against `deadline`, or else against the deadline each card named."""
+    for card in session.scalars(select(Card).where(
+            Card.subject == subject, Card.subject_id == subject_id, Card.closed_at.is_(None))):
+        against = deadline or card.due_on
+        card.closed_at = decided
+        card.delay_days = calendar.count(against, decided_on) if against else 0

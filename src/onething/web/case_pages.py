@@ -368,6 +368,8 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     return _page(request, "application.html", user, status=status, app=out, view=view,
                  error=error, today=ctx.today, catalog=ctx.catalog,
                  procedures=tasks.SPECIAL_PROCEDURES, rating=rating,
+                 no_deficiency=None if cases.deficiency_allowed(a) else
+                 cases.IMMEDIATE_NO_DEFICIENCY,
                  rectification=rectification, LEVELS=ratings.LEVELS,
                  INDICATORS=ratings.INDICATORS, RECT_NAMES=ratings.STATUS_NAMES,
                  can_rate=rating is None and may_rate and AppStatus(a.status) in ratings.RATABLE,
@@ -465,7 +467,8 @@ def decision(request: Request, task_id: int, session: SessionDep, catalog: Catal
     d = tasks.Decision(action=str(form.get("action") or ""),
                        version=number(form.get("version")) or 0,
                        reason=str(form.get("reason") or "") or None,
-                       procedure=str(form.get("procedure") or "") or None)
+                       procedure=str(form.get("procedure") or "") or None,
+                       procedure_days=number(form.get("procedure_days")))
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: tasks.decide(ctx, task_id, d))
 
