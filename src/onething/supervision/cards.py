@@ -7,14 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy import insert as sqlalchemy_insert
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from onething.cases.routing import ancestors
+from onething.cases.context import CHINA, Ctx
+from onething.cases.models import Application
+from onething.cases.routing import ancestors, descendants, within
+from onething.catalog.browse import Page
 from onething.catalog.model import Catalog
+from onething.errors import FieldProblem, Forbidden, Invalid
 from onething.identity.models import User
 from onething.identity.roles import Role
 from onething.supervision.models import Card, Notification
@@ -153,3 +157,95 @@ def close_cards(session: Session, subject: str, subject_id: int, decided: dt.dat
         against = deadline or card.due_on
         card.closed_at = decided
         card.delay_days = calendar.count(against, decided_on) if against else 0
+
+
+# --- listing ---------------------------------------------------------------------------
+
+# the card subjects by the profile's check they answer to
+SUBJECT_CHECKS = {"task": "case", "application": "case", "procedure": "special_procedure",
+                  "acceptance": "pre_acceptance", "issuing": "issuing",
+                  "rectification": "rectification"}
+CHECKS_WATCHED = tuple(dict.fromkeys(SUBJECT_CHECKS.values()))
+WINDOW = "window"  # as a department filter: the cards the window answers for (no department)
+
+
+@dataclass(frozen=True)
+class CardFilter:
+    region: str | None = None  # the region and below
+    department: str | None = None  # a department's code, or WINDOW
+    kind: str | None = None  # warning | yellow | red
+    check: str | None = None  # a profile check: case | special_procedure | …
+    start: dt.date | None = None  # raised on or after (China date)
+    end: dt.date | None = None  # raised on or before
+    open_only: bool = False
+    bundle: str | None = None  # about applications of this 一件事
+
+
+def find_cards(ctx: Ctx, f: CardFilter, limit: int, offset: int) -> Page[Card]:
+    """The cards the actor may see (an approver: their office's; a supervisor: their region
+    and below; an admin: all), filtered, newest first."""
+    conditions = _scope(ctx) + _filters(ctx, f)
+    total = ctx.session.scalar(select(func.count()).select_from(Card).where(*conditions))
+    found = list(ctx.session.scalars(select(Card).where(*conditions).order_by(
+        Card.raised_at.desc(), Card.id.desc()).limit(limit).offset(offset)))
+    return Page(found, int(total or 0), limit, offset)
+
+
+def _scope(ctx: Ctx) -> list[ColumnElement[bool]]:
+    role = ctx.actor.role
+    if role == Role.approver:
+        return [Card.department_code == ctx.actor.department,
+                Card.region_code == ctx.actor.region]
+    if role == Role.supervisor:
+        return [Card.region_code.in_(sorted(descendants(ctx.catalog, ctx.actor.region or "")))]
+    if role == Role.admin:
+        return []
+    raise Forbidden("只有审批部门、效能监察人员和管理员可以查看红黄牌", code="role_not_allowed")
+
+
+def _filters(ctx: Ctx, f: CardFilter) -> list[ColumnElement[bool]]:
+    problems: list[FieldProblem] = []
+    conditions: list[ColumnElement[bool]] = []
+    if f.region:
+        if f.region not in ctx.catalog.regions:
+            problems.append(FieldProblem("region", f"行政区划 {f.region} 不存在"))
+        else:
+            if (ctx.actor.role == Role.supervisor and ctx.actor.region
+                    and not within(ctx.catalog, f.region, ctx.actor.region)):
+                raise Forbidden("只能查看本地区及下级地区的红黄牌", code="out_of_scope")
+            conditions.append(Card.region_code.in_(sorted(descendants(ctx.catalog, f.region))))
+    if f.department == WINDOW:
+        conditions.append(Card.department_code.is_(None))
+    elif f.department:
+        if f.department not in ctx.catalog.departments:
+            problems.append(FieldProblem("department", f"部门 {f.department} 不存在"))
+        conditions.append(Card.department_code == f.department)
+    if f.kind:
+        if f.kind not in {k.value for k in CardKind}:
+            problems.append(FieldProblem("kind", "应为 warning、yellow 或 red"))
+        conditions.append(Card.kind == f.kind)
+    if f.check:
+        subjects = [s for s, c in SUBJECT_CHECKS.items() if c == f.check]
+        if not subjects:
+            problems.append(FieldProblem("check", f"应为：{'、'.join(CHECKS_WATCHED)}"))
+        conditions.append(Card.subject.in_(subjects))
+    if f.start and f.end and f.end < f.start:
+        problems.append(FieldProblem("to", "结束日期早于开始日期"))
+    if f.start:
+        conditions.append(Card.raised_at >= _china_midnight(f.start))
+    if f.end:
+        conditions.append(Card.raised_at < _china_midnight(f.end + dt.timedelta(days=1)))
+    if f.open_only:
+        conditions.append(Card.closed_at.is_(None))
+    if f.bundle:
+        if f.bundle not in ctx.catalog.bundles:
+            problems.append(FieldProblem("bundle", f"一件事 {f.bundle} 不存在"))
+        conditions.append(Card.application_id.in_(select(Application.id).where(
+            Application.bundle_code == f.bundle)))
+    if problems:
+        raise Invalid("红黄牌查询条件有误", problems=problems)
+    return conditions
+
+
+def _china_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=CHINA)

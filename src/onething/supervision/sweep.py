@@ -46,7 +46,7 @@ from onething.catalog.model import Catalog
 from onething.db import locked_row
 from onething.identity.roles import SYSTEM
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
-from onething.supervision.cards import Subject, Wanted, raise_cards
+from onething.supervision.cards import SUBJECT_CHECKS, Subject, Wanted, raise_cards
 from onething.supervision.models import Card, SweepMark
 from onething.supervision.profile import Profile, load_profile
 from onething.supervision.rules import NEVER, CardKind, Check, Clock, assess, next_check
@@ -78,8 +78,7 @@ Clocks = Callable[[Session, Catalog, list[Any], Check, Calendar], Assessed]
 class Watched:
     """One kind of card subject: which rows, which columns the clock needs, which check."""
 
-    subject: str
-    check: str
+    subject: str  # its check is cards.SUBJECT_CHECKS[subject]
     model: Any
     statuses: tuple[str, ...]
     columns: tuple[Any, ...]
@@ -94,7 +93,7 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
     _read_all_again_if_rules_changed(sessions, profile)
     for w in WATCHED:
-        check = profile.check(w.check)
+        check = profile.check(SUBJECT_CHECKS[w.subject])
         if check is None:
             continue  # not in the profile: not applied
         for session, rows in _batches(sessions, w, today, batch):
@@ -324,18 +323,16 @@ def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
 
 
 WATCHED: tuple[Watched, ...] = (
-    Watched("task", "case", Task, (TaskStatus.pending.value, TaskStatus.suspended.value),
+    Watched("task", Task, (TaskStatus.pending.value, TaskStatus.suspended.value),
             _TASK_COLUMNS, _task_clocks),
-    Watched("application", "case", Application, OPEN_APPLICATION, _APPLICATION_COLUMNS,
+    Watched("application", Application, OPEN_APPLICATION, _APPLICATION_COLUMNS,
             _application_clocks),
-    Watched("procedure", "special_procedure", SpecialProcedure, ("running",),
+    Watched("procedure", SpecialProcedure, ("running",),
             _PROCEDURE_COLUMNS, _procedure_clocks),
-    Watched("acceptance", "pre_acceptance", Application, (AppStatus.submitted.value,),
+    Watched("acceptance", Application, (AppStatus.submitted.value,),
             _ACCEPTANCE_COLUMNS, _acceptance_clocks),
-    Watched("issuing", "issuing", Application, tuple(s.value for s in FINISHED),
+    Watched("issuing", Application, tuple(s.value for s in FINISHED),
             _ISSUING_COLUMNS, _issuing_clocks),
-    Watched("rectification", "rectification", Rectification, OPEN_RECTIFICATION,
+    Watched("rectification", Rectification, OPEN_RECTIFICATION,
             _RECTIFICATION_COLUMNS, _rectification_clocks),
 )
-# the card subjects by the profile's check they answer to (for lists and filters)
-CHECK_OF_SUBJECT = {w.subject: w.check for w in WATCHED}
