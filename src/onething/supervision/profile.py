@@ -55,18 +55,19 @@ class CheckKind:
     (otherwise the case carries it), and the deadlines its rules may count from."""
 
     name: str
+    limit_name: str  # what its deadline is called
     own_limit: bool
     deadlines: tuple[str, ...] = ()  # what `of` may name (the first: the default)
     applied: bool = True  # False: read and checked, applied once its cases exist
 
 
 CHECKS: dict[str, CheckKind] = {
-    "case": CheckKind("办理时限", False, ("promised", "legal")),
-    "special_procedure": CheckKind("特别程序", False),
-    "pre_acceptance": CheckKind("网上申请受理（预审）", True),
-    "issuing": CheckKind("出件", True),
-    "rectification": CheckKind("差评整改", False),
-    "enquiry": CheckKind("咨询投诉（12345）", False, applied=False),
+    "case": CheckKind("办理时限", "承诺办结时限", False, ("promised", "legal")),
+    "special_procedure": CheckKind("特别程序", "预计结束日", False),
+    "pre_acceptance": CheckKind("网上申请受理", "受理时限", True),
+    "issuing": CheckKind("出件", "出件时限", True),
+    "rectification": CheckKind("差评整改", "整改时限", False),
+    "enquiry": CheckKind("咨询投诉（12345）", "办理时限", False, applied=False),
 }
 MAX_DAYS = 365
 _TOP = {"code", "name", "source", "checks"}
