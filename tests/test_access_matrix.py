@@ -160,6 +160,8 @@ GET     /rectifications                        in  hm  hm  hm  hm  hm  hm  ok  -
 POST    /rectifications/{rect}/steps           in  nf  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
 GET     /dashboard                             in  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok  no  ok
 GET     /dashboard.csv                         in  no  no  no  no  no  no  no  no  no  ok  no  ok
+# 红黄牌: an office's own cards, a supervisor's region and below, all for an admin
+GET     /cards                                 in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
 """
 
 TYPED = {"premises": "owned", "sells_food": False, "shop_area": 10}

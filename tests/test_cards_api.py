@@ -30,7 +30,8 @@ bundles:
   - code: SIGN_NOW
     name: 户外招牌即办
     questions:
-      - {code: premises, text: 经营场所, type: choice, options: {owned: 自有, rented: 租赁}, default: owned}
+      - {code: premises, text: 经营场所, type: choice, default: owned,
+         options: {owned: 自有, rented: 租赁}}
     stages:
       - items: [{item: SIGN}]
 """

@@ -31,7 +31,11 @@ def special_procedure(app: Application, item_name: str, p: SpecialProcedure) -> 
         f"依照《中华人民共和国行政许可法》第四十五条，{p.procedure}属于特别程序，"
         f"所需时间不计入办理时限。{p.procedure}自 {chinese_date(p.started_on)} 开始，"
         f"预计需要 {p.days} 个工作日，预计于 {chinese_date(p.expected_end)} 结束{provisional}；"
-        f"结束后恢复计时，继续办理。理由：{p.reason}")}
+        f"结束后恢复计时，继续办理。理由：{_sentence(p.reason)}")}
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(("。", "！", "？", ".")) else f"{text}。"
 
 
 def termination(app: Application, missing: list[str]) -> dict[str, str]:
