@@ -490,3 +490,70 @@ def test_durations_of_cases_decided_before_they_were_kept_are_filled_in(world: W
     assert backfill(world.sessions, cal) == (1, 1)
     assert kept() == decided
     assert backfill(world.sessions, cal) == (0, 0)  # nothing left to do
+
+
+BAD_PROFILE = """\
+code: bad
+name: 有错的规则
+checks:
+  case:
+    warning: {before: -1}
+    red: {after: 0, of: statutory}
+  issuing:
+    yellow: {after: 0}
+  special_procedure:
+    warning: {before: 2, after: 1}
+  hotline: {}
+colour: red
+"""
+
+
+def test_a_malformed_profile_is_refused_with_every_problem_at_its_line(
+        tmp_path: Path) -> None:
+    from onething.supervision.profile import ProfileError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD_PROFILE, encoding="utf-8")
+    with pytest.raises(ProfileError) as refused:
+        load_profile(str(path))
+    lines = {(p.line, p.message.split("（")[0].split("，")[0]) for p in refused.value.problems}
+    assert {line for line, _ in lines} == {5, 6, 7, 10, 11, 12}
+    assert all(p.file == str(path) for p in refused.value.problems)
+    assert "limit_days" in str(refused.value) and "hotline" in str(refused.value)
+    with pytest.raises(ProfileError) as unknown:
+        load_profile("guangdong")
+    assert "随附：hunan" in str(unknown.value)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("code: x\nchecks: [\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as syntax:
+        load_profile(str(broken))
+    assert "YAML 语法错误" in str(syntax.value)
+
+
+def test_a_province_writes_its_own_profile(tmp_path: Path) -> None:
+    path = tmp_path / "other.yaml"
+    path.write_text("code: other\nname: 某省\nchecks:\n  case:\n    yellow: {after: 0}\n"
+                    "    red: [{after: 0, of: legal}, {after: 3}]\n", encoding="utf-8")
+    other = load_profile(str(path))
+    assert other.digest != HUNAN.digest and other.check("pre_acceptance") is None
+    clock = Clock(D(2026, 11, 23), limit_days=2, legal_days=20)
+    check = other.checks["case"]
+    assert due(clock, D(2026, 11, 24), check) == set()  # no warning rule: no warning
+    assert due(clock, D(2026, 11, 26), check) == {Y}
+    assert due(clock, D(2026, 11, 30), check) == {Y}  # 3 days late: not more than 3
+    assert due(clock, D(2026, 12, 1), check) == {Y, R}
+
+
+def test_the_command_line_checks_a_profile(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD_PROFILE, encoding="utf-8")
+    env = {**os.environ, "ONETHING_DATA_DIR": str(tmp_path), "ONETHING_CARD_PROFILE": str(path)}
+    refused = subprocess.run([sys.executable, "-m", "onething.cli", "worker", "--once"],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and f"{path}:5: before" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    shown = subprocess.run([sys.executable, "-m", "onething.cli", "cards", "profile", "hunan"],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "黄牌：超过承诺办结时限" in shown.stdout and "红牌：超过法定办结时限" in shown.stdout
+    assert "网上申请受理，时限 2 个工作日" in shown.stdout

@@ -87,8 +87,8 @@ class Statistics(_RatingRates):
     accepted: int = 0
     completed: int = 0
     on_time: int = 0
-    average_days: float = 0.0
-    p90_days: float = 0.0
+    average_days: float | None = None  # None: nothing completed in the period
+    p90_days: float | None = None
     speed_up_legal: float | None = None  # 提速率 against the legal limits
     speed_up_promised: float | None = None
     # 承诺时限压缩率: 1 − Σ promised / Σ statutory limits of the items accepted in the period
