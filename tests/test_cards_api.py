@@ -245,6 +245,8 @@ def test_the_figures_agree_and_say_what_they_cannot_count(env: Env) -> None:
                  {"decision": "accept"})
     env.apply(OWNED, {"ID_CARD": "file"})  # never accepted: carded at the window
     env.sweep(D(2026, 11, 27))
+    env.at(D(2026, 11, 27))
+    assert env.api.decide("scjg_furong", app["id"], "REG").status_code == 200  # 3 days late
     stats = env.api.get("supervisor_cs", "/api/v1/stats",
                         params={"month": "2026-11"}).json()
     assert stats["cards"] == {"warning": 3, "yellow": 2, "red": 0}
@@ -252,9 +254,11 @@ def test_the_figures_agree_and_say_what_they_cannot_count(env: Env) -> None:
     window = next(d for d in stats["departments"] if d["department"] == "")
     assert window["name"].startswith("综合窗口") and window["cards"] == 3
     assert stats["ratings"] == 0 and stats["good_rate"] is None  # nothing rated yet
-    assert stats["on_time_rate"] is None  # nothing completed yet
-    assert stats["items_accepted"] == 1
-    assert stats["promise_compression"] == round(1 - 1 / 15, 4)  # REG: promised 1, legal 15
+    assert stats["completed"] == 1 and stats["on_time_rate"] == 0.0  # completed late
+    # over the items decided in the period: REG, promised 1 working day, legal 15
+    assert stats["promise_compression"] == round(1 - 1 / 15, 4)
+    scjg = next(d for d in stats["departments"] if d["department"] == "SCJG")
+    assert scjg["decided"] == 1 and scjg["promise_compression"] == stats["promise_compression"]
     by_department = env.api.get("supervisor_cs", "/api/v1/stats", params={
         "month": "2026-11", "department": "SCJG"}).json()
     assert by_department["cards_total"] == 2 == sum(

@@ -94,7 +94,7 @@ def to_csv(s: Statistics) -> str:
         ("受理", s.accepted), ("办结", s.completed), ("按时办结率", s.on_time_rate),
         ("平均用时（工作日）", s.average_days), ("P90 用时（工作日）", s.p90_days),
         ("较法定时限提速率", s.speed_up_legal), ("较承诺时限提速率", s.speed_up_promised),
-        ("承诺时限压缩率", s.promise_compression), ("受理事项", s.items_accepted),
+        ("承诺时限压缩率", s.promise_compression),
         ("网办率", s.online_rate), ("预警", s.cards.get("warning", 0)),
         ("黄牌", s.cards.get("yellow", 0)), ("红牌", s.cards.get("red", 0)),
         ("评价数", s.ratings), ("好评率", s.good_rate), ("差评数", s.bad),
@@ -103,10 +103,11 @@ def to_csv(s: Statistics) -> str:
     ):
         w.writerow(_blank([label, value]))
     w.writerow([])
-    w.writerow(["部门", "办结事项", "按时率", "平均用时", "红黄牌", "红牌", "黄牌", "预警",
-                "评价数", "好评率", "差评", "整改率"])
+    w.writerow(["部门", "办结事项", "按时率", "平均用时", "承诺时限压缩率", "红黄牌", "红牌",
+                "黄牌", "预警", "评价数", "好评率", "差评", "整改率"])
     for d in s.departments:
-        w.writerow(_blank([d.name, d.decided, d.on_time_rate, d.average_days, d.cards,
+        w.writerow(_blank([d.name, d.decided, d.on_time_rate, d.average_days,
+                           d.promise_compression, d.cards,
                            d.card_kinds["red"], d.card_kinds["yellow"], d.card_kinds["warning"],
                            d.ratings, d.good_rate, d.bad, d.rectification_rate]))
     return out.getvalue()
