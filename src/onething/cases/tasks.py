@@ -131,16 +131,7 @@ def _deny(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
 def _suspend(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
     """The clock stops for a special procedure; the applicant is told in writing which one,
     for how long and until when (on the application and through the outbox)."""
-    problems = []
-    if d.procedure not in SPECIAL_PROCEDURES:
-        problems.append(FieldProblem("procedure", f"应为：{'、'.join(SPECIAL_PROCEDURES)}"))
-    if d.procedure_days is None or not 1 <= d.procedure_days <= MAX_PROCEDURE_DAYS:
-        problems.append(FieldProblem("procedure_days", "请填写预计所需时间：1 至 "
-                                     f"{MAX_PROCEDURE_DAYS} 个工作日"))
-    if not (d.reason or "").strip():
-        problems.append(FieldProblem("reason", "请填写理由"))
-    if problems:
-        raise Invalid("启动特别程序须写明程序种类、预计所需工作日和理由", problems=problems)
+    _check_suspension(d)
     assert d.procedure is not None and d.procedure_days is not None and d.reason is not None
     end = ctx.calendar.add(ctx.today, d.procedure_days)
     procedure = SpecialProcedure(
@@ -157,6 +148,20 @@ def _suspend(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
                        "expected_end": end.date.isoformat(),
                        "expected_end_provisional": end.provisional, "notice": notice}
     notices.tell_applicant(ctx, app, notice)
+
+
+def _check_suspension(d: Decision) -> None:
+    """Which procedure, how long and why: every missing one named at once."""
+    problems = []
+    if d.procedure not in SPECIAL_PROCEDURES:
+        problems.append(FieldProblem("procedure", f"应为：{'、'.join(SPECIAL_PROCEDURES)}"))
+    if d.procedure_days is None or not 1 <= d.procedure_days <= MAX_PROCEDURE_DAYS:
+        problems.append(FieldProblem("procedure_days", "请填写预计所需时间：1 至 "
+                                     f"{MAX_PROCEDURE_DAYS} 个工作日"))
+    if not (d.reason or "").strip():
+        problems.append(FieldProblem("reason", "请填写理由"))
+    if problems:
+        raise Invalid("启动特别程序须写明程序种类、预计所需工作日和理由", problems=problems)
 
 
 def _suspension_event(task: Task) -> dict[str, Any]:

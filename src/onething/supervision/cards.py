@@ -205,21 +205,36 @@ def _scope(ctx: Ctx) -> list[ColumnElement[bool]]:
 
 def _filters(ctx: Ctx, f: CardFilter) -> list[ColumnElement[bool]]:
     problems: list[FieldProblem] = []
+    conditions = _where(ctx, f, problems) + _what(ctx, f, problems) + _when(f, problems)
+    if problems:
+        raise Invalid("红黄牌查询条件有误", problems=problems)
+    return conditions
+
+
+def _where(ctx: Ctx, f: CardFilter, problems: list[FieldProblem]
+           ) -> list[ColumnElement[bool]]:
+    """The region (and below) and the office answering for the cards."""
     conditions: list[ColumnElement[bool]] = []
-    if f.region:
-        if f.region not in ctx.catalog.regions:
-            problems.append(FieldProblem("region", f"行政区划 {f.region} 不存在"))
-        else:
-            if (ctx.actor.role == Role.supervisor and ctx.actor.region
-                    and not within(ctx.catalog, f.region, ctx.actor.region)):
-                raise Forbidden("只能查看本地区及下级地区的红黄牌", code="out_of_scope")
-            conditions.append(Card.region_code.in_(sorted(descendants(ctx.catalog, f.region))))
+    if f.region and f.region not in ctx.catalog.regions:
+        problems.append(FieldProblem("region", f"行政区划 {f.region} 不存在"))
+    elif f.region:
+        if (ctx.actor.role == Role.supervisor and ctx.actor.region
+                and not within(ctx.catalog, f.region, ctx.actor.region)):
+            raise Forbidden("只能查看本地区及下级地区的红黄牌", code="out_of_scope")
+        conditions.append(Card.region_code.in_(sorted(descendants(ctx.catalog, f.region))))
     if f.department == WINDOW:
         conditions.append(Card.department_code.is_(None))
     elif f.department:
         if f.department not in ctx.catalog.departments:
             problems.append(FieldProblem("department", f"部门 {f.department} 不存在"))
         conditions.append(Card.department_code == f.department)
+    return conditions
+
+
+def _what(ctx: Ctx, f: CardFilter, problems: list[FieldProblem]
+          ) -> list[ColumnElement[bool]]:
+    """The kind of card, the check that raised it, the bundle of its application."""
+    conditions: list[ColumnElement[bool]] = []
     if f.kind:
         if f.kind not in {k.value for k in CardKind}:
             problems.append(FieldProblem("kind", "应为 warning、yellow 或 red"))
@@ -229,6 +244,17 @@ def _filters(ctx: Ctx, f: CardFilter) -> list[ColumnElement[bool]]:
         if not subjects:
             problems.append(FieldProblem("check", f"应为：{'、'.join(CHECKS_WATCHED)}"))
         conditions.append(Card.subject.in_(subjects))
+    if f.bundle:
+        if f.bundle not in ctx.catalog.bundles:
+            problems.append(FieldProblem("bundle", f"一件事 {f.bundle} 不存在"))
+        conditions.append(Card.application_id.in_(select(Application.id).where(
+            Application.bundle_code == f.bundle)))
+    return conditions
+
+
+def _when(f: CardFilter, problems: list[FieldProblem]) -> list[ColumnElement[bool]]:
+    """Raised between two China dates (inclusive); still open."""
+    conditions: list[ColumnElement[bool]] = []
     if f.start and f.end and f.end < f.start:
         problems.append(FieldProblem("to", "结束日期早于开始日期"))
     if f.start:
@@ -237,13 +263,6 @@ def _filters(ctx: Ctx, f: CardFilter) -> list[ColumnElement[bool]]:
         conditions.append(Card.raised_at < _china_midnight(f.end + dt.timedelta(days=1)))
     if f.open_only:
         conditions.append(Card.closed_at.is_(None))
-    if f.bundle:
-        if f.bundle not in ctx.catalog.bundles:
-            problems.append(FieldProblem("bundle", f"一件事 {f.bundle} 不存在"))
-        conditions.append(Card.application_id.in_(select(Application.id).where(
-            Application.bundle_code == f.bundle)))
-    if problems:
-        raise Invalid("红黄牌查询条件有误", problems=problems)
     return conditions
 
 

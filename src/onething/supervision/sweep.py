@@ -300,8 +300,7 @@ def _issuing_clocks(session: Session, catalog: Catalog, apps: list[Any],
                           f"{_bundle_name(catalog, a.bundle_code)} 办件 {a.number}",
                           a.region_code, None, a.id, None, a.accepted_by_id, window=True)
         held = a.deficient and a.supplemented_at is None
-        since = max(a.completed_at, a.supplemented_at or a.completed_at) if a.completed_at \
-            else None
+        since = max(filter(None, (a.completed_at, a.supplemented_at)), default=None)
         yield subject, (None if held or since is None
                         else Clock(_date(since), check.limit_days or 0))
 
