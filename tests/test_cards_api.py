@@ -162,8 +162,10 @@ def test_a_missed_supplement_period_terminates_the_case(env: Env) -> None:
     assert env.api.decide("scjg_furong", app["id"], "REG").status_code == 200
 
     assert env.sweep(D(2026, 11, 24)).terminated == 0  # the last day of the period
-    assert env.sweep(D(2026, 11, 25)).terminated == 1
+    ended = env.sweep(D(2026, 11, 25))
+    assert ended.terminated == 1 and not ended.raised  # an ended case is not carded
     assert env.sweep(D(2026, 11, 26)).terminated == 0  # once
+    assert all(c["closed_at"] for c in _cards(env, "admin").json()["items"])
 
     seen = env.api.get("zhang", f"/api/v1/applications/{app['id']}").json()
     assert seen["status"] == "terminated"

@@ -92,6 +92,9 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     today = now.astimezone(CHINA).date()
     staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
     _read_all_again_if_rules_changed(sessions, profile)
+    with sessions.begin() as session:  # first: a case that ends is not carded any more
+        ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
+        report.terminated = len(terminate_missed_supplements(ctx))
     for w in WATCHED:
         check = profile.check(SUBJECT_CHECKS[w.subject])
         if check is None:
@@ -107,9 +110,6 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
             for kind in raise_cards(session, catalog, wanted, now, staff):
                 report.raised[kind.value] += 1
             session.execute(_set_next_check(w.model), later)
-    with sessions.begin() as session:
-        ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
-        report.terminated = len(terminate_missed_supplements(ctx))
     return report
 
 
