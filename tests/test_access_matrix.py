@@ -179,6 +179,8 @@ GET     /dashboard                             in  hm  hm  hm  hm  hm  hm  hm  h
 GET     /dashboard.csv                         in  no  no  no  no  no  no  no  no  no  ok  no  ok
 GET     /checks                                in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
 POST    /checks/{check}/outcome                in  nf  nf  nf  nf  nf  nf  iv  nf  nf  no  nf  no
+# 红黄牌: an office's own cards, a supervisor's region and below, all for an admin
+GET     /cards                                 in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
 """
 
 TYPED = {"premises": "owned", "sells_food": False, "shop_area": 10}

@@ -172,7 +172,7 @@ def test_statistics_through_the_api(api: Api) -> None:
     assert figures.status_code == 200, figures.text
     body = figures.json()
     assert body["query"]["region"] == "430100"  # a supervisor's own region by default
-    assert body["received"] == 0 and body["good_rate"] == 0.0
+    assert body["received"] == 0 and body["good_rate"] is None  # no ratings: no rate
     assert api.get("supervisor_cs", "/api/v1/stats", params={"region": "430200"}
                    ).status_code == 403  # 株洲 is not below 长沙
     assert api.get("supervisor_cs", "/api/v1/stats", params={"month": "2026-13"}

@@ -163,7 +163,7 @@ def test_suspension_stops_the_clock(world: World) -> None:
     assert deadline == dt.date(2026, 11, 30)
     with world.as_("scjg_furong") as ctx:
         tasks.decide(ctx, food, Decision("suspend", version, reason="现场核查需要检测",
-                                         procedure="检测"))
+                                         procedure="检测", procedure_days=5))
     resumed = world.day(dt.date(2026, 11, 26))  # Thursday: 3 working days later
     _, version, state, _ = task_of(world, app_id, "FOOD")
     assert state == "suspended"
@@ -303,22 +303,40 @@ def test_deadlines_across_the_new_year_are_provisional(world: World) -> None:
         assert app.deadline_provisional
 
 
-def test_a_missed_supplement_deadline_is_recorded_once(world: World) -> None:
+def test_a_missed_supplement_period_ends_the_case_once(world: World) -> None:
     from onething.cases.context import Ctx
     from onething.identity.roles import SYSTEM
 
     app_id = apply(world)
     accept(world, app_id)  # due 2026-11-26: three working days after Monday
+    decide(world, "scjg_furong", app_id, "REG")  # approved: its licence is held
     for day, expected in ((dt.date(2026, 11, 26), 0), (dt.date(2026, 11, 27), 1),
                           (dt.date(2026, 11, 30), 0)):
         with world.as_("admin", now=world.day(day)) as ctx:
             system = Ctx(ctx.session, ctx.catalog, ctx.calendar, ctx.now, SYSTEM)
-            assert len(cases.record_missed_supplements(system)) == expected
+            assert len(cases.terminate_missed_supplements(system)) == expected
     with world.as_("zhang") as ctx:
         view = cases.view(ctx, app_id)
-        assert view.application.supplement_missed
-        missed = [e for e in view.events if e.action == "supplement_missed"]
-        assert len(missed) == 1 and missed[0].actor_id is None
+        assert view.application.status == "terminated" and view.application.supplement_missed
+        assert {t.item_code: t.status for t in view.tasks} == {
+            "REG": "approved", "FOOD": "cancelled", "SIGN": "cancelled", "FIRE": "cancelled"}
+        ended = [e for e in view.events if e.action == "terminate"]
+        assert len(ended) == 1 and ended[0].actor_id is None
+        assert licences.wallet(ctx.session, ctx.actor.user_id) == []  # never released
+    lease = upload(world, "zhang", "lease.pdf")
+    with world.as_("zhang", now=world.day(dt.date(2026, 11, 30))) as ctx, \
+            pytest.raises(Conflict) as late:
+        cases.supplement(ctx, app_id, {"LEASE": {"file": lease}})
+    assert late.value.code == "supplement_period_over"
+
+
+def test_the_supplement_period_is_at_most_the_promised_limit(world: World) -> None:
+    app_id = apply(world)  # STORE with these answers: 13 working days promised
+    with world.as_("clerk_furong") as ctx, pytest.raises(Invalid) as long:
+        cases.decide_at_window(ctx, app_id, WindowDecision("accept_with_deficiency",
+                                                           supplement_days=14))
+    assert long.value.problems[0].field == "supplement_days"
+    assert "13" in long.value.detail
 
 
 def test_a_stage_opens_only_when_the_one_before_is_decided(world: World) -> None:

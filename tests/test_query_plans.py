@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 
 from onething.app import create_app
-from onething.cases.models import Application, Task
+from onething.cases.models import Application
 from onething.cases.tasks import inbox_query
 from onething.config import Settings
 from onething.db import session_factory
 from onething.identity import service as identity
-from onething.supervision.sweep import due_now
+from onething.supervision.sweep import WATCHED, Watched, due_now
 from world import MONDAY, World, accepted, build_world
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -46,9 +46,11 @@ def test_the_inbox_uses_its_index(engine: Engine) -> None:
     assert uses(found, "ix_tasks_inbox"), found
 
 
-def test_the_sweep_reads_only_the_due_tasks_through_its_index(engine: Engine) -> None:
-    found = plan(engine, due_now(Task, (Task.id,), dt.date(2026, 11, 25)))
-    assert uses(found, "ix_tasks_due"), found
+@pytest.mark.parametrize("watched", WATCHED, ids=lambda w: w.subject)
+def test_the_sweep_reads_only_the_due_cases_through_their_index(engine: Engine,
+                                                                watched: Watched) -> None:
+    found = plan(engine, due_now(watched, (watched.model.id,), dt.date(2026, 11, 25)))
+    assert uses(found, f"ix_{watched.model.__tablename__}_due"), found
 
 
 def test_an_applicants_list_uses_its_indexes(engine: Engine) -> None:

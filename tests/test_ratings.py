@@ -217,11 +217,21 @@ def test_a_bad_rating_goes_through_rectification_and_the_figures_follow(world: W
     assert (scjg["ratings"], scjg["bad"], scjg["rectified"]) == (2, 1, 1)
 
 
-def test_an_overdue_rectification_gets_a_card(world: World) -> None:
+def test_an_overdue_rectification_gets_a_card_where_the_profile_says_so(
+        world: World, tmp_path: Path) -> None:
+    from onething.supervision.profile import load_profile
+
     app_id = finished(world)
     rate(world, "zhang", app_id, 2, "态度不好")
-    raised = sweep(world.sessions, world.catalog, world.day(D(2026, 12, 15))).raised
-    assert raised["yellow"] >= 1
+    sweep(world.sessions, world.catalog, world.day(D(2026, 12, 15)))  # Hunan's: no such rule
+    with world.sessions() as session:
+        assert not {c.subject for c in session.scalars(select(Card))} & {"rectification"}
+    own = tmp_path / "rectifying.yaml"
+    own.write_text("code: r\nname: 整改也亮牌\nchecks:\n  rectification:\n"
+                   "    yellow: {after: 0}\n", encoding="utf-8")
+    raised = sweep(world.sessions, world.catalog, world.day(D(2026, 12, 15)),
+                   load_profile(str(own))).raised
+    assert raised == {"yellow": 1}
     with world.sessions() as session:
         subjects = {(c.subject, c.kind) for c in session.scalars(select(Card))}
     assert ("rectification", "yellow") in subjects
@@ -231,7 +241,8 @@ def test_statistics_of_an_empty_period_are_zeros(world: World) -> None:
     finished(world)
     empty = figures(world, StatsQuery(D(2020, 1, 1), D(2020, 1, 31)))
     assert empty["received"] == empty["completed"] == empty["ratings"] == 0
-    assert empty["on_time_rate"] == empty["good_rate"] == empty["average_days"] == 0.0
+    # rates and averages over nothing are not 0 but absent (shown as "—")
+    assert empty["on_time_rate"] is empty["good_rate"] is empty["average_days"] is None
     assert empty["departments"] == [] and empty["months"] == []
 
 

@@ -2,7 +2,7 @@
 they rate (the window or a department), one-time rating codes, 整改 on time
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-26
 """
 
@@ -21,7 +21,7 @@ JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 UTC = sa.DateTime(timezone=True)
 CHINA = ZoneInfo("Asia/Shanghai")
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

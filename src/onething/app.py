@@ -27,6 +27,7 @@ from onething.limits import FORM_LIMITS, BodyLimit
 from onething.privacy import mask_logs
 from onething.ratings.api import router as ratings_router
 from onething.supervision.api import router as supervision_router
+from onething.supervision.profile import load_profile
 from onething.supervision.scheduled import Scheduler
 from onething.web import (
     case_pages,
@@ -48,6 +49,7 @@ def _warm_up(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    load_profile(settings.card_profile)  # a malformed card profile stops the start (file:line)
     engine = engine or make_engine(settings.db_url)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -292,6 +292,48 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _card_profile(value: str | None = None) -> Any:
+    """The card profile (ONETHING_CARD_PROFILE, or `value`); every problem as file:line."""
+    from onething.config import get_settings
+    from onething.supervision.profile import ProfileError, load_profile
+
+    chosen = value or get_settings().card_profile
+    try:
+        return load_profile(chosen)
+    except ProfileError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        raise CliError(f"红黄牌规则无效（ONETHING_CARD_PROFILE={chosen}）：共 "
+                       f"{len(exc.problems)} 处问题") from exc
+
+
+def cmd_cards_profile(args: argparse.Namespace) -> int:
+    """Check a card profile and print what it raises, in words."""
+    from onething.supervision.profile import CHECKS
+
+    profile = _card_profile(args.profile)
+    print(f"红黄牌规则：{profile.name}（{profile.code}，{profile.path}）")
+    for name, check in profile.checks.items():
+        kind = CHECKS[name]
+        limit = f"，时限 {check.limit_days} 个工作日" if check.limit_days is not None else ""
+        applied = "" if kind.applied else "（尚未启用）"
+        print(f"  {kind.name}{limit}{applied}")
+        for card, rules in check.rules.items():
+            words = "；或".join(_rule_words(r, kind.limit_name) for r in rules)
+            print(f"    {CARD_WORDS[card]}：{words}")
+    return 0
+
+
+CARD_WORDS = {"warning": "预警", "yellow": "黄牌", "red": "红牌"}
+
+
+def _rule_words(rule: Any, limit_name: str) -> str:
+    limit = "法定办结时限" if rule.of == "legal" else limit_name
+    if rule.before is not None:
+        return f"{limit}前 {rule.before} 个工作日起"
+    return f"超过{limit}" + (f" {rule.after} 个工作日后" if rule.after else "")
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Deadline sweeps, rating invitations and notifications, outside the web processes."""
     import time
@@ -301,6 +343,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from onething.db import utcnow
     from onething.supervision.scheduled import run_once
 
+    _card_profile()
     settings, sessions, catalogs = get_settings(), _database(), CatalogCache()
     while True:
         try:
@@ -369,6 +412,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from onething.config import demo_catalog_dir, get_settings
 
+    _card_profile()
     if args.demo or args.catalog:
         directory = args.catalog or str(demo_catalog_dir())
         cmd_catalog_load(argparse.Namespace(directory=directory))
@@ -454,6 +498,12 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--fast", action="store_true",
                      help="批量写入（百万级，数分钟），不逐件经过业务服务")
     gen.set_defaults(func=cmd_demo_generate)
+
+    cards = sub.add_parser("cards", help="红黄牌").add_subparsers(dest="action", required=True)
+    profile = cards.add_parser("profile", help="检查红黄牌规则文件并列出其规则")
+    profile.add_argument("profile", nargs="?",
+                         help="随附规则的名称或文件路径（省略则为 ONETHING_CARD_PROFILE）")
+    profile.set_defaults(func=cmd_cards_profile)
 
     worker = sub.add_parser("worker", help="运行时限监察、评价邀请和通知发送（可多进程并行）")
     worker.add_argument("--once", action="store_true", help="只运行一轮（供定时任务调用）")

@@ -33,11 +33,9 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15  # how long a lock lasts; failures older than this are forgotten
     login_slow_after: int = 3  # from this many failures on, wait before the next attempt
     login_slow_seconds: int = 2  # the first wait, doubled with each further failure
-    # supervision (红黄牌): every threshold is a setting, since provinces differ
+    # supervision (红黄牌): provinces differ, so the rules are a profile (a data file)
     sweep_seconds: float = 60  # how often `serve` sweeps in-process (0: never; use `worker`)
-    warning_days_left: int = 1
-    warning_share_used: float = 2 / 3
-    red_after_yellow_days: int = 3
+    card_profile: str = "hunan"  # a shipped profile's name, or a profile file's path
     rectification_days: int = 15  # 差评整改 time limit, working days
     rating_invite_days: int = 3  # invite to rate this many days after delivery
     rating_after_acceptance: bool = False  # allow rating before completion

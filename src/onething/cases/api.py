@@ -138,8 +138,6 @@ def inbox(ctx: CtxDep, status: Annotated[list[str] | None, Query(max_length=6)] 
 def decision(task_id: Id, body: DecisionIn, ctx: CtxDep) -> TaskOut:
     task = tasks.decide(ctx, task_id, tasks.Decision(
         action=body.action, version=body.version, reason=body.reason,
-        procedure=body.procedure,
-        expected_resume=body.expected_resume.isoformat() if body.expected_resume else None,
-        data=body.data))
+        procedure=body.procedure, procedure_days=body.procedure_days, data=body.data))
     ctx.session.commit()
     return TaskOut.of(ctx, task)

@@ -58,6 +58,8 @@ class Application(Base):
     supplement_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     supplemented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     supplement_missed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the last resubmission after a return: the window's clock (pre-acceptance) restarts
+    resubmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     notice: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)  # 一次性告知
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # refusal, withdrawal
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -115,6 +117,33 @@ class Task(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class SpecialProcedure(Base):
+    """A special procedure (特别程序, 行政许可法 art. 45) of a task: its kind, the expected
+    length the applicant was told, and when it ended. The working days it takes extend the
+    task's limits; its own expected end is watched by the sweep."""
+
+    __tablename__ = "special_procedures"
+    __table_args__ = (
+        Index("ix_special_procedures_due", "status", "next_check_on"),  # the sweep
+        Index("ix_special_procedures_application", "application_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    procedure: Mapped[str] = mapped_column(String(16))  # 听证、招标、拍卖、检验 …
+    days: Mapped[int] = mapped_column(Integer)  # expected length, working days
+    reason: Mapped[str] = mapped_column(Text)
+    started_on: Mapped[date] = mapped_column(Date)
+    expected_end: Mapped[date] = mapped_column(Date)
+    expected_end_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ended
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
+                                                server_default=DUE_AT_ONCE.isoformat())
 
 
 class Event(Base):

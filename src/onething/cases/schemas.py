@@ -11,6 +11,7 @@ from sqlalchemy import select
 from onething.cases import access
 from onething.cases.context import Ctx
 from onething.cases.models import Application, Event, Task
+from onething.cases.notices import notices
 from onething.cases.routing import office_name
 from onething.cases.service import CaseView, Submission
 from onething.cases.states import ACTION_NAMES, APP_STATUS_NAMES, TASK_STATUS_NAMES
@@ -63,8 +64,11 @@ class DecisionIn(BaseModel):
     version: int = Field(ge=1, le=MAX_INT, description="任务的当前版本（乐观并发控制）")
     reason: str | None = Field(default=None, max_length=2000)
     procedure: str | None = Field(default=None, max_length=20,
-                                  description="特别程序：检验/检测/检疫/鉴定/专家评审/听证/招标/拍卖")
-    expected_resume: dt.date | None = None
+                                  description="特别程序（suspend 时必填）：听证/招标/拍卖/检验/"
+                                              "检测/检疫/鉴定/专家评审")
+    procedure_days: int | None = Field(default=None, ge=1, le=MAX_INT,
+                                       description="特别程序预计所需工作日（suspend 时必填，"
+                                                   "1–250）；申请人将收到书面告知")
     data: dict[str, Any] = Field(
         default_factory=dict, max_length=50,
         description="准予时：本事项办结产生的信息（表单字段代码 → 值，如银行账号），"
@@ -136,6 +140,15 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class NoticeOut(BaseModel):
+    """A written notice to the applicant (特别程序告知, 终止办理告知), as it was given."""
+
+    title: str
+    text: str
+    at: dt.datetime
+    task_id: int | None
+
+
 class ApplicationSummary(BaseModel):
     id: int
     number: str
@@ -177,6 +190,7 @@ class ApplicationOut(ApplicationSummary):
     supplemented_at: dt.datetime | None
     supplement_missed: bool
     notice: dict[str, Any] | None
+    notices: list[NoticeOut]
     reason: str | None
     tasks: list[TaskOut]
     timeline: list[EventOut]
@@ -198,7 +212,8 @@ class ApplicationOut(ApplicationSummary):
             accepted_at=a.accepted_at, completed_at=a.completed_at, delivered_at=a.delivered_at,
             delivery=a.delivery, deficient=a.deficient, supplement_due=a.supplement_due,
             supplemented_at=a.supplemented_at, supplement_missed=a.supplement_missed,
-            notice=a.notice, reason=a.reason, tasks=[TaskOut.of(ctx, t) for t in v.tasks],
+            notice=a.notice, notices=[NoticeOut(**n) for n in notices(v.events)],
+            reason=a.reason, tasks=[TaskOut.of(ctx, t) for t in v.tasks],
             timeline=[_event(e, names) for e in v.events])
 
 

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
-from onething.cases import access, tasks
+from onething.cases import access, notices, tasks
 from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.forms import check_form, checks_of, failed_checks
-from onething.cases.models import Application, Event, Task
+from onething.cases.models import DUE_AT_ONCE, Application, Event, Task
 from onething.cases.numbering import application_number
-from onething.cases.states import AppStatus, next_application_status
+from onething.cases.states import FINISHED, AppStatus, next_application_status
 from onething.catalog import browse
 from onething.catalog.models import CatalogVersion
 from onething.commitments import service as commitments
@@ -41,6 +41,10 @@ from onething.privacy import personal_codes
 from onething.supervision.cards import close_cards
 
 CHANNELS = ("web", "mobile", "window", "kiosk", "api")
+# Submitted online (网上申请): counted by the 网办率, and watched until the window accepts
+# them (the profile's pre-acceptance check). The window's own entries are decided on the
+# spot, and a kiosk (自助终端) stands in the hall, where the window takes its submissions.
+ONLINE_CHANNELS = ("web", "mobile", "api")
 
 
 @dataclass
@@ -251,7 +255,8 @@ def decide_at_window(ctx: Ctx, application_id: int, d: WindowDecision) -> Applic
         if not (d.reason or "").strip():
             raise Invalid("不予受理须说明理由", problems=[FieldProblem("reason", "请填写理由")])
         app.reason = d.reason
-    app.status = status.value
+    app.status, app.next_check_on = status.value, DUE_AT_ONCE
+    close_cards(ctx.session, "acceptance", app.id, ctx.now, None, ctx.today, ctx.calendar)
     record(ctx, app, d.decision, before=before, after=app.status, reason=d.reason,
            data={"notice": app.notice} if d.decision == "return" else None)
     if status in (AppStatus.accepted, AppStatus.accepted_with_deficiency):
@@ -260,13 +265,26 @@ def decide_at_window(ctx: Ctx, application_id: int, d: WindowDecision) -> Applic
     return app
 
 
+IMMEDIATE_NO_DEFICIENCY = ("即办件不能容缺受理：容缺补齐期限不得超过承诺办结时限，即办件当场办结，"
+                           "没有补齐的时间。请待材料齐全后受理，或退回补正（一次性告知）")
+
+
+def deficiency_allowed(app: Application) -> bool:
+    """容缺 needs a supplement period, which may not exceed the promised limit: a 即办件
+    (promised 0 working days) has none."""
+    return app.promised_days > 0
+
+
 def _deficiency(ctx: Ctx, app: Application, d: WindowDecision, deferred: list[str]) -> None:
     if not deferred:
         raise Conflict("材料齐全，无需容缺受理", code="nothing_missing")
-    limit = max(app.promised_days, 1)
+    if not deficiency_allowed(app):
+        raise Conflict(IMMEDIATE_NO_DEFICIENCY, code="immediate_item_no_deficiency",
+                       problems=[FieldProblem("decision", "即办件不能容缺受理")])
+    limit = app.promised_days
     days = d.supplement_days
     if days is None or not 1 <= days <= limit:
-        raise Invalid("补齐期限须为 1 至承诺时限内的工作日数", problems=[
+        raise Invalid(f"补齐期限不得超过承诺办结时限（{limit} 个工作日）", problems=[
             FieldProblem("supplement_days", f"应为 1 至 {limit} 个工作日")])
     app.deficient = True
     app.supplement_due = ctx.calendar.add(ctx.today, days).date
@@ -321,6 +339,7 @@ def resubmit(ctx: Ctx, application_id: int, sub: Submission) -> Application:
     app.catalog_version = guide.catalog_version
     app.catalog_version_id = _version_id(ctx.session, guide)
     app.status, app.notice = status.value, None
+    app.resubmitted_at, app.next_check_on = ctx.now, DUE_AT_ONCE  # the window's clock restarts
     ctx.session.flush()
     record(ctx, app, "resubmit", before=before, after=app.status)
     return app
@@ -334,6 +353,7 @@ def withdraw(ctx: Ctx, application_id: int, reason: str | None) -> Application:
     tasks.cancel_open(ctx, app, "申请人已撤回申请")
     close_cards(ctx.session, "application", app.id, ctx.now, app.deadline, ctx.today,
                 ctx.calendar)
+    close_cards(ctx.session, "acceptance", app.id, ctx.now, None, ctx.today, ctx.calendar)
     app.status, app.reason = status.value, reason
     ctx.session.flush()
     record(ctx, app, "withdraw", before=before, after=app.status, reason=reason)
@@ -342,9 +362,15 @@ def withdraw(ctx: Ctx, application_id: int, reason: str | None) -> Application:
 
 def supplement(ctx: Ctx, application_id: int,
                materials: dict[str, dict[str, Any]]) -> Application:
-    """容缺: bring what was missing; held results are released."""
+    """容缺: bring what was missing within the period; held results are released."""
     app = access.visible_application(ctx, application_id)
     access.acts_for_applicant(ctx, app)
+    if app.status == AppStatus.terminated or (
+            app.deficient and app.supplemented_at is None and app.supplement_due is not None
+            and ctx.today > app.supplement_due):
+        raise Conflict(f"补齐期限（{app.supplement_due}）已过：容缺受理逾期未补齐材料的，终止办理，"
+                       "不再接收补齐材料。如需办理，请重新提出申请",
+                       code="supplement_period_over")
     if (not app.deficient or app.supplemented_at is not None
             or app.status in (AppStatus.withdrawn, AppStatus.refused)):
         raise Conflict("该办件没有待补齐的容缺材料", code="nothing_to_supplement")
@@ -366,28 +392,46 @@ def supplement(ctx: Ctx, application_id: int,
     if problems:
         raise Invalid("容缺材料尚未补齐", code="supplement_incomplete", problems=problems)
     app.materials, app.supplemented_at = updated, ctx.now
-    late = app.supplement_due is not None and ctx.today > app.supplement_due
-    if late:
-        app.supplement_missed = True
-        record(ctx, app, "supplement_missed", reason=f"补齐期限为 {app.supplement_due}")
+    app.next_check_on = DUE_AT_ONCE  # a finished case's result can now be issued
     licences.release_held(ctx.session, app.id)
     ctx.session.flush()
-    record(ctx, app, "supplement", data={"late": late})
+    record(ctx, app, "supplement")
     return app
 
 
-def record_missed_supplements(ctx: Ctx) -> list[Application]:
-    """容缺: record, once, every application whose supplement deadline passed without the
-    missing materials (called by the scheduled sweep)."""
+TERMINABLE = (AppStatus.accepted_with_deficiency.value, AppStatus.in_progress.value,
+              *(s.value for s in FINISHED))
+
+
+def terminate_missed_supplements(ctx: Ctx) -> list[Application]:
+    """容缺: every application whose supplement period passed without the missing materials
+    ends (终止), once (called by the scheduled sweep)."""
     late = list(ctx.session.scalars(select(Application).where(
         Application.deficient.is_(True), Application.supplemented_at.is_(None),
         Application.supplement_missed.is_(False), Application.supplement_due < ctx.today,
-        Application.status.not_in([AppStatus.withdrawn.value, AppStatus.refused.value]))))
+        Application.status.in_(TERMINABLE)).with_for_update()))
     for app in late:
-        app.supplement_missed = True
-        record(ctx, app, "supplement_missed", reason=f"补齐期限 {app.supplement_due} 已过")
+        terminate(ctx, app)
     ctx.session.flush()
     return late
+
+
+def terminate(ctx: Ctx, app: Application) -> None:
+    """The case ends: undecided tasks are cancelled, results stay held (never released),
+    open cards close, and the applicant is told in writing."""
+    status = next_application_status(app.status, "terminate", ctx.actor.role, True)
+    before = app.status
+    reason = f"补齐期限 {app.supplement_due} 已过，容缺材料仍未补齐"
+    tasks.cancel_undecided(ctx, app, "办件终止：逾期未补齐容缺材料")
+    close_cards(ctx.session, "application", app.id, ctx.now, app.deadline, ctx.today,
+                ctx.calendar)
+    close_cards(ctx.session, "issuing", app.id, ctx.now, None, ctx.today, ctx.calendar)
+    app.status, app.supplement_missed, app.reason = status.value, True, reason
+    notice = notices.termination(app, [m["name"] for m in app.materials
+                                       if m.get("provided") == "deferred"])
+    record(ctx, app, "terminate", before=before, after=app.status, reason=reason,
+           data={notices.KEY: notice})
+    notices.tell_applicant(ctx, app, notice)
 
 
 def deliver(ctx: Ctx, application_id: int, method: str, tracking_number: str | None = None,
@@ -411,6 +455,7 @@ def deliver(ctx: Ctx, application_id: int, method: str, tracking_number: str | N
                       problems=[FieldProblem("tracking_number", "请填写快递单号")])
     before = app.status
     app.status, app.delivered_at = status.value, ctx.now
+    close_cards(ctx.session, "issuing", app.id, ctx.now, None, ctx.today, ctx.calendar)
     app.delivery = {"method": method, "tracking_number": tracking_number, "note": note,
                     "by": ctx.actor.display_name}
     ctx.session.flush()

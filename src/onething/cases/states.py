@@ -27,6 +27,7 @@ class AppStatus(StrEnum):
     denied = "denied"
     delivered = "delivered"
     withdrawn = "withdrawn"
+    terminated = "terminated"  # 容缺: the supplement period passed without the materials
 
 
 class TaskStatus(StrEnum):
@@ -44,7 +45,7 @@ APP_STATUS_NAMES = {
     AppStatus.refused: "不予受理", AppStatus.in_progress: "办理中",
     AppStatus.completed: "已办结", AppStatus.partly_denied: "部分不予批准",
     AppStatus.denied: "不予批准", AppStatus.delivered: "已送达",
-    AppStatus.withdrawn: "已撤回",
+    AppStatus.withdrawn: "已撤回", AppStatus.terminated: "已终止（逾期未补齐容缺材料）",
 }
 
 TASK_STATUS_NAMES = {
@@ -90,6 +91,9 @@ APPLICATION: dict[tuple[AppStatus, str], Transition] = {
        for s in (A.accepted, A.accepted_with_deficiency, A.in_progress)},
     **{(s, "deliver"): Transition(A.delivered, frozenset({Role.clerk, Role.applicant}))
        for s in FINISHED},
+    # 容缺: a missed supplement period ends the case, whatever its tasks had reached
+    **{(s, "terminate"): Transition(A.terminated, _SYSTEM)
+       for s in (A.accepted_with_deficiency, A.in_progress, *FINISHED)},
 }
 
 TASK: dict[tuple[TaskStatus, str], Transition] = {
@@ -113,6 +117,7 @@ ACTION_NAMES = {
     "resume": "恢复办理", "cancel": "终止", "issue_licence": "签发电子证照",
     "rate": "评价", "check_commitment": "告知承诺核查", "revoke_licence": "撤销电子证照",
     "fill_form": "办结信息填入申请表",
+    "terminate": "终止办理（逾期未补齐容缺材料）",
 }
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import Select, select, union_all
 
-from onething.cases import access, durations
+from onething.cases import access, durations, notices
 from onething.cases.context import CHINA, Ctx
 from onething.cases.events import record
-from onething.cases.models import DUE_AT_ONCE, Application, Task
+from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Task
 from onething.cases.routing import competent_region
 from onething.cases.states import (
     DECIDED,
@@ -30,7 +30,9 @@ from onething.errors import Conflict, FieldProblem, Invalid, NotFound
 from onething.licences import service as licences
 from onething.supervision.cards import close_cards
 
-SPECIAL_PROCEDURES = ("检验", "检测", "检疫", "鉴定", "专家评审", "听证", "招标", "拍卖")
+# 行政许可法 art. 45: the procedures whose time does not count toward the limit
+SPECIAL_PROCEDURES = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
+MAX_PROCEDURE_DAYS = 250  # about a year of working days
 
 
 def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
@@ -74,8 +76,8 @@ class Decision:
     action: str  # approve | deny | suspend | resume
     version: int
     reason: str | None = None
-    procedure: str | None = None  # for suspend: 检测 / 鉴定 / 专家评审 / 听证 …
-    expected_resume: str | None = None
+    procedure: str | None = None  # for suspend: one of SPECIAL_PROCEDURES
+    procedure_days: int | None = None  # for suspend: its expected length, working days
     # for approve: the values the item creates (its result's `fills`), field code → value
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -103,7 +105,7 @@ def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
     task.status = status.value
     ctx.session.flush()
     record(ctx, app, d.action, before=before, after=task.status, reason=d.reason, task=task,
-           data={"procedure": d.procedure} if d.procedure else None)
+           data=_suspension_event(task) if d.action == "suspend" else None)
     _start(ctx, app)
     if status in DECIDED:
         _close_cards(ctx, "task", task.id, task.deadline)
@@ -148,24 +150,68 @@ def _deny(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
 
 
 def _suspend(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
-    if d.procedure not in SPECIAL_PROCEDURES:
-        raise Invalid("请选择特别程序的种类", problems=[FieldProblem(
-            "procedure", f"应为：{'、'.join(SPECIAL_PROCEDURES)}")])
-    _require_reason(d, "启动特别程序须说明理由")
+    """The clock stops for a special procedure; the applicant is told in writing which one,
+    for how long and until when (on the application and through the outbox)."""
+    _check_suspension(d)
+    assert d.procedure is not None and d.procedure_days is not None and d.reason is not None
+    end = ctx.calendar.add(ctx.today, d.procedure_days)
+    procedure = SpecialProcedure(
+        task_id=task.id, application_id=app.id, procedure=d.procedure, days=d.procedure_days,
+        reason=d.reason.strip(), started_on=ctx.today, expected_end=end.date,
+        expected_end_provisional=end.provisional, started_by_id=ctx.actor.user_id or None)
+    ctx.session.add(procedure)
+    ctx.session.flush()
     task.suspended_on = ctx.today
     task.next_check_on = app.next_check_on = DUE_AT_ONCE  # both clocks stop: see the sweep
-    task.suspension = {"procedure": d.procedure, "reason": d.reason,
-                       "expected_resume": d.expected_resume, "since": ctx.today.isoformat()}
+    notice = notices.special_procedure(app, task.item_name, procedure)
+    task.suspension = {"id": procedure.id, "procedure": d.procedure, "days": d.procedure_days,
+                       "reason": procedure.reason, "since": ctx.today.isoformat(),
+                       "expected_end": end.date.isoformat(),
+                       "expected_end_provisional": end.provisional, "notice": notice}
+    notices.tell_applicant(ctx, app, notice)
+
+
+def _check_suspension(d: Decision) -> None:
+    """Which procedure, how long and why: every missing one named at once."""
+    problems = []
+    if d.procedure not in SPECIAL_PROCEDURES:
+        problems.append(FieldProblem("procedure", f"应为：{'、'.join(SPECIAL_PROCEDURES)}"))
+    if d.procedure_days is None or not 1 <= d.procedure_days <= MAX_PROCEDURE_DAYS:
+        problems.append(FieldProblem("procedure_days", "请填写预计所需时间：1 至 "
+                                     f"{MAX_PROCEDURE_DAYS} 个工作日"))
+    if not (d.reason or "").strip():
+        problems.append(FieldProblem("reason", "请填写理由"))
+    if problems:
+        raise Invalid("启动特别程序须写明程序种类、预计所需工作日和理由", problems=problems)
+
+
+def _suspension_event(task: Task) -> dict[str, Any]:
+    """The suspension's facts and the written notice, kept in its event."""
+    s = task.suspension or {}
+    return {"procedure": s.get("procedure"), "days": s.get("days"),
+            "expected_end": s.get("expected_end"), notices.KEY: s.get("notice")}
 
 
 def _resume(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
     """The clock restarts; the working days spent in the special procedure extend the limit."""
     assert task.suspended_on is not None
     task.suspended_days += ctx.calendar.count(task.suspended_on, ctx.today)
-    task.suspended_on, task.suspension = None, None
+    _end_procedure(ctx, task)
     task.next_check_on = app.next_check_on = DUE_AT_ONCE  # both clocks run again
     _set_deadline(ctx, task)
     _refresh_application_deadline(ctx, app)
+
+
+def _end_procedure(ctx: Ctx, task: Task) -> None:
+    """The running special procedure of `task` ends today (resumed, or the task cancelled);
+    its cards close with the working days it ran over."""
+    procedure_id = (task.suspension or {}).get("id")
+    procedure = ctx.session.get(SpecialProcedure, procedure_id) if procedure_id else None
+    if procedure is not None and procedure.status == "running":
+        procedure.status, procedure.ended_on = "ended", ctx.today
+        close_cards(ctx.session, "procedure", procedure.id, ctx.now, procedure.expected_end,
+                    ctx.today, ctx.calendar)
+    task.suspended_on, task.suspension = None, None
 
 
 def _require_reason(d: Decision, message: str) -> None:
@@ -218,11 +264,18 @@ def _cancel(ctx: Ctx, app: Application, found: list[Task], reason: str) -> None:
     for task in found:
         if TaskStatus(task.status) not in DECIDED:
             before = task.status
+            if task.status == TaskStatus.suspended:
+                _end_procedure(ctx, task)
             task.status = next_task_status(task.status, "cancel", ctx.actor.role, True).value
             task.reason = reason
             _close_cards(ctx, "task", task.id, task.deadline)
             record(ctx, app, "cancel", before=before, after=task.status, reason=reason,
                    task=task)
+
+
+def cancel_undecided(ctx: Ctx, app: Application, reason: str) -> None:
+    """Every task not decided yet ends (the case is terminated)."""
+    _cancel(ctx, app, _tasks_of(ctx, app), reason)
 
 
 def cancel_open(ctx: Ctx, app: Application, reason: str) -> None:
@@ -241,6 +294,7 @@ def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
     before = app.status
     app.status = next_application_status(app.status, action, ctx.actor.role, True).value
     app.completed_at = ctx.now
+    app.next_check_on = DUE_AT_ONCE  # the result is to be issued: a clock of its own
     if app.accepted_at is not None:
         app.worked_days, app.late_days = durations.of_application(app, found, ctx.calendar,
                                                                   ctx.today)

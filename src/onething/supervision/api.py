@@ -5,21 +5,25 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, Field
 
 from onething.cases.context import Ctx
-from onething.cases.routing import descendants, within
+from onething.cases.routing import office_name, within
+from onething.catalog.model import Catalog
 from onething.deps import CatalogDep, CtxDep, SessionDep
 from onething.errors import Forbidden, Invalid
 from onething.identity.roles import Role
 from onething.problems import ProblemOut
+from onething.schemas import MAX_INT, PageOut
+from onething.supervision.cards import SUBJECT_CHECKS, CardFilter, find_cards
 from onething.supervision.models import Card
+from onething.supervision.profile import CHECKS
 from onething.supervision.public import public_ratings
+from onething.supervision.rules import CARD_NAMES, CardKind
 from onething.supervision.stats import YEARS, Statistics, StatsQuery, month_bounds, statistics
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"], responses={
@@ -90,55 +94,81 @@ def to_csv(s: Statistics) -> str:
         ("受理", s.accepted), ("办结", s.completed), ("按时办结率", s.on_time_rate),
         ("平均用时（工作日）", s.average_days), ("P90 用时（工作日）", s.p90_days),
         ("较法定时限提速率", s.speed_up_legal), ("较承诺时限提速率", s.speed_up_promised),
+        ("承诺时限压缩率", s.promise_compression),
         ("网办率", s.online_rate), ("预警", s.cards.get("warning", 0)),
         ("黄牌", s.cards.get("yellow", 0)), ("红牌", s.cards.get("red", 0)),
         ("评价数", s.ratings), ("好评率", s.good_rate), ("差评数", s.bad),
         ("整改率", s.rectification_rate), ("减少提交材料（份）", s.materials_saved),
         ("减少跑动（次）", s.visits_saved),
     ):
-        w.writerow([label, value])
+        w.writerow(_blank([label, value]))
     w.writerow([])
-    w.writerow(["部门", "办结事项", "按时率", "平均用时", "红黄牌", "评价数", "好评率", "差评",
-                "整改率"])
+    w.writerow(["部门", "办结事项", "按时率", "平均用时", "承诺时限压缩率", "红黄牌", "红牌",
+                "黄牌", "预警", "评价数", "好评率", "差评", "整改率"])
     for d in s.departments:
-        w.writerow([d.name, d.decided, d.on_time_rate, d.average_days, d.cards, d.ratings,
-                    d.good_rate, d.bad, d.rectification_rate])
+        w.writerow(_blank([d.name, d.decided, d.on_time_rate, d.average_days,
+                           d.promise_compression, d.cards,
+                           d.card_kinds["red"], d.card_kinds["yellow"], d.card_kinds["warning"],
+                           d.ratings, d.good_rate, d.bad, d.rectification_rate]))
     return out.getvalue()
+
+
+def _blank(row: list[Any]) -> list[Any]:
+    """A figure that cannot be computed (nothing to count it over) is an empty cell."""
+    return ["" if value is None else value for value in row]
 
 
 class CardOut(BaseModel):
     id: int
-    kind: str
+    kind: str = Field(description="warning 预警 / yellow 黄牌 / red 红牌")
+    kind_name: str
+    check: str = Field(description="规则中的监察事项：case 办理时限、special_procedure "
+                                   "特别程序、pre_acceptance 网上申请受理、issuing 出件、"
+                                   "rectification 差评整改")
+    check_name: str
     subject: str
     subject_id: int
     title: str
     department: str | None
     region: str
-    due_on: dt.date | None
+    office: str = Field(description="负责的机关，或受理地的综合窗口")
+    application_id: int | None
+    task_id: int | None
+    due_on: dt.date | None = Field(description="亮牌所依据的时限")
     raised_at: dt.datetime
     closed_at: dt.datetime | None
     delay_days: int | None
 
+    @classmethod
+    def of(cls, catalog: Catalog, c: Card) -> CardOut:
+        check = SUBJECT_CHECKS.get(c.subject, c.subject)
+        place = catalog.regions[c.region_code].name if c.region_code in catalog.regions else ""
+        return cls(id=c.id, kind=c.kind, kind_name=CARD_NAMES.get(CardKind(c.kind), c.kind),
+                   check=check, check_name=CHECKS[check].name if check in CHECKS else check,
+                   subject=c.subject, subject_id=c.subject_id, title=c.title,
+                   department=c.department_code, region=c.region_code,
+                   office=(office_name(catalog, c.region_code, c.department_code)
+                           if c.department_code else f"{place}综合窗口"),
+                   application_id=c.application_id, task_id=c.task_id, due_on=c.due_on,
+                   raised_at=c.raised_at, closed_at=c.closed_at, delay_days=c.delay_days)
 
-@router.get("/cards", response_model=list[CardOut], summary="红黄牌（本地区及下级）")
-def cards(ctx: CtxDep, open_only: bool = False,
-          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[CardOut]:
-    if ctx.actor.role not in (Role.supervisor, Role.admin, Role.approver):
-        raise Forbidden("无权查看红黄牌", code="role_not_allowed")
-    query = select(Card).order_by(Card.id.desc())
-    if open_only:
-        query = query.where(Card.closed_at.is_(None))
-    if ctx.actor.role == Role.approver:
-        query = query.where(Card.department_code == ctx.actor.department,
-                            Card.region_code == ctx.actor.region)
-    elif ctx.actor.role == Role.supervisor:
-        query = query.where(Card.region_code.in_(
-            sorted(descendants(ctx.catalog, ctx.actor.region or ""))))
-    found = list(ctx.session.scalars(query.limit(limit)))
-    return [CardOut(id=c.id, kind=c.kind, subject=c.subject, subject_id=c.subject_id,
-                    title=c.title, department=c.department_code, region=c.region_code,
-                    due_on=c.due_on, raised_at=c.raised_at, closed_at=c.closed_at,
-                    delay_days=c.delay_days) for c in found]
+
+@router.get("/cards", response_model=PageOut[CardOut],
+            summary="红黄牌列表：按地区、部门（机关）、类型、监察事项、亮牌日期筛选，分页")
+def cards(ctx: CtxDep, region: Code = None,
+          department: Annotated[str | None, Query(
+              max_length=64, description="部门代码；window：综合窗口负责的（办件整体、受理、出件）")
+          ] = None,
+          kind: Literal["warning", "yellow", "red"] | None = None,
+          check: Annotated[str | None, Query(max_length=32)] = None,
+          start: Annotated[dt.date | None, Query(alias="from")] = None,
+          end: Annotated[dt.date | None, Query(alias="to")] = None,
+          open_only: bool = False, bundle: Code = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 100,
+          offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0) -> PageOut[CardOut]:
+    found = find_cards(ctx, CardFilter(region, department, kind, check, start, end, open_only,
+                                       bundle), limit, offset)
+    return PageOut[CardOut].of(found, lambda c: CardOut.of(ctx.catalog, c))
 
 
 @router.get("/ratings/public", summary="好差评公示（各部门，无个人信息）")

@@ -7,14 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy import insert as sqlalchemy_insert
-from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from onething.cases.routing import ancestors
+from onething.cases.context import CHINA, Ctx
+from onething.cases.models import Application
+from onething.cases.routing import ancestors, descendants, within
+from onething.catalog.browse import Page
 from onething.catalog.model import Catalog
+from onething.errors import FieldProblem, Forbidden, Invalid
 from onething.identity.models import User
 from onething.identity.roles import Role
 from onething.supervision.models import Card, Notification
@@ -26,7 +30,7 @@ from onething.workdays import Calendar
 class Subject:
     """What a card is about, and who answers for it."""
 
-    kind: str  # task | application | rectification
+    kind: str  # task | application | procedure | acceptance | issuing | rectification
     id: int
     title: str
     region: str
@@ -34,6 +38,7 @@ class Subject:
     application_id: int | None = None
     task_id: int | None = None
     responsible_id: int | None = None
+    window: bool = False  # the receiving window answers for it (no department does)
 
 
 def _cached(cache: dict[Any, Any] | None, key: Any, compute: Callable[[], Any]) -> Any:
@@ -86,7 +91,7 @@ def _card_values(session: Session, w: Wanted, now: dt.datetime,
                  cache: dict[Any, Any] | None) -> dict[str, Any]:
     s = w.subject
     responsible = s.responsible_id or _cached(
-        cache, ("first", s.department, s.region), lambda: _first_approver(session, s))
+        cache, ("first", s.department, s.region, s.window), lambda: _first_staff(session, s))
     return dict(subject=s.kind, subject_id=s.id, kind=w.kind.value,
                 application_id=s.application_id, task_id=s.task_id,
                 department_code=s.department, region_code=s.region,
@@ -97,7 +102,7 @@ def _card_values(session: Session, w: Wanted, now: dt.datetime,
 def _notifications(session: Session, catalog: Catalog, card_id: int, w: Wanted,
                    now: dt.datetime, cache: dict[Any, Any] | None) -> list[dict[str, Any]]:
     s = w.subject
-    to = _cached(cache, ("to", s.department, s.region, s.responsible_id),
+    to = _cached(cache, ("to", s.department, s.region, s.responsible_id, s.window),
                  lambda: recipients(session, catalog, s))
     body = _body(f"{CARD_NAMES[w.kind]}：{s.title}", w.due_on, w.kind)
     return [{"card_id": card_id, "recipient_id": r, "created_at": now, "body": body,
@@ -111,21 +116,30 @@ def _body(title: str, due_on: dt.date | None, kind: CardKind) -> str:
             f"{'请抓紧办理。' if kind == CardKind.warning else '已超时，请立即办理并说明原因。'}")
 
 
-def _first_approver(session: Session, subject: Subject) -> int | None:
-    if subject.department is None:
-        return None
-    return session.scalar(select(User.id).where(
-        User.role == Role.approver.value, User.department_code == subject.department,
-        User.region_code == subject.region, User.active.is_(True)).order_by(User.id).limit(1))
+def _office(subject: Subject) -> Any:
+    """The people who answer for `subject`: the office's approvers, or the region's window."""
+    if subject.department is not None:
+        return select(User.id).where(
+            User.role == Role.approver.value, User.department_code == subject.department,
+            User.region_code == subject.region, User.active.is_(True))
+    if subject.window:
+        return select(User.id).where(User.role == Role.clerk.value,
+                                     User.region_code == subject.region, User.active.is_(True))
+    return None
+
+
+def _first_staff(session: Session, subject: Subject) -> int | None:
+    office = _office(subject)
+    return None if office is None else session.scalar(office.order_by(User.id).limit(1))
 
 
 def recipients(session: Session, catalog: Catalog, subject: Subject) -> list[int]:
-    """The office's approvers (or the responsible clerk) and the supervisors above it."""
+    """The office's approvers (or the window: the responsible clerk, or else the region's
+    clerks) and the supervisors above it."""
     found: set[int] = set()
-    if subject.department is not None:
-        found |= set(session.scalars(select(User.id).where(
-            User.role == Role.approver.value, User.department_code == subject.department,
-            User.region_code == subject.region, User.active.is_(True))))
+    office = _office(subject)
+    if office is not None and (subject.department is not None or not subject.responsible_id):
+        found |= set(session.scalars(office))
     if subject.responsible_id:
         found.add(subject.responsible_id)
     found |= set(session.scalars(select(User.id).where(
@@ -135,10 +149,122 @@ def recipients(session: Session, catalog: Catalog, subject: Subject) -> list[int
 
 
 def close_cards(session: Session, subject: str, subject_id: int, decided: dt.datetime,
-                promised_deadline: dt.date | None, decided_on: dt.date,
-                calendar: Calendar) -> None:
-    """When the case is decided, its open cards close with the delay it ended with."""
-    late = calendar.count(promised_deadline, decided_on) if promised_deadline else 0
-    session.execute(update(Card).where(
-        Card.subject == subject, Card.subject_id == subject_id, Card.closed_at.is_(None)
-    ).values(closed_at=decided, delay_days=late))
+                deadline: dt.date | None, decided_on: dt.date, calendar: Calendar) -> None:
+    """When the case is decided, its open cards close with the working days it was late:
+    against `deadline`, or else against the deadline each card named."""
+    for card in session.scalars(select(Card).where(
+            Card.subject == subject, Card.subject_id == subject_id, Card.closed_at.is_(None))):
+        against = deadline or card.due_on
+        card.closed_at = decided
+        card.delay_days = calendar.count(against, decided_on) if against else 0
+
+
+# --- listing ---------------------------------------------------------------------------
+
+# the card subjects by the profile's check they answer to
+SUBJECT_CHECKS = {"task": "case", "application": "case", "procedure": "special_procedure",
+                  "acceptance": "pre_acceptance", "issuing": "issuing",
+                  "rectification": "rectification"}
+CHECKS_WATCHED = tuple(dict.fromkeys(SUBJECT_CHECKS.values()))
+WINDOW = "window"  # as a department filter: the cards the window answers for (no department)
+
+
+@dataclass(frozen=True)
+class CardFilter:
+    region: str | None = None  # the region and below
+    department: str | None = None  # a department's code, or WINDOW
+    kind: str | None = None  # warning | yellow | red
+    check: str | None = None  # a profile check: case | special_procedure | …
+    start: dt.date | None = None  # raised on or after (China date)
+    end: dt.date | None = None  # raised on or before
+    open_only: bool = False
+    bundle: str | None = None  # about applications of this 一件事
+
+
+def find_cards(ctx: Ctx, f: CardFilter, limit: int, offset: int) -> Page[Card]:
+    """The cards the actor may see (an approver: their office's; a supervisor: their region
+    and below; an admin: all), filtered, newest first."""
+    conditions = _scope(ctx) + _filters(ctx, f)
+    total = ctx.session.scalar(select(func.count()).select_from(Card).where(*conditions))
+    found = list(ctx.session.scalars(select(Card).where(*conditions).order_by(
+        Card.raised_at.desc(), Card.id.desc()).limit(limit).offset(offset)))
+    return Page(found, int(total or 0), limit, offset)
+
+
+def _scope(ctx: Ctx) -> list[ColumnElement[bool]]:
+    role = ctx.actor.role
+    if role == Role.approver:
+        return [Card.department_code == ctx.actor.department,
+                Card.region_code == ctx.actor.region]
+    if role == Role.supervisor:
+        return [Card.region_code.in_(sorted(descendants(ctx.catalog, ctx.actor.region or "")))]
+    if role == Role.admin:
+        return []
+    raise Forbidden("只有审批部门、效能监察人员和管理员可以查看红黄牌", code="role_not_allowed")
+
+
+def _filters(ctx: Ctx, f: CardFilter) -> list[ColumnElement[bool]]:
+    problems: list[FieldProblem] = []
+    conditions = _where(ctx, f, problems) + _what(ctx, f, problems) + _when(f, problems)
+    if problems:
+        raise Invalid("红黄牌查询条件有误", problems=problems)
+    return conditions
+
+
+def _where(ctx: Ctx, f: CardFilter, problems: list[FieldProblem]
+           ) -> list[ColumnElement[bool]]:
+    """The region (and below) and the office answering for the cards."""
+    conditions: list[ColumnElement[bool]] = []
+    if f.region and f.region not in ctx.catalog.regions:
+        problems.append(FieldProblem("region", f"行政区划 {f.region} 不存在"))
+    elif f.region:
+        if (ctx.actor.role == Role.supervisor and ctx.actor.region
+                and not within(ctx.catalog, f.region, ctx.actor.region)):
+            raise Forbidden("只能查看本地区及下级地区的红黄牌", code="out_of_scope")
+        conditions.append(Card.region_code.in_(sorted(descendants(ctx.catalog, f.region))))
+    if f.department == WINDOW:
+        conditions.append(Card.department_code.is_(None))
+    elif f.department:
+        if f.department not in ctx.catalog.departments:
+            problems.append(FieldProblem("department", f"部门 {f.department} 不存在"))
+        conditions.append(Card.department_code == f.department)
+    return conditions
+
+
+def _what(ctx: Ctx, f: CardFilter, problems: list[FieldProblem]
+          ) -> list[ColumnElement[bool]]:
+    """The kind of card, the check that raised it, the bundle of its application."""
+    conditions: list[ColumnElement[bool]] = []
+    if f.kind:
+        if f.kind not in {k.value for k in CardKind}:
+            problems.append(FieldProblem("kind", "应为 warning、yellow 或 red"))
+        conditions.append(Card.kind == f.kind)
+    if f.check:
+        subjects = [s for s, c in SUBJECT_CHECKS.items() if c == f.check]
+        if not subjects:
+            problems.append(FieldProblem("check", f"应为：{'、'.join(CHECKS_WATCHED)}"))
+        conditions.append(Card.subject.in_(subjects))
+    if f.bundle:
+        if f.bundle not in ctx.catalog.bundles:
+            problems.append(FieldProblem("bundle", f"一件事 {f.bundle} 不存在"))
+        conditions.append(Card.application_id.in_(select(Application.id).where(
+            Application.bundle_code == f.bundle)))
+    return conditions
+
+
+def _when(f: CardFilter, problems: list[FieldProblem]) -> list[ColumnElement[bool]]:
+    """Raised between two China dates (inclusive); still open."""
+    conditions: list[ColumnElement[bool]] = []
+    if f.start and f.end and f.end < f.start:
+        problems.append(FieldProblem("to", "结束日期早于开始日期"))
+    if f.start:
+        conditions.append(Card.raised_at >= _china_midnight(f.start))
+    if f.end:
+        conditions.append(Card.raised_at < _china_midnight(f.end + dt.timedelta(days=1)))
+    if f.open_only:
+        conditions.append(Card.closed_at.is_(None))
+    return conditions
+
+
+def _china_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=CHINA)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygal
 from pygal.style import Style
 
-from onething.supervision.stats import Statistics
+from onething.supervision.stats import WINDOW, Statistics
 
 _STYLE = Style(
     background="white", plot_background="white", foreground="#1f2933",
@@ -18,6 +18,10 @@ _COMMON = {"style": _STYLE, "js": [], "disable_xml_declaration": True, "height":
            "legend_at_bottom": True}
 
 
+# pygal sizes labels at 0.6 em a character; a Chinese character takes a whole em
+_CJK_EXTRA = round(0.45 * _STYLE.label_font_size)
+
+
 def trend(stats: Statistics) -> str:
     """Applications received and completed, month by month."""
     chart = pygal.Bar(title="按月收件与办结", **_COMMON)
@@ -28,10 +32,13 @@ def trend(stats: Statistics) -> str:
 
 
 def departments(stats: Statistics) -> str:
-    """Departments ranked by the average working days they take."""
-    ranked = [d for d in stats.departments if d.decided][:12]
-    options = {**_COMMON, "height": 140 + 34 * max(1, len(ranked)), "show_legend": False}
+    """Every department of the table, ranked by the average working days it takes (those
+    that decided nothing in the period last, without a bar); names in full."""
+    ranked = [d for d in stats.departments if d.department != WINDOW]
+    longest = max((len(d.name) for d in ranked), default=4)
+    options = {**_COMMON, "height": 140 + 34 * max(1, len(ranked)), "show_legend": False,
+               "truncate_label": -1, "margin_left": 20 + _CJK_EXTRA * longest}
     chart = pygal.HorizontalBar(title="部门平均办理用时（工作日，越短越好）", **options)
     chart.x_labels = [d.name for d in reversed(ranked)] or ["暂无数据"]
-    chart.add("平均用时", [d.average_days for d in reversed(ranked)] or [0])
+    chart.add("平均用时", [d.average_days for d in reversed(ranked)] or [None])
     return str(chart.render(is_unicode=True))

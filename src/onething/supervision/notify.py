@@ -80,3 +80,10 @@ def _deliver_batch(sessions: sessionmaker[Session], sender: Sender, now: dt.date
                 continue
             row.sent_at, sent = now, sent + 1
         return sent, len(rows), rows[-1].id if rows else after
+
+
+def queue(session: Session, recipients: list[int], subject: str, body: str,
+          now: dt.datetime) -> None:
+    """Put a message for each recipient in the outbox (same transaction as what it tells)."""
+    session.add_all(Notification(recipient_id=r, subject=subject, body=body, created_at=now)
+                    for r in recipients)

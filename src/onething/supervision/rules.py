@@ -1,20 +1,23 @@
 """When a case deserves a card (行政效能电子监察, 红黄牌). Pure: dates in, kinds out.
 
-Defaults (every one a setting, since provinces differ):
-- warning (预警): at most `warning_days_left` working day left, or at least
-  `warning_share_used` of the promised time used;
-- yellow (黄牌): past the promised deadline;
-- red (红牌): past the legal deadline, or a yellow card still open after
-  `red_after_yellow_days` working days.
-Time in a special procedure (suspension) does not count.
+What falls due is the profile's (see `supervision.profile`): each check (a case's time
+limit, a special procedure, online pre-acceptance, issuing the result …) has rules per
+card kind, each counted in working days against a deadline of the clock:
+
+- `before N`: from N working days before the deadline, at the earliest on the first
+  working day counted (never the day the clock starts); never for a limit of 0 days
+  (a 即办件's deadline is the day it opens: there is no time before it to warn about);
+- `after N`: once the deadline is passed by more than N working days (`after 0`: late).
+
+A clock's working days are counted from the day after it starts; time in a special
+procedure (a suspension) does not count and extends every deadline of the case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from onething.workdays import Calendar
@@ -30,88 +33,101 @@ CARD_NAMES = {CardKind.warning: "预警", CardKind.yellow: "黄牌", CardKind.re
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    warning_days_left: int = 1
-    warning_share_used: float = 2 / 3
-    red_after_yellow_days: int = 3
+class Rule:
+    """One way a card falls due: `before` or `after` (exactly one) working days, counted
+    against the clock's own limit (`of="limit"`) or its statutory one (`of="legal"`)."""
+
+    of: str = "limit"
+    before: int | None = None
+    after: int | None = None
 
 
-DEFAULTS = Thresholds()
+@dataclass(frozen=True)
+class Check:
+    """A profile's rules for one kind of clock; `limit_days` where the profile sets the
+    limit (pre-acceptance, issuing), None where the case carries it."""
+
+    name: str
+    limit_days: int | None = None
+    rules: Mapping[CardKind, tuple[Rule, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Clock:
-    """The time limits of one open case."""
+    """The time limits of one open case, in working days from `opened_on`."""
 
     opened_on: dt.date
-    promised_days: int
-    legal_days: int
+    limit_days: int  # the promised limit of a case; the check's or the case's own otherwise
+    legal_days: int | None = None  # the statutory limit, where there is one
     suspended_days: int = 0  # finished special procedures
     suspended_since: dt.date | None = None  # a special procedure still running
-    yellow_since: dt.date | None = None  # when its yellow card was raised, if it was
 
 
 @dataclass(frozen=True)
 class Assessment:
     used: int  # working days counted against the case
-    promised_deadline: dt.date
-    legal_deadline: dt.date
+    deadline: dt.date  # the limit's deadline (the promised one, for a case)
     due: frozenset[CardKind]
+    deadlines: Mapping[CardKind, dt.date]  # the deadline each kind's first rule counts from
 
 
-def assess(clock: Clock, today: dt.date, calendar: Calendar,
-           thresholds: Thresholds = DEFAULTS) -> Assessment:
+def threshold(rule: Rule, clock: Clock) -> int | None:
+    """The working days counted from which `rule` holds (None: never)."""
+    limit = clock.legal_days if rule.of == "legal" else clock.limit_days
+    if limit is None:
+        return None
+    if rule.after is not None:
+        return limit + rule.after + 1
+    if limit < 1:
+        return None
+    return max(limit - (rule.before or 0), 1)
+
+
+def _first(rules: tuple[Rule, ...], clock: Clock) -> tuple[int, Rule] | None:
+    """The rule of a kind reached first, with its threshold."""
+    found = [(t, rule) for rule in rules if (t := threshold(rule, clock)) is not None]
+    return min(found, key=lambda pair: pair[0]) if found else None
+
+
+def _stopped(clock: Clock, today: dt.date, calendar: Calendar) -> int:
+    running = calendar.count(clock.suspended_since, today) if clock.suspended_since else 0
+    return clock.suspended_days + running
+
+
+def assess(clock: Clock, today: dt.date, calendar: Calendar, check: Check) -> Assessment:
     """Which cards are due today (the caller raises those not yet raised)."""
-    stopped = clock.suspended_days + (
-        calendar.count(clock.suspended_since, today) if clock.suspended_since else 0)
+    stopped = _stopped(clock, today, calendar)
     used = max(0, calendar.count(clock.opened_on, today) - stopped)
-    promised = calendar.add(clock.opened_on, clock.promised_days + stopped).date
-    legal = calendar.add(clock.opened_on, clock.legal_days + stopped).date
+
+    def deadline(days: int | None) -> dt.date:
+        return calendar.add(clock.opened_on, (days or 0) + stopped).date
+
     due: set[CardKind] = set()
-    left = clock.promised_days - used
-    if (left <= thresholds.warning_days_left
-            or used >= thresholds.warning_share_used * clock.promised_days):
-        due.add(CardKind.warning)
-    if used > clock.promised_days:
-        due.add(CardKind.yellow)
-    yellow_for = calendar.count(clock.yellow_since, today) if clock.yellow_since else 0
-    if clock.yellow_since and clock.suspended_since:  # the clock stands still meanwhile too
-        yellow_for -= calendar.count(max(clock.yellow_since, clock.suspended_since), today)
-    if used > clock.legal_days or (clock.yellow_since is not None
-                                   and yellow_for >= thresholds.red_after_yellow_days):
-        due.add(CardKind.red)
-    return Assessment(used, promised, legal, frozenset(due))
+    deadlines: dict[CardKind, dt.date] = {}
+    for kind, rules in check.rules.items():
+        first = _first(rules, clock)
+        if first is None:
+            continue
+        at, rule = first
+        deadlines[kind] = deadline(clock.legal_days if rule.of == "legal" else
+                                   clock.limit_days)
+        if used >= at:
+            due.add(kind)
+    return Assessment(used, deadline(clock.limit_days), frozenset(due), deadlines)
 
 
 NEVER = dt.date(9999, 12, 31)  # nothing more can fall due while the clock stays as it is
 
 
 def next_check(clock: Clock, raised: Collection[str], today: dt.date, calendar: Calendar,
-               thresholds: Thresholds = DEFAULTS) -> dt.date:
+               check: Check) -> dt.date:
     """The first day after `today` on which `assess` can find a card not yet `raised`
     (kind values), so the sweep need not read the case before then. A running special
     procedure stops the clock: NEVER, until resuming it sets the case back to be read."""
     if clock.suspended_since is not None:
         return NEVER
-
-    def reached(used: int) -> dt.date:  # the first day with `used` working days counted
-        days = used + clock.suspended_days
-        return calendar.add(clock.opened_on, days).date if days > 0 else today
-
-    due: list[dt.date] = []
-    if CardKind.warning not in raised:
-        due.append(reached(min(clock.promised_days - thresholds.warning_days_left,
-                               math.ceil(thresholds.warning_share_used * clock.promised_days))))
-    if CardKind.yellow not in raised:
-        due.append(reached(clock.promised_days + 1))
-    if CardKind.red not in raised:
-        due.append(reached(clock.legal_days + 1))
-        if clock.yellow_since is not None:
-            after = thresholds.red_after_yellow_days
-            due.append(calendar.add(clock.yellow_since, after).date if after > 0 else today)
+    due = [calendar.add(clock.opened_on, first[0] + clock.suspended_days).date
+           for kind, rules in check.rules.items()
+           if kind.value not in raised and (first := _first(rules, clock)) is not None]
     return max(min(due, default=NEVER), today + dt.timedelta(days=1))
 
-
-def delay(promised_deadline: dt.date, decided_on: dt.date, calendar: Calendar) -> int:
-    """Working days a case was late when it was decided (0 if on time)."""
-    return calendar.count(promised_deadline, decided_on)

@@ -17,15 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from onething.catalog.service import CatalogCache, NoCatalog
 from onething.config import Settings
 from onething.supervision.notify import deliver_pending, sender_for
-from onething.supervision.rules import Thresholds
+from onething.supervision.profile import load_profile
 from onething.supervision.sweep import SweepReport, sweep
 
 log = logging.getLogger("onething.scheduled")
-
-
-def thresholds(settings: Settings) -> Thresholds:
-    return Thresholds(settings.warning_days_left, settings.warning_share_used,
-                      settings.red_after_yellow_days)
 
 
 @dataclass
@@ -43,7 +38,7 @@ def run_once(sessions: sessionmaker[Session], settings: Settings, now: dt.dateti
     from onething.ratings.service import invite_to_rate
 
     catalog = (catalogs or CatalogCache()).recent(sessions, 0)
-    report = sweep(sessions, catalog, now, thresholds(settings))
+    report = sweep(sessions, catalog, now, load_profile(settings.card_profile))
     invited = invite_to_rate(sessions, now, settings.rating_invite_days)
     sent = deliver_pending(sessions, sender_for(settings), now)
     return RunReport(report, invited, sent)

@@ -16,12 +16,16 @@ from sqlalchemy.orm import Session
 from onething.cases.context import CHINA
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants
+from onething.cases.service import ONLINE_CHANNELS
 from onething.catalog.model import Catalog
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.models import Card
 
-ONLINE = ("web", "mobile", "api")
+ONLINE = ONLINE_CHANNELS
 GOOD_LEVEL = 3
+WINDOW = ""  # the departments table's row for cards no department answers for
+WINDOW_NAME = "综合窗口（办件整体时限、受理、出件）"
+KINDS = ("warning", "yellow", "red")
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,11 @@ class _RatingRates:
     unjustified: int
 
     @property
-    def good_rate(self) -> float:
+    def good_rate(self) -> float | None:
         return _rate(self.good, self.ratings)
 
     @property
-    def rectification_rate(self) -> float:
+    def rectification_rate(self) -> float | None:
         return _rate(self.rectified, self.bad - self.unjustified)
 
 
@@ -68,8 +72,11 @@ class DepartmentFigures(_RatingRates):
     name: str
     decided: int = 0
     on_time: int = 0
-    average_days: float = 0.0
-    cards: int = 0
+    average_days: float | None = None
+    promised_days: int = 0  # Σ over the items decided (for 承诺时限压缩率)
+    legal_days: int = 0
+    cards: int = 0  # warnings, yellow and red cards raised in the period
+    card_kinds: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     ratings: int = 0
     good: int = 0
     bad: int = 0
@@ -77,8 +84,12 @@ class DepartmentFigures(_RatingRates):
     unjustified: int = 0  # bad ratings judged unjustified (认定不属实)
 
     @property
-    def on_time_rate(self) -> float:
+    def on_time_rate(self) -> float | None:
         return _rate(self.on_time, self.decided)
+
+    @property
+    def promise_compression(self) -> float | None:
+        return compression(self.promised_days, self.legal_days)
 
 
 @dataclass
@@ -88,10 +99,12 @@ class Statistics(_RatingRates):
     accepted: int = 0
     completed: int = 0
     on_time: int = 0
-    average_days: float = 0.0
-    p90_days: float = 0.0
-    speed_up_legal: float = 0.0  # 提速率 against the legal limits
-    speed_up_promised: float = 0.0
+    average_days: float | None = None  # None: nothing completed in the period
+    p90_days: float | None = None
+    speed_up_legal: float | None = None  # 提速率 against the legal limits
+    speed_up_promised: float | None = None
+    # 承诺时限压缩率: 1 − Σ promised / Σ statutory limits of the items decided in the period
+    promise_compression: float | None = None
     online: int = 0
     cards: dict[str, int] = field(default_factory=lambda: {"warning": 0, "yellow": 0, "red": 0})
     ratings: int = 0
@@ -105,28 +118,40 @@ class Statistics(_RatingRates):
     departments: list[DepartmentFigures] = field(default_factory=list)
 
     @property
-    def on_time_rate(self) -> float:
+    def on_time_rate(self) -> float | None:
         return _rate(self.on_time, self.completed)
 
     @property
-    def online_rate(self) -> float:
+    def online_rate(self) -> float | None:
         return _rate(self.online, self.received)
+
+    @property
+    def cards_total(self) -> int:
+        return sum(self.cards.values())
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["query"] = {k: (v.isoformat() if isinstance(v, dt.date) else v)
                          for k, v in asdict(self.query).items()}
         data.update(on_time_rate=self.on_time_rate, online_rate=self.online_rate,
-                    good_rate=self.good_rate, rectification_rate=self.rectification_rate)
+                    good_rate=self.good_rate, rectification_rate=self.rectification_rate,
+                    cards_total=self.cards_total)
         data["departments"] = [{**asdict(d), "on_time_rate": d.on_time_rate,
+                                "promise_compression": d.promise_compression,
                                 "good_rate": d.good_rate,
                                 "rectification_rate": d.rectification_rate}
                                for d in self.departments]
         return data
 
 
-def _rate(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
+def compression(promised: int, legal: int) -> float | None:
+    """承诺时限压缩率: how much shorter the promised limits are than the statutory ones."""
+    return round(1 - promised / legal, 4) if legal else None
+
+
+def _rate(part: int, whole: int) -> float | None:
+    """part/whole; None (shown as "—") when there is nothing to count it over."""
+    return round(part / whole, 4) if whole else None
 
 
 def _in(column: Any, start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
@@ -177,6 +202,8 @@ def statistics(session: Session, catalog: Catalog, q: StatsQuery) -> Statistics:
     _cards(session, f, start, end, stats)
     _ratings(session, f, start, end, stats)
     stats.departments = _departments(session, catalog, f, start, end)
+    stats.promise_compression = compression(sum(d.promised_days for d in stats.departments),
+                                            sum(d.legal_days for d in stats.departments))
     return stats
 
 
@@ -224,18 +251,31 @@ def _completed(session: Session, f: _Filters, start: dt.datetime, end: dt.dateti
         promised_total = sum(promised for *_, promised in rows)
         stats.average_days = round(sum(days) / len(days), 2)
         stats.p90_days = float(sorted(days)[max(0, math.ceil(0.9 * len(days)) - 1)])
-        stats.speed_up_legal = round(1 - sum(days) / legal_total, 4) if legal_total else 0.0
+        stats.speed_up_legal = round(1 - sum(days) / legal_total, 4) if legal_total else None
         stats.speed_up_promised = (round(1 - sum(days) / promised_total, 4)
-                                   if promised_total else 0.0)
+                                   if promised_total else None)
+
+
+def _card_conditions(f: _Filters, start: dt.datetime, end: dt.datetime
+                     ) -> list[ColumnElement[bool]]:
+    """The cards the figures count: raised in the period, in the region; of the department,
+    the bundle's applications or the item's tasks when those are asked for. The summary and
+    the departments table count the same ones."""
+    conditions = [_in(Card.raised_at, start, end), f.region(Card.region_code)]
+    if f.q.department:
+        conditions.append(Card.department_code == f.q.department)
+    if f.q.bundle:
+        conditions.append(Card.application_id.in_(select(Application.id).where(
+            Application.bundle_code == f.q.bundle)))
+    if f.q.item:
+        conditions.append(Card.task_id.in_(select(Task.id).where(Task.item_code == f.q.item)))
+    return conditions
 
 
 def _cards(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime,
            stats: Statistics) -> None:
-    query = select(Card.kind, func.count()).where(
-        _in(Card.raised_at, start, end), f.region(Card.region_code)).group_by(Card.kind)
-    if f.q.department:
-        query = query.where(Card.department_code == f.q.department)
-    for kind, n in session.execute(query):
+    for kind, n in session.execute(select(Card.kind, func.count()).where(
+            *_card_conditions(f, start, end)).group_by(Card.kind)):
         stats.cards[kind] = int(n)
 
 
@@ -269,22 +309,27 @@ def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.date
     found: dict[str, DepartmentFigures] = {}
 
     def figures(code: str) -> DepartmentFigures:
-        name = catalog.departments[code].name if code in catalog.departments else code
+        name = (catalog.departments[code].name if code in catalog.departments else
+                WINDOW_NAME if code == WINDOW else code)
         return found.setdefault(code, DepartmentFigures(code, name))
 
-    for code, n, on_time, average in session.execute(f.tasks(select(
+    for code, n, on_time, average, promised, legal in session.execute(f.tasks(select(
             Task.department_code, func.count(),
             func.sum(case((func.coalesce(Task.late_days, 0) == 0, 1), else_=0)),
-            func.avg(Task.worked_days)).where(
+            func.avg(Task.worked_days), func.sum(Task.promised_days),
+            func.sum(Task.legal_days)).where(
             _in(Task.decided_at, start, end), Task.opened_on.is_not(None))
             .group_by(Task.department_code))):
         row = figures(code)
         row.decided, row.on_time = int(n), int(on_time or 0)
-        row.average_days = round(float(average or 0), 2)
-    for code, n in session.execute(select(Card.department_code, func.count()).where(
-            _in(Card.raised_at, start, end), f.region(Card.region_code),
-            Card.department_code.is_not(None)).group_by(Card.department_code)):
-        figures(str(code)).cards = int(n)
+        row.promised_days, row.legal_days = int(promised or 0), int(legal or 0)
+        row.average_days = round(float(average), 2) if average is not None else None
+    for code, kind, n in session.execute(select(
+            Card.department_code, Card.kind, func.count()).where(
+            *_card_conditions(f, start, end)).group_by(Card.department_code, Card.kind)):
+        row = figures(code or WINDOW)
+        row.card_kinds[kind] = int(n)
+        row.cards += int(n)
     joined, columns = _rating_counts(select(Rating.department_code))
     for code, n, good, rectified, unjustified in session.execute(joined.with_only_columns(
             Rating.department_code, *columns).where(
@@ -297,7 +342,8 @@ def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.date
         row.unjustified = int(unjustified or 0)
     if f.q.department:
         found = {k: v for k, v in found.items() if k == f.q.department}
-    return sorted(found.values(), key=lambda d: (-d.average_days, d.department))
+    return sorted(found.values(), key=lambda d: (d.department == WINDOW,
+                                                 -(d.average_days or 0), d.department))
 
 
 YEARS = range(2000, 2101)  # what statistics may ask about

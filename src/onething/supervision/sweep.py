@@ -1,11 +1,23 @@
-"""The deadline sweep: the open tasks, applications and rectifications whose next card
-can be due today, in batches.
+"""The deadline sweep: the open cases whose next card can be due today, in batches.
+
+What it watches, each against one check of the card profile (`supervision.profile`; a
+check the profile does not have is not read at all):
+
+| subject | cases | check |
+| --- | --- | --- |
+| task | pending or suspended tasks | case (promised / statutory limits) |
+| application | accepted applications not yet decided | case |
+| procedure | running special procedures (特别程序) | special_procedure (expected length) |
+| acceptance | applications submitted online, not yet decided at the window | pre_acceptance |
+| issuing | decided applications whose result is not yet delivered | issuing |
+| rectification | open 差评整改 | rectification (its due date) |
 
 Each case keeps `next_check_on`, the first day a card it has not had yet can fall due
 (`rules.next_check`); a run reads only the cases due by today through the `*_due` index,
-so a sweep that finds nothing new costs one index range scan per table. Suspending or
-resuming a task sets it (and its application) to be read at once; a loaded holiday
-notice or changed thresholds set every open case so.
+so a sweep that finds nothing new costs one index range scan per subject. An
+application's one `next_check_on` serves its three clocks, which never run at once
+(submitted, open, decided); every change of status or clock sets it to be read at once.
+A loaded holiday notice or a changed profile sets every open case so.
 
 Each batch is one transaction. On PostgreSQL the batch's rows are claimed with
 `FOR UPDATE SKIP LOCKED`, so several workers share the work; the cards' unique key
@@ -18,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -27,79 +39,77 @@ from sqlalchemy.orm import Session, sessionmaker
 from onething.calendar.service import calendar_version, current_calendar
 from onething.cases.context import CHINA, Ctx
 from onething.cases.durations import longest_per_stage
-from onething.cases.models import DUE_AT_ONCE, Application, Task
-from onething.cases.service import record_missed_supplements
-from onething.cases.states import AppStatus, TaskStatus
+from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Task
+from onething.cases.service import ONLINE_CHANNELS, terminate_missed_supplements
+from onething.cases.states import FINISHED, AppStatus, TaskStatus
 from onething.catalog.model import Catalog
 from onething.db import locked_row
 from onething.identity.roles import SYSTEM
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
-from onething.supervision.cards import Subject, Wanted, raise_cards
+from onething.supervision.cards import SUBJECT_CHECKS, Subject, Wanted, raise_cards
 from onething.supervision.models import Card, SweepMark
-from onething.supervision.rules import (
-    DEFAULTS,
-    NEVER,
-    CardKind,
-    Clock,
-    Thresholds,
-    assess,
-    next_check,
-)
+from onething.supervision.profile import Profile, load_profile
+from onething.supervision.rules import NEVER, CardKind, Check, Clock, assess, next_check
 from onething.workdays import Calendar
 
 OPEN_APPLICATION = (AppStatus.accepted.value, AppStatus.accepted_with_deficiency.value,
                     AppStatus.in_progress.value)
-NO_LEGAL_LIMIT = 10_000
+RULES_VERSION = 2  # raise when `assess`, `next_check` or what a subject watches change
 
 
 @dataclass
 class SweepReport:
     checked: Counter[str] = field(default_factory=Counter)
     raised: Counter[str] = field(default_factory=Counter)
-    missed_supplements: int = 0
+    terminated: int = 0
 
     def __str__(self) -> str:
         checked = "，".join(f"{k} {v}" for k, v in sorted(self.checked.items())) or "无"
         raised = "，".join(f"{k} {v}" for k, v in sorted(self.raised.items())) or "无"
-        return f"检查：{checked}；新亮牌：{raised}；逾期未补齐容缺：{self.missed_supplements}"
+        return f"检查：{checked}；新亮牌：{raised}；逾期未补齐容缺而终止：{self.terminated}"
 
 
-# Only the columns the rules read: plain rows load several times faster than ORM objects.
-_TASK_COLUMNS = (Task.id, Task.status, Task.opened_on, Task.promised_days, Task.legal_days,
-                 Task.suspended_days, Task.suspended_on, Task.item_name, Task.application_id,
-                 Task.region_code, Task.department_code)
-_APPLICATION_COLUMNS = (Application.id, Application.accepted_at, Application.promised_days,
-                        Application.bundle_code, Application.number, Application.region_code,
-                        Application.accepted_by_id)
-_RECTIFICATION_COLUMNS = (Rectification.id, Rectification.created_at, Rectification.due_on,
-                          Rectification.region_code, Rectification.department_code,
-                          Rectification.application_id)
-RULES_VERSION = 1  # raise when `assess` or `next_check` change meaning
+# the subject, and its clock (None: not running, so nothing can fall due)
+Assessed = Iterator[tuple[Subject, Clock | None]]
+Clocks = Callable[[Session, Catalog, list[Any], Check, Calendar], Assessed]
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One kind of card subject: which rows, which columns the clock needs, which check."""
+
+    subject: str  # its check is cards.SUBJECT_CHECKS[subject]
+    model: Any
+    statuses: tuple[str, ...]
+    columns: tuple[Any, ...]
+    clocks: Clocks
 
 
 def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
-          thresholds: Thresholds = DEFAULTS, batch: int = 500) -> SweepReport:
+          profile: Profile | None = None, batch: int = 500) -> SweepReport:
+    profile = profile or load_profile()
     report = SweepReport()
     today = now.astimezone(CHINA).date()
     staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
-    _read_all_again_if_rules_changed(sessions, thresholds)
-    for name, model, columns, clocks in SUBJECTS:
-        for session, rows in _batches(sessions, model, columns, today, batch):
+    _read_all_again_if_rules_changed(sessions, profile)
+    with sessions.begin() as session:  # first: a case that ends is not carded any more
+        ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
+        report.terminated = len(terminate_missed_supplements(ctx))
+    for w in WATCHED:
+        check = profile.check(SUBJECT_CHECKS[w.subject])
+        if check is None:
+            continue  # not in the profile: not applied
+        for session, rows in _batches(sessions, w, today, batch):
             calendar = current_calendar(session)
-            raised = _raised(session, name, [r.id for r in rows])
-            report.checked[name] += len(rows)
-            yellow = {i: kinds["yellow"] for i, kinds in raised.items() if "yellow" in kinds}
+            raised = _raised(session, w.subject, [r.id for r in rows])
+            report.checked[w.subject] += len(rows)
             wanted: list[Wanted] = []
             later = [{"row": subject.id, "next": _check(
-                subject, clock, deadline, raised.get(subject.id, {}), today, calendar,
-                thresholds, wanted)}
-                for subject, clock, deadline in clocks(session, catalog, rows, calendar, yellow)]
+                subject, clock, check, raised.get(subject.id, set()), today, calendar, wanted)}
+                for subject, clock in w.clocks(session, catalog, rows, check, calendar)]
             for kind in raise_cards(session, catalog, wanted, now, staff):
                 report.raised[kind.value] += 1
-            session.execute(_set_next_check(model), later)
-    with sessions.begin() as session:
-        ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
-        report.missed_supplements = len(record_missed_supplements(ctx))
+            session.execute(_set_next_check(w.model), later)
     return report
 
 
@@ -111,100 +121,115 @@ def _set_next_check(model: Any) -> Any:
             .values(next_check_on=bindparam("next")))
 
 
-def _check(subject: Subject, clock: Clock | None, deadline: dt.date | None,
-           shown: dict[str, dt.date], today: dt.date, calendar: Calendar,
-           thresholds: Thresholds, wanted: list[Wanted]) -> dt.date:
-    """Adds to `wanted` the cards due today that `subject` has not had (naming `deadline`,
-    or else the promised deadline); returns the next day on which it must be read."""
-    if clock is None:  # not running (no opening date): nothing can fall due
+def _check(subject: Subject, clock: Clock | None, check: Check, shown: set[str],
+           today: dt.date, calendar: Calendar, wanted: list[Wanted]) -> dt.date:
+    """Adds to `wanted` the cards due today that `subject` has not had (each naming the
+    deadline its rule counts from); returns the next day on which it must be read."""
+    if clock is None:
         return NEVER
-    if len(shown) < len(CardKind):
-        result = assess(clock, today, calendar, thresholds)
-        for kind in [k for k in CardKind if k in result.due and k.value not in shown]:
-            wanted.append(Wanted(subject, kind, deadline or result.promised_deadline))
-            shown = {**shown, kind.value: today}  # warning first
-    if "yellow" in shown and clock.yellow_since is None:
-        clock = replace(clock, yellow_since=shown["yellow"])
-    return next_check(clock, shown, today, calendar, thresholds)
+    result = assess(clock, today, calendar, check)
+    for kind in CardKind:  # warning first
+        if kind in result.due and kind.value not in shown:
+            wanted.append(Wanted(subject, kind, result.deadlines[kind]))
+            shown = shown | {kind.value}
+    return next_check(clock, shown, today, calendar, check)
 
 
-def due_now(model: Any, columns: tuple[Any, ...], today: dt.date) -> Any:
+def due_now(w: Watched, columns: tuple[Any, ...], today: dt.date) -> Any:
     """The open cases whose next card can be due by `today` (served by the `*_due` index)."""
-    return select(*columns).where(model.status.in_(OPEN[model]),
-                                  model.next_check_on <= today)
+    return select(*columns).where(w.model.status.in_(w.statuses),
+                                  w.model.next_check_on <= today)
 
 
-def _batches(sessions: sessionmaker[Session], model: Any, columns: tuple[Any, ...],
-             today: dt.date, size: int) -> Iterator[tuple[Session, list[Any]]]:
+def _batches(sessions: sessionmaker[Session], w: Watched, today: dt.date,
+             size: int) -> Iterator[tuple[Session, list[Any]]]:
     """The due cases, one transaction per batch. The ids come first (an index range scan);
     each batch claims its rows with `FOR UPDATE SKIP LOCKED` and reads them only if still
     due, so workers sweeping at once share them and none is assessed twice."""
     with sessions() as session:
-        ids = list(session.scalars(due_now(model, (model.id,), today).order_by(model.id)))
+        ids = list(session.scalars(due_now(w, (w.model.id,), today).order_by(w.model.id)))
     for start in range(0, len(ids), size):
         chunk = ids[start:start + size]
         with sessions.begin() as session:
             rows = list(session.execute(
-                due_now(model, columns, today).where(model.id.in_(chunk))
-                .with_for_update(skip_locked=True, of=model)))
+                due_now(w, w.columns, today).where(w.model.id.in_(chunk))
+                .with_for_update(skip_locked=True, of=w.model)))
             if rows:
                 yield session, rows
 
 
 def _read_all_again_if_rules_changed(sessions: sessionmaker[Session],
-                                     thresholds: Thresholds) -> None:
-    """The stored dates hold for one calendar and one set of thresholds: a loaded holiday
-    notice or a changed setting sets every open case to be read again."""
+                                     profile: Profile) -> None:
+    """The stored dates hold for one calendar and one profile: a loaded holiday notice or
+    another profile sets every open case to be read again."""
     with sessions.begin() as session:
-        mark = f"{RULES_VERSION}|{calendar_version(session)}|{thresholds}"
+        mark = f"{RULES_VERSION}|{calendar_version(session)}|{profile.digest}"
         stored = locked_row(session, SweepMark, {"value": ""}, name="next_check")
         if stored.value == mark:
             return
-        for _, model, _, _ in SUBJECTS:
-            session.execute(update(model).where(model.status.in_(OPEN[model]))
+        for w in WATCHED:
+            session.execute(update(w.model).where(w.model.status.in_(w.statuses))
                             .values(next_check_on=DUE_AT_ONCE))
         stored.value = mark
 
 
-def _raised(session: Session, subject: str, ids: list[int]) -> dict[int, dict[str, dt.date]]:
-    """The cards the batch's subjects already have (kind → China date raised), in one query.
+def _raised(session: Session, subject: str, ids: list[int]) -> dict[int, set[str]]:
+    """The kinds of card the batch's subjects already have, in one query.
     (The unique key still guards races.)"""
-    found: dict[int, dict[str, dt.date]] = {}
-    for subject_id, kind, raised in session.execute(select(
-            Card.subject_id, Card.kind, Card.raised_at).where(
+    found: dict[int, set[str]] = {}
+    for subject_id, kind in session.execute(select(Card.subject_id, Card.kind).where(
             Card.subject == subject, Card.subject_id.in_(ids))):
-        found.setdefault(subject_id, {})[kind] = raised.astimezone(CHINA).date()
+        found.setdefault(subject_id, set()).add(kind)
     return found
 
 
-# the subject, its clock (None: not running), the deadline its cards name (None: promised)
-Assessed = Iterator[tuple[Subject, Clock | None, dt.date | None]]
-Clocks = Callable[[Session, Catalog, list[Any], Calendar, dict[int, dt.date]], Assessed]
+def _date(at: dt.datetime) -> dt.date:
+    return at.astimezone(CHINA).date()
 
 
-def _task_clocks(session: Session, catalog: Catalog, tasks: list[Any], calendar: Calendar,
-                 yellow: dict[int, dt.date]) -> Assessed:
+def _numbers(session: Session, ids: set[int]) -> dict[int, str]:
+    """办件编号 by application id, for the cards' titles (one query per batch)."""
+    return {app_id: number for app_id, number in session.execute(
+        select(Application.id, Application.number).where(Application.id.in_(ids)))}
+
+
+def _bundle_name(catalog: Catalog, code: str) -> str:
+    return catalog.bundles[code].name if code in catalog.bundles else ""
+
+
+# --- the subjects ------------------------------------------------------------------------
+
+_TASK_COLUMNS = (Task.id, Task.status, Task.opened_on, Task.promised_days, Task.legal_days,
+                 Task.suspended_days, Task.suspended_on, Task.item_name, Task.application_id,
+                 Task.region_code, Task.department_code)
+
+
+def _task_clocks(session: Session, catalog: Catalog, tasks: list[Any],
+                 check: Check, calendar: Calendar) -> Assessed:
+    numbers = _numbers(session, {t.application_id for t in tasks})
     for t in tasks:
-        subject = Subject("task", t.id, f"{t.item_name}（办件 {t.application_id}）",
+        subject = Subject("task", t.id, f"{t.item_name}（办件 {numbers.get(t.application_id)}）",
                           t.region_code, t.department_code, t.application_id, t.id)
-        clock = None if t.opened_on is None else Clock(
+        yield subject, None if t.opened_on is None else Clock(
             t.opened_on, t.promised_days, t.legal_days, t.suspended_days,
-            t.suspended_on if t.status == TaskStatus.suspended else None, yellow.get(t.id))
-        yield subject, clock, None
+            t.suspended_on if t.status == TaskStatus.suspended else None)
+
+
+_APPLICATION_COLUMNS = (Application.id, Application.accepted_at, Application.promised_days,
+                        Application.bundle_code, Application.number, Application.region_code,
+                        Application.accepted_by_id)
 
 
 def _application_clocks(session: Session, catalog: Catalog, apps: list[Any],
-                        calendar: Calendar, yellow: dict[int, dt.date]) -> Assessed:
+                        check: Check, calendar: Calendar) -> Assessed:
     stages = _stage_limits(session, [a.id for a in apps])
     for a in apps:
-        name = catalog.bundles[a.bundle_code].name if a.bundle_code in catalog.bundles else ""
-        subject = Subject("application", a.id, f"{name} 办件 {a.number}", a.region_code,
-                          None, a.id, None, a.accepted_by_id)
+        subject = Subject("application", a.id,
+                          f"{_bundle_name(catalog, a.bundle_code)} 办件 {a.number}",
+                          a.region_code, None, a.id, None, a.accepted_by_id, window=True)
         legal, stopped, since = stages.get(a.id, (a.promised_days, 0, None))
-        clock = None if a.accepted_at is None else Clock(
-            a.accepted_at.astimezone(CHINA).date(), a.promised_days, legal, stopped, since,
-            yellow.get(a.id))
-        yield subject, clock, None
+        yield subject, None if a.accepted_at is None else Clock(
+            _date(a.accepted_at), a.promised_days, legal, stopped, since)
 
 
 def _stage_limits(session: Session, ids: list[int]
@@ -224,23 +249,89 @@ def _stage_limits(session: Session, ids: list[int]
             for app_id, rows in found.items()}
 
 
-def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
-                          calendar: Calendar, yellow: dict[int, dt.date]) -> Assessed:
+_PROCEDURE_COLUMNS = (SpecialProcedure.id, SpecialProcedure.task_id,
+                      SpecialProcedure.application_id, SpecialProcedure.procedure,
+                      SpecialProcedure.days, SpecialProcedure.started_on)
+
+
+def _procedure_clocks(session: Session, catalog: Catalog, rows: list[Any],
+                      check: Check, calendar: Calendar) -> Assessed:
+    """A special procedure's own clock: its expected length, from the day it started."""
+    tasks = {t.id: t for t in session.execute(select(
+        Task.id, Task.item_name, Task.region_code, Task.department_code).where(
+        Task.id.in_({r.task_id for r in rows})))}
+    numbers = _numbers(session, {r.application_id for r in rows})
     for r in rows:
-        opened = r.created_at.astimezone(CHINA).date()
-        subject = Subject("rectification", r.id, f"差评整改（办件 {r.application_id}）",
+        t = tasks[r.task_id]
+        subject = Subject("procedure", r.id, f"特别程序（{r.procedure}）超出预计时间："
+                          f"{t.item_name}（办件 {numbers.get(r.application_id)}）",
+                          t.region_code, t.department_code, r.application_id, r.task_id)
+        yield subject, Clock(r.started_on, r.days)
+
+
+_ACCEPTANCE_COLUMNS = (Application.id, Application.channel, Application.submitted_at,
+                       Application.resubmitted_at, Application.bundle_code,
+                       Application.number, Application.region_code)
+
+
+def _acceptance_clocks(session: Session, catalog: Catalog, apps: list[Any],
+                       check: Check, calendar: Calendar) -> Assessed:
+    """Applications submitted online wait for the window: from the last (re)submission."""
+    for a in apps:
+        subject = Subject("acceptance", a.id, f"网上申请未按时受理："
+                          f"{_bundle_name(catalog, a.bundle_code)} 办件 {a.number}",
+                          a.region_code, None, a.id, window=True)
+        since = max(a.submitted_at, a.resubmitted_at or a.submitted_at)
+        yield subject, (Clock(_date(since), check.limit_days or 0)
+                        if a.channel in ONLINE_CHANNELS else None)
+
+
+_ISSUING_COLUMNS = (Application.id, Application.completed_at, Application.deficient,
+                    Application.supplemented_at, Application.bundle_code,
+                    Application.number, Application.region_code, Application.accepted_by_id)
+
+
+def _issuing_clocks(session: Session, catalog: Catalog, apps: list[Any],
+                    check: Check, calendar: Calendar) -> Assessed:
+    """A decided case's result waits to be delivered: from the decision, or from the 容缺
+    supplement that released it (while results are held, nothing can be issued)."""
+    for a in apps:
+        subject = Subject("issuing", a.id, f"办结未按时出件："
+                          f"{_bundle_name(catalog, a.bundle_code)} 办件 {a.number}",
+                          a.region_code, None, a.id, None, a.accepted_by_id, window=True)
+        held = a.deficient and a.supplemented_at is None
+        since = max(filter(None, (a.completed_at, a.supplemented_at)), default=None)
+        yield subject, (None if held or since is None
+                        else Clock(_date(since), check.limit_days or 0))
+
+
+_RECTIFICATION_COLUMNS = (Rectification.id, Rectification.created_at, Rectification.due_on,
+                          Rectification.region_code, Rectification.department_code,
+                          Rectification.application_id)
+
+
+def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
+                          check: Check, calendar: Calendar) -> Assessed:
+    numbers = _numbers(session, {r.application_id for r in rows})
+    for r in rows:
+        opened = _date(r.created_at)
+        subject = Subject("rectification", r.id,
+                          f"差评整改（办件 {numbers.get(r.application_id)}）",
                           r.region_code, r.department_code, r.application_id)
-        yield subject, Clock(opened, calendar.count(opened, r.due_on), NO_LEGAL_LIMIT, 0,
-                             None, yellow.get(r.id)), r.due_on
+        yield subject, Clock(opened, calendar.count(opened, r.due_on))
 
 
-OPEN: dict[Any, tuple[str, ...]] = {
-    Task: (TaskStatus.pending.value, TaskStatus.suspended.value),
-    Application: OPEN_APPLICATION,
-    Rectification: OPEN_RECTIFICATION,
-}
-SUBJECTS: tuple[tuple[str, Any, tuple[Any, ...], Clocks], ...] = (
-    ("task", Task, _TASK_COLUMNS, _task_clocks),
-    ("application", Application, _APPLICATION_COLUMNS, _application_clocks),
-    ("rectification", Rectification, _RECTIFICATION_COLUMNS, _rectification_clocks),
+WATCHED: tuple[Watched, ...] = (
+    Watched("task", Task, (TaskStatus.pending.value, TaskStatus.suspended.value),
+            _TASK_COLUMNS, _task_clocks),
+    Watched("application", Application, OPEN_APPLICATION, _APPLICATION_COLUMNS,
+            _application_clocks),
+    Watched("procedure", SpecialProcedure, ("running",),
+            _PROCEDURE_COLUMNS, _procedure_clocks),
+    Watched("acceptance", Application, (AppStatus.submitted.value,),
+            _ACCEPTANCE_COLUMNS, _acceptance_clocks),
+    Watched("issuing", Application, tuple(s.value for s in FINISHED),
+            _ISSUING_COLUMNS, _issuing_clocks),
+    Watched("rectification", Rectification, OPEN_RECTIFICATION,
+            _RECTIFICATION_COLUMNS, _rectification_clocks),
 )

@@ -381,6 +381,8 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     return _page(request, "application.html", user, status=status, app=out, view=view,
                  error=error, today=ctx.today, catalog=ctx.catalog,
                  procedures=tasks.SPECIAL_PROCEDURES, rating=rating, checks=checks,
+                 no_deficiency=None if cases.deficiency_allowed(a) else
+                 cases.IMMEDIATE_NO_DEFICIENCY,
                  CHECK_NAMES=commitments.STATUS_NAMES,
                  rectification=rectification, RECT_NAMES=ratings.STATUS_NAMES,
                  can_rate=(rating is None and me.user_id == a.applicant_id
@@ -490,7 +492,8 @@ def decision(request: Request, task_id: int, session: SessionDep, catalog: Catal
             if key.startswith("data.") and str(value).strip()} if action == "approve" else {}
     d = tasks.Decision(action=action, version=number(form.get("version")) or 0,
                        reason=str(form.get("reason") or "") or None,
-                       procedure=str(form.get("procedure") or "") or None, data=data)
+                       procedure=str(form.get("procedure") or "") or None,
+                       procedure_days=number(form.get("procedure_days")), data=data)
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: tasks.decide(ctx, task_id, d))
 

@@ -4,25 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from onething.cases import service as cases
 from onething.cases.context import Ctx
+from onething.cases.routing import within
 from onething.deps import CatalogDep, SessionDep
-from onething.errors import DomainError
+from onething.errors import DomainError, FieldProblem, Invalid
 from onething.identity.roles import Role
 from onething.ratings import service as ratings
 from onething.supervision import charts
-from onething.supervision.api import stats_query, to_csv
+from onething.supervision.api import CardOut, stats_query, to_csv
+from onething.supervision.cards import CHECKS_WATCHED, CardFilter, find_cards
+from onething.supervision.profile import CHECKS
 from onething.supervision.public import public_ratings
+from onething.supervision.rules import CARD_NAMES
 from onething.supervision.stats import statistics
-from onething.web.case_pages import FormDep, _page, _see_other
-from onething.web.pages import render_public
+from onething.web.case_pages import FormDep, _page, _see_other, number
+from onething.web.pages import render_public, templates
 from onething.web.session import HOME, WebUser, check_csrf, page_ctx, require_user
 
 router = APIRouter(include_in_schema=False)
+CARDS_PAGE = 50
+
+
+def figure(value: float | None) -> str:
+    """A figure as people read it: "—" when there is none, whole numbers without ".0"."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{figure(round(value * 100, 1))}%"
+
+
+templates.env.filters.update(figure=figure, percent=percent)
 
 
 @router.get("/rectifications", response_class=HTMLResponse)
@@ -73,9 +93,61 @@ def dashboard(request: Request, session: SessionDep, catalog: CatalogDep,
     figures = statistics(session, catalog, q)
     params: dict[str, Any] = {"region": q.region or "", "department": department or "",
                               "bundle": bundle or "", "month": q.start.strftime("%Y-%m")}
+    cards = {"region": q.region or "", "bundle": bundle or "", "from": q.start.isoformat(),
+             "to": q.end.isoformat()}
     return _page(request, "dashboard.html", user, s=figures, params=params, catalog=catalog,
                  trend=charts.trend(figures), ranked=charts.departments(figures),
-                 csv_query="&".join(f"{k}={v}" for k, v in params.items() if v))
+                 csv_query="&".join(f"{k}={v}" for k, v in params.items() if v),
+                 cards_query=urlencode({k: v for k, v in cards.items() if v}))
+
+
+@router.get("/cards", response_class=HTMLResponse)
+def card_list(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+    """红黄牌: every card in the caller's scope, filtered as the API filters them."""
+    user = require_user(request, session)
+    if user.principal.role not in (Role.approver, Role.supervisor, Role.admin):
+        return _see_other(HOME[user.principal.role])
+    ctx = page_ctx(request, session, catalog, user)
+    params = {k: str(request.query_params.get(k) or "").strip()
+              for k in ("region", "department", "kind", "check", "from", "to", "open", "bundle",
+                        "page")}
+    page = max(1, number(params["page"]) or 1)
+    error, status, found = None, 200, None
+    try:
+        wanted = CardFilter(params["region"] or None, params["department"] or None,
+                            params["kind"] or None, params["check"] or None,
+                            _day(params["from"], "from"), _day(params["to"], "to"),
+                            params["open"] == "1", params["bundle"] or None)
+        found = find_cards(ctx, wanted, CARDS_PAGE, (page - 1) * CARDS_PAGE)
+    except DomainError as exc:
+        error = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
+        status = exc.status
+    query = {k: v for k, v in params.items() if v and k != "page"}
+    return _page(request, "cards.html", user, status=status, error=error, params=params,
+                 catalog=catalog, page=page, query=urlencode(query),
+                 cards=[CardOut.of(catalog, c) for c in found.entries] if found else [],
+                 total=found.total if found else 0,
+                 more=bool(found and found.next_offset is not None),
+                 kinds=CARD_NAMES, checks={c: CHECKS[c].name for c in CHECKS_WATCHED},
+                 regions=_regions_in_scope(ctx))
+
+
+def _day(text: str, name: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise Invalid("日期应为 YYYY-MM-DD", problems=[
+            FieldProblem(name, f"“{text[:20]}”不是日期")]) from exc
+
+
+def _regions_in_scope(ctx: Any) -> list[Any]:
+    """The regions a filter may name: the actor's and below (province to county)."""
+    scope = ctx.actor.region if ctx.actor.role != Role.admin else None
+    return [r for code, r in ctx.catalog.regions.items()
+            if r.level.value in ("province", "city", "county")
+            and (scope is None or within(ctx.catalog, code, scope))]
 
 
 @router.get("/dashboard.csv")
