@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,8 +15,6 @@ from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from onething.audit import service as audit
-from onething.cases.routing import descendants
-from onething.catalog.model import Catalog
 from onething.catalog.models import DepartmentRow, RegionRow
 from onething.db import utcnow
 from onething.errors import FieldProblem, Forbidden, Invalid, NotFound, Unauthenticated
@@ -23,8 +23,10 @@ from onething.identity.models import AuthSession, ProxyConsent, User
 from onething.identity.policy import DEFAULT_POLICY, AccountPolicy
 from onething.identity.roles import STAFF, SYSTEM, Principal, Role
 
+if TYPE_CHECKING:
+    from onething.catalog.model import Catalog
+
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 # Passwords that meet the character rules and are still the first ones guessed (lowercase).
 COMMON_PASSWORDS = frozenset({
@@ -41,6 +43,14 @@ COMMON_PASSWORDS = frozenset({
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the username is unknown, so that a refusal takes as long
+    either way. Made on the first such login, not at import: commands that never check a
+    password (`onething user add`) do not pay for it."""
+    return _hasher.hash("timing-equaliser")
 
 
 def password_problem(password: str, username: str = "") -> str | None:
@@ -133,7 +143,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
     """The user if the password is right; the same refusal for every kind of failure."""
     user = session.scalar(select(User).where(User.username == username))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.active:
@@ -264,6 +274,9 @@ def list_consents(session: Session, actor: Principal, catalog: Catalog, *,
 
 def _consent_filter(actor: Principal, catalog: Catalog,
                     proxy: type[User]) -> ColumnElement[bool]:
+    # imported here: the catalog model (and CEL) is not needed by `onething user add`
+    from onething.cases.routing import descendants
+
     match actor.role:
         case Role.applicant:
             return ProxyConsent.person_id == actor.user_id
