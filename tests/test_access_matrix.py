@@ -81,6 +81,7 @@ GET     /openapi.json                          ok  ok  ok  ok  ok  ok  ok  ok  o
 GET     /api/docs                              ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /docs/oauth2-redirect                  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /healthz                               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /readyz                                ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /static/{path}                         ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /api/v1/bundles                        ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /api/v1/bundles/{code}                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok

@@ -5,6 +5,7 @@ about their type or name, and files asked for by someone else. Every refusal is 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -331,3 +332,37 @@ def test_a_nul_character_is_a_problem_on_either_database(engine: Engine, basic_d
         r = client.post("/api/v1/auth/token", data={"username": "zh\x00ang", "password": "x"})
         assert r.status_code in (401, 422), r.text
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def page_routes_with_ids(app: Any) -> list[tuple[str, str, list[str]]]:
+    """(method, path, its int path parameters) of every page route that takes an id."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    found = []
+    for route in iter_route_contexts(app.routes):
+        original = route.original_route
+        if str(route.path).startswith("/api/") or not isinstance(original, APIRoute):
+            continue
+        ids = [p.name for p in original.dependant.path_params
+               if p.field_info.annotation is int]
+        found += [(method, str(route.path), ids) for method in sorted(route.methods or ())
+                  if ids and method != "HEAD"]
+    return found
+
+
+@pytest.mark.parametrize("number", [2**63, 2**64 + 1, 2**31, 10**40, 0, -1])
+def test_ids_beyond_the_database_on_pages_are_not_found(client: TestClient,
+                                                        sqlite_engine: Engine,
+                                                        number: int) -> None:
+    routes = page_routes_with_ids(client.app)
+    assert len(routes) >= 12, routes
+    csrf = signed_in(client, sqlite_engine, "admin")
+    for method, path, ids in routes:
+        for name in ids:
+            assert f"{{{name}:id}}" in path, f"{path}: take {name} as {{{name}:id}}"
+        url = re.sub(r"\{(\w+)(?::\w+)?\}",
+                     lambda m: str(number) if m[1] in ids else "x", path)
+        response = client.request(method, url, data={"csrf_token": csrf} if method == "POST"
+                                  else None)
+        page = chinese_page(response, 404)  # 2^31: the route runs and finds nothing
+        assert "找不到页面" in page or number == 2**31, url

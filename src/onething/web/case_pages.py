@@ -39,6 +39,7 @@ from onething.identity.roles import Role
 from onething.licences import service as licences
 from onething.privacy import personal_codes
 from onething.ratings import service as ratings
+from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.pages import render
 from onething.web.session import (
     COOKIE,
@@ -278,7 +279,7 @@ def apply(request: Request, code: str, session: SessionDep, catalog: CatalogDep,
                       f"/bundles/{code}/apply", lambda sub: cases.submit(ctx, sub).id)
 
 
-@router.get("/applications/{application_id}/resubmit", response_class=HTMLResponse)
+@router.get("/applications/{application_id:id}/resubmit", response_class=HTMLResponse)
 def resubmit_page(request: Request, application_id: int, session: SessionDep,
                   catalog: CatalogDep) -> HTMLResponse:
     user = require_user(request, session)
@@ -292,7 +293,7 @@ def resubmit_page(request: Request, application_id: int, session: SessionDep,
                        f"/applications/{application_id}/resubmit")
 
 
-@router.post("/applications/{application_id}/resubmit", response_class=HTMLResponse)
+@router.post("/applications/{application_id:id}/resubmit", response_class=HTMLResponse)
 def resubmit(request: Request, application_id: int, session: SessionDep,
              catalog: CatalogDep, form: FormDep) -> Response:
     user = require_user(request, session)
@@ -376,7 +377,7 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
                  personal=personal_codes(a.form, ctx.catalog.fields))
 
 
-@router.get("/applications/{application_id}", response_class=HTMLResponse)
+@router.get("/applications/{application_id:id}", response_class=HTMLResponse)
 def application_page(request: Request, application_id: int, session: SessionDep,
                      catalog: CatalogDep) -> HTMLResponse:
     user = require_user(request, session)
@@ -404,7 +405,7 @@ def _act(request: Request, session: Any, catalog: Catalog, form: FormData,
     return answer
 
 
-@router.post("/applications/{application_id}/personal-data", response_class=HTMLResponse)
+@router.post("/applications/{application_id:id}/personal-data", response_class=HTMLResponse)
 def personal_data(request: Request, application_id: int, session: SessionDep,
                   catalog: CatalogDep, form: FormDep) -> Response:
     """Staff who need them see the personal values in full; the view is audited."""
@@ -414,7 +415,7 @@ def personal_data(request: Request, application_id: int, session: SessionDep,
                                                           view=view))
 
 
-@router.post("/applications/{application_id}/acceptance")
+@router.post("/applications/{application_id:id}/acceptance")
 def acceptance(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     notice = [{"subject": "", "message": line.strip()}
@@ -426,7 +427,7 @@ def acceptance(request: Request, application_id: int, session: SessionDep,
                 lambda ctx: cases.decide_at_window(ctx, application_id, decision))
 
 
-@router.post("/applications/{application_id}/delivery")
+@router.post("/applications/{application_id:id}/delivery")
 def delivery(request: Request, application_id: int, session: SessionDep,
              catalog: CatalogDep, form: FormDep) -> Response:
     return _act(request, session, catalog, form, application_id,
@@ -435,7 +436,7 @@ def delivery(request: Request, application_id: int, session: SessionDep,
                                           str(form.get("note") or "") or None))
 
 
-@router.post("/applications/{application_id}/withdrawal")
+@router.post("/applications/{application_id:id}/withdrawal")
 def withdrawal(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     return _act(request, session, catalog, form, application_id,
@@ -443,7 +444,7 @@ def withdrawal(request: Request, application_id: int, session: SessionDep,
                                            str(form.get("reason") or "") or None))
 
 
-@router.post("/applications/{application_id}/supplement")
+@router.post("/applications/{application_id:id}/supplement")
 def supplement(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     def step(ctx: Ctx) -> None:
@@ -458,7 +459,7 @@ def supplement(request: Request, application_id: int, session: SessionDep,
     return _act(request, session, catalog, form, application_id, step)
 
 
-@router.post("/tasks/{task_id}/decision")
+@router.post("/tasks/{task_id:id}/decision")
 def decision(request: Request, task_id: int, session: SessionDep, catalog: CatalogDep,
              form: FormDep) -> Response:
     application_id = number(form.get("application_id")) or 0
@@ -470,7 +471,7 @@ def decision(request: Request, task_id: int, session: SessionDep, catalog: Catal
                 lambda ctx: tasks.decide(ctx, task_id, d))
 
 
-@router.get("/applications/{application_id}/files/{file_id}")
+@router.get("/applications/{application_id:id}/files/{file_id}")
 def material_file(request: Request, application_id: int, file_id: str, session: SessionDep,
                   catalog: CatalogDep) -> Response:
     """A material of an application, for whoever may see that application."""

@@ -16,6 +16,7 @@ from onething.supervision import charts
 from onething.supervision.api import stats_query, to_csv
 from onething.supervision.public import public_ratings
 from onething.supervision.stats import statistics
+from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.case_pages import FormDep, _act, _page, _see_other, number
 from onething.web.pages import render_public
 from onething.web.session import HOME, check_csrf, page_ctx, require_user
@@ -23,7 +24,7 @@ from onething.web.session import HOME, check_csrf, page_ctx, require_user
 router = APIRouter(include_in_schema=False)
 
 
-@router.post("/applications/{application_id}/rating")
+@router.post("/applications/{application_id:id}/rating")
 def rate(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
          form: FormDep) -> Response:
     settings = request.app.state.settings
@@ -48,7 +49,7 @@ def rectification_list(request: Request, session: SessionDep,
                  catalog=catalog, error=None)
 
 
-@router.post("/rectifications/{rectification_id}/steps")
+@router.post("/rectifications/{rectification_id:id}/steps")
 def rectification_step(request: Request, rectification_id: int, session: SessionDep,
                        catalog: CatalogDep, form: FormDep) -> Response:
     user = require_user(request, session)
