@@ -361,7 +361,7 @@ def test_ids_beyond_the_database_on_pages_are_not_found(client: TestClient,
         for name in ids:
             assert f"{{{name}:id}}" in path, f"{path}: take {name} as {{{name}:id}}"
         url = re.sub(r"\{(\w+)(?::\w+)?\}",
-                     lambda m: str(number) if m[1] in ids else "x", path)
+                     lambda m, ids=ids: str(number) if m[1] in ids else "x", path)
         response = client.request(method, url, data={"csrf_token": csrf} if method == "POST"
                                   else None)
         page = chinese_page(response, 404)  # 2^31: the route runs and finds nothing
