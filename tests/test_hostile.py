@@ -366,3 +366,48 @@ def test_ids_beyond_the_database_on_pages_are_not_found(client: TestClient,
                                   else None)
         page = chinese_page(response, 404)  # 2^31: the route runs and finds nothing
         assert "找不到页面" in page or number == 2**31, url
+
+
+# --- 帮代办 consents: no way to learn which usernames exist ---------------------------
+
+
+def _consent(client: TestClient, who: str, proxy: str, person: str) -> Any:
+    return client.post("/api/v1/consents", headers=login(client, who),
+                       json={"proxy": proxy, "person": person, "note": "本人书面授权"})
+
+
+def _same(a: Any, b: Any) -> None:
+    """Two answers that tell nothing apart: the same status and body, but for the names."""
+    assert a.status_code == b.status_code, (a.text, b.text)
+    assert (a.json()["code"], a.json()["title"]) == (b.json()["code"], b.json()["title"])
+
+
+@pytest.mark.parametrize("who", ["proxy1", "scjg_furong", "supervisor_cs"])
+def test_a_role_that_may_not_record_consents_learns_nothing_about_names(
+        client: TestClient, who: str) -> None:
+    for proxy, person in [("proxy1", "zhang"), ("nobody1", "nobody2"), ("zhang", "li")]:
+        problem(_consent(client, who, proxy, person), 403, "role_not_allowed")
+
+
+def test_the_person_grants_a_consent_only_for_themselves(client: TestClient) -> None:
+    for person in ("li", "nobody", "proxy1", "admin"):
+        problem(_consent(client, "zhang", "proxy1", person), 403, "not_your_consent", "person")
+    unknown = _consent(client, "zhang", "nobody", "zhang")
+    not_a_proxy = _consent(client, "zhang", "li", "zhang")
+    problem(unknown, 422, "proxy_not_found", "proxy")
+    _same(unknown, not_a_proxy)
+    granted = _consent(client, "zhang", "proxy1", "zhang")
+    assert granted.status_code == 201, granted.text
+    listed = client.get("/api/v1/consents", headers=login(client, "proxy1")).json()
+    assert [(c["proxy"], c["person"], c["recorded_by"]) for c in listed] == [
+        ("proxy1", "zhang", "zhang")]
+
+
+def test_the_window_hears_the_same_for_unknown_and_wrong_names(client: TestClient) -> None:
+    _same(_consent(client, "clerk_furong", "nobody", "zhang"),
+          _consent(client, "clerk_furong", "scjg_furong", "zhang"))
+    problem(_consent(client, "clerk_furong", "proxy1", "nobody"), 422, "applicant_not_found",
+            "person")
+    _same(_consent(client, "clerk_furong", "proxy1", "nobody"),
+          _consent(client, "clerk_furong", "proxy1", "admin"))
+    assert _consent(client, "clerk_zhuzhou", "proxy1", "li").status_code == 201

@@ -220,11 +220,48 @@ def find_user(session: Session, username: str) -> User:
     return user
 
 
+# Who may record a consent: the person themselves, or any window (the person may come to
+# any, with a written consent) and an admin on the person's behalf.
+CONSENT_ROLES = (Role.applicant, Role.clerk, Role.admin)
+
+
+def grant_consent(session: Session, actor: Principal, *, proxy: str, person: str, note: str,
+                  now: datetime | None = None) -> ProxyConsent:
+    """帮代办 by usernames, as the API and the pages are asked. The actor's role is checked
+    before any name is looked up, and a name nobody has is answered exactly as a name of
+    the wrong kind, so that the answer never tells whether a username exists."""
+    if actor.role not in CONSENT_ROLES:
+        raise Forbidden("只有本人、窗口人员或管理员可以登记代办授权", code="role_not_allowed")
+    if actor.role == Role.applicant and person != actor.username:
+        raise Forbidden("只能为本人授权帮代办", code="not_your_consent",
+                        problems=[FieldProblem("person", "应为您本人的用户名")])
+    return record_consent(session, actor, proxy=_named(session, proxy, Role.proxy),
+                          person=_named(session, person, Role.applicant), note=note, now=now)
+
+
+_NOT_FOUND = {
+    Role.proxy: ("proxy", "proxy_not_found", "没有帮代办员 {}"),
+    Role.applicant: ("person", "applicant_not_found", "没有申请人 {}"),
+}
+
+
+def _named(session: Session, username: str, role: Role) -> User:
+    """The user of that name and role; the same refusal when there is none of either."""
+    user = session.scalar(select(User).where(User.username == username,
+                                             User.role == role.value))
+    if user is None:
+        field, code, message = _NOT_FOUND[role]
+        said = message.format(username)
+        raise Invalid(said, code=code, problems=[FieldProblem(field, said)])
+    return user
+
+
 def record_consent(session: Session, actor: Principal, *, proxy: User, person: User,
                    note: str, now: datetime | None = None) -> ProxyConsent:
-    """帮代办: staff record that `person` lets `proxy` apply for them."""
-    if actor.role not in (Role.clerk, Role.admin):
-        raise Forbidden("只有窗口人员或管理员可以登记代办授权")
+    """帮代办: `person` lets `proxy` apply for them (see `grant_consent` for who records it)."""
+    if actor.role not in CONSENT_ROLES or (
+            actor.role == Role.applicant and person.id != actor.user_id):
+        raise Forbidden("只有本人、窗口人员或管理员可以登记代办授权", code="role_not_allowed")
     if Role(proxy.role) != Role.proxy:
         raise Invalid(f"{proxy.username} 不是帮代办员", code="not_a_proxy")
     if Role(person.role) != Role.applicant:
