@@ -144,14 +144,30 @@ def test_uploads_are_judged_by_content_not_name(client: TestClient, name: str, d
     ("/etc/shadow", "shadow"),
     ("C:\\Windows\\system32\\cmd.pdf", "cmd.pdf"),
     ("..\\..\\boot.ini", "boot.ini"),
-    ("evil\x00.pdf", "evil_.pdf"),
-    ('a";\r\nSet-Cookie: x=1.pdf', "a_;__Set-Cookie_ x=1.pdf"),
+    ("evil\x00.pdf", "evil.pdf"),
+    ('a";\r\nSet-Cookie: x=1.pdf', "a_;Set-Cookie_ x=1.pdf"),
+    # bidi overrides and isolates: "invoice\u202efdp.exe" shows as "invoiceexe.pdf"
+    ("invoice\u202efdp.exe", "invoicefdp.exe"),
+    ("\u2066申请书\u2069\u2067.pdf\u2068x\u202a\u202b\u202c\u202d", "申请书.pdfx"),
+    ("\u200bzero\u200c\u200dwidth\ufeff\u00ad.pdf", "zerowidth.pdf"),
+    ("line\u2028para\u2029tab\there\x7f\x85.pdf", "lineparatabhere.pdf"),
+    ("\u202e\u200b", "upload"),
+    ("营业执照\u3000副本.pdf", "营业执照\u3000副本.pdf"),  # a visible (ideographic) space
     ("..", "upload"),
     (".htaccess", "htaccess"),
     ("申请书.pdf", "申请书.pdf"),
 ])
 def test_stored_names_never_come_from_the_client(given: str, kept: str) -> None:
     assert display_name(given) == kept
+
+
+def test_no_invisible_character_is_stored_in_a_file_name(client: TestClient) -> None:
+    me = login(client)
+    given = "\u200b合同\u202egpj.pdf\u2066\u2029"
+    stored = client.post("/api/v1/files", files={"file": (given, PDF)}, headers=me).json()
+    assert stored["filename"] == "合同gpj.pdf"
+    download = client.get(f"/api/v1/files/{stored['id']}", headers=me)
+    assert "%E2%80%AE" not in download.headers["content-disposition"]  # U+202E
 
 
 def test_upload_names_cannot_reach_the_disk_or_the_headers(client: TestClient,

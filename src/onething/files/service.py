@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 import filetype
@@ -18,7 +19,12 @@ from onething.identity.roles import Principal, Role
 MAX_BYTES = 20 * 1024 * 1024
 ALLOWED = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 ID_PATTERN = r"^[0-9a-f]{32}$"
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f:*?"<>|]')
+_RESERVED = re.compile(r'[:*?"<>|]')
+# Characters that are not seen, or that change how the rest is seen: controls (Cc: NUL, CR,
+# LF …), formats (Cf: the bidi overrides and isolates U+202A–202E and U+2066–2069 that make
+# "exe.pdf" of "fdp.exe", zero-width spaces and joiners, the BOM), lone surrogates (Cs), and
+# the line and paragraph separators (Zl, Zp).
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def _sniff(data: bytes) -> str | None:
@@ -45,8 +51,10 @@ def write_blob(root: Path, sha256: str, data: bytes) -> Path:
 
 def display_name(given: str) -> str:
     """The name shown and offered on download: the last part of what the client sent, without
-    control or reserved characters and leading dots; never used as a path."""
-    name = _UNSAFE.sub("_", re.split(r"[/\\]", given)[-1]).strip(" .")
+    invisible characters (removed), reserved ones (replaced by "_") and leading dots; never
+    used as a path."""
+    visible = "".join(c for c in given if unicodedata.category(c) not in _INVISIBLE)
+    name = _RESERVED.sub("_", re.split(r"[/\\]", visible)[-1]).strip(" .")
     return name[:200] or "upload"
 
 
