@@ -213,11 +213,10 @@ def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
     for key, value in form.multi_items():
         if key.startswith("material.") and isinstance(value, UploadFile) and value.filename:
             code = key[9:]
-            data = value.file.read(files.MAX_BYTES + 1)
-            if not data:
+            if not value.size:
                 continue
             try:
-                stored = files.store(ctx.session, root, ctx.actor, value.filename, data)
+                stored = files.store(ctx.session, root, ctx.actor, value.filename, value.file)
             except DomainError as exc:
                 problems.append(FieldProblem(f"materials.{code}", exc.detail))
                 continue
@@ -452,7 +451,7 @@ def supplement(request: Request, application_id: int, session: SessionDep,
         for key, value in form.multi_items():
             if key.startswith("material.") and isinstance(value, UploadFile) and value.filename:
                 stored = files.store(ctx.session, _files_root(request), ctx.actor,
-                                     value.filename, value.file.read(files.MAX_BYTES + 1))
+                                     value.filename, value.file)
                 chosen[key[9:]] = {"file": stored.id}
         cases.supplement(ctx, application_id, chosen)
 
