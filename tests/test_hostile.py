@@ -427,3 +427,63 @@ def test_the_window_hears_the_same_for_unknown_and_wrong_names(client: TestClien
     _same(_consent(client, "clerk_furong", "proxy1", "nobody"),
           _consent(client, "clerk_furong", "proxy1", "admin"))
     assert _consent(client, "clerk_zhuzhou", "proxy1", "li").status_code == 201
+
+
+# --- Idempotency-Key: the same key with other content is refused, not answered ---------
+
+
+def _submission(client: TestClient, me: dict[str, str], **changes: Any) -> dict[str, Any]:
+    scan = client.post("/api/v1/files", files={"file": ("id.pdf", PDF)}, headers=me).json()
+    return {"bundle": "STORE", "region": "430102",
+            "answers": {"premises": "owned", "sells_food": False, "shop_area": 10},
+            "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+            "materials": {"ID_CARD": {"file": scan["id"]}}, **changes}
+
+
+def test_the_same_idempotency_key_with_other_content_is_422(client: TestClient) -> None:
+    me = login(client)
+    key = {**me, "Idempotency-Key": "order-7"}
+    body = _submission(client, me)
+    first = client.post("/api/v1/applications", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    # a retry: the same content, its keys in another order, the scan uploaded again
+    retry = {k: body[k] for k in reversed(list(body))} | {
+        "materials": _submission(client, me)["materials"]}
+    again = client.post("/api/v1/applications", json=retry, headers=key)
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    changed = dict(body, form={**body["form"], "applicant_name": "李四"})
+    refused = problem(client.post("/api/v1/applications", json=changed, headers=key), 422,
+                      "idempotency_key_reused", "Idempotency-Key")
+    assert first.json()["number"] in refused["detail"]
+    other_file = client.post("/api/v1/files", files={"file": ("id.pdf", PDF + b"2")},
+                             headers=me).json()["id"]
+    problem(client.post("/api/v1/applications", headers=key, json=dict(
+        body, materials={"ID_CARD": {"file": other_file}})), 422, "idempotency_key_reused")
+    mine = client.get("/api/v1/applications", headers=me).json()
+    assert [a["id"] for a in mine] == [first.json()["id"]]  # nothing else was made
+    fresh = client.post("/api/v1/applications", json=changed,
+                        headers={**me, "Idempotency-Key": "order-8"})
+    assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
+    li = login(client, "li")  # keys are the submitter's own
+    assert client.post("/api/v1/applications", json=_submission(client, li),
+                       headers={**li, "Idempotency-Key": "order-7"}).status_code == 201
+
+
+def test_an_apply_page_sent_again_changed_is_refused_with_a_new_key(
+        client: TestClient, sqlite_engine: Engine) -> None:
+    csrf = signed_in(client, sqlite_engine)
+    form = {"csrf_token": csrf, "idempotency_key": "page-key-1", "region": "430102",
+            "answer.premises": "owned", "answer.sells_food": "false", "answer.shop_area": "10",
+            "field.applicant_name": "张三", "field.id_number": "11010519491231002X"}
+    upload = {"material.ID_CARD": ("身份证.pdf", PDF, "application/pdf")}
+    first = client.post("/bundles/STORE/apply", data=form, files=upload,
+                        follow_redirects=False)
+    assert first.status_code == 303, first.text[:2000]
+    double = client.post("/bundles/STORE/apply", data=form, files=upload,
+                         follow_redirects=False)  # a double click: the scan sent again
+    assert double.headers["location"] == first.headers["location"]
+    changed = client.post("/bundles/STORE/apply", files=upload,
+                          data={**form, "field.applicant_name": "张小三"})
+    page = chinese_page(changed, 422)
+    assert "已用于另一份内容不同的申请" in page and 'value="page-key-1"' not in page
+    assert re.search(r'name="idempotency_key" value="[0-9a-f]{24}"', page)

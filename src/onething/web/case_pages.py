@@ -262,8 +262,11 @@ def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: 
     except Invalid as exc:
         ctx.session.commit()  # keep what was uploaded, so nothing is lost
         errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
-        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
-                           kept, errors, action, status=422)
+        state = _form_state(sub, form)
+        if exc.code == "idempotency_key_reused":  # sent again changed: a new application
+            del state["_idempotency_key"]
+        return _apply_page(request, ctx, user, bundle, sub.answers, state, kept, errors,
+                           action, status=422)
     ctx.session.commit()
     return _see_other(f"/applications/{app_id}")
 
