@@ -1,13 +1,14 @@
 """Every page route fuzzed: its path parameters, its query and (POST) its form, with a valid
 CSRF token (so the request passes the door) or without, as an applicant, a window clerk, a
-department approver, a supervisor and nobody. Whatever is sent: never a 5xx, and every
-refusal a page in Chinese. Deterministic (derandomized Hypothesis); the API has its own
-fuzz from the OpenAPI document (test_fuzz.py)."""
+department approver, a supervisor and nobody, on SQLite and PostgreSQL. Whatever is sent:
+never a 5xx, and every refusal a page in Chinese. Deterministic (derandomized Hypothesis);
+the API has its own fuzz from the OpenAPI document (test_fuzz.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import _fresh_postgres
 from onething.app import create_app
 from onething.config import Settings
 from onething.db import unit_of_work
@@ -102,10 +104,20 @@ class Site:
         return csrf
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[Site]:
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+         basic_dir: Path) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("page-fuzz")
-    engine, world = world_at(f"sqlite:///{root / 'onething.db'}", root, basic_dir)
+    with ExitStack() as stack:
+        url = f"sqlite:///{root / 'onething.db'}"
+        if request.param == "postgresql":
+            url = stack.enter_context(_fresh_postgres(request.getfixturevalue("postgres_server")))
+        yield from _site(url, root, basic_dir)
+
+
+def _site(url: str, root: Path, basic_dir: Path) -> Iterator[Site]:
+    engine, world = world_at(url, root, basic_dir)
     for who in ("zhang", "li"):
         submitted(world, who)
         accepted(world, who)
