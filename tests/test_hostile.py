@@ -485,5 +485,10 @@ def test_an_apply_page_sent_again_changed_is_refused_with_a_new_key(
     changed = client.post("/bundles/STORE/apply", files=upload,
                           data={**form, "field.applicant_name": "张小三"})
     page = chinese_page(changed, 422)
-    assert "已用于另一份内容不同的申请" in page and 'value="page-key-1"' not in page
-    assert re.search(r'name="idempotency_key" value="[0-9a-f]{24}"', page)
+    assert "这份申请表已经提交过" in page and "Idempotency" not in page
+    assert 'value="page-key-1"' not in page
+    new_key = re.search(r'name="idempotency_key" value="([0-9a-f]{24})"', page)
+    assert new_key is not None
+    again = client.post("/bundles/STORE/apply", files=upload, follow_redirects=False, data={
+        **form, "field.applicant_name": "张小三", "idempotency_key": new_key[1]})
+    assert again.status_code == 303 and again.headers["location"] != first.headers["location"]

@@ -249,6 +249,10 @@ def _form_state(sub: Submission, form: FormData) -> dict[str, Any]:
             **{f"choice.{k}": next(iter(v)) for k, v in sub.materials.items()}}
 
 
+REUSED = ("这份申请表已经提交过（可在“我的办件”中查看），之后内容又有改动。"
+          "如要按改动后的内容另行提交一份新的申请，请再次点击“提交申请”。")
+
+
 def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: FormData,
                action: str, send: Any) -> Response:
     """Store the uploads, then submit or resubmit; on refusal show the form again with every
@@ -265,6 +269,7 @@ def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: 
         state = _form_state(sub, form)
         if exc.code == "idempotency_key_reused":  # sent again changed: a new application
             del state["_idempotency_key"]
+            errors = {"": REUSED}
         return _apply_page(request, ctx, user, bundle, sub.answers, state, kept, errors,
                            action, status=422)
     ctx.session.commit()
