@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
@@ -178,3 +180,47 @@ def test_an_unexpected_error_is_a_500_with_its_traceback_logged_masked(
         assert record.exc_text and "Traceback (most recent call last)" in record.exc_text
         assert "RuntimeError: a bug met 138****5678 and 1101**********002X" in record.exc_text
     assert PHONE not in caplog.text and ID_NUMBER not in caplog.text
+
+
+def _wrapped(error: Exception) -> Exception:
+    from sqlalchemy.exc import DBAPIError
+
+    return DBAPIError.instance("SELECT 1", {}, error, type(error).__mro__[1])
+
+
+@pytest.mark.parametrize(("error", "answer"), [
+    (sqlite3.OperationalError("database is locked"), "busy"),
+    (sqlite3.OperationalError("unable to open database file"), "database_unavailable"),
+    (sqlite3.DatabaseError("file is not a database"), "database_unavailable"),
+    (sqlite3.DatabaseError("database disk image is malformed"), "database_unavailable"),
+    (sqlite3.OperationalError("attempt to write a readonly database"), "database_unavailable"),
+    (sqlite3.OperationalError("no such table: applications"), None),  # ours: a 500
+    (sqlite3.OperationalError('near "SELEC": syntax error'), None),
+    (sqlite3.OperationalError("malformed JSON"), None),
+    (sqlite3.IntegrityError("UNIQUE constraint failed: users.username"), None),
+    (psycopg.OperationalError("connection failed: Connection refused"), "database_unavailable"),
+    (psycopg.errors.AdminShutdown("terminating connection"), "database_unavailable"),
+    (psycopg.errors.CannotConnectNow("the database system is starting up"),
+     "database_unavailable"),
+    (psycopg.errors.TooManyConnections("too many clients"), "database_unavailable"),
+    (psycopg.errors.DeadlockDetected("deadlock detected"), "busy"),
+    (psycopg.errors.SerializationFailure("could not serialize"), "busy"),
+    (psycopg.errors.QueryCanceled("statement timeout"), "busy"),
+    (psycopg.errors.StatementTooComplex("stack depth"), None),
+    (psycopg.errors.UndefinedTable("relation does not exist"), None),
+    (psycopg.errors.UniqueViolation("duplicate key"), None),
+], ids=lambda v: v if isinstance(v, str | type(None)) else type(v).__name__)
+def test_which_database_errors_are_an_outage(error: Exception, answer: str | None) -> None:
+    from onething.problems import database_problem
+
+    found = database_problem(_wrapped(error))
+    assert (found.code if found else None) == answer
+
+
+def test_no_free_connection_in_time_is_busy() -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from onething.problems import database_problem
+
+    found = database_problem(PoolTimeout())
+    assert found is not None and found.code == "busy"

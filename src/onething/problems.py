@@ -148,7 +148,8 @@ def _stale(request: Request, exc: Exception) -> Response:
 
 # SQLite errors that mean the database file cannot be used (not a mistake in a statement).
 _SQLITE_DOWN = ("unable to open database", "disk i/o error", "readonly database",
-                "file is not a database", "malformed", "database or disk is full")
+                "file is not a database", "database disk image is malformed",
+                "database or disk is full")
 # PostgreSQL: no SQLSTATE (the connection failed or broke), connection exceptions (08),
 # insufficient resources (53), operator intervention (57P01-57P03: shutdown, starting up),
 # system errors (58).
