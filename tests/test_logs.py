@@ -19,7 +19,7 @@ REQUESTS = [
     (f"/api/v1/items/{ID_NUMBER}", 404, "/api/v1/items/4301**********0012"),
     (f"/bundles?q={ID_NUMBER}", 200, "/bundles?q=4301**********0012"),
     (f"/bundles/{PHONE}", 404, "/bundles/138****5678"),
-    (f"/applications/{PHONE}", 303, "/applications/138****5678"),
+    (f"/applications/{PHONE}", 404, "/applications/138****5678"),  # 11 digits: not an id
     (f"/readyz?phone={PHONE}", 200, "/readyz?phone=138****5678"),
 ]
 
