@@ -77,6 +77,50 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+class PostgresServer:
+    """A throwaway PostgreSQL cluster from the machine's binaries, in a temporary directory
+    (as the `postgres` user when running as root). Started, stopped and started again at
+    will (tests of a database that goes away); `remove` stops it and deletes its files."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.base = Path(tempfile.mkdtemp(prefix="onething-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres", "postgres")
+        self.data, self.port = self.base / "data", _free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(self.data), "-A",
+                                     "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",
+                                     "--no-sync"]), check=True, capture_output=True)
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        subprocess.run(self._ctl("-l", str(self.base / "log"), "-o", options, "-w", "start"),
+                       check=True, capture_output=True)
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run(self._ctl("-m", mode, "-w", "stop"), capture_output=True)
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def _ctl(self, *args: str) -> list[str]:
+        return _as_postgres([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), *args])
+
+
+def postgres_binaries() -> Path:
+    """Where initdb is; skips the test (fails it in CI) when PostgreSQL is not installed."""
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        message = "PostgreSQL binaries not found (initdb)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return bin_dir
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """URL of a PostgreSQL server (admin database) for the whole session."""
@@ -84,30 +128,12 @@ def postgres_server() -> Iterator[str]:
     if given:
         yield given
         return
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        message = "PostgreSQL binaries not found (initdb)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    base = Path(tempfile.mkdtemp(prefix="onething-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-    data, port = base / "data", _free_port()
-    subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust",
-                                 "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]),
-                   check=True, capture_output=True)
-    options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off")
-    subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l",
-                                 str(base / "log"), "-o", options, "-w", "start"]),
-                   check=True, capture_output=True)
+    server = PostgresServer(postgres_binaries())
+    server.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m",
-                                     "immediate", "stop"]), capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        server.remove()
 
 
 @contextlib.contextmanager

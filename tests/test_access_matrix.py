@@ -83,6 +83,7 @@ GET     /openapi.json                          ok  ok  ok  ok  ok  ok  ok  ok  o
 GET     /api/docs                              ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /docs/oauth2-redirect                  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /healthz                               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /readyz                                ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /static/{path}                         ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /api/v1/bundles                        ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /api/v1/bundles/{code}                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
@@ -99,9 +100,10 @@ POST    /api/v1/files                          in  ok  ok  ok  ok  ok  ok  ok  o
 # a stored file: its uploader only (staff read materials through the application's page)
 GET     /api/v1/files/{file}                   in  ok  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  ok
 GET     /api/v1/licences                       in  ok  --  --  --  --  --  --  --  --  --  --  --
-# --- 帮代办 consents: recorded by any window (the person may come to any); seen by the
-# person, the proxy, and windows and supervisors of the proxy's region
-POST    /api/v1/consents                       in  no  no  no  no  ok  ok  no  no  no  no  no  ok
+# --- 帮代办 consents: granted by the person for themselves (the request names li as the
+# person: li may, zhang may not) or recorded by any window (the person may come to any);
+# seen by the person, the proxy, and windows and supervisors of the proxy's region
+POST    /api/v1/consents                       in  no  ok  no  no  ok  ok  no  no  no  no  no  ok
 GET     /api/v1/consents                       in  ok  --  ok  ok  ok  --  no  no  no  ok  --  ok
 DELETE  /api/v1/consents/{consent}             in  ok  nf  no  no  ok  nf  no  no  no  no  no  ok
 # --- applications; clx: a window may only take applications for its own region (422)

@@ -5,6 +5,7 @@ about their type or name, and files asked for by someone else. Every refusal is 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,14 +144,30 @@ def test_uploads_are_judged_by_content_not_name(client: TestClient, name: str, d
     ("/etc/shadow", "shadow"),
     ("C:\\Windows\\system32\\cmd.pdf", "cmd.pdf"),
     ("..\\..\\boot.ini", "boot.ini"),
-    ("evil\x00.pdf", "evil_.pdf"),
-    ('a";\r\nSet-Cookie: x=1.pdf', "a_;__Set-Cookie_ x=1.pdf"),
+    ("evil\x00.pdf", "evil.pdf"),
+    ('a";\r\nSet-Cookie: x=1.pdf', "a_;Set-Cookie_ x=1.pdf"),
+    # bidi overrides and isolates: "invoice\u202efdp.exe" shows as "invoiceexe.pdf"
+    ("invoice\u202efdp.exe", "invoicefdp.exe"),
+    ("\u2066申请书\u2069\u2067.pdf\u2068x\u202a\u202b\u202c\u202d", "申请书.pdfx"),
+    ("\u200bzero\u200c\u200dwidth\ufeff\u00ad.pdf", "zerowidth.pdf"),
+    ("line\u2028para\u2029tab\there\x7f\x85.pdf", "lineparatabhere.pdf"),
+    ("\u202e\u200b", "upload"),
+    ("营业执照\u3000副本.pdf", "营业执照\u3000副本.pdf"),  # a visible (ideographic) space
     ("..", "upload"),
     (".htaccess", "htaccess"),
     ("申请书.pdf", "申请书.pdf"),
 ])
 def test_stored_names_never_come_from_the_client(given: str, kept: str) -> None:
     assert display_name(given) == kept
+
+
+def test_no_invisible_character_is_stored_in_a_file_name(client: TestClient) -> None:
+    me = login(client)
+    given = "\u200b合同\u202egpj.pdf\u2066\u2029"
+    stored = client.post("/api/v1/files", files={"file": (given, PDF)}, headers=me).json()
+    assert stored["filename"] == "合同gpj.pdf"
+    download = client.get(f"/api/v1/files/{stored['id']}", headers=me)
+    assert "%E2%80%AE" not in download.headers["content-disposition"]  # U+202E
 
 
 def test_upload_names_cannot_reach_the_disk_or_the_headers(client: TestClient,
@@ -331,3 +348,147 @@ def test_a_nul_character_is_a_problem_on_either_database(engine: Engine, basic_d
         r = client.post("/api/v1/auth/token", data={"username": "zh\x00ang", "password": "x"})
         assert r.status_code in (401, 422), r.text
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def page_routes_with_ids(app: Any) -> list[tuple[str, str, list[str]]]:
+    """(method, path, its int path parameters) of every page route that takes an id."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    found = []
+    for route in iter_route_contexts(app.routes):
+        original = route.original_route
+        if str(route.path).startswith("/api/") or not isinstance(original, APIRoute):
+            continue
+        ids = [p.name for p in original.dependant.path_params
+               if p.field_info.annotation is int]
+        found += [(method, str(route.path), ids) for method in sorted(route.methods or ())
+                  if ids and method != "HEAD"]
+    return found
+
+
+@pytest.mark.parametrize("number", [2**63, 2**64 + 1, 2**31, 10**40, 0, -1])
+def test_ids_beyond_the_database_on_pages_are_not_found(client: TestClient,
+                                                        sqlite_engine: Engine,
+                                                        number: int) -> None:
+    routes = page_routes_with_ids(client.app)
+    assert len(routes) >= 12, routes
+    csrf = signed_in(client, sqlite_engine, "admin")
+    for method, path, ids in routes:
+        for name in ids:
+            assert f"{{{name}:id}}" in path, f"{path}: take {name} as {{{name}:id}}"
+        url = re.sub(r"\{(\w+)(?::\w+)?\}",
+                     lambda m, ids=ids: str(number) if m[1] in ids else "x", path)
+        response = client.request(method, url, data={"csrf_token": csrf} if method == "POST"
+                                  else None)
+        page = chinese_page(response, 404)  # 2^31: the route runs and finds nothing
+        assert "找不到页面" in page or number == 2**31, url
+
+
+# --- 帮代办 consents: no way to learn which usernames exist ---------------------------
+
+
+def _consent(client: TestClient, who: str, proxy: str, person: str) -> Any:
+    return client.post("/api/v1/consents", headers=login(client, who),
+                       json={"proxy": proxy, "person": person, "note": "本人书面授权"})
+
+
+def _same(a: Any, b: Any) -> None:
+    """Two answers that tell nothing apart: the same status and body, but for the names."""
+    assert a.status_code == b.status_code, (a.text, b.text)
+    assert (a.json()["code"], a.json()["title"]) == (b.json()["code"], b.json()["title"])
+
+
+@pytest.mark.parametrize("who", ["proxy1", "scjg_furong", "supervisor_cs"])
+def test_a_role_that_may_not_record_consents_learns_nothing_about_names(
+        client: TestClient, who: str) -> None:
+    for proxy, person in [("proxy1", "zhang"), ("nobody1", "nobody2"), ("zhang", "li")]:
+        problem(_consent(client, who, proxy, person), 403, "role_not_allowed")
+
+
+def test_the_person_grants_a_consent_only_for_themselves(client: TestClient) -> None:
+    for person in ("li", "nobody", "proxy1", "admin"):
+        problem(_consent(client, "zhang", "proxy1", person), 403, "not_your_consent", "person")
+    unknown = _consent(client, "zhang", "nobody", "zhang")
+    not_a_proxy = _consent(client, "zhang", "li", "zhang")
+    problem(unknown, 422, "proxy_not_found", "proxy")
+    _same(unknown, not_a_proxy)
+    granted = _consent(client, "zhang", "proxy1", "zhang")
+    assert granted.status_code == 201, granted.text
+    listed = client.get("/api/v1/consents", headers=login(client, "proxy1")).json()
+    assert [(c["proxy"], c["person"], c["recorded_by"]) for c in listed] == [
+        ("proxy1", "zhang", "zhang")]
+
+
+def test_the_window_hears_the_same_for_unknown_and_wrong_names(client: TestClient) -> None:
+    _same(_consent(client, "clerk_furong", "nobody", "zhang"),
+          _consent(client, "clerk_furong", "scjg_furong", "zhang"))
+    problem(_consent(client, "clerk_furong", "proxy1", "nobody"), 422, "applicant_not_found",
+            "person")
+    _same(_consent(client, "clerk_furong", "proxy1", "nobody"),
+          _consent(client, "clerk_furong", "proxy1", "admin"))
+    assert _consent(client, "clerk_zhuzhou", "proxy1", "li").status_code == 201
+
+
+# --- Idempotency-Key: the same key with other content is refused, not answered ---------
+
+
+def _submission(client: TestClient, me: dict[str, str], **changes: Any) -> dict[str, Any]:
+    scan = client.post("/api/v1/files", files={"file": ("id.pdf", PDF)}, headers=me).json()
+    return {"bundle": "STORE", "region": "430102",
+            "answers": {"premises": "owned", "sells_food": False, "shop_area": 10},
+            "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+            "materials": {"ID_CARD": {"file": scan["id"]}}, **changes}
+
+
+def test_the_same_idempotency_key_with_other_content_is_422(client: TestClient) -> None:
+    me = login(client)
+    key = {**me, "Idempotency-Key": "order-7"}
+    body = _submission(client, me)
+    first = client.post("/api/v1/applications", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    # a retry: the same content, its keys in another order, the scan uploaded again
+    retry = {k: body[k] for k in reversed(list(body))} | {
+        "materials": _submission(client, me)["materials"]}
+    again = client.post("/api/v1/applications", json=retry, headers=key)
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    changed = dict(body, form={**body["form"], "applicant_name": "李四"})
+    refused = problem(client.post("/api/v1/applications", json=changed, headers=key), 422,
+                      "idempotency_key_reused", "Idempotency-Key")
+    assert first.json()["number"] in refused["detail"]
+    other_file = client.post("/api/v1/files", files={"file": ("id.pdf", PDF + b"2")},
+                             headers=me).json()["id"]
+    problem(client.post("/api/v1/applications", headers=key, json=dict(
+        body, materials={"ID_CARD": {"file": other_file}})), 422, "idempotency_key_reused")
+    mine = client.get("/api/v1/applications", headers=me).json()
+    assert [a["id"] for a in mine] == [first.json()["id"]]  # nothing else was made
+    fresh = client.post("/api/v1/applications", json=changed,
+                        headers={**me, "Idempotency-Key": "order-8"})
+    assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
+    li = login(client, "li")  # keys are the submitter's own
+    assert client.post("/api/v1/applications", json=_submission(client, li),
+                       headers={**li, "Idempotency-Key": "order-7"}).status_code == 201
+
+
+def test_an_apply_page_sent_again_changed_is_refused_with_a_new_key(
+        client: TestClient, sqlite_engine: Engine) -> None:
+    csrf = signed_in(client, sqlite_engine)
+    form = {"csrf_token": csrf, "idempotency_key": "page-key-1", "region": "430102",
+            "answer.premises": "owned", "answer.sells_food": "false", "answer.shop_area": "10",
+            "field.applicant_name": "张三", "field.id_number": "11010519491231002X"}
+    upload = {"material.ID_CARD": ("身份证.pdf", PDF, "application/pdf")}
+    first = client.post("/bundles/STORE/apply", data=form, files=upload,
+                        follow_redirects=False)
+    assert first.status_code == 303, first.text[:2000]
+    double = client.post("/bundles/STORE/apply", data=form, files=upload,
+                         follow_redirects=False)  # a double click: the scan sent again
+    assert double.headers["location"] == first.headers["location"]
+    changed = client.post("/bundles/STORE/apply", files=upload,
+                          data={**form, "field.applicant_name": "张小三"})
+    page = chinese_page(changed, 422)
+    assert "这份申请表已经提交过" in page and "Idempotency" not in page
+    assert 'value="page-key-1"' not in page
+    new_key = re.search(r'name="idempotency_key" value="([0-9a-f]{24})"', page)
+    assert new_key is not None
+    again = client.post("/bundles/STORE/apply", files=upload, follow_redirects=False, data={
+        **form, "field.applicant_name": "张小三", "idempotency_key": new_key[1]})
+    assert again.status_code == 303 and again.headers["location"] != first.headers["location"]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
@@ -19,3 +23,18 @@ def test_migrations_match_the_models(engine: Engine) -> None:
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)
     upgrade(engine)
+
+
+def test_a_database_at_the_newest_revision_is_only_read(tmp_path: Path) -> None:
+    """Short commands (`onething user add`) do not load Alembic when there is nothing to do."""
+    probe = ("import sys; from onething.db import make_engine; from onething.migrate import "
+             f"upgrade; upgrade(make_engine('sqlite:///{tmp_path / 'x.db'}')); "
+             "print('alembic' in sys.modules)")
+
+    def loads_alembic() -> bool:
+        run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                             check=True)
+        return run.stdout.strip() == "True"
+
+    assert loads_alembic()  # a new database: migrated
+    assert not loads_alembic()  # at the newest revision already

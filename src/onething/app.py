@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Engine
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from onething import problems
@@ -38,6 +39,8 @@ from onething.web import (
 )
 from onething.web.session import COOKIE, LoginRequired, clear_cookie, login_url
 
+log = logging.getLogger("onething")
+
 
 def _warm_up(app: FastAPI) -> None:
     """Read the catalog before the first request, so that a burst of requests to a freshly
@@ -48,14 +51,13 @@ def _warm_up(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    mask_logs()
     settings = settings or get_settings()
     load_profile(settings.card_profile)  # a malformed card profile stops the start (file:line)
     engine = engine or make_engine(settings.db_url)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """`serve` sweeps deadlines in-process (every `sweep_seconds`; 0 turns it off).
-        Log lines are masked from here on (the servers' handlers exist by now)."""
-        mask_logs()
+        """`serve` sweeps deadlines in-process (every `sweep_seconds`; 0 turns it off)."""
         _warm_up(app)
         scheduler = None
         if settings.sweep_seconds > 0:
@@ -105,6 +107,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
+        """Liveness: the process answers (the database is not asked)."""
         return {"status": "ok"}
 
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> Response:
+        """Readiness: the database answers (a load balancer sends no traffic until it does)."""
+        return ready(app.state.engine)
+
     return app
+
+
+def ready(engine: Engine) -> Response:
+    """200 when the database answers a read of its schema version, else 503 saying so
+    (no detail: the page is public)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        log.warning("not ready: the database does not answer (%s)",
+                    cause[0] if cause else type(exc).__name__)
+        return JSONResponse({"status": "unavailable", "database": "unreachable"},
+                            status_code=503,
+                            headers={"Retry-After": str(problems.RETRY_DOWN)})
+    return JSONResponse({"status": "ready", "database": "ok"})

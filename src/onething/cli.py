@@ -341,8 +341,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from onething.catalog.service import CatalogCache, NoCatalog
     from onething.config import get_settings
     from onething.db import utcnow
+    from onething.privacy import mask_logs
     from onething.supervision.scheduled import run_once
 
+    mask_logs()
     _card_profile()
     settings, sessions, catalogs = get_settings(), _database(), CatalogCache()
     while True:
@@ -423,8 +425,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"onething 正在运行：http://{args.host}:{args.port}/  "
           f"（数据库 {_masked(get_settings().db_url)}）", flush=True)
     uvicorn.run("onething.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", proxy_headers=True)
+                workers=args.workers, log_level="info", proxy_headers=True,
+                log_config=_log_config())
     return 0
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, and the platform's own lines (errors with their tracebacks,
+    notifications, sweeps) written by the same handler, in the same format."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["onething"] = {"handlers": ["default"], "level": "INFO",
+                                     "propagate": False}
+    return config
 
 
 # --- backups ---------------------------------------------------------------------

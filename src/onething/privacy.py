@@ -53,21 +53,64 @@ def mask_text(text: str) -> str:
     return _MOBILE_IN_TEXT.sub(lambda m: mask(m.group(0), Personal.phone), text)
 
 
+def mask_record(record: logging.LogRecord) -> None:
+    """Masks ID and mobile numbers in a log record, keeping its shape: the message, each
+    argument (uvicorn's access formatter unpacks `args` as a tuple of five, so they are
+    masked one by one, never merged into the message), the traceback and the stack."""
+    if isinstance(record.msg, str):
+        record.msg = mask_text(record.msg)
+    elif record.msg is not None and (text := str(record.msg)) != mask_text(text):
+        record.msg = mask_text(text)
+    if isinstance(record.args, tuple):
+        record.args = tuple(_masked_arg(a) for a in record.args)
+    elif isinstance(record.args, Mapping):
+        record.args = {k: _masked_arg(v) for k, v in record.args.items()}
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        record.exc_text = mask_text(_TRACEBACKS.formatException(record.exc_info))
+    elif record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
+
+
+_TRACEBACKS = logging.Formatter()
+
+
+def _masked_arg(value: Any) -> Any:
+    """A string masked; any other object that would print a number, its masked text;
+    numbers and everything else as they are (so that %d and %r still work)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    text = str(value)
+    masked = mask_text(text)
+    return value if masked == text else masked
+
+
 class MaskingFilter(logging.Filter):
-    """Masks ID and mobile numbers in every log line that passes through a handler."""
+    """Masks ID and mobile numbers in every record that passes through a handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_text(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        mask_record(record)
         return True
 
 
-def mask_logs(names: tuple[str, ...] = ("", "uvicorn", "uvicorn.access", "uvicorn.error")
-              ) -> None:
-    """Adds the masking filter to the handlers of these loggers (once)."""
-    for name in names:
-        for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, MaskingFilter) for f in handler.filters):
-                handler.addFilter(MaskingFilter())
+class _MaskingFactory:
+    """The log record factory, wrapped: each record is masked as it is made."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = self.inner(*args, **kwargs)
+        mask_record(record)
+        return record
+
+
+def mask_logs() -> None:
+    """Masks every log record of the process where it is made, whichever logger makes it
+    and whichever handler (or none: Python's last-resort handler) writes it out."""
+    current = logging.getLogRecordFactory()
+    if not isinstance(current, _MaskingFactory):
+        logging.setLogRecordFactory(_MaskingFactory(current))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from http import HTTPStatus
 from typing import Any
 
@@ -11,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -145,14 +146,63 @@ def _stale(request: Request, exc: Exception) -> Response:
                                                 "数据已被他人更新，请刷新后重试"))
 
 
-def _busy(request: Request, exc: Exception) -> Response:
-    """The database stayed busy past its timeout: ask the client to retry, never a 500."""
-    if not isinstance(exc, SATimeout) and "locked" not in str(exc) and "busy" not in str(exc):
+# SQLite errors that mean the database file cannot be used (not a mistake in a statement).
+_SQLITE_DOWN = ("unable to open database", "disk i/o error", "readonly database",
+                "file is not a database", "database disk image is malformed",
+                "database or disk is full")
+# PostgreSQL: no SQLSTATE (the connection failed or broke), connection exceptions (08),
+# insufficient resources (53), operator intervention (57P01-57P03: shutdown, starting up),
+# system errors (58).
+_PG_DOWN = ("08", "53", "57P", "58")
+# Waiting that ran out: locks, deadlocks, serialization failures, a statement timeout.
+_PG_BUSY = ("40001", "40P01", "55P03", "57014")
+RETRY_BUSY, RETRY_DOWN = 1, 10  # seconds, for Retry-After
+
+
+def database_problem(exc: Exception) -> ApiProblem | None:
+    """A database that is busy or cannot be reached, as a 503 to retry; None for any other
+    error (a mistake of ours, answered 500 and logged with its traceback)."""
+    if isinstance(exc, SATimeout):  # no free connection in the pool in time
+        return _BUSY
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        text = str(orig).lower()
+        if "locked" in text or "busy" in text:
+            return _BUSY
+        return _DOWN if any(s in text for s in _SQLITE_DOWN) else None
+    state = getattr(orig, "sqlstate", "") or ""
+    if state.startswith(_PG_BUSY):
+        return _BUSY
+    if exc.connection_invalidated or (type(orig).__module__.startswith("psycopg") and (
+            not state or state.startswith(_PG_DOWN))):
+        return _DOWN
+    return None
+
+
+_BUSY = ApiProblem(503, "busy", "系统繁忙", "请稍后重试（数据库繁忙）")
+_DOWN = ApiProblem(503, "database_unavailable", "服务暂不可用",
+                   "数据库暂时无法访问，请稍后重试；如问题持续，请联系管理员")
+
+
+def retry_after(problem: ApiProblem) -> dict[str, str]:
+    return {"Retry-After": str(RETRY_BUSY if problem is _BUSY else RETRY_DOWN)}
+
+
+def _database(request: Request, exc: Exception) -> Response:
+    """The database is busy or cannot be reached: ask the client to retry, never a 500."""
+    problem = database_problem(exc)
+    if problem is None:
         return _unexpected(request, exc)
-    log.warning("database busy on %s %s", request.method, request.url.path)
-    return problem_response(request, ApiProblem(503, "busy", "系统繁忙",
-                                                "请稍后重试（数据库繁忙）"),
-                            headers={"Retry-After": "1"})
+    _log_database(request, exc, problem)
+    return problem_response(request, problem, headers=retry_after(problem))
+
+
+def _log_database(request: Request, exc: Exception, problem: ApiProblem) -> None:
+    cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    log.warning("database %s on %s %s: %s", "busy" if problem is _BUSY else "unavailable",
+                request.method, request.url.path, cause[0] if cause else type(exc).__name__)
 
 
 def _unstorable(request: Request, exc: Exception) -> Response:
@@ -162,9 +212,15 @@ def _unstorable(request: Request, exc: Exception) -> Response:
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    _log_unexpected(request, exc)
     return problem_response(request, ApiProblem(500, "internal_error", "服务器内部错误",
                                                 "请稍后重试；如问题持续，请联系管理员"))
+
+
+def _log_unexpected(request: Request, exc: Exception) -> None:
+    """With the traceback of `exc` itself: a handler may run in another thread, outside the
+    `except` that caught it, where `log.exception` would find no exception."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
 
 
 # Refusals any /api/v1 operation can give, whatever its route declares.
@@ -224,13 +280,18 @@ def install(app: FastAPI, html: Any = None) -> None:
     def wrap(handler: Any) -> Any:
         def choose(request: Request, exc: Exception) -> Response:
             if html is not None and not request.url.path.startswith("/api/"):
+                if (unavailable := database_problem(exc)) is not None:
+                    _log_database(request, exc, unavailable)
+                    page: Response = html(request, 503, unavailable)
+                    page.headers.update(retry_after(unavailable))
+                    return page
                 status = getattr(exc, "status", getattr(exc, "status_code", 500))
                 if isinstance(exc, RequestValidationError | DataError):
                     status = 422
                 if isinstance(exc, StarletteHTTPException):
                     _body_refusal(exc)
                 if status >= 500:
-                    log.exception("unhandled error on %s %s", request.method, request.url.path)
+                    _log_unexpected(request, exc)
                 return html(request, status, exc)  # type: ignore[no-any-return]
             return handler(request, exc)  # type: ignore[no-any-return]
 
@@ -241,8 +302,8 @@ def install(app: FastAPI, html: Any = None) -> None:
     app.add_exception_handler(ApiProblem, wrap(_api_problem))
     app.add_exception_handler(DomainError, wrap(_domain))
     app.add_exception_handler(StaleDataError, wrap(_stale))
-    app.add_exception_handler(OperationalError, wrap(_busy))
+    app.add_exception_handler(DBAPIError, wrap(_database))
     app.add_exception_handler(DataError, wrap(_unstorable))
-    app.add_exception_handler(SATimeout, wrap(_busy))  # no free database connection in time
+    app.add_exception_handler(SATimeout, wrap(_database))  # no free connection in time
     app.add_exception_handler(Exception, wrap(_unexpected))
     _document_problems(app)

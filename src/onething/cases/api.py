@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from onething.cases import idempotency, tasks
 from onething.cases import service as cases
-from onething.cases import tasks
-from onething.cases.models import Application
 from onething.cases.schemas import (
     AcceptanceIn,
     ApplicationIn,
@@ -47,17 +45,17 @@ def _out(ctx: CtxDep, application_id: int) -> ApplicationOut:
              summary="提交申请（一表申请）")
 def submit(body: ApplicationIn, ctx: CtxDep,
            idempotency_key: IdempotencyKey = None) -> ApplicationOut:
+    sub = body.submission(idempotency_key)
     try:
-        app = cases.submit(ctx, body.submission(idempotency_key))
+        app = cases.submit(ctx, sub)
         app_id = app.id
         ctx.session.commit()
     except IntegrityError:  # the same key, submitted at the same moment by a retry
         ctx.session.rollback()
-        if not idempotency_key:
+        earlier = idempotency.replayed(ctx, sub, idempotency.fingerprint(ctx.session, sub))
+        if earlier is None:
             raise
-        app_id = ctx.session.scalars(select(Application.id).where(
-            Application.submitted_by_id == ctx.actor.user_id,
-            Application.idempotency_key == idempotency_key)).one()
+        app_id = earlier.id
     return _out(ctx, app_id)
 
 

@@ -53,6 +53,9 @@ class Application(Base):
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
     guide: Mapped[dict[str, Any]] = mapped_column(JSONDoc)  # what the guide said at submission
     idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # SHA-256 of what was submitted with the key (cases.idempotency): the same key with other
+    # content is refused, not answered with this application
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     promised_days: Mapped[int] = mapped_column(Integer)
     deficient: Mapped[bool] = mapped_column(Boolean, default=False)  # 容缺: results held
     supplement_due: Mapped[date | None] = mapped_column(Date, nullable=True)

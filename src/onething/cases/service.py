@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
-from onething.cases import access, notices, tasks
+from onething.cases import access, idempotency, notices, tasks
 from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.forms import check_form, checks_of, failed_checks
@@ -65,12 +65,10 @@ class Submission:
 
 def submit(ctx: Ctx, sub: Submission) -> Application:
     """Apply once: the guide decides what is required; every problem is listed at once."""
-    if sub.idempotency_key:
-        earlier = ctx.session.scalar(select(Application).where(
-            Application.submitted_by_id == ctx.actor.user_id,
-            Application.idempotency_key == sub.idempotency_key))
-        if earlier is not None:
-            return earlier
+    fingerprint = idempotency.fingerprint(ctx.session, sub)
+    earlier = idempotency.replayed(ctx, sub, fingerprint)
+    if earlier is not None:
+        return earlier
     applicant = _applicant(ctx, sub)
     _check_channel_and_region(ctx, sub)
     guide, form, materials = _checked_content(ctx, sub, applicant)
@@ -81,6 +79,7 @@ def submit(ctx: Ctx, sub: Submission) -> Application:
         submitted_by_id=ctx.actor.user_id, channel=sub.channel, region_code=sub.region,
         status=AppStatus.submitted.value, answers=guide.answers, form=form,
         materials=materials, guide=_snapshot(guide), idempotency_key=sub.idempotency_key,
+        idempotency_fingerprint=fingerprint,
         promised_days=guide.promised_days, submitted_at=ctx.now,
     )
     ctx.session.add(app)

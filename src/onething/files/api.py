@@ -32,11 +32,12 @@ class FileOut(BaseModel):
 
 @router.post("/files", response_model=FileOut, status_code=201,
              summary="上传材料（PDF/JPEG/PNG，按内容判断类型）")
-async def upload(file: UploadFile, request: Request, principal: PrincipalDep,
-                 session: SessionDep) -> FileOut:
-    data = await file.read(files.MAX_BYTES + 1)  # store() refuses the one byte too many
+def upload(file: UploadFile, request: Request, principal: PrincipalDep,
+           session: SessionDep) -> FileOut:
+    """The form is parsed first (a file part is spooled to disk past 1 MB); the material is
+    then read in chunks from there, in a worker thread."""
     row = files.store(session, request.app.state.settings.data_dir, principal,
-                      file.filename or "upload", data)
+                      file.filename or "upload", file.file)
     session.commit()
     return FileOut(id=row.id, filename=row.filename, size=row.size,
                    content_type=row.content_type, sha256=row.sha256)

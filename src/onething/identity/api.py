@@ -103,13 +103,12 @@ def _bearer(request: Request) -> str:
     return request.headers.get("authorization", "").partition(" ")[2].strip()
 
 
-@router.post("/consents", status_code=201, summary="登记帮代办授权（窗口人员）")
+@router.post("/consents", status_code=201,
+             summary="登记帮代办授权（本人授权，或窗口人员、管理员据本人书面授权登记）")
 def consent(body: ConsentIn, principal: PrincipalDep, session: SessionDep,
             request: Request) -> dict[str, int]:
-    row = identity.record_consent(session, principal,
-                                  proxy=identity.find_user(session, body.proxy),
-                                  person=identity.find_user(session, body.person),
-                                  note=body.note, now=request.app.state.clock())
+    row = identity.grant_consent(session, principal, proxy=body.proxy, person=body.person,
+                                 note=body.note, now=request.app.state.clock())
     session.commit()
     return {"id": row.id}
 

@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,8 +15,6 @@ from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from onething.audit import service as audit
-from onething.cases.routing import descendants
-from onething.catalog.model import Catalog
 from onething.catalog.models import DepartmentRow, RegionRow
 from onething.db import utcnow
 from onething.errors import FieldProblem, Forbidden, Invalid, NotFound, Unauthenticated
@@ -23,8 +23,10 @@ from onething.identity.models import AuthSession, ProxyConsent, User
 from onething.identity.policy import DEFAULT_POLICY, AccountPolicy
 from onething.identity.roles import STAFF, SYSTEM, Principal, Role
 
+if TYPE_CHECKING:
+    from onething.catalog.model import Catalog
+
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 # Passwords that meet the character rules and are still the first ones guessed (lowercase).
 COMMON_PASSWORDS = frozenset({
@@ -41,6 +43,14 @@ COMMON_PASSWORDS = frozenset({
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the username is unknown, so that a refusal takes as long
+    either way. Made on the first such login, not at import: commands that never check a
+    password (`onething user add`) do not pay for it."""
+    return _hasher.hash("timing-equaliser")
 
 
 def password_problem(password: str, username: str = "") -> str | None:
@@ -133,7 +143,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
     """The user if the password is right; the same refusal for every kind of failure."""
     user = session.scalar(select(User).where(User.username == username))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.active:
@@ -221,11 +231,48 @@ def find_user(session: Session, username: str) -> User:
     return user
 
 
+# Who may record a consent: the person themselves, or any window (the person may come to
+# any, with a written consent) and an admin on the person's behalf.
+CONSENT_ROLES = (Role.applicant, Role.clerk, Role.admin)
+
+
+def grant_consent(session: Session, actor: Principal, *, proxy: str, person: str, note: str,
+                  now: datetime | None = None) -> ProxyConsent:
+    """帮代办 by usernames, as the API and the pages are asked. The actor's role is checked
+    before any name is looked up, and a name nobody has is answered exactly as a name of
+    the wrong kind, so that the answer never tells whether a username exists."""
+    if actor.role not in CONSENT_ROLES:
+        raise Forbidden("只有本人、窗口人员或管理员可以登记代办授权", code="role_not_allowed")
+    if actor.role == Role.applicant and person != actor.username:
+        raise Forbidden("只能为本人授权帮代办", code="not_your_consent",
+                        problems=[FieldProblem("person", "应为您本人的用户名")])
+    return record_consent(session, actor, proxy=_named(session, proxy, Role.proxy),
+                          person=_named(session, person, Role.applicant), note=note, now=now)
+
+
+_NOT_FOUND = {
+    Role.proxy: ("proxy", "proxy_not_found", "没有帮代办员 {}"),
+    Role.applicant: ("person", "applicant_not_found", "没有申请人 {}"),
+}
+
+
+def _named(session: Session, username: str, role: Role) -> User:
+    """The user of that name and role; the same refusal when there is none of either."""
+    user = session.scalar(select(User).where(User.username == username,
+                                             User.role == role.value))
+    if user is None:
+        field, code, message = _NOT_FOUND[role]
+        said = message.format(username)
+        raise Invalid(said, code=code, problems=[FieldProblem(field, said)])
+    return user
+
+
 def record_consent(session: Session, actor: Principal, *, proxy: User, person: User,
                    note: str, now: datetime | None = None) -> ProxyConsent:
-    """帮代办: staff record that `person` lets `proxy` apply for them."""
-    if actor.role not in (Role.clerk, Role.admin):
-        raise Forbidden("只有窗口人员或管理员可以登记代办授权")
+    """帮代办: `person` lets `proxy` apply for them (see `grant_consent` for who records it)."""
+    if actor.role not in CONSENT_ROLES or (
+            actor.role == Role.applicant and person.id != actor.user_id):
+        raise Forbidden("只有本人、窗口人员或管理员可以登记代办授权", code="role_not_allowed")
     if Role(proxy.role) != Role.proxy:
         raise Invalid(f"{proxy.username} 不是帮代办员", code="not_a_proxy")
     if Role(person.role) != Role.applicant:
@@ -275,6 +322,9 @@ def list_consents(session: Session, actor: Principal, catalog: Catalog, *,
 
 def _consent_filter(actor: Principal, catalog: Catalog,
                     proxy: type[User]) -> ColumnElement[bool]:
+    # imported here: the catalog model (and CEL) is not needed by `onething user add`
+    from onething.cases.routing import descendants
+
     match actor.role:
         case Role.applicant:
             return ProxyConsent.person_id == actor.user_id

@@ -42,6 +42,7 @@ from onething.identity.roles import Role
 from onething.licences import service as licences
 from onething.privacy import personal_codes
 from onething.ratings import service as ratings
+from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.pages import render
 from onething.web.session import (
     COOKIE,
@@ -220,11 +221,10 @@ def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
     for key, value in form.multi_items():
         if key.startswith("material.") and isinstance(value, UploadFile) and value.filename:
             code = key[9:]
-            data = value.file.read(files.MAX_BYTES + 1)
-            if not data:
+            if not value.size:
                 continue
             try:
-                stored = files.store(ctx.session, root, ctx.actor, value.filename, data)
+                stored = files.store(ctx.session, root, ctx.actor, value.filename, value.file)
             except DomainError as exc:
                 problems.append(FieldProblem(f"materials.{code}", exc.detail))
                 continue
@@ -257,6 +257,10 @@ def _form_state(sub: Submission, form: FormData) -> dict[str, Any]:
             **{f"choice.{k}": next(iter(v)) for k, v in sub.materials.items()}}
 
 
+REUSED = ("这份申请表已经提交过（可在“我的办件”中查看），之后内容又有改动。"
+          "如要按改动后的内容另行提交一份新的申请，请再次点击“提交申请”。")
+
+
 def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: FormData,
                action: str, send: Any) -> Response:
     """Store the uploads, then submit or resubmit; on refusal show the form again with every
@@ -270,8 +274,12 @@ def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: 
     except Invalid as exc:
         ctx.session.commit()  # keep what was uploaded, so nothing is lost
         errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
-        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
-                           kept, errors, action, status=422)
+        state = _form_state(sub, form)
+        if exc.code == "idempotency_key_reused":  # sent again changed: a new application
+            del state["_idempotency_key"]
+            errors = {"": REUSED}
+        return _apply_page(request, ctx, user, bundle, sub.answers, state, kept, errors,
+                           action, status=422)
     ctx.session.commit()
     return _see_other(f"/applications/{app_id}")
 
@@ -286,7 +294,7 @@ def apply(request: Request, code: str, session: SessionDep, catalog: CatalogDep,
                       f"/bundles/{code}/apply", lambda sub: cases.submit(ctx, sub).id)
 
 
-@router.get("/applications/{application_id}/resubmit", response_class=HTMLResponse)
+@router.get("/applications/{application_id:id}/resubmit", response_class=HTMLResponse)
 def resubmit_page(request: Request, application_id: int, session: SessionDep,
                   catalog: CatalogDep) -> HTMLResponse:
     user = require_user(request, session)
@@ -302,7 +310,7 @@ def resubmit_page(request: Request, application_id: int, session: SessionDep,
                        f"/applications/{application_id}/resubmit")
 
 
-@router.post("/applications/{application_id}/resubmit", response_class=HTMLResponse)
+@router.post("/applications/{application_id:id}/resubmit", response_class=HTMLResponse)
 def resubmit(request: Request, application_id: int, session: SessionDep,
              catalog: CatalogDep, form: FormDep) -> Response:
     user = require_user(request, session)
@@ -401,7 +409,7 @@ def rating_form_context() -> dict[str, Any]:
             "TARGET_INDICATORS": ratings.TARGET_INDICATORS}
 
 
-@router.get("/applications/{application_id}", response_class=HTMLResponse)
+@router.get("/applications/{application_id:id}", response_class=HTMLResponse)
 def application_page(request: Request, application_id: int, session: SessionDep,
                      catalog: CatalogDep) -> HTMLResponse:
     user = require_user(request, session)
@@ -429,7 +437,7 @@ def _act(request: Request, session: Any, catalog: Catalog, form: FormData,
     return answer
 
 
-@router.post("/applications/{application_id}/personal-data", response_class=HTMLResponse)
+@router.post("/applications/{application_id:id}/personal-data", response_class=HTMLResponse)
 def personal_data(request: Request, application_id: int, session: SessionDep,
                   catalog: CatalogDep, form: FormDep) -> Response:
     """Staff who need them see the personal values in full; the view is audited."""
@@ -439,7 +447,7 @@ def personal_data(request: Request, application_id: int, session: SessionDep,
                                                           view=view))
 
 
-@router.post("/applications/{application_id}/acceptance")
+@router.post("/applications/{application_id:id}/acceptance")
 def acceptance(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     notice = [{"subject": "", "message": line.strip()}
@@ -451,7 +459,7 @@ def acceptance(request: Request, application_id: int, session: SessionDep,
                 lambda ctx: cases.decide_at_window(ctx, application_id, decision))
 
 
-@router.post("/applications/{application_id}/delivery")
+@router.post("/applications/{application_id:id}/delivery")
 def delivery(request: Request, application_id: int, session: SessionDep,
              catalog: CatalogDep, form: FormDep) -> Response:
     return _act(request, session, catalog, form, application_id,
@@ -460,7 +468,7 @@ def delivery(request: Request, application_id: int, session: SessionDep,
                                           str(form.get("note") or "") or None))
 
 
-@router.post("/applications/{application_id}/withdrawal")
+@router.post("/applications/{application_id:id}/withdrawal")
 def withdrawal(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     return _act(request, session, catalog, form, application_id,
@@ -468,7 +476,7 @@ def withdrawal(request: Request, application_id: int, session: SessionDep,
                                            str(form.get("reason") or "") or None))
 
 
-@router.post("/applications/{application_id}/supplement")
+@router.post("/applications/{application_id:id}/supplement")
 def supplement(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     def step(ctx: Ctx) -> None:
@@ -476,14 +484,14 @@ def supplement(request: Request, application_id: int, session: SessionDep,
         for key, value in form.multi_items():
             if key.startswith("material.") and isinstance(value, UploadFile) and value.filename:
                 stored = files.store(ctx.session, _files_root(request), ctx.actor,
-                                     value.filename, value.file.read(files.MAX_BYTES + 1))
+                                     value.filename, value.file)
                 chosen[key[9:]] = {"file": stored.id}
         cases.supplement(ctx, application_id, chosen)
 
     return _act(request, session, catalog, form, application_id, step)
 
 
-@router.post("/tasks/{task_id}/decision")
+@router.post("/tasks/{task_id:id}/decision")
 def decision(request: Request, task_id: int, session: SessionDep, catalog: CatalogDep,
              form: FormDep) -> Response:
     application_id = number(form.get("application_id")) or 0
@@ -498,7 +506,7 @@ def decision(request: Request, task_id: int, session: SessionDep, catalog: Catal
                 lambda ctx: tasks.decide(ctx, task_id, d))
 
 
-@router.get("/applications/{application_id}/files/{file_id}")
+@router.get("/applications/{application_id:id}/files/{file_id}")
 def material_file(request: Request, application_id: int, file_id: str, session: SessionDep,
                   catalog: CatalogDep) -> Response:
     """A material of an application, for whoever may see that application."""

@@ -12,6 +12,7 @@ from onething.commitments.models import OPEN
 from onething.deps import CatalogDep, SessionDep
 from onething.errors import DomainError
 from onething.identity.roles import Role
+from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.case_pages import FormDep, _page, _see_other
 from onething.web.session import HOME, WebUser, check_csrf, page_ctx, require_user, safe_next
 
@@ -38,7 +39,7 @@ def checks(request: Request, session: SessionDep, catalog: CatalogDep,
     return _checks_page(request, page_ctx(request, session, catalog, user), user, status)
 
 
-@router.post("/checks/{check_id}/outcome")
+@router.post("/checks/{check_id:id}/outcome")
 def outcome(request: Request, check_id: int, session: SessionDep, catalog: CatalogDep,
             form: FormDep) -> Response:
     user = require_user(request, session)

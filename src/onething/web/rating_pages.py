@@ -23,6 +23,7 @@ from onething.errors import DomainError, Forbidden
 from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.ratings.api import code_url
+from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.case_pages import (
     FormDep,
     _act,
@@ -48,7 +49,7 @@ def rating_input(form: FormData) -> ratings.RatingInput:
                                str(form.get("target") or "") or None)
 
 
-@router.post("/applications/{application_id}/rating")
+@router.post("/applications/{application_id:id}/rating")
 def rate(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
          form: FormDep) -> Response:
     settings = request.app.state.settings
@@ -58,7 +59,7 @@ def rate(request: Request, application_id: int, session: SessionDep, catalog: Ca
         after_acceptance=settings.rating_after_acceptance))
 
 
-@router.post("/applications/{application_id}/rating-code", response_class=HTMLResponse)
+@router.post("/applications/{application_id:id}/rating-code", response_class=HTMLResponse)
 def receipt(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
             form: FormDep) -> Response:
     """The window prints a receipt with a new one-time code (shown this once)."""

@@ -23,6 +23,7 @@ from onething.supervision.profile import CHECKS
 from onething.supervision.public import public_ratings
 from onething.supervision.rules import CARD_NAMES
 from onething.supervision.stats import statistics
+from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.case_pages import FormDep, _page, _see_other, number
 from onething.web.pages import render_public, templates
 from onething.web.session import HOME, WebUser, check_csrf, page_ctx, require_user
@@ -63,7 +64,7 @@ def _rectifications_page(request: Request, ctx: Ctx, user: WebUser, error: str |
                  catalog=ctx.catalog, error=error)
 
 
-@router.post("/rectifications/{rectification_id}/steps")
+@router.post("/rectifications/{rectification_id:id}/steps")
 def rectification_step(request: Request, rectification_id: int, session: SessionDep,
                        catalog: CatalogDep, form: FormDep) -> Response:
     user = require_user(request, session)
