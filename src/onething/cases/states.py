@@ -1,4 +1,4 @@
-"""The state machines of applications and tasks, as explicit tables (DESIGN.md §4). Pure.
+"""The state machines of applications and tasks, as explicit tables (docs/ARCHITECTURE.md). Pure.
 
 A transition is (current state, action) → next state, with the roles that may take it.
 Scope (whose application, which department and region) is checked by the service.
