@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from onething.app import create_app
+from onething.cases.models import Application
 from onething.config import Settings
 from onething.db import session_factory
 from onething.supervision.models import Notification
@@ -135,10 +136,26 @@ def test_a_special_procedure_has_a_kind_a_length_and_a_written_notice(env: Env) 
     assert {(c["check"], c["delay_days"]) for c in closed} == {("special_procedure", 2)}
 
 
+def deferred_before_the_rule(env: Env, app_id: int, code: str) -> None:
+    """Mark a material 容缺 in the database, as an application submitted before 容缺 was
+    refused at submission for a 即办件 would have it."""
+    with env.world.sessions.begin() as session:
+        app = session.get_one(Application, app_id)
+        app.materials = [{**m, "provided": "deferred", "file": None} if m["code"] == code
+                         else m for m in app.materials]
+
+
 def test_an_immediate_item_cannot_be_accepted_with_deficiency(env: Env) -> None:
-    app = env.apply({"premises": "owned"}, {"FLOOR_PLAN": {"deferred": True}},
-                    bundle="SIGN_NOW")
+    scan = env.api.upload("zhang", "平面图.pdf").json()["id"]
+    body = {"bundle": "SIGN_NOW", "region": "430102", "answers": {"premises": "owned"},
+            "form": {}, "materials": {"FLOOR_PLAN": {"deferred": True}}}
+    early = env.api.post("zhang", "/api/v1/applications", body)
+    assert early.status_code == 422  # the applicant is told at once, not at the window
+    [problem] = early.json()["errors"]
+    assert problem["field"] == "materials.FLOOR_PLAN" and "即办件" in problem["message"]
+    app = env.apply({"premises": "owned"}, {"FLOOR_PLAN": {"file": scan}}, bundle="SIGN_NOW")
     assert app["promised_days"] == 0
+    deferred_before_the_rule(env, app["id"], "FLOOR_PLAN")
     refused = env.api.post("clerk_furong", f"/api/v1/applications/{app['id']}/acceptance",
                            {"decision": "accept_with_deficiency", "supplement_days": 1})
     assert refused.status_code == 409

@@ -172,3 +172,79 @@ def test_the_bad_credit_record_ends(api: Api, engine: Engine) -> None:
         record = credit.current(session, holder, dt.date(2026, 11, 23))
         assert record is not None and record.valid_until == dt.date(2029, 11, 22)
         assert credit.current(session, holder, dt.date(2029, 11, 23)) is None
+
+
+def _found_false(api: Api) -> None:
+    [check] = api.get("scjg_furong", "/api/v1/checks", params={"status": "open"}).json()
+    found = api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+                     {"outcome": "false", "note": "出租方否认签订租赁合同"})
+    assert found.status_code == 200, found.text
+
+
+def test_bad_credit_recorded_after_submission_bars_the_window_from_accepting(
+        api: Api) -> None:
+    """A 失信 record that appears between submission and acceptance: the 告知承诺 and the 容缺
+    the applicant chose no longer stand; the window must return the case, and can."""
+    approved_on_commitment(api)
+    committed = apply(api, "zhang", {"commitment": True}).json()["id"]
+    deferred = apply(api, "zhang", {"deferred": True}).json()["id"]
+    _found_false(api)
+
+    acceptance = "/api/v1/applications/{}/acceptance"
+    refused = api.post("clerk_furong", acceptance.format(committed), {"decision": "accept"})
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "bad_credit"
+    assert "失信" in problem["detail"] and "退回补正" in problem["detail"]
+    assert "不适用告知承诺和容缺受理" in problem["detail"]
+    [error] = problem["errors"]
+    assert error["field"] == "materials.LEASE" and "告知承诺" in error["message"]
+    late = api.post("clerk_furong", acceptance.format(deferred),
+                    {"decision": "accept_with_deficiency", "supplement_days": 1})
+    assert late.status_code == 409 and late.json()["code"] == "bad_credit"
+    assert "容缺" in late.json()["errors"][0]["message"]
+    plain = api.post("clerk_furong", acceptance.format(deferred), {"decision": "accept"})
+    assert plain.status_code == 409 and plain.json()["code"] == "bad_credit"
+    for app_id in (committed, deferred):
+        assert api.get("zhang", f"/api/v1/applications/{app_id}").json()["status"] == (
+            "submitted")  # nothing half-written
+
+    returned = api.post("clerk_furong", acceptance.format(committed), {
+        "decision": "return", "notice": [{"message": "请提交房屋租赁合同"}]})
+    assert returned.status_code == 200, returned.text
+    scan = api.upload("zhang", "身份证.pdf").json()["id"]
+    body = {"bundle": "STORE", "region": "430102", "form": FORM, "answers": RENTED,
+            "materials": {"ID_CARD": {"file": scan}, "LEASE": {"commitment": True}}}
+    again = api.post("zhang", f"/api/v1/applications/{committed}/resubmission", body)
+    assert again.status_code == 422 and "失信" in again.text
+    lease = api.upload("zhang", "租赁合同.pdf").json()["id"]
+    body["materials"]["LEASE"] = {"file": lease}
+    fixed = api.post("zhang", f"/api/v1/applications/{committed}/resubmission", body)
+    assert fixed.status_code == 200, fixed.text
+    accepted = api.post("clerk_furong", acceptance.format(committed), {"decision": "accept"})
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_a_licence_revoked_after_submission_no_longer_stands_for_its_material(
+        api: Api) -> None:
+    approved_on_commitment(api)  # zhang's 营业执照
+    scan = api.upload("zhang", "身份证.pdf").json()["id"]
+    plan = api.upload("zhang", "平面图.pdf").json()["id"]
+    created = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "form": {**FORM, "shop_area": 10},
+        "answers": {"premises": "owned", "sells_food": True, "shop_area": 10},
+        "materials": {"ID_CARD": {"file": scan}, "FLOOR_PLAN": {"file": plan}}})
+    assert created.status_code == 201, created.text
+    [bl] = [m for m in created.json()["materials"] if m["code"] == "BL_COPY"]
+    assert bl["provided"] == "licence"
+    _found_false(api)  # the 营业执照 is revoked
+
+    refused = api.post("clerk_furong", f"/api/v1/applications/{created.json()['id']}"
+                       "/acceptance", {"decision": "accept"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "licence_not_valid"
+    [error] = refused.json()["errors"]
+    assert error["field"] == "materials.BL_COPY" and "已撤销" in error["message"]
+    guide = api.post("zhang", "/api/v1/bundles/STORE/guide", {
+        "answers": {"premises": "owned", "sells_food": True, "shop_area": 10}}).json()
+    assert next(m for m in guide["materials"] if m["code"] == "BL_COPY")["status"] != "licence"
