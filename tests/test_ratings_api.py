@@ -3,7 +3,9 @@ by a supervisor, not by the office rated."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from onething.config import Settings
 from onething.db import session_factory
 from test_api_cases import Api
 from test_commitments import FORM
-from world import MONDAY, build_world
+from world import MONDAY, World, build_world
 
 OWNED = {"premises": "owned", "sells_food": False, "shop_area": 10}  # REG only
 
@@ -96,3 +98,51 @@ def test_the_applicant_rates_a_deciding_department_online(api: Api) -> None:
                       "indicators": {"efficiency": 5}})
     assert rated.status_code == 201, rated.text
     assert (rated.json()["channel"], rated.json()["department"]) == ("online", "SCJG")
+
+
+@pytest.fixture
+def strict(engine: Engine, basic_dir: Path, tmp_path: Path
+           ) -> Iterator[tuple[Api, list[Any], World]]:
+    """Three wrong codes lock an address; the receipt names the public address."""
+    world = build_world(session_factory(engine), basic_dir, tmp_path / "files")
+    app = create_app(Settings(data_dir=tmp_path, rating_code_max_failures=3,
+                              public_url="https://zwfw.example.gov.cn/"), engine)
+    clock = [MONDAY]
+    app.state.clock = lambda: clock[0]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client), clock, world
+
+
+def test_wrong_codes_from_one_address_are_locked_out_for_a_while(
+        strict: tuple[Api, list[Any], World]) -> None:
+    api, clock, world = strict
+    app_id = finished(api)
+    secret, csrf = world.web_session("clerk_furong")
+    api.client.cookies.set("onething_session", secret)
+    receipt = api.client.post(f"/applications/{app_id}/rating-code", data={"csrf_token": csrf})
+    api.client.cookies.clear()
+    assert receipt.status_code == 200, receipt.text
+    assert "zwfw.example.gov.cn/r" in receipt.text and "testserver" not in receipt.text
+    issued = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating-code").json()
+    assert issued["url"].startswith("https://zwfw.example.gov.cn/r/")  # ONETHING_PUBLIC_URL
+    targets = "/api/v1/rating-codes/targets"
+    anonymous = api.client
+    assert anonymous.post(targets, json={"code": "ZZZZZ-ZZZZZ"}).status_code == 404
+    assert anonymous.get("/r/YYYYYYYYYY").status_code == 404  # the page counts too
+    locked = anonymous.post(targets, json={"code": "WWWWW-WWWWW"})  # the third
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "900"
+    assert locked.json()["code"] == "rating_code_locked" and "分钟后再试" in locked.json()["detail"]
+    right = anonymous.post(targets, json={"code": issued["code"]})
+    assert right.status_code == 429  # even the right code, while locked
+    page = anonymous.get(f"/r/{issued['code'].replace('-', '')}")
+    assert page.status_code == 429 and "分钟后再试" in page.text
+    assert int(page.headers["Retry-After"]) > 0
+
+    clock[0] = MONDAY + dt.timedelta(minutes=16)
+    api.tokens.clear()
+    assert anonymous.post(targets, json={"code": issued["code"]}).status_code == 200
+    rated = anonymous.post("/api/v1/rating-codes/rating", json={
+        "code": issued["code"], "target": "window", "level": 5})
+    assert rated.status_code == 201, rated.text
+    used = anonymous.post(targets, json={"code": issued["code"]})
+    assert used.status_code == 409  # a used code is no guess: not counted
