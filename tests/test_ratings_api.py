@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from onething.app import create_app
+from onething.catalog.service import current_catalog
 from onething.config import Settings
 from onething.db import session_factory
+from onething.identity.models import User
+from onething.supervision.models import Notification
+from onething.supervision.profile import load_profile
+from onething.supervision.sweep import sweep
 from test_api_cases import Api
 from test_commitments import FORM
 from world import MONDAY, World, build_world
@@ -146,3 +151,33 @@ def test_wrong_codes_from_one_address_are_locked_out_for_a_while(
     assert rated.status_code == 201, rated.text
     used = anonymous.post(targets, json={"code": issued["code"]})
     assert used.status_code == 409  # a used code is no guess: not counted
+
+
+def test_a_window_rectification_and_its_cards_reach_the_window(
+        api: Api, engine: Engine, tmp_path: Path) -> None:
+    """The office rated is told: for a window rating, the window's clerks (not only the
+    supervisors), at once and by the cards a profile raises when the 整改 is late."""
+    app_id = finished(api)
+    code = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating-code").json()["code"]
+    rated = api.client.post("/api/v1/rating-codes/rating", json={
+        "code": code, "target": "window", "level": 1, "comment": "窗口让我等了两个小时"})
+    assert rated.status_code == 201, rated.text
+    sessions = session_factory(engine)
+
+    def told(subject: str) -> set[str]:
+        with sessions() as session:
+            return set(session.scalars(select(User.username).join(
+                Notification, Notification.recipient_id == User.id).where(
+                Notification.subject.contains(subject))))
+
+    assert told("差评待整改") == {"clerk_furong", "supervisor_cs"}  # not 株洲's, not SCJG
+    profile = tmp_path / "rectifying.yaml"
+    profile.write_text("code: r\nname: 整改也亮牌\nchecks:\n  rectification:\n"
+                       "    yellow: {after: 0}\n", encoding="utf-8")
+    with sessions() as session:
+        catalog = current_catalog(session)
+    late = dt.datetime(2026, 12, 15, 2, tzinfo=dt.UTC)  # due 2026-12-14
+    assert sweep(sessions, catalog, late, load_profile(str(profile))).raised == {"yellow": 1}
+    assert told("【黄牌】差评整改") == {"clerk_furong", "supervisor_cs"}
+    cards = api.get("supervisor_cs", "/api/v1/cards", params={"department": "window"}).json()
+    assert [c["check"] for c in cards["items"]] == ["rectification"]

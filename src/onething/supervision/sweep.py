@@ -46,6 +46,7 @@ from onething.catalog.model import Catalog
 from onething.db import locked_row
 from onething.identity.roles import SYSTEM
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
+from onething.ratings.service import rectification_subject
 from onething.supervision.cards import SUBJECT_CHECKS, Subject, Wanted, raise_cards
 from onething.supervision.models import Card, SweepMark
 from onething.supervision.profile import Profile, load_profile
@@ -307,7 +308,7 @@ def _issuing_clocks(session: Session, catalog: Catalog, apps: list[Any],
 
 _RECTIFICATION_COLUMNS = (Rectification.id, Rectification.created_at, Rectification.due_on,
                           Rectification.region_code, Rectification.department_code,
-                          Rectification.application_id)
+                          Rectification.application_id, Rectification.target)
 
 
 def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
@@ -315,9 +316,8 @@ def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
     numbers = _numbers(session, {r.application_id for r in rows})
     for r in rows:
         opened = _date(r.created_at)
-        subject = Subject("rectification", r.id,
-                          f"差评整改（办件 {numbers.get(r.application_id)}）",
-                          r.region_code, r.department_code, r.application_id)
+        subject = rectification_subject(r.id, numbers.get(r.application_id), r.region_code,
+                                        r.department_code, r.application_id, r.target)
         yield subject, Clock(opened, calendar.count(opened, r.due_on))
 
 
