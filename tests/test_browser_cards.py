@@ -208,7 +208,7 @@ def test_a_supervisor_lists_and_filters_the_cards_the_dashboard_counts(
     page.click("#card-filters button")
     assert _total(page) == 3  # the online application nobody accepted: all three
     assert set(page.locator("#cards td[data-label=负责机关]").all_inner_texts()) == {
-        "芙蓉区综合窗口"}
+        "芙蓉区政务服务综合窗口"}
     page.screenshot(path=str(tmp_path / "cards-desktop.png"), full_page=True)
 
     page.select_option("select[name=check]", "")

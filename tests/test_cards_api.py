@@ -237,7 +237,7 @@ def test_cards_are_listed_filtered_and_paged(env: Env) -> None:
                   ("pre_acceptance", "yellow")}
     waited = _cards(env, "supervisor_cs", check="pre_acceptance").json()["items"]
     assert {c["application_id"] for c in waited} == {waiting["id"]}
-    assert all(c["office"] == "芙蓉区综合窗口" and c["department"] is None for c in waited)
+    assert all(c["office"] == "芙蓉区政务服务综合窗口" and c["department"] is None for c in waited)
     assert _cards(env, "supervisor_cs", kind="yellow").json()["total"] == 3
     assert _cards(env, "supervisor_cs", department="SCJG").json()["total"] == 2
     assert _cards(env, "supervisor_cs", department="window").json()["total"] == 4

@@ -14,7 +14,7 @@ from onething.cases import access
 from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.models import Application, Task
-from onething.cases.routing import descendants, office_name
+from onething.cases.routing import descendants, office_name, window_name
 from onething.cases.states import FINISHED, AppStatus
 from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.identity.roles import Role
@@ -59,9 +59,7 @@ class Target:
 
 def targets(ctx: Ctx, app: Application) -> list[Target]:
     """The receiving window, then each department that decided the case."""
-    region = ctx.catalog.regions.get(app.region_code)
-    found = [Target(WINDOW, None, app.region_code,
-                    f"{region.name if region else ''}政务服务综合窗口")]
+    found = [Target(WINDOW, None, app.region_code, window_name(ctx.catalog, app.region_code))]
     seen: set[str] = set()
     for task in ctx.session.scalars(select(Task).where(
             Task.application_id == app.id, Task.status.in_(DECIDED))

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from onething.calendar.service import current_calendar
 from onething.cases.context import Ctx
 from onething.cases.models import Application
+from onething.cases.routing import window_name
 from onething.catalog.model import Catalog
 from onething.deps import CatalogDep, SessionDep
 from onething.errors import DomainError, Forbidden, TooManyRequests
@@ -71,7 +72,8 @@ def receipt(request: Request, application_id: int, session: SessionDep, catalog:
         return _page(request, "receipt.html", user, app=issued.application, catalog=catalog,
                      code=codes.shown(issued.code), url=url, qr=Markup(qr),
                      short=public_base(request).split("//", 1)[-1] + "/r",
-                     expires=issued.expires_at)
+                     expires=issued.expires_at,
+                     window=window_name(catalog, issued.application.region_code))
 
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: codes.issue(ctx, application_id, days), shown)
