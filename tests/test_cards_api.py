@@ -284,3 +284,38 @@ def test_the_figures_agree_and_say_what_they_cannot_count(env: Env) -> None:
         d["cards"] for d in by_department["departments"])
     csv = env.api.get("supervisor_cs", "/api/v1/stats.csv", params={"month": "2026-11"}).text
     assert "承诺时限压缩率,0.9333" in csv and "好评率,\r\n" in csv
+
+
+def test_written_notices_reach_the_applicant_and_their_proxy_while_the_consent_stands(
+        env: Env) -> None:
+    """A special procedure's notice and a termination's go to the applicant and to the proxy
+    who applied for them; once the person revokes the consent, the proxy is told nothing."""
+    api = env.api
+    consent = api.post("clerk_furong", "/api/v1/consents",
+                       {"proxy": "proxy1", "person": "zhang", "note": "书面授权"})
+    assert consent.status_code == 201, consent.text
+    ids = []
+    for lease in ({"file": api.upload("zhang", "租赁合同.pdf").json()["id"]}, {"deferred": True}):
+        scan = api.upload("zhang", "身份证.pdf").json()["id"]
+        created = api.post("proxy1", "/api/v1/applications", {
+            "bundle": "STORE", "region": "430102", "answers": RENTED, "applicant": "zhang",
+            "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+            "materials": {"ID_CARD": {"file": scan}, "LEASE": lease}})
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    suspended, deferred = ids
+    api.post("clerk_furong", f"/api/v1/applications/{suspended}/acceptance",
+             {"decision": "accept"})
+    api.post("clerk_furong", f"/api/v1/applications/{deferred}/acceptance",
+             {"decision": "accept_with_deficiency", "supplement_days": 1})
+    assert api.decide("scjg_furong", suspended, "REG", "suspend", procedure="鉴定",
+                      procedure_days=5, reason="租赁合同真伪需要鉴定").status_code == 200
+    told = [s for s, _ in env.notifications("proxy1")]
+    assert [s for s, _ in env.notifications("zhang")] == told and len(told) == 1
+    assert told[0].startswith("【特别程序告知】")
+
+    revoked = api.delete("clerk_furong", f"/api/v1/consents/{consent.json()['id']}")
+    assert revoked.status_code in (200, 204), revoked.text
+    assert env.sweep(D(2026, 11, 26)).terminated == 1  # the 容缺 period ended on 11-24
+    assert [s for s, _ in env.notifications("zhang")][-1].startswith("【终止办理告知】")
+    assert len(env.notifications("proxy1")) == 1  # nothing after the consent ended

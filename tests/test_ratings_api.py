@@ -181,3 +181,23 @@ def test_a_window_rectification_and_its_cards_reach_the_window(
     assert told("【黄牌】差评整改") == {"clerk_furong", "supervisor_cs"}
     cards = api.get("supervisor_cs", "/api/v1/cards", params={"department": "window"}).json()
     assert [c["check"] for c in cards["items"]] == ["rectification"]
+
+
+def test_a_refusal_at_the_window_can_be_rated(api: Api) -> None:
+    """不予受理 ends the service: the applicant may rate the window that refused (and no
+    department, since none decided)."""
+    scan = api.upload("zhang", "身份证.pdf").json()["id"]
+    app_id = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "answers": OWNED, "form": FORM,
+        "materials": {"ID_CARD": {"file": scan}}}).json()["id"]
+    refused = api.post("clerk_furong", f"/api/v1/applications/{app_id}/acceptance",
+                       {"decision": "refuse", "reason": "不属于本机关受理范围"})
+    assert refused.status_code == 200, refused.text
+    department = api.post("zhang", f"/api/v1/applications/{app_id}/rating",
+                          {"target": "department", "department": "SCJG", "level": 5})
+    assert department.status_code == 422 and "尚无部门作出决定" in department.text
+    rated = api.post("zhang", f"/api/v1/applications/{app_id}/rating", {
+        "target": "window", "level": 2, "indicators": {"attitude": 2},
+        "comment": "没有说明应向哪个机关申请"})
+    assert rated.status_code == 201, rated.text
+    assert rated.json()["rectification"]["target"] == "window"

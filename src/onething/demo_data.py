@@ -24,8 +24,8 @@ from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.context import Ctx
-from onething.cases.routing import office_name
 from onething.cases.models import Application
+from onething.cases.routing import office_name
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import FieldType, Level, QuestionType

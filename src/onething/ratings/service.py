@@ -30,7 +30,9 @@ INDICATORS = {
     "window": {"service_efficiency": "服务效率", "service_level": "服务水平",
                "attitude": "服务态度"},
 }
-RATABLE = FINISHED | {AppStatus.delivered}
+# once the service has ended (国办发〔2019〕51号: every service may be rated): decided and
+# delivered, but also refused at the window (不予受理) and ended for a missed 容缺 period
+RATABLE = FINISHED | {AppStatus.delivered, AppStatus.refused, AppStatus.terminated}
 EARLY = frozenset({AppStatus.accepted, AppStatus.accepted_with_deficiency,
                    AppStatus.in_progress})
 WINDOW, DEPARTMENT = "window", "department"
