@@ -248,3 +248,39 @@ def test_a_licence_revoked_after_submission_no_longer_stands_for_its_material(
     guide = api.post("zhang", "/api/v1/bundles/STORE/guide", {
         "answers": {"premises": "owned", "sells_food": True, "shop_area": 10}}).json()
     assert next(m for m in guide["materials"] if m["code"] == "BL_COPY")["status"] != "licence"
+
+
+def test_an_overdue_check_is_carded_only_where_the_profile_says_so(
+        api: Api, engine: Engine, tmp_path: Path) -> None:
+    """Hunan's table has no row for 核查, so Hunan raises nothing; a profile with a
+    `commitment_check` row cards the deciding office when the check runs late."""
+    from onething.catalog.service import current_catalog
+    from onething.supervision.profile import load_profile
+    from onething.supervision.sweep import sweep
+
+    approved_on_commitment(api)  # the check is due 2026-12-21
+    sessions = session_factory(engine)
+    with sessions() as session:
+        catalog = current_catalog(session)
+    late = dt.datetime(2026, 12, 23, 2, tzinfo=dt.UTC)
+    sweep(sessions, catalog, late, load_profile("hunan"))  # (the result's issuing is late)
+    none = api.get("scjg_furong", "/api/v1/cards", params={"check": "commitment_check"})
+    assert none.status_code == 200 and none.json()["total"] == 0
+    own = tmp_path / "checking.yaml"
+    own.write_text("code: c\nname: 核查也亮牌\nchecks:\n  commitment_check:\n"
+                   "    warning: {before: 2}\n    yellow: {after: 0}\n", encoding="utf-8")
+    profile = load_profile(str(own))
+    assert sweep(sessions, catalog, late, profile).raised == {"warning": 1, "yellow": 1}
+    assert sweep(sessions, catalog, late, profile).raised == {}  # once each
+    cards = api.get("scjg_furong", "/api/v1/cards", params={"check": "commitment_check"})
+    assert cards.status_code == 200, cards.text
+    listed = cards.json()["items"]
+    assert {(c["kind"], c["due_on"]) for c in listed} == {("warning", "2026-12-21"),
+                                                          ("yellow", "2026-12-21")}
+    assert all(c["check_name"] == "告知承诺核查" and c["office"] == "芙蓉区市场监督管理局"
+               and c["closed_at"] is None for c in listed)
+    [check] = api.get("scjg_furong", "/api/v1/checks").json()
+    api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+             {"outcome": "kept", "note": "现场核对原件，属实"})
+    closed = api.get("scjg_furong", "/api/v1/cards", params={"check": "commitment_check"})
+    assert all(c["closed_at"] is not None for c in closed.json()["items"])

@@ -11,6 +11,7 @@ check the profile does not have is not read at all):
 | acceptance | applications submitted online, not yet decided at the window | pre_acceptance |
 | issuing | decided applications whose result is not yet delivered | issuing |
 | rectification | open 差评整改 | rectification (its due date) |
+| commitment_check | open 告知承诺核查 | commitment_check (its due date) |
 
 Each case keeps `next_check_on`, the first day a card it has not had yet can fall due
 (`rules.next_check`); a run reads only the cases due by today through the `*_due` index,
@@ -43,6 +44,7 @@ from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Ta
 from onething.cases.service import ONLINE_CHANNELS, terminate_missed_supplements
 from onething.cases.states import FINISHED, AppStatus, TaskStatus
 from onething.catalog.model import Catalog
+from onething.commitments.models import OPEN, FollowUpCheck
 from onething.db import locked_row
 from onething.identity.roles import SYSTEM
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
@@ -321,6 +323,24 @@ def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
         yield subject, Clock(opened, calendar.count(opened, r.due_on))
 
 
+_CHECK_COLUMNS = (FollowUpCheck.id, FollowUpCheck.created_at, FollowUpCheck.due_on,
+                  FollowUpCheck.region_code, FollowUpCheck.department_code,
+                  FollowUpCheck.application_id, FollowUpCheck.task_id,
+                  FollowUpCheck.item_name)
+
+
+def _commitment_check_clocks(session: Session, catalog: Catalog, rows: list[Any],
+                             check: Check, calendar: Calendar) -> Assessed:
+    """告知承诺核查: the deciding office's check, against the due date set at approval."""
+    numbers = _numbers(session, {r.application_id for r in rows})
+    for r in rows:
+        opened = _date(r.created_at)
+        subject = Subject("commitment_check", r.id, f"告知承诺核查：{r.item_name}"
+                          f"（办件 {numbers.get(r.application_id)}）", r.region_code,
+                          r.department_code, r.application_id, r.task_id)
+        yield subject, Clock(opened, calendar.count(opened, r.due_on))
+
+
 WATCHED: tuple[Watched, ...] = (
     Watched("task", Task, (TaskStatus.pending.value, TaskStatus.suspended.value),
             _TASK_COLUMNS, _task_clocks),
@@ -334,4 +354,6 @@ WATCHED: tuple[Watched, ...] = (
             _ISSUING_COLUMNS, _issuing_clocks),
     Watched("rectification", Rectification, OPEN_RECTIFICATION,
             _RECTIFICATION_COLUMNS, _rectification_clocks),
+    Watched("commitment_check", FollowUpCheck, (OPEN,), _CHECK_COLUMNS,
+            _commitment_check_clocks),
 )
