@@ -412,7 +412,9 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         engine, world = world_at(url, root, basic_dir)
         stack.callback(engine.dispose)
         values, live = _targets(world)
-        app = create_app(Settings(data_dir=root), engine)
+        # every caller comes from one address: wrong rating codes must not lock it here
+        # (the lock has its own test)
+        app = create_app(Settings(data_dir=root, rating_code_max_failures=10**6), engine)
         app.state.clock = lambda: MONDAY
         with TestClient(app, raise_server_exceptions=False) as client:
             yield Env(client, world, values, live)

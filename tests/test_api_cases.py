@@ -41,6 +41,9 @@ class Api:
     def get(self, who: str, path: str, **kw: Any) -> Any:
         return self.client.get(path, headers=self.login(who), **kw)
 
+    def delete(self, who: str, path: str, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self.login(who), **kw)
+
     def upload(self, who: str, name: str, data: bytes = PDF) -> Any:
         return self.client.post("/api/v1/files", files={"file": (name, data + name.encode())},
                                 headers=self.login(who))

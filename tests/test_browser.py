@@ -524,9 +524,9 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
     market.click("text=提交「企业设立登记」的决定")  # type: ignore[attr-defined]
     assert "统一社会信用代码" in market.inner_text("#form-h + dl")  # type: ignore[attr-defined]
 
-    shown = _shoot(browser, server, "rmyh_430100", path, "approve", tmp_path)
+    shown = _shoot(browser, server, "bank_430100", path, "approve", tmp_path)
     assert "办结产生的信息" in shown and "银行账号" in shown
-    bank = _as(browser, server, "rmyh_430100")
+    bank = _as(browser, server, "bank_430100")
     bank.goto(f"{server}{path}")  # type: ignore[attr-defined]
     bank.click("text=提交「企业银行基本存款账户开立」的决定")  # type: ignore[attr-defined]
     assert "请填写“银行账号”" in bank.inner_text(".alert")  # type: ignore[attr-defined]

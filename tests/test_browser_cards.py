@@ -17,6 +17,7 @@ from conftest import IN_CI
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases.context import CHINA, Ctx
+from onething.cases.models import Application
 from onething.catalog import service as catalog_service
 from onething.catalog.validate import read_catalog
 from onething.db import make_engine, session_factory, unit_of_work
@@ -69,11 +70,19 @@ class Prepared:
               materials: dict[str, Any] | None = None) -> int:
         def submit(ctx: Ctx) -> int:
             scan = files.store(ctx.session, self.data, ctx.actor, "id.pdf", PDF).id
-            chosen = materials or {"ID_CARD": {"file": scan}}
+            chosen = materials or {"ID_CARD" if bundle == "STORE" else "FLOOR_PLAN":
+                                   {"file": scan}}
             return cases.submit(ctx, cases.Submission(
                 bundle=bundle, region="430102", answers=OWNED if bundle == "STORE" else {},
                 form=FORM if bundle == "STORE" else {}, materials=chosen)).id
         return int(self.act("zhangsan", when, submit))
+
+    def deferred_before_the_rule(self, app_id: int, code: str) -> None:
+        """容缺 chosen for a 即办件 (refused at submission now; older applications have it)."""
+        with unit_of_work(self.sessions) as session:
+            app = session.get_one(Application, app_id)
+            app.materials = [{**m, "provided": "deferred", "file": None} if m["code"] == code
+                             else m for m in app.materials]
 
     def accept(self, app_id: int, when: dt.datetime) -> None:
         self.act("chuangkou", when, lambda ctx: cases.decide_at_window(
@@ -113,8 +122,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[
     world.apply(a_while_ago)  # online, never accepted: the window's cards
     world.ids["pending"] = world.apply(dt.datetime.now(dt.UTC))
     world.accept(world.ids["pending"], dt.datetime.now(dt.UTC))
-    world.ids["instant"] = world.apply(dt.datetime.now(dt.UTC), "SIGN_NOW",
-                                       {"FLOOR_PLAN": {"deferred": True}})
+    world.ids["instant"] = world.apply(dt.datetime.now(dt.UTC), "SIGN_NOW")
+    world.deferred_before_the_rule(world.ids["instant"], "FLOOR_PLAN")
     sweep(world.sessions, world.catalog, dt.datetime.now(dt.UTC))
     world.engine.dispose()
     for url in _serve(data, catalog_dir):
@@ -199,7 +208,7 @@ def test_a_supervisor_lists_and_filters_the_cards_the_dashboard_counts(
     page.click("#card-filters button")
     assert _total(page) == 3  # the online application nobody accepted: all three
     assert set(page.locator("#cards td[data-label=负责机关]").all_inner_texts()) == {
-        "芙蓉区综合窗口"}
+        "芙蓉区政务服务综合窗口"}
     page.screenshot(path=str(tmp_path / "cards-desktop.png"), full_page=True)
 
     page.select_option("select[name=check]", "")

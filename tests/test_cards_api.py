@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from onething.app import create_app
+from onething.cases.models import Application
 from onething.config import Settings
 from onething.db import session_factory
 from onething.supervision.models import Notification
@@ -135,10 +136,26 @@ def test_a_special_procedure_has_a_kind_a_length_and_a_written_notice(env: Env) 
     assert {(c["check"], c["delay_days"]) for c in closed} == {("special_procedure", 2)}
 
 
+def deferred_before_the_rule(env: Env, app_id: int, code: str) -> None:
+    """Mark a material 容缺 in the database, as an application submitted before 容缺 was
+    refused at submission for a 即办件 would have it."""
+    with env.world.sessions.begin() as session:
+        app = session.get_one(Application, app_id)
+        app.materials = [{**m, "provided": "deferred", "file": None} if m["code"] == code
+                         else m for m in app.materials]
+
+
 def test_an_immediate_item_cannot_be_accepted_with_deficiency(env: Env) -> None:
-    app = env.apply({"premises": "owned"}, {"FLOOR_PLAN": {"deferred": True}},
-                    bundle="SIGN_NOW")
+    scan = env.api.upload("zhang", "平面图.pdf").json()["id"]
+    body = {"bundle": "SIGN_NOW", "region": "430102", "answers": {"premises": "owned"},
+            "form": {}, "materials": {"FLOOR_PLAN": {"deferred": True}}}
+    early = env.api.post("zhang", "/api/v1/applications", body)
+    assert early.status_code == 422  # the applicant is told at once, not at the window
+    [problem] = early.json()["errors"]
+    assert problem["field"] == "materials.FLOOR_PLAN" and "即办件" in problem["message"]
+    app = env.apply({"premises": "owned"}, {"FLOOR_PLAN": {"file": scan}}, bundle="SIGN_NOW")
     assert app["promised_days"] == 0
+    deferred_before_the_rule(env, app["id"], "FLOOR_PLAN")
     refused = env.api.post("clerk_furong", f"/api/v1/applications/{app['id']}/acceptance",
                            {"decision": "accept_with_deficiency", "supplement_days": 1})
     assert refused.status_code == 409
@@ -220,7 +237,7 @@ def test_cards_are_listed_filtered_and_paged(env: Env) -> None:
                   ("pre_acceptance", "yellow")}
     waited = _cards(env, "supervisor_cs", check="pre_acceptance").json()["items"]
     assert {c["application_id"] for c in waited} == {waiting["id"]}
-    assert all(c["office"] == "芙蓉区综合窗口" and c["department"] is None for c in waited)
+    assert all(c["office"] == "芙蓉区政务服务综合窗口" and c["department"] is None for c in waited)
     assert _cards(env, "supervisor_cs", kind="yellow").json()["total"] == 3
     assert _cards(env, "supervisor_cs", department="SCJG").json()["total"] == 2
     assert _cards(env, "supervisor_cs", department="window").json()["total"] == 4
@@ -267,3 +284,38 @@ def test_the_figures_agree_and_say_what_they_cannot_count(env: Env) -> None:
         d["cards"] for d in by_department["departments"])
     csv = env.api.get("supervisor_cs", "/api/v1/stats.csv", params={"month": "2026-11"}).text
     assert "承诺时限压缩率,0.9333" in csv and "好评率,\r\n" in csv
+
+
+def test_written_notices_reach_the_applicant_and_their_proxy_while_the_consent_stands(
+        env: Env) -> None:
+    """A special procedure's notice and a termination's go to the applicant and to the proxy
+    who applied for them; once the person revokes the consent, the proxy is told nothing."""
+    api = env.api
+    consent = api.post("clerk_furong", "/api/v1/consents",
+                       {"proxy": "proxy1", "person": "zhang", "note": "书面授权"})
+    assert consent.status_code == 201, consent.text
+    ids = []
+    for lease in ({"file": api.upload("zhang", "租赁合同.pdf").json()["id"]}, {"deferred": True}):
+        scan = api.upload("zhang", "身份证.pdf").json()["id"]
+        created = api.post("proxy1", "/api/v1/applications", {
+            "bundle": "STORE", "region": "430102", "answers": RENTED, "applicant": "zhang",
+            "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+            "materials": {"ID_CARD": {"file": scan}, "LEASE": lease}})
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    suspended, deferred = ids
+    api.post("clerk_furong", f"/api/v1/applications/{suspended}/acceptance",
+             {"decision": "accept"})
+    api.post("clerk_furong", f"/api/v1/applications/{deferred}/acceptance",
+             {"decision": "accept_with_deficiency", "supplement_days": 1})
+    assert api.decide("scjg_furong", suspended, "REG", "suspend", procedure="鉴定",
+                      procedure_days=5, reason="租赁合同真伪需要鉴定").status_code == 200
+    told = [s for s, _ in env.notifications("proxy1")]
+    assert [s for s, _ in env.notifications("zhang")] == told and len(told) == 1
+    assert told[0].startswith("【特别程序告知】")
+
+    revoked = api.delete("clerk_furong", f"/api/v1/consents/{consent.json()['id']}")
+    assert revoked.status_code in (200, 204), revoked.text
+    assert env.sweep(D(2026, 11, 26)).terminated == 1  # the 容缺 period ended on 11-24
+    assert [s for s, _ in env.notifications("zhang")][-1].startswith("【终止办理告知】")
+    assert len(env.notifications("proxy1")) == 1  # nothing after the consent ended

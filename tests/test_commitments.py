@@ -172,3 +172,115 @@ def test_the_bad_credit_record_ends(api: Api, engine: Engine) -> None:
         record = credit.current(session, holder, dt.date(2026, 11, 23))
         assert record is not None and record.valid_until == dt.date(2029, 11, 22)
         assert credit.current(session, holder, dt.date(2029, 11, 23)) is None
+
+
+def _found_false(api: Api) -> None:
+    [check] = api.get("scjg_furong", "/api/v1/checks", params={"status": "open"}).json()
+    found = api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+                     {"outcome": "false", "note": "出租方否认签订租赁合同"})
+    assert found.status_code == 200, found.text
+
+
+def test_bad_credit_recorded_after_submission_bars_the_window_from_accepting(
+        api: Api) -> None:
+    """A 失信 record that appears between submission and acceptance: the 告知承诺 and the 容缺
+    the applicant chose no longer stand; the window must return the case, and can."""
+    approved_on_commitment(api)
+    committed = apply(api, "zhang", {"commitment": True}).json()["id"]
+    deferred = apply(api, "zhang", {"deferred": True}).json()["id"]
+    _found_false(api)
+
+    acceptance = "/api/v1/applications/{}/acceptance"
+    refused = api.post("clerk_furong", acceptance.format(committed), {"decision": "accept"})
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "bad_credit"
+    assert "失信" in problem["detail"] and "退回补正" in problem["detail"]
+    assert "不适用告知承诺和容缺受理" in problem["detail"]
+    [error] = problem["errors"]
+    assert error["field"] == "materials.LEASE" and "告知承诺" in error["message"]
+    late = api.post("clerk_furong", acceptance.format(deferred),
+                    {"decision": "accept_with_deficiency", "supplement_days": 1})
+    assert late.status_code == 409 and late.json()["code"] == "bad_credit"
+    assert "容缺" in late.json()["errors"][0]["message"]
+    plain = api.post("clerk_furong", acceptance.format(deferred), {"decision": "accept"})
+    assert plain.status_code == 409 and plain.json()["code"] == "bad_credit"
+    for app_id in (committed, deferred):
+        assert api.get("zhang", f"/api/v1/applications/{app_id}").json()["status"] == (
+            "submitted")  # nothing half-written
+
+    returned = api.post("clerk_furong", acceptance.format(committed), {
+        "decision": "return", "notice": [{"message": "请提交房屋租赁合同"}]})
+    assert returned.status_code == 200, returned.text
+    scan = api.upload("zhang", "身份证.pdf").json()["id"]
+    body = {"bundle": "STORE", "region": "430102", "form": FORM, "answers": RENTED,
+            "materials": {"ID_CARD": {"file": scan}, "LEASE": {"commitment": True}}}
+    again = api.post("zhang", f"/api/v1/applications/{committed}/resubmission", body)
+    assert again.status_code == 422 and "失信" in again.text
+    lease = api.upload("zhang", "租赁合同.pdf").json()["id"]
+    body["materials"]["LEASE"] = {"file": lease}
+    fixed = api.post("zhang", f"/api/v1/applications/{committed}/resubmission", body)
+    assert fixed.status_code == 200, fixed.text
+    accepted = api.post("clerk_furong", acceptance.format(committed), {"decision": "accept"})
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_a_licence_revoked_after_submission_no_longer_stands_for_its_material(
+        api: Api) -> None:
+    approved_on_commitment(api)  # zhang's 营业执照
+    scan = api.upload("zhang", "身份证.pdf").json()["id"]
+    plan = api.upload("zhang", "平面图.pdf").json()["id"]
+    created = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "form": {**FORM, "shop_area": 10},
+        "answers": {"premises": "owned", "sells_food": True, "shop_area": 10},
+        "materials": {"ID_CARD": {"file": scan}, "FLOOR_PLAN": {"file": plan}}})
+    assert created.status_code == 201, created.text
+    [bl] = [m for m in created.json()["materials"] if m["code"] == "BL_COPY"]
+    assert bl["provided"] == "licence"
+    _found_false(api)  # the 营业执照 is revoked
+
+    refused = api.post("clerk_furong", f"/api/v1/applications/{created.json()['id']}"
+                       "/acceptance", {"decision": "accept"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "licence_not_valid"
+    [error] = refused.json()["errors"]
+    assert error["field"] == "materials.BL_COPY" and "已撤销" in error["message"]
+    guide = api.post("zhang", "/api/v1/bundles/STORE/guide", {
+        "answers": {"premises": "owned", "sells_food": True, "shop_area": 10}}).json()
+    assert next(m for m in guide["materials"] if m["code"] == "BL_COPY")["status"] != "licence"
+
+
+def test_an_overdue_check_is_carded_only_where_the_profile_says_so(
+        api: Api, engine: Engine, tmp_path: Path) -> None:
+    """Hunan's table has no row for 核查, so Hunan raises nothing; a profile with a
+    `commitment_check` row cards the deciding office when the check runs late."""
+    from onething.catalog.service import current_catalog
+    from onething.supervision.profile import load_profile
+    from onething.supervision.sweep import sweep
+
+    approved_on_commitment(api)  # the check is due 2026-12-21
+    sessions = session_factory(engine)
+    with sessions() as session:
+        catalog = current_catalog(session)
+    late = dt.datetime(2026, 12, 23, 2, tzinfo=dt.UTC)
+    sweep(sessions, catalog, late, load_profile("hunan"))  # (the result's issuing is late)
+    none = api.get("scjg_furong", "/api/v1/cards", params={"check": "commitment_check"})
+    assert none.status_code == 200 and none.json()["total"] == 0
+    own = tmp_path / "checking.yaml"
+    own.write_text("code: c\nname: 核查也亮牌\nchecks:\n  commitment_check:\n"
+                   "    warning: {before: 2}\n    yellow: {after: 0}\n", encoding="utf-8")
+    profile = load_profile(str(own))
+    assert sweep(sessions, catalog, late, profile).raised == {"warning": 1, "yellow": 1}
+    assert sweep(sessions, catalog, late, profile).raised == {}  # once each
+    cards = api.get("scjg_furong", "/api/v1/cards", params={"check": "commitment_check"})
+    assert cards.status_code == 200, cards.text
+    listed = cards.json()["items"]
+    assert {(c["kind"], c["due_on"]) for c in listed} == {("warning", "2026-12-21"),
+                                                          ("yellow", "2026-12-21")}
+    assert all(c["check_name"] == "告知承诺核查" and c["office"] == "芙蓉区市场监督管理局"
+               and c["closed_at"] is None for c in listed)
+    [check] = api.get("scjg_furong", "/api/v1/checks").json()
+    api.post("scjg_furong", f"/api/v1/checks/{check['id']}/outcome",
+             {"outcome": "kept", "note": "现场核对原件，属实"})
+    closed = api.get("scjg_furong", "/api/v1/cards", params={"check": "commitment_check"})
+    assert all(c["closed_at"] is not None for c in closed.json()["items"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -224,3 +225,52 @@ def test_no_free_connection_in_time_is_busy() -> None:
 
     found = database_problem(PoolTimeout())
     assert found is not None and found.code == "busy"
+
+
+def _connect_to_a_silent_host(query: str) -> BaseException | None:
+    """Connect to a host that takes the connection but never answers; what was raised."""
+    from threading import Thread
+
+    from sqlalchemy import text
+
+    from onething.db import make_engine
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+    url = f"postgresql+psycopg://u:p@127.0.0.1:{silent.getsockname()[1]}/db{query}"
+    found: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            with make_engine(url).connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except BaseException as exc:  # the test looks at what was raised
+            found.append(exc)
+
+    try:
+        worker = Thread(target=connect, daemon=True)
+        worker.start()
+        worker.join(120)  # a guard against a hang, not a measurement
+        assert not worker.is_alive(), "the connection attempt never gave up"
+    finally:
+        silent.close()
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(("default", "query"), [(1, ""), (3600, "?connect_timeout=1")])
+def test_a_database_host_that_never_answers_is_given_up_on(
+        monkeypatch: pytest.MonkeyPatch, default: int, query: str) -> None:
+    """A host that takes the connection but never answers (a dropped network, a hung
+    server): psycopg gives up after the connect timeout (onething's default, or the URL's
+    own), so the request is a 503 instead of being held until the operating system gives
+    up."""
+    from sqlalchemy.exc import OperationalError
+
+    from onething import db
+    from onething.problems import database_problem
+
+    monkeypatch.setattr(db, "CONNECT_TIMEOUT", default)
+    error = _connect_to_a_silent_host(query)
+    assert isinstance(error, OperationalError) and "timeout" in str(error).lower()
+    assert database_problem(error) is not None  # answered 503 with Retry-After

@@ -213,7 +213,7 @@ def _approver(world: World, department: str, region: str) -> str:
 
 
 def _apply(api: Api, world: World, bundle: str, answers: dict[str, Any],
-           extra: dict[str, Any] | None = None) -> Any:
+           extra: dict[str, Any] | None = None, region: str = "430102") -> Any:
     guide = compute_guide(world.catalog, bundle, answers)
     rng = random.Random(7)
     form = _form(world.catalog, guide.fields, rng, world.now.astimezone(CHINA).date())
@@ -225,7 +225,7 @@ def _apply(api: Api, world: World, bundle: str, answers: dict[str, Any],
                  else {"file": scan} for m in guide.materials
                  if m.status in (MaterialStatus.submit, MaterialStatus.commitment)}
     return api.post("zhang", "/api/v1/applications", {
-        "bundle": bundle, "region": "430102", "answers": answers, "channel": "web",
+        "bundle": bundle, "region": region, "answers": answers, "channel": "web",
         "form": {**form, **(extra or {})}, "materials": materials})
 
 
@@ -391,3 +391,54 @@ def test_individual_business_licences_name_the_shop(demo_api: tuple[Api, World])
     assert re.fullmatch(r"92430102\w{10}", uscc) and uscc_problem(uscc) is None
     hygiene = wallet["PUBLIC_HYGIENE_PERMIT"]
     assert (hygiene["holder_title"], hygiene["holder_number"]) == ("个体工商户", uscc)
+
+
+def test_offices_are_named_as_they_are_at_their_level(demo_api: tuple[Api, World]) -> None:
+    """A street's health office is its 社区卫生服务中心 (not “文艺路街道卫生健康委员会”), a
+    district's is its 卫生健康局; the window of a street is its 便民服务中心; the names are
+    the tasks', the licences' issuers' and the rating targets'."""
+    api, world = demo_api
+    answers = {"parents_married": True, "want_social_security_card": False}
+    created = _apply(api, world, "NEWBORN_BIRTH", answers, region="430102001")
+    assert created.status_code == 201, created.text
+    app_id = created.json()["id"]
+    api.post("clerk_furong", f"/api/v1/applications/{app_id}/acceptance", {"decision": "accept"})
+    for _ in range(3):
+        _stage(api, world, app_id, {"GA_BIRTH_HUKOU": {"child_id_number": CHILD_ID}})
+    app = api.get("zhang", f"/api/v1/applications/{app_id}").json()
+    assert app["status"] == "completed", app["status"]
+    offices = {t["item"]: t["office"] for t in app["tasks"]}
+    assert offices["WJ_VACCINATION_CERT"] == "文艺路街道社区卫生服务中心"
+    assert offices["WJ_FAMILY_DOCTOR"] == "文艺路街道社区卫生服务中心"
+    assert offices["GA_BIRTH_HUKOU"] == "芙蓉区公安局"
+    assert not any("街道卫生健康" in name for name in offices.values())
+    wallet = {w["licence_type"]: w for w in api.get("zhang", "/api/v1/licences").json()}
+    assert wallet["VACCINATION_CERT"]["issuer"] == "文艺路街道社区卫生服务中心"
+    code = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating-code").json()["code"]
+    targets = api.client.post("/api/v1/rating-codes/targets", json={"code": code}).json()
+    names = [t["name"] for t in targets["targets"]]
+    assert names[0] == "文艺路街道便民服务中心综合窗口" and "芙蓉区卫生健康局" in names
+
+
+def test_the_bank_opens_the_account_the_central_bank_supervises(
+        demo_api: tuple[Api, World]) -> None:
+    """The guide names the competent department (中国人民银行) and the bank as the body that
+    opens the account; the task goes to the bank's office, not to a 人民银行 approver."""
+    api, world = demo_api
+    answers = {"premises": "owned", "has_employees": False}
+    guide = api.client.post("/api/v1/bundles/COMPANY_OPENING/guide",
+                            json={"answers": answers}).json()
+    bank = next(i for i in guide["items"] if i["code"] == "BANK_ACCOUNT_OPEN")
+    assert (bank["department"], bank["department_name"]) == ("RMYH", "中国人民银行")
+    assert "开户银行" in bank["implementing_body"]
+    created = _apply(api, world, "COMPANY_OPENING", answers)
+    app_id = created.json()["id"]
+    api.post("clerk_furong", f"/api/v1/applications/{app_id}/acceptance", {"decision": "accept"})
+    _stage(api, world, app_id, {})
+    task = api.task("clerk_furong", app_id, "BANK_ACCOUNT_OPEN")
+    assert (task["department"], task["office"]) == ("BANK", "长沙市开户银行网点")
+    assert _stage(api, world, app_id, {"BANK_ACCOUNT_OPEN": {
+        "bank_account": "43050178360000000123"}})
+    assert "rmyh_430100" not in world.users  # no 人民银行 approver was needed
+    wallet = {w["licence_type"]: w for w in api.get("zhang", "/api/v1/licences").json()}
+    assert wallet["BASIC_ACCOUNT_INFO"]["issuer"] == "长沙市开户银行网点"

@@ -3,19 +3,26 @@ by a supervisor, not by the office rated."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from onething.app import create_app
+from onething.catalog.service import current_catalog
 from onething.config import Settings
 from onething.db import session_factory
+from onething.identity.models import User
+from onething.supervision.models import Notification
+from onething.supervision.profile import load_profile
+from onething.supervision.sweep import sweep
 from test_api_cases import Api
 from test_commitments import FORM
-from world import MONDAY, build_world
+from world import MONDAY, World, build_world
 
 OWNED = {"premises": "owned", "sells_food": False, "shop_area": 10}  # REG only
 
@@ -96,3 +103,101 @@ def test_the_applicant_rates_a_deciding_department_online(api: Api) -> None:
                       "indicators": {"efficiency": 5}})
     assert rated.status_code == 201, rated.text
     assert (rated.json()["channel"], rated.json()["department"]) == ("online", "SCJG")
+
+
+@pytest.fixture
+def strict(engine: Engine, basic_dir: Path, tmp_path: Path
+           ) -> Iterator[tuple[Api, list[Any], World]]:
+    """Three wrong codes lock an address; the receipt names the public address."""
+    world = build_world(session_factory(engine), basic_dir, tmp_path / "files")
+    app = create_app(Settings(data_dir=tmp_path, rating_code_max_failures=3,
+                              public_url="https://zwfw.example.gov.cn/"), engine)
+    clock = [MONDAY]
+    app.state.clock = lambda: clock[0]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client), clock, world
+
+
+def test_wrong_codes_from_one_address_are_locked_out_for_a_while(
+        strict: tuple[Api, list[Any], World]) -> None:
+    api, clock, world = strict
+    app_id = finished(api)
+    secret, csrf = world.web_session("clerk_furong")
+    api.client.cookies.set("onething_session", secret)
+    receipt = api.client.post(f"/applications/{app_id}/rating-code", data={"csrf_token": csrf})
+    api.client.cookies.clear()
+    assert receipt.status_code == 200, receipt.text
+    assert "zwfw.example.gov.cn/r" in receipt.text and "testserver" not in receipt.text
+    issued = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating-code").json()
+    assert issued["url"].startswith("https://zwfw.example.gov.cn/r/")  # ONETHING_PUBLIC_URL
+    targets = "/api/v1/rating-codes/targets"
+    anonymous = api.client
+    assert anonymous.post(targets, json={"code": "ZZZZZ-ZZZZZ"}).status_code == 404
+    assert anonymous.get("/r/YYYYYYYYYY").status_code == 404  # the page counts too
+    locked = anonymous.post(targets, json={"code": "WWWWW-WWWWW"})  # the third
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "900"
+    assert locked.json()["code"] == "rating_code_locked" and "分钟后再试" in locked.json()["detail"]
+    right = anonymous.post(targets, json={"code": issued["code"]})
+    assert right.status_code == 429  # even the right code, while locked
+    page = anonymous.get(f"/r/{issued['code'].replace('-', '')}")
+    assert page.status_code == 429 and "分钟后再试" in page.text
+    assert int(page.headers["Retry-After"]) > 0
+
+    clock[0] = MONDAY + dt.timedelta(minutes=16)
+    api.tokens.clear()
+    assert anonymous.post(targets, json={"code": issued["code"]}).status_code == 200
+    rated = anonymous.post("/api/v1/rating-codes/rating", json={
+        "code": issued["code"], "target": "window", "level": 5})
+    assert rated.status_code == 201, rated.text
+    used = anonymous.post(targets, json={"code": issued["code"]})
+    assert used.status_code == 409  # a used code is no guess: not counted
+
+
+def test_a_window_rectification_and_its_cards_reach_the_window(
+        api: Api, engine: Engine, tmp_path: Path) -> None:
+    """The office rated is told: for a window rating, the window's clerks (not only the
+    supervisors), at once and by the cards a profile raises when the 整改 is late."""
+    app_id = finished(api)
+    code = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating-code").json()["code"]
+    rated = api.client.post("/api/v1/rating-codes/rating", json={
+        "code": code, "target": "window", "level": 1, "comment": "窗口让我等了两个小时"})
+    assert rated.status_code == 201, rated.text
+    sessions = session_factory(engine)
+
+    def told(subject: str) -> set[str]:
+        with sessions() as session:
+            return set(session.scalars(select(User.username).join(
+                Notification, Notification.recipient_id == User.id).where(
+                Notification.subject.contains(subject))))
+
+    assert told("差评待整改") == {"clerk_furong", "supervisor_cs"}  # not 株洲's, not SCJG
+    profile = tmp_path / "rectifying.yaml"
+    profile.write_text("code: r\nname: 整改也亮牌\nchecks:\n  rectification:\n"
+                       "    yellow: {after: 0}\n", encoding="utf-8")
+    with sessions() as session:
+        catalog = current_catalog(session)
+    late = dt.datetime(2026, 12, 15, 2, tzinfo=dt.UTC)  # due 2026-12-14
+    assert sweep(sessions, catalog, late, load_profile(str(profile))).raised == {"yellow": 1}
+    assert told("【黄牌】差评整改") == {"clerk_furong", "supervisor_cs"}
+    cards = api.get("supervisor_cs", "/api/v1/cards", params={"department": "window"}).json()
+    assert [c["check"] for c in cards["items"]] == ["rectification"]
+
+
+def test_a_refusal_at_the_window_can_be_rated(api: Api) -> None:
+    """不予受理 ends the service: the applicant may rate the window that refused (and no
+    department, since none decided)."""
+    scan = api.upload("zhang", "身份证.pdf").json()["id"]
+    app_id = api.post("zhang", "/api/v1/applications", {
+        "bundle": "STORE", "region": "430102", "answers": OWNED, "form": FORM,
+        "materials": {"ID_CARD": {"file": scan}}}).json()["id"]
+    refused = api.post("clerk_furong", f"/api/v1/applications/{app_id}/acceptance",
+                       {"decision": "refuse", "reason": "不属于本机关受理范围"})
+    assert refused.status_code == 200, refused.text
+    department = api.post("zhang", f"/api/v1/applications/{app_id}/rating",
+                          {"target": "department", "department": "SCJG", "level": 5})
+    assert department.status_code == 422 and "尚无部门作出决定" in department.text
+    rated = api.post("zhang", f"/api/v1/applications/{app_id}/rating", {
+        "target": "window", "level": 2, "indicators": {"attitude": 2},
+        "comment": "没有说明应向哪个机关申请"})
+    assert rated.status_code == 201, rated.text
+    assert rated.json()["rectification"]["target"] == "window"

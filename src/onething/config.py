@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     rating_invite_days: int = 3  # invite to rate this many days after delivery
     rating_after_acceptance: bool = False  # allow rating before completion
     rating_code_days: int = 30  # 扫码评价: a receipt's one-time rating code expires after this
+    rating_code_max_failures: int = 10  # wrong codes from one address before it is locked
+    # the receipt's address (https://zwfw.example.gov.cn); the request's host when unset
+    public_url: str | None = None
     # 告知承诺: the deciding office checks a commitment within this many working days of the
     # approval (核查); a false one is recorded as bad credit (失信) for this many years
     commitment_check_days: int = 20

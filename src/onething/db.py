@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -181,7 +181,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         _sqlite_transactions(engine, path)
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json, **kwargs)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json,
+                         connect_args=_connect_timeout(url, kwargs.pop("connect_args", {})),
+                         **kwargs)
+
+
+CONNECT_TIMEOUT = 10  # seconds to wait for PostgreSQL to answer a new connection
+
+
+def _connect_timeout(url: str, given: dict[str, Any]) -> dict[str, Any]:
+    """A database host that does not answer (a dropped network, not a refused connection)
+    must not hold a request until the operating system gives up: psycopg waits
+    CONNECT_TIMEOUT seconds, unless the URL says otherwise (`?connect_timeout=5`)."""
+    if "connect_timeout" in make_url(url).query or "connect_timeout" in given:
+        return given
+    return {**given, "connect_timeout": CONNECT_TIMEOUT}
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

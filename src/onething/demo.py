@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onething.cases.routing import competent_region
+from onething.cases.routing import competent_region, office_name
 from onething.catalog.model import Catalog
 from onething.catalog.spec import Level
 from onething.identity import service as identity
@@ -41,13 +41,12 @@ def demo_users(catalog: Catalog) -> list[DemoUser]:
         DemoUser("admin", "系统管理员", Role.admin, region="430000"),
     ]
     offices = sorted({
-        (item.department.code, competent_region(catalog, region, Level(item.level)))
+        (item.handler.code, competent_region(catalog, region, Level(item.level)))
         for item in catalog.items.values() for region in RECEIVING if region in catalog.regions
     })
     for department, region in offices:
-        place = catalog.regions[region].name
         people.append(DemoUser(f"{department.lower()}_{region}",
-                               f"{place}{catalog.departments[department].name}审批员",
+                               f"{office_name(catalog, region, department)}审批员",
                                Role.approver, region=region, department=department))
     return [p for p in people if p.region is None or p.region in catalog.regions]
 

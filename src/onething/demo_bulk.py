@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onething.calendar.service import current_calendar
 from onething.cases.context import CHINA
 from onething.cases.models import Application, Event, NumberCounter, Task
-from onething.cases.routing import competent_region
+from onething.cases.routing import competent_region, office_name
 from onething.catalog.model import Catalog
 from onething.catalog.models import CatalogVersion
 from onething.catalog.spec import Level
@@ -128,7 +128,7 @@ def _people(session: Session, catalog: Catalog, count: int) -> dict[str, Any]:
         if name not in existing:
             wanted.append({"username": name, "display_name": "申请人" + name[-6:],
                            "role": "applicant", "password_hash": hashed, "active": True})
-    offices = {(item.department.code, competent_region(catalog, region, Level(item.level)))
+    offices = {(item.handler.code, competent_region(catalog, region, Level(item.level)))
                for item in catalog.items.values() for region in _receiving_regions(catalog)}
     for department, region in sorted(offices):
         name = f"bulk_{department.lower()}_{region}"
@@ -295,7 +295,7 @@ def _tasks(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, catalog: C
             task: dict[str, Any] = {
                 "id": task_id, "application_id": app["id"], "item_code": item.code,
                 "item_name": item.name, "stage": stage,
-                "department_code": item.department.code, "region_code": office,
+                "department_code": item.handler.code, "region_code": office,
                 "status": "waiting" if running and stage > stop_stage else (
                     "pending" if running else "approved"),
                 "promised_days": item.promised_days, "legal_days": item.legal_days,
@@ -310,7 +310,7 @@ def _tasks(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, catalog: C
                 decided = when + dt.timedelta(days=max(0.1, item.promised_days * speed * 1.4)
                                               * rng.uniform(0.4, 1.1))
                 decided = min(decided, now - dt.timedelta(hours=1))
-                approver = people["ids"][f"bulk_{item.department.code.lower()}_{office}"]
+                approver = people["ids"][f"bulk_{item.handler.code.lower()}_{office}"]
                 denied = stage == deny_stage and (status == "denied" or rng.random() < 0.5)
                 done = decided.astimezone(CHINA).date()
                 task.update(status="denied" if denied else "approved", decided_at=decided,
@@ -349,7 +349,7 @@ def _licence(rows: dict[Any, list[dict[str, Any]]], ids: _Ids, app: dict[str, An
         "holder_id": app["applicant_id"], "holder_name": str(app["form"].get(
             "applicant_name") or "申请人"), "licence_type": item.result.licence_type,
         "name": item.result.name,
-        "issuer": f"{catalog.regions[office].name}{item.department.name}", "issued_on": day,
+        "issuer": office_name(catalog, office, item.handler.code), "issued_on": day,
         "valid_until": day.replace(year=day.year + years) if years else None,
         "status": "valid", "application_id": app["id"], "task_id": task["id"],
         "created_at": decided})

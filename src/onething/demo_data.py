@@ -25,6 +25,7 @@ from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.context import Ctx
 from onething.cases.models import Application
+from onething.cases.routing import office_name
 from onething.catalog import browse
 from onething.catalog.model import Bundle, Catalog
 from onething.catalog.spec import FieldType, Level, QuestionType
@@ -84,8 +85,7 @@ class _People:
 
     def approver(self, department: str, region: str) -> Principal:
         return self.get(f"gen_{department.lower()}_{region}", Role.approver, region=region,
-                        department=department, name=f"{self.catalog.regions[region].name}"
-                                                    f"{self.catalog.departments[department].name}")
+                        department=department, name=office_name(self.catalog, region, department))
 
 
 def generate(sessions: sessionmaker[Session], catalog: Catalog, files_root: Path, count: int,

@@ -78,12 +78,16 @@ def policy_of(request: Request) -> AccountPolicy:
     return account_policy(request.app.state.settings)
 
 
+def address_of(request: Request) -> str:
+    """The caller's address as the server sees it (behind a balancer: see SECURITY.md)."""
+    return request.client.host if request.client else "unknown"
+
+
 def sign_in(request: Request, session: Session, username: str, password: str,
             door: str) -> User:
     """A throttled login through either door (web | api). A refusal is committed before it
     is raised, so that the failure counts and a lock holds."""
-    address = request.client.host if request.client else "unknown"
-    attempt = Attempt(username, address, door, request.app.state.clock())
+    attempt = Attempt(username, address_of(request), door, request.app.state.clock())
     try:
         return checked_login(session, attempt, password, policy_of(request))
     except DomainError:

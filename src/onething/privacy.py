@@ -47,9 +47,18 @@ _ID_IN_TEXT = re.compile(
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
+# 扫码评价: the one-time rating code travels in the URL (/r/ABCDE23456, /r?code=…); whoever
+# reads an access log must not be able to rate in the applicant's name
+_RATING_CODE_IN_TEXT = re.compile(
+    r"((?:^|[\s\"'(=]|//[^/\s\"']+)/r(?:/|\?code=))[^\s/?#&\"']+")
+RATING_CODE_MASK = "**********"
+
+
 def mask_text(text: str) -> str:
-    """ID numbers and mobile numbers found in free text (log lines, messages), masked."""
+    """ID numbers, mobile numbers and rating codes found in free text (log lines, messages),
+    masked."""
     text = _ID_IN_TEXT.sub(lambda m: mask(m.group(0), Personal.id_number), text)
+    text = _RATING_CODE_IN_TEXT.sub(lambda m: m.group(1) + RATING_CODE_MASK, text)
     return _MOBILE_IN_TEXT.sub(lambda m: mask(m.group(0), Personal.phone), text)
 
 

@@ -15,6 +15,7 @@ from onething.cases.context import Ctx
 from onething.cases.models import Application, Event, SpecialProcedure
 from onething.identity.models import User
 from onething.identity.roles import Role
+from onething.identity.service import has_consent
 from onething.supervision.notify import queue
 
 KEY = "applicant_notice"
@@ -47,11 +48,13 @@ def termination(app: Application, missing: list[str]) -> dict[str, str]:
 
 
 def tell_applicant(ctx: Ctx, app: Application, notice: dict[str, str]) -> None:
-    """Send `notice` through the outbox to the applicant and to their proxy, if one applied."""
+    """Send `notice` through the outbox to the applicant and to their proxy, if one applied
+    and the person's consent still stands (a revoked proxy is told nothing more)."""
     recipients = [app.applicant_id]
     if app.submitted_by_id != app.applicant_id:
         submitter = ctx.session.get(User, app.submitted_by_id)
-        if submitter is not None and submitter.role == Role.proxy.value:
+        if (submitter is not None and submitter.role == Role.proxy.value
+                and has_consent(ctx.session, submitter.id, app.applicant_id)):
             recipients.append(submitter.id)
     queue(ctx.session, recipients, f"【{notice['title']}】办件 {app.number}", notice["text"],
           ctx.now)

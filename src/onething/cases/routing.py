@@ -37,7 +37,36 @@ def competent_region(catalog: Catalog, receiving: str, level: Level) -> str:
 
 
 def office_name(catalog: Catalog, region: str, department: str) -> str:
-    """长沙市 + 市场监督管理局 → 长沙市市场监督管理局."""
-    place = catalog.regions[region].name if region in catalog.regions else region
-    dept = catalog.departments[department].name if department in catalog.departments else department
-    return f"{place}{dept}"
+    """The office of `department` in `region`, as the catalog names it at the region's level
+    (文艺路街道 + 卫生健康委员会 → 文艺路街道社区卫生服务中心), else the region's name and the
+    department's (长沙市 + 市场监督管理局 → 长沙市市场监督管理局)."""
+    found = catalog.regions.get(region)
+    dept = catalog.departments.get(department)
+    if found is not None and dept is not None and (template := dept.office(found.level)):
+        return office_from(template, found.name, _parent_name(catalog, found.parent))
+    place = found.name if found is not None else region
+    return f"{place}{dept.name if dept is not None else department}"
+
+
+def office_from(template: str, region: str, parent: str) -> str:
+    """A department's office name at a level: `{region}` and `{parent}` filled in."""
+    return template.replace("{region}", region).replace("{parent}", parent)
+
+
+def _parent_name(catalog: Catalog, parent: str | None) -> str:
+    found = catalog.regions.get(parent) if parent else None
+    return found.name if found is not None else ""
+
+
+# the window that receives applications, by the level of its region
+WINDOW_NAMES = {Level.township: "{region}便民服务中心综合窗口",
+                Level.village: "{region}便民服务站"}
+
+
+def window_name(catalog: Catalog, region: str) -> str:
+    """芙蓉区政务服务综合窗口; a street's 文艺路街道便民服务中心综合窗口; a community's
+    识字里社区便民服务站."""
+    found = catalog.regions.get(region)
+    if found is None:
+        return "政务服务综合窗口"
+    return office_from(WINDOW_NAMES.get(found.level, "{region}政务服务综合窗口"), found.name, "")

@@ -170,14 +170,24 @@ def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],
                                  "required": m.required, "status": m.status.value,
                                  "items": m.items}
         choice = given.get(m.code) or {}
-        reason = (f"：{barred}" if barred and (choice.get("commitment") or choice.get("deferred"))
-                  else _provide(ctx, m, choice, held, owners, entry))
+        reason = (_not_open(choice, barred, guide)
+                  or _provide(ctx, m, choice, held, owners, entry))
         if entry.get("provided") == "commitment":
             entry["commitment"] = commitments.sign(ctx, m.material, m.items, applicant)
         if reason:
             problems.append(FieldProblem(f"materials.{m.code}", f"“{m.name}”{reason}"))
         record_.append(entry)
     return record_, problems
+
+
+def _not_open(choice: dict[str, Any], barred: str | None, guide: Guide) -> str | None:
+    """Why the 告知承诺 or 容缺 chosen is not open to this application, if it is not: bad
+    credit bars both; a 即办件 (promised 0 working days) has no time to supplement in."""
+    if barred and (choice.get("commitment") or choice.get("deferred")):
+        return f"：{barred}"
+    if choice.get("deferred") and not choice.get("file") and guide.promised_days == 0:
+        return "不能容缺：本申请为即办件，当场办结，容缺补齐期限不得超过承诺办结时限，请上传材料"
+    return None
 
 
 def _provide(ctx: Ctx, m: Any, choice: dict[str, Any], held: dict[str, Any],
@@ -243,6 +253,8 @@ def decide_at_window(ctx: Ctx, application_id: int, d: WindowDecision) -> Applic
     status = next_application_status(app.status, d.decision, ctx.actor.role)
     deferred = [m["name"] for m in app.materials if m.get("provided") == "deferred"]
     before = app.status
+    if status in (AppStatus.accepted, AppStatus.accepted_with_deficiency):
+        _still_provided(ctx, app)
     if d.decision == "accept" and deferred:
         raise Conflict(f"尚缺材料（{'、'.join(deferred)}），只能容缺受理或退回",
                        code="materials_missing")
@@ -262,6 +274,35 @@ def decide_at_window(ctx: Ctx, application_id: int, d: WindowDecision) -> Applic
         _accept(ctx, app)
     ctx.session.flush()
     return app
+
+
+def _still_provided(ctx: Ctx, app: Application) -> None:
+    """What stood for a material at submission must still stand at acceptance: a bad-credit
+    record (失信) recorded since bars the 告知承诺 and 容缺 the applicant chose, and a licence
+    revoked or expired since no longer replaces its material. The window returns the case
+    (一次性告知) so that the applicant brings the materials themselves."""
+    barred = credit.current(ctx.session, app.applicant_id, ctx.today)
+    problems: list[FieldProblem] = []
+    names: list[str] = []
+    for m in app.materials:
+        provided, name = m.get("provided"), m["name"]
+        if barred and provided in ("commitment", "deferred"):
+            way = "告知承诺" if provided == "commitment" else "容缺"
+            reason = f"申请时选择了{way}，申请人现有失信记录，不再适用"
+        elif provided == "licence" and not licences.stands_for_material(
+                ctx.session, str(m.get("licence")), app.applicant_id, ctx.today):
+            reason = f"所用电子证照（{m.get('licence')}）已撤销或已过期，不能代替材料"
+        else:
+            continue
+        names.append(name)
+        problems.append(FieldProblem(f"materials.{m['code']}", f"“{name}”{reason}，须提交材料"))
+    if not problems:
+        return
+    credit_rule = barred is not None and any("失信" in p.message for p in problems)
+    why = (f"申请人提交申请后被记入失信记录（{credit.described(barred)}），按规定失信主体不适用"
+           "告知承诺和容缺受理。" if barred is not None and credit_rule else "")
+    raise Conflict(f"{why}不能受理或容缺受理，请退回补正，一次性告知申请人提交：{'、'.join(names)}",
+                   code="bad_credit" if credit_rule else "licence_not_valid", problems=problems)
 
 
 IMMEDIATE_NO_DEFICIENCY = ("即办件不能容缺受理：容缺补齐期限不得超过承诺办结时限，即办件当场办结，"

@@ -41,7 +41,7 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
     for entry in app.guide["items"]:
         item = ctx.catalog.items[entry["code"]]
         task = Task(application_id=app.id, item_code=item.code, item_name=item.name,
-                    stage=entry["stage"], department_code=item.department.code,
+                    stage=entry["stage"], department_code=item.handler.code,
                     region_code=competent_region(ctx.catalog, app.region_code,
                                                  Level(item.level)),
                     status=TaskStatus.waiting.value, promised_days=item.promised_days,

@@ -43,6 +43,11 @@ class Region:
 class Department:
     code: str
     name: str
+    offices: tuple[tuple[Level, str], ...] = ()  # its office's name by level: {region} …
+
+    def office(self, level: Level) -> str | None:
+        """What its office is called at `level` ({region}, {parent}), if the catalog says."""
+        return next((name for at, name in self.offices if at == level), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +133,7 @@ class Item:
     code: str
     name: str
     type: ItemType
-    department: Department  # competent department; its office decides the task
+    department: Department  # competent department (主管部门), shown in the guide
     level: Level
     legal_days: int
     promised_days: int
@@ -144,6 +149,12 @@ class Item:
     payments: tuple[Payment, ...] = ()
     checks: tuple[Check, ...] = ()
     commitment_notice: CommitmentNotice | None = None  # None: generated (commitments.notice)
+    handled_by: Department | None = None  # whose office handles the task, if not `department`
+
+    @property
+    def handler(self) -> Department:
+        """The department whose office the task is routed to."""
+        return self.handled_by or self.department
 
     @property
     def immediate(self) -> bool:
@@ -251,6 +262,7 @@ def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
     return Item(
         code=spec.code, name=spec.name, type=spec.type,
         department=cat.departments[spec.department], level=spec.level,
+        handled_by=cat.departments[spec.handled_by] if spec.handled_by else None,
         legal_days=spec.legal_days, promised_days=spec.promised_days, fee=spec.fee,
         visits=spec.visits, basis=spec.basis, description=spec.description,
         implementing_body=spec.implementing_body, visits_alone=spec.visits_alone,
@@ -316,7 +328,8 @@ def build_catalog(document: CatalogFileSpec, version: str | None = None) -> Cata
     """Link a *validated* document into the in-memory catalog."""
     cache: dict[str, Condition] = {}
     parts = _Parts(
-        departments={d.code: Department(d.code, d.name) for d in document.departments},
+        departments={d.code: Department(d.code, d.name, tuple(d.offices.items()))
+                     for d in document.departments},
         fields={
             f.code: FormField(f.code, f.label, f.type, f.required, f.min, f.max, f.max_length,
                               f.pattern, dict(f.options) if f.options else None, f.help,

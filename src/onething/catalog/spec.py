@@ -122,6 +122,10 @@ class DepartmentSpec(_Spec):
     code: Code
     name: Name
     short_name: Name | None = None
+    # what its office is called at a level, where that is not the region's name followed by
+    # `name` (a county's 卫生健康局, a street's 社区卫生服务中心): `{region}` is the region's
+    # name, `{parent}` the name of the region above it
+    offices: dict[Level, Name] = {}
 
 
 class FieldSpec(_Spec):
@@ -242,7 +246,10 @@ class ItemSpec(_Spec):
     code: Code
     name: Name
     type: ItemType
-    department: Code  # the competent department (主管部门), whose office decides the task
+    department: Code  # the competent department (主管部门), shown in the guide
+    # the department whose office handles the task, where not the competent one's (the
+    # bank opens the account the 人民银行 supervises); the task is routed to it
+    handled_by: Code | None = None
     implementing_body: Name | None = None  # 实施主体, where it is not the department itself
     level: Level
     legal_days: Days

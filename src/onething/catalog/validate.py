@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Formatter
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -40,6 +41,7 @@ from onething.catalog.spec import (
     BundleSpec,
     CatalogFileSpec,
     CheckSpec,
+    DepartmentSpec,
     FieldSpec,
     FieldType,
     HolderKind,
@@ -178,6 +180,7 @@ def _semantics(c: Collected) -> Iterator[Problem]:
     yield from _raw_references(c)
     yield from _duplicates(c)
     yield from _regions(c)
+    yield from _departments(c)
     yield from _fields(c)
     for item in c.entries["items"]:
         yield from _item(item, c)
@@ -201,6 +204,7 @@ def _duplicates(c: Collected) -> Iterator[Problem]:
 # (section, path to a list or None, key in each element or None, referenced section)
 _RAW_REFERENCES = [
     ("items", ("department",), None, "departments"),
+    ("items", ("handled_by",), None, "departments"),
     ("items", ("materials",), "material", "materials"),
     ("items", ("fields",), "field", "fields"),
     ("bundles", ("regions",), None, "regions"),
@@ -262,6 +266,34 @@ def _regions(c: Collected) -> Iterator[Problem]:
                 f"（{LEVEL_NAMES[parent.spec.level]}）层级不高于它", "parent")
 
 
+OFFICE_PLACES = {"region": "所在地区的名称", "parent": "上级地区的名称"}
+
+
+def _departments(c: Collected) -> Iterator[Problem]:
+    """An office name at a level names its place, with `{region}` or `{parent}` only."""
+    for entry in c.entries["departments"]:
+        spec: DepartmentSpec = entry.spec
+        for level, template in spec.offices.items():
+            what = f"部门 {spec.code} 的{LEVEL_NAMES[level]}机构名称 `{template}`"
+            try:
+                named = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+            except ValueError:
+                yield entry.problem(f"{what} 的花括号不成对", "offices", level.value)
+                continue
+            unknown = sorted(named - OFFICE_PLACES.keys())
+            if unknown:
+                allowed = "、".join(f"{{{k}}}（{v}）" for k, v in OFFICE_PLACES.items())
+                yield entry.problem(
+                    f"{what} 用了未知的占位符 {'、'.join(unknown)}，只能用 {allowed}",
+                    "offices", level.value)
+            elif not named:
+                yield entry.problem(f"{what} 没有写明地方：请用 {{region}} 或 {{parent}}",
+                                    "offices", level.value)
+            elif "parent" in named and level == LEVEL_ORDER[0]:
+                yield entry.problem(f"{what} 用了 {{parent}}，但{LEVEL_NAMES[level]}没有上级地区",
+                                    "offices", level.value)
+
+
 def _fields(c: Collected) -> Iterator[Problem]:
     for entry in c.entries["fields"]:
         spec: FieldSpec = entry.spec
@@ -289,6 +321,11 @@ def _item(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
     item = entry.spec
     what = f"事项 {item.code} "
     yield from _reference(entry, c, "departments", item.department, what, "department")
+    if item.handled_by is not None:
+        yield from _reference(entry, c, "departments", item.handled_by, what, "handled_by")
+        if item.handled_by == item.department:
+            yield entry.problem(f"事项 {item.code} 的 handled_by 与主管部门相同，无需填写",
+                                "handled_by")
     if item.promised_days > item.legal_days:
         yield entry.problem(
             f"事项 {item.code} 的承诺时限 {item.promised_days} 个工作日超过法定时限 "

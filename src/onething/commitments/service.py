@@ -31,6 +31,7 @@ from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.identity.models import User
 from onething.identity.roles import Role
 from onething.licences import service as licences
+from onething.supervision.cards import close_cards
 from onething.supervision.models import Notification
 
 STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销"}
@@ -150,6 +151,8 @@ def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
     check.decided_by_id, check.decided_at = a.user_id, ctx.now
     record(ctx, app, "check_commitment", reason=f"{STATUS_NAMES[outcome]}：{note}", task=task,
            data={"check": check.id, "outcome": outcome})
+    close_cards(ctx.session, "commitment_check", check.id, ctx.now, check.due_on, ctx.today,
+                ctx.calendar)
     if outcome == FALSE:
         _false_commitment(ctx, app, task, check, credit_years)
     audit.record(ctx.session, a, "decide_check", "follow_up_check", check.id,

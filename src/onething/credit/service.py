@@ -58,10 +58,15 @@ def current(session: Session, holder_id: int, today: dt.date) -> BadCreditRecord
         .order_by(BadCreditRecord.valid_until.desc(), BadCreditRecord.id).limit(1))
 
 
+def described(found: BadCreditRecord) -> str:
+    """告知承诺核查发现虚假承诺，2026-11-23 至 2029-11-22"""
+    return (f"{SOURCES.get(found.source, found.reason)}，"
+            f"{found.valid_from} 至 {found.valid_until}")
+
+
 def bar_reason(found: BadCreditRecord | None) -> str | None:
     """Why 告知承诺 and 容缺 are not offered, in words for the applicant; None if they are."""
     if found is None:
         return None
-    return (f"您有失信记录（{SOURCES.get(found.source, found.reason)}，"
-            f"{found.valid_from} 至 {found.valid_until}），按规定不适用告知承诺和容缺受理，"
+    return (f"您有失信记录（{described(found)}），按规定不适用告知承诺和容缺受理，"
             "请按要求提交全部材料")

@@ -44,7 +44,7 @@ class Attempt:
 def checked_login(session: Session, attempt: Attempt, password: str,
                   policy: AccountPolicy) -> User:
     """The user if the password is right and neither the name nor the address is held back."""
-    mine = _throttle(session, attempt.user_key, attempt.now)
+    mine = throttle_row(session, attempt.user_key, attempt.now)
     theirs = session.get(LoginThrottle, attempt.address_key)
     wait = max(_wait(mine, policy.max_failures, policy, attempt.now),
                _wait(theirs, policy.address_max_failures, policy, attempt.now, slows=False))
@@ -63,7 +63,7 @@ def checked_login(session: Session, attempt: Attempt, password: str,
     return user
 
 
-def _throttle(session: Session, key: str, now: datetime) -> LoginThrottle:
+def throttle_row(session: Session, key: str, now: datetime) -> LoginThrottle:
     """The key's row, created when missing and locked for this transaction (PostgreSQL)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(LoginThrottle).values(key=key, failures=0, last_failure_at=now)
@@ -102,7 +102,7 @@ def _fail(session: Session, attempt: Attempt, mine: LoginThrottle,
           theirs: LoginThrottle | None, policy: AccountPolicy) -> None:
     """Count the failure for the name and the address; lock whichever reached its limit."""
     _record(session, attempt, "failure")
-    theirs = _throttle(session, attempt.address_key, attempt.now) if theirs is None else theirs
+    theirs = throttle_row(session, attempt.address_key, attempt.now) if theirs is None else theirs
     locked = False
     for row, limit in ((mine, policy.max_failures), (theirs, policy.address_max_failures)):
         if row.locked_until is not None or _forgotten(row, policy, attempt.now):

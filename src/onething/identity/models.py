@@ -59,11 +59,12 @@ class ProxyConsent(Base):
 
 
 class LoginThrottle(Base):
-    """Recent failed logins of one username or one address, and the lock they earned."""
+    """Recent failed logins of one username or one address (or wrong rating codes from one
+    address), and the lock they earned."""
 
     __tablename__ = "login_throttles"
 
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # user:<name> | addr:<ip>
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # user:… addr:… code:…
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -170,6 +170,16 @@ def held_types(session: Session, holder_id: int, today: dt.date) -> dict[str, Li
     return found
 
 
+def stands_for_material(session: Session, number: str, holder_id: int,
+                        today: dt.date) -> bool:
+    """Whether the licence `number` still replaces a material of `holder_id`'s application:
+    valid (not held, not revoked), not expired, about the holder in person (as `held_types`)."""
+    licence = session.scalar(select(Licence).where(Licence.number == number))
+    return (licence is not None and licence.holder_id == holder_id
+            and licence.status == VALID and licence.holder_kind == HolderKind.applicant
+            and (licence.valid_until is None or licence.valid_until >= today))
+
+
 def shown_number(licence: Licence) -> str | None:
     """The holder's number as lists show it: a person's ID number masked, a USCC in full."""
     if licence.holder_number is None or licence.holder_kind == HolderKind.company:

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from onething.calendar.service import current_calendar
-from onething.deps import CatalogDep, CtxDep, SessionDep
+from onething.deps import CatalogDep, CtxDep, SessionDep, address_of
 from onething.problems import ProblemOut
-from onething.ratings import codes
+from onething.ratings import codes, guesses
 from onething.ratings import service as ratings
 from onething.ratings.models import Rating, Rectification
 from onething.schemas import Id
@@ -138,16 +138,29 @@ def rating_code(application_id: Id, ctx: CtxDep, request: Request) -> CodeOut:
                    expires_at=issued.expires_at, application_id=application_id)
 
 
+def public_base(request: Request) -> str:
+    """The address citizens reach the service at: ONETHING_PUBLIC_URL, else this request's."""
+    configured = request.app.state.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def code_url(request: Request, code: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/r/{code}"
+    return f"{public_base(request)}/r/{code}"
+
+
+def guesser(request: Request) -> guesses.Guesser:
+    return guesses.guesser(request.app.state.settings, address_of(request),
+                           request.app.state.clock())
 
 
 @router.post("/rating-codes/targets", response_model=CodeTargetsOut,
+             responses={429: {"model": ProblemOut}},
              summary="扫码评价：评价码对应的办件和可评价的对象（无需登录）")
 def code_targets(body: CodeIn, session: SessionDep, catalog: CatalogDep,
                  request: Request) -> CodeTargetsOut:
     now = request.app.state.clock()
-    row, app = codes.redeemable(session, body.code, now)
+    with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
+        row, app = codes.redeemable(session, body.code, now)
     ctx = codes.applicant_ctx(session, catalog, current_calendar(session), now, app)
     bundle = catalog.bundles.get(app.bundle_code)
     return CodeTargetsOut(
@@ -158,14 +171,16 @@ def code_targets(body: CodeIn, session: SessionDep, catalog: CatalogDep,
 
 
 @router.post("/rating-codes/rating", response_model=RatingOut, status_code=201,
+             responses={429: {"model": ProblemOut}},
              summary="扫码评价：凭评价码评价（无需登录，评价码只能用一次）")
 def rate_with_code(body: CodeRatingIn, session: SessionDep, catalog: CatalogDep,
                    request: Request) -> RatingOut:
     settings = request.app.state.settings
-    rating = codes.rate_with_code(
-        session, catalog, current_calendar(session), request.app.state.clock(), body.code,
-        body.given(), rectification_days=settings.rectification_days,
-        after_acceptance=settings.rating_after_acceptance)
+    with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
+        rating = codes.rate_with_code(
+            session, catalog, current_calendar(session), request.app.state.clock(),
+            body.code, body.given(), rectification_days=settings.rectification_days,
+            after_acceptance=settings.rating_after_acceptance)
     session.commit()
     rect = session.scalar(select(Rectification).where(Rectification.rating_id == rating.id))
     return RatingOut.of(rating, rect)

@@ -14,10 +14,9 @@ from onething.cases import access
 from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.models import Application, Task
-from onething.cases.routing import descendants, office_name
+from onething.cases.routing import descendants, office_name, window_name
 from onething.cases.states import FINISHED, AppStatus
 from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
-from onething.identity.models import User
 from onething.identity.roles import Role
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.cards import Subject, close_cards, recipients
@@ -31,7 +30,9 @@ INDICATORS = {
     "window": {"service_efficiency": "服务效率", "service_level": "服务水平",
                "attitude": "服务态度"},
 }
-RATABLE = FINISHED | {AppStatus.delivered}
+# once the service has ended (国办发〔2019〕51号: every service may be rated): decided and
+# delivered, but also refused at the window (不予受理) and ended for a missed 容缺 period
+RATABLE = FINISHED | {AppStatus.delivered, AppStatus.refused, AppStatus.terminated}
 EARLY = frozenset({AppStatus.accepted, AppStatus.accepted_with_deficiency,
                    AppStatus.in_progress})
 WINDOW, DEPARTMENT = "window", "department"
@@ -60,9 +61,7 @@ class Target:
 
 def targets(ctx: Ctx, app: Application) -> list[Target]:
     """The receiving window, then each department that decided the case."""
-    region = ctx.catalog.regions.get(app.region_code)
-    found = [Target(WINDOW, None, app.region_code,
-                    f"{region.name if region else ''}政务服务综合窗口")]
+    found = [Target(WINDOW, None, app.region_code, window_name(ctx.catalog, app.region_code))]
     seen: set[str] = set()
     for task in ctx.session.scalars(select(Task).where(
             Task.application_id == app.id, Task.status.in_(DECIDED))
@@ -163,20 +162,26 @@ def _open_rectification(ctx: Ctx, app: Application, rating: Rating, rated: Targe
                          status="verifying", due_on=due, steps=[], created_at=ctx.now)
     ctx.session.add(rect)
     ctx.session.flush()
-    subject = Subject("rectification", rect.id, f"差评整改（办件 {app.number}）",
-                      rect.region_code, rect.department_code, app.id)
-    told = set(recipients(ctx.session, ctx.catalog, subject))
-    if rated.kind == WINDOW:
-        told |= set(ctx.session.scalars(select(User.id).where(
-            User.role == Role.clerk.value, User.region_code == rect.region_code,
-            User.active.is_(True))))
-    for recipient in sorted(told):
+    subject = rectification_subject(rect.id, app.number, rect.region_code,
+                                    rect.department_code, app.id, rect.target)
+    for recipient in recipients(ctx.session, ctx.catalog, subject):
         ctx.session.add(Notification(
             recipient_id=recipient, created_at=ctx.now,
             subject=f"【差评待整改】办件 {app.number}",
             body=f"申请人对{rated.name}（办件 {app.number}）给出“{LEVELS[rating.level]}”评价："
                  f"{rating.comment}。请于 {due} 前完成回访核实、整改和跟踪回访；"
                  "差评是否属实由效能监察人员认定。"))
+
+
+def rectification_subject(rect_id: int, number: str | None, region: str,
+                          department: str | None, application_id: int,
+                          target: str) -> Subject:
+    """A rectification as the office rated answers for it (its notices and its cards): the
+    department's approvers, or for a window rating the window's clerks; and the supervisors
+    above."""
+    return Subject("rectification", rect_id, f"差评整改（办件 {number}）", region,
+                   department if target == DEPARTMENT else None, application_id,
+                   window=target == WINDOW)
 
 
 # --- rectification -------------------------------------------------------------------

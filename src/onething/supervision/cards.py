@@ -31,6 +31,7 @@ class Subject:
     """What a card is about, and who answers for it."""
 
     kind: str  # task | application | procedure | acceptance | issuing | rectification
+    #            | commitment_check
     id: int
     title: str
     region: str
@@ -164,7 +165,7 @@ def close_cards(session: Session, subject: str, subject_id: int, decided: dt.dat
 # the card subjects by the profile's check they answer to
 SUBJECT_CHECKS = {"task": "case", "application": "case", "procedure": "special_procedure",
                   "acceptance": "pre_acceptance", "issuing": "issuing",
-                  "rectification": "rectification"}
+                  "rectification": "rectification", "commitment_check": "commitment_check"}
 CHECKS_WATCHED = tuple(dict.fromkeys(SUBJECT_CHECKS.values()))
 WINDOW = "window"  # as a department filter: the cards the window answers for (no department)
 

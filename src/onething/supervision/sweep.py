@@ -11,6 +11,7 @@ check the profile does not have is not read at all):
 | acceptance | applications submitted online, not yet decided at the window | pre_acceptance |
 | issuing | decided applications whose result is not yet delivered | issuing |
 | rectification | open 差评整改 | rectification (its due date) |
+| commitment_check | open 告知承诺核查 | commitment_check (its due date) |
 
 Each case keeps `next_check_on`, the first day a card it has not had yet can fall due
 (`rules.next_check`); a run reads only the cases due by today through the `*_due` index,
@@ -43,9 +44,11 @@ from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Ta
 from onething.cases.service import ONLINE_CHANNELS, terminate_missed_supplements
 from onething.cases.states import FINISHED, AppStatus, TaskStatus
 from onething.catalog.model import Catalog
+from onething.commitments.models import OPEN, FollowUpCheck
 from onething.db import locked_row
 from onething.identity.roles import SYSTEM
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
+from onething.ratings.service import rectification_subject
 from onething.supervision.cards import SUBJECT_CHECKS, Subject, Wanted, raise_cards
 from onething.supervision.models import Card, SweepMark
 from onething.supervision.profile import Profile, load_profile
@@ -307,7 +310,7 @@ def _issuing_clocks(session: Session, catalog: Catalog, apps: list[Any],
 
 _RECTIFICATION_COLUMNS = (Rectification.id, Rectification.created_at, Rectification.due_on,
                           Rectification.region_code, Rectification.department_code,
-                          Rectification.application_id)
+                          Rectification.application_id, Rectification.target)
 
 
 def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
@@ -315,9 +318,26 @@ def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
     numbers = _numbers(session, {r.application_id for r in rows})
     for r in rows:
         opened = _date(r.created_at)
-        subject = Subject("rectification", r.id,
-                          f"差评整改（办件 {numbers.get(r.application_id)}）",
-                          r.region_code, r.department_code, r.application_id)
+        subject = rectification_subject(r.id, numbers.get(r.application_id), r.region_code,
+                                        r.department_code, r.application_id, r.target)
+        yield subject, Clock(opened, calendar.count(opened, r.due_on))
+
+
+_CHECK_COLUMNS = (FollowUpCheck.id, FollowUpCheck.created_at, FollowUpCheck.due_on,
+                  FollowUpCheck.region_code, FollowUpCheck.department_code,
+                  FollowUpCheck.application_id, FollowUpCheck.task_id,
+                  FollowUpCheck.item_name)
+
+
+def _commitment_check_clocks(session: Session, catalog: Catalog, rows: list[Any],
+                             check: Check, calendar: Calendar) -> Assessed:
+    """告知承诺核查: the deciding office's check, against the due date set at approval."""
+    numbers = _numbers(session, {r.application_id for r in rows})
+    for r in rows:
+        opened = _date(r.created_at)
+        subject = Subject("commitment_check", r.id, f"告知承诺核查：{r.item_name}"
+                          f"（办件 {numbers.get(r.application_id)}）", r.region_code,
+                          r.department_code, r.application_id, r.task_id)
         yield subject, Clock(opened, calendar.count(opened, r.due_on))
 
 
@@ -334,4 +354,6 @@ WATCHED: tuple[Watched, ...] = (
             _ISSUING_COLUMNS, _issuing_clocks),
     Watched("rectification", Rectification, OPEN_RECTIFICATION,
             _RECTIFICATION_COLUMNS, _rectification_clocks),
+    Watched("commitment_check", FollowUpCheck, (OPEN,), _CHECK_COLUMNS,
+            _commitment_check_clocks),
 )

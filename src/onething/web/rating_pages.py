@@ -17,12 +17,13 @@ from starlette.datastructures import FormData
 from onething.calendar.service import current_calendar
 from onething.cases.context import Ctx
 from onething.cases.models import Application
+from onething.cases.routing import window_name
 from onething.catalog.model import Catalog
 from onething.deps import CatalogDep, SessionDep
-from onething.errors import DomainError, Forbidden
-from onething.ratings import codes
+from onething.errors import DomainError, Forbidden, TooManyRequests
+from onething.ratings import codes, guesses
 from onething.ratings import service as ratings
-from onething.ratings.api import code_url
+from onething.ratings.api import code_url, guesser, public_base
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.case_pages import (
     FormDep,
@@ -70,8 +71,9 @@ def receipt(request: Request, application_id: int, session: SessionDep, catalog:
         qr = segno.make(url, error="m").svg_inline(scale=4, title="扫码评价")
         return _page(request, "receipt.html", user, app=issued.application, catalog=catalog,
                      code=codes.shown(issued.code), url=url, qr=Markup(qr),
-                     short=str(request.base_url).split("//", 1)[-1].rstrip("/") + "/r",
-                     expires=issued.expires_at)
+                     short=public_base(request).split("//", 1)[-1] + "/r",
+                     expires=issued.expires_at,
+                     window=window_name(catalog, issued.application.region_code))
 
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: codes.issue(ctx, application_id, days), shown)
@@ -93,10 +95,10 @@ def _code_page(request: Request, session: Session, catalog: Catalog, code: str,
                sent: dict[str, str] | None = None) -> HTMLResponse:
     now = request.app.state.clock()
     try:
-        row, app = codes.redeemable(session, code, now)
+        with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
+            row, app = codes.redeemable(session, code, now)
     except DomainError as exc:
-        return render_public(request, "rate_code.html", status=exc.status, step="enter",
-                             error=exc.detail, typed=codes.shown(codes.normalized(code)))
+        return _refused(request, exc, code)
     ctx = codes.applicant_ctx(session, catalog, current_calendar(session), now, app)
     token = new_login_csrf()  # no session here: the form's token is checked against a cookie
     user, _ = signed_in(request)
@@ -106,6 +108,15 @@ def _code_page(request: Request, session: Session, catalog: Catalog, code: str,
                   targets=ratings.targets(ctx, app), sent=sent or {}, csrf=token,
                   action=f"/r/{codes.normalized(code)}", **rating_form_context())
     set_cookie(page, request, RATE_CSRF, token, 3600, samesite="strict")
+    return page
+
+
+def _refused(request: Request, exc: DomainError, code: str) -> HTMLResponse:
+    """The code cannot be used (or the address typed too many wrong ones): type it again."""
+    page = render_public(request, "rate_code.html", status=exc.status, step="enter",
+                         error=exc.detail, typed=codes.shown(codes.normalized(code)))
+    if isinstance(exc, TooManyRequests):
+        page.headers["Retry-After"] = str(exc.retry_after)
     return page
 
 
@@ -128,12 +139,15 @@ def rate_with_code(request: Request, code: str, session: SessionDep, catalog: Ca
     if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden("页面已过期，请重新打开评价页面", code="csrf_failed")
     try:
-        rating = codes.rate_with_code(
-            session, catalog, current_calendar(session), request.app.state.clock(), code,
-            rating_input(form), rectification_days=settings.rectification_days,
-            after_acceptance=settings.rating_after_acceptance)
+        with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
+            rating = codes.rate_with_code(
+                session, catalog, current_calendar(session), request.app.state.clock(), code,
+                rating_input(form), rectification_days=settings.rectification_days,
+                after_acceptance=settings.rating_after_acceptance)
     except DomainError as exc:
         session.rollback()
+        if isinstance(exc, TooManyRequests) or exc.code == guesses.NOT_FOUND:
+            return _refused(request, exc, code)  # counted once: not looked up again
         message = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
         return _code_page(request, session, catalog, code, message, exc.status,
                           {k: str(v) for k, v in form.items()})  # what they chose stays
