@@ -180,6 +180,11 @@ POST    /rectifications/{rect}/steps           in  nf  nf  nf  nf  nf  nf  cf  n
 GET     /dashboard                             in  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok  no  ok
 GET     /dashboard.csv                         in  no  no  no  no  no  no  no  no  no  ok  no  ok
 GET     /checks                                in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
+# 帮代办 consents in pages: as the API (the request names li as the person: li may, zhang may
+# not; any window may record one); approvers have no page of consents
+GET     /consents                              in  ok  --  ok  ok  ok  --  hm  hm  hm  ok  --  ok
+POST    /consents                              in  no  go  no  no  go  go  no  no  no  no  no  go
+POST    /consents/{consent}/revoke             in  go  nf  no  no  go  nf  no  no  no  no  no  go
 POST    /checks/{check}/outcome                in  nf  nf  nf  nf  nf  nf  iv  nf  nf  no  nf  no
 # 红黄牌: an office's own cards, a supervisor's region and below, all for an admin
 GET     /cards                                 in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
@@ -239,6 +244,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /tasks/{task}/decision": {"data": {"action": "approve", "version": "999",
                                              "application_id": "{pending}"}},
     "POST /rectifications/{rect}/steps": {"data": {"action": "follow_up", "text": "已回访"}},
+    "POST /consents": {"data": {"proxy": "proxy1", "person": "li", "note": "本人到窗口书面授权"}},
     "GET /dashboard": STATS,
     "GET /dashboard.csv": STATS,
 }
@@ -256,6 +262,7 @@ MARKERS = {
     "GET /rectifications": '/applications/{app}"',
     "GET /api/v1/checks": '"id":{check}',
     "GET /checks": 'id="check-{check}"',
+    "GET /consents": 'id="consent-{consent}"',
     "GET /r": "评价码",
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",

@@ -146,10 +146,17 @@ def _as(browser: object, server: str, username: str) -> object:
     return page
 
 
+def _approve(page: object, item: str) -> None:
+    """Approve `item` on the application's page: nothing is pre-selected."""
+    form = page.locator(f"form:has(button:text-is('提交「{item}」的决定'))")  # type: ignore[attr-defined]
+    form.locator("input[name=action][value=approve]").check()
+    form.locator("button[type=submit]").click()
+
+
 def _decide(page: object, server: str, item: str) -> None:
     page.goto(f"{server}/inbox")  # type: ignore[attr-defined]
     page.click(f"tr:has-text('{item}') >> a.button")  # type: ignore[attr-defined]
-    page.click(f"text=提交「{item}」的决定")  # type: ignore[attr-defined]
+    _approve(page, item)
 
 
 def test_the_journey_through_the_pages(server: str, browser: object, tmp_path: Path) -> None:
@@ -178,6 +185,7 @@ def test_the_journey_through_the_pages(server: str, browser: object, tmp_path: P
     clerk.goto(f"{server}/workbench")  # type: ignore[attr-defined]
     clerk.click("table.list a")  # type: ignore[attr-defined]
     clerk.check("input[name=decision][value=accept_with_deficiency]")  # type: ignore[attr-defined]
+    clerk.fill("input[name=supplement_days]", "1")  # type: ignore[attr-defined]
     clerk.click("text=确认")  # type: ignore[attr-defined]
     assert "容缺受理" in clerk.inner_text("#status")  # type: ignore[attr-defined]
 
@@ -280,6 +288,9 @@ def test_an_apply_form_refused_by_a_cross_field_check(busy_server: str, browser:
                         "phone": "13812345678", "household_address": "长沙市芙蓉区五一大道 1 号",
                         "address": "长沙市芙蓉区五一大道 1 号"}.items():
         page.fill(f"[name='field.{name}']", value)  # type: ignore[attr-defined]
+    for choice in page.locator("select[required]").all():  # type: ignore[attr-defined]
+        if not choice.input_value():  # nothing is chosen for the applicant
+            choice.select_option(index=1)
     for upload in page.locator("input[type=file]").all():  # type: ignore[attr-defined]
         upload.set_input_files(str(scan))
     page.click("text=提交申请")  # type: ignore[attr-defined]
@@ -503,7 +514,7 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
     for f in guide.fields_with(FieldStatus.fill):
         value = "长沙某某便利店有限公司" if f.code == "company_name" else values.get(f.code)
         name = f"[name='field.{f.code}']"
-        if f.field.options or f.type == "bool":
+        if f.field.options or f.type in ("bool", "region"):  # chosen, never typed
             citizen.select_option(name, str(value).lower())  # type: ignore[attr-defined]
         elif value is not None:
             citizen.fill(name, str(value))  # type: ignore[attr-defined]
@@ -517,19 +528,22 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
 
     clerk = _as(browser, server, "chuangkou")
     clerk.goto(f"{server}{path}")  # type: ignore[attr-defined]
+    clerk.check("input[name=decision][value=accept]")  # type: ignore[attr-defined]
     clerk.click("text=确认")  # type: ignore[attr-defined]
     market = _as(browser, server, "scjg_430102")
     market.goto(f"{server}{path}")  # type: ignore[attr-defined]
     assert "可留空" in market.inner_text("tr.decide")  # type: ignore[attr-defined]
-    market.click("text=提交「企业设立登记」的决定")  # type: ignore[attr-defined]
+    _approve(market, "企业设立登记")
     assert "统一社会信用代码" in market.inner_text("#form-h + dl")  # type: ignore[attr-defined]
 
     shown = _shoot(browser, server, "bank_430100", path, "approve", tmp_path)
     assert "办结产生的信息" in shown and "银行账号" in shown
     bank = _as(browser, server, "bank_430100")
     bank.goto(f"{server}{path}")  # type: ignore[attr-defined]
-    bank.click("text=提交「企业银行基本存款账户开立」的决定")  # type: ignore[attr-defined]
+    _approve(bank, "企业银行基本存款账户开立")
     assert "请填写“银行账号”" in bank.inner_text(".alert")  # type: ignore[attr-defined]
+    # the choice is kept: the account number is all that is missing
+    assert bank.is_checked("input[name=action][value=approve]")  # type: ignore[attr-defined]
     bank.fill("input[name='data.bank_account']", "43050178360000000123")  # type: ignore[attr-defined]
     bank.click("text=提交「企业银行基本存款账户开立」的决定")  # type: ignore[attr-defined]
     assert "43050178360000000123" in bank.inner_text("#form-h + dl")  # type: ignore[attr-defined]
@@ -541,7 +555,7 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
         region = "430100" if department == "gjj" else "430102"
         office = _as(browser, server, f"{department}_{region}")
         office.goto(f"{server}{path}")  # type: ignore[attr-defined]
-        office.click(f"text=提交「{item}」的决定")  # type: ignore[attr-defined]
+        _approve(office, item)
     citizen.goto(f"{server}{path}")  # type: ignore[attr-defined]
     assert "已办结" in citizen.inner_text("#status")  # type: ignore[attr-defined]
     assert "办结信息填入申请表" in citizen.inner_text(".timeline")  # type: ignore[attr-defined]

@@ -150,7 +150,7 @@ def test_the_form_comes_back_with_every_problem_and_keeps_uploads(case: Case) ->
     assert response.status_code == 422
     page = response.text
     assert "请填写“申请人姓名”" in page and "校验位不正确" in page
-    assert 'name="kept.ID_CARD"' in page and "已上传 ✓" in page
+    assert 'name="kept.ID_CARD"' in page and "已上传：身份证.pdf ✓" in page
     kept = page.split('name="kept.ID_CARD" value="')[1].split('"')[0]
     done = case.client.post("/bundles/STORE/apply", data={
         "csrf_token": csrf, "region": "430102", "field.applicant_name": "张三",

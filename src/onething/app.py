@@ -33,6 +33,7 @@ from onething.supervision.scheduled import Scheduler
 from onething.web import (
     case_pages,
     commitment_pages,
+    consent_pages,
     pages,
     rating_pages,
     supervision_pages,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(case_pages.router)
     app.include_router(supervision_pages.router)
     app.include_router(commitment_pages.router)
+    app.include_router(consent_pages.router)
     app.include_router(rating_pages.router)
 
     @app.exception_handler(LoginRequired)

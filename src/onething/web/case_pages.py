@@ -4,16 +4,19 @@ inbox, the application with its timeline, the wallet. The same services as the A
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from onething.cases import access, tasks
 from onething.cases import service as cases
 from onething.cases.context import Ctx
+from onething.cases.models import Application
 from onething.cases.routing import descendants, office_name
 from onething.cases.schemas import ApplicationOut
 from onething.cases.service import Submission, WindowDecision
@@ -58,6 +61,7 @@ from onething.web.session import (
     safe_next,
     set_cookie,
 )
+from onething.web.words import field_hints, said
 
 router = APIRouter(include_in_schema=False)
 
@@ -166,8 +170,9 @@ def _bundle(catalog: Catalog, code: str) -> Bundle:
 
 def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
                 answers: dict[str, Any], values: dict[str, Any], kept: dict[str, str],
-                errors: dict[str, str], action: str, status: int = 200) -> HTMLResponse:
-    applicant_id = _applicant_id(ctx, values)
+                errors: dict[str, str], action: str, status: int = 200,
+                resubmit: Application | None = None) -> HTMLResponse:
+    applicant_id = resubmit.applicant_id if resubmit else _applicant_id(ctx, values)
     held = licences.held_types(ctx.session, applicant_id, ctx.today)
     barred = credit.bar_reason(credit.current(ctx.session, applicant_id, ctx.today))
     try:
@@ -183,10 +188,48 @@ def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
                       and (ctx.actor.role != Role.clerk or code in descendants(
                           ctx.catalog, ctx.actor.region or ""))),
                      key=lambda c: c)
+    field_regions = _field_regions(ctx.catalog)
     return _page(request, "apply.html", user, status=status, bundle=bundle, guide=guide,
                  answers=answers, values=values, kept=kept, errors=errors, action=action,
+                 error_list=_error_list(errors), kept_names=_file_names(ctx, kept),
                  new_key=secrets.token_hex(12), barred=barred, notices=notices,
-                 regions=[ctx.catalog.regions[c] for c in regions])
+                 regions=[ctx.catalog.regions[c] for c in regions], resubmit=resubmit,
+                 resubmit_region=office_name(ctx.catalog, resubmit.region_code, "")
+                 if resubmit else "",
+                 field_regions=field_regions, field_hints=field_hints,
+                 field_region_codes={r.code for r in field_regions})
+
+
+@dataclass(frozen=True)
+class _RegionChoice:
+    code: str
+    label: str
+
+
+def _field_regions(catalog: Catalog) -> list[_RegionChoice]:
+    """What a 行政区划 field offers: the counties, each under its city's name."""
+    regions = catalog.regions
+    return [_RegionChoice(code, f"{regions[r.parent].name if r.parent in regions else ''}"
+                                f"{r.name}（{code}）")
+            for code, r in sorted(regions.items()) if r.level == "county"]
+
+
+def _error_list(errors: dict[str, str]) -> list[tuple[str, str]]:
+    """The refusal's messages, each once (a cross-field check names each of its fields with
+    one message), with the anchor of the first input it is about."""
+    listed: dict[str, str] = {}
+    for where, message in errors.items():
+        listed.setdefault(message, where.replace(".", "-"))
+    return [(anchor, message) for message, anchor in listed.items()]
+
+
+def _file_names(ctx: Ctx, kept: dict[str, str]) -> dict[str, str]:
+    """The names of the files uploaded before, by material, to say which one is kept."""
+    if not kept:
+        return {}
+    rows = ctx.session.scalars(select(StoredFile).where(StoredFile.id.in_(set(kept.values()))))
+    names = {row.id: row.filename for row in rows}
+    return {code: names[file_id] for code, file_id in kept.items() if file_id in names}
 
 
 def _applicant_id(ctx: Ctx, values: dict[str, Any]) -> int:
@@ -226,7 +269,8 @@ def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
             try:
                 stored = files.store(ctx.session, root, ctx.actor, value.filename, value.file)
             except DomainError as exc:
-                problems.append(FieldProblem(f"materials.{code}", exc.detail))
+                problems.append(FieldProblem(f"materials.{code}", _upload_refused(
+                    ctx.catalog, code, value.filename, exc)))
                 continue
             kept[code] = stored.id
     for m_code in {k[7:] for k in form if k.startswith("choice.")} | set(kept):
@@ -246,6 +290,14 @@ def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
     return sub, kept
 
 
+def _upload_refused(catalog: Catalog, code: str, filename: str, exc: DomainError) -> str:
+    """Which material a refused upload was for, and which file: 「房屋租赁合同」的文件
+    “笔记.txt”未能上传：只接受 PDF、JPEG 或 PNG 文件。"""
+    material = catalog.materials.get(code)
+    name = material.name if material else "材料"
+    return f"“{name}”的文件“{files.display_name(filename)}”未能上传：{exc.detail}"
+
+
 def _files_root(request: Request) -> Path:
     return Path(request.app.state.settings.data_dir)
 
@@ -257,12 +309,14 @@ def _form_state(sub: Submission, form: FormData) -> dict[str, Any]:
             **{f"choice.{k}": next(iter(v)) for k, v in sub.materials.items()}}
 
 
+NO_CONSENT = ("{}：{} 尚未授权您代为办理（或授权已撤销）。请申请人登录后在“代办授权”页面授权您，"
+              "或到综合窗口登记书面授权；您填写的内容已保留，授权后再次提交即可。")
 REUSED = ("这份申请表已经提交过（可在“我的办件”中查看），之后内容又有改动。"
           "如要按改动后的内容另行提交一份新的申请，请再次点击“提交申请”。")
 
 
 def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: FormData,
-               action: str, send: Any) -> Response:
+               action: str, send: Any, resubmit: Application | None = None) -> Response:
     """Store the uploads, then submit or resubmit; on refusal show the form again with every
     problem, keeping what was typed and uploaded."""
     problems: list[FieldProblem] = []
@@ -271,6 +325,13 @@ def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: 
         if problems:
             raise Invalid("上传的文件有误", problems=problems)
         app_id = send(sub)
+    except Forbidden as exc:
+        if exc.code != "no_consent":
+            raise
+        ctx.session.commit()  # keep what was uploaded, as for any refusal of the form
+        errors = {"applicant": NO_CONSENT.format(exc.detail, sub.applicant or "")}
+        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
+                           kept, errors, action, status=exc.status, resubmit=resubmit)
     except Invalid as exc:
         ctx.session.commit()  # keep what was uploaded, so nothing is lost
         errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
@@ -279,7 +340,7 @@ def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: 
             del state["_idempotency_key"]
             errors = {"": REUSED}
         return _apply_page(request, ctx, user, bundle, sub.answers, state, kept, errors,
-                           action, status=422)
+                           action, status=422, resubmit=resubmit)
     ctx.session.commit()
     return _see_other(f"/applications/{app_id}")
 
@@ -307,7 +368,7 @@ def resubmit_page(request: Request, application_id: int, session: SessionDep,
               "_region": app.region_code}
     kept = {m["code"]: m["file"] for m in app.materials if m.get("file")}
     return _apply_page(request, ctx, user, bundle, app.answers, values, kept, {},
-                       f"/applications/{application_id}/resubmit")
+                       f"/applications/{application_id}/resubmit", resubmit=app)
 
 
 @router.post("/applications/{application_id:id}/resubmit", response_class=HTMLResponse)
@@ -319,7 +380,7 @@ def resubmit(request: Request, application_id: int, session: SessionDep,
     app = cases.for_resubmission(ctx, application_id)
     return _send_form(request, ctx, user, _bundle(catalog, app.bundle_code), form,
                       f"/applications/{application_id}/resubmit",
-                      lambda sub: cases.resubmit(ctx, application_id, sub).id)
+                      lambda sub: cases.resubmit(ctx, application_id, sub).id, resubmit=app)
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -367,7 +428,9 @@ def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Respons
 def wallet(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
     user = require_user(request, session)
     found = licences.wallet(session, user.principal.user_id)
+    ctx = page_ctx(request, session, catalog, user)
     return _page(request, "wallet.html", user, licences=found,
+                 numbers=cases.numbers(ctx, {lic.application_id for lic in found}),
                  holders={lic.number: licences.holder_line(lic) for lic in found},
                  data={lic.number: licences.shown_data(lic, catalog) for lic in found})
 
@@ -377,8 +440,11 @@ def wallet(request: Request, session: SessionDep, catalog: CatalogDep) -> Respon
 
 def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id: int,
                       error: str | None = None, status: int = 200,
-                      view: cases.CaseView | None = None) -> HTMLResponse:
-    """The case; given a `view` from `reveal_personal_data`, with personal values in full."""
+                      view: cases.CaseView | None = None, sent: dict[str, str] | None = None,
+                      sent_for: str | None = None) -> HTMLResponse:
+    """The case; given a `view` from `reveal_personal_data`, with personal values in full;
+    after a refused step, `sent` is what the form `sent_for` (its anchor) sent, shown again
+    as it was (the chosen action and the typed text)."""
     full = view is not None
     view = view or cases.view(ctx, application_id)
     out = ApplicationOut.of_view(ctx, view, full=full)
@@ -400,7 +466,8 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
                      AppStatus.submitted, AppStatus.returned, AppStatus.withdrawn),
                  masked=not full and not access.sees_personal_data(ctx, a),
                  can_reveal=not full and access.may_reveal_personal_data(ctx, a),
-                 personal=personal_codes(a.form, ctx.catalog.fields))
+                 personal=personal_codes(a.form, ctx.catalog.fields),
+                 sent=sent or {}, sent_for=sent_for)
 
 
 def rating_form_context() -> dict[str, Any]:
@@ -418,10 +485,11 @@ def application_page(request: Request, application_id: int, session: SessionDep,
 
 
 def _act(request: Request, session: Any, catalog: Catalog, form: FormData,
-         application_id: int, step: Any, shown: Any = None) -> Response:
-    """Run one step for the application page; on refusal show the page with the reason.
-    Done, go back to the page, or answer with `shown(ctx, user, result)`, rendered before
-    the commit so that a writer does not take SQLite's write lock a second time."""
+         application_id: int, step: Any, shown: Any = None, which: str | None = None) -> Response:
+    """Run one step for the application page; on refusal show the page with the reason, and
+    the form `which` (its anchor) as it was sent. Done, go back to the page, or answer with
+    `shown(ctx, user, result)`, rendered before the commit so that a writer does not take
+    SQLite's write lock a second time."""
     user = require_user(request, session)
     check_csrf(form, user)
     ctx = page_ctx(request, session, catalog, user)
@@ -429,12 +497,18 @@ def _act(request: Request, session: Any, catalog: Catalog, form: FormData,
         result = step(ctx)
     except DomainError as exc:
         session.rollback()
-        message = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
-        return _application_page(request, ctx, user, application_id, message, exc.status)
+        return _application_page(request, ctx, user, application_id, said(exc), exc.status,
+                                 sent=sent_values(form), sent_for=which)
     answer = shown(ctx, user, result) if shown else _see_other(
         f"/applications/{application_id}")
     session.commit()
     return answer
+
+
+def sent_values(form: FormData) -> dict[str, str]:
+    """What a form sent, to show it again after a refusal (no token, no files)."""
+    return {key: str(value) for key, value in form.multi_items()
+            if key != "csrf_token" and not isinstance(value, UploadFile)}
 
 
 @router.post("/applications/{application_id:id}/personal-data", response_class=HTMLResponse)
@@ -456,7 +530,7 @@ def acceptance(request: Request, application_id: int, session: SessionDep,
                               reason=str(form.get("reason") or "") or None, notice=notice,
                               supplement_days=number(form.get("supplement_days")))
     return _act(request, session, catalog, form, application_id,
-                lambda ctx: cases.decide_at_window(ctx, application_id, decision))
+                lambda ctx: cases.decide_at_window(ctx, application_id, decision), which="window")
 
 
 @router.post("/applications/{application_id:id}/delivery")
@@ -465,7 +539,8 @@ def delivery(request: Request, application_id: int, session: SessionDep,
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: cases.deliver(ctx, application_id, str(form.get("method") or ""),
                                           str(form.get("tracking_number") or "") or None,
-                                          str(form.get("note") or "") or None))
+                                          str(form.get("note") or "") or None),
+                which="deliver")
 
 
 @router.post("/applications/{application_id:id}/withdrawal")
@@ -473,7 +548,8 @@ def withdrawal(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: cases.withdraw(ctx, application_id,
-                                           str(form.get("reason") or "") or None))
+                                           str(form.get("reason") or "") or "申请人主动撤回"),
+                which="withdraw")
 
 
 @router.post("/applications/{application_id:id}/supplement")
@@ -488,7 +564,7 @@ def supplement(request: Request, application_id: int, session: SessionDep,
                 chosen[key[9:]] = {"file": stored.id}
         cases.supplement(ctx, application_id, chosen)
 
-    return _act(request, session, catalog, form, application_id, step)
+    return _act(request, session, catalog, form, application_id, step, which="supplement-s")
 
 
 @router.post("/tasks/{task_id:id}/decision")
@@ -503,7 +579,7 @@ def decision(request: Request, task_id: int, session: SessionDep, catalog: Catal
                        procedure=str(form.get("procedure") or "") or None,
                        procedure_days=number(form.get("procedure_days")), data=data)
     return _act(request, session, catalog, form, application_id,
-                lambda ctx: tasks.decide(ctx, task_id, d))
+                lambda ctx: tasks.decide(ctx, task_id, d), which=f"decide-{task_id}")
 
 
 @router.get("/applications/{application_id:id}/files/{file_id}")

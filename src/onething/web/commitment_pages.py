@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from onething.cases import service as cases
 from onething.cases.context import Ctx
 from onething.commitments import service as commitments
 from onething.commitments.models import OPEN
@@ -13,21 +14,31 @@ from onething.deps import CatalogDep, SessionDep
 from onething.errors import DomainError
 from onething.identity.roles import Role
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
-from onething.web.case_pages import FormDep, _page, _see_other
+from onething.web.case_pages import (
+    FormDep,
+    _application_page,
+    _page,
+    _see_other,
+    number,
+    sent_values,
+)
 from onething.web.session import HOME, WebUser, check_csrf, page_ctx, require_user, safe_next
+from onething.web.words import said
 
 router = APIRouter(include_in_schema=False)
 STAFF = (Role.approver, Role.supervisor, Role.admin)
 
 
 def _checks_page(request: Request, ctx: Ctx, user: WebUser, status: str,
-                 error: str | None = None, code: int = 200) -> HTMLResponse:
+                 error: str | None = None, code: int = 200, sent: dict[str, str] | None = None,
+                 sent_for: str | None = None) -> HTMLResponse:
     chosen = status if status in commitments.STATUS_NAMES or status == "all" else OPEN
     found = commitments.checks(ctx, commitments.CheckQuery(
         status=None if chosen == "all" else chosen))
     return _page(request, "checks.html", user, status=code, checks=found, chosen=chosen,
                  names=commitments.STATUS_NAMES, today=ctx.today, catalog=ctx.catalog,
-                 error=error)
+                 error=error, sent=sent or {}, sent_for=sent_for,
+                 numbers=cases.numbers(ctx, {c.application_id for c in found}))
 
 
 @router.get("/checks", response_class=HTMLResponse)
@@ -53,7 +64,12 @@ def outcome(request: Request, check_id: int, session: SessionDep, catalog: Catal
         session.rollback()
         if user.principal.role not in STAFF:
             raise  # they have no list of checks to go back to: the error page says why
-        message = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
-        return _checks_page(request, ctx, user, OPEN, message, exc.status)
+        sent = sent_values(form)
+        back = safe_next(form.get("back")) or ""
+        if back.startswith("/applications/") and (app_id := number(back.split("/")[2])):
+            return _application_page(request, ctx, user, app_id, said(exc), exc.status,
+                                     sent=sent, sent_for=f"check-{check_id}")
+        return _checks_page(request, ctx, user, OPEN, said(exc), exc.status, sent=sent,
+                            sent_for=f"check-{check_id}")
     session.commit()
     return _see_other(safe_next(form.get("back")) or "/checks")

@@ -6,7 +6,6 @@ same functions the API calls.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from http import HTTPStatus
@@ -31,6 +30,7 @@ from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_gui
 from onething.guide.forms import answers_from_form, form_values
 from onething.identity.roles import ROLE_NAMES, Principal, Role
 from onething.web.session import set_cookie, signed_in
+from onething.web.words import FILTERS, field_hints, form_value
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -41,7 +41,7 @@ STATUS_LABELS = {
     MaterialStatus.submit: "需提交",
     MaterialStatus.licence: "已持有电子证照",
     MaterialStatus.produced: "前序事项自动生成",
-    MaterialStatus.commitment: "告知承诺代替",
+    MaterialStatus.commitment: "可告知承诺代替",
 }
 FIELD_TYPES = {
     "text": "文字", "textarea": "多行文字", "number": "数字", "integer": "整数", "date": "日期",
@@ -50,12 +50,12 @@ FIELD_TYPES = {
 }
 
 
-def days(n: int) -> str:
-    return "即办" if n == 0 else f"{n} 个工作日"
-
-
-def money(amount: float) -> str:
-    return "不收费" if amount == 0 else f"{amount:.2f} 元"
+CHANNEL_NAMES = {"web": "网上办理", "mobile": "移动端", "window": "窗口办理", "kiosk": "自助终端",
+                 "api": "接口提交"}
+DELIVERY_NAMES = {"window": "窗口领取", "post": "邮寄", "electronic": "电子送达"}
+# timeline steps the platform takes itself (the person whose step set them off did not)
+SYSTEM_ACTIONS = frozenset({"open", "start", "complete", "complete_partly_denied",
+                            "complete_denied", "cancel", "terminate", "supplement_missed"})
 
 
 def percent_saved(before: int, after: int) -> int:
@@ -66,17 +66,14 @@ templates.env.globals.update(
     AUDIENCES=AUDIENCES, STATUS_LABELS=STATUS_LABELS, FIELD_TYPES=FIELD_TYPES,
     LEVEL_NAMES={level.value: name for level, name in LEVEL_NAMES.items()},
 )
-def china_time(value: str | dt.datetime) -> str:
-    """An instant (or its ISO text) as China's local time, to the minute."""
-    instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return instant.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-templates.env.filters.update(days=days, money=money, china_time=china_time)
+templates.env.filters.update(FILTERS)
 templates.env.globals["percent_saved"] = percent_saved
 templates.env.globals.update(CHINA=CHINA, ROLE_NAMES=ROLE_NAMES,
                              APP_STATUS_NAMES=APP_STATUS_NAMES,
-                             TASK_STATUS_NAMES=TASK_STATUS_NAMES)
+                             TASK_STATUS_NAMES=TASK_STATUS_NAMES,
+                             CHANNEL_NAMES=CHANNEL_NAMES, DELIVERY_NAMES=DELIVERY_NAMES,
+                             SYSTEM_ACTIONS=SYSTEM_ACTIONS, form_value=form_value,
+                             field_hints=field_hints)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -221,6 +218,12 @@ def error_page(request: Request, status: int, exc: Exception) -> HTMLResponse:
     generic = not isinstance(detail, str) or detail == HTTPStatus(status).phrase
     if generic or (status >= 500 and status != 503):
         detail = _ERROR_DETAILS.get(status, "请稍后重试；如问题持续，请联系政务服务中心。")
+    if status < 500:  # a refusal: the page still shows who is signed in
+        try:
+            return render_public(request, "error.html", status=status, title=title,
+                                 detail=detail)
+        except Exception:  # whatever went wrong, the refusal is still shown
+            pass
     return render(request, "error.html", status=status, title=title, detail=detail)
 
 

@@ -35,6 +35,7 @@ from onething.web.case_pages import (
 )
 from onething.web.pages import render, render_public
 from onething.web.session import new_login_csrf, set_cookie, signed_in
+from onething.web.words import said
 
 router = APIRouter(include_in_schema=False)
 RATE_CSRF = "onething_rate_csrf"
@@ -57,7 +58,7 @@ def rate(request: Request, application_id: int, session: SessionDep, catalog: Ca
     given = rating_input(form)
     return _act(request, session, catalog, form, application_id, lambda ctx: ratings.rate(
         ctx, application_id, given, rectification_days=settings.rectification_days,
-        after_acceptance=settings.rating_after_acceptance))
+        after_acceptance=settings.rating_after_acceptance), which="rating-s")
 
 
 @router.post("/applications/{application_id:id}/rating-code", response_class=HTMLResponse)
@@ -148,8 +149,7 @@ def rate_with_code(request: Request, code: str, session: SessionDep, catalog: Ca
         session.rollback()
         if isinstance(exc, TooManyRequests) or exc.code == guesses.NOT_FOUND:
             return _refused(request, exc, code)  # counted once: not looked up again
-        message = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
-        return _code_page(request, session, catalog, code, message, exc.status,
+        return _code_page(request, session, catalog, code, said(exc), exc.status,
                           {k: str(v) for k, v in form.items()})  # what they chose stays
     answer = render_public(request, "rate_code.html", step="done", error=None,
                            level=ratings.LEVELS[rating.level], bad=rating.level in ratings.BAD)

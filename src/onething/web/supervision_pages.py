@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
 from onething.cases import service as cases
 from onething.cases.context import Ctx
@@ -16,6 +17,7 @@ from onething.deps import CatalogDep, SessionDep
 from onething.errors import DomainError, FieldProblem, Invalid
 from onething.identity.roles import Role
 from onething.ratings import service as ratings
+from onething.ratings.models import Rating
 from onething.supervision import charts
 from onething.supervision.api import CardOut, stats_query, to_csv
 from onething.supervision.cards import CHECKS_WATCHED, CardFilter, find_cards
@@ -24,26 +26,15 @@ from onething.supervision.public import public_ratings
 from onething.supervision.rules import CARD_NAMES
 from onething.supervision.stats import statistics
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
-from onething.web.case_pages import FormDep, _page, _see_other, number
-from onething.web.pages import render_public, templates
+from onething.web.case_pages import FormDep, _page, _see_other, number, sent_values
+from onething.web.pages import render_public
 from onething.web.session import HOME, WebUser, check_csrf, page_ctx, require_user
+from onething.web.words import said
 
 router = APIRouter(include_in_schema=False)
 CARDS_PAGE = 50
 
 
-def figure(value: float | None) -> str:
-    """A figure as people read it: "—" when there is none, whole numbers without ".0"."""
-    if value is None:
-        return "—"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{figure(round(value * 100, 1))}%"
-
-
-templates.env.filters.update(figure=figure, percent=percent)
 
 
 @router.get("/rectifications", response_class=HTMLResponse)
@@ -56,12 +47,16 @@ def rectification_list(request: Request, session: SessionDep,
 
 
 def _rectifications_page(request: Request, ctx: Ctx, user: WebUser, error: str | None = None,
-                         status: int = 200) -> Response:
+                         status: int = 200, sent: dict[str, str] | None = None,
+                         sent_for: str | None = None) -> Response:
     found = ratings.rectifications(ctx)
+    rated = {r.id: r for r in ctx.session.scalars(
+        select(Rating).where(Rating.id.in_({r.rating_id for r in found})))} if found else {}
     return _page(request, "rectifications.html", user, status=status, items=found,
                  numbers=cases.numbers(ctx, {r.application_id for r in found}),
                  names=ratings.STATUS_NAMES, steps=ratings.STEPS, step_names=ratings.STEP_NAMES,
-                 catalog=ctx.catalog, error=error)
+                 catalog=ctx.catalog, error=error, ratings=rated, LEVELS=ratings.LEVELS,
+                 sent=sent or {}, sent_for=sent_for)
 
 
 @router.post("/rectifications/{rectification_id:id}/steps")
@@ -76,7 +71,8 @@ def rectification_step(request: Request, rectification_id: int, session: Session
                         str(form.get("text") or ""), justified)
     except DomainError as exc:
         session.rollback()
-        return _rectifications_page(request, ctx, user, exc.detail, exc.status)
+        return _rectifications_page(request, ctx, user, said(exc), exc.status,
+                                    sent_values(form), f"rect-{rectification_id}")
     session.commit()
     return _see_other("/rectifications")
 
@@ -121,8 +117,7 @@ def card_list(request: Request, session: SessionDep, catalog: CatalogDep) -> Res
                             params["open"] == "1", params["bundle"] or None)
         found = find_cards(ctx, wanted, CARDS_PAGE, (page - 1) * CARDS_PAGE)
     except DomainError as exc:
-        error = exc.detail + "".join(f"；{p.message}" for p in exc.problems)
-        status = exc.status
+        error, status = said(exc), exc.status
     query = {k: v for k, v in params.items() if v and k != "page"}
     return _page(request, "cards.html", user, status=status, error=error, params=params,
                  catalog=catalog, page=page, query=urlencode(query),
