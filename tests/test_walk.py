@@ -232,7 +232,7 @@ def test_an_approver_keeps_the_action_the_procedure_and_the_values_typed(
     market.click("text=提交「企业设立登记」的决定")
     _approve_all(server, app["id"], but=("BANK_ACCOUNT_OPEN",))
 
-    bank = _page(chromium, server, "rmyh_430100")
+    bank = _page(chromium, server, "bank_430100")
     bank.goto(url)
     bank.check("input[name=action][value=approve]")
     bank.fill("input[name='data.bank_account']", "4305-ABC")
@@ -389,7 +389,7 @@ def test_the_workbench_and_the_wallet_on_a_phone(
     _approve_all(server, app["id"], but=("BANK_ACCOUNT_OPEN",))
     bank = _call(server, "admin", "GET", f"/applications/{app['id']}")["tasks"]
     task = next(t for t in bank if t["item"] == "BANK_ACCOUNT_OPEN")
-    _call(server, "rmyh_430100", "POST", f"/tasks/{task['id']}/decision", json={
+    _call(server, "bank_430100", "POST", f"/tasks/{task['id']}/decision", json={
         "action": "approve", "version": task["version"],
         "data": {"bank_account": "430501783600000000000000000012"}})
 
