@@ -24,9 +24,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium).
+## The suite runs in JOBS processes, a test file each (JOBS=1: one process).
+JOBS ?= 2
 test: lint
 	./scripts/ensure-chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 ## Benchmarks (small by default: SIZE=1000000 for a province); results in bench/results/.
 SIZE ?= 20000
