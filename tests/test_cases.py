@@ -381,7 +381,8 @@ def test_withdrawal_closes_the_applications_cards(world: World) -> None:
 
 
 def test_a_licence_issued_on_29_february(world: World) -> None:
-    from onething.licences.service import _years_later
+    from onething.workdays import last_day_of_years
 
-    assert _years_later(dt.date(2028, 2, 29), 5) == dt.date(2033, 2, 28)
-    assert _years_later(dt.date(2028, 2, 29), 4) == dt.date(2032, 2, 29)
+    assert last_day_of_years(dt.date(2028, 2, 29), 5) == dt.date(2033, 2, 27)
+    assert last_day_of_years(dt.date(2028, 2, 29), 4) == dt.date(2032, 2, 28)
+    assert last_day_of_years(dt.date(2026, 11, 23), 3) == dt.date(2029, 11, 22)

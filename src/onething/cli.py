@@ -310,6 +310,7 @@ def _card_profile(value: str | None = None) -> Any:
 def cmd_cards_profile(args: argparse.Namespace) -> int:
     """Check a card profile and print what it raises, in words."""
     from onething.supervision.profile import CHECKS
+    from onething.supervision.rules import CARD_NAMES
 
     profile = _card_profile(args.profile)
     print(f"红黄牌规则：{profile.name}（{profile.code}，{profile.path}）")
@@ -320,11 +321,8 @@ def cmd_cards_profile(args: argparse.Namespace) -> int:
         print(f"  {kind.name}{limit}{applied}")
         for card, rules in check.rules.items():
             words = "；或".join(_rule_words(r, kind.limit_name) for r in rules)
-            print(f"    {CARD_WORDS[card]}：{words}")
+            print(f"    {CARD_NAMES[card]}：{words}")
     return 0
-
-
-CARD_WORDS = {"warning": "预警", "yellow": "黄牌", "red": "红牌"}
 
 
 def _rule_words(rule: Any, limit_name: str) -> str:

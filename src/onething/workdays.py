@@ -169,6 +169,17 @@ _CHINESE_NAMES = {
 }
 
 
+def last_day_of_years(start: Date, years: int) -> Date:
+    """The last day of a period of `years` calendar years from `start` (a licence valid for
+    5 years, a bad-credit record kept for 3): the day before the same date `years` later;
+    from 29 February, the day before 28 February in a common year."""
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:
+        anniversary = start.replace(year=start.year + years, day=28)
+    return anniversary - dt.timedelta(days=1)
+
+
 def notice_from_data(data: Mapping[str, object]) -> Notice:
     """A notice from its file form (see docs/WORKDAYS.md); ValueError naming what is wrong."""
     try:

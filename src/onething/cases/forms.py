@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from onething.catalog.expressions import Check, ExpressionError, check_context, form_value
+from onething.catalog.expressions import ExpressionError, FieldCheck, check_context, form_value
 from onething.catalog.model import Bundle, FormField, Item
 from onething.catalog.spec import FieldType
 from onething.errors import FieldProblem
@@ -133,15 +133,15 @@ def check_form(fields: list[FormField], form: Mapping[str, Any]) -> tuple[dict[s
 log = logging.getLogger("onething")
 
 
-def checks_of(bundle: Bundle, items: Iterable[Item]) -> list[Check]:
+def checks_of(bundle: Bundle, items: Iterable[Item]) -> list[FieldCheck]:
     """The cross-field checks of the applicable items and of the bundle, each rule once."""
-    found: dict[str, Check] = {}
+    found: dict[str, FieldCheck] = {}
     for check in (*(c for item in items for c in item.checks), *bundle.checks):
         found.setdefault(check.source, check)
     return list(found.values())
 
 
-def failed_checks(checks: Iterable[Check], fields: Mapping[str, FormField],
+def failed_checks(checks: Iterable[FieldCheck], fields: Mapping[str, FormField],
                   clean: Mapping[str, Any], today: dt.date) -> list[FieldProblem]:
     """A problem for each field named by a check that does not hold, with its message.
 

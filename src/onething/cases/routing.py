@@ -48,6 +48,13 @@ def office_name(catalog: Catalog, region: str, department: str) -> str:
     return f"{place}{dept.name if dept is not None else department}"
 
 
+def office_or_window_name(catalog: Catalog, region: str, department: str | None) -> str:
+    """Who answers for something in `region`: the office of `department`, or with none the
+    region's receiving window (a card's office, a rating's or a rectification's)."""
+    return office_name(catalog, region, department) if department else window_name(
+        catalog, region)
+
+
 def office_from(template: str, region: str, parent: str) -> str:
     """A department's office name at a level: `{region}` and `{parent}` filled in."""
     return template.replace("{region}", region).replace("{parent}", parent)
@@ -58,6 +65,8 @@ def _parent_name(catalog: Catalog, parent: str | None) -> str:
     return found.name if found is not None else ""
 
 
+# the receiving windows of every region and level together, as one row of figures
+WINDOWS = "综合窗口"
 # the window that receives applications, by the level of its region
 WINDOW_NAMES = {Level.township: "{region}便民服务中心综合窗口",
                 Level.village: "{region}便民服务站"}

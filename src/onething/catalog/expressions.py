@@ -135,7 +135,7 @@ _SELECTED = re.compile(r"\bform\s*\.\s*([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True)
-class Check:
+class FieldCheck:
     """A compiled cross-field check: the rule must hold whenever every field it names has a
     value."""
 
@@ -158,9 +158,9 @@ def named_fields(source: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def compile_check(rule: str, message: str) -> Check:
+def compile_check(rule: str, message: str) -> FieldCheck:
     """Compile a check's rule; raises ExpressionError as `compile_condition` does."""
-    return Check(compile_condition(rule), message, named_fields(rule))
+    return FieldCheck(compile_condition(rule), message, named_fields(rule))
 
 
 def day_start(day: dt.date) -> dt.datetime:

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from onething.catalog.expressions import Check, Condition, compile_check, compile_condition
+from onething.catalog.expressions import Condition, FieldCheck, compile_check, compile_condition
 from onething.catalog.spec import (
     BASELINE_FIGURES,
     PERSONAL_TYPES,
@@ -147,7 +147,7 @@ class Item:
     implementing_body: str | None = None  # 实施主体 where it is not the department
     visits_alone: int = 2  # trips when applied for on its own
     payments: tuple[Payment, ...] = ()
-    checks: tuple[Check, ...] = ()
+    checks: tuple[FieldCheck, ...] = ()
     commitment_notice: CommitmentNotice | None = None  # None: generated (commitments.notice)
     handled_by: Department | None = None  # whose office handles the task, if not `department`
 
@@ -212,7 +212,7 @@ class Bundle:
     promised_days: int | None
     visits: int | None
     baseline: Baseline | None = None
-    checks: tuple[Check, ...] = ()
+    checks: tuple[FieldCheck, ...] = ()
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -247,7 +247,7 @@ def _condition(source: str | None, cache: dict[str, Condition]) -> Condition | N
     return cache[source]
 
 
-def _checks(specs: list[CheckSpec]) -> tuple[Check, ...]:
+def _checks(specs: list[CheckSpec]) -> tuple[FieldCheck, ...]:
     return tuple(compile_check(c.rule, c.message) for c in specs)
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
 from onething.audit import service as audit
 from onething.cases import access
@@ -33,6 +33,7 @@ from onething.identity.roles import Role
 from onething.licences import service as licences
 from onething.supervision.cards import close_cards
 from onething.supervision.models import Notification
+from onething.workdays import last_day_of_years
 
 STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销"}
 OUTCOMES = (KEPT, FALSE)
@@ -105,29 +106,50 @@ class CheckQuery:
 
 def checks(ctx: Ctx, q: CheckQuery) -> list[FollowUpCheck]:
     """The checks the actor may see, the soonest due first (scope in the query)."""
-    query = select(FollowUpCheck).order_by(FollowUpCheck.due_on, FollowUpCheck.id)
+    query = select(FollowUpCheck).where(*_conditions(ctx, q))
+    return list(ctx.session.scalars(query.order_by(FollowUpCheck.due_on, FollowUpCheck.id)
+                                    .limit(q.limit)))
+
+
+def count_checks(ctx: Ctx, q: CheckQuery) -> int:
+    """How many checks `checks` would find, without its limit."""
+    return ctx.session.scalar(select(func.count()).select_from(FollowUpCheck).where(
+        *_conditions(ctx, q))) or 0
+
+
+def _conditions(ctx: Ctx, q: CheckQuery) -> list[ColumnElement[bool]]:
+    """The actor's scope (as `sees`) and the query's filters."""
     a = ctx.actor
+    found: list[ColumnElement[bool]] = []
     if a.role == Role.approver:
-        query = query.where(FollowUpCheck.department_code == a.department,
-                            FollowUpCheck.region_code == a.region)
+        found += [FollowUpCheck.department_code == a.department,
+                  FollowUpCheck.region_code == a.region]
     elif a.role == Role.supervisor:
-        query = query.where(FollowUpCheck.region_code.in_(
+        found.append(FollowUpCheck.region_code.in_(
             sorted(descendants(ctx.catalog, a.region or ""))))
     elif a.role != Role.admin:
         raise Forbidden("只有审批部门和效能监察人员可以查看核查任务", code="role_not_allowed")
     if q.status:
-        query = query.where(FollowUpCheck.status == q.status)
+        found.append(FollowUpCheck.status == q.status)
     if q.due_before:
-        query = query.where(FollowUpCheck.due_on <= q.due_before)
+        found.append(FollowUpCheck.due_on <= q.due_before)
     if q.application_id is not None:
-        query = query.where(FollowUpCheck.application_id == q.application_id)
-    return list(ctx.session.scalars(query.limit(q.limit)))
+        found.append(FollowUpCheck.application_id == q.application_id)
+    return found
 
 
-def checks_of(ctx: Ctx, app: Application) -> list[FollowUpCheck]:
-    """The checks of an application, for whoever sees the application."""
-    return list(ctx.session.scalars(select(FollowUpCheck).where(
+def follow_up_checks_of(ctx: Ctx, app: Application) -> list[FollowUpCheck]:
+    """The checks of an application (which the actor sees) shown with it: all of them to the
+    applicant (and whoever applied for them) and to the window that received it; to staff
+    otherwise those `sees` allows (the deciding office its own, supervisors in scope, the
+    administrator), as the list of checks does: not to another department of the case."""
+    found = list(ctx.session.scalars(select(FollowUpCheck).where(
         FollowUpCheck.application_id == app.id).order_by(FollowUpCheck.id)))
+    a = ctx.actor
+    if (not a.is_staff and a.user_id in (app.applicant_id, app.submitted_by_id)) or (
+            a.role == Role.clerk and access.within_scope(ctx, app.region_code)):
+        return found
+    return [c for c in found if sees(ctx, c)]
 
 
 def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
@@ -182,7 +204,7 @@ def _false_commitment(ctx: Ctx, app: Application, task: Task, check: FollowUpChe
     entry = credit.record(ctx.session, credit.Entry(
         holder_id=app.applicant_id, reason=reason, source="commitment_check",
         source_id=check.id, application_id=app.id, valid_from=ctx.today,
-        valid_until=credit.years_later(ctx.today, credit_years),
+        valid_until=last_day_of_years(ctx.today, credit_years),
         recorded_by_id=ctx.actor.user_id), ctx.now)
     ctx.session.add(Notification(
         recipient_id=app.applicant_id, created_at=ctx.now,

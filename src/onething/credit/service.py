@@ -42,14 +42,6 @@ def record(session: Session, entry: Entry, now: dt.datetime) -> BadCreditRecord:
     return row
 
 
-def years_later(day: dt.date, years: int) -> dt.date:
-    """The day before the same date `years` later (29 February: 27 February)."""
-    try:
-        return day.replace(year=day.year + years) - dt.timedelta(days=1)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28) - dt.timedelta(days=1)
-
-
 def current(session: Session, holder_id: int, today: dt.date) -> BadCreditRecord | None:
     """The holder's bad-credit record in force today (the one that lasts longest), if any."""
     return session.scalar(select(BadCreditRecord).where(

@@ -21,6 +21,7 @@ from onething.identifiers import USCC_CATEGORIES, new_uscc, uscc_entity_kind
 from onething.identity.models import User
 from onething.licences.models import Licence
 from onething.privacy import mask, masked_form
+from onething.workdays import last_day_of_years
 
 HELD, VALID, REVOKED = "held", "valid", "revoked"
 STATUS_NAMES = {HELD: "暂缓送达（容缺待补齐）", VALID: "有效", REVOKED: "已撤销"}
@@ -92,7 +93,7 @@ def issue(session: Session, catalog: Catalog, app: Application, task: Task,
         holder_number=number, licence_type=item.result.licence_type, name=item.result.name,
         issuer=office_name(catalog, task.region_code, task.department_code),
         issued_on=today,
-        valid_until=_years_later(today, years) - dt.timedelta(days=1) if years else None,
+        valid_until=last_day_of_years(today, years) if years else None,
         status=HELD if app.deficient and app.supplemented_at is None else VALID,
         data=dict(data or {}), application_id=app.id, task_id=task.id)
     session.add(licence)
@@ -117,14 +118,6 @@ def _holder(item: Item, form: Mapping[str, Any], owner: User
     title = holder.title or (uscc_entity_kind(number) if holder.kind == HolderKind.company
                              and number else None) or TITLES[holder.kind]
     return holder.kind, title, value(holder.name) or owner.display_name, number
-
-
-def _years_later(day: dt.date, years: int) -> dt.date:
-    """The same date `years` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def release_held(session: Session, application_id: int) -> None:

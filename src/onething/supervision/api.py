@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from onething.cases.context import Ctx
-from onething.cases.routing import office_name, window_name, within
+from onething.cases.routing import office_or_window_name, within
 from onething.catalog.model import Catalog
 from onething.deps import CatalogDep, CtxDep, SessionDep
 from onething.errors import Forbidden, Invalid
@@ -146,8 +146,7 @@ class CardOut(BaseModel):
                    check=check, check_name=CHECKS[check].name if check in CHECKS else check,
                    subject=c.subject, subject_id=c.subject_id, title=c.title,
                    department=c.department_code, region=c.region_code,
-                   office=(office_name(catalog, c.region_code, c.department_code)
-                           if c.department_code else window_name(catalog, c.region_code)),
+                   office=office_or_window_name(catalog, c.region_code, c.department_code),
                    application_id=c.application_id, task_id=c.task_id, due_on=c.due_on,
                    raised_at=c.raised_at, closed_at=c.closed_at, delay_days=c.delay_days)
 

@@ -40,6 +40,19 @@ class Subject:
     task_id: int | None = None
     responsible_id: int | None = None
     window: bool = False  # the receiving window answers for it (no department does)
+    # how its cards say where the clock stands, when the subject alone does not: before the
+    # deadline (特别程序（听证）即将届满) and after it (特别程序（听证）已超出预计时间)
+    due_words: tuple[str, str] | None = None
+
+
+def card_title(w: Wanted, today: dt.date) -> str:
+    """What a card says, after its kind's name: 预警：特别程序（听证）即将届满：… for a warning
+    raised before the deadline, 黄牌：特别程序（听证）已超出预计时间：… after it."""
+    s = w.subject
+    if s.due_words is None:
+        return s.title
+    soon, late = s.due_words
+    return f"{soon if w.due_on is not None and today <= w.due_on else late}：{s.title}"
 
 
 def _cached(cache: dict[Any, Any] | None, key: Any, compute: Callable[[], Any]) -> Any:
@@ -96,7 +109,8 @@ def _card_values(session: Session, w: Wanted, now: dt.datetime,
     return dict(subject=s.kind, subject_id=s.id, kind=w.kind.value,
                 application_id=s.application_id, task_id=s.task_id,
                 department_code=s.department, region_code=s.region,
-                responsible_id=responsible, title=f"{CARD_NAMES[w.kind]}：{s.title}",
+                responsible_id=responsible,
+                title=f"{CARD_NAMES[w.kind]}：{card_title(w, now.astimezone(CHINA).date())}",
                 due_on=w.due_on, raised_at=now, closed_at=None, delay_days=None)
 
 
@@ -105,9 +119,10 @@ def _notifications(session: Session, catalog: Catalog, card_id: int, w: Wanted,
     s = w.subject
     to = _cached(cache, ("to", s.department, s.region, s.responsible_id, s.window),
                  lambda: recipients(session, catalog, s))
-    body = _body(f"{CARD_NAMES[w.kind]}：{s.title}", w.due_on, w.kind)
+    title = card_title(w, now.astimezone(CHINA).date())
+    body = _body(f"{CARD_NAMES[w.kind]}：{title}", w.due_on, w.kind)
     return [{"card_id": card_id, "recipient_id": r, "created_at": now, "body": body,
-             "subject": f"【{CARD_NAMES[w.kind]}】{s.title}", "sent_at": None, "attempts": 0,
+             "subject": f"【{CARD_NAMES[w.kind]}】{title}", "sent_at": None, "attempts": 0,
              "last_error": None} for r in to]
 
 
@@ -167,6 +182,10 @@ SUBJECT_CHECKS = {"task": "case", "application": "case", "procedure": "special_p
                   "acceptance": "pre_acceptance", "issuing": "issuing",
                   "rectification": "rectification", "commitment_check": "commitment_check"}
 CHECKS_WATCHED = tuple(dict.fromkeys(SUBJECT_CHECKS.values()))
+# the card subjects in words (the sweep's report)
+SUBJECT_NAMES = {"task": "部门事项", "application": "办件", "procedure": "特别程序",
+                 "acceptance": "网上申请受理", "issuing": "出件", "rectification": "差评整改",
+                 "commitment_check": "告知承诺核查"}
 WINDOW = "window"  # as a department filter: the cards the window answers for (no department)
 
 

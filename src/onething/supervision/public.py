@@ -3,47 +3,60 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onething.cases.routing import WINDOWS
 from onething.catalog.model import Catalog
 from onething.ratings.models import Rating, Rectification
 from onething.ratings.service import LEVELS
-from onething.supervision.stats import GOOD_LEVEL, StatsQuery, month_bounds
+from onething.supervision.stats import GOOD_LEVEL, RatingRates, StatsQuery, month_bounds
 
-WINDOW, WINDOW_NAME = "window", "综合窗口"  # ratings of the receiving windows
+WINDOW = "window"  # ratings of the receiving windows
+
+
+@dataclass
+class _Published(RatingRates):
+    """One row: the ratings by level; 好评率 and 整改率 as the dashboard counts them."""
+
+    levels: dict[int, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    ratings: int = 0
+    good: int = 0
+    bad: int = 0
+    rectified: int = 0  # justified and rectified in time
+    unjustified: int = 0  # bad ratings judged unjustified (认定不属实)
+
+    def add(self, level: int, justified: bool | None, on_time: bool | None) -> None:
+        self.levels[level] += 1
+        self.ratings += 1
+        good = level >= GOOD_LEVEL
+        self.good, self.bad = self.good + good, self.bad + (not good)
+        self.rectified += bool(justified and on_time)
+        self.unjustified += justified is False
+
 
 def public_ratings(session: Session, catalog: Catalog, month: str | None) -> list[dict[str, Any]]:
+    """Per department (and the windows): the ratings, 好评率 and 整改率 (None, "—", when
+    no bad rating is left to rectify)."""
     query = select(Rating.department_code, Rating.level, Rectification.justified,
                    Rectification.on_time).outerjoin(
         Rectification, Rectification.rating_id == Rating.id)
     if month:
         start, end = StatsQuery(*month_bounds(month)).bounds()
         query = query.where(Rating.created_at >= start, Rating.created_at < end)
-    rows: dict[str, dict[str, Any]] = defaultdict(lambda: {"levels": dict.fromkeys(LEVELS, 0),
-                                                           "rectified": 0, "unjustified": 0})
+    rows: dict[str, _Published] = defaultdict(_Published)
     for code, level, justified, on_time in session.execute(query):
-        row = rows[code or WINDOW]
-        row["levels"][level] += 1
-        row["rectified"] += bool(justified and on_time)  # 整改率: see stats._RatingRates
-        row["unjustified"] += justified is False
-    result = []
-    for code, row in rows.items():
-        total = sum(row["levels"].values())
-        good = sum(n for level, n in row["levels"].items() if level >= GOOD_LEVEL)
-        bad = total - good
-        to_rectify = bad - row["unjustified"]
-        result.append({
-            "department": code,
-            "name": WINDOW_NAME if code == WINDOW else
-            catalog.departments[code].name if code in catalog.departments else code,
-            "ratings": total, "good": good, "bad": bad,
-            "good_rate": round(good / total, 4) if total else 0.0,
-            "rectified": row["rectified"],
-            "rectification_rate": round(row["rectified"] / to_rectify, 4) if to_rectify else 0.0,
-            "levels": {LEVELS[k]: v for k, v in row["levels"].items()},
-        })
-    return sorted(result, key=lambda r: (-r["good_rate"], r["name"]))
-
+        rows[code or WINDOW].add(level, justified, on_time)
+    result = [{
+        "department": code,
+        "name": WINDOWS if code == WINDOW else
+        catalog.departments[code].name if code in catalog.departments else code,
+        "ratings": row.ratings, "good": row.good, "bad": row.bad,
+        "good_rate": row.good_rate, "rectified": row.rectified,
+        "rectification_rate": row.rectification_rate,
+        "levels": {LEVELS[k]: v for k, v in row.levels.items()},
+    } for code, row in rows.items()]
+    return sorted(result, key=lambda r: (-(r["good_rate"] or 0), r["name"]))

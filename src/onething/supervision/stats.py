@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from onething.cases.context import CHINA
 from onething.cases.models import Application, Task
-from onething.cases.routing import descendants
+from onething.cases.routing import WINDOWS, descendants
 from onething.cases.service import ONLINE_CHANNELS
 from onething.catalog.model import Catalog
 from onething.ratings.models import Rating, Rectification
@@ -23,8 +23,9 @@ from onething.supervision.models import Card
 
 ONLINE = ONLINE_CHANNELS
 GOOD_LEVEL = 3
-WINDOW = ""  # the departments table's row for cards no department answers for
-WINDOW_NAME = "综合窗口（办件整体时限、受理、出件）"
+# the departments table's row of the receiving windows: the cards no department answers
+# for (a case's whole time limit, acceptance, issuing) and the ratings of the windows
+WINDOW = ""
 KINDS = ("warning", "yellow", "red")
 
 
@@ -44,7 +45,7 @@ class StatsQuery:
         return first.astimezone(dt.UTC), after.astimezone(dt.UTC)
 
 
-class _RatingRates:
+class RatingRates:
     """好评率 and 整改率, for any figures that count ratings, good, bad and rectified.
 
     整改率: bad ratings judged justified (认定属实) and rectified in time (closed by their
@@ -67,7 +68,7 @@ class _RatingRates:
 
 
 @dataclass
-class DepartmentFigures(_RatingRates):
+class DepartmentFigures(RatingRates):
     department: str
     name: str
     decided: int = 0
@@ -93,7 +94,7 @@ class DepartmentFigures(_RatingRates):
 
 
 @dataclass
-class Statistics(_RatingRates):
+class Statistics(RatingRates):
     query: StatsQuery
     received: int = 0
     accepted: int = 0
@@ -288,20 +289,34 @@ def _rating_counts(query: Any) -> Any:
         func.count(), good, rectified, unjustified)
 
 
+def _rating_conditions(f: _Filters, start: dt.datetime, end: dt.datetime
+                       ) -> list[ColumnElement[bool]]:
+    """The ratings the figures count: given in the period, to an office in the region; to
+    the department, of the bundle's or the item's applications when those are asked for.
+    The summary and the departments table (whose window row has the windows' ratings)
+    count the same ones."""
+    conditions = [_in(Rating.created_at, start, end), f.region(Rating.region_code)]
+    if f.q.department:
+        conditions.append(Rating.department_code == f.q.department)
+    if f.q.bundle or f.q.item:
+        conditions.append(Rating.application_id.in_(f.applications(select(Application.id))))
+    return conditions
+
+
 def _ratings(session: Session, f: _Filters, start: dt.datetime, end: dt.datetime,
              stats: Statistics) -> None:
-    base = select(Rating.id).where(_in(Rating.created_at, start, end),
-                                   f.region(Rating.region_code))
-    if f.q.department:
-        base = base.where(Rating.department_code == f.q.department)
-    if f.q.bundle or f.q.item:
-        base = base.where(Rating.application_id.in_(f.applications(select(Application.id))))
     joined, columns = _rating_counts(select(Rating.id))
     row = session.execute(joined.with_only_columns(*columns).where(
-        Rating.id.in_(base))).one()
-    stats.ratings, stats.good = int(row[0]), int(row[1] or 0)
-    stats.bad, stats.rectified = stats.ratings - stats.good, int(row[2] or 0)
-    stats.unjustified = int(row[3] or 0)
+        *_rating_conditions(f, start, end))).one()
+    _count_ratings(stats, row)
+
+
+def _count_ratings(figures: Statistics | DepartmentFigures, row: Any) -> None:
+    """A row of `_rating_counts`: count, good, rectified, unjustified."""
+    n, good, rectified, unjustified = row
+    figures.ratings, figures.good = int(n), int(good or 0)
+    figures.bad, figures.rectified = figures.ratings - figures.good, int(rectified or 0)
+    figures.unjustified = int(unjustified or 0)
 
 
 def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.datetime,
@@ -310,7 +325,7 @@ def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.date
 
     def figures(code: str) -> DepartmentFigures:
         name = (catalog.departments[code].name if code in catalog.departments else
-                WINDOW_NAME if code == WINDOW else code)
+                WINDOWS if code == WINDOW else code)
         return found.setdefault(code, DepartmentFigures(code, name))
 
     for code, n, on_time, average, promised, legal in session.execute(f.tasks(select(
@@ -331,15 +346,10 @@ def _departments(session: Session, catalog: Catalog, f: _Filters, start: dt.date
         row.card_kinds[kind] = int(n)
         row.cards += int(n)
     joined, columns = _rating_counts(select(Rating.department_code))
-    for code, n, good, rectified, unjustified in session.execute(joined.with_only_columns(
-            Rating.department_code, *columns).where(
-            _in(Rating.created_at, start, end), f.region(Rating.region_code),
-            Rating.department_code.is_not(None))  # window ratings are no department's
+    for code, *counts in session.execute(joined.with_only_columns(
+            Rating.department_code, *columns).where(*_rating_conditions(f, start, end))
             .group_by(Rating.department_code)):
-        row = figures(code)
-        row.ratings, row.good = int(n), int(good or 0)
-        row.bad, row.rectified = row.ratings - row.good, int(rectified or 0)
-        row.unjustified = int(unjustified or 0)
+        _count_ratings(figures(code or WINDOW), counts)
     if f.q.department:
         found = {k: v for k, v in found.items() if k == f.q.department}
     return sorted(found.values(), key=lambda d: (d.department == WINDOW,

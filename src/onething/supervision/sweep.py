@@ -49,10 +49,24 @@ from onething.db import locked_row
 from onething.identity.roles import SYSTEM
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
 from onething.ratings.service import rectification_subject
-from onething.supervision.cards import SUBJECT_CHECKS, Subject, Wanted, raise_cards
+from onething.supervision.cards import (
+    SUBJECT_CHECKS,
+    SUBJECT_NAMES,
+    Subject,
+    Wanted,
+    raise_cards,
+)
 from onething.supervision.models import Card, SweepMark
 from onething.supervision.profile import Profile, load_profile
-from onething.supervision.rules import NEVER, CardKind, Check, Clock, assess, next_check
+from onething.supervision.rules import (
+    CARD_NAMES,
+    NEVER,
+    CardKind,
+    Check,
+    Clock,
+    assess,
+    next_check,
+)
 from onething.workdays import Calendar
 
 OPEN_APPLICATION = (AppStatus.accepted.value, AppStatus.accepted_with_deficiency.value,
@@ -67,8 +81,10 @@ class SweepReport:
     terminated: int = 0
 
     def __str__(self) -> str:
-        checked = "，".join(f"{k} {v}" for k, v in sorted(self.checked.items())) or "无"
-        raised = "，".join(f"{k} {v}" for k, v in sorted(self.raised.items())) or "无"
+        checked = "，".join(f"{SUBJECT_NAMES.get(k, k)} {v}" for k, v in self.checked.items()
+                           if v) or "无"
+        raised = "，".join(f"{CARD_NAMES[kind]} {self.raised[kind.value]}" for kind in CardKind
+                           if self.raised[kind.value]) or "无"
         return f"检查：{checked}；新亮牌：{raised}；逾期未补齐容缺而终止：{self.terminated}"
 
 
@@ -266,9 +282,11 @@ def _procedure_clocks(session: Session, catalog: Catalog, rows: list[Any],
     numbers = _numbers(session, {r.application_id for r in rows})
     for r in rows:
         t = tasks[r.task_id]
-        subject = Subject("procedure", r.id, f"特别程序（{r.procedure}）超出预计时间："
+        procedure = f"特别程序（{r.procedure}）"
+        subject = Subject("procedure", r.id,
                           f"{t.item_name}（办件 {numbers.get(r.application_id)}）",
-                          t.region_code, t.department_code, r.application_id, r.task_id)
+                          t.region_code, t.department_code, r.application_id, r.task_id,
+                          due_words=(f"{procedure}即将届满", f"{procedure}已超出预计时间"))
         yield subject, Clock(r.started_on, r.days)
 
 
@@ -281,9 +299,10 @@ def _acceptance_clocks(session: Session, catalog: Catalog, apps: list[Any],
                        check: Check, calendar: Calendar) -> Assessed:
     """Applications submitted online wait for the window: from the last (re)submission."""
     for a in apps:
-        subject = Subject("acceptance", a.id, f"网上申请未按时受理："
+        subject = Subject("acceptance", a.id,
                           f"{_bundle_name(catalog, a.bundle_code)} 办件 {a.number}",
-                          a.region_code, None, a.id, window=True)
+                          a.region_code, None, a.id, window=True,
+                          due_words=("网上申请受理时限即将届满", "网上申请未按时受理"))
         since = max(a.submitted_at, a.resubmitted_at or a.submitted_at)
         yield subject, (Clock(_date(since), check.limit_days or 0)
                         if a.channel in ONLINE_CHANNELS else None)
@@ -299,9 +318,10 @@ def _issuing_clocks(session: Session, catalog: Catalog, apps: list[Any],
     """A decided case's result waits to be delivered: from the decision, or from the 容缺
     supplement that released it (while results are held, nothing can be issued)."""
     for a in apps:
-        subject = Subject("issuing", a.id, f"办结未按时出件："
+        subject = Subject("issuing", a.id,
                           f"{_bundle_name(catalog, a.bundle_code)} 办件 {a.number}",
-                          a.region_code, None, a.id, None, a.accepted_by_id, window=True)
+                          a.region_code, None, a.id, None, a.accepted_by_id, window=True,
+                          due_words=("出件时限即将届满", "办结未按时出件"))
         held = a.deficient and a.supplemented_at is None
         since = max(filter(None, (a.completed_at, a.supplemented_at)), default=None)
         yield subject, (None if held or since is None

@@ -17,7 +17,7 @@ from onething.cases import access, tasks
 from onething.cases import service as cases
 from onething.cases.context import Ctx
 from onething.cases.models import Application
-from onething.cases.routing import descendants, office_name
+from onething.cases.routing import descendants, office_name, office_or_window_name
 from onething.cases.schemas import ApplicationOut
 from onething.cases.service import Submission, WindowDecision
 from onething.cases.states import AppStatus
@@ -419,7 +419,7 @@ def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Respons
     found = tasks.inbox(ctx, limit=200)
     numbers = cases.numbers(ctx, {t.application_id for t in found})
     office = office_name(catalog, user.principal.region or "", user.principal.department or "")
-    open_checks = len(commitments.checks(ctx, commitments.CheckQuery(status="open")))
+    open_checks = commitments.count_checks(ctx, commitments.CheckQuery(status="open"))
     return _page(request, "inbox.html", user, tasks=found, numbers=numbers,
                  office=office, today=ctx.today, catalog=catalog, open_checks=open_checks)
 
@@ -449,12 +449,14 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     view = view or cases.view(ctx, application_id)
     out = ApplicationOut.of_view(ctx, view, full=full)
     rating, rectification = ratings.rating_of(ctx, application_id)
-    checks = commitments.checks_of(ctx, view.application)
+    rated = office_or_window_name(ctx.catalog, rating.region_code,
+                                  rating.department_code) if rating else ""
+    checks = commitments.follow_up_checks_of(ctx, view.application)
     a, me = view.application, ctx.actor
     at_window = me.role == Role.clerk and access.within_scope(ctx, a.region_code)
     return _page(request, "application.html", user, status=status, app=out, view=view,
                  error=error, today=ctx.today, catalog=ctx.catalog,
-                 procedures=tasks.SPECIAL_PROCEDURES, rating=rating, checks=checks,
+                 procedures=tasks.SPECIAL_PROCEDURES, rating=rating, rated=rated, checks=checks,
                  no_deficiency=None if cases.deficiency_allowed(a) else
                  cases.IMMEDIATE_NO_DEFICIENCY,
                  CHECK_NAMES=commitments.STATUS_NAMES,

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from onething.cases import service as cases
 from onething.cases.context import Ctx
+from onething.cases.routing import office_name
 from onething.commitments import service as commitments
 from onething.commitments.models import OPEN
 from onething.deps import CatalogDep, SessionDep
@@ -38,6 +39,8 @@ def _checks_page(request: Request, ctx: Ctx, user: WebUser, status: str,
     return _page(request, "checks.html", user, status=code, checks=found, chosen=chosen,
                  names=commitments.STATUS_NAMES, today=ctx.today, catalog=ctx.catalog,
                  error=error, sent=sent or {}, sent_for=sent_for,
+                 offices={c.id: office_name(ctx.catalog, c.region_code, c.department_code)
+                          for c in found},
                  numbers=cases.numbers(ctx, {c.application_id for c in found}))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from onething.cases import service as cases
 from onething.cases.context import Ctx
-from onething.cases.routing import within
+from onething.cases.routing import office_or_window_name, within
 from onething.deps import CatalogDep, SessionDep
 from onething.errors import DomainError, FieldProblem, Invalid
 from onething.identity.roles import Role
@@ -55,7 +55,9 @@ def _rectifications_page(request: Request, ctx: Ctx, user: WebUser, error: str |
     return _page(request, "rectifications.html", user, status=status, items=found,
                  numbers=cases.numbers(ctx, {r.application_id for r in found}),
                  names=ratings.STATUS_NAMES, steps=ratings.STEPS, step_names=ratings.STEP_NAMES,
-                 catalog=ctx.catalog, error=error, ratings=rated, LEVELS=ratings.LEVELS,
+                 offices={r.id: office_or_window_name(ctx.catalog, r.region_code,
+                                                      r.department_code) for r in found},
+                 error=error, ratings=rated, LEVELS=ratings.LEVELS,
                  sent=sent or {}, sent_for=sent_for)
 
 
