@@ -360,6 +360,10 @@ def test_a_proxy_without_consent_keeps_the_form_and_the_person_grants_and_revoke
     assert proxy.input_value("[name='field.child_name']") == str(values["child_name"])
     assert proxy.locator("text=已上传：出生医学证明.pdf").count() >= 1  # and the uploads
     _fits(proxy, shots, "walk-no-consent")
+    proxy.fill("input[name=applicant]", "nobody_walker5")  # a name nobody has: the same words
+    proxy.click("text=提交申请")
+    assert proxy.inner_text(".alert").replace("nobody_walker5", "walker5") == alert
+    proxy.fill("input[name=applicant]", "walker5")
 
     person = _page(chromium, server, "walker5")
     person.goto(f"{server}/consents")

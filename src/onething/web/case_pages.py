@@ -548,7 +548,7 @@ def withdrawal(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: cases.withdraw(ctx, application_id,
-                                           str(form.get("reason") or "") or "申请人主动撤回"),
+                                           str(form.get("reason") or "") or None),
                 which="withdraw")
 
 
