@@ -361,8 +361,8 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     rectification; one accepted, its REG task pending. And zhang's consents."""
     with world.as_("clerk_furong") as ctx:
         proxy, zhang = (identity.find_user(ctx.session, name) for name in ("proxy1", "zhang"))
-        live, old = [identity.record_consent(ctx.session, ctx.actor, ctx.catalog,
-                                             proxy=proxy, person=zhang, note="书面授权") for _ in range(2)]
+        live, old = [identity.record_consent(ctx.session, ctx.actor, ctx.catalog, proxy=proxy,
+                                             person=zhang, note="书面授权") for _ in range(2)]
         old.revoked_at = MONDAY
         consents = live.id, old.id
     app_id, pending = [accepted(world, "proxy1", applicant="zhang") for _ in range(2)]
