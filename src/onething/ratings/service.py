@@ -202,7 +202,7 @@ def _target(ctx: Ctx, app: Application, given: RatingInput,
     if given.target == WINDOW:
         window = next((t for t in found if t.kind == WINDOW), None)
         if window is None:
-            problems.append(FieldProblem("target", "窗口未受理即已撤回的办件，没有可评价的窗口服务"))
+            problems.append(FieldProblem("target", "窗口未受理即撤回的办件，没有可评价的窗口服务"))
         return window
     if given.target != DEPARTMENT:
         problems.append(FieldProblem("target", "请选择评价对象：受理的综合窗口，或作出决定的部门"))
@@ -365,11 +365,10 @@ def rectifications(ctx: Ctx, status: str | None = None) -> list[Rectification]:
 def ratings_of(ctx: Ctx, application_id: int) -> list[tuple[Rating, Rectification | None]]:
     """The case's ratings, first first, each with its rectification (if it was bad)."""
     app = access.visible_application(ctx, application_id)
-    return list(ctx.session.execute(
+    return [(rating, rect) for rating, rect in ctx.session.execute(
         select(Rating, Rectification).outerjoin(Rectification,
                                                 Rectification.rating_id == Rating.id)
-        .where(Rating.application_id == app.id).order_by(Rating.created_at, Rating.id))
-        .tuples())
+        .where(Rating.application_id == app.id).order_by(Rating.created_at, Rating.id))]
 
 
 # --- invitations -------------------------------------------------------------------------
