@@ -140,6 +140,9 @@ def rate(ctx: Ctx, application_id: int, given: RatingInput, *,
 def rate_as_applicant(ctx: Ctx, app: Application, given: RatingInput, channel: str,
                       rectification_days: int) -> Rating:
     """One rating per service of the case (ctx.actor is the applicant)."""
+    if _window_state(app) != RATABLE:  # no service has begun: nothing to rate yet
+        raise Conflict("办件尚未受理，暂不能评价；受理后可评价窗口，各部门办结后可评价该部门",
+                       code="not_finished")
     rated = _check(ctx, app, given)
     if rated.state == RATED:
         raise _already(rated)
@@ -360,6 +363,12 @@ def rectifications(ctx: Ctx, status: str | None = None) -> list[Rectification]:
     if status:
         query = query.where(Rectification.status == status)
     return list(ctx.session.scalars(query.limit(500)))
+
+
+def rating_of(ctx: Ctx, application_id: int) -> tuple[Rating | None, Rectification | None]:
+    """The case's first rating and its rectification (see `ratings_of` for all)."""
+    found = ratings_of(ctx, application_id)
+    return found[0] if found else (None, None)
 
 
 def ratings_of(ctx: Ctx, application_id: int) -> list[tuple[Rating, Rectification | None]]:
