@@ -405,7 +405,7 @@ def test_a_false_commitment_and_a_rating_by_code_through_the_pages(
     assert "感谢您的评价" in phone.inner_text("main")
     phone.click("text=继续评价")  # the department decided: the same code rates it
     assert phone.locator("#rate-window").count() == 0
-    phone.click("details.rate-target summary")
+    assert phone.locator("details.rate-target[open]").count() == 1  # the only one: open
     phone.check("details.rate-target input[name=level][value='5']")
     phone.click("details.rate-target button[type=submit]")
     assert "感谢您的评价" in phone.inner_text("main")
