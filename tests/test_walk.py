@@ -292,6 +292,7 @@ def test_delivery_check_and_rating_keep_what_was_chosen(
     assert "芙蓉区市场监督管理局：不满意" in citizen.inner_text("#ratings")
     assert citizen.locator("#rate-department-SCJG").count() == 0  # rated: once
     assert citizen.locator("#rate-window").count() == 1  # the window still may be
+    _fits(citizen, shots, "walk-rated-one-service")
 
     # what a person reads: step names in Chinese (评价, not `rate`), whole numbers whole,
     # the 办件编号 in the title, no catalog hash
