@@ -289,7 +289,8 @@ def test_delivery_check_and_rating_keep_what_was_chosen(
     citizen.fill("#rate-department-SCJG textarea[name=comment]", "材料要求说明不清楚")
     citizen.click("#rate-department-SCJG button[type=submit]")
     assert "我的评价" in citizen.inner_text("#rating-h")
-    assert "芙蓉区市场监督管理局：不满意" in citizen.inner_text("#ratings")
+    rated = citizen.inner_text("#ratings article")
+    assert "评价对象：芙蓉区市场监督管理局" in rated and "不满意" in rated
     assert citizen.locator("#rate-department-SCJG").count() == 0  # rated: once
     assert citizen.locator("#rate-window").count() == 1  # the window still may be
     _fits(citizen, shots, "walk-rated-one-service")
