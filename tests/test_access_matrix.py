@@ -101,9 +101,10 @@ POST    /api/v1/files                          in  ok  ok  ok  ok  ok  ok  ok  o
 GET     /api/v1/files/{file}                   in  ok  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  ok
 GET     /api/v1/licences                       in  ok  --  --  --  --  --  --  --  --  --  --  --
 # --- 帮代办 consents: granted by the person for themselves (the request names li as the
-# person: li may, zhang may not) or recorded by any window (the person may come to any);
-# seen by the person, the proxy, and windows and supervisors of the proxy's region
-POST    /api/v1/consents                       in  no  ok  no  no  ok  ok  no  no  no  no  no  ok
+# person: li may, zhang may not) or recorded by a window of the proxy's region (the one
+# that lists and revokes it); seen by the person, the proxy, and windows and supervisors of
+# the proxy's region
+POST    /api/v1/consents                       in  no  ok  no  no  ok  no  no  no  no  no  no  ok
 GET     /api/v1/consents                       in  ok  --  ok  ok  ok  --  no  no  no  ok  --  ok
 DELETE  /api/v1/consents/{consent}             in  ok  nf  no  no  ok  nf  no  no  no  no  no  ok
 # --- applications; clx: a window may only take applications for its own region (422)
@@ -181,9 +182,10 @@ GET     /dashboard                             in  hm  hm  hm  hm  hm  hm  hm  h
 GET     /dashboard.csv                         in  no  no  no  no  no  no  no  no  no  ok  no  ok
 GET     /checks                                in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
 # 帮代办 consents in pages: as the API (the request names li as the person: li may, zhang may
-# not; any window may record one); approvers have no page of consents
+# not; a window records one for a proxy of its region only); approvers have no page of
+# consents
 GET     /consents                              in  ok  --  ok  ok  ok  --  hm  hm  hm  ok  --  ok
-POST    /consents                              in  no  go  no  no  go  go  no  no  no  no  no  go
+POST    /consents                              in  no  go  no  no  go  no  no  no  no  no  no  go
 POST    /consents/{consent}/revoke             in  go  nf  no  no  go  nf  no  no  no  no  no  go
 POST    /checks/{check}/outcome                in  nf  nf  nf  nf  nf  nf  iv  nf  nf  no  nf  no
 # 红黄牌: an office's own cards, a supervisor's region and below, all for an admin
@@ -220,7 +222,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/applications/{app}/withdrawal": {"json": {}},
     "POST /api/v1/applications/{app}/supplement": {"json": {"materials": {}}},
     "POST /api/v1/applications/{app}/delivery": {"json": {"method": "electronic"}},
-    "POST /api/v1/applications/{app}/rating": {"json": {"target": "window", "level": 5}},
+    "POST /api/v1/applications/{app}/rating": {"json": {"target": "department",
+                                                         "department": "SCJG", "level": 5}},
     "POST /api/v1/rating-codes/targets": {"json": {"code": "ABCDE-FGHJK"}},
     "POST /api/v1/rating-codes/rating": {"json": {"code": "ABCDE-FGHJK", "target": "window",
                                                   "level": 5}},
@@ -240,7 +243,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /bundles/{code}/apply": {"data": FORM},
     "POST /applications/{app}/acceptance": {"data": {"decision": "accept"}},
     "POST /applications/{app}/delivery": {"data": {"method": "electronic"}},
-    "POST /applications/{app}/rating": {"data": {"target": "window", "level": "5"}},
+    "POST /applications/{app}/rating": {"data": {"target": "department",
+                                                 "department": "SCJG", "level": "5"}},
     "POST /tasks/{task}/decision": {"data": {"action": "approve", "version": "999",
                                              "application_id": "{pending}"}},
     "POST /rectifications/{rect}/steps": {"data": {"action": "follow_up", "text": "已回访"}},
@@ -361,7 +365,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     rectification; one accepted, its REG task pending. And zhang's consents."""
     with world.as_("clerk_furong") as ctx:
         proxy, zhang = (identity.find_user(ctx.session, name) for name in ("proxy1", "zhang"))
-        live, old = [identity.record_consent(ctx.session, ctx.actor, proxy=proxy,
+        live, old = [identity.record_consent(ctx.session, ctx.actor, ctx.catalog, proxy=proxy,
                                              person=zhang, note="书面授权") for _ in range(2)]
         old.revoked_at = MONDAY
         consents = live.id, old.id

@@ -403,8 +403,14 @@ def test_a_false_commitment_and_a_rating_by_code_through_the_pages(
     phone.fill("#rate-window textarea[name=comment]", "窗口让我排队两小时")
     phone.click("#rate-window button[type=submit]")
     assert "感谢您的评价" in phone.inner_text("main")
+    phone.click("text=继续评价")  # the department decided: the same code rates it
+    assert phone.locator("#rate-window").count() == 0
+    assert phone.locator("details.rate-target[open]").count() == 1  # the only one: open
+    phone.check("details.rate-target input[name=level][value='5']")
+    phone.click("details.rate-target button[type=submit]")
+    assert "感谢您的评价" in phone.inner_text("main")
     phone.goto(f"{server}/r/{code}")
-    assert "已使用" in phone.inner_text(".alert")
+    assert "均已评价" in phone.inner_text("main")
 
     clerk.goto(f"{server}/rectifications")  # type: ignore[attr-defined]
     clerk.fill("textarea[name=text]", "已电话回访申请人")  # type: ignore[attr-defined]

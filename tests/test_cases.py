@@ -257,7 +257,7 @@ def test_proxy_needs_recorded_consent(world: World) -> None:
     with pytest.raises(Forbidden):
         apply(world, "proxy1", applicant="zhang")
     with world.as_("clerk_furong") as ctx:
-        identity.record_consent(ctx.session, ctx.actor,
+        identity.record_consent(ctx.session, ctx.actor, ctx.catalog,
                                 proxy=identity.find_user(ctx.session, "proxy1"),
                                 person=identity.find_user(ctx.session, "zhang"),
                                 note="张三（78 岁）书面授权帮代办")

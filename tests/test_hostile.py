@@ -426,7 +426,64 @@ def test_the_window_hears_the_same_for_unknown_and_wrong_names(client: TestClien
             "person")
     _same(_consent(client, "clerk_furong", "proxy1", "nobody"),
           _consent(client, "clerk_furong", "proxy1", "admin"))
-    assert _consent(client, "clerk_zhuzhou", "proxy1", "li").status_code == 201
+    assert _consent(client, "clerk_furong", "proxy1", "li").status_code == 201
+
+
+def test_the_window_records_consents_of_its_own_region_only(client: TestClient) -> None:
+    """A window lists and revokes the consents of its region's proxies: it records those
+    only, not a consent for a proxy of another city."""
+    refused = problem(_consent(client, "clerk_zhuzhou", "proxy1", "li"), 403, "out_of_scope",
+                      "proxy")
+    assert "本地区" in refused["detail"]
+    assert client.get("/api/v1/consents", headers=login(client, "proxy1")).json() == []
+    assert _consent(client, "admin", "proxy1", "li").status_code == 201
+
+
+def test_a_proxy_hears_the_same_for_an_unknown_applicant_and_one_without_consent(
+        client: TestClient) -> None:
+    """Submitting for a name tells a proxy nothing about whether that username exists."""
+    proxy = login(client, "proxy1")
+
+    def apply(applicant: str) -> Any:
+        return client.post("/api/v1/applications", headers=proxy,
+                           json=_submission(client, proxy, applicant=applicant))
+
+    unknown, without = apply("nobody"), apply("li")
+    problem(unknown, 403, "no_consent", "applicant")
+    _same(unknown, without)
+    assert unknown.json()["detail"] == without.json()["detail"]
+    assert unknown.json()["errors"] == without.json()["errors"]
+    _same(apply("clerk_furong"), without)  # a user who is no applicant, too
+    li = login(client, "li")  # an applicant naming someone else hears the same
+    _same(client.post("/api/v1/applications", headers=li,
+                      json=_submission(client, li, applicant="nobody")), without)
+    clerk = login(client, "clerk_furong")  # the window, the person before it, is told
+    problem(client.post("/api/v1/applications", headers=clerk, json=_submission(
+        client, clerk, applicant="nobody", channel="window")), 422, "applicant_not_found",
+        "applicant")
+
+
+def test_the_page_and_the_api_record_the_same_withdrawal(
+        client: TestClient, sqlite_engine: Engine) -> None:
+    """Without a reason typed, both doors record the service's own: nothing invented by one."""
+    me = login(client)
+    by_api, by_page = (client.post("/api/v1/applications", json=_submission(client, me),
+                                   headers=me).json()["id"] for _ in range(2))
+    assert client.post(f"/api/v1/applications/{by_api}/withdrawal", json={},
+                       headers=me).status_code == 200
+    csrf = signed_in(client, sqlite_engine)
+    sent = client.post(f"/applications/{by_page}/withdrawal", data={"csrf_token": csrf},
+                       follow_redirects=False)
+    assert sent.status_code == 303, sent.text[:500]
+    client.cookies.clear()
+
+    def recorded(app_id: int) -> tuple[str, str, list[str]]:
+        body = client.get(f"/api/v1/applications/{app_id}", headers=me).json()
+        return body["status"], body["reason"], [e["reason"] for e in body["timeline"]
+                                                if e["action"] == "withdraw"]
+
+    assert recorded(by_api) == recorded(by_page) == ("withdrawn", "申请人主动撤回",
+                                                     ["申请人主动撤回"])
 
 
 # --- Idempotency-Key: the same key with other content is refused, not answered ---------

@@ -65,7 +65,7 @@ def test_rating_rules(world: World) -> None:
             answers={"premises": "owned", "sells_food": False, "shop_area": 10},
             form={"applicant_name": "张三", "id_number": "11010519491231002X"},
             materials={"ID_CARD": {"file": scan}})).id
-    with pytest.raises(Conflict, match="尚未办结"):
+    with pytest.raises(Conflict, match="尚未受理"):
         rate(world, "zhang", early, 5)
     app_id = finished(world)
     with pytest.raises(NotFound):
@@ -166,7 +166,7 @@ def test_the_applicant_rates_on_their_phone_with_the_receipts_code(world: World)
     with pytest.raises(Conflict, match="过期"):
         rate_by_code(world, code, now=world.now + dt.timedelta(days=31))
     rate_by_code(world, codes.shown(code).lower(), 2, "等了很久")  # typed as on the receipt
-    with pytest.raises(Conflict, match="已使用"):
+    with pytest.raises(Conflict, match="只能评价一次"):  # the window, rated: SCJG is left
         rate_by_code(world, code, 5)
     with world.as_("zhang") as ctx:
         rating, rect = ratings.rating_of(ctx, app_id)

@@ -36,15 +36,21 @@ def api(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Api]:
         yield Api(client)
 
 
-def finished(api: Api) -> int:
+def accepted(api: Api) -> int:
+    """zhang's case, accepted at the window; its one task (REG, SCJG) pending."""
     scan = api.upload("zhang", "身份证.pdf").json()["id"]
     app_id = api.post("zhang", "/api/v1/applications", {
         "bundle": "STORE", "region": "430102", "answers": OWNED, "form": FORM,
         "materials": {"ID_CARD": {"file": scan}}}).json()["id"]
     api.post("clerk_furong", f"/api/v1/applications/{app_id}/acceptance",
              {"decision": "accept"})
-    assert api.decide("scjg_furong", app_id, "REG").status_code == 200
     return int(app_id)
+
+
+def finished(api: Api) -> int:
+    app_id = accepted(api)
+    assert api.decide("scjg_furong", app_id, "REG").status_code == 200
+    return app_id
 
 
 def test_staff_print_a_code_and_the_applicant_rates_the_window_with_it(api: Api) -> None:
@@ -149,8 +155,12 @@ def test_wrong_codes_from_one_address_are_locked_out_for_a_while(
     rated = anonymous.post("/api/v1/rating-codes/rating", json={
         "code": issued["code"], "target": "window", "level": 5})
     assert rated.status_code == 201, rated.text
+    department = anonymous.post("/api/v1/rating-codes/rating", json={
+        "code": issued["code"], "target": "department", "department": "SCJG", "level": 5})
+    assert department.status_code == 201, department.text  # the same code, another service
     used = anonymous.post(targets, json={"code": issued["code"]})
     assert used.status_code == 409  # a used code is no guess: not counted
+    assert used.json()["code"] == "rating_code_used"
 
 
 def test_a_window_rectification_and_its_cards_reach_the_window(
@@ -201,3 +211,125 @@ def test_a_refusal_at_the_window_can_be_rated(api: Api) -> None:
         "comment": "没有说明应向哪个机关申请"})
     assert rated.status_code == 201, rated.text
     assert rated.json()["rectification"]["target"] == "window"
+
+
+# --- one rating per service per case (国办发〔2019〕51号) ---------------------------------
+
+WINDOW = {"target": "window", "level": 5, "indicators": {"attitude": 5}}
+MARKET = {"target": "department", "department": "SCJG", "level": 4,
+          "indicators": {"efficiency": 4}}
+
+
+def test_each_service_is_rated_once_when_it_is_done(api: Api) -> None:
+    """The window once it has accepted, the department once it has decided: each once, in
+    any order; GET …/rating answers the first and lists them all."""
+    app_id = accepted(api)
+    rate = f"/api/v1/applications/{app_id}/rating"
+    assert api.get("zhang", rate).json() is None
+    early = api.post("zhang", rate, MARKET)
+    assert early.status_code == 409 and early.json()["code"] == "not_finished"
+    assert "芙蓉区市场监督管理局" in early.json()["detail"] and "办结后" in early.json()["detail"]
+    window = api.post("zhang", rate, WINDOW)
+    assert window.status_code == 201, window.text  # while the department still works
+    again = api.post("zhang", rate, {**WINDOW, "level": 1, "comment": "改评"})
+    assert again.status_code == 409 and again.json()["code"] == "already_rated"
+    assert "芙蓉区政务服务综合窗口" in again.json()["detail"]
+
+    assert api.decide("scjg_furong", app_id, "REG").status_code == 200
+    market = api.post("zhang", rate, MARKET)
+    assert market.status_code == 201, market.text
+    assert (market.json()["target"], market.json()["department"]) == ("department", "SCJG")
+    twice = api.post("zhang", rate, MARKET)
+    assert twice.status_code == 409 and "芙蓉区市场监督管理局" in twice.json()["detail"]
+
+    seen = api.get("zhang", rate).json()
+    assert (seen["target"], seen["level"]) == ("window", 5)  # the first, as it always was
+    assert [(r["target"], r["department"], r["level"]) for r in seen["ratings"]] == [
+        ("window", None, 5), ("department", "SCJG", 4)]
+    timeline = api.get("zhang", f"/api/v1/applications/{app_id}").json()["timeline"]
+    assert [e["action_name"] for e in timeline].count("评价") == 2
+
+
+def test_a_bad_rating_of_each_service_opens_its_own_rectification(api: Api) -> None:
+    app_id = finished(api)
+    rate = f"/api/v1/applications/{app_id}/rating"
+    window = api.post("zhang", rate, {**WINDOW, "level": 2, "comment": "窗口排队太久"})
+    market = api.post("zhang", rate, {**MARKET, "level": 1, "comment": "审批说明不清"})
+    assert window.json()["rectification"]["target"] == "window"
+    assert market.json()["rectification"]["target"] == "department"  # its own, not the first
+    assert market.json()["rectification"]["id"] != window.json()["rectification"]["id"]
+    seen = api.get("zhang", rate).json()
+    assert [r["rectification"]["target"] for r in seen["ratings"]] == ["window", "department"]
+    assert [r["target"] for r in api.get("scjg_furong", "/api/v1/rectifications").json()] == [
+        "department"]
+    public = api.client.get("/api/v1/ratings/public").json()
+    assert sorted((r["department"], r["ratings"], r["bad"]) for r in public) == [
+        ("SCJG", 1, 1), ("window", 1, 1)]
+    stats = api.get("supervisor_cs", "/api/v1/stats", params={"region": "430100"})
+    assert stats.status_code == 200, stats.text
+    assert (stats.json()["ratings"], stats.json()["bad"]) == (2, 2)
+
+
+def test_the_receipt_s_code_rates_what_is_done_and_waits_for_the_rest(api: Api) -> None:
+    """Printed at acceptance: the window at once; the department after its decision, with
+    the same code; nothing to rate now is said before any form; used up when all are."""
+    app_id = accepted(api)
+    code = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating-code").json()["code"]
+    path = f"/r/{code.replace('-', '')}"
+    anonymous = api.client
+
+    def offered() -> dict[str, Any]:
+        answer = anonymous.post("/api/v1/rating-codes/targets", json={"code": code})
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return {k: [t["name"] for t in body[k]] for k in ("targets", "waiting", "rated")} | {
+            "message": body["message"]}
+
+    assert offered() == {"targets": ["芙蓉区政务服务综合窗口"],
+                         "waiting": ["芙蓉区市场监督管理局"], "rated": [], "message": None}
+    page = anonymous.get(path)
+    assert page.status_code == 200 and 'id="rate-window"' in page.text
+    assert 'id="rate-department-SCJG"' not in page.text and "办结后可评价" in page.text
+    rated = anonymous.post("/api/v1/rating-codes/rating", json={**WINDOW, "code": code})
+    assert rated.status_code == 201, rated.text
+
+    nothing = offered()
+    assert nothing["targets"] == [] and nothing["rated"] == ["芙蓉区政务服务综合窗口"]
+    assert "部门审批尚未办结" in nothing["message"] and "再次扫码评价" in nothing["message"]
+    page = anonymous.get(path)
+    assert page.status_code == 200 and "部门审批尚未办结" in page.text
+    assert 'name="level"' not in page.text  # no form to be refused by
+    early = anonymous.post("/api/v1/rating-codes/rating", json={**MARKET, "code": code})
+    assert early.status_code == 409 and early.json()["code"] == "not_finished"
+
+    assert api.decide("scjg_furong", app_id, "REG").status_code == 200
+    assert offered()["targets"] == ["芙蓉区市场监督管理局"]
+    again = anonymous.post("/api/v1/rating-codes/rating", json={**WINDOW, "code": code})
+    assert again.status_code == 409 and again.json()["code"] == "already_rated"
+    last = anonymous.post("/api/v1/rating-codes/rating", json={**MARKET, "code": code})
+    assert last.status_code == 201, last.text
+    used = anonymous.post("/api/v1/rating-codes/targets", json={"code": code})
+    assert used.status_code == 409 and used.json()["code"] == "rating_code_used"
+    page = anonymous.get(path)
+    assert page.status_code == 409 and "均已评价" in page.text
+    printed = api.post("clerk_furong", f"/api/v1/applications/{app_id}/rating-code")
+    assert printed.status_code == 409 and printed.json()["code"] == "all_rated"
+
+
+def test_the_invitation_asks_while_a_service_is_unrated(api: Api, engine: Engine) -> None:
+    from onething.ratings.service import invite_to_rate
+
+    sessions = session_factory(engine)
+    half, whole = finished(api), finished(api)
+    for app_id in (half, whole):
+        assert api.post("clerk_furong", f"/api/v1/applications/{app_id}/delivery",
+                        {"method": "window"}).status_code == 200
+    api.post("zhang", f"/api/v1/applications/{half}/rating", WINDOW)
+    for body in (WINDOW, MARKET):
+        assert api.post("zhang", f"/api/v1/applications/{whole}/rating", body).status_code == 201
+    assert invite_to_rate(sessions, MONDAY + dt.timedelta(days=5), 3) == 1
+    with sessions() as session:
+        invited = session.scalars(select(Notification.subject).where(
+            Notification.subject.contains("请对办件"))).all()
+    number = api.get("zhang", f"/api/v1/applications/{half}").json()["number"]
+    assert invited == [f"请对办件 {number} 的服务进行评价"]

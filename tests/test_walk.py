@@ -29,7 +29,7 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS, PDF, _serve, _shots
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Onething2026"
-WALKERS = ("walker1", "walker2", "walker3", "walker4", "walker5", "walker6")
+WALKERS = ("walker1", "walker2", "walker3", "walker4", "walker5", "walker6", "walker7")
 STORE = {"entity_type": "individual", "premises": "rented", "sells_food": False,
          "sells_tobacco": False, "sells_medical_devices": False, "shop_area": 50,
          "outdoor_sign": False, "has_employees": False}
@@ -288,7 +288,12 @@ def test_delivery_check_and_rating_keep_what_was_chosen(
     _fits(citizen, shots, "walk-rating-refused")
     citizen.fill("#rate-department-SCJG textarea[name=comment]", "材料要求说明不清楚")
     citizen.click("#rate-department-SCJG button[type=submit]")
-    assert "我的评价：不满意" in citizen.inner_text("#rating-h")
+    assert "我的评价" in citizen.inner_text("#rating-h")
+    rated = citizen.inner_text("#ratings article")
+    assert "评价对象：芙蓉区市场监督管理局" in rated and "不满意" in rated
+    assert citizen.locator("#rate-department-SCJG").count() == 0  # rated: once
+    assert citizen.locator("#rate-window").count() == 1  # the window still may be
+    _fits(citizen, shots, "walk-rated-one-service")
 
     # what a person reads: step names in Chinese (评价, not `rate`), whole numbers whole,
     # the 办件编号 in the title, no catalog hash
@@ -300,6 +305,56 @@ def test_delivery_check_and_rating_keep_what_was_chosen(
     assert "芙蓉区（430102）" in form  # a 行政区划 field by its name, not its code
     assert citizen.title() == f"办件 {app['number']} · 湖南政务服务"
     assert "目录版本" not in citizen.inner_text("body")
+
+
+def test_the_receipt_s_code_offers_only_what_can_be_rated_now(
+        server: str, chromium: Any, demo: Catalog, tmp_path: Path) -> None:
+    """The code printed at acceptance: the window at once; nothing ratable while the
+    departments decide, said before any form; each department after its decision, with the
+    same code; then the code is used up."""
+    shots = _shots(tmp_path)
+    app = _submit(server, demo, "walker7", "OPEN_CONVENIENCE_STORE", STORE,
+                  commitments=("LESSOR_PROPERTY_PROOF",))
+    _accept(server, app["id"])
+    clerk = _page(chromium, server, "chuangkou")
+    clerk.goto(f"{server}/applications/{app['id']}")
+    clerk.click("text=打印评价回执（生成评价码）")
+    code = clerk.inner_text("#rating-code").strip()
+
+    phone = _page(chromium, server, None, width=390)
+    phone.goto(f"{server}/r/{code}")
+    assert phone.locator("details.rate-target").count() == 1
+    assert phone.locator("#rate-window[open]").count() == 1  # the only one: open
+    assert "办结后可评价" in phone.inner_text("#rating-progress")
+    _fits(phone, shots, "code-window-ratable")
+    phone.check("#rate-window input[name=level][value='5']")
+    phone.click("#rate-window button[type=submit]")
+    done = phone.inner_text("main")
+    assert "感谢您的评价" in done and "办结后可凭同一评价码再次扫码评价" in done
+
+    phone.goto(f"{server}/r/{code}")
+    assert "部门审批尚未办结" in phone.inner_text("#not-yet")
+    assert "办结后可再次扫码评价" in phone.inner_text("#not-yet")
+    assert phone.locator("input[name=level]").count() == 0  # no form to be refused by
+    assert "芙蓉区政务服务综合窗口" in phone.inner_text("#rating-progress")
+    _fits(phone, shots, "code-nothing-yet")
+
+    _approve_all(server, app["id"])
+    phone.goto(f"{server}/r/{code}")
+    departments = phone.locator("details.rate-target").count()
+    assert departments >= 2 and phone.locator("#rate-window").count() == 0
+    for _ in range(departments):
+        if phone.locator("details.rate-target[open]").count() == 0:  # several: choose one
+            phone.locator("details.rate-target summary").first.click()
+        phone.locator("details.rate-target[open] input[name=level][value='4']").check()
+        phone.locator("details.rate-target[open] button[type=submit]").click()
+        assert "感谢您的评价" in phone.inner_text("main")
+        phone.goto(f"{server}/r/{code}")
+    assert "均已评价" in phone.inner_text("main")
+    assert phone.locator("input[name=level]").count() == 0
+    _fits(phone, shots, "code-all-rated")
+    ratings = _call(server, "walker7", "GET", f"/applications/{app['id']}/rating")
+    assert len(ratings["ratings"]) == departments + 1 and ratings["target"] == "window"
 
 
 def test_the_apply_form_says_what_it_asks_before_submitting(
@@ -360,6 +415,10 @@ def test_a_proxy_without_consent_keeps_the_form_and_the_person_grants_and_revoke
     assert proxy.input_value("[name='field.child_name']") == str(values["child_name"])
     assert proxy.locator("text=已上传：出生医学证明.pdf").count() >= 1  # and the uploads
     _fits(proxy, shots, "walk-no-consent")
+    proxy.fill("input[name=applicant]", "nobody_walker5")  # a name nobody has: the same words
+    proxy.click("text=提交申请")
+    assert proxy.inner_text(".alert").replace("nobody_walker5", "walker5") == alert
+    proxy.fill("input[name=applicant]", "walker5")
 
     person = _page(chromium, server, "walker5")
     person.goto(f"{server}/consents")

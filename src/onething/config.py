@@ -38,7 +38,6 @@ class Settings(BaseSettings):
     card_profile: str = "hunan"  # a shipped profile's name, or a profile file's path
     rectification_days: int = 15  # 差评整改 time limit, working days
     rating_invite_days: int = 3  # invite to rate this many days after delivery
-    rating_after_acceptance: bool = False  # allow rating before completion
     rating_code_days: int = 30  # 扫码评价: a receipt's one-time rating code expires after this
     rating_code_max_failures: int = 10  # wrong codes from one address before it is locked
     # the receipt's address (https://zwfw.example.gov.cn); the request's host when unset

@@ -366,7 +366,8 @@ def _rating(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, calendar:
         "level": level, "channel": "online", "target": "department",
         "indicators": {"efficiency": level},
         "comment": None if level >= 3 else "等待时间太长", "department_code":
-        task["department_code"], "region_code": task["region_code"], "taken_by_id": None,
+        task["department_code"], "service": f"department:{task['department_code']}",
+        "region_code": task["region_code"], "taken_by_id": None,
         "created_at": rated})
     rows[Event].append(_event(ids, app["id"], None, rated, app["applicant_id"], "applicant",
                               "rate", None, None))

@@ -37,6 +37,7 @@ from onething.identity import service as identity
 from onething.identity.models import User
 from onething.identity.roles import Principal, Role
 from onething.ratings import service as ratings
+from onething.ratings.models import Rectification
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -199,21 +200,19 @@ def _finish(session: Session, catalog: Catalog, people: _People, rng: random.Ran
     with _acting(session, catalog, applicant, rated) as ctx:
         target = rng.choice(ratings.targets(ctx, app))  # the window or a deciding department
         indicator = "service_efficiency" if target.kind == ratings.WINDOW else "efficiency"
-        ratings.rate(ctx, app_id, ratings.RatingInput(
+        rating = ratings.rate(ctx, app_id, ratings.RatingInput(
             level, {indicator: level}, "办理很快" if level >= 3 else "等待时间太长",
             target.department, target.kind), rectification_days=15)
     result.ratings += 1
     if level < 3:
         result.rectifications += 1
-        _rectify(session, catalog, people, rng, app_id, rated, now)
+        _rectify(session, catalog, people, rng, rating.id, rated, now)
     return app.status
 
 
 def _rectify(session: Session, catalog: Catalog, people: _People, rng: random.Random,
-             app_id: int, when: dt.datetime, now: dt.datetime) -> None:
-    with _acting(session, catalog, people.clerk(_app(session, app_id).region_code),
-                 when) as ctx:
-        _, rect = ratings.rating_of(ctx, app_id)
+             rating_id: int, when: dt.datetime, now: dt.datetime) -> None:
+    rect = session.scalar(select(Rectification).where(Rectification.rating_id == rating_id))
     if rect is None:
         return
     office = (people.clerk(rect.region_code) if rect.department_code is None

@@ -95,15 +95,19 @@ def _applicant(ctx: Ctx, sub: Submission) -> User:
             raise Invalid("请指明申请人（applicant）", code="applicant_required",
                           problems=[FieldProblem("applicant", "代办或窗口代录须指明申请人")])
         return actor
-    person = ctx.session.scalar(select(User).where(User.username == sub.applicant))
-    if person is None or person.role != Role.applicant.value:
-        raise Invalid(f"没有申请人 {sub.applicant}", code="applicant_not_found",
-                      problems=[FieldProblem("applicant", "申请人不存在")])
-    if ctx.actor.role == Role.clerk:
+    person = ctx.session.scalar(select(User).where(User.username == sub.applicant,
+                                                   User.role == Role.applicant.value))
+    if ctx.actor.role == Role.clerk:  # the window applies for the person before it
+        if person is None:
+            raise Invalid(f"没有申请人 {sub.applicant}", code="applicant_not_found",
+                          problems=[FieldProblem("applicant", "申请人不存在")])
         return person
-    if ctx.actor.role == Role.proxy and has_consent(ctx.session, actor.id, person.id):
+    if (person is not None and ctx.actor.role == Role.proxy
+            and has_consent(ctx.session, actor.id, person.id)):
         return person
-    raise Forbidden("没有该申请人的有效代办授权", code="no_consent")
+    # a name nobody has is answered as one who gave no consent: no probing for usernames
+    raise Forbidden("没有该申请人的有效代办授权", code="no_consent",
+                    problems=[FieldProblem("applicant", "没有该申请人的有效代办授权")])
 
 
 def _check_channel_and_region(ctx: Ctx, sub: Submission) -> None:
@@ -385,7 +389,11 @@ def resubmit(ctx: Ctx, application_id: int, sub: Submission) -> Application:
     return app
 
 
+WITHDRAWN_REASON = "申请人主动撤回"  # the reason recorded when the applicant gives none
+
+
 def withdraw(ctx: Ctx, application_id: int, reason: str | None) -> Application:
+    """The applicant (or who acts for them) withdraws; without a reason, WITHDRAWN_REASON."""
     app = access.visible_application(ctx, application_id)
     access.acts_for_applicant(ctx, app)
     status = next_application_status(app.status, "withdraw", ctx.actor.role)
@@ -394,9 +402,9 @@ def withdraw(ctx: Ctx, application_id: int, reason: str | None) -> Application:
     close_cards(ctx.session, "application", app.id, ctx.now, app.deadline, ctx.today,
                 ctx.calendar)
     close_cards(ctx.session, "acceptance", app.id, ctx.now, None, ctx.today, ctx.calendar)
-    app.status, app.reason = status.value, reason
+    app.status, app.reason = status.value, (reason or "").strip() or WITHDRAWN_REASON
     ctx.session.flush()
-    record(ctx, app, "withdraw", before=before, after=app.status, reason=reason)
+    record(ctx, app, "withdraw", before=before, after=app.status, reason=app.reason)
     return app
 
 

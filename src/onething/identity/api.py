@@ -105,10 +105,11 @@ def _bearer(request: Request) -> str:
 
 @router.post("/consents", status_code=201,
              summary="登记帮代办授权（本人授权，或窗口人员、管理员据本人书面授权登记）")
-def consent(body: ConsentIn, principal: PrincipalDep, session: SessionDep,
+def consent(body: ConsentIn, principal: PrincipalDep, session: SessionDep, catalog: CatalogDep,
             request: Request) -> dict[str, int]:
-    row = identity.grant_consent(session, principal, proxy=body.proxy, person=body.person,
-                                 note=body.note, now=request.app.state.clock())
+    row = identity.grant_consent(session, principal, catalog, proxy=body.proxy,
+                                 person=body.person, note=body.note,
+                                 now=request.app.state.clock())
     session.commit()
     return {"id": row.id}
 

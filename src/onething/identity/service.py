@@ -236,8 +236,8 @@ def find_user(session: Session, username: str) -> User:
 CONSENT_ROLES = (Role.applicant, Role.clerk, Role.admin)
 
 
-def grant_consent(session: Session, actor: Principal, *, proxy: str, person: str, note: str,
-                  now: datetime | None = None) -> ProxyConsent:
+def grant_consent(session: Session, actor: Principal, catalog: Catalog, *, proxy: str,
+                  person: str, note: str, now: datetime | None = None) -> ProxyConsent:
     """帮代办 by usernames, as the API and the pages are asked. The actor's role is checked
     before any name is looked up, and a name nobody has is answered exactly as a name of
     the wrong kind, so that the answer never tells whether a username exists."""
@@ -246,7 +246,7 @@ def grant_consent(session: Session, actor: Principal, *, proxy: str, person: str
     if actor.role == Role.applicant and person != actor.username:
         raise Forbidden("只能为本人授权帮代办", code="not_your_consent",
                         problems=[FieldProblem("person", "应为您本人的用户名")])
-    return record_consent(session, actor, proxy=_named(session, proxy, Role.proxy),
+    return record_consent(session, actor, catalog, proxy=_named(session, proxy, Role.proxy),
                           person=_named(session, person, Role.applicant), note=note, now=now)
 
 
@@ -267,9 +267,11 @@ def _named(session: Session, username: str, role: Role) -> User:
     return user
 
 
-def record_consent(session: Session, actor: Principal, *, proxy: User, person: User,
-                   note: str, now: datetime | None = None) -> ProxyConsent:
-    """帮代办: `person` lets `proxy` apply for them (see `grant_consent` for who records it)."""
+def record_consent(session: Session, actor: Principal, catalog: Catalog, *, proxy: User,
+                   person: User, note: str, now: datetime | None = None) -> ProxyConsent:
+    """帮代办: `person` lets `proxy` apply for them (see `grant_consent` for who records it).
+    A window records consents for the proxies of its region and below only: those it may
+    list and revoke."""
     if actor.role not in CONSENT_ROLES or (
             actor.role == Role.applicant and person.id != actor.user_id):
         raise Forbidden("只有本人、窗口人员或管理员可以登记代办授权", code="role_not_allowed")
@@ -277,6 +279,9 @@ def record_consent(session: Session, actor: Principal, *, proxy: User, person: U
         raise Invalid(f"{proxy.username} 不是帮代办员", code="not_a_proxy")
     if Role(person.role) != Role.applicant:
         raise Invalid(f"{person.username} 不是申请人，无需代办授权", code="not_an_applicant")
+    if actor.role == Role.clerk and not _in_region(catalog, actor, proxy.region_code):
+        said = "窗口只能为本地区及下级地区的帮代办员登记代办授权"
+        raise Forbidden(said, code="out_of_scope", problems=[FieldProblem("proxy", said)])
     consent = ProxyConsent(proxy_id=proxy.id, person_id=person.id, recorded_by_id=actor.user_id,
                            note=note[:500], created_at=now or utcnow())
     session.add(consent)
@@ -285,6 +290,13 @@ def record_consent(session: Session, actor: Principal, *, proxy: User, person: U
                  region=proxy.region_code, at=consent.created_at,
                  after={"proxy": proxy.username, "person": person.username})
     return consent
+
+
+def _in_region(catalog: Catalog, actor: Principal, region: str | None) -> bool:
+    from onething.cases.routing import descendants  # see _consent_filter
+
+    return (actor.region is not None and region is not None
+            and region in descendants(catalog, actor.region))
 
 
 def has_consent(session: Session, proxy_id: int, person_id: int) -> bool:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from onething.calendar.service import current_calendar
 from onething.deps import CatalogDep, CtxDep, SessionDep, address_of
@@ -63,7 +64,15 @@ class CodeTargetsOut(BaseModel):
     application_number: str
     bundle_name: str
     expires_at: dt.datetime
-    targets: list[TargetOut]
+    targets: list[TargetOut] = Field(description="现在可以评价的服务（每项服务评价一次）")
+    waiting: list[TargetOut] = Field(
+        description="尚不能评价的服务：部门审批办结后可再次扫码评价")
+    rated: list[TargetOut] = Field(description="已评价的服务")
+    message: str | None = Field(description="现在没有可评价的服务时，说明原因")
+
+    @staticmethod
+    def listed(found: list[ratings.Target]) -> list[TargetOut]:
+        return [TargetOut(target=t.kind, department=t.department, name=t.name) for t in found]
 
 
 class RectificationOut(BaseModel):
@@ -112,6 +121,13 @@ class RatingOut(BaseModel):
                    rectification=RectificationOut.of(rect) if rect else None)
 
 
+class CaseRatingsOut(RatingOut):
+    """The case's first rating, as this answer always was, and all its ratings (one per
+    service: the receiving window, each deciding department) in `ratings`."""
+
+    ratings: list[RatingOut] = Field(description="本办件的全部评价（每项服务一条），按评价时间排列")
+
+
 class StepIn(BaseModel):
     action: Literal["verify", "decide", "rectify", "follow_up", "review"]
     text: str = Field(min_length=1, max_length=4000)
@@ -119,14 +135,18 @@ class StepIn(BaseModel):
 
 
 @router.post("/applications/{application_id}/rating", response_model=RatingOut,
-             status_code=201, summary="申请人评价（好差评）：窗口或作出决定的部门，每件一次")
+             status_code=201,
+             summary="申请人评价（好差评）：受理窗口、作出决定的各部门，每项服务一次")
 def rate(application_id: Id, body: RatingIn, ctx: CtxDep, request: Request) -> RatingOut:
     settings = request.app.state.settings
     rating = ratings.rate(ctx, application_id, body.given(),
-                          rectification_days=settings.rectification_days,
-                          after_acceptance=settings.rating_after_acceptance)
+                          rectification_days=settings.rectification_days)
     ctx.session.commit()
-    return RatingOut.of(rating, ratings.rating_of(ctx, application_id)[1])
+    return RatingOut.of(rating, _rectification(ctx.session, rating))
+
+
+def _rectification(session: Session, rating: Rating) -> Rectification | None:
+    return session.scalar(select(Rectification).where(Rectification.rating_id == rating.id))
 
 
 @router.post("/applications/{application_id}/rating-code", response_model=CodeOut,
@@ -160,37 +180,39 @@ def code_targets(body: CodeIn, session: SessionDep, catalog: CatalogDep,
                  request: Request) -> CodeTargetsOut:
     now = request.app.state.clock()
     with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
-        row, app = codes.redeemable(session, body.code, now)
-    ctx = codes.applicant_ctx(session, catalog, current_calendar(session), now, app)
+        opened = codes.open_code(session, catalog, current_calendar(session), now, body.code)
+    app = opened.application
     bundle = catalog.bundles.get(app.bundle_code)
     return CodeTargetsOut(
         application_number=app.number, bundle_name=bundle.name if bundle else app.bundle_code,
-        expires_at=row.expires_at, targets=[TargetOut(target=t.kind, department=t.department,
-                                                      name=t.name)
-                                            for t in ratings.targets(ctx, app)])
+        expires_at=opened.row.expires_at, targets=CodeTargetsOut.listed(opened.ratable),
+        waiting=CodeTargetsOut.listed(opened.waiting),
+        rated=CodeTargetsOut.listed(opened.rated), message=opened.not_yet)
 
 
 @router.post("/rating-codes/rating", response_model=RatingOut, status_code=201,
              responses={429: {"model": ProblemOut}},
-             summary="扫码评价：凭评价码评价（无需登录，评价码只能用一次）")
+             summary="扫码评价：凭评价码评价一项服务（无需登录；各项服务均评价后评价码用完）")
 def rate_with_code(body: CodeRatingIn, session: SessionDep, catalog: CatalogDep,
                    request: Request) -> RatingOut:
     settings = request.app.state.settings
     with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
         rating = codes.rate_with_code(
             session, catalog, current_calendar(session), request.app.state.clock(),
-            body.code, body.given(), rectification_days=settings.rectification_days,
-            after_acceptance=settings.rating_after_acceptance)
+            body.code, body.given(), rectification_days=settings.rectification_days)
     session.commit()
-    rect = session.scalar(select(Rectification).where(Rectification.rating_id == rating.id))
-    return RatingOut.of(rating, rect)
+    return RatingOut.of(rating, _rectification(session, rating))
 
 
-@router.get("/applications/{application_id}/rating", response_model=RatingOut | None,
-            summary="办件的评价及整改答复")
-def get_rating(application_id: Id, ctx: CtxDep) -> RatingOut | None:
-    rating, rect = ratings.rating_of(ctx, application_id)
-    return RatingOut.of(rating, rect) if rating else None
+@router.get("/applications/{application_id}/rating", response_model=CaseRatingsOut | None,
+            summary="办件的评价及整改答复：第一条评价，`ratings` 列出全部（每项服务一条）")
+def get_rating(application_id: Id, ctx: CtxDep) -> CaseRatingsOut | None:
+    found = ratings.ratings_of(ctx, application_id)
+    if not found:
+        return None
+    first, rect = found[0]
+    return CaseRatingsOut(**RatingOut.of(first, rect).model_dump(),
+                          ratings=[RatingOut.of(r, x) for r, x in found])
 
 
 @router.get("/rectifications", response_model=list[RectificationOut],

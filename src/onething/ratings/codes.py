@@ -1,6 +1,8 @@
-"""扫码评价: the one-time code on the window's receipt. The applicant rates that one
-application on their own phone, without signing in; the code works once, expires, and
-only its hash is stored. Services flush; the caller commits."""
+"""扫码评价: the code on the window's receipt, printed at acceptance. The applicant rates that
+one application's services on their own phone, without signing in: the window at once, each
+department once it has decided. The code is used up when every service of the case has been
+rated (each once), or it expires; only its hash is stored. Services flush; the caller
+commits."""
 
 from __future__ import annotations
 
@@ -21,7 +23,17 @@ from onething.errors import Conflict, NotFound
 from onething.identity.models import User
 from onething.identity.service import principal_of
 from onething.ratings.models import Rating, RatingCode
-from onething.ratings.service import RatingInput, rate_as_applicant
+from onething.ratings.service import (
+    DEPARTMENT,
+    RATABLE,
+    RATED,
+    WAITING,
+    RatingInput,
+    Target,
+    all_rated,
+    rate_as_applicant,
+    services,
+)
 from onething.workdays import Calendar
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to mistype
@@ -61,6 +73,8 @@ def issue(ctx: Ctx, application_id: int, days: int) -> Issued:
     access.at_window(ctx, app)
     if AppStatus(app.status) in NOT_YET:
         raise Conflict("受理后才能打印评价回执", code="not_accepted")
+    if all_rated(services(ctx, app)):
+        raise Conflict("申请人已评价本办件的各项服务，无需再打印评价回执", code="all_rated")
     ctx.session.execute(update(RatingCode).where(
         RatingCode.application_id == app.id, RatingCode.used_at.is_(None),
         RatingCode.expires_at > ctx.now).values(expires_at=ctx.now))
@@ -81,15 +95,64 @@ def redeemable(session: Session, code: str, now: dt.datetime,
     if row is None or len(normalized(code)) != LENGTH:
         raise NotFound("评价码不存在，请核对回执上的评价码", code="rating_code_not_found")
     if row.used_at is not None:
-        raise Conflict("该评价码已使用，每个评价码只能评价一次", code="rating_code_used")
+        raise _used_up()
     if row.expires_at <= now:
         raise Conflict("该评价码已过期或已作废，请到窗口重新打印评价回执",
                        code="rating_code_expired")
-    app = session.get_one(Application, row.application_id)
-    if session.scalar(select(Rating.id).where(Rating.application_id == app.id,
-                                              Rating.applicant_id == app.applicant_id)):
-        raise Conflict("该办件已评价，每个办件只能评价一次，评价不可修改", code="already_rated")
-    return row, app
+    return row, session.get_one(Application, row.application_id)
+
+
+def _used_up() -> Conflict:
+    return Conflict("本办件的各项服务均已评价，该评价码已用完，感谢您的评价",
+                    code="rating_code_used")
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A usable code: its row, its case, the applicant acting through it, and the case's
+    services (ratable now, waiting for their turn, or rated)."""
+
+    row: RatingCode
+    ctx: Ctx
+    services: list[Target]
+
+    @property
+    def application(self) -> Application:
+        return self.ctx.session.get_one(Application, self.row.application_id)
+
+    @property
+    def ratable(self) -> list[Target]:
+        return [t for t in self.services if t.state == RATABLE]
+
+    @property
+    def waiting(self) -> list[Target]:
+        return [t for t in self.services if t.state == WAITING]
+
+    @property
+    def rated(self) -> list[Target]:
+        return [t for t in self.services if t.state == RATED]
+
+    @property
+    def not_yet(self) -> str | None:
+        """Why nothing can be rated now, said before any form (None: something can)."""
+        if self.ratable:
+            return None
+        names = "、".join(t.name for t in self.waiting)
+        if any(t.kind == DEPARTMENT for t in self.waiting):
+            return f"部门审批尚未办结（{names}），办结后可再次扫码评价。"
+        return f"{names}尚未受理本办件，受理后可扫码评价。"
+
+
+def open_code(session: Session, catalog: Catalog, calendar: Calendar, now: dt.datetime,
+              code: str, lock: bool = False) -> Opened:
+    """The code, if usable, with what its case offers to rate; a code whose case has
+    nothing left to rate, now or later, is used up (409 rating_code_used)."""
+    row, app = redeemable(session, code, now, lock)
+    ctx = applicant_ctx(session, catalog, calendar, now, app)
+    found = services(ctx, app)
+    if all_rated(found):
+        raise _used_up()
+    return Opened(row, ctx, found)
 
 
 def applicant_ctx(session: Session, catalog: Catalog, calendar: Calendar, now: dt.datetime,
@@ -100,11 +163,12 @@ def applicant_ctx(session: Session, catalog: Catalog, calendar: Calendar, now: d
 
 
 def rate_with_code(session: Session, catalog: Catalog, calendar: Calendar, now: dt.datetime,
-                   code: str, given: RatingInput, *, rectification_days: int,
-                   after_acceptance: bool = False) -> Rating:
-    row, app = redeemable(session, code, now, lock=True)
-    ctx = applicant_ctx(session, catalog, calendar, now, app)
-    rating = rate_as_applicant(ctx, app, given, "code", rectification_days, after_acceptance)
-    row.used_at = now
+                   code: str, given: RatingInput, *, rectification_days: int) -> Rating:
+    """Rates one service of the code's case; the code is used up once every service is."""
+    opened = open_code(session, catalog, calendar, now, code, lock=True)
+    rating = rate_as_applicant(opened.ctx, opened.application, given, "code",
+                               rectification_days)
+    if all_rated(services(opened.ctx, opened.application)):
+        opened.row.used_at = now
     session.flush()
     return rating

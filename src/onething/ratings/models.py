@@ -1,4 +1,5 @@
-"""好差评: one rating per application per applicant; a bad one opens a rectification."""
+"""好差评: one rating per service of a case (the receiving window, each deciding department);
+a bad one opens a rectification."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from onething.db import Base, JSONDoc, UTCDateTime, utcnow
 class Rating(Base):
     __tablename__ = "ratings"
     __table_args__ = (
-        UniqueConstraint("application_id", "applicant_id"),
+        UniqueConstraint("application_id", "service", name="uq_ratings_service"),
         Index("ix_ratings_department", "department_code", "region_code", "created_at"),
         Index("ix_ratings_created_at", "created_at"),
     )
@@ -32,6 +33,8 @@ class Rating(Base):
     indicators: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: window
+    # the service rated, once per case: "window", or "department:" and the department's code
+    service: Mapped[str] = mapped_column(String(80))
     region_code: Mapped[str] = mapped_column(String(12))  # of the office rated
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +15,7 @@ from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants, office_name, window_name
-from onething.cases.states import FINISHED, AppStatus
+from onething.cases.states import AppStatus, TaskStatus
 from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.identity.roles import Role
 from onething.ratings.models import Rating, Rectification
@@ -30,14 +30,14 @@ INDICATORS = {
     "window": {"service_efficiency": "服务效率", "service_level": "服务水平",
                "attitude": "服务态度"},
 }
-# once the service has ended (国办发〔2019〕51号: every service may be rated): decided and
-# delivered, but also refused at the window (不予受理) and ended for a missed 容缺 period
-RATABLE = FINISHED | {AppStatus.delivered, AppStatus.refused, AppStatus.terminated}
-EARLY = frozenset({AppStatus.accepted, AppStatus.accepted_with_deficiency,
-                   AppStatus.in_progress})
 WINDOW, DEPARTMENT = "window", "department"
 TARGET_INDICATORS = {WINDOW: "window", DEPARTMENT: "online"}  # which indicators rate whom
-DECIDED = ("approved", "denied")
+DECIDED = (TaskStatus.approved.value, TaskStatus.denied.value)
+# a task that ended without a decision (an earlier stage denied, the case ended)
+CLOSED = (*DECIDED, TaskStatus.cancelled.value)
+# the window has acted on the case: accepted it (whatever came after), returned or refused it
+WINDOW_ACTED = frozenset({AppStatus.returned, AppStatus.refused})
+RATABLE, WAITING, RATED = "ratable", "waiting", "rated"
 
 
 @dataclass
@@ -51,31 +51,81 @@ class RatingInput:
 
 @dataclass(frozen=True)
 class Target:
-    """Something the applicant may rate: the receiving window, or a deciding department."""
+    """A service of a case the applicant rates once (国办发〔2019〕51号: one rating per service
+    per case): the receiving window, or a deciding department. `state`: ratable now, waiting
+    (the window has not acted, the department not decided all its tasks), or rated."""
 
     kind: str  # window | department
     department: str | None
     region: str
     name: str
+    state: str = RATABLE
+
+    @property
+    def service(self) -> str:
+        return service_key(self.kind, self.department)
 
 
-def targets(ctx: Ctx, app: Application) -> list[Target]:
-    """The receiving window, then each department that decided the case."""
-    found = [Target(WINDOW, None, app.region_code, window_name(ctx.catalog, app.region_code))]
-    seen: set[str] = set()
-    for task in ctx.session.scalars(select(Task).where(
-            Task.application_id == app.id, Task.status.in_(DECIDED))
-            .order_by(Task.decided_at, Task.id)):
-        if task.department_code not in seen:
-            seen.add(task.department_code)
-            found.append(Target(DEPARTMENT, task.department_code, task.region_code,
-                                office_name(ctx.catalog, task.region_code,
-                                            task.department_code)))
+def service_key(kind: str, department: str | None) -> str:
+    """How a rating names the service it rates (unique per case): see Rating.service."""
+    return WINDOW if kind == WINDOW else f"{DEPARTMENT}:{department or ''}"
+
+
+def services(ctx: Ctx, app: Application) -> list[Target]:
+    """Every service of the case that is or will be ratable: the receiving window, then each
+    department with a task (those that decided first, in the order of their decisions). A
+    department is ratable once it has decided and none of its tasks is still open; one whose
+    tasks all ended undecided (the case withdrawn or ended) is not listed."""
+    rated = set(ctx.session.scalars(select(Rating.service).where(
+        Rating.application_id == app.id)))
+    found = [_window(ctx, app, rated)] if _window_state(app) else []
+    tasks = list(ctx.session.scalars(select(Task).where(Task.application_id == app.id)))
+    by_department: dict[str, list[Task]] = {}
+    for task in sorted(tasks, key=_decision_order):
+        by_department.setdefault(task.department_code, []).append(task)
+    for code, own in by_department.items():
+        decided = [t for t in own if t.status in DECIDED]
+        still_open = any(t.status not in CLOSED for t in own)
+        if not decided and not still_open:
+            continue
+        state = (RATED if service_key(DEPARTMENT, code) in rated
+                 else WAITING if still_open or not decided else RATABLE)
+        region = (decided or own)[0].region_code
+        found.append(Target(DEPARTMENT, code, region, office_name(ctx.catalog, region, code),
+                            state))
     return found
 
 
-def rate(ctx: Ctx, application_id: int, given: RatingInput, *, rectification_days: int,
-         after_acceptance: bool = False) -> Rating:
+def _decision_order(task: Task) -> tuple[bool, dt.datetime, int]:
+    never = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return task.decided_at is None, task.decided_at or never, task.id
+
+
+def _window_state(app: Application) -> str | None:
+    status = AppStatus(app.status)
+    if app.accepted_at is not None or status in WINDOW_ACTED:
+        return RATABLE
+    return None if status == AppStatus.withdrawn else WAITING  # withdrawn before any step
+
+
+def _window(ctx: Ctx, app: Application, rated: set[str]) -> Target:
+    state = RATED if WINDOW in rated else _window_state(app) or WAITING
+    return Target(WINDOW, None, app.region_code, window_name(ctx.catalog, app.region_code),
+                  state)
+
+
+def targets(ctx: Ctx, app: Application) -> list[Target]:
+    """What the applicant may rate now: the services ratable and not rated yet."""
+    return [t for t in services(ctx, app) if t.state == RATABLE]
+
+
+def all_rated(found: list[Target]) -> bool:
+    """Nothing left to rate, now or later (a receipt's code is then used up)."""
+    return all(t.state == RATED for t in found)
+
+
+def rate(ctx: Ctx, application_id: int, given: RatingInput, *,
+         rectification_days: int) -> Rating:
     """The applicant rates in their own account. Staff never rate in the applicant's name:
     at the window the applicant rates on their own phone with the receipt's code."""
     app = access.visible_application(ctx, application_id)
@@ -84,37 +134,49 @@ def rate(ctx: Ctx, application_id: int, given: RatingInput, *, rectification_day
                         code="staff_cannot_rate")
     if ctx.actor.user_id != app.applicant_id:
         raise Forbidden("只有申请人本人可以评价", code="not_applicant")
-    return rate_as_applicant(ctx, app, given, "online", rectification_days, after_acceptance)
+    return rate_as_applicant(ctx, app, given, "online", rectification_days)
 
 
 def rate_as_applicant(ctx: Ctx, app: Application, given: RatingInput, channel: str,
-                      rectification_days: int, after_acceptance: bool) -> Rating:
-    """One rating per application per applicant (ctx.actor is the applicant)."""
-    status = AppStatus(app.status)
-    if status not in RATABLE and not (after_acceptance and status in EARLY):
-        raise Conflict("办件尚未办结，暂不能评价", code="not_finished")
-    if ctx.session.scalar(select(Rating.id).where(Rating.application_id == app.id,
-                                                  Rating.applicant_id == app.applicant_id)):
-        raise Conflict("该办件已评价，每个办件只能评价一次，评价不可修改", code="already_rated")
+                      rectification_days: int) -> Rating:
+    """One rating per service of the case (ctx.actor is the applicant)."""
+    if _window_state(app) != RATABLE:  # no service has begun: nothing to rate yet
+        raise Conflict("办件尚未受理，暂不能评价；受理后可评价窗口，各部门办结后可评价该部门",
+                       code="not_finished")
     rated = _check(ctx, app, given)
+    if rated.state == RATED:
+        raise _already(rated)
+    if rated.state == WAITING:
+        raise Conflict(_not_yet(rated), code="not_finished")
     rating = Rating(application_id=app.id, applicant_id=app.applicant_id, level=given.level,
                     channel=channel, target=rated.kind, indicators=given.indicators,
                     comment=(given.comment or "").strip()[:2000] or None,
-                    department_code=rated.department, region_code=rated.region,
-                    taken_by_id=None, created_at=ctx.now)
+                    department_code=rated.department, service=rated.service,
+                    region_code=rated.region, taken_by_id=None, created_at=ctx.now)
     ctx.session.add(rating)
     try:
         with ctx.session.begin_nested():
             ctx.session.flush()
     except IntegrityError as exc:  # the same rating, sent twice at the same moment
-        raise Conflict("该办件已评价，每个办件只能评价一次，评价不可修改",
-                       code="already_rated") from exc
+        raise _already(rated) from exc
     record(ctx, app, "rate", reason=f"{rated.name}：{LEVELS[given.level]}",
            data={"level": given.level, "channel": channel, "target": rated.kind,
                  "department": rated.department})
     if given.level in BAD:
         _open_rectification(ctx, app, rating, rated, rectification_days)
     return rating
+
+
+def _already(rated: Target) -> Conflict:
+    return Conflict(f"您已评价过{rated.name}，每项服务只能评价一次，评价不可修改",
+                    code="already_rated", problems=[FieldProblem(
+                        "department" if rated.kind == DEPARTMENT else "target", "已评价")])
+
+
+def _not_yet(rated: Target) -> str:
+    if rated.kind == WINDOW:
+        return f"{rated.name}尚未受理本办件，受理（或退回、不予受理）后才能评价窗口"
+    return f"{rated.name}的审批尚未办结，办结后才能评价该部门"
 
 
 def _check(ctx: Ctx, app: Application, given: RatingInput) -> Target:
@@ -139,17 +201,21 @@ def _check(ctx: Ctx, app: Application, given: RatingInput) -> Target:
 
 def _target(ctx: Ctx, app: Application, given: RatingInput,
             problems: list[FieldProblem]) -> Target | None:
-    found = targets(ctx, app)
+    found = services(ctx, app)
     if given.target == WINDOW:
-        return found[0]
+        window = next((t for t in found if t.kind == WINDOW), None)
+        if window is None:
+            problems.append(FieldProblem("target", "窗口未受理即撤回的办件，没有可评价的窗口服务"))
+        return window
     if given.target != DEPARTMENT:
         problems.append(FieldProblem("target", "请选择评价对象：受理的综合窗口，或作出决定的部门"))
         return None
-    for target in found[1:]:
+    departments = [t for t in found if t.kind == DEPARTMENT]
+    for target in departments:
         if target.department == given.department:
             return target
-    names = "、".join(t.name for t in found[1:]) or "（尚无部门作出决定）"
-    problems.append(FieldProblem("department", f"应为作出决定的部门之一：{names}"))
+    names = "、".join(t.name for t in departments) or "（尚无部门作出决定）"
+    problems.append(FieldProblem("department", f"应为办理本件并作出决定的部门之一：{names}"))
     return None
 
 
@@ -300,30 +366,41 @@ def rectifications(ctx: Ctx, status: str | None = None) -> list[Rectification]:
 
 
 def rating_of(ctx: Ctx, application_id: int) -> tuple[Rating | None, Rectification | None]:
+    """The case's first rating and its rectification (see `ratings_of` for all)."""
+    found = ratings_of(ctx, application_id)
+    return found[0] if found else (None, None)
+
+
+def ratings_of(ctx: Ctx, application_id: int) -> list[tuple[Rating, Rectification | None]]:
+    """The case's ratings, first first, each with its rectification (if it was bad)."""
     app = access.visible_application(ctx, application_id)
-    rating = ctx.session.scalar(select(Rating).where(Rating.application_id == app.id))
-    rect = ctx.session.scalar(select(Rectification).where(
-        Rectification.rating_id == rating.id)) if rating else None
-    return rating, rect
+    return [(rating, rect) for rating, rect in ctx.session.execute(
+        select(Rating, Rectification).outerjoin(Rectification,
+                                                Rectification.rating_id == Rating.id)
+        .where(Rating.application_id == app.id).order_by(Rating.created_at, Rating.id))]
 
 
 # --- invitations -------------------------------------------------------------------------
 
 
 def invite_to_rate(sessions: sessionmaker[Session], now: dt.datetime, days: int) -> int:
-    """Invite, once, each applicant who has not rated `days` days after delivery."""
+    """Invite, once, each applicant `days` days after delivery while a service of the case
+    is still unrated: the window, or a department that decided."""
     with sessions.begin() as session:
-        rated = select(Rating.application_id)
+        rated = (select(func.count()).select_from(Rating)
+                 .where(Rating.application_id == Application.id).scalar_subquery())
+        deciding = (select(func.count(Task.department_code.distinct()))
+                    .where(Task.application_id == Application.id, Task.status.in_(DECIDED))
+                    .scalar_subquery())
         apps = list(session.scalars(select(Application).where(
             Application.status == AppStatus.delivered.value,
             Application.delivered_at <= now - dt.timedelta(days=days),
-            Application.rating_invited_at.is_(None), Application.id.not_in(rated))
+            Application.rating_invited_at.is_(None), rated < 1 + deciding)
             .order_by(Application.id).limit(500).with_for_update(skip_locked=True)))
         for app in apps:
             app.rating_invited_at = now
             session.add(Notification(recipient_id=app.applicant_id, created_at=now,
                                      subject=f"请对办件 {app.number} 的服务进行评价",
-                                     body="您的办件已办结送达，欢迎对本次服务作出评价（好差评），"
-                                          "您的评价将用于改进政务服务。"))
+                                     body="您的办件已办结送达，欢迎对受理窗口和各审批部门的服务"
+                                          "分别作出评价（好差评），您的评价将用于改进政务服务。"))
         return len(apps)
-

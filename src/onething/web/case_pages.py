@@ -17,7 +17,7 @@ from onething.cases import access, tasks
 from onething.cases import service as cases
 from onething.cases.context import Ctx
 from onething.cases.models import Application
-from onething.cases.routing import descendants, office_name, office_or_window_name
+from onething.cases.routing import descendants, office_name
 from onething.cases.schemas import ApplicationOut
 from onething.cases.service import Submission, WindowDecision
 from onething.cases.states import AppStatus
@@ -44,6 +44,7 @@ from onething.identity import service as identity
 from onething.identity.roles import Role
 from onething.licences import service as licences
 from onething.privacy import personal_codes
+from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.pages import render
@@ -448,24 +449,24 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     full = view is not None
     view = view or cases.view(ctx, application_id)
     out = ApplicationOut.of_view(ctx, view, full=full)
-    rating, rectification = ratings.rating_of(ctx, application_id)
-    rated = office_or_window_name(ctx.catalog, rating.region_code,
-                                  rating.department_code) if rating else ""
+    rated = ratings.ratings_of(ctx, application_id)
+    services = ratings.services(ctx, view.application)
     checks = commitments.follow_up_checks_of(ctx, view.application)
     a, me = view.application, ctx.actor
     at_window = me.role == Role.clerk and access.within_scope(ctx, a.region_code)
     return _page(request, "application.html", user, status=status, app=out, view=view,
                  error=error, today=ctx.today, catalog=ctx.catalog,
-                 procedures=tasks.SPECIAL_PROCEDURES, rating=rating, rated=rated, checks=checks,
+                 procedures=tasks.SPECIAL_PROCEDURES, rated=rated, checks=checks,
                  no_deficiency=None if cases.deficiency_allowed(a) else
                  cases.IMMEDIATE_NO_DEFICIENCY,
                  CHECK_NAMES=commitments.STATUS_NAMES,
-                 rectification=rectification, RECT_NAMES=ratings.STATUS_NAMES,
-                 can_rate=(rating is None and me.user_id == a.applicant_id
-                           and AppStatus(a.status) in ratings.RATABLE),
-                 targets=ratings.targets(ctx, a), **rating_form_context(),
-                 can_print_code=rating is None and at_window and AppStatus(a.status) not in (
-                     AppStatus.submitted, AppStatus.returned, AppStatus.withdrawn),
+                 RECT_NAMES=ratings.STATUS_NAMES, applicant=me.user_id == a.applicant_id,
+                 targets=[t for t in services if t.state == ratings.RATABLE],
+                 waiting=[t for t in services if t.state == ratings.WAITING],
+                 service_names={t.service: t.name for t in services},
+                 **rating_form_context(),
+                 can_print_code=at_window and not ratings.all_rated(services)
+                 and AppStatus(a.status) not in codes.NOT_YET,
                  masked=not full and not access.sees_personal_data(ctx, a),
                  can_reveal=not full and access.may_reveal_personal_data(ctx, a),
                  personal=personal_codes(a.form, ctx.catalog.fields),
@@ -550,7 +551,7 @@ def withdrawal(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
     return _act(request, session, catalog, form, application_id,
                 lambda ctx: cases.withdraw(ctx, application_id,
-                                           str(form.get("reason") or "") or "申请人主动撤回"),
+                                           str(form.get("reason") or "") or None),
                 which="withdraw")
 
 

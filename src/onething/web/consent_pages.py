@@ -61,8 +61,9 @@ def grant(request: Request, session: SessionDep, catalog: CatalogDep,
         if me.role != Role.applicant and len(_note(user, sent)) < 2:  # as the API's schema
             raise Invalid("请写明授权方式与依据", problems=[
                 FieldProblem("note", "如：申请人书面授权委托书，已核验原件")])
-        identity.grant_consent(session, me, proxy=sent.get("proxy", "").strip(), person=person,
-                               note=_note(user, sent), now=request.app.state.clock())
+        identity.grant_consent(session, me, catalog, proxy=sent.get("proxy", "").strip(),
+                               person=person, note=_note(user, sent),
+                               now=request.app.state.clock())
     except DomainError as exc:
         session.rollback()
         return _consents_page(request, session, catalog, user, said(exc), exc.status, sent)

@@ -57,8 +57,8 @@ def rate(request: Request, application_id: int, session: SessionDep, catalog: Ca
     settings = request.app.state.settings
     given = rating_input(form)
     return _act(request, session, catalog, form, application_id, lambda ctx: ratings.rate(
-        ctx, application_id, given, rectification_days=settings.rectification_days,
-        after_acceptance=settings.rating_after_acceptance), which="rating-s")
+        ctx, application_id, given, rectification_days=settings.rectification_days),
+        which="rating-s")
 
 
 @router.post("/applications/{application_id:id}/rating-code", response_class=HTMLResponse)
@@ -94,28 +94,34 @@ def enter_code(request: Request, code: str = "") -> Response:
 def _code_page(request: Request, session: Session, catalog: Catalog, code: str,
                error: str | None = None, status: int = 200,
                sent: dict[str, str] | None = None) -> HTMLResponse:
+    """What the code's case offers to rate now, one form each; when nothing can be rated
+    yet, why (before any form); what was rated already."""
     now = request.app.state.clock()
     try:
         with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
-            row, app = codes.redeemable(session, code, now)
+            opened = codes.open_code(session, catalog, current_calendar(session), now, code)
     except DomainError as exc:
         return _refused(request, exc, code)
-    ctx = codes.applicant_ctx(session, catalog, current_calendar(session), now, app)
+    app = opened.application
     token = new_login_csrf()  # no session here: the form's token is checked against a cookie
     user, _ = signed_in(request)
     page = render(request, "rate_code.html", status=status, step="rate", error=error,
                   me=user.principal if user else None,
-                  app=app, bundle=_bundle_name(catalog, app), expires=row.expires_at,
-                  targets=ratings.targets(ctx, app), sent=sent or {}, csrf=token,
+                  app=app, bundle=_bundle_name(catalog, app), expires=opened.row.expires_at,
+                  targets=opened.ratable, waiting=opened.waiting, rated=opened.rated,
+                  not_yet=opened.not_yet, sent=sent or {}, csrf=token,
                   action=f"/r/{codes.normalized(code)}", **rating_form_context())
     set_cookie(page, request, RATE_CSRF, token, 3600, samesite="strict")
     return page
 
 
 def _refused(request: Request, exc: DomainError, code: str) -> HTMLResponse:
-    """The code cannot be used (or the address typed too many wrong ones): type it again."""
-    page = render_public(request, "rate_code.html", status=exc.status, step="enter",
-                         error=exc.detail, typed=codes.shown(codes.normalized(code)))
+    """The code cannot be used (or the address typed too many wrong ones): type it again;
+    a code used up (every service rated) is thanked for, not refused."""
+    step = "used" if exc.code == "rating_code_used" else "enter"
+    page = render_public(request, "rate_code.html", status=exc.status, step=step,
+                         error=None if step == "used" else exc.detail, said=exc.detail,
+                         typed=codes.shown(codes.normalized(code)))
     if isinstance(exc, TooManyRequests):
         page.headers["Retry-After"] = str(exc.retry_after)
     return page
@@ -143,15 +149,21 @@ def rate_with_code(request: Request, code: str, session: SessionDep, catalog: Ca
         with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
             rating = codes.rate_with_code(
                 session, catalog, current_calendar(session), request.app.state.clock(), code,
-                rating_input(form), rectification_days=settings.rectification_days,
-                after_acceptance=settings.rating_after_acceptance)
+                rating_input(form), rectification_days=settings.rectification_days)
     except DomainError as exc:
         session.rollback()
-        if isinstance(exc, TooManyRequests) or exc.code == guesses.NOT_FOUND:
+        if isinstance(exc, TooManyRequests) or exc.code in (guesses.NOT_FOUND,
+                                                            "rating_code_used"):
             return _refused(request, exc, code)  # counted once: not looked up again
         return _code_page(request, session, catalog, code, said(exc), exc.status,
                           {k: str(v) for k, v in form.items()})  # what they chose stays
+    app = session.get_one(Application, rating.application_id)
+    left = ratings.services(codes.applicant_ctx(session, catalog, current_calendar(session),
+                                                request.app.state.clock(), app), app)
     answer = render_public(request, "rate_code.html", step="done", error=None,
-                           level=ratings.LEVELS[rating.level], bad=rating.level in ratings.BAD)
+                           level=ratings.LEVELS[rating.level], bad=rating.level in ratings.BAD,
+                           more=[t for t in left if t.state == ratings.RATABLE],
+                           waiting=[t for t in left if t.state == ratings.WAITING],
+                           again=f"/r/{codes.normalized(code)}")
     session.commit()
     return answer
