@@ -24,11 +24,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium).
-## The suite runs in JOBS processes, a test file each (JOBS=1: one process).
+## The suite runs in JOBS processes, a test file each; the API fuzz runs on its own after it,
+## since its cases share one test id and a parallel run would keep only one of them.
 JOBS ?= 2
 test: lint
 	./scripts/ensure-chromium
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --ignore tests/test_fuzz.py
+	$(BIN)/python -m pytest tests/test_fuzz.py
 
 ## Benchmarks (small by default: SIZE=1000000 for a province); results in bench/results/.
 SIZE ?= 20000
