@@ -24,13 +24,18 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium).
-## The suite runs in JOBS processes, a test file each; the API fuzz runs on its own after it,
-## since its cases share one test id and a parallel run would keep only one of them.
+## The suite runs in JOBS processes, a test file each; the API fuzz runs as a process of its
+## own beside them (its cases share one test id, so a parallel run would keep only one).
 JOBS ?= 2
 test: lint
 	./scripts/ensure-chromium
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --ignore tests/test_fuzz.py
-	$(BIN)/python -m pytest tests/test_fuzz.py
+	@mkdir -p var
+	$(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py >var/test-fuzz.log 2>&1 & \
+	fuzz=$$!; \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --ignore tests/test_fuzz.py; suite=$$?; \
+	wait $$fuzz; fuzzed=$$?; \
+	echo "--- the API fuzz, run beside the suite (var/test-fuzz.log):"; tail -n 5 var/test-fuzz.log; \
+	test $$suite -eq 0 && test $$fuzzed -eq 0
 
 ## Benchmarks (small by default: SIZE=1000000 for a province); results in bench/results/.
 SIZE ?= 20000

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -72,8 +73,8 @@ def busy_server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Ite
                       ["worker", "--once"])
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def launch_chromium() -> Iterator[Any]:
+    """Headless Chromium for a module's tests; skipped (failed in CI) when not installed."""
     if CHROMIUM is None:
         if IN_CI:
             pytest.fail("chromium is not installed (scripts/ensure-chromium installs it)")
@@ -84,6 +85,11 @@ def browser() -> Iterator[object]:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    yield from launch_chromium()
 
 
 def test_citizen_reads_a_guide_on_a_phone(server: str, browser: object,

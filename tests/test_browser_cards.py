@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from conftest import IN_CI
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases.context import CHINA, Ctx
@@ -26,7 +25,7 @@ from onething.files import service as files
 from onething.identity import service as identity
 from onething.supervision.sweep import sweep
 from onething.workdays import Calendar
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _as, _serve
+from test_browser import _as, _serve, launch_chromium
 from test_cards_api import instant_catalog
 
 pytestmark = pytest.mark.browser
@@ -91,16 +90,7 @@ class Prepared:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed (scripts/ensure-chromium installs it)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    yield from launch_chromium()
 
 
 @dataclass

@@ -20,11 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import IN_CI
 from onething.catalog.model import Catalog
 from onething.demo_data import _form
 from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PDF, _serve, _shots
+from test_browser import PDF, _serve, _shots, launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -58,16 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed (scripts/ensure-chromium installs it)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    yield from launch_chromium()
 
 
 # --- set-up through the API -------------------------------------------------------------

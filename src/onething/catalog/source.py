@@ -83,8 +83,14 @@ def _yaml() -> YAML:
     return yaml
 
 
-def read_file(path: Path, display: str) -> tuple[SourceFile | None, list[Problem]]:
-    """Parse one file; a file that cannot be read or parsed yields a problem, never an exception."""
+CATALOG_TOP = "文件顶层必须是映射（regions/departments/fields/materials/items/bundles）"
+
+
+def read_file(path: Path, display: str, *, top: str = CATALOG_TOP,
+              empty_ok: bool = True) -> tuple[SourceFile | None, list[Problem]]:
+    """Parse one YAML file of mappings; a file that cannot be read or parsed yields a problem,
+    never an exception. `top` says what the top level must be; an empty file is an empty
+    mapping when `empty_ok`, else that problem."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -100,11 +106,10 @@ def read_file(path: Path, display: str) -> tuple[SourceFile | None, list[Problem
         return None, [Problem(display, line, f"YAML 语法错误：{what}")]
     except YAMLError as exc:
         return None, [Problem(display, 1, f"YAML 语法错误：{exc}")]
-    if tree is None:
+    if tree is None and empty_ok:
         return SourceFile(display, CommentedMap()), []
     if not isinstance(tree, CommentedMap):
-        return None, [Problem(display, 1, "文件顶层必须是映射（regions/departments/fields/"
-                                          "materials/items/bundles）")]
+        return None, [Problem(display, 1, top)]
     return SourceFile(display, tree), []
 
 

@@ -38,11 +38,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from onething.catalog.source import Problem, SourceFile
+from onething.catalog.source import Problem, SourceFile, read_file
 from onething.supervision.rules import CardKind, Check, Rule
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
@@ -125,35 +123,14 @@ def resolve(value: str) -> Path:
 def load_profile(value: str = DEFAULT) -> Profile:
     """The profile named by `value` (ONETHING_CARD_PROFILE); ProfileError if malformed."""
     path = resolve(value)
-    source, problems = _read(path, str(path))
+    source, problems = read_file(path, str(path), top="文件顶层必须是映射（code、name、checks）",
+                                empty_ok=False)
     if source is None:
         raise ProfileError(problems)
     profile, problems = _profile(source, str(path))
     if profile is None:
         raise ProfileError(problems)
     return profile
-
-
-def _read(path: Path, display: str) -> tuple[SourceFile | None, list[Problem]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(display, 1, f"文件不是 UTF-8 编码（第 {exc.start} 字节）")]
-    except OSError as exc:
-        return None, [Problem(display, 1, f"无法读取文件：{exc.strerror}")]
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        tree = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "YAML 语法错误"
-        return None, [Problem(display, mark.line + 1 if mark else 1, f"YAML 语法错误：{what}")]
-    except YAMLError as exc:
-        return None, [Problem(display, 1, f"YAML 语法错误：{exc}")]
-    if not isinstance(tree, CommentedMap):
-        return None, [Problem(display, 1, "文件顶层必须是映射（code、name、checks）")]
-    return SourceFile(display, tree), []
 
 
 class _Reader:
