@@ -25,11 +25,11 @@ from typing import Any
 import httpx
 
 from bench.run import RESULTS, Server, _free_port
-from onething.catalog.model import build_catalog
+from onething.catalog.linked import build_catalog
 from onething.catalog.validate import read_catalog
-from onething.config import demo_catalog_dir
-from onething.demo import DEMO_PASSWORD, demo_users
+from onething.demo.people import DEMO_PASSWORD, demo_users
 from onething.guide.engine import MaterialStatus, compute_guide
+from onething.kernel.config import demo_catalog_dir
 
 BUNDLE = "NEWBORN_BIRTH"
 REGION = "430102"
@@ -99,7 +99,7 @@ def _result_data() -> dict[str, dict[str, Any]]:
     """The values each item's office enters on approval (银行账号, 公民身份号码 …)."""
     import random
 
-    from onething.demo_data import result_data
+    from onething.demo.data import result_data
 
     catalog = build_catalog(read_catalog(demo_catalog_dir()))
     rng = random.Random(1)
@@ -109,7 +109,7 @@ def _result_data() -> dict[str, dict[str, Any]]:
 def _body(file_id: str) -> dict[str, Any]:
     import random
 
-    from onething.demo_data import _form
+    from onething.demo.data import _form
 
     catalog = build_catalog(read_catalog(demo_catalog_dir()))
     answers = {q.code: (q.default if q.default is not None else

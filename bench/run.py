@@ -25,10 +25,10 @@ from typing import IO, Any
 
 import httpx
 
-from onething.catalog.model import Catalog, build_catalog
+from onething.catalog.linked import Catalog, build_catalog
 from onething.catalog.validate import read_catalog
-from onething.config import demo_catalog_dir
 from onething.guide.engine import compute_guide
+from onething.kernel.config import demo_catalog_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -31,13 +31,14 @@ from bench.run import RESULTS, Server
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
-from onething.cases.context import CHINA, Ctx
 from onething.cases.models import Application, Task
+from onething.catalog.context import Ctx
 from onething.catalog.service import current_catalog
-from onething.db import make_engine, session_factory, writer
 from onething.identity import service as identity
 from onething.identity.models import User
-from onething.migrate import upgrade
+from onething.kernel.clock import CHINA
+from onething.kernel.db import make_engine, session_factory, writer
+from onething.ops.migrate import upgrade
 from onething.supervision.stats import StatsQuery, statistics
 from onething.supervision.sweep import sweep
 
@@ -139,8 +140,9 @@ def _busiest(session: Any) -> tuple[User, User, int]:
 
 
 def _ctx(session: Any, who: User) -> Ctx:
-    return Ctx(session, current_catalog(session), current_calendar(session),
-               dt.datetime.now(dt.UTC), identity.principal_of(who))
+    return Ctx(session=session, catalog=current_catalog(session),
+               calendar=current_calendar(session), now=dt.datetime.now(dt.UTC),
+               actor=identity.principal_of(who))
 
 
 def _in_process(sessions: Any, repeat: int) -> dict[str, Any]:

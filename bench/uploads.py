@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from bench.run import RESULTS, Server
-from onething.demo import DEMO_PASSWORD
+from onething.demo.people import DEMO_PASSWORD
 
 CHUNK = 1024 * 1024
 BOUNDARY = "onething-bench-boundary"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from onething.models import metadata
+from onething.wiring import metadata
 
 config = context.config
 
@@ -23,7 +23,7 @@ def run(connection: Connection) -> None:
 
 connection = config.attributes.get("connection")
 if connection is None:
-    from onething.db import make_engine
+    from onething.kernel.db import make_engine
 
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:

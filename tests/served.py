@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from conftest import _free_port
 from onething.cases.models import Application, Event, Task
-from onething.db import make_engine, session_factory
-from onething.demo import DEMO_PASSWORD
+from onething.demo.people import DEMO_PASSWORD
+from onething.kernel.db import make_engine, session_factory
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CLIENT, CLERK = "zhangsan", "chuangkou"
@@ -254,7 +254,7 @@ def _task_problems(session: Session) -> list[str]:
 
 def dump(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in primary-key order: a database's whole state."""
-    from onething.models import metadata
+    from onething.wiring import metadata
 
     engine = make_engine(database_url)
     try:

@@ -16,10 +16,10 @@ from httpx import Response
 from sqlalchemy import Engine, select
 from starlette.routing import Route
 
-from onething.app import create_app
-from onething.config import Settings
-from onething.db import session_factory
+from onething.http.app import create_app
 from onething.identity.models import LoginEvent
+from onething.kernel.config import Settings
+from onething.kernel.db import session_factory
 from onething.web.session import COOKIE, LOGIN_CSRF
 from world import MONDAY, PASSWORD, World, accepted, build_world
 

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
-from onething.config import Settings
-from onething.db import session_factory
+from onething.http.app import create_app
+from onething.kernel.config import Settings
+from onething.kernel.db import session_factory
 from world import MONDAY, PASSWORD, World, build_world
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

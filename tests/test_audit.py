@@ -15,13 +15,13 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from onething.app import create_app
 from onething.audit.models import AuditRecord
 from onething.audit.service import record, verify
 from onething.cases import service as cases
 from onething.catalog.spec import Personal
-from onething.config import Settings
-from onething.privacy import mask, mask_text
+from onething.http.app import create_app
+from onething.kernel.config import Settings
+from onething.kernel.privacy import mask, mask_text
 from test_api_cases import Api
 from world import MONDAY, World, accepted, build_world
 
@@ -181,7 +181,7 @@ def test_log_lines_and_messages_carry_no_full_id_number(caplog: pytest.LogCaptur
                                                        api: Api, world: World) -> None:
     import logging
 
-    from onething.privacy import MaskingFilter
+    from onething.kernel.privacy import MaskingFilter
 
     handler = logging.StreamHandler()
     handler.addFilter(MaskingFilter())

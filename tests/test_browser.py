@@ -507,7 +507,7 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
         demo_server: str, browser: object, demo: object, tmp_path: Path) -> None:
     import random
 
-    from onething.demo_data import _form
+    from onething.demo.data import _form
     from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
 
     server = demo_server

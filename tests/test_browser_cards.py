@@ -15,16 +15,17 @@ import pytest
 
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
-from onething.cases.context import CHINA, Ctx
 from onething.cases.models import Application
 from onething.catalog import service as catalog_service
+from onething.catalog.context import Ctx
 from onething.catalog.validate import read_catalog
-from onething.db import make_engine, session_factory, unit_of_work
-from onething.demo import ensure_demo_users
+from onething.demo.people import ensure_demo_users
 from onething.files import service as files
 from onething.identity import service as identity
+from onething.kernel.clock import CHINA
+from onething.kernel.db import make_engine, session_factory, unit_of_work
+from onething.kernel.workdays import Calendar
 from onething.supervision.sweep import sweep
-from onething.workdays import Calendar
 from test_browser import _as, _serve, launch_chromium
 from test_cards_api import instant_catalog
 
@@ -48,7 +49,7 @@ class Prepared:
 
     def __init__(self, data: Path, catalog_dir: Path) -> None:
         engine = make_engine(f"sqlite:///{data / 'onething.db'}")
-        from onething.migrate import upgrade
+        from onething.ops.migrate import upgrade
 
         upgrade(engine)
         self.sessions, self.data = session_factory(engine), data
@@ -63,7 +64,8 @@ class Prepared:
     def act(self, username: str, when: dt.datetime, step: Any) -> Any:
         with unit_of_work(self.sessions) as session:
             actor = identity.principal_of(identity.find_user(session, username))
-            return step(Ctx(session, self.catalog, current_calendar(session), when, actor))
+            return step(Ctx(session=session, catalog=self.catalog,
+                            calendar=current_calendar(session), now=when, actor=actor))
 
     def apply(self, when: dt.datetime, bundle: str = "STORE",
               materials: dict[str, Any] | None = None) -> int:

@@ -13,9 +13,9 @@ from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.service import Submission, WindowDecision
 from onething.cases.tasks import Decision
-from onething.errors import Conflict, Forbidden, Invalid, NotFound
 from onething.files import service as files
 from onething.identity import service as identity
+from onething.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from onething.licences import service as licences
 from world import World, build_world
 
@@ -304,8 +304,7 @@ def test_deadlines_across_the_new_year_are_provisional(world: World) -> None:
 
 
 def test_a_missed_supplement_period_ends_the_case_once(world: World) -> None:
-    from onething.cases.context import Ctx
-    from onething.identity.roles import SYSTEM
+    from onething.kernel.principal import SYSTEM
 
     app_id = apply(world)
     accept(world, app_id)  # due 2026-11-26: three working days after Monday
@@ -313,7 +312,7 @@ def test_a_missed_supplement_period_ends_the_case_once(world: World) -> None:
     for day, expected in ((dt.date(2026, 11, 26), 0), (dt.date(2026, 11, 27), 1),
                           (dt.date(2026, 11, 30), 0)):
         with world.as_("admin", now=world.day(day)) as ctx:
-            system = Ctx(ctx.session, ctx.catalog, ctx.calendar, ctx.now, SYSTEM)
+            system = ctx.acting_as(SYSTEM)
             assert len(cases.terminate_missed_supplements(system)) == expected
     with world.as_("zhang") as ctx:
         view = cases.view(ctx, app_id)
@@ -381,7 +380,7 @@ def test_withdrawal_closes_the_applications_cards(world: World) -> None:
 
 
 def test_a_licence_issued_on_29_february(world: World) -> None:
-    from onething.workdays import last_day_of_years
+    from onething.kernel.workdays import last_day_of_years
 
     assert last_day_of_years(dt.date(2028, 2, 29), 5) == dt.date(2033, 2, 27)
     assert last_day_of_years(dt.date(2028, 2, 29), 4) == dt.date(2032, 2, 28)

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from onething.catalog import service as catalog_service
 from onething.catalog.service import CatalogCache
 from onething.catalog.validate import read_catalog
-from onething.db import make_engine, session_factory, unit_of_work
-from onething.migrate import upgrade
+from onething.kernel.db import make_engine, session_factory, unit_of_work
+from onething.ops.migrate import upgrade
 
 REQUESTS = 4
 

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
-from onething.config import Settings
-from onething.db import session_factory
+from onething.http.app import create_app
+from onething.kernel.config import Settings
+from onething.kernel.db import session_factory
 from test_api_cases import Api
 from world import MONDAY, World, build_world
 

@@ -19,10 +19,10 @@ from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
 from sqlalchemy import create_engine
 
-from onething.app import create_app
-from onething.config import Settings
-from onething.db import unit_of_work
+from onething.http.app import create_app
 from onething.identity import service as identity
+from onething.kernel.config import Settings
+from onething.kernel.db import unit_of_work
 from world import MONDAY, accepted, submitted, world_at
 
 ROLES = ["anonymous", "zhang", "clerk_furong", "scjg_furong", "supervisor_cs"]

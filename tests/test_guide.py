@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from helpers import write_yaml
-from onething.catalog.model import Catalog, build_catalog
+from onething.catalog.linked import Catalog, build_catalog
 from onething.catalog.validate import read_catalog
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 

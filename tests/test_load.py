@@ -12,8 +12,8 @@ from helpers import answer_everything
 from onething.catalog import service
 from onething.catalog.models import BundleRow, CatalogVersion, ItemRow, RegionRow
 from onething.catalog.validate import read_catalog
-from onething.db import unit_of_work
 from onething.guide.engine import compute_guide
+from onething.kernel.db import unit_of_work
 
 
 def load(sessions: sessionmaker[Session], directory: Path) -> service.LoadReport:

@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
-from onething.migrate import upgrade
-from onething.models import metadata
+from onething.ops.migrate import upgrade
+from onething.wiring import metadata
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -27,7 +27,7 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
 
 def test_a_database_at_the_newest_revision_is_only_read(tmp_path: Path) -> None:
     """Short commands (`onething user add`) do not load Alembic when there is nothing to do."""
-    probe = ("import sys; from onething.db import make_engine; from onething.migrate import "
+    probe = ("import sys; from onething.kernel.db import make_engine; from onething.ops.migrate import "
              f"upgrade; upgrade(make_engine('sqlite:///{tmp_path / 'x.db'}')); "
              "print('alembic' in sys.modules)")
 

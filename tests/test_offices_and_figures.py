@@ -13,13 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from onething.app import create_app
 from onething.cases import tasks
 from onething.cases.tasks import Decision
-from onething.config import Settings
-from onething.db import session_factory, unit_of_work
+from onething.http.app import create_app
 from onething.identity import service as identity
-from onething.identity.roles import Role
+from onething.kernel.config import Settings
+from onething.kernel.db import session_factory, unit_of_work
+from onething.kernel.principal import Role
 from onething.supervision.models import Card, Notification
 from onething.supervision.sweep import sweep
 from onething.web.session import COOKIE

@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from conftest import PostgresServer, postgres_binaries
-from onething.app import create_app
-from onething.config import Settings
+from onething.http.app import create_app
+from onething.kernel.config import Settings
 from world import MONDAY, PASSWORD, World, world_at
 
 PHONE, ID_NUMBER = "13812345678", "11010519491231002X"
@@ -212,7 +212,7 @@ def _wrapped(error: Exception) -> Exception:
     (psycopg.errors.UniqueViolation("duplicate key"), None),
 ], ids=lambda v: v if isinstance(v, str | type(None)) else type(v).__name__)
 def test_which_database_errors_are_an_outage(error: Exception, answer: str | None) -> None:
-    from onething.problems import database_problem
+    from onething.http.problems import database_problem
 
     found = database_problem(_wrapped(error))
     assert (found.code if found else None) == answer
@@ -221,7 +221,7 @@ def test_which_database_errors_are_an_outage(error: Exception, answer: str | Non
 def test_no_free_connection_in_time_is_busy() -> None:
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    from onething.problems import database_problem
+    from onething.http.problems import database_problem
 
     found = database_problem(PoolTimeout())
     assert found is not None and found.code == "busy"
@@ -233,7 +233,7 @@ def _connect_to_a_silent_host(query: str) -> BaseException | None:
 
     from sqlalchemy import text
 
-    from onething.db import make_engine
+    from onething.kernel.db import make_engine
 
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -267,8 +267,8 @@ def test_a_database_host_that_never_answers_is_given_up_on(
     up."""
     from sqlalchemy.exc import OperationalError
 
-    from onething import db
-    from onething.problems import database_problem
+    from onething.http.problems import database_problem
+    from onething.kernel import db
 
     monkeypatch.setattr(db, "CONNECT_TIMEOUT", default)
     error = _connect_to_a_silent_host(query)

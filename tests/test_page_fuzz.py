@@ -21,17 +21,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import _fresh_postgres
-from onething.app import create_app
-from onething.config import Settings
-from onething.db import unit_of_work
+from onething.http.app import create_app
 from onething.identity import service as identity
+from onething.kernel.config import Settings
+from onething.kernel.db import unit_of_work
 from onething.web.session import COOKIE
 from world import MONDAY, PDF, accepted, submitted, world_at
 
 ROLES = [None, "zhang", "clerk_furong", "scjg_furong", "supervisor_cs"]
 EXAMPLES = 10  # per route; each example is sent by every role
 
-# Form names the pages read (templates and case_pages), and a few of the catalog's.
+# Form names the pages read (templates and web/cases.py), and a few of the catalog's.
 FORM_NAMES = [
     "action", "applicant", "application_id", "comment", "decision", "idempotency_key",
     "justified", "level", "method", "next", "note", "notice", "password", "procedure",

@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
 from onething.catalog import service
 from onething.catalog.validate import read_catalog
-from onething.config import Settings
-from onething.db import session_factory, unit_of_work
+from onething.http.app import create_app
+from onething.kernel.config import Settings
+from onething.kernel.db import session_factory, unit_of_work
 
 FULL = "premises=rented&sells_food=true&sells_tobacco=true&shop_area=500&extras=sign"
 

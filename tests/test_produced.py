@@ -15,17 +15,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import write_yaml
-from onething.app import create_app
-from onething.cases.context import CHINA
-from onething.catalog.model import Bundle, Catalog, build_catalog
+from onething.catalog.linked import Bundle, Catalog, build_catalog
 from onething.catalog.validate import read_catalog, validate_directory
-from onething.config import Settings
-from onething.db import session_factory, unit_of_work
-from onething.demo_data import _form
+from onething.demo.data import _form
 from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
-from onething.identifiers import id_number_problem, new_uscc, uscc_entity_kind, uscc_problem
+from onething.http.app import create_app
 from onething.identity import service as identity
-from onething.identity.roles import Role
+from onething.kernel.clock import CHINA
+from onething.kernel.config import Settings
+from onething.kernel.db import session_factory, unit_of_work
+from onething.kernel.identifiers import id_number_problem, new_uscc, uscc_entity_kind, uscc_problem
+from onething.kernel.principal import Role
 from onething.licences import service as licences
 from test_api_cases import Api
 from world import MONDAY, PASSWORD, World, _password_hash, build_world

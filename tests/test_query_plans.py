@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 
-from onething.app import create_app
 from onething.cases.models import Application
 from onething.cases.tasks import inbox_query
-from onething.config import Settings
-from onething.db import session_factory
+from onething.http.app import create_app
 from onething.identity import service as identity
+from onething.kernel.config import Settings
+from onething.kernel.db import session_factory
 from onething.supervision.sweep import WATCHED, Watched, due_now
 from world import MONDAY, World, accepted, build_world
 

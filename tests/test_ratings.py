@@ -13,8 +13,8 @@ from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.service import Submission
-from onething.errors import Conflict, Forbidden, Invalid, NotFound
 from onething.files import service as files
+from onething.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.ratings.models import RatingCode, Rectification

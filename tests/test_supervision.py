@@ -17,6 +17,7 @@ from onething.calendar.service import load_notice
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.tasks import Decision
+from onething.kernel.workdays import Calendar
 from onething.supervision.models import Card, Notification
 from onething.supervision.profile import load_profile
 from onething.supervision.rules import (
@@ -29,7 +30,6 @@ from onething.supervision.rules import (
     next_check,
 )
 from onething.supervision.sweep import sweep
-from onething.workdays import Calendar
 from world import World, accepted, build_world
 
 D = dt.date
@@ -327,8 +327,8 @@ def _view(world: World, app_id: int) -> cases.CaseView:
 def test_two_workers_on_postgresql_raise_each_card_exactly_once(
         postgres_server: str, basic_dir: Path, tmp_path: Path) -> None:
     from conftest import _fresh_postgres
-    from onething.db import make_engine, session_factory, writer
-    from onething.migrate import upgrade
+    from onething.kernel.db import make_engine, session_factory, writer
+    from onething.ops.migrate import upgrade
 
     with _fresh_postgres(postgres_server) as url:
         engine = make_engine(url)
@@ -442,7 +442,7 @@ def test_two_sweeps_starting_together_share_one_mark(engine: Engine) -> None:
     same at that moment waits for it instead of failing on the key (seen in CI)."""
     import threading
 
-    from onething.db import locked_row, session_factory, writer
+    from onething.kernel.db import locked_row, session_factory, writer
     from onething.supervision.models import SweepMark
 
     factory = session_factory(writer(engine))  # as the sweep's sessions

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from onething.demo import DEMO_PASSWORD
+from onething.demo.people import DEMO_PASSWORD
 from served import CLIENT, Served
 
 MB = 1024 * 1024

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from onething.catalog.model import Catalog
-from onething.demo_data import _form
+from onething.catalog.linked import Catalog
+from onething.demo.data import _form
 from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
 from test_browser import PDF, _serve, _shots, launch_chromium
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from onething.workdays import Calendar, notice_from_data, statutory_holidays
+from onething.kernel.workdays import Calendar, notice_from_data, statutory_holidays
 
 D = dt.date
 cal = Calendar()

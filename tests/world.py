@@ -13,15 +13,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import current_calendar
-from onething.cases.context import CHINA, Ctx
 from onething.catalog import service as catalog_service
-from onething.catalog.model import Catalog
+from onething.catalog.context import Ctx
+from onething.catalog.linked import Catalog
 from onething.catalog.validate import read_catalog
-from onething.db import make_engine, session_factory, unit_of_work
 from onething.identity import service as identity
 from onething.identity.models import User
-from onething.identity.roles import Role
-from onething.migrate import upgrade
+from onething.kernel.clock import CHINA
+from onething.kernel.db import make_engine, session_factory, unit_of_work
+from onething.kernel.principal import Role
+from onething.ops.migrate import upgrade
 
 PASSWORD = "Onething2026"  # the demo password
 # 2026-11-25 is a Wednesday; 10:00 in China.

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onething.db import Base, JSONDoc, UTCDateTime
+from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
 
 class AuditRecord(Base):

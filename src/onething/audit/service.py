@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from onething.audit.chain import GENESIS, Break, first_break, seal
 from onething.audit.models import AuditHead, AuditRecord
-from onething.db import locked_row
-from onething.identity.roles import Principal
+from onething.kernel.db import locked_row
+from onething.kernel.principal import Principal
 
 PLATFORM = "0000"
 # the client address of the request being served (set by the app's middleware)

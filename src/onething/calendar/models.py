@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onething.db import Base, JSONDoc, UTCDateTime, utcnow
+from onething.kernel.clock import utcnow
+from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
 
 class CalendarNotice(Base):

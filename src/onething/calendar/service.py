@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
 from onething.calendar.models import CalendarNotice
-from onething.db import utcnow
-from onething.identity.roles import SYSTEM
-from onething.workdays import Calendar, notice_from_data
+from onething.kernel.clock import utcnow
+from onething.kernel.principal import SYSTEM
+from onething.kernel.workdays import Calendar, notice_from_data
 
 
 def load_notice(session: Session, data: dict[str, Any]) -> CalendarNotice:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
-from onething.cases.context import Ctx
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants, within
-from onething.errors import Forbidden, NotFound
+from onething.catalog.context import Ctx
 from onething.identity.models import ProxyConsent
-from onething.identity.roles import Role
 from onething.identity.service import has_consent
+from onething.kernel.errors import Forbidden, NotFound
+from onething.kernel.principal import Role
 
 
 def sees_application(ctx: Ctx, app: Application) -> bool:
@@ -27,7 +27,7 @@ def sees_application(ctx: Ctx, app: Application) -> bool:
             return ctx.session.scalar(select(exists().where(
                 Task.application_id == app.id, Task.department_code == a.department,
                 Task.region_code == a.region))) or False
-        case Role.admin:
+        case Role.admin | Role.system:
             return True
     return False
 
@@ -50,7 +50,7 @@ def application_filter(ctx: Ctx) -> ColumnElement[bool]:
             return exists().where(Task.application_id == Application.id,
                                   Task.department_code == a.department,
                                   Task.region_code == a.region)
-        case Role.admin:
+        case Role.admin | Role.system:
             return true()
     return false()
 

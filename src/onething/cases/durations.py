@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from onething.cases.context import CHINA
 from onething.cases.models import Application, Task
-from onething.workdays import Calendar
+from onething.kernel.clock import CHINA
+from onething.kernel.workdays import Calendar
 
 
 def longest_per_stage(found: Iterable[Task], attribute: str) -> int:

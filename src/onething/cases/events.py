@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from onething.audit import service as audit
-from onething.cases.context import Ctx
 from onething.cases.models import Application, Event, Task
+from onething.catalog.context import Ctx
 
 
 def record(ctx: Ctx, app: Application, action: str, *, before: str | None = None,

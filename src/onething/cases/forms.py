@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from onething.catalog.expressions import ExpressionError, FieldCheck, check_context, form_value
-from onething.catalog.model import Bundle, FormField, Item
+from onething.catalog.linked import Bundle, FormField, Item
 from onething.catalog.spec import FieldType
-from onething.errors import FieldProblem
-from onething.identifiers import id_number_problem, phone_problem, uscc_problem
+from onething.kernel.errors import FieldProblem
+from onething.kernel.identifiers import id_number_problem, phone_problem, uscc_problem
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT = 2000

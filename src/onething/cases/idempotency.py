@@ -19,10 +19,10 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onething.cases.context import Ctx
 from onething.cases.models import Application
-from onething.errors import FieldProblem, Invalid
+from onething.catalog.context import Ctx
 from onething.files.models import StoredFile
+from onething.kernel.errors import FieldProblem, Invalid
 
 if TYPE_CHECKING:
     from onething.cases.service import Submission

@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onething.db import Base, JSONDoc, UTCDateTime, utcnow
+from onething.kernel.clock import utcnow
+from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
 # `next_check_on` of an open case: the China date from which the deadline sweep reads it
 # again (see supervision.sweep). A change to its clock sets it back to "at once".

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from onething.cases.context import Ctx
 from onething.cases.models import Application, Event, SpecialProcedure
+from onething.catalog.context import Ctx
 from onething.identity.models import User
-from onething.identity.roles import Role
 from onething.identity.service import has_consent
+from onething.kernel.principal import Role
 from onething.supervision.notify import queue
 
 KEY = "applicant_notice"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onething.catalog.model import Catalog
+from onething.catalog.linked import Catalog
 from onething.catalog.spec import Level
 
 

@@ -9,15 +9,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from onething.cases import access
-from onething.cases.context import Ctx
 from onething.cases.models import Application, Event, Task
 from onething.cases.notices import notices
 from onething.cases.routing import office_name
 from onething.cases.service import CaseView, Submission
 from onething.cases.states import ACTION_NAMES, APP_STATUS_NAMES, TASK_STATUS_NAMES
+from onething.catalog.context import Ctx
+from onething.catalog.privacy import masked_form
+from onething.http.schemas import MAX_INT
 from onething.identity.models import User
-from onething.privacy import masked_form
-from onething.schemas import MAX_INT
 
 Channel = Literal["web", "mobile", "window", "kiosk", "api"]
 

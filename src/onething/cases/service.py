@@ -13,17 +13,17 @@ from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
 from onething.cases import access, idempotency, notices, tasks
-from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.forms import check_form, checks_of, failed_checks
 from onething.cases.models import DUE_AT_ONCE, Application, Event, Task
 from onething.cases.numbering import application_number
 from onething.cases.states import FINISHED, AppStatus, next_application_status
 from onething.catalog import browse
+from onething.catalog.context import Ctx
 from onething.catalog.models import CatalogVersion
+from onething.catalog.privacy import personal_codes
 from onething.commitments import service as commitments
 from onething.credit import service as credit
-from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.files.service import usable_by
 from onething.guide.engine import (
     FieldStatus,
@@ -34,10 +34,10 @@ from onething.guide.engine import (
     compute_guide,
 )
 from onething.identity.models import User
-from onething.identity.roles import Role
 from onething.identity.service import has_consent
+from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.kernel.principal import Role
 from onething.licences import service as licences
-from onething.privacy import personal_codes
 from onething.supervision.cards import close_cards
 
 CHANNELS = ("web", "mobile", "window", "kiosk", "api")

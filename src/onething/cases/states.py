@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from onething.errors import Conflict, Forbidden
-from onething.identity.roles import Role
+from onething.kernel.errors import Conflict, Forbidden
+from onething.kernel.principal import Role
 
 
 class AppStatus(StrEnum):

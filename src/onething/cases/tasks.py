@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Select, select, union_all
 
 from onething.cases import access, durations, notices
-from onething.cases.context import CHINA, Ctx
 from onething.cases.events import record
 from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Task
 from onething.cases.routing import competent_region
@@ -24,9 +23,11 @@ from onething.cases.states import (
     next_application_status,
     next_task_status,
 )
+from onething.catalog.context import Ctx
 from onething.catalog.spec import Level
 from onething.commitments import service as commitments
-from onething.errors import Conflict, FieldProblem, Invalid, NotFound
+from onething.kernel.clock import CHINA
+from onething.kernel.errors import Conflict, FieldProblem, Invalid, NotFound
 from onething.licences import service as licences
 from onething.supervision.cards import close_cards
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from onething.catalog.model import Bundle, Catalog, Item
+from onething.catalog.linked import Bundle, Catalog, Item
 
 T = TypeVar("T")
 

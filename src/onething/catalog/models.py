@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from onething.db import Base, JSONDoc, UTCDateTime, utcnow
+from onething.kernel.clock import utcnow
+from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
 
 class CatalogVersion(Base):

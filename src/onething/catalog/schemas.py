@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from onething.catalog.model import Bundle, Catalog, Item
+from onething.catalog.linked import Bundle, Catalog, Item
 
 
 class QuestionOut(BaseModel):

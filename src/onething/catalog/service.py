@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.audit import service as audit
-from onething.catalog.model import Catalog, build_catalog, digest
+from onething.catalog.linked import Catalog, build_catalog, digest
 from onething.catalog.models import (
     BundleRow,
     CatalogVersion,
@@ -24,7 +24,7 @@ from onething.catalog.models import (
     RegionRow,
 )
 from onething.catalog.spec import LEVEL_ORDER, CatalogFileSpec, ItemSpec
-from onething.identity.roles import SYSTEM
+from onething.kernel.principal import SYSTEM
 
 _Row = RegionRow | DepartmentRow | FieldRow | MaterialRow | ItemRow | BundleRow
 

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from onething.kernel.privacy import Personal
+
 Code = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$"),
@@ -82,14 +84,6 @@ class FieldType(StrEnum):
     phone = "phone"
     email = "email"
     region = "region"  # 行政区划代码, GB/T 2260
-
-
-class Personal(StrEnum):
-    """个人信息 (个人信息保护法): values shown masked except to those who need them."""
-
-    id_number = "id_number"  # 4301********1234
-    phone = "phone"  # 138****5678
-    address = "address"  # 长沙市芙蓉区****
 
 
 PERSONAL_TYPES = {FieldType.id_number: Personal.id_number, FieldType.phone: Personal.phone}

@@ -50,7 +50,7 @@ from onething.catalog.spec import (
     QuestionType,
     RegionSpec,
 )
-from onething.messages import describe
+from onething.kernel.messages import describe
 
 S = TypeVar("S", bound=BaseModel)
 

@@ -13,7 +13,8 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.cases.models import DUE_AT_ONCE
-from onething.db import Base, JSONDoc, UTCDateTime, utcnow
+from onething.kernel.clock import utcnow
+from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
 OPEN, KEPT, FALSE = "open", "kept", "false"
 

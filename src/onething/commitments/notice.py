@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from onething.catalog.model import Item, Material
+from onething.catalog.linked import Item, Material
 
 DEFAULT_CONSEQUENCE = (
     "行政机关将在作出决定后对承诺内容进行核查。经核查承诺不实的，依法终止办理；已作出决定的，"

@@ -18,22 +18,22 @@ from sqlalchemy import ColumnElement, func, select
 
 from onething.audit import service as audit
 from onething.cases import access
-from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants
-from onething.catalog.model import Material
+from onething.catalog.context import Ctx
+from onething.catalog.linked import Material
 from onething.commitments.models import FALSE, KEPT, OPEN, FollowUpCheck
 from onething.commitments.notice import notices_for
-from onething.config import get_settings
 from onething.credit import service as credit
-from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.identity.models import User
-from onething.identity.roles import Role
+from onething.kernel.config import get_settings
+from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.kernel.principal import Role
+from onething.kernel.workdays import last_day_of_years
 from onething.licences import service as licences
 from onething.supervision.cards import close_cards
 from onething.supervision.models import Notification
-from onething.workdays import last_day_of_years
 
 STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销"}
 OUTCOMES = (KEPT, FALSE)

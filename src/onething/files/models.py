@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onething.db import Base, UTCDateTime, utcnow
+from onething.kernel.clock import utcnow
+from onething.kernel.db import Base, UTCDateTime
 
 
 class StoredFile(Base):

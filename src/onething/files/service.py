@@ -18,9 +18,9 @@ from typing import BinaryIO
 import filetype
 from sqlalchemy.orm import Session
 
-from onething.errors import DomainError, FieldProblem, Invalid, NotFound, TooLarge
 from onething.files.models import StoredFile
-from onething.identity.roles import Principal, Role
+from onething.kernel.errors import DomainError, FieldProblem, Invalid, NotFound, TooLarge
+from onething.kernel.principal import Principal, Role
 
 MAX_BYTES = 20 * 1024 * 1024
 ALLOWED = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}

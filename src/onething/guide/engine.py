@@ -12,7 +12,7 @@ from typing import Any
 
 from onething.catalog.answers import answer_problem
 from onething.catalog.expressions import Condition, ExpressionError, answers_context
-from onething.catalog.model import Bundle, Catalog, FormField, Item, Material
+from onething.catalog.linked import Bundle, Catalog, FormField, Item, Material
 from onething.catalog.spec import QuestionType
 
 

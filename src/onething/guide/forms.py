@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from onething.catalog.model import Bundle
+from onething.catalog.linked import Bundle
 from onething.catalog.spec import QuestionType
 
 _TRUE = {"true", "1", "yes", "on", "是"}

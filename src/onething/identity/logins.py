@@ -17,10 +17,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
-from onething.errors import TooManyRequests, Unauthenticated
 from onething.identity.models import LoginEvent, LoginThrottle, User
 from onething.identity.policy import AccountPolicy
 from onething.identity.service import authenticate, principal_of
+from onething.kernel.errors import TooManyRequests, Unauthenticated
 
 
 @dataclass(frozen=True)

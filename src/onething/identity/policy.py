@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from onething.config import Settings
+from onething.kernel.config import Settings
 
 
 @dataclass(frozen=True)

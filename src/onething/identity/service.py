@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session, aliased
 
 from onething.audit import service as audit
 from onething.catalog.models import DepartmentRow, RegionRow
-from onething.db import utcnow
-from onething.errors import FieldProblem, Forbidden, Invalid, NotFound, Unauthenticated
-from onething.identifiers import id_number_problem, uscc_problem
 from onething.identity.models import AuthSession, ProxyConsent, User
 from onething.identity.policy import DEFAULT_POLICY, AccountPolicy
-from onething.identity.roles import STAFF, SYSTEM, Principal, Role
+from onething.kernel.clock import utcnow
+from onething.kernel.errors import FieldProblem, Forbidden, Invalid, NotFound, Unauthenticated
+from onething.kernel.identifiers import id_number_problem, uscc_problem
+from onething.kernel.principal import STAFF, SYSTEM, Principal, Role
 
 if TYPE_CHECKING:
-    from onething.catalog.model import Catalog
+    from onething.catalog.linked import Catalog
 
 _hasher = PasswordHasher()
 MIN_PASSWORD, MAX_PASSWORD = 8, 128

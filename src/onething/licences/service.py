@@ -14,14 +14,15 @@ from onething.cases.forms import check_value
 from onething.cases.models import Application, Task
 from onething.cases.numbering import next_number
 from onething.cases.routing import office_name
-from onething.catalog.model import Catalog, Holder, Item
-from onething.catalog.spec import FieldType, HolderKind, Personal
-from onething.errors import FieldProblem, Invalid
-from onething.identifiers import USCC_CATEGORIES, new_uscc, uscc_entity_kind
+from onething.catalog.linked import Catalog, Holder, Item
+from onething.catalog.privacy import masked_form
+from onething.catalog.spec import FieldType, HolderKind
 from onething.identity.models import User
+from onething.kernel.errors import FieldProblem, Invalid
+from onething.kernel.identifiers import USCC_CATEGORIES, new_uscc, uscc_entity_kind
+from onething.kernel.privacy import Personal, mask
+from onething.kernel.workdays import last_day_of_years
 from onething.licences.models import Licence
-from onething.privacy import mask, masked_form
-from onething.workdays import last_day_of_years
 
 HELD, VALID, REVOKED = "held", "valid", "revoked"
 STATUS_NAMES = {HELD: "暂缓送达（容缺待补齐）", VALID: "有效", REVOKED: "已撤销"}

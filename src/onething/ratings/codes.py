@@ -15,13 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onething.cases import access
-from onething.cases.context import Ctx
 from onething.cases.models import Application
 from onething.cases.states import AppStatus
-from onething.catalog.model import Catalog
-from onething.errors import Conflict, NotFound
+from onething.catalog.context import Ctx
+from onething.catalog.linked import Catalog
 from onething.identity.models import User
 from onething.identity.service import principal_of
+from onething.kernel.errors import Conflict, NotFound
+from onething.kernel.workdays import Calendar
 from onething.ratings.models import Rating, RatingCode
 from onething.ratings.service import (
     DEPARTMENT,
@@ -34,7 +35,6 @@ from onething.ratings.service import (
     rate_as_applicant,
     services,
 )
-from onething.workdays import Calendar
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to mistype
 LENGTH = 10  # 50 bits

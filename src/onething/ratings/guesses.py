@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from onething.config import Settings
-from onething.errors import NotFound, TooManyRequests
 from onething.identity.logins import throttle_row
 from onething.identity.models import LoginThrottle
+from onething.kernel.config import Settings
+from onething.kernel.errors import NotFound, TooManyRequests
 
 log = logging.getLogger("onething.ratings")
 NOT_FOUND = "rating_code_not_found"

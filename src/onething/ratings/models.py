@@ -10,7 +10,8 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.cases.models import DUE_AT_ONCE
-from onething.db import Base, JSONDoc, UTCDateTime, utcnow
+from onething.kernel.clock import utcnow
+from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
 
 class Rating(Base):

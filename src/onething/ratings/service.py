@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onething.audit import service as audit
 from onething.cases import access
-from onething.cases.context import Ctx
 from onething.cases.events import record
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants, office_name, window_name
 from onething.cases.states import AppStatus, TaskStatus
-from onething.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
-from onething.identity.roles import Role
+from onething.catalog.context import Ctx
+from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.kernel.principal import Role
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.cards import Subject, close_cards, recipients
 from onething.supervision.models import Notification

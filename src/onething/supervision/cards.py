@@ -13,17 +13,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from onething.cases.context import CHINA, Ctx
 from onething.cases.models import Application
 from onething.cases.routing import ancestors, descendants, within
 from onething.catalog.browse import Page
-from onething.catalog.model import Catalog
-from onething.errors import FieldProblem, Forbidden, Invalid
+from onething.catalog.context import Ctx
+from onething.catalog.linked import Catalog
 from onething.identity.models import User
-from onething.identity.roles import Role
+from onething.kernel.clock import CHINA
+from onething.kernel.errors import FieldProblem, Forbidden, Invalid
+from onething.kernel.principal import Role
+from onething.kernel.workdays import Calendar
 from onething.supervision.models import Card, Notification
 from onething.supervision.rules import CARD_NAMES, CardKind
-from onething.workdays import Calendar
 
 
 @dataclass(frozen=True)

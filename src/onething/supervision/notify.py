@@ -11,8 +11,8 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from onething.config import Settings
 from onething.identity.models import User
+from onething.kernel.config import Settings
 from onething.supervision.models import Notification
 
 log = logging.getLogger("onething.notify")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.cases.routing import WINDOWS
-from onething.catalog.model import Catalog
+from onething.catalog.linked import Catalog
 from onething.ratings.models import Rating, Rectification
 from onething.ratings.service import LEVELS
 from onething.supervision.stats import GOOD_LEVEL, RatingRates, StatsQuery, month_bounds

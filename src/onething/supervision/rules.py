@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from onething.workdays import Calendar
+from onething.kernel.workdays import Calendar
 
 
 class CardKind(StrEnum):

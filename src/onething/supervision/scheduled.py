@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.catalog.service import CatalogCache, NoCatalog
-from onething.config import Settings
+from onething.kernel.config import Settings
 from onething.supervision.notify import deliver_pending, sender_for
 from onething.supervision.profile import load_profile
 from onething.supervision.sweep import SweepReport, sweep

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
-from onething.cases.context import CHINA
 from onething.cases.models import Application, Task
 from onething.cases.routing import WINDOWS, descendants
 from onething.cases.service import ONLINE_CHANNELS
-from onething.catalog.model import Catalog
+from onething.catalog.linked import Catalog
+from onething.kernel.clock import CHINA
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.models import Card
 

@@ -38,15 +38,17 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import calendar_version, current_calendar
-from onething.cases.context import CHINA, Ctx
 from onething.cases.durations import longest_per_stage
 from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Task
 from onething.cases.service import ONLINE_CHANNELS, terminate_missed_supplements
 from onething.cases.states import FINISHED, AppStatus, TaskStatus
-from onething.catalog.model import Catalog
+from onething.catalog.context import Ctx
+from onething.catalog.linked import Catalog
 from onething.commitments.models import OPEN, FollowUpCheck
-from onething.db import locked_row
-from onething.identity.roles import SYSTEM
+from onething.kernel.clock import CHINA
+from onething.kernel.db import locked_row
+from onething.kernel.principal import SYSTEM
+from onething.kernel.workdays import Calendar
 from onething.ratings.models import OPEN_RECTIFICATION, Rectification
 from onething.ratings.service import rectification_subject
 from onething.supervision.cards import (
@@ -67,7 +69,6 @@ from onething.supervision.rules import (
     assess,
     next_check,
 )
-from onething.workdays import Calendar
 
 OPEN_APPLICATION = (AppStatus.accepted.value, AppStatus.accepted_with_deficiency.value,
                     AppStatus.in_progress.value)
@@ -112,7 +113,8 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
     _read_all_again_if_rules_changed(sessions, profile)
     with sessions.begin() as session:  # first: a case that ends is not carded any more
-        ctx = Ctx(session, catalog, current_calendar(session), now, SYSTEM)
+        ctx = Ctx(session=session, catalog=catalog, calendar=current_calendar(session), now=now,
+                  actor=SYSTEM)
         report.terminated = len(terminate_missed_supplements(ctx))
     for w in WATCHED:
         check = profile.check(SUBJECT_CHECKS[w.subject])

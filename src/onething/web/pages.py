@@ -19,16 +19,16 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from onething.cases.context import CHINA
 from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.catalog import browse
-from onething.catalog.model import Bundle, Catalog
+from onething.catalog.linked import Bundle, Catalog
 from onething.catalog.spec import LEVEL_NAMES, Level
 from onething.credit import service as credit
-from onething.deps import CatalogDep
 from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form, form_values
-from onething.identity.roles import ROLE_NAMES, Principal, Role
+from onething.http.deps import CatalogDep
+from onething.kernel.clock import CHINA
+from onething.kernel.principal import ROLE_NAMES, Principal, Role
 from onething.web.session import set_cookie, signed_in
 from onething.web.words import FILTERS, field_hints, form_value
 

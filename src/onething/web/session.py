@@ -13,14 +13,15 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from onething.calendar.service import current_calendar
-from onething.cases.context import CHINA, Ctx
-from onething.catalog.model import Catalog
-from onething.db import unit_of_work
-from onething.deps import SAFE_METHODS, policy_of
-from onething.errors import DomainError, Forbidden, Unauthenticated
+from onething.catalog.context import Ctx
+from onething.catalog.linked import Catalog
+from onething.http.deps import SAFE_METHODS, policy_of
 from onething.identity import service as identity
 from onething.identity.models import AuthSession
-from onething.identity.roles import Principal, Role
+from onething.kernel.clock import CHINA
+from onething.kernel.db import unit_of_work
+from onething.kernel.errors import DomainError, Forbidden, Unauthenticated
+from onething.kernel.principal import Principal, Role
 from onething.licences.service import held_types
 
 COOKIE = "onething_session"

@@ -9,8 +9,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from onething.cases.context import CHINA
-from onething.errors import DomainError
+from onething.kernel.clock import CHINA
+from onething.kernel.errors import DomainError
 
 _LATIN_WORD = re.compile(r"[A-Za-z_]{3,}")
 

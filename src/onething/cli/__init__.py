@@ -1,0 +1,590 @@
+"""The `onething` command. Every failure is one clear line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+# the roles of a person's account (onething.kernel.principal.PERSON_ROLES), spelled here so
+# that --help needs no imports
+ROLES = ["applicant", "proxy", "clerk", "approver", "supervisor", "admin"]
+
+EXIT_INVALID = 1  # the input is wrong (catalog problems, bad answers)
+EXIT_USAGE = 2  # the command line is wrong
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# --- catalog -------------------------------------------------------------------
+
+
+def cmd_catalog_schema(args: argparse.Namespace) -> int:
+    from onething.catalog.spec import json_schema
+
+    _print_json(json_schema())
+    return 0
+
+
+def cmd_catalog_validate(args: argparse.Namespace) -> int:
+    from onething.catalog.validate import validate_directory
+
+    document, problems = validate_directory(Path(args.directory))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if document is None:
+        print(f"目录无效：共 {len(problems)} 处问题", file=sys.stderr)
+        return EXIT_INVALID
+    counts = "，".join(
+        f"{n} 个{label}" for label, n in (
+            ("一件事", len(document.bundles)), ("事项", len(document.items)),
+            ("材料", len(document.materials)), ("表单字段", len(document.fields)),
+            ("部门", len(document.departments)), ("行政区划", len(document.regions)),
+        )
+    )
+    print(f"目录有效：{counts}")
+    return 0
+
+
+def cmd_catalog_load(args: argparse.Namespace) -> int:
+    from onething.catalog.validate import validate_directory
+
+    document, problems = validate_directory(Path(args.directory))
+    if document is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        raise CliError(f"目录无效（{len(problems)} 处问题），未加载任何内容")
+    from onething.catalog import service
+    from onething.kernel.db import unit_of_work
+
+    with unit_of_work(_database()) as session:
+        report = service.load(session, document, str(Path(args.directory).resolve()))
+    if not report.changed:
+        print(f"目录未变化：当前版本 {report.version}（#{report.version_id}）")
+        return 0
+    print(f"已加载目录版本 {report.version}（#{report.version_id}）")
+    for kind, label in (("added", "新增"), ("updated", "更新"), ("restored", "恢复"),
+                        ("withdrawn", "撤下（保留记录）")):
+        for section, codes in getattr(report, kind).items():
+            shown = ", ".join(codes) if len(codes) <= 12 else f"{len(codes)} 项"
+            print(f"  {label} {section}: {shown}")
+    return 0
+
+
+# --- guide ---------------------------------------------------------------------
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"不接受 {name}（NaN/Infinity 不是合法的 JSON 数字）")
+
+
+def _answers(text: str) -> dict[str, Any]:
+    if text == "-":
+        text = sys.stdin.read()
+    elif text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"无法读取回答文件 {text[1:]}：{exc}") from exc
+    try:
+        answers = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--answers 不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列："
+                       f"{exc.msg}）") from exc
+    except (ValueError, RecursionError) as exc:
+        raise CliError(f"--answers 无法读取：{str(exc)[:100]}") from exc
+    if not isinstance(answers, dict):
+        raise CliError("--answers 必须是 JSON 对象，如 {\"premises\": \"rented\"}")
+    return answers
+
+
+def cmd_guide(args: argparse.Namespace) -> int:
+    from onething.guide.engine import GuideError, compute_guide
+
+    answers = _answers(args.answers)
+    catalog = _catalog(args.catalog)
+    licences = [c.strip() for c in (args.licences or "").split(",") if c.strip()]
+    try:
+        guide = compute_guide(catalog, args.bundle, answers, licences)
+    except GuideError as exc:
+        raise CliError(str(exc)) from exc
+    _print_json(guide.as_dict())
+    return 0
+
+
+def _catalog(directory: str | None) -> Any:
+    from onething.catalog.linked import build_catalog
+    from onething.catalog.validate import validate_directory
+
+    if directory is None:
+        from onething.catalog.service import NoCatalog, current_catalog
+        from onething.kernel.db import unit_of_work
+
+        with unit_of_work(_database()) as session:
+            try:
+                return current_catalog(session)
+            except NoCatalog as exc:
+                raise CliError(str(exc)) from exc
+    document, problems = validate_directory(Path(directory))
+    if document is None:
+        first = problems[0] if problems else "未知问题"
+        raise CliError(f"目录无效（{len(problems)} 处问题），第一处：{first}")
+    return build_catalog(document)
+
+
+# --- people ---------------------------------------------------------------------------
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from onething.identity import service as identity
+    from onething.kernel.db import unit_of_work
+    from onething.kernel.errors import DomainError
+    from onething.kernel.principal import Role
+
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise CliError("请从标准输入提供密码，例如：echo '密码' | onething user add ...")
+    try:
+        with unit_of_work(_database()) as session:
+            user = identity.create_user(
+                session, username=args.name, password=password, role=Role(args.role),
+                display_name=args.display_name, region=args.region,
+                department=args.department, id_number=args.id_number)
+            print(f"已创建用户 {user.username}（{args.role}，id {user.id}）")
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from onething.identity import service as identity
+    from onething.kernel.db import unit_of_work
+    from onething.kernel.principal import ROLE_NAMES, Role
+
+    with unit_of_work(_database()) as session:
+        found = identity.list_users(session, role=Role(args.role) if args.role else None,
+                                    region=args.region)
+        for user in found:
+            where = " ".join(p for p in (user.region_code, user.department_code) if p)
+            state = "" if user.active else "  （已停用）"
+            print(f"{user.username}\t{ROLE_NAMES[Role(user.role)]}\t{user.display_name}"
+                  f"\t{where or '—'}{state}")
+    print(f"共 {len(found)} 个用户", file=sys.stderr)
+    return 0
+
+
+# --- working days ---------------------------------------------------------------------
+
+
+def cmd_workdays_add(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    try:
+        start = dt.date.fromisoformat(args.date)
+    except ValueError as exc:
+        raise CliError(f"日期格式应为 YYYY-MM-DD：{args.date}") from exc
+    if args.days < 0:
+        raise CliError(f"工作日数不能为负数：{args.days}")
+    deadline = _calendar().add(start, args.days)
+    print(deadline.date.isoformat())
+    if deadline.provisional:
+        print("注意：期间含尚未加载官方放假安排的年份，已按法定节假日推算，结果为暂定",
+              file=sys.stderr)
+    return 0
+
+
+def _calendar() -> Any:
+    from onething.calendar.service import current_calendar
+    from onething.kernel.db import unit_of_work
+
+    with unit_of_work(_database()) as session:
+        return current_calendar(session)
+
+
+def cmd_workdays_load(args: argparse.Namespace) -> int:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from onething.calendar.service import load_notice
+    from onething.kernel.db import unit_of_work
+
+    try:
+        data = YAML(typ="safe").load(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, YAMLError, UnicodeDecodeError, ValueError) as exc:
+        # ValueError: YAML reads 2027-02-30 as a date and fails on it
+        raise CliError(f"{args.file}: 无法读取（日期或格式有误）：{str(exc).splitlines()[0]}"
+                       ) from exc
+    if not isinstance(data, dict):
+        raise CliError(f"{args.file}: 应为包含 year/holidays/workdays 的映射")
+    try:
+        with unit_of_work(_database()) as session:
+            row = load_notice(session, data)
+            holidays = len(row.document["holidays"])
+            workdays = len(row.document["workdays"])
+    except ValueError as exc:
+        raise CliError(f"{args.file}: {exc}") from exc
+    print(f"已加载 {row.year} 年放假安排：放假 {holidays} 天，调休上班 {workdays} 天")
+    return 0
+
+
+# --- database and service -------------------------------------------------------
+
+
+def _database() -> Any:
+    """A session factory on the configured database, migrated to the newest schema."""
+    from onething.kernel.config import get_settings
+    from onething.kernel.db import make_engine, session_factory, writer
+    from onething.ops.migrate import upgrade
+
+    engine = make_engine(get_settings().db_url)
+    upgrade(engine)
+    return session_factory(writer(engine))
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from onething.kernel.config import get_settings
+
+    _database()
+    print(f"数据库已是最新结构：{_masked(get_settings().db_url)}")
+    return 0
+
+
+def cmd_db_backfill(args: argparse.Namespace) -> int:
+    """Durations of the cases decided before they were kept (migration 0005)."""
+    from onething.calendar.service import current_calendar
+    from onething.cases.durations import backfill
+
+    sessions = _database()
+    with sessions() as session:
+        calendar = current_calendar(session)
+    tasks, applications = backfill(sessions, calendar)
+    print(f"已补算办理用时：事项 {tasks} 个，办件 {applications} 个。")
+    return 0
+
+
+def _masked(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Checks every audit chain; names the first broken record."""
+    from onething.audit.service import heads, verify
+
+    with _database()() as session:
+        checked, broken = verify(session)
+        if broken is not None:
+            raise CliError(f"审计链校验失败（已检查 {checked} 条）：{broken}", code=1)
+        print(f"审计链完好：已检查 {checked} 条记录。")
+        for chain, (seq, digest) in sorted(heads(session).items()):
+            print(f"  链 {chain}：第 {seq} 条，哈希 {digest}")
+    return 0
+
+
+def _card_profile(value: str | None = None) -> Any:
+    """The card profile (ONETHING_CARD_PROFILE, or `value`); every problem as file:line."""
+    from onething.kernel.config import get_settings
+    from onething.supervision.profile import ProfileError, load_profile
+
+    chosen = value or get_settings().card_profile
+    try:
+        return load_profile(chosen)
+    except ProfileError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        raise CliError(f"红黄牌规则无效（ONETHING_CARD_PROFILE={chosen}）：共 "
+                       f"{len(exc.problems)} 处问题") from exc
+
+
+def cmd_cards_profile(args: argparse.Namespace) -> int:
+    """Check a card profile and print what it raises, in words."""
+    from onething.supervision.profile import CHECKS
+    from onething.supervision.rules import CARD_NAMES
+
+    profile = _card_profile(args.profile)
+    print(f"红黄牌规则：{profile.name}（{profile.code}，{profile.path}）")
+    for name, check in profile.checks.items():
+        kind = CHECKS[name]
+        limit = f"，时限 {check.limit_days} 个工作日" if check.limit_days is not None else ""
+        applied = "" if kind.applied else "（尚未启用）"
+        print(f"  {kind.name}{limit}{applied}")
+        for card, rules in check.rules.items():
+            words = "；或".join(_rule_words(r, kind.limit_name) for r in rules)
+            print(f"    {CARD_NAMES[card]}：{words}")
+    return 0
+
+
+def _rule_words(rule: Any, limit_name: str) -> str:
+    limit = "法定办结时限" if rule.of == "legal" else limit_name
+    if rule.before is not None:
+        return f"{limit}前 {rule.before} 个工作日起"
+    return f"超过{limit}" + (f" {rule.after} 个工作日后" if rule.after else "")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deadline sweeps, rating invitations and notifications, outside the web processes."""
+    import time
+
+    from onething.catalog.service import CatalogCache, NoCatalog
+    from onething.kernel.clock import utcnow
+    from onething.kernel.config import get_settings
+    from onething.kernel.privacy import mask_logs
+    from onething.supervision.scheduled import run_once
+
+    mask_logs()
+    _card_profile()
+    settings, sessions, catalogs = get_settings(), _database(), CatalogCache()
+    while True:
+        try:
+            print(run_once(sessions, settings, utcnow(), catalogs), flush=True)
+        except NoCatalog as exc:
+            raise CliError(str(exc)) from exc
+        if args.once:
+            return 0
+        time.sleep(args.interval)
+
+
+def cmd_demo_generate(args: argparse.Namespace) -> int:
+    import time
+
+    from onething.catalog.service import NoCatalog, current_catalog
+    from onething.demo.data import generate
+    from onething.kernel.config import get_settings
+
+    sessions = _database()
+    with sessions() as session:
+        try:
+            catalog = current_catalog(session)
+        except NoCatalog as exc:
+            raise CliError(str(exc)) from exc
+    started = time.perf_counter()
+    tty = sys.stderr.isatty()
+
+    def progress(done: int) -> None:
+        if tty and (done % (10000 if args.fast else 10) == 0 or done == args.applications):
+            print(f"\r已生成 {done}/{args.applications}", end="", file=sys.stderr, flush=True)
+
+    if args.fast:
+        from onething.demo.bulk import generate_fast
+
+        bulk = generate_fast(sessions, catalog, args.applications, seed=args.seed,
+                             progress=progress)
+        summary = "，".join(f"{k} {v}" for k, v in sorted(bulk.rows.items()))
+        statuses = "，".join(f"{k} {v}" for k, v in sorted(bulk.statuses.items()))
+        count = bulk.applications
+        detail = f"写入 {summary}"
+    else:
+        result = generate(sessions, catalog, get_settings().data_dir, args.applications,
+                          seed=args.seed, progress=progress)
+        statuses = "，".join(f"{k} {v}" for k, v in sorted(result.statuses.items()))
+        count = result.applications
+        detail = f"评价 {result.ratings}，差评整改 {result.rectifications}"
+    if tty:
+        print(file=sys.stderr)
+    seconds = time.perf_counter() - started
+    print(f"已生成 {count} 个办件（{seconds:.1f} 秒）：{statuses}；{detail}")
+    return 0
+
+
+def _demo_users() -> None:
+    from onething.catalog.service import current_catalog
+    from onething.demo.people import ensure_demo_users, login_help
+    from onething.kernel.db import unit_of_work
+
+    with unit_of_work(_database()) as session:
+        people = ensure_demo_users(session, current_catalog(session))
+    print(login_help(people))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from onething.kernel.config import demo_catalog_dir, get_settings
+
+    _card_profile()
+    if args.demo or args.catalog:
+        directory = args.catalog or str(demo_catalog_dir())
+        cmd_catalog_load(argparse.Namespace(directory=directory))
+    else:
+        _database()
+    if args.demo:
+        _demo_users()
+    print(f"onething 正在运行：http://{args.host}:{args.port}/  "
+          f"（数据库 {_masked(get_settings().db_url)}）", flush=True)
+    uvicorn.run("onething.http.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info", proxy_headers=True,
+                log_config=_log_config())
+    return 0
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, and the platform's own lines (errors with their tracebacks,
+    notifications, sweeps) written by the same handler, in the same format."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["onething"] = {"handlers": ["default"], "level": "INFO",
+                                     "propagate": False}
+    return config
+
+
+# --- backups ---------------------------------------------------------------------
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from onething.kernel.config import get_settings
+    from onething.ops.backup import BackupError, backup
+
+    settings = get_settings()
+    try:
+        made = backup(settings.db_url, settings.data_dir, Path(args.path))
+    except BackupError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    print(f"已备份到 {args.path}：数据库 {made.database_bytes} 字节（结构版本 {made.schema}，"
+          f"完整性检查通过），上传文件 {made.files} 个（{made.file_bytes} 字节）")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from onething.kernel.config import get_settings
+    from onething.ops.backup import BackupError, restore
+
+    settings = get_settings()
+    try:
+        done = restore(settings.db_url, settings.data_dir, Path(args.path))
+    except BackupError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    print(f"已从 {args.path} 恢复数据库 {done.database}（备份于 {done.manifest.created_at}，"
+          f"上传文件 {done.manifest.files} 个，新增 {done.added_files} 个）")
+    if done.previous:
+        print(f"原数据库已保留为 {done.previous}")
+    return 0
+
+
+# --- wiring ----------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="onething", description="一件事一次办 服务平台")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="运行服务（迁移数据库，可选加载目录）")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="加载随附的演示目录")
+    serve.add_argument("--catalog", help="启动前加载此目录")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="数据库").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="应用迁移").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("backfill", help="补算迁移 0005 之前办结的事项和办件的办理用时（统计用）"
+                  ).set_defaults(func=cmd_db_backfill)
+
+    catalog = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action",
+                                                                    required=True)
+    catalog.add_parser("schema", help="打印目录文件的 JSON Schema").set_defaults(
+        func=cmd_catalog_schema)
+    validate = catalog.add_parser("validate", help="校验目录目录")
+    validate.add_argument("directory")
+    validate.set_defaults(func=cmd_catalog_validate)
+    load = catalog.add_parser("load", help="校验并加载目录到数据库（幂等）")
+    load.add_argument("directory")
+    load.set_defaults(func=cmd_catalog_load)
+
+    demo = sub.add_parser("demo", help="演示数据").add_subparsers(dest="action", required=True)
+    gen = demo.add_parser("generate", help="按目录生成逼真的办件（可重复：同一种子同一结果）")
+    gen.add_argument("--applications", type=int, default=200)
+    gen.add_argument("--seed", type=int, default=2026)
+    gen.add_argument("--fast", action="store_true",
+                     help="批量写入（百万级，数分钟），不逐件经过业务服务")
+    gen.set_defaults(func=cmd_demo_generate)
+
+    cards = sub.add_parser("cards", help="红黄牌").add_subparsers(dest="action", required=True)
+    profile = cards.add_parser("profile", help="检查红黄牌规则文件并列出其规则")
+    profile.add_argument("profile", nargs="?",
+                         help="随附规则的名称或文件路径（省略则为 ONETHING_CARD_PROFILE）")
+    profile.set_defaults(func=cmd_cards_profile)
+
+    worker = sub.add_parser("worker", help="运行时限监察、评价邀请和通知发送（可多进程并行）")
+    worker.add_argument("--once", action="store_true", help="只运行一轮（供定时任务调用）")
+    worker.add_argument("--interval", type=float, default=60, help="两轮之间的秒数")
+    worker.set_defaults(func=cmd_worker)
+
+    saving = sub.add_parser("backup", help="在线备份 SQLite 数据库和上传文件到一个归档文件")
+    saving.add_argument("path", help="备份文件（新文件，不会覆盖）")
+    saving.set_defaults(func=cmd_backup)
+    restoring = sub.add_parser("restore", help="从备份恢复（须先停止服务；原数据库保留在旁）")
+    restoring.add_argument("path", help="onething backup 生成的备份文件")
+    restoring.set_defaults(func=cmd_restore)
+
+    user = sub.add_parser("user", help="用户").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="新建用户（密码从标准输入读取）")
+    add.add_argument("name")
+    add.add_argument("--role", required=True,
+                     choices=ROLES)
+    add.add_argument("--region", help="所属行政区划代码（工作人员必填）")
+    add.add_argument("--department", help="所属部门代码（审批人员必填）")
+    add.add_argument("--display-name")
+    add.add_argument("--id-number", help="身份证号或统一社会信用代码")
+    add.set_defaults(func=cmd_user_add)
+    listing = user.add_parser("list", help="列出用户（用户名、角色、姓名、所属地区和部门）")
+    listing.add_argument("--role", choices=ROLES)
+    listing.add_argument("--region", help="只列出该行政区划的工作人员")
+    listing.set_defaults(func=cmd_user_list)
+
+    audit = sub.add_parser("audit", help="审计").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify", help="校验审计哈希链，指出第一条被改动或缺失的记录").set_defaults(
+        func=cmd_audit_verify)
+
+    workdays = sub.add_parser("workdays", help="工作日").add_subparsers(dest="action",
+                                                                      required=True)
+    plus = workdays.add_parser("add", help="DATE 之后第 N 个工作日（次日起算）")
+    plus.add_argument("date")
+    plus.add_argument("days", type=int)
+    plus.set_defaults(func=cmd_workdays_add)
+    notice = workdays.add_parser("load", help="加载国务院某年放假安排（YAML）")
+    notice.add_argument("file")
+    notice.set_defaults(func=cmd_workdays_load)
+
+    guide = sub.add_parser("guide", help="计算一件事的办事指南")
+    guide.add_argument("bundle")
+    guide.add_argument("--catalog", help="目录目录（省略则用数据库中的当前目录）")
+    guide.add_argument("--answers", default="{}", help="情形回答 JSON；@文件 或 - 读标准输入")
+    guide.add_argument("--licences", help="已持有的电子证照类型，逗号分隔")
+    guide.set_defaults(func=cmd_guide)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except CliError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback for the user
+        from sqlalchemy.exc import SQLAlchemyError
+
+        kind = "数据库错误" if isinstance(exc, SQLAlchemyError) else "内部错误"
+        print(f"{kind}：{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+              file=sys.stderr)
+        return 70
+

@@ -1,0 +1,135 @@
+"""The web application: API under /api/v1, pages for people, one set of services."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from onething.api.cases import router as cases_router
+from onething.api.catalog import router as catalog_router
+from onething.api.commitments import router as commitments_router
+from onething.api.files import router as files_router
+from onething.api.guide import router as guide_router
+from onething.api.identity import router as identity_router
+from onething.api.licences import router as licences_router
+from onething.api.ratings import router as ratings_router
+from onething.api.supervision import router as supervision_router
+from onething.audit import service as audit
+from onething.catalog.service import CatalogCache, NoCatalog
+from onething.http import problems
+from onething.http.limits import FORM_LIMITS, BodyLimit
+from onething.kernel.clock import utcnow
+from onething.kernel.config import Settings, get_settings
+from onething.kernel.db import make_engine, session_factory, writer
+from onething.kernel.privacy import mask_logs
+from onething.supervision.profile import load_profile
+from onething.supervision.scheduled import Scheduler
+from onething.web import cases as case_pages
+from onething.web import commitments as commitment_pages
+from onething.web import identity as consent_pages
+from onething.web import pages
+from onething.web import ratings as rating_pages
+from onething.web import supervision as supervision_pages
+from onething.web.session import COOKIE, LoginRequired, clear_cookie, login_url
+
+log = logging.getLogger("onething")
+
+
+def _warm_up(app: FastAPI) -> None:
+    """Read the catalog before the first request, so that a burst of requests to a freshly
+    started process does not find it missing all at once (see CatalogCache.recent). Best
+    effort: without a catalog, or a database, requests answer what is wrong."""
+    with contextlib.suppress(NoCatalog, SQLAlchemyError):
+        app.state.catalogs.recent(app.state.sessions, 0)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    mask_logs()
+    settings = settings or get_settings()
+    load_profile(settings.card_profile)  # a malformed card profile stops the start (file:line)
+    engine = engine or make_engine(settings.db_url)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """`serve` sweeps deadlines in-process (every `sweep_seconds`; 0 turns it off)."""
+        _warm_up(app)
+        scheduler = None
+        if settings.sweep_seconds > 0:
+            scheduler = Scheduler(app.state.writer_sessions, settings, app.state.clock,
+                                  settings.sweep_seconds)
+            scheduler.start()
+        yield
+        if scheduler is not None:
+            scheduler.stop()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="onething 一件事一次办",
+        version="0.1.0",
+        description=("政务服务“一件事一次办”平台 API。"
+                     "错误均以 RFC 9457 application/problem+json 返回。"),
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        form_limits=FORM_LIMITS,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.writer_sessions = session_factory(writer(engine))
+    app.state.clock = utcnow
+    app.state.catalogs = CatalogCache()
+    problems.install(app, html=pages.error_page)
+    app.add_middleware(audit.RecordAddress)
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
+                       max_upload=settings.max_upload_bytes)
+    for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
+                   licences_router, ratings_router, supervision_router, commitments_router):
+        app.include_router(router)
+    pages.mount(app)
+    app.include_router(case_pages.router)
+    app.include_router(supervision_pages.router)
+    app.include_router(commitment_pages.router)
+    app.include_router(consent_pages.router)
+    app.include_router(rating_pages.router)
+
+    @app.exception_handler(LoginRequired)
+    def login_required(request: Request, exc: LoginRequired) -> Response:
+        response = RedirectResponse(login_url(exc.next_url, exc.expired), status_code=303)
+        if exc.expired:
+            clear_cookie(response, request, COOKIE)
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers (the database is not asked)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> Response:
+        """Readiness: the database answers (a load balancer sends no traffic until it does)."""
+        return ready(app.state.engine)
+
+    return app
+
+
+def ready(engine: Engine) -> Response:
+    """200 when the database answers a read of its schema version, else 503 saying so
+    (no detail: the page is public)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        log.warning("not ready: the database does not answer (%s)",
+                    cause[0] if cause else type(exc).__name__)
+        return JSONResponse({"status": "unavailable", "database": "unreachable"},
+                            status_code=503,
+                            headers={"Retry-After": str(problems.RETRY_DOWN)})
+    return JSONResponse({"status": "ready", "database": "ok"})

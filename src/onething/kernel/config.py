@@ -1,0 +1,76 @@
+"""Settings from the environment (ONETHING_*), with embedded defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # src/onething
+SOURCE_ROOT = PACKAGE_DIR.parents[1]  # the repository, when running from a checkout
+
+
+def _shipped(inside: str, in_checkout: str) -> Path:
+    """A directory shipped in the wheel, or found beside the sources in a checkout."""
+    packaged = PACKAGE_DIR / inside
+    return packaged if packaged.is_dir() else SOURCE_ROOT / in_checkout
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONETHING_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    page_size: int = 20
+    secure_cookies: bool = False  # set true behind HTTPS
+    # accounts: sessions expire, failed logins are slowed and then locked
+    session_idle_minutes: int = 30  # a web session unused this long ends
+    session_hours: int = 8  # a web session ends this long after login, used or not
+    token_hours: int = 12  # an API bearer token ends this long after it was issued
+    login_max_failures: int = 5  # failures of one username before it is locked
+    login_address_max_failures: int = 50  # failures from one address (offices share one)
+    login_lock_minutes: int = 15  # how long a lock lasts; failures older than this are forgotten
+    login_slow_after: int = 3  # from this many failures on, wait before the next attempt
+    login_slow_seconds: int = 2  # the first wait, doubled with each further failure
+    # supervision (红黄牌): provinces differ, so the rules are a profile (a data file)
+    sweep_seconds: float = 60  # how often `serve` sweeps in-process (0: never; use `worker`)
+    card_profile: str = "hunan"  # a shipped profile's name, or a profile file's path
+    rectification_days: int = 15  # 差评整改 time limit, working days
+    rating_invite_days: int = 3  # invite to rate this many days after delivery
+    rating_code_days: int = 30  # 扫码评价: a receipt's one-time rating code expires after this
+    rating_code_max_failures: int = 10  # wrong codes from one address before it is locked
+    # the receipt's address (https://zwfw.example.gov.cn); the request's host when unset
+    public_url: str | None = None
+    # 告知承诺: the deciding office checks a commitment within this many working days of the
+    # approval (核查); a false one is recorded as bad credit (失信) for this many years
+    commitment_check_days: int = 20
+    bad_credit_years: int = 3
+    notify: str = "log"  # log | smtp
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_from: str = "onething@localhost"
+    catalog_refresh_seconds: float = 2.0  # how often a process looks for a newer catalog
+    max_page_size: int = 200
+    # request bodies, refused with 413 before they are parsed
+    max_body_bytes: int = 1024 * 1024  # JSON and plain forms
+    max_upload_bytes: int = 64 * 1024 * 1024  # a multipart form with its files
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'onething.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def demo_catalog_dir() -> Path:
+    return _shipped("_demo_catalog", "catalog")
+
+
+def migrations_dir() -> Path:
+    return _shipped("_migrations", "migrations")

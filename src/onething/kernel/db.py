@@ -1,0 +1,212 @@
+"""Engine, sessions and the unit of work.
+
+Services only flush; the request, CLI command or job that calls them owns the
+transaction through `unit_of_work` (one transaction per state change).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, make_url
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# JSON on SQLite, JSONB on PostgreSQL.
+JSONDoc = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # BEGIN is emitted by _sqlite_transactions
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+    cursor.close()
+
+
+BUSY_SECONDS = 10
+
+
+class _WriterQueue:
+    """Where the writers of one SQLite file wait their turn, before BEGIN IMMEDIATE.
+
+    SQLite's busy handler polls with sleeps instead of queueing, so under load a writer of
+    one process can lose the write lock to the other process's writers again and again,
+    past the busy timeout. Here writers queue on a lock within the process and on an
+    advisory file lock (flock) across processes, where a blocked waiter is woken at once.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.lock = threading.Lock()
+        self.fd = os.open(f"{path}.writers", os.O_CREAT | os.O_RDWR, 0o600) if path else None
+
+    def acquire(self) -> None:
+        if not self.lock.acquire(timeout=BUSY_SECONDS):
+            busy = sqlite3.OperationalError("database is locked (writers' queue)")
+            raise OperationalError("BEGIN IMMEDIATE", None, busy)
+        if self.fd is not None:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            except BaseException:
+                self.lock.release()
+                raise
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.lock.release()
+
+
+def _sqlite_transactions(engine: Engine, path: str | None) -> None:
+    """Writers take SQLite's write lock up front (BEGIN IMMEDIATE), after waiting their turn
+    in the queue, so concurrent writers never fail on a stale snapshot; readers begin
+    deferred and never block each other."""
+    queue = _WriterQueue(path)
+
+    def begin(connection: Any) -> None:
+        if not connection.get_execution_options().get("sqlite_immediate", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        queue.acquire()
+        connection.info["holds_writer_lock"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            end(connection)
+            raise
+
+    def end(connection: Any, *_: Any) -> None:
+        if connection.info.pop("holds_writer_lock", False):
+            queue.release()
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        """A connection back in the pool never keeps the turn (reset without commit)."""
+        if record.info.pop("holds_writer_lock", False):
+            queue.release()
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+    event.listen(engine, "checkin", checkin)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, for transactions that write (BEGIN IMMEDIATE on SQLite)."""
+    return engine.execution_options(sqlite_immediate=True)
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def locked_row(session: Session, model: Any, defaults: dict[str, Any], **key: Any) -> Any:
+    """The row of `model` with primary `key`, locked until the transaction ends; created with
+    `defaults` first if missing. Safe when several processes create it at once (the loser
+    of the race waits for the winner's row instead of failing on the key)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    found = session.get(model, tuple(key.values()), with_for_update=True)
+    if found is not None:
+        return found
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**key, **defaults).on_conflict_do_nothing(
+        index_elements=list(key)))
+    return session.get_one(model, tuple(key.values()), with_for_update=True,
+                           populate_existing=True)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        path: str | None = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            path = None
+        # SQLite connections are cheap, and a writer waiting its turn holds one: a pool as
+        # large as the server's thread pool keeps readers from waiting behind writers
+        kwargs.setdefault("pool_size", 40)
+        kwargs.setdefault("max_overflow", 40)
+        engine = create_engine(url, connect_args={"check_same_thread": False},
+                               json_serializer=_json, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        _sqlite_transactions(engine, path)
+        return engine
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json,
+                         connect_args=_connect_timeout(url, kwargs.pop("connect_args", {})),
+                         **kwargs)
+
+
+CONNECT_TIMEOUT = 10  # seconds to wait for PostgreSQL to answer a new connection
+
+
+def _connect_timeout(url: str, given: dict[str, Any]) -> dict[str, Any]:
+    """A database host that does not answer (a dropped network, not a refused connection)
+    must not hold a request until the operating system gives up: psycopg waits
+    CONNECT_TIMEOUT seconds, unless the URL says otherwise (`?connect_timeout=5`)."""
+    if "connect_timeout" in make_url(url).query or "connect_timeout" in given:
+        return given
+    return {**given, "connect_timeout": CONNECT_TIMEOUT}
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed if the block succeeds, rolled back otherwise."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
