@@ -28,6 +28,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.run import RESULTS, Server
+from onething import wiring
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
@@ -69,6 +70,7 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    wiring.load()
     parser = argparse.ArgumentParser(prog="bench.scale", description=__doc__)
     parser.add_argument("--applications", type=int, default=20_000)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-scale")

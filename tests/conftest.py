@@ -22,12 +22,15 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from onething import wiring
 from onething.catalog.linked import Catalog, build_catalog
 from onething.catalog.service import catalog_cache
 from onething.catalog.validate import read_catalog
 from onething.kernel.config import demo_catalog_dir
 from onething.kernel.db import make_engine, session_factory
 from onething.ops.migrate import upgrade
+
+wiring.load()  # every domain's event handlers, as the doors load them
 
 os.environ.setdefault("ONETHING_SWEEP_SECONDS", "0")  # tests run sweeps themselves
 

@@ -43,11 +43,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from conftest import _fresh_postgres
+from onething.app import create_app
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.commitments.models import FollowUpCheck
 from onething.files import service as files
-from onething.http.app import create_app
 from onething.identity import service as identity
 from onething.identity.models import ProxyConsent, User
 from onething.kernel.config import Settings

@@ -16,7 +16,7 @@ from httpx import Response
 from sqlalchemy import Engine, select
 from starlette.routing import Route
 
-from onething.http.app import create_app
+from onething.app import create_app
 from onething.identity.models import LoginEvent
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from onething.app import create_app
 from onething.catalog import service
 from onething.catalog.validate import read_catalog
 from onething.guide.schemas import GuideOut
-from onething.http.app import create_app
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory, unit_of_work
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.http.app import create_app
+from onething.app import create_app
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
 from world import MONDAY, PASSWORD, World, build_world

@@ -15,11 +15,11 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from onething.app import create_app
 from onething.audit.models import AuditRecord
 from onething.audit.service import record, verify
 from onething.cases import service as cases
 from onething.catalog.spec import Personal
-from onething.http.app import create_app
 from onething.kernel.config import Settings
 from onething.kernel.privacy import mask, mask_text
 from test_api_cases import Api

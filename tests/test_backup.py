@@ -17,8 +17,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from onething.app import create_app
 from onething.demo.people import DEMO_PASSWORD
-from onething.http.app import create_app
 from onething.kernel.config import Settings
 from served import CLIENT, PDF, Served, Traffic, dump, idempotency_keys, problems
 

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from onething.app import create_app
 from onething.cases.models import Application
-from onething.http.app import create_app
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
-from onething.supervision.models import Notification
+from onething.outbox.models import Notification
 from onething.supervision.sweep import SweepReport, sweep
 from test_api_cases import Api
 from world import MONDAY, World, build_world

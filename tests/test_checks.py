@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from onething.app import create_app
 from onething.cases.forms import checks_of, failed_checks
 from onething.catalog import service as catalog_service
 from onething.catalog.linked import Catalog
 from onething.catalog.validate import read_catalog
 from onething.guide.engine import compute_guide
-from onething.http.app import create_app
 from onething.identity import service as identity
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory, unit_of_work

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from onething.app import create_app
 from onething.cases import service as cases
 from onething.cases.service import Submission
 from onething.files import service as files
-from onething.http.app import create_app
 from onething.identity import service as identity
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory, unit_of_work

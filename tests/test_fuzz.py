@@ -19,7 +19,7 @@ from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
 from sqlalchemy import create_engine
 
-from onething.http.app import create_app
+from onething.app import create_app
 from onething.identity import service as identity
 from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from onething.app import create_app
 from onething.files.service import display_name
-from onething.http.app import create_app
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
 from world import MONDAY, PASSWORD, build_world

@@ -27,8 +27,9 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
 
 def test_a_database_at_the_newest_revision_is_only_read(tmp_path: Path) -> None:
     """Short commands (`onething user add`) do not load Alembic when there is nothing to do."""
-    probe = ("import sys; from onething.kernel.db import make_engine; from onething.ops.migrate import "
-             f"upgrade; upgrade(make_engine('sqlite:///{tmp_path / 'x.db'}')); "
+    probe = ("import sys; from onething.kernel.db import make_engine; "
+             "from onething.ops.migrate import upgrade;"
+             f" upgrade(make_engine('sqlite:///{tmp_path / 'x.db'}')); "
              "print('alembic' in sys.modules)")
 
     def loads_alembic() -> bool:

@@ -13,14 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from onething.app import create_app
 from onething.cases import tasks
 from onething.cases.tasks import Decision
-from onething.http.app import create_app
 from onething.identity import service as identity
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory, unit_of_work
 from onething.kernel.principal import Role
-from onething.supervision.models import Card, Notification
+from onething.outbox.models import Notification
+from onething.supervision.models import Card
 from onething.supervision.sweep import sweep
 from onething.web.session import COOKIE
 from test_api_cases import Api

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from conftest import PostgresServer, postgres_binaries
-from onething.http.app import create_app
+from onething.app import create_app
 from onething.kernel.config import Settings
 from world import MONDAY, PASSWORD, World, world_at
 

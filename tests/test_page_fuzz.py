@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import _fresh_postgres
-from onething.http.app import create_app
+from onething.app import create_app
 from onething.identity import service as identity
 from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work

@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import write_yaml
+from onething.app import create_app
 from onething.catalog.linked import Bundle, Catalog, build_catalog
 from onething.catalog.validate import read_catalog, validate_directory
 from onething.demo.data import _form
 from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
-from onething.http.app import create_app
 from onething.identity import service as identity
 from onething.kernel.clock import CHINA
 from onething.kernel.config import Settings

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 
+from onething.app import create_app
 from onething.cases.models import Application
 from onething.cases.tasks import inbox_query
-from onething.http.app import create_app
 from onething.identity import service as identity
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory

@@ -15,11 +15,12 @@ from onething.cases import tasks
 from onething.cases.service import Submission
 from onething.files import service as files
 from onething.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from onething.outbox.models import Notification
 from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.ratings.models import RatingCode, Rectification
 from onething.ratings.service import RatingInput
-from onething.supervision.models import Card, Notification
+from onething.supervision.models import Card
 from onething.supervision.stats import StatsQuery, statistics
 from onething.supervision.sweep import sweep
 from world import World, accepted, build_world

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from onething.app import create_app
 from onething.catalog.service import current_catalog
-from onething.http.app import create_app
 from onething.identity.models import User
 from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
-from onething.supervision.models import Notification
+from onething.outbox.models import Notification
 from onething.supervision.profile import load_profile
 from onething.supervision.sweep import sweep
 from test_api_cases import Api

@@ -18,7 +18,8 @@ from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.tasks import Decision
 from onething.kernel.workdays import Calendar
-from onething.supervision.models import Card, Notification
+from onething.outbox.models import Notification
+from onething.supervision.models import Card
 from onething.supervision.profile import load_profile
 from onething.supervision.rules import (
     NEVER,
@@ -359,7 +360,7 @@ def test_notifications_go_out_by_smtp(world: World, tmp_path: Path) -> None:
     from aiosmtpd.handlers import Message
 
     from onething.identity.models import User
-    from onething.supervision.notify import SmtpSender, deliver_pending
+    from onething.outbox.service import SmtpSender, deliver_pending
 
     received: list[object] = []
 
@@ -422,7 +423,7 @@ def test_no_red_card_while_the_clock_stands_still() -> None:
 
 
 def test_a_failing_mail_server_costs_one_attempt_per_run(world: World) -> None:
-    from onething.supervision.notify import deliver_pending
+    from onething.outbox.service import deliver_pending
 
     class Down:
         def send(self, user: object, subject: str, body: str) -> None:

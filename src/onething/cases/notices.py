@@ -16,7 +16,7 @@ from onething.catalog.context import Ctx
 from onething.identity.models import User
 from onething.identity.service import has_consent
 from onething.kernel.principal import Role
-from onething.supervision.notify import queue
+from onething.outbox.service import queue
 
 KEY = "applicant_notice"
 

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from onething.catalog.linked import Catalog
 from onething.catalog.spec import Level
+from onething.kernel import regions
 
 
 def ancestors(catalog: Catalog, region: str) -> list[str]:
     """The region and every region above it, nearest first."""
-    chain: list[str] = []
-    code: str | None = region
-    while code is not None and code not in chain:
-        chain.append(code)
-        parent = catalog.regions.get(code)
-        code = parent.parent if parent else None
-    return chain
+    return regions.ancestors(catalog.regions, region)
 
 
 def within(catalog: Catalog, region: str, scope: str) -> bool:
     """Whether `region` is `scope` or lies below it."""
-    return scope in ancestors(catalog, region)
+    return regions.within(catalog.regions, region, scope)
 
 
 def descendants(catalog: Catalog, scope: str) -> set[str]:
-    return {code for code in catalog.regions if within(catalog, code, scope)}
+    return regions.descendants(catalog.regions, scope)
 
 
 def competent_region(catalog: Catalog, receiving: str, level: Level) -> str:

@@ -423,7 +423,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _demo_users()
     print(f"onething 正在运行：http://{args.host}:{args.port}/  "
           f"（数据库 {_masked(get_settings().db_url)}）", flush=True)
-    uvicorn.run("onething.http.app:create_app", factory=True, host=args.host, port=args.port,
+    uvicorn.run("onething.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="info", proxy_headers=True,
                 log_config=_log_config())
     return 0
@@ -573,6 +573,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    from onething import wiring
+
+    wiring.load()
     try:
         return func(args)
     except CliError as exc:

@@ -32,8 +32,8 @@ from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, N
 from onething.kernel.principal import Role
 from onething.kernel.workdays import last_day_of_years
 from onething.licences import service as licences
+from onething.outbox.models import Notification
 from onething.supervision.cards import close_cards
-from onething.supervision.models import Notification
 
 STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销"}
 OUTCOMES = (KEPT, FALSE)

@@ -22,6 +22,7 @@ from onething.kernel.clock import utcnow
 from onething.kernel.errors import FieldProblem, Forbidden, Invalid, NotFound, Unauthenticated
 from onething.kernel.identifiers import id_number_problem, uscc_problem
 from onething.kernel.principal import STAFF, SYSTEM, Principal, Role
+from onething.kernel.regions import descendants
 
 if TYPE_CHECKING:
     from onething.catalog.linked import Catalog
@@ -293,10 +294,9 @@ def record_consent(session: Session, actor: Principal, catalog: Catalog, *, prox
 
 
 def _in_region(catalog: Catalog, actor: Principal, region: str | None) -> bool:
-    from onething.cases.routing import descendants  # see _consent_filter
 
     return (actor.region is not None and region is not None
-            and region in descendants(catalog, actor.region))
+            and region in descendants(catalog.regions, actor.region))
 
 
 def has_consent(session: Session, proxy_id: int, person_id: int) -> bool:
@@ -335,7 +335,6 @@ def list_consents(session: Session, actor: Principal, catalog: Catalog, *,
 def _consent_filter(actor: Principal, catalog: Catalog,
                     proxy: type[User]) -> ColumnElement[bool]:
     # imported here: the catalog model (and CEL) is not needed by `onething user add`
-    from onething.cases.routing import descendants
 
     match actor.role:
         case Role.applicant:
@@ -343,7 +342,7 @@ def _consent_filter(actor: Principal, catalog: Catalog,
         case Role.proxy:
             return ProxyConsent.proxy_id == actor.user_id
         case Role.clerk | Role.supervisor if actor.region is not None:
-            return proxy.region_code.in_(sorted(descendants(catalog, actor.region)))
+            return proxy.region_code.in_(sorted(descendants(catalog.regions, actor.region)))
         case Role.admin:
             return true()
     raise Forbidden("无权查看代办授权", code="role_not_allowed")

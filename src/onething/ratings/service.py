@@ -18,9 +18,9 @@ from onething.cases.states import AppStatus, TaskStatus
 from onething.catalog.context import Ctx
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Role
+from onething.outbox.models import Notification
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.cards import Subject, close_cards, recipients
-from onething.supervision.models import Notification
 
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 GOOD, BAD = frozenset({5, 4, 3}), frozenset({2, 1})

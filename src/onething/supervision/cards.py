@@ -23,7 +23,8 @@ from onething.kernel.clock import CHINA
 from onething.kernel.errors import FieldProblem, Forbidden, Invalid
 from onething.kernel.principal import Role
 from onething.kernel.workdays import Calendar
-from onething.supervision.models import Card, Notification
+from onething.outbox.models import Notification
+from onething.supervision.models import Card
 from onething.supervision.rules import CARD_NAMES, CardKind
 
 

@@ -1,10 +1,10 @@
-"""Cards raised by the deadline sweep (红黄牌) and the notification outbox."""
+"""Cards raised by the deadline sweep (红黄牌)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.kernel.clock import utcnow
@@ -41,23 +41,6 @@ class Card(Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delay_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-
-class Notification(Base):
-    """The outbox: written in the same transaction as what it announces, sent later."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_unsent", "sent_at", "id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), nullable=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class SweepMark(Base):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onething.catalog.service import CatalogCache, NoCatalog
 from onething.kernel.config import Settings
-from onething.supervision.notify import deliver_pending, sender_for
+from onething.outbox.service import deliver_pending, sender_for
 from onething.supervision.profile import load_profile
 from onething.supervision.sweep import SweepReport, sweep
 

@@ -1,21 +1,36 @@
-"""Every table of onething, imported in one place for migrations and tests."""
+"""The domains of onething, wired together: every table (for migrations and tests) and every
+domain's event handlers (for the message bus).
 
-from onething.audit import models as audit_models
-from onething.calendar import models as calendar_models
-from onething.cases import models as cases_models
-from onething.catalog import models as catalog_models
-from onething.commitments import models as commitments_models
-from onething.credit import models as credit_models
-from onething.files import models as files_models
-from onething.identity import models as identity_models
+A door (the web application, the command line, a test, a benchmark) calls `load()` once
+before it serves anything. A new domain adds its name to DOMAINS, in the order its handlers
+must run relative to the others'.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from onething.kernel import bus
 from onething.kernel.db import Base
-from onething.licences import models as licences_models
-from onething.ratings import models as ratings_models
-from onething.supervision import models as supervision_models
+
+# lower layers first: a handler of a later domain runs after those of the earlier ones
+DOMAINS = ("audit", "calendar", "files", "catalog", "identity", "outbox", "credit", "guide",
+           "cases", "licences", "commitments", "ratings", "supervision")
+
+for _domain in DOMAINS:  # every table, so that Base.metadata is whole
+    if importlib.util.find_spec(f"onething.{_domain}.models") is not None:
+        importlib.import_module(f"onething.{_domain}.models")
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "calendar_models", "cases_models", "catalog_models",
-           "commitments_models", "credit_models", "files_models",
-           "identity_models", "licences_models", "metadata", "ratings_models",
-           "supervision_models"]
+
+def load() -> None:
+    """Register every domain's event handlers (`<domain>/handlers.py`); idempotent."""
+    for domain in DOMAINS:
+        if importlib.util.find_spec(f"onething.{domain}.handlers") is not None:
+            importlib.import_module(f"onething.{domain}.handlers")
+    bus.mark_wired()
+
+
+__all__ = ["DOMAINS", "load", "metadata"]

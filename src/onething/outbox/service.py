@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onething.identity.models import User
 from onething.kernel.config import Settings
-from onething.supervision.models import Notification
+from onething.outbox.models import Notification
 
 log = logging.getLogger("onething.notify")
 MAX_ATTEMPTS = 5

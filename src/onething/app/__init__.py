@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from onething import wiring
 from onething.api.cases import router as cases_router
 from onething.api.catalog import router as catalog_router
 from onething.api.commitments import router as commitments_router
@@ -52,6 +53,7 @@ def _warm_up(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     mask_logs()
+    wiring.load()
     settings = settings or get_settings()
     load_profile(settings.card_profile)  # a malformed card profile stops the start (file:line)
     engine = engine or make_engine(settings.db_url)

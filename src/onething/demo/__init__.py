@@ -1,0 +1,1 @@
+"""Demo people and demo worlds (`onething demo generate`)."""
