@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
 from onething.cases import access, idempotency, notices, tasks
-from onething.cases.events import record
 from onething.cases.forms import check_form, checks_of, failed_checks
 from onething.cases.models import DUE_AT_ONCE, Application, Event, Task
 from onething.cases.numbering import application_number
 from onething.cases.states import FINISHED, AppStatus, next_application_status
+from onething.cases.timeline import record
 from onething.catalog import browse
 from onething.catalog.context import Ctx
 from onething.catalog.models import CatalogVersion

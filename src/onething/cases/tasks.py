@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Select, select, union_all
 
 from onething.cases import access, durations, notices
-from onething.cases.events import record
 from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Task
 from onething.cases.routing import competent_region
 from onething.cases.states import (
@@ -23,6 +22,7 @@ from onething.cases.states import (
     next_application_status,
     next_task_status,
 )
+from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.catalog.spec import Level
 from onething.commitments import service as commitments

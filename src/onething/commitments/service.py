@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, func, select
 
 from onething.audit import service as audit
 from onething.cases import access
-from onething.cases.events import record
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants
+from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Material
 from onething.commitments.models import FALSE, KEPT, OPEN, FollowUpCheck

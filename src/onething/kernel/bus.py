@@ -8,7 +8,8 @@ behind in any domain. Effects outside this database (mail, SMS, other systems) a
 made by a handler directly: a handler writes to the outbox, which sends after the commit.
 
 The events themselves are frozen dataclasses defined by the domain whose fact they are
-(`cases/events.py` …); a handler may publish further events.
+(`cases/events.py` …), or by the kernel where several domains record the same kind of fact
+(`kernel/watch.py`); a handler may publish further events.
 """
 
 from __future__ import annotations

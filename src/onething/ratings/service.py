@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onething.audit import service as audit
 from onething.cases import access
-from onething.cases.events import record
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants, office_name, window_name
 from onething.cases.states import AppStatus, TaskStatus
+from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Role
