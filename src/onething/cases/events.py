@@ -8,9 +8,10 @@ domains above cases subscribe in their `handlers.py` and are never called by cas
   if the approval relied on a commitment. Published before the approval itself is recorded,
   so that the timeline reads 填入申请表 → 核发证照 → 准予, as it always has.
 - `SupplementReceived` → licences release the licences held for the missing materials.
-- `ApprovalRevoked` → licences revoke what the task issued. A fact about a task that the
-  follow-up check establishes: commitments publish it, licences listen, and as siblings
-  neither may import the other, so it lives here, in the layer below both.
+- `ApprovalRevoked` → licences revoke what the task issued and record it on the timeline.
+  The follow-up check establishes it, so commitments publish it; licences and commitments
+  are siblings that may not import each other, so the event lives below both: here, since
+  it is a fact about a case's task (撤销该决定), not in the kernel, which knows no task.
 
 The others are the case's lifecycle, for whoever needs it next (a hotline, inspections,
 disclosure …). Cards close through the kernel's `WatchEnded`, published at the same
