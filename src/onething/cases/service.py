@@ -1,10 +1,12 @@
 """Applications: 一表申请 → 一窗受理 → (tasks) → 统一出件. Services flush; the caller commits.
 
-Every transition checks role and scope, goes through the state table, and writes an event.
+Every transition checks role and scope, goes through the state table, records an event on
+the timeline and publishes its fact (`cases/events.py`) for the domains above cases.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
-from onething.cases import access, idempotency, notices, tasks
+from onething.cases import access, idempotency, notices, ports, tasks
+from onething.cases.events import (
+    ApplicationAccepted,
+    ApplicationRefused,
+    ApplicationResubmitted,
+    ApplicationReturned,
+    ApplicationSubmitted,
+    ApplicationTerminated,
+    ApplicationWithdrawn,
+    ResultsDelivered,
+    SupplementReceived,
+)
 from onething.cases.forms import check_form, checks_of, failed_checks
 from onething.cases.models import DUE_AT_ONCE, Application, Event, Task
 from onething.cases.numbering import application_number
@@ -22,7 +35,6 @@ from onething.catalog import browse
 from onething.catalog.context import Ctx
 from onething.catalog.models import CatalogVersion
 from onething.catalog.privacy import personal_codes
-from onething.commitments import service as commitments
 from onething.credit import service as credit
 from onething.files.service import usable_by
 from onething.guide.engine import (
@@ -35,10 +47,10 @@ from onething.guide.engine import (
 )
 from onething.identity.models import User
 from onething.identity.service import has_consent
+from onething.kernel import bus
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Role
-from onething.licences import service as licences
-from onething.supervision.cards import close_cards
+from onething.kernel.watch import WatchEnded
 
 CHANNELS = ("web", "mobile", "window", "kiosk", "api")
 # Submitted online (网上申请): counted by the 网办率, and watched until the window accepts
@@ -85,6 +97,7 @@ def submit(ctx: Ctx, sub: Submission) -> Application:
     ctx.session.add(app)
     ctx.session.flush()
     record(ctx, app, "submit", after=app.status, data={"channel": sub.channel})
+    bus.publish(ctx, ApplicationSubmitted(app.id, app.applicant_id, sub.channel))
     return app
 
 
@@ -131,7 +144,7 @@ def _check_channel_and_region(ctx: Ctx, sub: Submission) -> None:
 
 def _checked_content(ctx: Ctx, sub: Submission, applicant: User
                      ) -> tuple[Guide, dict[str, Any], list[dict[str, Any]]]:
-    held = licences.held_types(ctx.session, applicant.id, ctx.today)
+    held = ports.licences().held(ctx.session, applicant.id, ctx.today)
     barred = credit.bar_reason(credit.current(ctx.session, applicant.id, ctx.today))
     try:
         guide = compute_guide(ctx.catalog, sub.bundle, sub.answers, held.keys(),
@@ -161,7 +174,7 @@ def _produced_sent(form: dict[str, Any], produced: dict[str, GuideField]) -> lis
 
 
 def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],
-               held: dict[str, Any], applicant: User, barred: str | None
+               held: Mapping[str, str], applicant: User, barred: str | None
                ) -> tuple[list[dict[str, Any]], list[FieldProblem]]:
     """Each material of the guide with how it is provided; problems for what is missing.
     `barred`: why 告知承诺 and 容缺 are not open to this applicant (bad credit), if so."""
@@ -177,7 +190,8 @@ def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],
         reason = (_not_open(choice, barred, guide)
                   or _provide(ctx, m, choice, held, owners, entry))
         if entry.get("provided") == "commitment":
-            entry["commitment"] = commitments.sign(ctx, m.material, m.items, applicant)
+            entry["commitment"] = ports.commitments().sign(ctx, m.material, m.items,
+                                                           applicant)
         if reason:
             problems.append(FieldProblem(f"materials.{m.code}", f"“{m.name}”{reason}"))
         record_.append(entry)
@@ -194,10 +208,10 @@ def _not_open(choice: dict[str, Any], barred: str | None, guide: Guide) -> str |
     return None
 
 
-def _provide(ctx: Ctx, m: Any, choice: dict[str, Any], held: dict[str, Any],
+def _provide(ctx: Ctx, m: Any, choice: dict[str, Any], held: Mapping[str, str],
              owners: set[int], entry: dict[str, Any]) -> str | None:
     if m.status == MaterialStatus.licence:
-        entry.update(provided="licence", licence=held[m.licence_type].number)
+        entry.update(provided="licence", licence=held[m.licence_type])
     elif m.status == MaterialStatus.produced:
         entry.update(provided="produced", produced_by=m.produced_by)
     elif choice.get("file"):
@@ -271,13 +285,22 @@ def decide_at_window(ctx: Ctx, application_id: int, d: WindowDecision) -> Applic
             raise Invalid("不予受理须说明理由", problems=[FieldProblem("reason", "请填写理由")])
         app.reason = d.reason
     app.status, app.next_check_on = status.value, DUE_AT_ONCE
-    close_cards(ctx.session, "acceptance", app.id, ctx.now, None, ctx.today, ctx.calendar)
+    bus.publish(ctx, WatchEnded("acceptance", app.id))
     record(ctx, app, d.decision, before=before, after=app.status, reason=d.reason,
            data={"notice": app.notice} if d.decision == "return" else None)
     if status in (AppStatus.accepted, AppStatus.accepted_with_deficiency):
         _accept(ctx, app)
     ctx.session.flush()
+    bus.publish(ctx, _window_fact(d.decision, app.id))
     return app
+
+
+def _window_fact(decision: str, application_id: int) -> bus.Event:
+    if decision == "return":
+        return ApplicationReturned(application_id)
+    if decision == "refuse":
+        return ApplicationRefused(application_id)
+    return ApplicationAccepted(application_id, deficient=decision == "accept_with_deficiency")
 
 
 def _still_provided(ctx: Ctx, app: Application) -> None:
@@ -293,7 +316,7 @@ def _still_provided(ctx: Ctx, app: Application) -> None:
         if barred and provided in ("commitment", "deferred"):
             way = "告知承诺" if provided == "commitment" else "容缺"
             reason = f"申请时选择了{way}，申请人现有失信记录，不再适用"
-        elif provided == "licence" and not licences.stands_for_material(
+        elif provided == "licence" and not ports.licences().stands_for_material(
                 ctx.session, str(m.get("licence")), app.applicant_id, ctx.today):
             reason = f"所用电子证照（{m.get('licence')}）已撤销或已过期，不能代替材料"
         else:
@@ -386,6 +409,7 @@ def resubmit(ctx: Ctx, application_id: int, sub: Submission) -> Application:
     app.resubmitted_at, app.next_check_on = ctx.now, DUE_AT_ONCE  # the window's clock restarts
     ctx.session.flush()
     record(ctx, app, "resubmit", before=before, after=app.status)
+    bus.publish(ctx, ApplicationResubmitted(app.id))
     return app
 
 
@@ -399,12 +423,12 @@ def withdraw(ctx: Ctx, application_id: int, reason: str | None) -> Application:
     status = next_application_status(app.status, "withdraw", ctx.actor.role)
     before = app.status
     tasks.cancel_open(ctx, app, "申请人已撤回申请")
-    close_cards(ctx.session, "application", app.id, ctx.now, app.deadline, ctx.today,
-                ctx.calendar)
-    close_cards(ctx.session, "acceptance", app.id, ctx.now, None, ctx.today, ctx.calendar)
+    bus.publish(ctx, WatchEnded("application", app.id, app.deadline))
+    bus.publish(ctx, WatchEnded("acceptance", app.id))
     app.status, app.reason = status.value, (reason or "").strip() or WITHDRAWN_REASON
     ctx.session.flush()
     record(ctx, app, "withdraw", before=before, after=app.status, reason=app.reason)
+    bus.publish(ctx, ApplicationWithdrawn(app.id))
     return app
 
 
@@ -441,7 +465,7 @@ def supplement(ctx: Ctx, application_id: int,
         raise Invalid("容缺材料尚未补齐", code="supplement_incomplete", problems=problems)
     app.materials, app.supplemented_at = updated, ctx.now
     app.next_check_on = DUE_AT_ONCE  # a finished case's result can now be issued
-    licences.release_held(ctx.session, app.id)
+    bus.publish(ctx, SupplementReceived(app.id))  # held licences are released
     ctx.session.flush()
     record(ctx, app, "supplement")
     return app
@@ -471,15 +495,15 @@ def terminate(ctx: Ctx, app: Application) -> None:
     before = app.status
     reason = f"补齐期限 {app.supplement_due} 已过，容缺材料仍未补齐"
     tasks.cancel_undecided(ctx, app, "办件终止：逾期未补齐容缺材料")
-    close_cards(ctx.session, "application", app.id, ctx.now, app.deadline, ctx.today,
-                ctx.calendar)
-    close_cards(ctx.session, "issuing", app.id, ctx.now, None, ctx.today, ctx.calendar)
+    bus.publish(ctx, WatchEnded("application", app.id, app.deadline))
+    bus.publish(ctx, WatchEnded("issuing", app.id))
     app.status, app.supplement_missed, app.reason = status.value, True, reason
     notice = notices.termination(app, [m["name"] for m in app.materials
                                        if m.get("provided") == "deferred"])
     record(ctx, app, "terminate", before=before, after=app.status, reason=reason,
            data={notices.KEY: notice})
     notices.tell_applicant(ctx, app, notice)
+    bus.publish(ctx, ApplicationTerminated(app.id))
 
 
 def deliver(ctx: Ctx, application_id: int, method: str, tracking_number: str | None = None,
@@ -503,11 +527,12 @@ def deliver(ctx: Ctx, application_id: int, method: str, tracking_number: str | N
                       problems=[FieldProblem("tracking_number", "请填写快递单号")])
     before = app.status
     app.status, app.delivered_at = status.value, ctx.now
-    close_cards(ctx.session, "issuing", app.id, ctx.now, None, ctx.today, ctx.calendar)
+    bus.publish(ctx, WatchEnded("issuing", app.id))
     app.delivery = {"method": method, "tracking_number": tracking_number, "note": note,
                     "by": ctx.actor.display_name}
     ctx.session.flush()
     record(ctx, app, "deliver", before=before, after=app.status, data=app.delivery)
+    bus.publish(ctx, ResultsDelivered(app.id, method))
     return app
 
 

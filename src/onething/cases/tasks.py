@@ -6,13 +6,13 @@ later stages; the application completes when every task is decided.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select, union_all
 
-from onething.cases import access, durations, notices
+from onething.cases import access, durations, notices, ports
+from onething.cases.events import ApplicationCompleted, TaskApproved, TaskDecided
 from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Task
 from onething.cases.routing import competent_region
 from onething.cases.states import (
@@ -25,11 +25,10 @@ from onething.cases.states import (
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.catalog.spec import Level
-from onething.commitments import service as commitments
+from onething.kernel import bus
 from onething.kernel.clock import CHINA
 from onething.kernel.errors import Conflict, FieldProblem, Invalid, NotFound
-from onething.licences import service as licences
-from onething.supervision.cards import close_cards
+from onething.kernel.watch import WatchEnded
 
 # 行政许可法 art. 45: the procedures whose time does not count toward the limit
 SPECIAL_PROCEDURES = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
@@ -109,7 +108,8 @@ def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
            data=_suspension_event(task) if d.action == "suspend" else None)
     _start(ctx, app)
     if status in DECIDED:
-        _close_cards(ctx, "task", task.id, task.deadline)
+        bus.publish(ctx, WatchEnded("task", task.id, task.deadline))
+        bus.publish(ctx, TaskDecided(app.id, task.id, d.action))
         _advance(ctx, app)
     ctx.session.flush()
     return task
@@ -122,15 +122,12 @@ def _decided(ctx: Ctx, task: Task, reason: str | None) -> None:
 
 
 def _approve(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
-    values = licences.result_values(ctx.session, ctx.catalog, app, task, d.data)
+    """The values the item creates go into the form; its licence is issued and, if the
+    approval relied on a commitment, its check opened (by the domains listening)."""
+    values = ports.licences().result_values(ctx.session, ctx.catalog, app, task, d.data)
     _decided(ctx, task, d.reason)
-    commitments.open_check(ctx, app, task)  # 核查, if the item relied on a commitment
     _fill_form(ctx, app, task, values)
-    licence = licences.issue(ctx.session, ctx.catalog, app, task, ctx.today, values)
-    if licence is not None:
-        record(ctx, app, "issue_licence", task=task,
-               data={"licence": licence.number, "type": licence.licence_type,
-                     "status": licence.status})
+    bus.publish(ctx, TaskApproved(app.id, task.id, task.item_code, values))
 
 
 def _fill_form(ctx: Ctx, app: Application, task: Task, values: dict[str, Any]) -> None:
@@ -210,8 +207,7 @@ def _end_procedure(ctx: Ctx, task: Task) -> None:
     procedure = ctx.session.get(SpecialProcedure, procedure_id) if procedure_id else None
     if procedure is not None and procedure.status == "running":
         procedure.status, procedure.ended_on = "ended", ctx.today
-        close_cards(ctx.session, "procedure", procedure.id, ctx.now, procedure.expected_end,
-                    ctx.today, ctx.calendar)
+        bus.publish(ctx, WatchEnded("procedure", procedure.id, procedure.expected_end))
     task.suspended_on, task.suspension = None, None
 
 
@@ -269,7 +265,7 @@ def _cancel(ctx: Ctx, app: Application, found: list[Task], reason: str) -> None:
                 _end_procedure(ctx, task)
             task.status = next_task_status(task.status, "cancel", ctx.actor.role, True).value
             task.reason = reason
-            _close_cards(ctx, "task", task.id, task.deadline)
+            bus.publish(ctx, WatchEnded("task", task.id, task.deadline))
             record(ctx, app, "cancel", before=before, after=task.status, reason=reason,
                    task=task)
 
@@ -299,12 +295,9 @@ def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
     if app.accepted_at is not None:
         app.worked_days, app.late_days = durations.of_application(app, found, ctx.calendar,
                                                                   ctx.today)
-    _close_cards(ctx, "application", app.id, app.deadline)
+    bus.publish(ctx, WatchEnded("application", app.id, app.deadline))
     record(ctx, app, action, before=before, after=app.status)
-
-
-def _close_cards(ctx: Ctx, subject: str, subject_id: int, deadline: dt.date | None) -> None:
-    close_cards(ctx.session, subject, subject_id, ctx.now, deadline, ctx.today, ctx.calendar)
+    bus.publish(ctx, ApplicationCompleted(app.id, app.status))
 
 
 def inbox(ctx: Ctx, statuses: tuple[str, ...] = ("pending", "suspended"), limit: int = 50,

@@ -4,7 +4,9 @@ Signing: the commitment is recorded in the application's material entry — the 
 shown and the commitment, per item, who signed, who entered it, when. Checking: approving
 a task whose item had a commitment opens a check for the deciding office, due within
 `ONETHING_COMMITMENT_CHECK_DAYS` working days; the office records what it found; a false
-commitment revokes the task's licences and records bad credit (失信) for the applicant.
+commitment revokes the task's approval (`ApprovalRevoked`, on which licences revoke what it
+issued) and records bad credit (失信) for the applicant. Cases ask for the signed record
+through their port (`cases/ports.py`, answered in commitments.handlers).
 Services flush; the caller commits.
 """
 
@@ -18,6 +20,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from onething.audit import service as audit
 from onething.cases import access
+from onething.cases.events import ApprovalRevoked
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants
 from onething.cases.timeline import record
@@ -27,13 +30,13 @@ from onething.commitments.models import FALSE, KEPT, OPEN, FollowUpCheck
 from onething.commitments.notice import notices_for
 from onething.credit import service as credit
 from onething.identity.models import User
+from onething.kernel import bus
 from onething.kernel.config import get_settings
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Role
+from onething.kernel.watch import WatchEnded
 from onething.kernel.workdays import last_day_of_years
-from onething.licences import service as licences
 from onething.outbox.models import Notification
-from onething.supervision.cards import close_cards
 
 STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销"}
 OUTCOMES = (KEPT, FALSE)
@@ -64,7 +67,7 @@ def committed_for(app: Application, item_code: str) -> list[dict[str, str]]:
 
 def open_check(ctx: Ctx, app: Application, task: Task) -> FollowUpCheck | None:
     """After an approval: a check for the deciding office if the item relied on a
-    commitment (called by cases.tasks when a task is approved)."""
+    commitment (when a case's task is approved: see commitments.handlers)."""
     materials = committed_for(app, task.item_code)
     if not materials:
         return None
@@ -173,8 +176,7 @@ def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
     check.decided_by_id, check.decided_at = a.user_id, ctx.now
     record(ctx, app, "check_commitment", reason=f"{STATUS_NAMES[outcome]}：{note}", task=task,
            data={"check": check.id, "outcome": outcome})
-    close_cards(ctx.session, "commitment_check", check.id, ctx.now, check.due_on, ctx.today,
-                ctx.calendar)
+    bus.publish(ctx, WatchEnded("commitment_check", check.id, check.due_on))
     if outcome == FALSE:
         _false_commitment(ctx, app, task, check, credit_years)
     audit.record(ctx.session, a, "decide_check", "follow_up_check", check.id,
@@ -198,9 +200,7 @@ def _false_commitment(ctx: Ctx, app: Application, task: Task, check: FollowUpChe
                       credit_years: int) -> None:
     names = "、".join(m["name"] for m in check.materials)
     reason = f"告知承诺核查发现承诺不实（{names}）：{check.outcome}"
-    for licence in licences.revoke(ctx.session, task.id, reason, ctx.now):
-        record(ctx, app, "revoke_licence", reason=reason, task=task,
-               data={"licence": licence.number})
+    bus.publish(ctx, ApprovalRevoked(app.id, task.id, reason))  # its licences are revoked
     entry = credit.record(ctx.session, credit.Entry(
         holder_id=app.applicant_id, reason=reason, source="commitment_check",
         source_id=check.id, application_id=app.id, valid_from=ctx.today,
