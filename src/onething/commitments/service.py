@@ -27,13 +27,14 @@ from onething.commitments.models import FALSE, KEPT, OPEN, FollowUpCheck
 from onething.commitments.notice import notices_for
 from onething.credit import service as credit
 from onething.identity.models import User
+from onething.kernel import bus
 from onething.kernel.config import get_settings
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Role
+from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.kernel.workdays import last_day_of_years
 from onething.licences import service as licences
 from onething.outbox.models import Notification
-from onething.supervision.cards import close_cards
 
 STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销"}
 OUTCOMES = (KEPT, FALSE)
@@ -75,6 +76,10 @@ def open_check(ctx: Ctx, app: Application, task: Task) -> FollowUpCheck | None:
                           due_on=ctx.calendar.add(ctx.today, days).date, created_at=ctx.now)
     ctx.session.add(check)
     ctx.session.flush()
+    bus.publish(ctx, WatchStarted(  # its due date is watched (cards, where the profile says)
+        "commitment_check", check.id, ctx.today, check.due_on,
+        f"告知承诺核查：{task.item_name}（办件 {app.number}）", check.region_code,
+        check.department_code, application_id=app.id, task_id=task.id))
     names = "、".join(m["name"] for m in materials)
     for approver in ctx.session.scalars(select(User.id).where(
             User.role == Role.approver.value, User.department_code == task.department_code,
@@ -173,8 +178,7 @@ def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
     check.decided_by_id, check.decided_at = a.user_id, ctx.now
     record(ctx, app, "check_commitment", reason=f"{STATUS_NAMES[outcome]}：{note}", task=task,
            data={"check": check.id, "outcome": outcome})
-    close_cards(ctx.session, "commitment_check", check.id, ctx.now, check.due_on, ctx.today,
-                ctx.calendar)
+    bus.publish(ctx, WatchEnded("commitment_check", check.id, check.due_on))
     if outcome == FALSE:
         _false_commitment(ctx, app, task, check, credit_years)
     audit.record(ctx.session, a, "decide_check", "follow_up_check", check.id,
