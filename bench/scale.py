@@ -32,6 +32,7 @@ from onething import wiring
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
+from onething.cases.figures import StatsQuery
 from onething.cases.models import Application, Task
 from onething.catalog.context import Ctx
 from onething.catalog.service import current_catalog
@@ -40,7 +41,8 @@ from onething.identity.models import User
 from onething.kernel.clock import CHINA
 from onething.kernel.db import make_engine, session_factory, writer
 from onething.ops.migrate import upgrade
-from onething.supervision.stats import StatsQuery, statistics
+from onething.ratings.figures import rating_figures
+from onething.supervision.stats import statistics
 from onething.supervision.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,10 +161,12 @@ def _in_process(sessions: Any, repeat: int) -> dict[str, Any]:
         today = dt.datetime.now(CHINA).date()
         month = StatsQuery(today.replace(day=1), today)
         year = StatsQuery(today - dt.timedelta(days=365), today)
-        out["stats_month_s"] = round(
-            _time(lambda: statistics(session, catalog, month), 2)["mean_ms"] / 1000, 2)
-        out["stats_year_s"] = round(
-            _time(lambda: statistics(session, catalog, year), 1)["mean_ms"] / 1000, 2)
+
+        def figures(q: StatsQuery) -> Any:  # as the doors count them: cases, cards, ratings
+            return statistics(session, catalog, q, rating_figures(session, catalog, q))
+
+        out["stats_month_s"] = round(_time(lambda: figures(month), 2)["mean_ms"] / 1000, 2)
+        out["stats_year_s"] = round(_time(lambda: figures(year), 1)["mean_ms"] / 1000, 2)
     return out
 
 

@@ -12,16 +12,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
+from onething.cases.figures import StatsQuery
 from onething.cases.service import Submission
 from onething.files import service as files
 from onething.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from onething.outbox.models import Notification
 from onething.ratings import codes
 from onething.ratings import service as ratings
+from onething.ratings.figures import rating_figures
 from onething.ratings.models import RatingCode, Rectification
 from onething.ratings.service import RatingInput
 from onething.supervision.models import Card
-from onething.supervision.stats import StatsQuery, statistics
+from onething.supervision.stats import statistics
 from onething.supervision.sweep import sweep
 from world import World, accepted, build_world
 
@@ -55,7 +57,8 @@ def rate(world: World, who: str, app_id: int, level: int, comment: str | None = 
 
 def figures(world: World, q: StatsQuery = NOVEMBER) -> dict[str, object]:
     with world.as_("supervisor_cs") as ctx:
-        return statistics(ctx.session, ctx.catalog, q).as_dict()
+        rated = rating_figures(ctx.session, ctx.catalog, q)
+        return statistics(ctx.session, ctx.catalog, q, rated).as_dict()
 
 
 def test_rating_rules(world: World) -> None:

@@ -14,7 +14,8 @@ from onething.commitments import service as commitments
 from onething.commitments.models import FollowUpCheck
 from onething.http.deps import CtxDep
 from onething.http.problems import ProblemOut
-from onething.http.schemas import MAX_INT, Id
+from onething.http.schemas import Id
+from onething.kernel.db import MAX_INT
 
 router = APIRouter(prefix="/api/v1", tags=["commitments"], responses={
     401: {"model": ProblemOut}, 403: {"model": ProblemOut}, 404: {"model": ProblemOut},

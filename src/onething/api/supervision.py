@@ -1,4 +1,7 @@
-"""Statistics (JSON and CSV), cards, and the public 好差评 figures."""
+"""Statistics (JSON and CSV), cards, and the public 好差评 figures.
+
+The statistics put supervision's figures (cases, cards) and ratings' (好评率, 整改率)
+together: neither domain reads the other."""
 
 from __future__ import annotations
 
@@ -11,20 +14,22 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from onething.cases.figures import YEARS, StatsQuery, month_bounds
 from onething.cases.routing import office_or_window_name, within
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
 from onething.http.deps import CatalogDep, CtxDep, SessionDep
 from onething.http.problems import ProblemOut
-from onething.http.schemas import MAX_INT, PageOut
+from onething.http.schemas import PageOut
+from onething.kernel.db import MAX_INT
 from onething.kernel.errors import Forbidden, Invalid
 from onething.kernel.principal import Role
+from onething.ratings.figures import public_ratings, rating_figures
 from onething.supervision.cards import SUBJECT_CHECKS, CardFilter, find_cards
 from onething.supervision.models import Card
 from onething.supervision.profile import CHECKS
-from onething.supervision.public import public_ratings
 from onething.supervision.rules import CARD_NAMES, CardKind
-from onething.supervision.stats import YEARS, Statistics, StatsQuery, month_bounds, statistics
+from onething.supervision.stats import Statistics, statistics
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"], responses={
     401: {"model": ProblemOut}, 403: {"model": ProblemOut}, 422: {"model": ProblemOut}})
@@ -62,7 +67,7 @@ def _stats(ctx: Ctx, region: str | None, department: str | None, item: str | Non
            bundle: str | None, start: dt.date | None, end: dt.date | None,
            month: str | None) -> Statistics:
     q = stats_query(ctx, region, department, item, bundle, start, end, month)
-    return statistics(ctx.session, ctx.catalog, q)
+    return statistics(ctx.session, ctx.catalog, q, rating_figures(ctx.session, ctx.catalog, q))
 
 
 @router.get("/stats", summary="统计：收件、办结、按时率、用时、提速率、网办率、红黄牌、好评、整改")

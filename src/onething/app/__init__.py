@@ -29,9 +29,9 @@ from onething.http.limits import FORM_LIMITS, BodyLimit
 from onething.kernel.clock import utcnow
 from onething.kernel.config import Settings, get_settings
 from onething.kernel.db import make_engine, session_factory, writer
+from onething.kernel.jobs import Scheduler
 from onething.kernel.privacy import mask_logs
 from onething.supervision.profile import load_profile
-from onething.supervision.scheduled import Scheduler
 from onething.web import cases as case_pages
 from onething.web import commitments as commitment_pages
 from onething.web import identity as consent_pages

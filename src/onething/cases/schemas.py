@@ -16,8 +16,8 @@ from onething.cases.service import CaseView, Submission
 from onething.cases.states import ACTION_NAMES, APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.catalog.context import Ctx
 from onething.catalog.privacy import masked_form
-from onething.http.schemas import MAX_INT
 from onething.identity.models import User
+from onething.kernel.db import MAX_INT
 
 Channel = Literal["web", "mobile", "window", "kiosk", "api"]
 

@@ -337,19 +337,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Deadline sweeps, rating invitations and notifications, outside the web processes."""
     import time
 
-    from onething.catalog.service import CatalogCache, NoCatalog
     from onething.kernel.clock import utcnow
     from onething.kernel.config import get_settings
+    from onething.kernel.jobs import NotReady, Run, run_all
     from onething.kernel.privacy import mask_logs
-    from onething.supervision.scheduled import run_once
 
     mask_logs()
     _card_profile()
-    settings, sessions, catalogs = get_settings(), _database(), CatalogCache()
+    settings, sessions = get_settings(), _database()
+    kept: dict[str, Any] = {}  # what the jobs keep between runs (the catalog)
     while True:
         try:
-            print(run_once(sessions, settings, utcnow(), catalogs), flush=True)
-        except NoCatalog as exc:
+            print(run_all(Run(sessions, settings, utcnow(), kept)), flush=True)
+        except NotReady as exc:
             raise CliError(str(exc)) from exc
         if args.once:
             return 0

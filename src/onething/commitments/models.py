@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onething.cases.models import DUE_AT_ONCE
 from onething.kernel.clock import utcnow
 from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
@@ -26,8 +25,7 @@ class FollowUpCheck(Base):
     __tablename__ = "follow_up_checks"
     __table_args__ = (Index("ix_follow_up_checks_office", "department_code", "region_code",
                             "status", "due_on"),
-                      Index("ix_follow_up_checks_due", "status", "due_on"),
-                      Index("ix_follow_up_checks_next", "status", "next_check_on"))
+                      Index("ix_follow_up_checks_due", "status", "due_on"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
@@ -43,6 +41,3 @@ class FollowUpCheck(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # the sweep's next look (a profile's `commitment_check` row): see supervision.sweep
-    next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
-                                                server_default=DUE_AT_ONCE.isoformat())

@@ -34,7 +34,7 @@ from onething.kernel import bus
 from onething.kernel.config import get_settings
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Role
-from onething.kernel.watch import WatchEnded
+from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.kernel.workdays import last_day_of_years
 from onething.outbox.models import Notification
 
@@ -78,6 +78,10 @@ def open_check(ctx: Ctx, app: Application, task: Task) -> FollowUpCheck | None:
                           due_on=ctx.calendar.add(ctx.today, days).date, created_at=ctx.now)
     ctx.session.add(check)
     ctx.session.flush()
+    bus.publish(ctx, WatchStarted(  # its due date is watched (cards, where the profile says)
+        "commitment_check", check.id, ctx.today, check.due_on,
+        f"告知承诺核查：{task.item_name}（办件 {app.number}）", check.region_code,
+        check.department_code, application_id=app.id, task_id=task.id))
     names = "、".join(m["name"] for m in materials)
     for approver in ctx.session.scalars(select(User.id).where(
             User.role == Role.approver.value, User.department_code == task.department_code,

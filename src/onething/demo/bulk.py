@@ -37,6 +37,7 @@ from onething.kernel.clock import CHINA
 from onething.kernel.workdays import Calendar
 from onething.licences.models import Licence
 from onething.ratings.models import Rating, Rectification
+from onething.supervision.models import WatchedDeadline
 
 # (status, weight): most delivered, some open (a share of those late), a few refused …
 STATES = [("delivered", 70), ("completed", 4), ("in_progress", 9), ("accepted", 3),
@@ -96,7 +97,7 @@ def generate_fast(sessions: sessionmaker[Session], catalog: Catalog, count: int,
     made = 0
     while made < count:
         rows: dict[Any, list[dict[str, Any]]] = {m: [] for m in (
-            Application, Task, Event, Licence, Rating, Rectification)}
+            Application, Task, Event, Licence, Rating, Rectification, WatchedDeadline)}
         for _ in range(min(batch, count - made)):
             bundle_code = rng.choice(sorted(variants))
             region = rng.choice(regions)
@@ -375,14 +376,23 @@ def _rating(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, calendar:
         due, _ = _deadline(calendar, rated.astimezone(CHINA).date(), 15)
         closed = rated + dt.timedelta(days=rng.uniform(3, 20))
         done = closed < now and rng.random() < 0.9
+        rect_id = ids.take(Rectification)
         rows[Rectification].append({
-            "id": ids.take(Rectification), "rating_id": rating_id, "target": "department",
+            "id": rect_id, "rating_id": rating_id, "target": "department",
             "application_id": app["id"], "department_code": task["department_code"],
             "region_code": task["region_code"], "status": "closed" if done else "verifying",
             "due_on": due, "steps": [], "justified": True if done else None,
             "response": "已整改" if done else None, "review": None, "created_at": rated,
             "closed_at": closed if done else None,
             "on_time": closed.astimezone(CHINA).date() <= due if done else None})
+        if not done:  # watched by supervision, as ratings announces it (WatchStarted)
+            rows[WatchedDeadline].append({
+                "subject": "rectification", "subject_id": rect_id,
+                "opened_on": rated.astimezone(CHINA).date(), "due_on": due,
+                "title": f"差评整改（办件 {app['number']}）",
+                "region_code": task["region_code"], "department_code": task["department_code"],
+                "window": False, "application_id": app["id"], "task_id": None,
+                "responsible_id": None})
 
 
 def _event(ids: _Ids, app_id: int, task_id: int | None, at: dt.datetime, actor: int | None,

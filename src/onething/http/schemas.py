@@ -9,10 +9,10 @@ from fastapi import Path
 from pydantic import BaseModel
 
 from onething.catalog.browse import Page
+from onething.kernel.db import MAX_INT
 
 T = TypeVar("T")
 
-MAX_INT = 2**31 - 1  # the database's INTEGER: ids, versions and counts above it cannot exist
 Id = Annotated[int, Path(ge=1, le=MAX_INT, description="编号")]
 
 

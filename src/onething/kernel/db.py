@@ -32,6 +32,8 @@ NAMING = {
 }
 
 
+MAX_INT = 2**31 - 1  # the database's INTEGER: ids, versions and counts above it cannot exist
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onething.cases.models import DUE_AT_ONCE
 from onething.kernel.clock import utcnow
 from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
@@ -49,8 +48,7 @@ class Rectification(Base):
 
     __tablename__ = "rectifications"
     __table_args__ = (Index("ix_rectifications_office", "department_code", "region_code",
-                            "status"),
-                      Index("ix_rectifications_due", "status", "next_check_on"))
+                            "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
@@ -67,8 +65,6 @@ class Rectification(Base):
     review: Mapped[str | None] = mapped_column(Text, nullable=True)  # the supervisor's word
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
-                                                server_default=DUE_AT_ONCE.isoformat())
     on_time: Mapped[bool | None] = mapped_column(nullable=True)  # closed by due_on (整改率)
 
 

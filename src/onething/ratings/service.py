@@ -16,11 +16,13 @@ from onething.cases.routing import descendants, office_name, window_name
 from onething.cases.states import AppStatus, TaskStatus
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
+from onething.identity import offices
+from onething.kernel import bus
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Role
+from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.outbox.models import Notification
 from onething.ratings.models import Rating, Rectification
-from onething.supervision.cards import Subject, close_cards, recipients
 
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 GOOD, BAD = frozenset({5, 4, 3}), frozenset({2, 1})
@@ -221,16 +223,18 @@ def _target(ctx: Ctx, app: Application, given: RatingInput,
 
 def _open_rectification(ctx: Ctx, app: Application, rating: Rating, rated: Target,
                         days: int) -> None:
-    """The bad rating's 整改 goes to the office rated: the department, or the window."""
+    """The bad rating's 整改 goes to the office rated: the department, or the window; its
+    due date is watched (supervision's cards, where the card profile says so)."""
     due = ctx.calendar.add(ctx.today, days).date
     rect = Rectification(rating_id=rating.id, application_id=app.id, target=rated.kind,
                          department_code=rated.department, region_code=rated.region,
                          status="verifying", due_on=due, steps=[], created_at=ctx.now)
     ctx.session.add(rect)
     ctx.session.flush()
-    subject = rectification_subject(rect.id, app.number, rect.region_code,
-                                    rect.department_code, app.id, rect.target)
-    for recipient in recipients(ctx.session, ctx.catalog, subject):
+    watch = rectification_watch(rect, app.number, ctx.today)
+    bus.publish(ctx, watch)
+    for recipient in offices.answering(ctx.session, ctx.catalog.regions, watch.region,
+                                       watch.department, window=watch.window):
         ctx.session.add(Notification(
             recipient_id=recipient, created_at=ctx.now,
             subject=f"【差评待整改】办件 {app.number}",
@@ -239,15 +243,15 @@ def _open_rectification(ctx: Ctx, app: Application, rating: Rating, rated: Targe
                  "差评是否属实由效能监察人员认定。"))
 
 
-def rectification_subject(rect_id: int, number: str | None, region: str,
-                          department: str | None, application_id: int,
-                          target: str) -> Subject:
+def rectification_watch(rect: Rectification, number: str, opened_on: dt.date
+                        ) -> WatchStarted:
     """A rectification as the office rated answers for it (its notices and its cards): the
     department's approvers, or for a window rating the window's clerks; and the supervisors
     above."""
-    return Subject("rectification", rect_id, f"差评整改（办件 {number}）", region,
-                   department if target == DEPARTMENT else None, application_id,
-                   window=target == WINDOW)
+    return WatchStarted("rectification", rect.id, opened_on, rect.due_on,
+                        f"差评整改（办件 {number}）", rect.region_code,
+                        rect.department_code if rect.target == DEPARTMENT else None,
+                        window=rect.target == WINDOW, application_id=rect.application_id)
 
 
 # --- rectification -------------------------------------------------------------------
@@ -305,8 +309,7 @@ def advance(ctx: Ctx, rectification_id: int, action: str, text: str,
     rect.status = target
     if target == "closed":
         rect.closed_at, rect.on_time = ctx.now, ctx.today <= rect.due_on
-        close_cards(ctx.session, "rectification", rect.id, ctx.now, rect.due_on, ctx.today,
-                    ctx.calendar)
+        bus.publish(ctx, WatchEnded("rectification", rect.id, rect.due_on))
     ctx.session.flush()
     return rect
 

@@ -14,11 +14,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from onething.cases.models import Application
-from onething.cases.routing import ancestors, descendants, within
+from onething.cases.routing import descendants, within
 from onething.catalog.browse import Page
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
-from onething.identity.models import User
+from onething.identity import offices
 from onething.kernel.clock import CHINA
 from onething.kernel.errors import FieldProblem, Forbidden, Invalid
 from onething.kernel.principal import Role
@@ -107,7 +107,8 @@ def _card_values(session: Session, w: Wanted, now: dt.datetime,
                  cache: dict[Any, Any] | None) -> dict[str, Any]:
     s = w.subject
     responsible = s.responsible_id or _cached(
-        cache, ("first", s.department, s.region, s.window), lambda: _first_staff(session, s))
+        cache, ("first", s.department, s.region, s.window),
+        lambda: offices.first_of_office(session, s.region, s.department, s.window))
     return dict(subject=s.kind, subject_id=s.id, kind=w.kind.value,
                 application_id=s.application_id, task_id=s.task_id,
                 department_code=s.department, region_code=s.region,
@@ -134,36 +135,11 @@ def _body(title: str, due_on: dt.date | None, kind: CardKind) -> str:
             f"{'请抓紧办理。' if kind == CardKind.warning else '已超时，请立即办理并说明原因。'}")
 
 
-def _office(subject: Subject) -> Any:
-    """The people who answer for `subject`: the office's approvers, or the region's window."""
-    if subject.department is not None:
-        return select(User.id).where(
-            User.role == Role.approver.value, User.department_code == subject.department,
-            User.region_code == subject.region, User.active.is_(True))
-    if subject.window:
-        return select(User.id).where(User.role == Role.clerk.value,
-                                     User.region_code == subject.region, User.active.is_(True))
-    return None
-
-
-def _first_staff(session: Session, subject: Subject) -> int | None:
-    office = _office(subject)
-    return None if office is None else session.scalar(office.order_by(User.id).limit(1))
-
-
 def recipients(session: Session, catalog: Catalog, subject: Subject) -> list[int]:
     """The office's approvers (or the window: the responsible clerk, or else the region's
     clerks) and the supervisors above it."""
-    found: set[int] = set()
-    office = _office(subject)
-    if office is not None and (subject.department is not None or not subject.responsible_id):
-        found |= set(session.scalars(office))
-    if subject.responsible_id:
-        found.add(subject.responsible_id)
-    found |= set(session.scalars(select(User.id).where(
-        User.role == Role.supervisor.value, User.active.is_(True),
-        User.region_code.in_(ancestors(catalog, subject.region)))))
-    return sorted(found)
+    return offices.answering(session, catalog.regions, subject.region, subject.department,
+                             window=subject.window, responsible_id=subject.responsible_id)
 
 
 def close_cards(session: Session, subject: str, subject_id: int, decided: dt.datetime,

@@ -10,12 +10,19 @@ check the profile does not have is not read at all):
 | procedure | running special procedures (特别程序) | special_procedure (expected length) |
 | acceptance | applications submitted online, not yet decided at the window | pre_acceptance |
 | issuing | decided applications whose result is not yet delivered | issuing |
-| rectification | open 差评整改 | rectification (its due date) |
-| commitment_check | open 告知承诺核查 | commitment_check (its due date) |
+| rectification | open 差评整改 (watched deadlines) | rectification (its due date) |
+| commitment_check | open 告知承诺核查 (watched deadlines) | commitment_check (its due date) |
 
-Each case keeps `next_check_on`, the first day a card it has not had yet can fall due
-(`rules.next_check`); a run reads only the cases due by today through the `*_due` index,
-so a sweep that finds nothing new costs one index range scan per subject. An
+Cases are read from the cases' own tables (cases lies below supervision). Rectifications
+and commitment checks belong to sibling domains, which supervision does not read: they
+announce each deadline with `kernel.watch.WatchStarted` and its end with `WatchEnded`, and
+supervision keeps the watched deadlines in a table of its own (`WatchedDeadline`, one row
+per open subject, with what its cards say and whom they address).
+
+Each case (and each watched deadline) keeps `next_check_on`, the first day a card it has
+not had yet can fall due (`rules.next_check`); a run reads only the cases due by today
+through the `*_due` index, so a sweep that finds nothing new costs one index range scan
+per subject. An
 application's one `next_check_on` serves its three clocks, which never run at once
 (submitted, open, decided); every change of status or clock sets it to be read at once.
 A loaded holiday notice or a changed profile sets every open case so.
@@ -44,13 +51,10 @@ from onething.cases.service import ONLINE_CHANNELS, terminate_missed_supplements
 from onething.cases.states import FINISHED, AppStatus, TaskStatus
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
-from onething.commitments.models import OPEN, FollowUpCheck
 from onething.kernel.clock import CHINA
 from onething.kernel.db import locked_row
 from onething.kernel.principal import SYSTEM
 from onething.kernel.workdays import Calendar
-from onething.ratings.models import OPEN_RECTIFICATION, Rectification
-from onething.ratings.service import rectification_subject
 from onething.supervision.cards import (
     SUBJECT_CHECKS,
     SUBJECT_NAMES,
@@ -58,7 +62,7 @@ from onething.supervision.cards import (
     Wanted,
     raise_cards,
 )
-from onething.supervision.models import Card, SweepMark
+from onething.supervision.models import Card, SweepMark, WatchedDeadline
 from onething.supervision.profile import Profile, load_profile
 from onething.supervision.rules import (
     CARD_NAMES,
@@ -100,9 +104,17 @@ class Watched:
 
     subject: str  # its check is cards.SUBJECT_CHECKS[subject]
     model: Any
-    statuses: tuple[str, ...]
-    columns: tuple[Any, ...]
+    open: tuple[Any, ...]  # the conditions of a row still watched
+    columns: tuple[Any, ...]  # the first, labelled `id`, is the subject's id
     clocks: Clocks
+    key: Any = None  # the column of the subject's id, if not the model's id
+    # in a table shared by several subjects, what tells this one's rows (its ids are unique
+    # among them)
+    among: tuple[Any, ...] = ()
+
+    @property
+    def id(self) -> Any:
+        return self.model.id if self.key is None else self.key
 
 
 def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
@@ -130,15 +142,15 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
                 for subject, clock in w.clocks(session, catalog, rows, check, calendar)]
             for kind in raise_cards(session, catalog, wanted, now, staff):
                 report.raised[kind.value] += 1
-            session.execute(_set_next_check(w.model), later)
+            session.execute(_set_next_check(w), later)
     return report
 
 
-def _set_next_check(model: Any) -> Any:
+def _set_next_check(w: Watched) -> Any:
     """One UPDATE for the batch (Core: the version counter is for people's edits, and the
     rows are locked by the claim)."""
-    table = model.__table__
-    return (update(table).where(table.c.id == bindparam("row"))
+    table = w.model.__table__
+    return (update(table).where(table.c[w.id.key] == bindparam("row"), *w.among)
             .values(next_check_on=bindparam("next")))
 
 
@@ -158,8 +170,7 @@ def _check(subject: Subject, clock: Clock | None, check: Check, shown: set[str],
 
 def due_now(w: Watched, columns: tuple[Any, ...], today: dt.date) -> Any:
     """The open cases whose next card can be due by `today` (served by the `*_due` index)."""
-    return select(*columns).where(w.model.status.in_(w.statuses),
-                                  w.model.next_check_on <= today)
+    return select(*columns).where(*w.open, w.model.next_check_on <= today)
 
 
 def _batches(sessions: sessionmaker[Session], w: Watched, today: dt.date,
@@ -168,12 +179,12 @@ def _batches(sessions: sessionmaker[Session], w: Watched, today: dt.date,
     each batch claims its rows with `FOR UPDATE SKIP LOCKED` and reads them only if still
     due, so workers sweeping at once share them and none is assessed twice."""
     with sessions() as session:
-        ids = list(session.scalars(due_now(w, (w.model.id,), today).order_by(w.model.id)))
+        ids = list(session.scalars(due_now(w, (w.id,), today).order_by(w.id)))
     for start in range(0, len(ids), size):
         chunk = ids[start:start + size]
         with sessions.begin() as session:
             rows = list(session.execute(
-                due_now(w, w.columns, today).where(w.model.id.in_(chunk))
+                due_now(w, w.columns, today).where(w.id.in_(chunk))
                 .with_for_update(skip_locked=True, of=w.model)))
             if rows:
                 yield session, rows
@@ -189,8 +200,7 @@ def _read_all_again_if_rules_changed(sessions: sessionmaker[Session],
         if stored.value == mark:
             return
         for w in WATCHED:
-            session.execute(update(w.model).where(w.model.status.in_(w.statuses))
-                            .values(next_check_on=DUE_AT_ONCE))
+            session.execute(update(w.model).where(*w.open).values(next_check_on=DUE_AT_ONCE))
         stored.value = mark
 
 
@@ -330,52 +340,45 @@ def _issuing_clocks(session: Session, catalog: Catalog, apps: list[Any],
                         else Clock(_date(since), check.limit_days or 0))
 
 
-_RECTIFICATION_COLUMNS = (Rectification.id, Rectification.created_at, Rectification.due_on,
-                          Rectification.region_code, Rectification.department_code,
-                          Rectification.application_id, Rectification.target)
+_DEADLINE_COLUMNS = (WatchedDeadline.subject_id.label("id"), WatchedDeadline.subject,
+                     WatchedDeadline.opened_on, WatchedDeadline.due_on, WatchedDeadline.title,
+                     WatchedDeadline.region_code, WatchedDeadline.department_code,
+                     WatchedDeadline.window, WatchedDeadline.application_id,
+                     WatchedDeadline.task_id, WatchedDeadline.responsible_id)
 
 
-def _rectification_clocks(session: Session, catalog: Catalog, rows: list[Any],
-                          check: Check, calendar: Calendar) -> Assessed:
-    numbers = _numbers(session, {r.application_id for r in rows})
+def _deadline_clocks(session: Session, catalog: Catalog, rows: list[Any],
+                     check: Check, calendar: Calendar) -> Assessed:
+    """A watched deadline (差评整改, 告知承诺核查): from the day it opened to its due date."""
     for r in rows:
-        opened = _date(r.created_at)
-        subject = rectification_subject(r.id, numbers.get(r.application_id), r.region_code,
-                                        r.department_code, r.application_id, r.target)
-        yield subject, Clock(opened, calendar.count(opened, r.due_on))
+        subject = Subject(r.subject, r.id, r.title, r.region_code, r.department_code,
+                          r.application_id, r.task_id, r.responsible_id, window=r.window)
+        yield subject, Clock(r.opened_on, calendar.count(r.opened_on, r.due_on))
 
 
-_CHECK_COLUMNS = (FollowUpCheck.id, FollowUpCheck.created_at, FollowUpCheck.due_on,
-                  FollowUpCheck.region_code, FollowUpCheck.department_code,
-                  FollowUpCheck.application_id, FollowUpCheck.task_id,
-                  FollowUpCheck.item_name)
+def _deadlines(subject: str) -> Watched:
+    """The deadlines of `subject` announced by its domain (`WatchStarted`)."""
+    this = (WatchedDeadline.subject == subject,)  # while watched, a deadline is open
+    return Watched(subject, WatchedDeadline, this, _DEADLINE_COLUMNS, _deadline_clocks,
+                   key=WatchedDeadline.subject_id, among=this)
 
 
-def _commitment_check_clocks(session: Session, catalog: Catalog, rows: list[Any],
-                             check: Check, calendar: Calendar) -> Assessed:
-    """告知承诺核查: the deciding office's check, against the due date set at approval."""
-    numbers = _numbers(session, {r.application_id for r in rows})
-    for r in rows:
-        opened = _date(r.created_at)
-        subject = Subject("commitment_check", r.id, f"告知承诺核查：{r.item_name}"
-                          f"（办件 {numbers.get(r.application_id)}）", r.region_code,
-                          r.department_code, r.application_id, r.task_id)
-        yield subject, Clock(opened, calendar.count(opened, r.due_on))
+def _status(model: Any, *statuses: str) -> tuple[Any, ...]:
+    """A case is watched while its status is one of these."""
+    return (model.status.in_(statuses),)
 
 
 WATCHED: tuple[Watched, ...] = (
-    Watched("task", Task, (TaskStatus.pending.value, TaskStatus.suspended.value),
-            _TASK_COLUMNS, _task_clocks),
-    Watched("application", Application, OPEN_APPLICATION, _APPLICATION_COLUMNS,
-            _application_clocks),
-    Watched("procedure", SpecialProcedure, ("running",),
+    Watched("task", Task, _status(Task, TaskStatus.pending.value,
+                                  TaskStatus.suspended.value), _TASK_COLUMNS, _task_clocks),
+    Watched("application", Application, _status(Application, *OPEN_APPLICATION),
+            _APPLICATION_COLUMNS, _application_clocks),
+    Watched("procedure", SpecialProcedure, _status(SpecialProcedure, "running"),
             _PROCEDURE_COLUMNS, _procedure_clocks),
-    Watched("acceptance", Application, (AppStatus.submitted.value,),
+    Watched("acceptance", Application, _status(Application, AppStatus.submitted.value),
             _ACCEPTANCE_COLUMNS, _acceptance_clocks),
-    Watched("issuing", Application, tuple(s.value for s in FINISHED),
+    Watched("issuing", Application, _status(Application, *(s.value for s in FINISHED)),
             _ISSUING_COLUMNS, _issuing_clocks),
-    Watched("rectification", Rectification, OPEN_RECTIFICATION,
-            _RECTIFICATION_COLUMNS, _rectification_clocks),
-    Watched("commitment_check", FollowUpCheck, (OPEN,), _CHECK_COLUMNS,
-            _commitment_check_clocks),
+    _deadlines("rectification"),
+    _deadlines("commitment_check"),
 )

@@ -9,22 +9,25 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from onething.api.supervision import CardOut, stats_query, to_csv
 from onething.cases import service as cases
+from onething.cases.figures import StatsQuery
 from onething.cases.routing import office_or_window_name, within
 from onething.catalog.context import Ctx
+from onething.catalog.linked import Catalog
 from onething.http.deps import CatalogDep, SessionDep
 from onething.kernel.errors import DomainError, FieldProblem, Invalid
 from onething.kernel.principal import Role
 from onething.ratings import service as ratings
+from onething.ratings.figures import public_ratings, rating_figures
 from onething.ratings.models import Rating
 from onething.supervision import charts
 from onething.supervision.cards import CHECKS_WATCHED, CardFilter, find_cards
 from onething.supervision.profile import CHECKS
-from onething.supervision.public import public_ratings
 from onething.supervision.rules import CARD_NAMES
-from onething.supervision.stats import statistics
+from onething.supervision.stats import Statistics, statistics
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.cases import FormDep, _page, _see_other, number, sent_values
 from onething.web.pages import render_public
@@ -89,7 +92,7 @@ def dashboard(request: Request, session: SessionDep, catalog: CatalogDep,
     ctx = page_ctx(request, session, catalog, user)
     q = stats_query(ctx, region or None, department or None, None, bundle or None, None, None,
                     month or ctx.today.strftime("%Y-%m"))
-    figures = statistics(session, catalog, q)
+    figures = _figures(session, catalog, q)
     params: dict[str, Any] = {"region": q.region or "", "department": department or "",
                               "bundle": bundle or "", "month": q.start.strftime("%Y-%m")}
     cards = {"region": q.region or "", "bundle": bundle or "", "from": q.start.isoformat(),
@@ -156,9 +159,14 @@ def dashboard_csv(request: Request, session: SessionDep, catalog: CatalogDep,
     ctx = page_ctx(request, session, catalog, user)
     q = stats_query(ctx, region or None, department or None, None, bundle or None, None, None,
                     month or ctx.today.strftime("%Y-%m"))
-    return Response(to_csv(statistics(session, catalog, q)),
+    return Response(to_csv(_figures(session, catalog, q)),
                     media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="onething-stats.csv"'})
+
+
+def _figures(session: Session, catalog: Catalog, q: StatsQuery) -> Statistics:
+    """Supervision's statistics with ratings' figures beside them (neither reads the other)."""
+    return statistics(session, catalog, q, rating_figures(session, catalog, q))
 
 
 @router.get("/ratings/public", response_class=HTMLResponse)

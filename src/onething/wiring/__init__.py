@@ -1,5 +1,5 @@
-"""The domains of onething, wired together: every table (for migrations and tests) and every
-domain's event handlers (for the message bus).
+"""The domains of onething, wired together: every table (for migrations and tests), every
+domain's event handlers (for the message bus) and periodic jobs (`kernel.jobs`).
 
 A door (the web application, the command line, a test, a benchmark) calls `load()` once
 before it serves anything. A new domain adds its name to DOMAINS, in the order its handlers
@@ -26,10 +26,12 @@ metadata = Base.metadata
 
 
 def load() -> None:
-    """Register every domain's event handlers (`<domain>/handlers.py`); idempotent."""
+    """Register every domain's event handlers (`<domain>/handlers.py`) and periodic jobs
+    (`<domain>/jobs.py`); idempotent."""
     for domain in DOMAINS:
-        if importlib.util.find_spec(f"onething.{domain}.handlers") is not None:
-            importlib.import_module(f"onething.{domain}.handlers")
+        for part in ("handlers", "jobs"):
+            if importlib.util.find_spec(f"onething.{domain}.{part}") is not None:
+                importlib.import_module(f"onething.{domain}.{part}")
     bus.mark_wired()
 
 

@@ -1,0 +1,33 @@
+"""The periodic jobs each domain registers, run in one order by `serve` and `worker`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from onething.kernel.config import Settings
+from onething.kernel.jobs import NotReady, Run, jobs, run_all
+from world import MONDAY, accepted, build_world
+
+
+def test_a_run_sweeps_then_invites_then_sends() -> None:
+    assert [(j.name, j.work.__module__) for j in jobs()] == [
+        ("sweep", "onething.supervision.jobs"),
+        ("rating_invitations", "onething.ratings.jobs"),
+        ("outbox", "onething.outbox.jobs")]
+
+
+def test_a_run_says_what_each_job_did(sessions: sessionmaker[Session], basic_dir: Path,
+                                      tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with pytest.raises(NotReady, match="尚未加载事项目录"):  # nothing runs without a catalog
+        run_all(Run(sessions, settings, MONDAY))
+    world = build_world(sessions, basic_dir, tmp_path / "files")
+    accepted(world)
+    said = run_all(Run(sessions, settings, MONDAY.replace(year=2027)))
+    terminated, invited, sent = said.split("；")[-3:]
+    assert said.startswith("检查：部门事项 1，办件 1；新亮牌：预警 2，黄牌 2，红牌 2")
+    assert (terminated, invited) == ("逾期未补齐容缺而终止：0", "评价邀请 0")
+    assert sent.startswith("已发送通知 ") and int(sent.split()[-1]) > 0
