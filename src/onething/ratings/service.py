@@ -17,7 +17,7 @@ from onething.cases.states import AppStatus, TaskStatus
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
-from onething.kernel.principal import Role
+from onething.kernel.principal import Principal, Role
 from onething.outbox.models import Notification
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.cards import Subject, close_cards, recipients
@@ -343,6 +343,12 @@ def sees(ctx: Ctx, rect: Rectification) -> bool:
     if a.role == Role.supervisor:
         return access.within_scope(ctx, rect.region_code)
     return a.role == Role.admin
+
+
+def sees_rectifications(actor: Principal) -> bool:
+    """Who has rectifications to see (`rectifications` draws each one's scope): the offices
+    rated (windows, departments' approvers), the supervisors and admins."""
+    return actor.role in (Role.clerk, Role.approver, Role.supervisor, Role.admin)
 
 
 def rectifications(ctx: Ctx, status: str | None = None) -> list[Rectification]:

@@ -29,7 +29,7 @@ from onething.guide.forms import answers_from_form, form_values
 from onething.http.deps import CatalogDep
 from onething.kernel.clock import CHINA
 from onething.kernel.principal import ROLE_NAMES, Principal, Role
-from onething.web.session import set_cookie, signed_in
+from onething.web.session import SeeOther, set_cookie, signed_in
 from onething.web.words import FILTERS, field_hints, form_value
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -228,5 +228,10 @@ def error_page(request: Request, status: int, exc: Exception) -> HTMLResponse:
 
 
 def mount(app: FastAPI) -> None:
+    """The static files, these pages, and the redirects of a page not for its caller."""
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(router)
+
+    @app.exception_handler(SeeOther)
+    def see_other(request: Request, exc: SeeOther) -> Response:
+        return exc.answer(request)
