@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.figures import StatsQuery
@@ -142,8 +141,7 @@ def test_staff_never_rate_for_the_applicant(world: World) -> None:
 def rate_by_code(world: World, code: str, level: int = 4, comment: str | None = None,
                  now: dt.datetime | None = None) -> None:
     with world.sessions() as session, session.begin():
-        codes.rate_with_code(session, world.catalog, current_calendar(session),
-                             now or world.now, code,
+        codes.rate_with_code(session, world.catalog, now or world.now, code,
                              RatingInput(level, {"attitude": 5}, comment, None, "window"),
                              rectification_days=15)
 

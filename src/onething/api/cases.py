@@ -35,9 +35,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 def _out(ctx: CtxDep, application_id: int) -> ApplicationOut:
-    """Commit, then answer with the whole case, read outside the write transaction."""
-    ctx.session.commit()
-    ctx.session.close()
+    """After the change was committed: the whole case, read outside the write transaction."""
     with ctx.reading() as reader:
         return ApplicationOut.of_view(reader, cases.view(reader, application_id))
 
@@ -48,12 +46,11 @@ def submit(body: ApplicationIn, ctx: CtxDep,
            idempotency_key: IdempotencyKey = None) -> ApplicationOut:
     sub = body.submission(idempotency_key)
     try:
-        app = cases.submit(ctx, sub)
-        app_id = app.id
-        ctx.session.commit()
+        with ctx.work():
+            app_id = cases.submit(ctx, sub).id
     except IntegrityError:  # the same key, submitted at the same moment by a retry
-        ctx.session.rollback()
-        earlier = idempotency.replayed(ctx, sub, idempotency.fingerprint(ctx.session, sub))
+        with ctx.work():  # rolled back: the retry answers what the first one made
+            earlier = idempotency.replayed(ctx, sub, idempotency.fingerprint(ctx.session, sub))
         if earlier is None:
             raise
         app_id = earlier.id
@@ -79,47 +76,52 @@ def get_application(application_id: Id, ctx: CtxDep) -> ApplicationOut:
              summary="查看完整个人信息（仅受理窗口和承办部门；每次查看记入审计）",
              responses={403: {"description": "无需查看完整个人信息的角色"}})
 def personal_data(application_id: int, ctx: CtxDep) -> ApplicationOut:
-    found = cases.reveal_personal_data(ctx, application_id)
-    out = ApplicationOut.of_view(ctx, found, full=True)
-    ctx.session.commit()
+    with ctx.work():  # the view is recorded (audit) with the answer that shows it
+        found = cases.reveal_personal_data(ctx, application_id)
+        out = ApplicationOut.of_view(ctx, found, full=True)
     return out
 
 
 @router.post("/applications/{application_id}/acceptance", response_model=ApplicationOut,
              summary="窗口受理：受理 / 容缺受理 / 退回（一次性告知）/ 不予受理")
 def acceptance(application_id: Id, body: AcceptanceIn, ctx: CtxDep) -> ApplicationOut:
-    cases.decide_at_window(ctx, application_id, WindowDecision(
-        decision=body.decision, reason=body.reason,
-        notice=[n.model_dump() for n in body.notice], supplement_days=body.supplement_days))
+    with ctx.work():
+        cases.decide_at_window(ctx, application_id, WindowDecision(
+            decision=body.decision, reason=body.reason,
+            notice=[n.model_dump() for n in body.notice], supplement_days=body.supplement_days))
     return _out(ctx, application_id)
 
 
 @router.post("/applications/{application_id}/resubmission", response_model=ApplicationOut,
              summary="补正后重新提交（办件编号不变）")
 def resubmission(application_id: Id, body: ApplicationIn, ctx: CtxDep) -> ApplicationOut:
-    cases.resubmit(ctx, application_id, body.submission(None))
+    with ctx.work():
+        cases.resubmit(ctx, application_id, body.submission(None))
     return _out(ctx, application_id)
 
 
 @router.post("/applications/{application_id}/withdrawal", response_model=ApplicationOut,
              summary="撤回申请")
 def withdrawal(application_id: Id, body: WithdrawalIn, ctx: CtxDep) -> ApplicationOut:
-    cases.withdraw(ctx, application_id, body.reason)
+    with ctx.work():
+        cases.withdraw(ctx, application_id, body.reason)
     return _out(ctx, application_id)
 
 
 @router.post("/applications/{application_id}/supplement", response_model=ApplicationOut,
              summary="补齐容缺材料")
 def supplement(application_id: Id, body: SupplementIn, ctx: CtxDep) -> ApplicationOut:
-    cases.supplement(ctx, application_id, {k: v.model_dump(exclude_defaults=True)
-                                           for k, v in body.materials.items()})
+    with ctx.work():
+        cases.supplement(ctx, application_id, {k: v.model_dump(exclude_defaults=True)
+                                               for k, v in body.materials.items()})
     return _out(ctx, application_id)
 
 
 @router.post("/applications/{application_id}/delivery", response_model=ApplicationOut,
              summary="统一出件：窗口领取 / 邮寄 / 电子送达")
 def delivery(application_id: Id, body: DeliveryIn, ctx: CtxDep) -> ApplicationOut:
-    cases.deliver(ctx, application_id, body.method, body.tracking_number, body.note)
+    with ctx.work():
+        cases.deliver(ctx, application_id, body.method, body.tracking_number, body.note)
     return _out(ctx, application_id)
 
 
@@ -135,8 +137,8 @@ def inbox(ctx: CtxDep, status: Annotated[list[str] | None, Query(max_length=6)] 
 @router.post("/tasks/{task_id}/decision", response_model=TaskOut, tags=["tasks"],
              summary="部门决定：准予（可附办结产生的信息 data）/ 不予批准 / 特别程序 / 恢复")
 def decision(task_id: Id, body: DecisionIn, ctx: CtxDep) -> TaskOut:
-    task = tasks.decide(ctx, task_id, tasks.Decision(
-        action=body.action, version=body.version, reason=body.reason,
-        procedure=body.procedure, procedure_days=body.procedure_days, data=body.data))
-    ctx.session.commit()
+    with ctx.work():
+        task = tasks.decide(ctx, task_id, tasks.Decision(
+            action=body.action, version=body.version, reason=body.reason,
+            procedure=body.procedure, procedure_days=body.procedure_days, data=body.data))
     return TaskOut.of(ctx, task)

@@ -71,7 +71,7 @@ def list_checks(
 @router.post("/checks/{check_id}/outcome", response_model=CheckOut,
              summary="登记核查结果；承诺不实的，撤销证照并记入失信记录")
 def decide(check_id: Id, body: OutcomeIn, ctx: CtxDep, request: Request) -> CheckOut:
-    check = commitments.decide(ctx, check_id, body.outcome, body.note,
-                               credit_years=request.app.state.settings.bad_credit_years)
-    ctx.session.commit()
+    with ctx.work():
+        check = commitments.decide(ctx, check_id, body.outcome, body.note,
+                                   credit_years=request.app.state.settings.bad_credit_years)
     return CheckOut.of(ctx, check)

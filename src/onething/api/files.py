@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Request, UploadFile
@@ -11,10 +10,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from onething.files import service as files
-from onething.files.models import StoredFile
 from onething.http.deps import PrincipalDep, SessionDep
+from onething.http.files import file_response
 from onething.http.problems import ProblemOut
-from onething.kernel.errors import NotFound
+from onething.kernel.db import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["files"],
                    responses={401: {"model": ProblemOut}, 422: {"model": ProblemOut}})
@@ -36,9 +35,9 @@ def upload(file: UploadFile, request: Request, principal: PrincipalDep,
            session: SessionDep) -> FileOut:
     """The form is parsed first (a file part is spooled to disk past 1 MB); the material is
     then read in chunks from there, in a worker thread."""
-    row = files.store(session, request.app.state.settings.data_dir, principal,
-                      file.filename or "upload", file.file)
-    session.commit()
+    with UnitOfWork(session):
+        row = files.store(session, request.app.state.settings.data_dir, principal,
+                          file.filename or "upload", file.file)
     return FileOut(id=row.id, filename=row.filename, size=row.size,
                    content_type=row.content_type, sha256=row.sha256)
 
@@ -49,11 +48,3 @@ def download(file_id: FileId, request: Request, principal: PrincipalDep,
     row = files.get_for(session, principal, file_id)
     return file_response(request.app.state.settings.data_dir, row)
 
-
-def file_response(root: Path, row: StoredFile) -> FileResponse:
-    """The stored bytes as a download under the sanitised name, never rendered in the page."""
-    path = files.blob_path(root, row.sha256)
-    if not path.is_file():
-        raise NotFound("文件内容已不存在，请重新上传", code="file_missing")
-    return FileResponse(path, media_type=row.content_type, filename=row.filename,
-                        headers={"X-Content-Type-Options": "nosniff"})

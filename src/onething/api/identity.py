@@ -13,6 +13,7 @@ from onething.http.deps import CatalogDep, PagingDep, PrincipalDep, SessionDep, 
 from onething.http.problems import ProblemOut
 from onething.http.schemas import Id
 from onething.identity import service as identity
+from onething.kernel.db import UnitOfWork
 from onething.kernel.principal import ROLE_NAMES
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -67,10 +68,10 @@ class ConsentOut(BaseModel):
              responses={401: {"model": ProblemOut}, 429: {"model": ProblemOut}})
 def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
           request: Request) -> TokenOut:
-    user = sign_in(request, session, form.username, form.password, "api")
-    secret, row = identity.open_session(session, user, "api", request.app.state.clock(),
-                                        policy_of(request))
-    session.commit()
+    with UnitOfWork(session):
+        user = sign_in(request, session, form.username, form.password, "api")
+        secret, row = identity.open_session(session, user, "api", request.app.state.clock(),
+                                            policy_of(request))
     return TokenOut(access_token=secret,
                     expires_in=int((row.expires_at - row.created_at).total_seconds()))
 
@@ -87,16 +88,16 @@ def me(principal: PrincipalDep) -> MeOut:
              responses={422: {"model": ProblemOut}, 429: {"model": ProblemOut}})
 def change_password(body: PasswordIn, principal: PrincipalDep, session: SessionDep,
                     request: Request) -> None:
-    user = sign_in(request, session, principal.username, body.current_password, "api")
-    identity.set_password(session, user, body.new_password, request.app.state.clock(),
-                          keep=_bearer(request))
-    session.commit()
+    with UnitOfWork(session):
+        user = sign_in(request, session, principal.username, body.current_password, "api")
+        identity.set_password(session, user, body.new_password, request.app.state.clock(),
+                              keep=_bearer(request))
 
 
 @router.post("/auth/logout", status_code=204, summary="注销当前令牌")
 def logout(principal: PrincipalDep, session: SessionDep, request: Request) -> None:
-    identity.close_session(session, _bearer(request), request.app.state.clock())
-    session.commit()
+    with UnitOfWork(session):
+        identity.close_session(session, _bearer(request), request.app.state.clock())
 
 
 def _bearer(request: Request) -> str:
@@ -107,10 +108,10 @@ def _bearer(request: Request) -> str:
              summary="登记帮代办授权（本人授权，或窗口人员、管理员据本人书面授权登记）")
 def consent(body: ConsentIn, principal: PrincipalDep, session: SessionDep, catalog: CatalogDep,
             request: Request) -> dict[str, int]:
-    row = identity.grant_consent(session, principal, catalog, proxy=body.proxy,
-                                 person=body.person, note=body.note,
-                                 now=request.app.state.clock())
-    session.commit()
+    with UnitOfWork(session):
+        row = identity.grant_consent(session, principal, catalog, proxy=body.proxy,
+                                     person=body.person, note=body.note,
+                                     now=request.app.state.clock())
     return {"id": row.id}
 
 
@@ -128,6 +129,6 @@ def consents(principal: PrincipalDep, session: SessionDep, catalog: CatalogDep,
 @router.delete("/consents/{consent_id}", status_code=204, summary="撤销帮代办授权（立即生效）")
 def revoke(consent_id: Id, principal: PrincipalDep, session: SessionDep,
            catalog: CatalogDep, request: Request) -> None:
-    identity.revoke_consent(session, principal, consent_id, catalog,
-                            request.app.state.clock())
-    session.commit()
+    with UnitOfWork(session):
+        identity.revoke_consent(session, principal, consent_id, catalog,
+                                request.app.state.clock())

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onething.calendar.service import current_calendar
-from onething.http.deps import CatalogDep, CtxDep, SessionDep, address_of
+from onething.http.deps import CatalogDep, CtxDep, SessionDep, code_url, guesser
 from onething.http.problems import ProblemOut
 from onething.http.schemas import Id
+from onething.kernel.db import UnitOfWork
 from onething.ratings import codes, guesses
 from onething.ratings import service as ratings
 from onething.ratings.models import Rating, Rectification
@@ -139,10 +139,11 @@ class StepIn(BaseModel):
              summary="申请人评价（好差评）：受理窗口、作出决定的各部门，每项服务一次")
 def rate(application_id: Id, body: RatingIn, ctx: CtxDep, request: Request) -> RatingOut:
     settings = request.app.state.settings
-    rating = ratings.rate(ctx, application_id, body.given(),
-                          rectification_days=settings.rectification_days)
-    ctx.session.commit()
-    return RatingOut.of(rating, _rectification(ctx.session, rating))
+    with ctx.work():
+        rating = ratings.rate(ctx, application_id, body.given(),
+                              rectification_days=settings.rectification_days)
+    with ctx.reading() as reader:
+        return RatingOut.of(rating, _rectification(reader.session, rating))
 
 
 def _rectification(session: Session, rating: Rating) -> Rectification | None:
@@ -152,25 +153,10 @@ def _rectification(session: Session, rating: Rating) -> Rectification | None:
 @router.post("/applications/{application_id}/rating-code", response_model=CodeOut,
              status_code=201, summary="窗口：打印评价回执的一次性评价码（扫码评价）")
 def rating_code(application_id: Id, ctx: CtxDep, request: Request) -> CodeOut:
-    issued = codes.issue(ctx, application_id, request.app.state.settings.rating_code_days)
-    ctx.session.commit()
+    with ctx.work():
+        issued = codes.issue(ctx, application_id, request.app.state.settings.rating_code_days)
     return CodeOut(code=codes.shown(issued.code), url=code_url(request, issued.code),
                    expires_at=issued.expires_at, application_id=application_id)
-
-
-def public_base(request: Request) -> str:
-    """The address citizens reach the service at: ONETHING_PUBLIC_URL, else this request's."""
-    configured = request.app.state.settings.public_url
-    return (configured or str(request.base_url)).rstrip("/")
-
-
-def code_url(request: Request, code: str) -> str:
-    return f"{public_base(request)}/r/{code}"
-
-
-def guesser(request: Request) -> guesses.Guesser:
-    return guesses.guesser(request.app.state.settings, address_of(request),
-                           request.app.state.clock())
 
 
 @router.post("/rating-codes/targets", response_model=CodeTargetsOut,
@@ -180,7 +166,7 @@ def code_targets(body: CodeIn, session: SessionDep, catalog: CatalogDep,
                  request: Request) -> CodeTargetsOut:
     now = request.app.state.clock()
     with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
-        opened = codes.open_code(session, catalog, current_calendar(session), now, body.code)
+        opened = codes.open_code(session, catalog, now, body.code)
     app = opened.application
     bundle = catalog.bundles.get(app.bundle_code)
     return CodeTargetsOut(
@@ -196,12 +182,13 @@ def code_targets(body: CodeIn, session: SessionDep, catalog: CatalogDep,
 def rate_with_code(body: CodeRatingIn, session: SessionDep, catalog: CatalogDep,
                    request: Request) -> RatingOut:
     settings = request.app.state.settings
-    with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
+    with (UnitOfWork(session),
+          guesses.counted(session, request.app.state.writer_sessions, guesser(request))):
         rating = codes.rate_with_code(
-            session, catalog, current_calendar(session), request.app.state.clock(),
-            body.code, body.given(), rectification_days=settings.rectification_days)
-    session.commit()
-    return RatingOut.of(rating, _rectification(session, rating))
+            session, catalog, request.app.state.clock(), body.code, body.given(),
+            rectification_days=settings.rectification_days)
+    with request.app.state.sessions() as reader:
+        return RatingOut.of(rating, _rectification(reader, rating))
 
 
 @router.get("/applications/{application_id}/rating", response_model=CaseRatingsOut | None,
@@ -224,6 +211,6 @@ def list_rectifications(ctx: CtxDep, status: str | None = None) -> list[Rectific
 @router.post("/rectifications/{rectification_id}/steps", response_model=RectificationOut,
              summary="整改：回访核实 → 认定 → 整改 → 跟踪回访；监察复核")
 def step(rectification_id: Id, body: StepIn, ctx: CtxDep) -> RectificationOut:
-    rect = ratings.advance(ctx, rectification_id, body.action, body.text, body.justified)
-    ctx.session.commit()
+    with ctx.work():
+        rect = ratings.advance(ctx, rectification_id, body.action, body.text, body.justified)
     return RectificationOut.of(rect)

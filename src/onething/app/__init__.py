@@ -7,8 +7,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,7 +38,6 @@ from onething.web import identity as consent_pages
 from onething.web import pages
 from onething.web import ratings as rating_pages
 from onething.web import supervision as supervision_pages
-from onething.web.session import COOKIE, LoginRequired, clear_cookie, login_url
 
 log = logging.getLogger("onething")
 
@@ -100,13 +99,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(commitment_pages.router)
     app.include_router(consent_pages.router)
     app.include_router(rating_pages.router)
-
-    @app.exception_handler(LoginRequired)
-    def login_required(request: Request, exc: LoginRequired) -> Response:
-        response = RedirectResponse(login_url(exc.next_url, exc.expired), status_code=303)
-        if exc.expired:
-            clear_cookie(response, request, COOKIE)
-        return response
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -10,7 +10,7 @@ from onething.catalog.context import Ctx
 from onething.identity.models import ProxyConsent
 from onething.identity.service import has_consent
 from onething.kernel.errors import Forbidden, NotFound
-from onething.kernel.principal import Role
+from onething.kernel.principal import Principal, Role
 
 
 def sees_application(ctx: Ctx, app: Application) -> bool:
@@ -120,3 +120,14 @@ def acts_for_applicant(ctx: Ctx, app: Application) -> None:
         at_window(ctx, app)
     elif a.user_id not in (app.applicant_id, app.submitted_by_id):
         raise Forbidden("只有申请人本人或其代办人可以操作", code="not_applicant")
+
+
+def has_workbench(actor: Principal) -> bool:
+    """The window's workbench (the region's applications by status): the windows, the
+    supervisors and admins."""
+    return actor.role in (Role.clerk, Role.supervisor, Role.admin)
+
+
+def has_inbox(actor: Principal) -> bool:
+    """A department's inbox of tasks: its approvers (`tasks.inbox` refuses anyone else)."""
+    return actor.role == Role.approver

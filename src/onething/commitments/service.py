@@ -33,7 +33,7 @@ from onething.identity.models import User
 from onething.kernel import bus
 from onething.kernel.config import get_settings
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
-from onething.kernel.principal import Role
+from onething.kernel.principal import Principal, Role
 from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.kernel.workdays import last_day_of_years
 from onething.outbox.models import Notification
@@ -92,6 +92,12 @@ def open_check(ctx: Ctx, app: Application, task: Task) -> FollowUpCheck | None:
             body=f"“{task.item_name}”依据申请人的告知承诺（{names}）准予办理，"
                  f"请于 {check.due_on} 前核查承诺是否属实并登记结果。"))
     return check
+
+
+def sees_checks(actor: Principal) -> bool:
+    """Who has checks to see (`checks` draws each one's scope): the deciding departments'
+    approvers, the supervisors and admins."""
+    return actor.role in (Role.approver, Role.supervisor, Role.admin)
 
 
 def sees(ctx: Ctx, check: FollowUpCheck) -> bool:

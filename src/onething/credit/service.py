@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.credit.models import BadCreditRecord
+from onething.kernel.principal import Principal, Role
 
 SOURCES = {"commitment_check": "告知承诺核查发现虚假承诺"}
 
@@ -62,3 +63,11 @@ def bar_reason(found: BadCreditRecord | None) -> str | None:
         return None
     return (f"您有失信记录（{described(found)}），按规定不适用告知承诺和容缺受理，"
             "请按要求提交全部材料")
+
+
+def barred(session: Session, who: Principal, today: dt.date) -> str | None:
+    """Why `who`, signed in, is not offered 告知承诺 or 容缺 for themselves, if so: only an
+    applicant applies for themselves (staff and proxies act for others)."""
+    if who.role != Role.applicant:
+        return None
+    return bar_reason(current(session, who.user_id, today))

@@ -20,13 +20,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.models import Application
 from onething.cases.routing import office_name
 from onething.catalog import browse
-from onething.catalog.context import Ctx
+from onething.catalog.context import Ctx, build_ctx
 from onething.catalog.linked import Bundle, Catalog
 from onething.catalog.spec import FieldType, Level, QuestionType
 from onething.demo.people import DEMO_PASSWORD
@@ -121,8 +120,7 @@ def _receiving_regions(catalog: Catalog) -> list[str]:
 @contextmanager
 def _acting(session: Session, catalog: Catalog, who: Principal,
             when: dt.datetime) -> Iterator[Ctx]:
-    yield Ctx(session=session, catalog=catalog, calendar=current_calendar(session), now=when,
-              actor=who)
+    yield build_ctx(session, catalog, who, when)
 
 
 def _one(session: Session, catalog: Catalog, people: _People, files_root: Path,

@@ -1,8 +1,10 @@
 """FastAPI dependencies shared by routes and pages.
 
-The request owns the transaction: a route that changes something calls
-`session.commit()` itself before it answers, so a failed commit is never reported as
-success; anything not committed is rolled back when the session closes.
+A request has one session (a writer's, for a request that may change something). A route
+or page runs its service step in the unit of work (`with ctx.work():`, kernel.db): it is
+committed before the answer is built, so a failed commit is never reported as success, and
+rolled back when the step is refused; whatever else is left open is rolled back when the
+session closes, after the answer is sent.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from onething.calendar.service import current_calendar
-from onething.catalog.context import Ctx
+from onething.catalog.context import Ctx, build_ctx
 from onething.catalog.linked import Catalog
 from onething.catalog.service import NoCatalog
 from onething.credit import service as credit
@@ -26,9 +27,11 @@ from onething.identity.logins import Attempt, checked_login
 from onething.identity.models import User
 from onething.identity.policy import AccountPolicy, account_policy
 from onething.kernel.clock import CHINA
+from onething.kernel.db import keep_refusal
 from onething.kernel.errors import DomainError, Unauthenticated
 from onething.kernel.principal import Principal
 from onething.licences.service import held_types
+from onething.ratings import guesses
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -86,20 +89,28 @@ def address_of(request: Request) -> str:
 
 def sign_in(request: Request, session: Session, username: str, password: str,
             door: str) -> User:
-    """A throttled login through either door (web | api). A refusal is committed before it
-    is raised, so that the failure counts and a lock holds."""
+    """A throttled login through either door (web | api), in the caller's unit of work. A
+    refusal is kept (committed by the unit of work it ends), so that the failure counts and
+    a lock holds."""
     attempt = Attempt(username, address_of(request), door, request.app.state.clock())
     try:
         return checked_login(session, attempt, password, policy_of(request))
-    except DomainError:
-        session.commit()
+    except DomainError as exc:
+        keep_refusal(session, exc)
         raise
+
+
+def request_ctx(request: Request, session: Session, catalog: Catalog,
+                actor: Principal) -> Ctx:
+    """The context of a request through either door (API or page): its session, the app's
+    clock and catalog, and read-only sessions for the answer after a change."""
+    return build_ctx(session, catalog, actor, request.app.state.clock(),
+                     reads=request.app.state.sessions)
 
 
 def get_ctx(request: Request, session: SessionDep, principal: PrincipalDep,
             catalog: CatalogDep) -> Ctx:
-    return Ctx(session=session, catalog=catalog, calendar=current_calendar(session),
-               now=request.app.state.clock(), actor=principal, reads=request.app.state.sessions)
+    return request_ctx(request, session, catalog, principal)
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
@@ -141,3 +152,20 @@ def guide_caller(request: Request) -> GuideCaller:
 
 
 GuideCallerDep = Annotated[GuideCaller, Depends(guide_caller)]
+
+
+def public_base(request: Request) -> str:
+    """The address citizens reach the service at: ONETHING_PUBLIC_URL, else this request's."""
+    configured = request.app.state.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def code_url(request: Request, code: str) -> str:
+    """Where a rating code is used (the page /r/{code}): printed on the receipt and in its QR."""
+    return f"{public_base(request)}/r/{code}"
+
+
+def guesser(request: Request) -> guesses.Guesser:
+    """Who types rating codes without signing in: this address, now."""
+    return guesses.guesser(request.app.state.settings, address_of(request),
+                           request.app.state.clock())

@@ -235,6 +235,31 @@ def find_user(session: Session, username: str) -> User:
 # Who may record a consent: the person themselves, or any window (the person may come to
 # any, with a written consent) and an admin on the person's behalf.
 CONSENT_ROLES = (Role.applicant, Role.clerk, Role.admin)
+# Who has consents to see: their own (the person, the proxy), their region's (the windows,
+# the supervisors), all (admins); departments' approvers have none.
+SEES_CONSENTS = (Role.applicant, Role.proxy, Role.clerk, Role.supervisor, Role.admin)
+SELF_NOTE = "本人在线授权"
+
+
+def sees_consents(actor: Principal) -> bool:
+    return actor.role in SEES_CONSENTS
+
+
+def grants_consents(actor: Principal) -> bool:
+    return actor.role in CONSENT_ROLES
+
+
+def consent_note(actor: Principal, text: str) -> str:
+    """What a consent given on the pages records as its basis: the person's own grant
+    online, with the matters they name; the written consent, as the window describes it
+    (at least two characters, as the API asks)."""
+    text = text.strip()
+    if actor.role == Role.applicant:
+        return f"{SELF_NOTE}：{text}" if text else SELF_NOTE
+    if len(text) < 2:
+        raise Invalid("请写明授权方式与依据", problems=[
+            FieldProblem("note", "如：申请人书面授权委托书，已核验原件")])
+    return text
 
 
 def grant_consent(session: Session, actor: Principal, catalog: Catalog, *, proxy: str,

@@ -15,6 +15,7 @@ from typing import Self
 from sqlalchemy.orm import Session
 
 from onething.kernel.clock import china_date
+from onething.kernel.db import UnitOfWork
 from onething.kernel.principal import Principal
 from onething.kernel.workdays import Calendar
 
@@ -28,6 +29,11 @@ class Context:
     # a factory of read-only sessions, for answering after the change was committed (so the
     # answer is built outside the write transaction and holds no write lock)
     reads: Callable[[], Session] | None = None
+
+    def work(self) -> UnitOfWork:
+        """The unit of work on this context's session: `with ctx.work():` commits the
+        service step when it succeeds and rolls it back when it raises."""
+        return UnitOfWork(self.session)
 
     @contextmanager
     def reading(self) -> Iterator[Self]:

@@ -1,7 +1,7 @@
 """Engine, sessions and the unit of work.
 
 Services only flush; the request, CLI command or job that calls them owns the
-transaction through `unit_of_work` (one transaction per state change).
+transaction through a `UnitOfWork` (one transaction per state change).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -200,15 +201,49 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_KEPT = "onething.kept_refusal"
+
+
+class UnitOfWork:
+    """One state change on an open session, the way every door runs a service step (an API
+    route, a page, a CLI command, a job): services only flush; `with UnitOfWork(session):`
+    commits when the block succeeds and rolls back when it raises, a refusal as much as a
+    failure, so that a refused step leaves nothing half-written. A refusal that is itself
+    the change to keep (a failed login counts towards a lock) is marked with `keep_refusal`
+    where it is raised, and is committed instead of rolled back.
+
+    The commit is the last step of the block, inside the route: FastAPI runs the exit code
+    of a dependency with `yield` only after the answer was sent, too late to report a failed
+    commit. A commit gives the connection back to the pool, so the answer is then read on a
+    session of its own (`Context.reading`), outside the write transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __enter__(self) -> Session:
+        return self.session
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        kept = self.session.info.pop(_KEPT, None)
+        if error is not None and error is not kept:
+            self.session.rollback()
+            return
+        try:
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+
+
+def keep_refusal(session: Session, refusal: BaseException) -> None:
+    """Mark a refusal about to be raised as a change to keep: the unit of work it ends
+    commits what was written before it (a failed login counted, a lock set)."""
+    session.info[_KEPT] = refusal
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed if the block succeeds, rolled back otherwise."""
-    session = factory()
-    try:
+    """A new session and one transaction on it (`UnitOfWork`), closed at the end."""
+    with factory() as session, UnitOfWork(session):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()

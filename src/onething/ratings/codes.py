@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 from onething.cases import access
 from onething.cases.models import Application
 from onething.cases.states import AppStatus
-from onething.catalog.context import Ctx
+from onething.catalog.context import Ctx, build_ctx
 from onething.catalog.linked import Catalog
 from onething.identity.models import User
 from onething.identity.service import principal_of
 from onething.kernel.errors import Conflict, NotFound
-from onething.kernel.workdays import Calendar
 from onething.ratings.models import Rating, RatingCode
 from onething.ratings.service import (
     DEPARTMENT,
@@ -143,29 +142,29 @@ class Opened:
         return f"{names}尚未受理本办件，受理后可扫码评价。"
 
 
-def open_code(session: Session, catalog: Catalog, calendar: Calendar, now: dt.datetime,
+def open_code(session: Session, catalog: Catalog, now: dt.datetime,
               code: str, lock: bool = False) -> Opened:
     """The code, if usable, with what its case offers to rate; a code whose case has
     nothing left to rate, now or later, is used up (409 rating_code_used)."""
     row, app = redeemable(session, code, now, lock)
-    ctx = applicant_ctx(session, catalog, calendar, now, app)
+    ctx = applicant_ctx(session, catalog, now, app)
     found = services(ctx, app)
     if all_rated(found):
         raise _used_up()
     return Opened(row, ctx, found)
 
 
-def applicant_ctx(session: Session, catalog: Catalog, calendar: Calendar, now: dt.datetime,
+def applicant_ctx(session: Session, catalog: Catalog, now: dt.datetime,
                   app: Application) -> Ctx:
     """The applicant acting through the code (the code is their proof, not a login)."""
-    return Ctx(session=session, catalog=catalog, calendar=calendar, now=now,
-               actor=principal_of(session.get_one(User, app.applicant_id)))
+    return build_ctx(session, catalog, principal_of(session.get_one(User, app.applicant_id)),
+                     now)
 
 
-def rate_with_code(session: Session, catalog: Catalog, calendar: Calendar, now: dt.datetime,
+def rate_with_code(session: Session, catalog: Catalog, now: dt.datetime,
                    code: str, given: RatingInput, *, rectification_days: int) -> Rating:
     """Rates one service of the code's case; the code is used up once every service is."""
-    opened = open_code(session, catalog, calendar, now, code, lock=True)
+    opened = open_code(session, catalog, now, code, lock=True)
     rating = rate_as_applicant(opened.ctx, opened.application, given, "code",
                                rectification_days)
     if all_rated(services(opened.ctx, opened.application)):

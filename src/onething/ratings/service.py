@@ -19,7 +19,7 @@ from onething.catalog.context import Ctx
 from onething.identity import offices
 from onething.kernel import bus
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
-from onething.kernel.principal import Role
+from onething.kernel.principal import Principal, Role
 from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.outbox.models import Notification
 from onething.ratings.models import Rating, Rectification
@@ -346,6 +346,12 @@ def sees(ctx: Ctx, rect: Rectification) -> bool:
     if a.role == Role.supervisor:
         return access.within_scope(ctx, rect.region_code)
     return a.role == Role.admin
+
+
+def sees_rectifications(actor: Principal) -> bool:
+    """Who has rectifications to see (`rectifications` draws each one's scope): the offices
+    rated (windows, departments' approvers), the supervisors and admins."""
+    return actor.role in (Role.clerk, Role.approver, Role.supervisor, Role.admin)
 
 
 def rectifications(ctx: Ctx, status: str | None = None) -> list[Rectification]:

@@ -49,7 +49,7 @@ from onething.cases.durations import longest_per_stage
 from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Task
 from onething.cases.service import ONLINE_CHANNELS, terminate_missed_supplements
 from onething.cases.states import FINISHED, AppStatus, TaskStatus
-from onething.catalog.context import Ctx
+from onething.catalog.context import build_ctx
 from onething.catalog.linked import Catalog
 from onething.kernel.clock import CHINA
 from onething.kernel.db import locked_row
@@ -125,8 +125,7 @@ def sweep(sessions: sessionmaker[Session], catalog: Catalog, now: dt.datetime,
     staff: dict[Any, Any] = {}  # each office's people, looked up once per sweep
     _read_all_again_if_rules_changed(sessions, profile)
     with sessions.begin() as session:  # first: a case that ends is not carded any more
-        ctx = Ctx(session=session, catalog=catalog, calendar=current_calendar(session), now=now,
-                  actor=SYSTEM)
+        ctx = build_ctx(session, catalog, SYSTEM, now)
         report.terminated = len(terminate_missed_supplements(ctx))
     for w in WATCHED:
         check = profile.check(SUBJECT_CHECKS[w.subject])

@@ -4,16 +4,16 @@ inbox, the application with its timeline, the wallet. The same services as the A
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from onething.api.files import file_response
 from onething.cases import access, tasks
 from onething.cases import service as cases
 from onething.cases.models import Application
@@ -32,8 +32,10 @@ from onething.files import service as files
 from onething.files.models import StoredFile
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form
-from onething.http.deps import CatalogDep, SessionDep, policy_of, sign_in
+from onething.http.deps import SessionDep, policy_of, sign_in
+from onething.http.files import file_response
 from onething.identity import service as identity
+from onething.kernel.db import UnitOfWork
 from onething.kernel.errors import (
     DomainError,
     FieldProblem,
@@ -47,47 +49,31 @@ from onething.licences import service as licences
 from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
+from onething.web.deps import (
+    FormDep,
+    FormPage,
+    FormPageDep,
+    Page,
+    PageDep,
+    number,
+    page_for,
+    see_other,
+)
 from onething.web.pages import render
 from onething.web.session import (
     COOKIE,
     HOME,
     LOGIN_CSRF,
-    WebUser,
     check_csrf,
     clear_cookie,
     current_user,
     new_login_csrf,
-    page_ctx,
-    require_user,
     safe_next,
     set_cookie,
 )
 from onething.web.words import field_hints, said
 
 router = APIRouter(include_in_schema=False)
-
-
-async def read_form(request: Request) -> FormData:
-    return await request.form(max_files=40, max_fields=400)
-
-
-FormDep = Annotated[FormData, Depends(read_form)]
-
-
-def _page(request: Request, template: str, user: WebUser | None, status: int = 200,
-          **context: Any) -> HTMLResponse:
-    return render(request, template, status, me=user.principal if user else None,
-                  csrf=user.csrf if user else "", **context)
-
-
-def number(value: Any) -> int | None:
-    """A form's whole number, or None: `isdigit` alone accepts "²", which `int` refuses."""
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 # --- login ------------------------------------------------------------------------------
@@ -102,8 +88,8 @@ def login_page(request: Request, next: str = "", expired: str = "") -> Response:
 def _login_form(request: Request, next_url: str, error: str | None, status: int = 200,
                 username: str = "") -> Response:
     token = new_login_csrf()
-    response = _page(request, "login.html", None, status=status, next=next_url,
-                     login_csrf=token, error=error, username=username)
+    response = render(request, "login.html", status, me=None, csrf="", next=next_url,
+                      login_csrf=token, error=error, username=username)
     set_cookie(response, request, LOGIN_CSRF, token, 3600, samesite="strict")
     return response
 
@@ -114,19 +100,19 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     username = str(form.get("username") or "")
     sent, expected = str(form.get("csrf_token") or ""), request.cookies.get(LOGIN_CSRF, "")
     try:
-        if not expected or not secrets.compare_digest(sent, expected):
-            raise Forbidden("页面已过期，请重新登录", code="csrf_failed")
-        user = sign_in(request, session, username, str(form.get("password") or ""), "web")
+        with UnitOfWork(session):  # a refused login is kept: it counts towards a lock
+            if not expected or not secrets.compare_digest(sent, expected):
+                raise Forbidden("页面已过期，请重新登录", code="csrf_failed")
+            user = sign_in(request, session, username, str(form.get("password") or ""), "web")
+            now = request.app.state.clock()
+            identity.close_session(session, request.cookies.get(COOKIE, ""), now)  # no fixation
+            secret, row = identity.open_session(session, user, "web", now, policy_of(request))
     except DomainError as exc:
         refused = _login_form(request, next_url or "", exc.detail, exc.status, username)
         if isinstance(exc, TooManyRequests):
             refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
-    now = request.app.state.clock()
-    identity.close_session(session, request.cookies.get(COOKIE, ""), now)  # no fixation
-    secret, row = identity.open_session(session, user, "web", now, policy_of(request))
-    session.commit()
-    response = _see_other(next_url or HOME[Role(user.role)])
+    response = see_other(next_url or HOME[Role(user.role)])
     set_cookie(response, request, COOKIE, secret,
                int((row.expires_at - row.created_at).total_seconds()))
     clear_cookie(response, request, LOGIN_CSRF)
@@ -138,10 +124,10 @@ def logout(request: Request, session: SessionDep, form: FormDep) -> Response:
     user = current_user(request, session)
     if user is not None:
         check_csrf(form, user)
-        identity.close_session(session, request.cookies.get(COOKIE, ""),
-                               request.app.state.clock())
-        session.commit()
-    response = _see_other("/")
+        with UnitOfWork(session):
+            identity.close_session(session, request.cookies.get(COOKIE, ""),
+                                   request.app.state.clock())
+    response = see_other("/")
     clear_cookie(response, request, COOKIE)
     return response
 
@@ -169,10 +155,11 @@ def _bundle(catalog: Catalog, code: str) -> Bundle:
     return bundle
 
 
-def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
-                answers: dict[str, Any], values: dict[str, Any], kept: dict[str, str],
-                errors: dict[str, str], action: str, status: int = 200,
+def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
+                values: dict[str, Any], kept: dict[str, str], errors: dict[str, str],
+                action: str, status: int = 200,
                 resubmit: Application | None = None) -> HTMLResponse:
+    ctx = page.ctx
     applicant_id = resubmit.applicant_id if resubmit else _applicant_id(ctx, values)
     held = licences.held_types(ctx.session, applicant_id, ctx.today)
     barred = credit.bar_reason(credit.current(ctx.session, applicant_id, ctx.today))
@@ -190,15 +177,15 @@ def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
                           ctx.catalog, ctx.actor.region or ""))),
                      key=lambda c: c)
     field_regions = _field_regions(ctx.catalog)
-    return _page(request, "apply.html", user, status=status, bundle=bundle, guide=guide,
-                 answers=answers, values=values, kept=kept, errors=errors, action=action,
-                 error_list=_error_list(errors), kept_names=_file_names(ctx, kept),
-                 new_key=secrets.token_hex(12), barred=barred, notices=notices,
-                 regions=[ctx.catalog.regions[c] for c in regions], resubmit=resubmit,
-                 resubmit_region=office_name(ctx.catalog, resubmit.region_code, "")
-                 if resubmit else "",
-                 field_regions=field_regions, field_hints=field_hints,
-                 field_region_codes={r.code for r in field_regions})
+    return page.render("apply.html", status, bundle=bundle, guide=guide,
+                       answers=answers, values=values, kept=kept, errors=errors, action=action,
+                       error_list=_error_list(errors), kept_names=_file_names(ctx, kept),
+                       new_key=secrets.token_hex(12), barred=barred, notices=notices,
+                       regions=[ctx.catalog.regions[c] for c in regions], resubmit=resubmit,
+                       resubmit_region=office_name(ctx.catalog, resubmit.region_code, "")
+                       if resubmit else "",
+                       field_regions=field_regions, field_hints=field_hints,
+                       field_region_codes={r.code for r in field_regions})
 
 
 @dataclass(frozen=True)
@@ -244,14 +231,10 @@ def _applicant_id(ctx: Ctx, values: dict[str, Any]) -> int:
 
 
 @router.get("/bundles/{code}/apply", response_class=HTMLResponse)
-def apply_page(request: Request, code: str, session: SessionDep,
-               catalog: CatalogDep) -> HTMLResponse:
-    user = require_user(request, session)
-    ctx = page_ctx(request, session, catalog, user)
-    bundle = _bundle(catalog, code)
-    answers = answers_from_form(bundle, request.query_params)
-    return _apply_page(request, ctx, user, bundle, answers, {}, {}, {},
-                       f"/bundles/{code}/apply")
+def apply_page(code: str, page: PageDep) -> HTMLResponse:
+    bundle = _bundle(page.ctx.catalog, code)
+    answers = answers_from_form(bundle, page.request.query_params)
+    return _apply_page(page, bundle, answers, {}, {}, {}, f"/bundles/{code}/apply")
 
 
 def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
@@ -316,70 +299,63 @@ REUSED = ("这份申请表已经提交过（可在“我的办件”中查看）
           "如要按改动后的内容另行提交一份新的申请，请再次点击“提交申请”。")
 
 
-def _send_form(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle, form: FormData,
-               action: str, send: Any, resubmit: Application | None = None) -> Response:
+def _send_form(page: FormPage, bundle: Bundle, action: str,
+               send: Callable[[Submission], int],
+               resubmit: Application | None = None) -> Response:
     """Store the uploads, then submit or resubmit; on refusal show the form again with every
-    problem, keeping what was typed and uploaded."""
+    problem, keeping what was typed and uploaded (the refusal is answered within the unit of
+    work, which keeps the uploads; the step refused wrote nothing)."""
+    ctx, form = page.ctx, page.form
     problems: list[FieldProblem] = []
-    sub, kept = _submission_from(ctx, bundle, form, _files_root(request), problems)
-    try:
-        if problems:
-            raise Invalid("上传的文件有误", problems=problems)
-        app_id = send(sub)
-    except Forbidden as exc:
-        if exc.code != "no_consent":
-            raise
-        ctx.session.commit()  # keep what was uploaded, as for any refusal of the form
-        errors = {"applicant": NO_CONSENT.format(exc.detail, sub.applicant or "")}
-        return _apply_page(request, ctx, user, bundle, sub.answers, _form_state(sub, form),
-                           kept, errors, action, status=exc.status, resubmit=resubmit)
-    except Invalid as exc:
-        ctx.session.commit()  # keep what was uploaded, so nothing is lost
-        errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
-        state = _form_state(sub, form)
-        if exc.code == "idempotency_key_reused":  # sent again changed: a new application
-            del state["_idempotency_key"]
-            errors = {"": REUSED}
-        return _apply_page(request, ctx, user, bundle, sub.answers, state, kept, errors,
-                           action, status=422, resubmit=resubmit)
-    ctx.session.commit()
-    return _see_other(f"/applications/{app_id}")
+    with ctx.work():
+        sub, kept = _submission_from(ctx, bundle, form, _files_root(page.request), problems)
+        try:
+            if problems:
+                raise Invalid("上传的文件有误", problems=problems)
+            app_id = send(sub)
+        except Forbidden as exc:
+            if exc.code != "no_consent":
+                raise
+            errors = {"applicant": NO_CONSENT.format(exc.detail, sub.applicant or "")}
+            return _apply_page(page, bundle, sub.answers, _form_state(sub, form), kept,
+                               errors, action, status=exc.status, resubmit=resubmit)
+        except Invalid as exc:
+            errors = {p.field: p.message for p in (problems + exc.problems)} or {"": exc.detail}
+            state = _form_state(sub, form)
+            if exc.code == "idempotency_key_reused":  # sent again changed: a new application
+                del state["_idempotency_key"]
+                errors = {"": REUSED}
+            return _apply_page(page, bundle, sub.answers, state, kept, errors, action,
+                               status=422, resubmit=resubmit)
+    return see_other(f"/applications/{app_id}")
 
 
 @router.post("/bundles/{code}/apply", response_class=HTMLResponse)
-def apply(request: Request, code: str, session: SessionDep, catalog: CatalogDep,
-          form: FormDep) -> Response:
-    user = require_user(request, session)
-    check_csrf(form, user)
-    ctx = page_ctx(request, session, catalog, user)
-    return _send_form(request, ctx, user, _bundle(catalog, code), form,
-                      f"/bundles/{code}/apply", lambda sub: cases.submit(ctx, sub).id)
+def apply(code: str, page: FormPageDep) -> Response:
+    ctx = page.ctx
+    return _send_form(page, _bundle(ctx.catalog, code), f"/bundles/{code}/apply",
+                      lambda sub: cases.submit(ctx, sub).id)
 
 
 @router.get("/applications/{application_id:id}/resubmit", response_class=HTMLResponse)
-def resubmit_page(request: Request, application_id: int, session: SessionDep,
-                  catalog: CatalogDep) -> HTMLResponse:
-    user = require_user(request, session)
-    ctx = page_ctx(request, session, catalog, user)
+def resubmit_page(application_id: int, page: PageDep) -> HTMLResponse:
+    ctx = page.ctx
     app = cases.for_resubmission(ctx, application_id)
-    bundle = _bundle(catalog, app.bundle_code)
+    bundle = _bundle(ctx.catalog, app.bundle_code)
     values = {**{f"field.{k}": v for k, v in cases.resubmission_form(ctx, app).items()},
               **{f"choice.{m['code']}": m["provided"] for m in app.materials
                  if m.get("provided") in ("commitment", "deferred")},  # their own choice
               "_region": app.region_code}
     kept = {m["code"]: m["file"] for m in app.materials if m.get("file")}
-    return _apply_page(request, ctx, user, bundle, app.answers, values, kept, {},
+    return _apply_page(page, bundle, app.answers, values, kept, {},
                        f"/applications/{application_id}/resubmit", resubmit=app)
 
 
 @router.post("/applications/{application_id:id}/resubmit", response_class=HTMLResponse)
-def resubmit(request: Request, application_id: int, session: SessionDep,
-             catalog: CatalogDep, form: FormDep) -> Response:
-    user = require_user(request, session)
-    check_csrf(form, user)
-    ctx = page_ctx(request, session, catalog, user)
+def resubmit(application_id: int, page: FormPageDep) -> Response:
+    ctx = page.ctx
     app = cases.for_resubmission(ctx, application_id)
-    return _send_form(request, ctx, user, _bundle(catalog, app.bundle_code), form,
+    return _send_form(page, _bundle(ctx.catalog, app.bundle_code),
                       f"/applications/{application_id}/resubmit",
                       lambda sub: cases.resubmit(ctx, application_id, sub).id, resubmit=app)
 
@@ -388,64 +364,57 @@ def resubmit(request: Request, application_id: int, session: SessionDep,
 
 
 @router.get("/my/applications", response_class=HTMLResponse)
-def my_applications(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
-    user = require_user(request, session)
-    ctx = page_ctx(request, session, catalog, user)
-    found = cases.list_applications(ctx, limit=100)
-    return _page(request, "applications.html", user, title="我的办件", applications=found,
-                 catalog=catalog, filter_status=None, statuses=None)
+def my_applications(page: PageDep) -> Response:
+    found = cases.list_applications(page.ctx, limit=100)
+    return page.render("applications.html", title="我的办件", applications=found,
+                       catalog=page.ctx.catalog, filter_status=None, statuses=None)
 
 
 @router.get("/workbench", response_class=HTMLResponse)
-def workbench(request: Request, session: SessionDep, catalog: CatalogDep,
+def workbench(page: Annotated[Page, Depends(page_for(access.has_workbench))],
               status: str = "submitted") -> Response:
-    user = require_user(request, session)
-    if user.principal.role not in (Role.clerk, Role.supervisor, Role.admin):
-        return _see_other(HOME[user.principal.role])
-    ctx = page_ctx(request, session, catalog, user)
     chosen = status if status in {s.value for s in AppStatus} or status == "all" else "submitted"
-    found = cases.list_applications(ctx, None if chosen == "all" else chosen, limit=100)
-    return _page(request, "applications.html", user, title="综合窗口工作台",
-                 applications=found, catalog=catalog, filter_status=chosen,
-                 statuses=["submitted", "accepted_with_deficiency", "in_progress", "completed",
-                           "partly_denied", "denied", "returned", "all"])
+    found = cases.list_applications(page.ctx, None if chosen == "all" else chosen, limit=100)
+    return page.render("applications.html", title="综合窗口工作台",
+                       applications=found, catalog=page.ctx.catalog, filter_status=chosen,
+                       statuses=["submitted", "accepted_with_deficiency", "in_progress",
+                                 "completed", "partly_denied", "denied", "returned", "all"])
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
-    user = require_user(request, session)
-    if user.principal.role != Role.approver:
-        return _see_other(HOME[user.principal.role])
-    ctx = page_ctx(request, session, catalog, user)
+def inbox(page: Annotated[Page, Depends(page_for(access.has_inbox))]) -> Response:
+    ctx, me = page.ctx, page.me
     found = tasks.inbox(ctx, limit=200)
     numbers = cases.numbers(ctx, {t.application_id for t in found})
-    office = office_name(catalog, user.principal.region or "", user.principal.department or "")
+    office = office_name(ctx.catalog, me.region or "", me.department or "")
     open_checks = commitments.count_checks(ctx, commitments.CheckQuery(status="open"))
-    return _page(request, "inbox.html", user, tasks=found, numbers=numbers,
-                 office=office, today=ctx.today, catalog=catalog, open_checks=open_checks)
+    return page.render("inbox.html", tasks=found, numbers=numbers, office=office,
+                       today=ctx.today, catalog=ctx.catalog, open_checks=open_checks)
 
 
 @router.get("/wallet", response_class=HTMLResponse)
-def wallet(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
-    user = require_user(request, session)
-    found = licences.wallet(session, user.principal.user_id)
-    ctx = page_ctx(request, session, catalog, user)
-    return _page(request, "wallet.html", user, licences=found,
-                 numbers=cases.numbers(ctx, {lic.application_id for lic in found}),
-                 holders={lic.number: licences.holder_line(lic) for lic in found},
-                 data={lic.number: licences.shown_data(lic, catalog) for lic in found})
+def wallet(page: PageDep) -> Response:
+    ctx = page.ctx
+    found = licences.wallet(ctx.session, page.me.user_id)
+    return page.render("wallet.html", licences=found,
+                       numbers=cases.numbers(ctx, {lic.application_id for lic in found}),
+                       holders={lic.number: licences.holder_line(lic) for lic in found},
+                       data={lic.number: licences.shown_data(lic, ctx.catalog)
+                             for lic in found})
 
 
 # --- one application ----------------------------------------------------------------------
 
 
-def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id: int,
-                      error: str | None = None, status: int = 200,
-                      view: cases.CaseView | None = None, sent: dict[str, str] | None = None,
-                      sent_for: str | None = None) -> HTMLResponse:
+def application_page(page: Page, application_id: int, error: str | None = None,
+                     status: int = 200, view: cases.CaseView | None = None,
+                     sent: dict[str, str] | None = None,
+                     sent_for: str | None = None) -> HTMLResponse:
     """The case; given a `view` from `reveal_personal_data`, with personal values in full;
     after a refused step, `sent` is what the form `sent_for` (its anchor) sent, shown again
-    as it was (the chosen action and the typed text)."""
+    as it was (the chosen action and the typed text). Forms of other domains on this page
+    (ratings, 核查) show it again with their refusals."""
+    ctx = page.ctx
     full = view is not None
     view = view or cases.view(ctx, application_id)
     out = ApplicationOut.of_view(ctx, view, full=full)
@@ -454,23 +423,23 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     checks = commitments.follow_up_checks_of(ctx, view.application)
     a, me = view.application, ctx.actor
     at_window = me.role == Role.clerk and access.within_scope(ctx, a.region_code)
-    return _page(request, "application.html", user, status=status, app=out, view=view,
-                 error=error, today=ctx.today, catalog=ctx.catalog,
-                 procedures=tasks.SPECIAL_PROCEDURES, rated=rated, checks=checks,
-                 no_deficiency=None if cases.deficiency_allowed(a) else
-                 cases.IMMEDIATE_NO_DEFICIENCY,
-                 CHECK_NAMES=commitments.STATUS_NAMES,
-                 RECT_NAMES=ratings.STATUS_NAMES, applicant=me.user_id == a.applicant_id,
-                 targets=[t for t in services if t.state == ratings.RATABLE],
-                 waiting=[t for t in services if t.state == ratings.WAITING],
-                 service_names={t.service: t.name for t in services},
-                 **rating_form_context(),
-                 can_print_code=at_window and not ratings.all_rated(services)
-                 and AppStatus(a.status) not in codes.NOT_YET,
-                 masked=not full and not access.sees_personal_data(ctx, a),
-                 can_reveal=not full and access.may_reveal_personal_data(ctx, a),
-                 personal=personal_codes(a.form, ctx.catalog.fields),
-                 sent=sent or {}, sent_for=sent_for)
+    return page.render("application.html", status, app=out, view=view,
+                       error=error, today=ctx.today, catalog=ctx.catalog,
+                       procedures=tasks.SPECIAL_PROCEDURES, rated=rated, checks=checks,
+                       no_deficiency=None if cases.deficiency_allowed(a) else
+                       cases.IMMEDIATE_NO_DEFICIENCY,
+                       CHECK_NAMES=commitments.STATUS_NAMES,
+                       RECT_NAMES=ratings.STATUS_NAMES, applicant=me.user_id == a.applicant_id,
+                       targets=[t for t in services if t.state == ratings.RATABLE],
+                       waiting=[t for t in services if t.state == ratings.WAITING],
+                       service_names={t.service: t.name for t in services},
+                       **rating_form_context(),
+                       can_print_code=at_window and not ratings.all_rated(services)
+                       and AppStatus(a.status) not in codes.NOT_YET,
+                       masked=not full and not access.sees_personal_data(ctx, a),
+                       can_reveal=not full and access.may_reveal_personal_data(ctx, a),
+                       personal=personal_codes(a.form, ctx.catalog.fields),
+                       sent=sent or {}, sent_for=sent_for)
 
 
 def rating_form_context() -> dict[str, Any]:
@@ -480,99 +449,77 @@ def rating_form_context() -> dict[str, Any]:
 
 
 @router.get("/applications/{application_id:id}", response_class=HTMLResponse)
-def application_page(request: Request, application_id: int, session: SessionDep,
-                     catalog: CatalogDep) -> HTMLResponse:
-    user = require_user(request, session)
-    return _application_page(request, page_ctx(request, session, catalog, user), user,
-                             application_id)
+def show_application(application_id: int, page: PageDep) -> HTMLResponse:
+    return application_page(page, application_id)
 
 
-def _act(request: Request, session: Any, catalog: Catalog, form: FormData,
-         application_id: int, step: Any, shown: Any = None, which: str | None = None) -> Response:
-    """Run one step for the application page; on refusal show the page with the reason, and
-    the form `which` (its anchor) as it was sent. Done, go back to the page, or answer with
-    `shown(ctx, user, result)`, rendered before the commit so that a writer does not take
-    SQLite's write lock a second time."""
-    user = require_user(request, session)
-    check_csrf(form, user)
-    ctx = page_ctx(request, session, catalog, user)
+def act(page: FormPage, application_id: int, step: Callable[[Ctx], Any],
+        shown: Callable[[Any], Response] | None = None, which: str | None = None) -> Response:
+    """Run one step for the application page, in the unit of work; on refusal (nothing of it
+    kept) show the page with the reason, and the form `which` (its anchor) as it was sent.
+    Done, go back to the page, or answer with `shown(result)`, rendered before the commit so
+    that a writer does not take SQLite's write lock a second time."""
     try:
-        result = step(ctx)
+        with page.ctx.work():
+            result = step(page.ctx)
+            answer = shown(result) if shown else see_other(f"/applications/{application_id}")
     except DomainError as exc:
-        session.rollback()
-        return _application_page(request, ctx, user, application_id, said(exc), exc.status,
-                                 sent=sent_values(form), sent_for=which)
-    answer = shown(ctx, user, result) if shown else _see_other(
-        f"/applications/{application_id}")
-    session.commit()
+        return application_page(page, application_id, said(exc), exc.status,
+                                sent=page.sent(), sent_for=which)
     return answer
 
 
-def sent_values(form: FormData) -> dict[str, str]:
-    """What a form sent, to show it again after a refusal (no token, no files)."""
-    return {key: str(value) for key, value in form.multi_items()
-            if key != "csrf_token" and not isinstance(value, UploadFile)}
-
-
 @router.post("/applications/{application_id:id}/personal-data", response_class=HTMLResponse)
-def personal_data(request: Request, application_id: int, session: SessionDep,
-                  catalog: CatalogDep, form: FormDep) -> Response:
+def personal_data(application_id: int, page: FormPageDep) -> Response:
     """Staff who need them see the personal values in full; the view is audited."""
-    return _act(request, session, catalog, form, application_id,
-                lambda ctx: cases.reveal_personal_data(ctx, application_id),
-                lambda ctx, user, view: _application_page(request, ctx, user, application_id,
-                                                          view=view))
+    return act(page, application_id,
+               lambda ctx: cases.reveal_personal_data(ctx, application_id),
+               lambda view: application_page(page, application_id, view=view))
 
 
 @router.post("/applications/{application_id:id}/acceptance")
-def acceptance(request: Request, application_id: int, session: SessionDep,
-               catalog: CatalogDep, form: FormDep) -> Response:
+def acceptance(application_id: int, page: FormPageDep) -> Response:
     notice = [{"subject": "", "message": line.strip()}
-              for line in str(form.get("notice") or "").splitlines() if line.strip()]
-    decision = WindowDecision(decision=str(form.get("decision") or ""),
-                              reason=str(form.get("reason") or "") or None, notice=notice,
-                              supplement_days=number(form.get("supplement_days")))
-    return _act(request, session, catalog, form, application_id,
-                lambda ctx: cases.decide_at_window(ctx, application_id, decision), which="window")
+              for line in (page.text("notice") or "").splitlines() if line.strip()]
+    decision = WindowDecision(decision=page.text("decision") or "",
+                              reason=page.text("reason"), notice=notice,
+                              supplement_days=number(page.form.get("supplement_days")))
+    return act(page, application_id,
+               lambda ctx: cases.decide_at_window(ctx, application_id, decision), which="window")
 
 
 @router.post("/applications/{application_id:id}/delivery")
-def delivery(request: Request, application_id: int, session: SessionDep,
-             catalog: CatalogDep, form: FormDep) -> Response:
-    return _act(request, session, catalog, form, application_id,
-                lambda ctx: cases.deliver(ctx, application_id, str(form.get("method") or ""),
-                                          str(form.get("tracking_number") or "") or None,
-                                          str(form.get("note") or "") or None),
-                which="deliver")
+def delivery(application_id: int, page: FormPageDep) -> Response:
+    return act(page, application_id,
+               lambda ctx: cases.deliver(ctx, application_id, page.text("method") or "",
+                                         page.text("tracking_number"), page.text("note")),
+               which="deliver")
 
 
 @router.post("/applications/{application_id:id}/withdrawal")
-def withdrawal(request: Request, application_id: int, session: SessionDep,
-               catalog: CatalogDep, form: FormDep) -> Response:
-    return _act(request, session, catalog, form, application_id,
-                lambda ctx: cases.withdraw(ctx, application_id,
-                                           str(form.get("reason") or "") or None),
-                which="withdraw")
+def withdrawal(application_id: int, page: FormPageDep) -> Response:
+    return act(page, application_id,
+               lambda ctx: cases.withdraw(ctx, application_id, page.text("reason")),
+               which="withdraw")
 
 
 @router.post("/applications/{application_id:id}/supplement")
-def supplement(request: Request, application_id: int, session: SessionDep,
-               catalog: CatalogDep, form: FormDep) -> Response:
+def supplement(application_id: int, page: FormPageDep) -> Response:
     def step(ctx: Ctx) -> None:
         chosen: dict[str, dict[str, Any]] = {}
-        for key, value in form.multi_items():
+        for key, value in page.form.multi_items():
             if key.startswith("material.") and isinstance(value, UploadFile) and value.filename:
-                stored = files.store(ctx.session, _files_root(request), ctx.actor,
+                stored = files.store(ctx.session, _files_root(page.request), ctx.actor,
                                      value.filename, value.file)
                 chosen[key[9:]] = {"file": stored.id}
         cases.supplement(ctx, application_id, chosen)
 
-    return _act(request, session, catalog, form, application_id, step, which="supplement-s")
+    return act(page, application_id, step, which="supplement-s")
 
 
 @router.post("/tasks/{task_id:id}/decision")
-def decision(request: Request, task_id: int, session: SessionDep, catalog: CatalogDep,
-             form: FormDep) -> Response:
+def decision(task_id: int, page: FormPageDep) -> Response:
+    form = page.form
     application_id = number(form.get("application_id")) or 0
     action = str(form.get("action") or "")
     data = {key[5:]: str(value).strip() for key, value in form.items()
@@ -581,20 +528,18 @@ def decision(request: Request, task_id: int, session: SessionDep, catalog: Catal
                        reason=str(form.get("reason") or "") or None,
                        procedure=str(form.get("procedure") or "") or None,
                        procedure_days=number(form.get("procedure_days")), data=data)
-    return _act(request, session, catalog, form, application_id,
-                lambda ctx: tasks.decide(ctx, task_id, d), which=f"decide-{task_id}")
+    return act(page, application_id,
+               lambda ctx: tasks.decide(ctx, task_id, d), which=f"decide-{task_id}")
 
 
 @router.get("/applications/{application_id:id}/files/{file_id}")
-def material_file(request: Request, application_id: int, file_id: str, session: SessionDep,
-                  catalog: CatalogDep) -> Response:
+def material_file(application_id: int, file_id: str, page: PageDep) -> Response:
     """A material of an application, for whoever may see that application."""
-    user = require_user(request, session)
-    ctx = page_ctx(request, session, catalog, user)
+    ctx = page.ctx
     app = cases.view(ctx, application_id).application
     if file_id not in {m.get("file") for m in app.materials}:
         raise NotFound("该办件没有这个材料文件", code="file_not_found")
-    row = session.get(StoredFile, file_id)
+    row = ctx.session.get(StoredFile, file_id)
     if row is None:
         raise NotFound("该办件没有这个材料文件", code="file_not_found")
-    return file_response(request.app.state.settings.data_dir, row)
+    return file_response(page.request.app.state.settings.data_dir, row)

@@ -3,76 +3,61 @@ here or on the application's page. The same services as the API."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
 from onething.cases import service as cases
 from onething.cases.routing import office_name
-from onething.catalog.context import Ctx
 from onething.commitments import service as commitments
 from onething.commitments.models import OPEN
-from onething.http.deps import CatalogDep, SessionDep
 from onething.kernel.errors import DomainError
-from onething.kernel.principal import Role
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
-from onething.web.cases import (
-    FormDep,
-    _application_page,
-    _page,
-    _see_other,
-    number,
-    sent_values,
-)
-from onething.web.session import HOME, WebUser, check_csrf, page_ctx, require_user, safe_next
+from onething.web.cases import application_page
+from onething.web.deps import FormPageDep, Page, number, page_for, see_other
+from onething.web.session import safe_next
 from onething.web.words import said
 
 router = APIRouter(include_in_schema=False)
-STAFF = (Role.approver, Role.supervisor, Role.admin)
+ChecksPage = Annotated[Page, Depends(page_for(commitments.sees_checks))]
 
 
-def _checks_page(request: Request, ctx: Ctx, user: WebUser, status: str,
-                 error: str | None = None, code: int = 200, sent: dict[str, str] | None = None,
+def _checks_page(page: Page, status: str, error: str | None = None, code: int = 200,
+                 sent: dict[str, str] | None = None,
                  sent_for: str | None = None) -> HTMLResponse:
+    ctx = page.ctx
     chosen = status if status in commitments.STATUS_NAMES or status == "all" else OPEN
     found = commitments.checks(ctx, commitments.CheckQuery(
         status=None if chosen == "all" else chosen))
-    return _page(request, "checks.html", user, status=code, checks=found, chosen=chosen,
-                 names=commitments.STATUS_NAMES, today=ctx.today, catalog=ctx.catalog,
-                 error=error, sent=sent or {}, sent_for=sent_for,
-                 offices={c.id: office_name(ctx.catalog, c.region_code, c.department_code)
-                          for c in found},
-                 numbers=cases.numbers(ctx, {c.application_id for c in found}))
+    return page.render("checks.html", code, checks=found, chosen=chosen,
+                       names=commitments.STATUS_NAMES, today=ctx.today, catalog=ctx.catalog,
+                       error=error, sent=sent or {}, sent_for=sent_for,
+                       offices={c.id: office_name(ctx.catalog, c.region_code, c.department_code)
+                                for c in found},
+                       numbers=cases.numbers(ctx, {c.application_id for c in found}))
 
 
 @router.get("/checks", response_class=HTMLResponse)
-def checks(request: Request, session: SessionDep, catalog: CatalogDep,
-           status: str = OPEN) -> Response:
-    user = require_user(request, session)
-    if user.principal.role not in STAFF:
-        return _see_other(HOME[user.principal.role])
-    return _checks_page(request, page_ctx(request, session, catalog, user), user, status)
+def checks(page: ChecksPage, status: str = OPEN) -> Response:
+    return _checks_page(page, status)
 
 
 @router.post("/checks/{check_id:id}/outcome")
-def outcome(request: Request, check_id: int, session: SessionDep, catalog: CatalogDep,
-            form: FormDep) -> Response:
-    user = require_user(request, session)
-    check_csrf(form, user)
-    ctx = page_ctx(request, session, catalog, user)
+def outcome(check_id: int, page: FormPageDep) -> Response:
+    ctx = page.ctx
     try:
-        commitments.decide(ctx, check_id, str(form.get("outcome") or ""),
-                           str(form.get("note") or ""),
-                           credit_years=request.app.state.settings.bad_credit_years)
+        with ctx.work():
+            commitments.decide(ctx, check_id, page.text("outcome") or "",
+                               page.text("note") or "",
+                               credit_years=page.request.app.state.settings.bad_credit_years)
     except DomainError as exc:
-        session.rollback()
-        if user.principal.role not in STAFF:
+        if not commitments.sees_checks(page.me):
             raise  # they have no list of checks to go back to: the error page says why
-        sent = sent_values(form)
-        back = safe_next(form.get("back")) or ""
+        back = safe_next(page.form.get("back")) or ""
         if back.startswith("/applications/") and (app_id := number(back.split("/")[2])):
-            return _application_page(request, ctx, user, app_id, said(exc), exc.status,
-                                     sent=sent, sent_for=f"check-{check_id}")
-        return _checks_page(request, ctx, user, OPEN, said(exc), exc.status, sent=sent,
+            return application_page(page, app_id, said(exc), exc.status, sent=page.sent(),
+                                    sent_for=f"check-{check_id}")
+        return _checks_page(page, OPEN, said(exc), exc.status, sent=page.sent(),
                             sent_for=f"check-{check_id}")
-    session.commit()
-    return _see_other(safe_next(form.get("back")) or "/checks")
+    return see_other(safe_next(page.form.get("back")) or "/checks")

@@ -28,8 +28,8 @@ from onething.guide.engine import Guide, GuideError, MaterialStatus, compute_gui
 from onething.guide.forms import answers_from_form, form_values
 from onething.http.deps import CatalogDep
 from onething.kernel.clock import CHINA
-from onething.kernel.principal import ROLE_NAMES, Principal, Role
-from onething.web.session import set_cookie, signed_in
+from onething.kernel.principal import ROLE_NAMES, Principal
+from onething.web.session import SeeOther, set_cookie, signed_in
 from onething.web.words import FILTERS, field_hints, form_value
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -140,11 +140,9 @@ def guide_page(request: Request, code: str, catalog: CatalogDep) -> HTMLResponse
 
 def _barred(request: Request, who: Principal) -> str | None:
     """Why a signed-in applicant is not offered 告知承诺 or 容缺 (bad credit), if so."""
-    if who.role != Role.applicant:
-        return None
     with request.app.state.sessions() as session:
         today = request.app.state.clock().astimezone(CHINA).date()
-        return credit.bar_reason(credit.current(session, who.user_id, today))
+        return credit.barred(session, who, today)
 
 
 @dataclass(frozen=True)
@@ -228,5 +226,10 @@ def error_page(request: Request, status: int, exc: Exception) -> HTMLResponse:
 
 
 def mount(app: FastAPI) -> None:
+    """The static files, these pages, and the redirects of a page not for its caller."""
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(router)
+
+    @app.exception_handler(SeeOther)
+    def see_other(request: Request, exc: SeeOther) -> Response:
+        return exc.answer(request)

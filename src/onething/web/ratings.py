@@ -5,7 +5,6 @@ rates on their own phone through it, without signing in."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import segno
 from fastapi import APIRouter, Request
@@ -14,25 +13,17 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from onething.api.ratings import code_url, guesser, public_base
-from onething.calendar.service import current_calendar
 from onething.cases.models import Application
 from onething.cases.routing import window_name
-from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
-from onething.http.deps import CatalogDep, SessionDep
+from onething.http.deps import CatalogDep, SessionDep, code_url, guesser, public_base
+from onething.kernel.db import UnitOfWork
 from onething.kernel.errors import DomainError, Forbidden, TooManyRequests
 from onething.ratings import codes, guesses
 from onething.ratings import service as ratings
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
-from onething.web.cases import (
-    FormDep,
-    _act,
-    _page,
-    _see_other,
-    number,
-    rating_form_context,
-)
+from onething.web.cases import act, rating_form_context
+from onething.web.deps import FormDep, FormPageDep, number, see_other
 from onething.web.pages import render, render_public
 from onething.web.session import new_login_csrf, set_cookie, signed_in
 from onething.web.words import said
@@ -52,32 +43,30 @@ def rating_input(form: FormData) -> ratings.RatingInput:
 
 
 @router.post("/applications/{application_id:id}/rating")
-def rate(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
-         form: FormDep) -> Response:
-    settings = request.app.state.settings
-    given = rating_input(form)
-    return _act(request, session, catalog, form, application_id, lambda ctx: ratings.rate(
+def rate(application_id: int, page: FormPageDep) -> Response:
+    settings = page.request.app.state.settings
+    given = rating_input(page.form)
+    return act(page, application_id, lambda ctx: ratings.rate(
         ctx, application_id, given, rectification_days=settings.rectification_days),
         which="rating-s")
 
 
 @router.post("/applications/{application_id:id}/rating-code", response_class=HTMLResponse)
-def receipt(request: Request, application_id: int, session: SessionDep, catalog: CatalogDep,
-            form: FormDep) -> Response:
+def receipt(application_id: int, page: FormPageDep) -> Response:
     """The window prints a receipt with a new one-time code (shown this once)."""
+    request, catalog = page.request, page.ctx.catalog
     days = request.app.state.settings.rating_code_days
 
-    def shown(ctx: Ctx, user: Any, issued: codes.Issued) -> HTMLResponse:
+    def shown(issued: codes.Issued) -> HTMLResponse:
         url = code_url(request, issued.code)
         qr = segno.make(url, error="m").svg_inline(scale=4, title="扫码评价")
-        return _page(request, "receipt.html", user, app=issued.application, catalog=catalog,
-                     code=codes.shown(issued.code), url=url, qr=Markup(qr),
-                     short=public_base(request).split("//", 1)[-1] + "/r",
-                     expires=issued.expires_at,
-                     window=window_name(catalog, issued.application.region_code))
+        return page.render("receipt.html", app=issued.application, catalog=catalog,
+                           code=codes.shown(issued.code), url=url, qr=Markup(qr),
+                           short=public_base(request).split("//", 1)[-1] + "/r",
+                           expires=issued.expires_at,
+                           window=window_name(catalog, issued.application.region_code))
 
-    return _act(request, session, catalog, form, application_id,
-                lambda ctx: codes.issue(ctx, application_id, days), shown)
+    return act(page, application_id, lambda ctx: codes.issue(ctx, application_id, days), shown)
 
 
 # --- 扫码评价: no sign-in; the code is the applicant's proof ---------------------------
@@ -87,7 +76,7 @@ def receipt(request: Request, application_id: int, session: SessionDep, catalog:
 def enter_code(request: Request, code: str = "") -> Response:
     typed = codes.normalized(code)
     if typed:
-        return _see_other(f"/r/{typed}")
+        return see_other(f"/r/{typed}")
     return render_public(request, "rate_code.html", step="enter", error=None, typed="")
 
 
@@ -99,7 +88,7 @@ def _code_page(request: Request, session: Session, catalog: Catalog, code: str,
     now = request.app.state.clock()
     try:
         with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
-            opened = codes.open_code(session, catalog, current_calendar(session), now, code)
+            opened = codes.open_code(session, catalog, now, code)
     except DomainError as exc:
         return _refused(request, exc, code)
     app = opened.application
@@ -145,25 +134,24 @@ def rate_with_code(request: Request, code: str, session: SessionDep, catalog: Ca
     sent, expected = str(form.get("csrf_token") or ""), request.cookies.get(RATE_CSRF, "")
     if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden("页面已过期，请重新打开评价页面", code="csrf_failed")
+    now = request.app.state.clock()
     try:
-        with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
-            rating = codes.rate_with_code(
-                session, catalog, current_calendar(session), request.app.state.clock(), code,
-                rating_input(form), rectification_days=settings.rectification_days)
+        with UnitOfWork(session):  # the answer is rendered before the commit
+            with guesses.counted(session, request.app.state.writer_sessions, guesser(request)):
+                rating = codes.rate_with_code(session, catalog, now, code, rating_input(form),
+                                              rectification_days=settings.rectification_days)
+            app = session.get_one(Application, rating.application_id)
+            left = ratings.services(codes.applicant_ctx(session, catalog, now, app), app)
+            answer = render_public(request, "rate_code.html", step="done", error=None,
+                                   level=ratings.LEVELS[rating.level],
+                                   bad=rating.level in ratings.BAD,
+                                   more=[t for t in left if t.state == ratings.RATABLE],
+                                   waiting=[t for t in left if t.state == ratings.WAITING],
+                                   again=f"/r/{codes.normalized(code)}")
     except DomainError as exc:
-        session.rollback()
         if isinstance(exc, TooManyRequests) or exc.code in (guesses.NOT_FOUND,
                                                             "rating_code_used"):
             return _refused(request, exc, code)  # counted once: not looked up again
         return _code_page(request, session, catalog, code, said(exc), exc.status,
                           {k: str(v) for k, v in form.items()})  # what they chose stays
-    app = session.get_one(Application, rating.application_id)
-    left = ratings.services(codes.applicant_ctx(session, catalog, current_calendar(session),
-                                                request.app.state.clock(), app), app)
-    answer = render_public(request, "rate_code.html", step="done", error=None,
-                           level=ratings.LEVELS[rating.level], bad=rating.level in ratings.BAD,
-                           more=[t for t in left if t.state == ratings.RATABLE],
-                           waiting=[t for t in left if t.state == ratings.WAITING],
-                           again=f"/r/{codes.normalized(code)}")
-    session.commit()
     return answer

@@ -1,4 +1,5 @@
-"""Web login: a session cookie, CSRF tokens on every form, and the page's acting context."""
+"""Web login: a session cookie, CSRF tokens on every form, and the redirects of a page that
+is not for its caller (to the login page, or to the caller's home page)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,16 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from onething.calendar.service import current_calendar
-from onething.catalog.context import Ctx
-from onething.catalog.linked import Catalog
 from onething.http.deps import SAFE_METHODS, policy_of
 from onething.identity import service as identity
 from onething.identity.models import AuthSession
 from onething.kernel.clock import CHINA
 from onething.kernel.db import unit_of_work
-from onething.kernel.errors import DomainError, Forbidden, Unauthenticated
+from onething.kernel.errors import Forbidden, Unauthenticated
 from onething.kernel.principal import Principal, Role
 from onething.licences.service import held_types
 
@@ -35,13 +34,38 @@ HOME = {
 }
 
 
-class LoginRequired(Exception):
-    """Raised by a page that needs a signed-in user; answered with a redirect to /login.
+class SeeOther(Exception):
+    """Raised by a page's dependency: the page is not for this caller, who is sent to
+    another (`answer`, a 303); installed by `web.pages.mount`."""
+
+    def answer(self, request: Request) -> Response:
+        raise NotImplementedError
+
+
+class LoginRequired(SeeOther):
+    """A page that needs a signed-in user: to /login, and back to `next_url` after.
     `expired`: a session was sent but has ended (the login page says so)."""
 
     def __init__(self, next_url: str, expired: bool = False) -> None:
         super().__init__(next_url)
         self.next_url, self.expired = next_url, expired
+
+    def answer(self, request: Request) -> Response:
+        response = RedirectResponse(login_url(self.next_url, self.expired), status_code=303)
+        if self.expired:
+            clear_cookie(response, request, COOKIE)
+        return response
+
+
+class NotForRole(SeeOther):
+    """A page not for the signed-in user's role: to their own home page."""
+
+    def __init__(self, role: Role) -> None:
+        super().__init__(role.value)
+        self.home = HOME[role]
+
+    def answer(self, request: Request) -> Response:
+        return RedirectResponse(self.home, status_code=303)
 
 
 @dataclass(frozen=True)
@@ -112,11 +136,6 @@ def clear_cookie(response: Response, request: Request, name: str) -> None:
                            secure=request.app.state.settings.secure_cookies)
 
 
-def page_ctx(request: Request, session: Session, catalog: Catalog, user: WebUser) -> Ctx:
-    return Ctx(session=session, catalog=catalog, calendar=current_calendar(session),
-               now=request.app.state.clock(), actor=user.principal)
-
-
 def check_csrf(form: FormData, user: WebUser) -> None:
     sent = str(form.get("csrf_token") or "")
     if not secrets.compare_digest(sent.encode(), user.csrf.encode()):  # any text, no TypeError
@@ -138,7 +157,3 @@ def safe_next(value: Any) -> str | None:
     if not text.startswith("/") or text[1:2] in ("/", "\\"):
         return None
     return None if any(ord(c) < 32 or c == "\\" for c in text) else text
-
-
-def domain_message(exc: DomainError) -> str:
-    return exc.detail
