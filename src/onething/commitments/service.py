@@ -29,7 +29,7 @@ from onething.credit import service as credit
 from onething.identity.models import User
 from onething.kernel.config import get_settings
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
-from onething.kernel.principal import Role
+from onething.kernel.principal import Principal, Role
 from onething.kernel.workdays import last_day_of_years
 from onething.licences import service as licences
 from onething.outbox.models import Notification
@@ -152,6 +152,17 @@ def follow_up_checks_of(ctx: Ctx, app: Application) -> list[FollowUpCheck]:
     return [c for c in found if sees(ctx, c)]
 
 
+def decides(actor: Principal, check: FollowUpCheck) -> bool:
+    """Who records a check's outcome: the office that decided the task (its approvers)."""
+    return (actor.role, actor.department, actor.region) == (
+        Role.approver, check.department_code, check.region_code)
+
+
+def decidable(actor: Principal, check: FollowUpCheck) -> bool:
+    """Whether `actor` may record the check's outcome now: their office's, still open."""
+    return decides(actor, check) and check.status == OPEN
+
+
 def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
            credit_years: int) -> FollowUpCheck:
     """The deciding office records what the check found; a false commitment revokes the
@@ -160,8 +171,7 @@ def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
     if check is None or not sees(ctx, check):
         raise NotFound("没有该核查任务，或您无权查看", code="check_not_found")
     a = ctx.actor
-    if (a.role, a.department, a.region) != (Role.approver, check.department_code,
-                                            check.region_code):
+    if not decides(a, check):
         raise Forbidden("只有作出决定的部门可以登记核查结果", code="out_of_scope")
     if check.status != OPEN:
         raise Conflict(f"该核查已登记结果（{STATUS_NAMES[check.status]}）", code="check_decided")

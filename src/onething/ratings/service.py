@@ -124,6 +124,12 @@ def all_rated(found: list[Target]) -> bool:
     return all(t.state == RATED for t in found)
 
 
+def rates(ctx: Ctx, app: Application) -> bool:
+    """Who rates the case's services: the applicant in their own account (never staff in
+    the applicant's name, nor a proxy)."""
+    return ctx.actor.role != Role.clerk and ctx.actor.user_id == app.applicant_id
+
+
 def rate(ctx: Ctx, application_id: int, given: RatingInput, *,
          rectification_days: int) -> Rating:
     """The applicant rates in their own account. Staff never rate in the applicant's name:

@@ -15,12 +15,13 @@ from starlette.datastructures import FormData, UploadFile
 
 from onething.api.files import file_response
 from onething.cases import access, tasks
+from onething.cases import actions as case_actions
 from onething.cases import service as cases
-from onething.cases.models import Application
+from onething.cases.models import Application, NoticeEntry
 from onething.cases.routing import descendants, office_name
 from onething.cases.schemas import ApplicationOut
 from onething.cases.service import Submission, WindowDecision
-from onething.cases.states import AppStatus
+from onething.cases.states import AppStatus, results_issued
 from onething.catalog import browse
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Bundle, Catalog
@@ -44,7 +45,6 @@ from onething.kernel.errors import (
 )
 from onething.kernel.principal import Role
 from onething.licences import service as licences
-from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.pages import render
@@ -452,23 +452,22 @@ def _application_page(request: Request, ctx: Ctx, user: WebUser, application_id:
     rated = ratings.ratings_of(ctx, application_id)
     services = ratings.services(ctx, view.application)
     checks = commitments.follow_up_checks_of(ctx, view.application)
-    a, me = view.application, ctx.actor
-    at_window = me.role == Role.clerk and access.within_scope(ctx, a.region_code)
-    return _page(request, "application.html", user, status=status, app=out, view=view,
+    a = view.application
+    return _page(request, "application.html", user, status=status, app=out,
+                 actions=case_actions.on_page(ctx, a, out.actions),
                  error=error, today=ctx.today, catalog=ctx.catalog,
                  procedures=tasks.SPECIAL_PROCEDURES, rated=rated, checks=checks,
-                 no_deficiency=None if cases.deficiency_allowed(a) else
+                 decidable={c.id for c in checks if commitments.decidable(ctx.actor, c)},
+                 no_deficiency=None if case_actions.deficiency_allowed(a) else
                  cases.IMMEDIATE_NO_DEFICIENCY,
-                 CHECK_NAMES=commitments.STATUS_NAMES,
-                 RECT_NAMES=ratings.STATUS_NAMES, applicant=me.user_id == a.applicant_id,
+                 supplement_over=case_actions.supplement_period_over(a, ctx.today),
+                 results_issued=results_issued(a.status), mine=access.on_applicant_side(ctx, a),
+                 CHECK_NAMES=commitments.STATUS_NAMES, RECT_NAMES=ratings.STATUS_NAMES,
                  targets=[t for t in services if t.state == ratings.RATABLE],
                  waiting=[t for t in services if t.state == ratings.WAITING],
                  service_names={t.service: t.name for t in services},
                  **rating_form_context(),
-                 can_print_code=at_window and not ratings.all_rated(services)
-                 and AppStatus(a.status) not in codes.NOT_YET,
                  masked=not full and not access.sees_personal_data(ctx, a),
-                 can_reveal=not full and access.may_reveal_personal_data(ctx, a),
                  personal=personal_codes(a.form, ctx.catalog.fields),
                  sent=sent or {}, sent_for=sent_for)
 
@@ -527,8 +526,9 @@ def personal_data(request: Request, application_id: int, session: SessionDep,
 @router.post("/applications/{application_id:id}/acceptance")
 def acceptance(request: Request, application_id: int, session: SessionDep,
                catalog: CatalogDep, form: FormDep) -> Response:
-    notice = [{"subject": "", "message": line.strip()}
-              for line in str(form.get("notice") or "").splitlines() if line.strip()]
+    notice: list[NoticeEntry] = [{"subject": "", "message": line.strip()}
+                                 for line in str(form.get("notice") or "").splitlines()
+                                 if line.strip()]
     decision = WindowDecision(decision=str(form.get("decision") or ""),
                               reason=str(form.get("reason") or "") or None, notice=notice,
                               supplement_days=number(form.get("supplement_days")))
