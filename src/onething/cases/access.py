@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants, within
+from onething.cases.states import Channel
 from onething.catalog.context import Ctx
 from onething.identity.models import ProxyConsent
 from onething.identity.service import has_consent
@@ -118,6 +119,18 @@ def applies_for_others(actor: Principal) -> bool:
     return actor.role in (Role.clerk, Role.proxy)
 
 
+def applies_online(actor: Principal) -> bool:
+    """Who hands in applications online, for themselves or for others: applicants and
+    proxies (staff enter them at the window)."""
+    return not actor.is_staff
+
+
+def page_channel(actor: Principal) -> Channel:
+    """The channel of what is handed in on the pages: the window's own entries (the only
+    ones that may be 窗口办理), everyone else's 网上办理."""
+    return Channel.window if actor.role == Role.clerk else Channel.web
+
+
 def needs_consent(actor: Principal) -> bool:
     """Who applies for a person only with that person's consent (帮代办): a proxy."""
     return actor.role == Role.proxy
@@ -161,3 +174,14 @@ def acts_for_applicant(ctx: Ctx, app: Application) -> None:
     if ctx.actor.role == Role.clerk:
         at_window(ctx, app)
     raise Forbidden("只有申请人本人或其代办人可以操作", code="not_applicant")
+
+
+def has_workbench(actor: Principal) -> bool:
+    """The window's workbench (the region's applications by status): the windows, the
+    supervisors and admins."""
+    return actor.role in (Role.clerk, Role.supervisor, Role.admin)
+
+
+def has_inbox(actor: Principal) -> bool:
+    """A department's inbox of tasks: its approvers (`tasks.inbox` refuses anyone else)."""
+    return actor.role == Role.approver

@@ -9,7 +9,7 @@ from typing import Literal, cast, overload
 from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy import select
 
-from onething.cases import access, actions
+from onething.cases import access, actions, durations
 from onething.cases.models import Application, Event, NoticeEntry, Task
 from onething.cases.notices import notices
 from onething.cases.routing import office_name
@@ -17,7 +17,6 @@ from onething.cases.service import CaseView, Submission
 from onething.cases.states import (
     ACTION_NAMES,
     APP_STATUS_NAMES,
-    OPEN_TASK,
     TASK_STATUS_NAMES,
     AcceptanceDecision,
     Action,
@@ -141,7 +140,7 @@ class TaskOut(BaseModel):
             status=status, status_name=TASK_STATUS_NAMES[status],
             promised_days=t.promised_days, legal_days=t.legal_days, opened_on=t.opened_on,
             deadline=t.deadline, deadline_provisional=t.deadline_provisional,
-            overdue=bool(status in OPEN_TASK and t.deadline and t.deadline < ctx.today),
+            overdue=durations.overdue(t, ctx.today),
             suspended_days=t.suspended_days, suspension=_json(t.suspension),
             decided_at=t.decided_at, reason=t.reason, version=t.version,
             actions=actions.of_task(ctx, t))

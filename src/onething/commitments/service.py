@@ -163,6 +163,16 @@ def decidable(actor: Principal, check: FollowUpCheck) -> bool:
     return decides(actor, check) and check.status == OPEN
 
 
+def overdue(check: FollowUpCheck, today: dt.date) -> bool:
+    """Still open past the day it was due."""
+    return check.status == OPEN and check.due_on < today
+
+
+def one_office(actor: Principal) -> bool:
+    """Whose checks are all of one office (their own), which their list need not name."""
+    return actor.role == Role.approver
+
+
 def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
            credit_years: int) -> FollowUpCheck:
     """The deciding office records what the check found; a false commitment revokes the

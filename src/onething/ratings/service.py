@@ -317,6 +317,27 @@ def advance(ctx: Ctx, rectification_id: int, action: str, text: str,
     return rect
 
 
+def rectification_steps(ctx: Ctx, rect: Rectification) -> list[str]:
+    """The steps the actor takes on `rect` now, as its page offers them: the office rated its
+    next step (回访核实, 整改, 跟踪回访); a supervisor in scope the 认定 when it is due; a
+    supervisor or an admin the 监察复核, but not while the 认定 is due."""
+    step = next(iter(STEPS.get(rect.status, {})), None)
+    found = []
+    if step in OFFICE_STEPS and _is_office(ctx, rect):
+        found.append(step)
+    if step == "decide" and ctx.actor.role == Role.supervisor and access.within_scope(
+            ctx, rect.region_code):
+        found.append(step)
+    if step != "decide" and ctx.actor.role in (Role.supervisor, Role.admin):
+        found.append("review")
+    return found
+
+
+def awaits_decision(ctx: Ctx, rect: Rectification) -> bool:
+    """The office rated has verified; the 认定 is a supervisor's to make."""
+    return "decide" in STEPS.get(rect.status, {}) and _is_office(ctx, rect)
+
+
 def _is_office(ctx: Ctx, rect: Rectification) -> bool:
     """The office rated: the department's approvers there, or the receiving window."""
     a = ctx.actor

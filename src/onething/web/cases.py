@@ -14,11 +14,11 @@ from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from onething.api.files import file_response
-from onething.cases import access, tasks
+from onething.cases import access, durations, tasks
 from onething.cases import actions as case_actions
 from onething.cases import service as cases
 from onething.cases.models import Application, NoticeEntry
-from onething.cases.routing import descendants, office_name
+from onething.cases.routing import office_name
 from onething.cases.schemas import ApplicationOut
 from onething.cases.service import Submission, WindowDecision
 from onething.cases.states import AppStatus, results_issued
@@ -186,8 +186,7 @@ def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
     regions = sorted((code for code in ctx.catalog.regions
                       if browse.offered_in(ctx.catalog, bundle, code)
                       and ctx.catalog.regions[code].level in ("county", "township")
-                      and (ctx.actor.role != Role.clerk or code in descendants(
-                          ctx.catalog, ctx.actor.region or ""))),
+                      and access.may_apply_in(ctx, code)),
                      key=lambda c: c)
     field_regions = _field_regions(ctx.catalog)
     return _page(request, "apply.html", user, status=status, bundle=bundle, guide=guide,
@@ -197,6 +196,8 @@ def _apply_page(request: Request, ctx: Ctx, user: WebUser, bundle: Bundle,
                  regions=[ctx.catalog.regions[c] for c in regions], resubmit=resubmit,
                  resubmit_region=office_name(ctx.catalog, resubmit.region_code, "")
                  if resubmit else "",
+                 asks_applicant=access.applies_for_others(ctx.actor),
+                 needs_consent=access.needs_consent(ctx.actor),
                  field_regions=field_regions, field_hints=field_hints,
                  field_region_codes={r.code for r in field_regions})
 
@@ -235,7 +236,7 @@ def _file_names(ctx: Ctx, kept: dict[str, str]) -> dict[str, str]:
 
 def _applicant_id(ctx: Ctx, values: dict[str, Any]) -> int:
     name = values.get("_applicant")
-    if name and ctx.actor.role in (Role.clerk, Role.proxy):
+    if name and access.applies_for_others(ctx.actor):
         try:
             return identity.find_user(ctx.session, str(name)).id
         except NotFound:
@@ -285,7 +286,7 @@ def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
         bundle=bundle.code, region=str(form.get("region") or ""),
         answers=answers_from_form(bundle, _Prefixed(form, "answer.")),
         form={k: v for k, v in values.items() if str(v).strip()}, materials=materials,
-        channel="window" if ctx.actor.role == Role.clerk else "web",
+        channel=access.page_channel(ctx.actor),
         applicant=str(form.get("applicant") or "") or None,
         idempotency_key=str(form.get("idempotency_key") or "") or None)
     return sub, kept
@@ -393,14 +394,15 @@ def my_applications(request: Request, session: SessionDep, catalog: CatalogDep) 
     ctx = page_ctx(request, session, catalog, user)
     found = cases.list_applications(ctx, limit=100)
     return _page(request, "applications.html", user, title="我的办件", applications=found,
-                 catalog=catalog, filter_status=None, statuses=None)
+                 catalog=catalog, filter_status=None, statuses=None,
+                 offer_apply=access.applies_online(user.principal))
 
 
 @router.get("/workbench", response_class=HTMLResponse)
 def workbench(request: Request, session: SessionDep, catalog: CatalogDep,
               status: str = "submitted") -> Response:
     user = require_user(request, session)
-    if user.principal.role not in (Role.clerk, Role.supervisor, Role.admin):
+    if not access.has_workbench(user.principal):
         return _see_other(HOME[user.principal.role])
     ctx = page_ctx(request, session, catalog, user)
     chosen = status if status in {s.value for s in AppStatus} or status == "all" else "submitted"
@@ -414,7 +416,7 @@ def workbench(request: Request, session: SessionDep, catalog: CatalogDep,
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
     user = require_user(request, session)
-    if user.principal.role != Role.approver:
+    if not access.has_inbox(user.principal):
         return _see_other(HOME[user.principal.role])
     ctx = page_ctx(request, session, catalog, user)
     found = tasks.inbox(ctx, limit=200)
@@ -422,7 +424,8 @@ def inbox(request: Request, session: SessionDep, catalog: CatalogDep) -> Respons
     office = office_name(catalog, user.principal.region or "", user.principal.department or "")
     open_checks = commitments.count_checks(ctx, commitments.CheckQuery(status="open"))
     return _page(request, "inbox.html", user, tasks=found, numbers=numbers,
-                 office=office, today=ctx.today, catalog=catalog, open_checks=open_checks)
+                 office=office, today=ctx.today, catalog=catalog, open_checks=open_checks,
+                 late_ids={t.id for t in found if durations.running_late(t, ctx.today)})
 
 
 @router.get("/wallet", response_class=HTMLResponse)

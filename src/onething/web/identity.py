@@ -29,7 +29,8 @@ def _consents_page(request: Request, session: Session, catalog: Catalog, user: W
     found = (identity.list_consents(session, user.principal, catalog, limit=200)
              if user.principal.role in SEES else [])
     return _page(request, "consents.html", user, status=status, consents=found, error=error,
-                 sent=sent or {}, may_grant=user.principal.role in identity.CONSENT_ROLES)
+                 sent=sent or {}, may_grant=user.principal.role in identity.CONSENT_ROLES,
+                 side=identity.consent_side(user.principal))
 
 
 @router.get("/consents", response_class=HTMLResponse)

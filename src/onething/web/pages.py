@@ -30,6 +30,7 @@ from onething.guide.forms import answers_from_form, form_values
 from onething.http.deps import CatalogDep
 from onething.kernel.clock import CHINA
 from onething.kernel.principal import ROLE_NAMES, Principal, Role
+from onething.web.menu import menu, shows_catalog_version
 from onething.web.session import set_cookie, signed_in
 from onething.web.words import CHECK_BADGES, FILTERS, field_hints, form_value
 
@@ -71,7 +72,8 @@ templates.env.globals.update(CHINA=CHINA, ROLE_NAMES=ROLE_NAMES,
                              TASK_STATUS_NAMES=TASK_STATUS_NAMES,
                              CHANNEL_NAMES=CHANNEL_NAMES, DELIVERY_NAMES=DELIVERY_NAMES,
                              WINDOW_DECISIONS=WINDOW_DECISIONS, CHECK_BADGES=CHECK_BADGES,
-                             form_value=form_value,
+                             form_value=form_value, menu=menu,
+                             shows_catalog_version=shows_catalog_version,
                              field_hints=field_hints)
 
 
