@@ -21,7 +21,7 @@ from onething.cases.schemas import (
     WithdrawalIn,
 )
 from onething.cases.service import WindowDecision
-from onething.cases.states import AppStatus, TaskStatus
+from onething.cases.states import OPEN_TASK, AppStatus, TaskStatus
 from onething.http.deps import CtxDep
 from onething.http.problems import ProblemOut
 from onething.http.schemas import MAX_INT, Id
@@ -127,7 +127,7 @@ def delivery(application_id: Id, body: DeliveryIn, ctx: CtxDep) -> ApplicationOu
 def inbox(ctx: CtxDep, status: Annotated[list[TaskStatus] | None, Query(max_length=6)] = None,
           limit: Annotated[int, Query(ge=1, le=200)] = 50,
           offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[TaskOut]:
-    wanted = tuple(status) if status else (TaskStatus.pending, TaskStatus.suspended)
+    wanted = tuple(status) if status else OPEN_TASK
     return [TaskOut.of(ctx, t) for t in tasks.inbox(ctx, wanted, limit, offset)]
 
 

@@ -145,7 +145,7 @@ TASK_STATUS_NAMES = {
 }
 
 DECIDED = frozenset({TaskStatus.approved, TaskStatus.denied, TaskStatus.cancelled})
-OPEN_TASK = frozenset({TaskStatus.pending, TaskStatus.suspended})  # an office is deciding
+OPEN_TASK = (TaskStatus.pending, TaskStatus.suspended)  # an office is deciding (its inbox)
 FINISHED = frozenset({AppStatus.completed, AppStatus.partly_denied, AppStatus.denied})
 # the results exist: every task decided and at least one approved (or handed over since)
 RESULTS_ISSUED = frozenset({AppStatus.completed, AppStatus.partly_denied, AppStatus.delivered})
