@@ -125,9 +125,10 @@ def all_rated(found: list[Target]) -> bool:
 
 
 def rates(ctx: Ctx, app: Application) -> bool:
-    """Who rates the case's services: the applicant in their own account (never staff in
-    the applicant's name, nor a proxy)."""
-    return ctx.actor.role != Role.clerk and ctx.actor.user_id == app.applicant_id
+    """Whether the actor may rate services of the case, once one has begun: the applicant
+    in their own account (never staff in the applicant's name, nor a proxy)."""
+    return (ctx.actor.role != Role.clerk and ctx.actor.user_id == app.applicant_id
+            and _window_state(app) == RATABLE)
 
 
 def rate(ctx: Ctx, application_id: int, given: RatingInput, *,
