@@ -21,7 +21,7 @@ from onething.cases.schemas import (
     WithdrawalIn,
 )
 from onething.cases.service import WindowDecision
-from onething.cases.states import AppStatus
+from onething.cases.states import OPEN_TASK, AppStatus, TaskStatus
 from onething.http.deps import CtxDep
 from onething.http.problems import ProblemOut
 from onething.http.schemas import Id
@@ -88,7 +88,7 @@ def acceptance(application_id: Id, body: AcceptanceIn, ctx: CtxDep) -> Applicati
     with ctx.work():
         cases.decide_at_window(ctx, application_id, WindowDecision(
             decision=body.decision, reason=body.reason,
-            notice=[n.model_dump() for n in body.notice], supplement_days=body.supplement_days))
+            notice=[n.entry() for n in body.notice], supplement_days=body.supplement_days))
     return _out(ctx, application_id)
 
 
@@ -127,10 +127,10 @@ def delivery(application_id: Id, body: DeliveryIn, ctx: CtxDep) -> ApplicationOu
 
 @router.get("/tasks", response_model=list[TaskOut], tags=["tasks"],
             summary="部门待办（逾期在前，按时限排序）")
-def inbox(ctx: CtxDep, status: Annotated[list[str] | None, Query(max_length=6)] = None,
+def inbox(ctx: CtxDep, status: Annotated[list[TaskStatus] | None, Query(max_length=6)] = None,
           limit: Annotated[int, Query(ge=1, le=200)] = 50,
           offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[TaskOut]:
-    wanted = tuple(status) if status else ("pending", "suspended")
+    wanted = tuple(status) if status else OPEN_TASK
     return [TaskOut.of(ctx, t) for t in tasks.inbox(ctx, wanted, limit, offset)]
 
 

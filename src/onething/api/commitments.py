@@ -47,7 +47,7 @@ class CheckOut(BaseModel):
                    office=office_name(ctx.catalog, c.region_code, c.department_code),
                    materials=c.materials, status=c.status,
                    status_name=commitments.STATUS_NAMES[c.status], due_on=c.due_on,
-                   overdue=c.status == "open" and c.due_on < ctx.today, outcome=c.outcome,
+                   overdue=commitments.overdue(c, ctx.today), outcome=c.outcome,
                    decided_at=c.decided_at)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from onething.cases.models import Application, Task
 from onething.cases.routing import descendants, within
+from onething.cases.states import Channel
 from onething.catalog.context import Ctx
 from onething.identity.models import ProxyConsent
 from onething.identity.service import has_consent
@@ -55,10 +56,15 @@ def application_filter(ctx: Ctx) -> ColumnElement[bool]:
     return false()
 
 
-def sees_personal_data(ctx: Ctx, app: Application) -> bool:
-    """Full personal values without asking: the applicant, and whoever applied for them."""
+def on_applicant_side(ctx: Ctx, app: Application) -> bool:
+    """The applicant, or whoever applied for them (a proxy): it is their own case."""
     a = ctx.actor
     return not a.is_staff and a.user_id in (app.applicant_id, app.submitted_by_id)
+
+
+def sees_personal_data(ctx: Ctx, app: Application) -> bool:
+    """Full personal values without asking: the applicant, and whoever applied for them."""
+    return on_applicant_side(ctx, app)
 
 
 def may_reveal_personal_data(ctx: Ctx, app: Application) -> bool:
@@ -87,12 +93,47 @@ def within_scope(ctx: Ctx, region: str) -> bool:
     return ctx.actor.region is not None and within(ctx.catalog, region, ctx.actor.region)
 
 
+def receives(ctx: Ctx, app: Application) -> bool:
+    """The window that received the application: a clerk of its region (or above it)."""
+    return ctx.actor.role == Role.clerk and within_scope(ctx, app.region_code)
+
+
 def at_window(ctx: Ctx, app: Application) -> None:
     """Window steps: a clerk of the region that received the application."""
+    if receives(ctx, app):
+        return
     if ctx.actor.role != Role.clerk:
         raise Forbidden("只有综合窗口人员可以办理窗口业务", code="role_not_allowed")
-    if not within_scope(ctx, app.region_code):
-        raise Forbidden("该办件不在您所在窗口的受理范围", code="out_of_scope")
+    raise Forbidden("该办件不在您所在窗口的受理范围", code="out_of_scope")
+
+
+def may_apply_in(ctx: Ctx, region: str) -> bool:
+    """Where the actor may hand in an application: anywhere, but a window only in its own
+    region (and below it)."""
+    return ctx.actor.role != Role.clerk or within_scope(ctx, region)
+
+
+def applies_for_others(actor: Principal) -> bool:
+    """Who names the applicant when applying: the window (for the person before it) and a
+    proxy (for a person who consented); an applicant applies for themselves."""
+    return actor.role in (Role.clerk, Role.proxy)
+
+
+def applies_online(actor: Principal) -> bool:
+    """Who hands in applications online, for themselves or for others: applicants and
+    proxies (staff enter them at the window)."""
+    return not actor.is_staff
+
+
+def page_channel(actor: Principal) -> Channel:
+    """The channel of what is handed in on the pages: the window's own entries (the only
+    ones that may be 窗口办理), everyone else's 网上办理."""
+    return Channel.window if actor.role == Role.clerk else Channel.web
+
+
+def needs_consent(actor: Principal) -> bool:
+    """Who applies for a person only with that person's consent (帮代办): a proxy."""
+    return actor.role == Role.proxy
 
 
 def require_approver(ctx: Ctx) -> None:
@@ -100,12 +141,16 @@ def require_approver(ctx: Ctx) -> None:
         raise Forbidden("只有部门审批人员可以办理部门事项", code="role_not_allowed")
 
 
+def decides(actor: Principal, task: Task) -> bool:
+    """Who decides a task: an approver of its own department in its own region."""
+    return (actor.role, actor.department, actor.region) == (
+        Role.approver, task.department_code, task.region_code)
+
+
 def owns_task(ctx: Ctx, task: Task) -> None:
     """Department steps: an approver of the task's own department in the task's own region.
     Whoever may not see the task's application hears that there is no such task (404)."""
-    a = ctx.actor
-    if (a.role, a.department, a.region) == (Role.approver, task.department_code,
-                                            task.region_code):
+    if decides(ctx.actor, task):
         return
     app = ctx.session.get(Application, task.application_id)
     if app is None or not sees_application(ctx, app):
@@ -114,12 +159,21 @@ def owns_task(ctx: Ctx, task: Task) -> None:
     raise Forbidden("该事项不属于您所在部门和地区", code="out_of_scope")
 
 
-def acts_for_applicant(ctx: Ctx, app: Application) -> None:
+def for_applicant(ctx: Ctx, app: Application) -> bool:
+    """Who takes the applicant's steps (resubmit, withdraw, supplement): the applicant, the
+    proxy who applied for them, and the receiving window for the person before it."""
     a = ctx.actor
     if a.role == Role.clerk:
+        return receives(ctx, app)
+    return a.user_id in (app.applicant_id, app.submitted_by_id)
+
+
+def acts_for_applicant(ctx: Ctx, app: Application) -> None:
+    if for_applicant(ctx, app):
+        return
+    if ctx.actor.role == Role.clerk:
         at_window(ctx, app)
-    elif a.user_id not in (app.applicant_id, app.submitted_by_id):
-        raise Forbidden("只有申请人本人或其代办人可以操作", code="not_applicant")
+    raise Forbidden("只有申请人本人或其代办人可以操作", code="not_applicant")
 
 
 def has_workbench(actor: Principal) -> bool:

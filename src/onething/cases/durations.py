@@ -1,6 +1,6 @@
 """How long a task or a case took, in working days, kept on its row when it is decided so
-that statistics aggregate in SQL; and the backfill of rows decided before that
-(migration 0005 added the columns empty)."""
+that statistics aggregate in SQL; whether a task is past its deadline; and the backfill of
+rows decided before that (migration 0005 added the columns empty)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.cases.models import Application, Task
+from onething.cases.states import OPEN_TASK, TaskStatus
 from onething.kernel.clock import CHINA
 from onething.kernel.workdays import Calendar
+
+
+def overdue(task: Task, today: dt.date) -> bool:
+    """An office is deciding the task (its special procedure included) past its deadline."""
+    return task.status in OPEN_TASK and task.deadline is not None and task.deadline < today
+
+
+def running_late(task: Task, today: dt.date) -> bool:
+    """The task's clock runs past its deadline (a special procedure stops it)."""
+    return (task.status == TaskStatus.pending and task.deadline is not None
+            and task.deadline < today)
 
 
 def longest_per_stage(found: Iterable[Task], attribute: str) -> int:

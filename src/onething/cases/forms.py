@@ -8,8 +8,8 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
+from onething.cases.models import FormValue
 from onething.catalog.expressions import ExpressionError, FieldCheck, check_context, form_value
 from onething.catalog.linked import Bundle, FormField, Item
 from onething.catalog.spec import FieldType
@@ -20,46 +20,53 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT = 2000
 
 
-def _number(value: Any, integer: bool) -> tuple[Any, str | None]:
+Reading = tuple[FormValue, str | None]  # the value read, and why it is wrong (if it is)
+
+
+def _number(value: object, integer: bool) -> Reading:
     if isinstance(value, bool):
         return value, "应为数字"
+    number: int | float
     if isinstance(value, str):
         try:
-            value = float(value.strip()) if not integer else int(value.strip())
+            number = float(value.strip()) if not integer else int(value.strip())
         except ValueError:
             return value, "应为整数" if integer else "应为数字"
-    finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
-    if not finite:
-        return value, "应为数字"
-    if integer and (isinstance(value, float) and not value.is_integer()):
-        return value, "应为整数"
-    return (int(value) if integer else value), None
+    elif isinstance(value, int | float):
+        number = value
+    else:
+        return str(value), "应为数字"
+    if isinstance(number, float) and not math.isfinite(number):
+        return number, "应为数字"
+    if integer and isinstance(number, float) and not number.is_integer():
+        return number, "应为整数"
+    return (int(number) if integer else number), None
 
 
-def _text(value: Any) -> tuple[Any, str | None]:
+def _text(value: object) -> Reading:
     if not isinstance(value, str):
-        return value, "应为文字"
+        return str(value), "应为文字"
     return value.strip(), None if len(value) <= MAX_TEXT else f"不能超过 {MAX_TEXT} 个字符"
 
 
-def _checked(check: Callable[[str], str | None]) -> Callable[[Any], tuple[Any, str | None]]:
-    def read(value: Any) -> tuple[Any, str | None]:
+def _checked(check: Callable[[str], str | None]) -> Callable[[object], Reading]:
+    def read(value: object) -> Reading:
         if not isinstance(value, str):
-            return value, "应为文字"
+            return str(value), "应为文字"
         text = value.strip().upper() if check is not phone_problem else value.strip()
         return text, check(text)
 
     return read
 
 
-def _date(value: Any) -> tuple[Any, str | None]:
+def _date(value: object) -> Reading:
     try:
         return dt.date.fromisoformat(str(value)).isoformat(), None
     except ValueError:
-        return value, "应为日期（YYYY-MM-DD）"
+        return str(value), "应为日期（YYYY-MM-DD）"
 
 
-def _bool(value: Any) -> tuple[Any, str | None]:
+def _bool(value: object) -> Reading:
     if isinstance(value, bool):
         return value, None
     text = str(value).strip().lower()
@@ -67,10 +74,16 @@ def _bool(value: Any) -> tuple[Any, str | None]:
         return True, None
     if text in ("false", "0", "off", "no", "否"):
         return False, None
-    return value, "应为是或否"
+    return str(value), "应为是或否"
 
 
-_READERS: dict[FieldType, Callable[[Any], tuple[Any, str | None]]] = {
+def _email(value: object) -> Reading:
+    if isinstance(value, str) and _EMAIL.match(value.strip()):
+        return value, None
+    return str(value), "电子邮箱格式不正确"
+
+
+_READERS: dict[FieldType, Callable[[object], Reading]] = {
     FieldType.text: _text, FieldType.textarea: _text, FieldType.region: _text,
     FieldType.number: lambda v: _number(v, integer=False),
     FieldType.integer: lambda v: _number(v, integer=True),
@@ -79,12 +92,11 @@ _READERS: dict[FieldType, Callable[[Any], tuple[Any, str | None]]] = {
     FieldType.id_number: _checked(id_number_problem),
     FieldType.uscc: _checked(uscc_problem),
     FieldType.phone: _checked(phone_problem),
-    FieldType.email: lambda v: (v, None if isinstance(v, str) and _EMAIL.match(v.strip())
-                                else "电子邮箱格式不正确"),
+    FieldType.email: _email,
 }
 
 
-def _limits(field: FormField, value: Any) -> str | None:
+def _limits(field: FormField, value: FormValue) -> str | None:
     if field.options is not None and value not in field.options:
         return f"应为以下之一：{'、'.join(field.options.values())}"
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -100,17 +112,17 @@ def _limits(field: FormField, value: Any) -> str | None:
     return None
 
 
-def check_value(field: FormField, raw: Any) -> tuple[Any, str | None]:
+def check_value(field: FormField, raw: object) -> Reading:
     """One non-blank value read by the field's type and checked against its limits: the
     cleaned value, and why it is wrong (after the field's label), if it is."""
     value, reason = _READERS[field.type](raw)
     return value, reason or _limits(field, value)
 
 
-def check_form(fields: list[FormField], form: Mapping[str, Any]) -> tuple[dict[str, Any],
-                                                                         list[FieldProblem]]:
+def check_form(fields: list[FormField], form: Mapping[str, object]
+               ) -> tuple[dict[str, FormValue], list[FieldProblem]]:
     """The cleaned form and every problem (field path `form.<code>`, message in Chinese)."""
-    clean: dict[str, Any] = {}
+    clean: dict[str, FormValue] = {}
     problems: list[FieldProblem] = []
     known = {f.code for f in fields}
     for code in form:
@@ -142,7 +154,7 @@ def checks_of(bundle: Bundle, items: Iterable[Item]) -> list[FieldCheck]:
 
 
 def failed_checks(checks: Iterable[FieldCheck], fields: Mapping[str, FormField],
-                  clean: Mapping[str, Any], today: dt.date) -> list[FieldProblem]:
+                  clean: Mapping[str, FormValue], today: dt.date) -> list[FieldProblem]:
     """A problem for each field named by a check that does not hold, with its message.
 
     `clean` is the form after `check_form`: a check whose fields are absent, left empty or

@@ -1,13 +1,20 @@
-"""Applications (办件), their tasks (子项办理) and the append-only event log."""
+"""Applications (办件), their tasks (子项办理) and the append-only event log.
+
+Statuses, actions, channels and decisions are the enums of `cases.states`, stored as their
+strings (VARCHAR columns as before: no native enum type, no CHECK constraint); the JSON kept
+on the rows has the typed shapes below.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal, NotRequired, TypedDict
 
 from sqlalchemy import (
     Boolean,
     Date,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -17,8 +24,108 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from onething.cases.states import (
+    Action,
+    AppStatus,
+    Channel,
+    ProcedureStatus,
+    TaskStatus,
+)
 from onething.kernel.clock import utcnow
 from onething.kernel.db import Base, JSONDoc, UTCDateTime
+from onething.kernel.principal import Role
+
+
+def stored_as_string(kind: type[StrEnum], length: int) -> Enum:
+    """A column of `kind`'s values: VARCHAR(`length`), read back as the enum's members; a
+    value not of `kind` is refused before it is written."""
+    return Enum(kind, native_enum=False, create_constraint=False, length=length,
+                validate_strings=True, values_callable=lambda members: [m.value for m in members])
+
+
+# --- what the rows' JSON holds -------------------------------------------------------------
+
+FormValue = str | int | float | bool  # a form field's value, cleaned by its type (cases.forms)
+Answer = str | int | float | bool | list[str]  # an answer to a situation question (情形)
+Provision = Literal["file", "licence", "produced", "commitment", "deferred", "none"]
+
+
+class SignedItem(TypedDict):
+    """One item's notice and the commitment signed to it (告知承诺书)."""
+
+    item: str
+    item_name: str
+    notice: str
+    statement: str
+
+
+class SignedCommitment(TypedDict):
+    signed_by: str
+    signed_by_id: int
+    signed_at: str  # ISO timestamp
+    items: list[SignedItem]
+    entered_by: NotRequired[str]  # the proxy or window who entered it, if not the applicant
+
+
+class MaterialEntry(TypedDict):
+    """One material of the application and how it is provided (`provided`): a file uploaded
+    (`file`, `filename`; `supplemented` when brought after 容缺), a licence held (`licence`),
+    an earlier stage's result (`produced_by`), a signed commitment (`commitment`), deferred
+    (容缺, until supplemented) or none (not required)."""
+
+    code: str
+    name: str
+    key: bool
+    required: bool
+    status: str  # the guide's MaterialStatus
+    items: list[str]
+    provided: NotRequired[Provision]
+    file: NotRequired[str]
+    filename: NotRequired[str]
+    supplemented: NotRequired[bool]
+    licence: NotRequired[str]
+    produced_by: NotRequired[str | None]
+    commitment: NotRequired[SignedCommitment]
+
+
+class NoticeEntry(TypedDict):
+    """One problem of a return notice (一次性告知): what it is about, and what to do."""
+
+    subject: str
+    message: str
+
+
+class ReturnNotice(TypedDict):
+    items: list[NoticeEntry]
+    at: str  # ISO timestamp
+    by: str  # the window's display name
+
+
+class Delivery(TypedDict):
+    method: str  # a DeliveryMethod's value (JSON keeps the string)
+    tracking_number: str | None
+    note: str | None
+    by: str
+
+
+class WrittenNotice(TypedDict):
+    """A notice given to the applicant in writing (特别程序告知, 终止办理告知)."""
+
+    title: str
+    text: str
+
+
+class Suspension(TypedDict):
+    """The running special procedure of a task, as the applicant was told it."""
+
+    id: int  # its SpecialProcedure row
+    procedure: str
+    days: int
+    reason: str
+    since: str  # ISO date
+    expected_end: str  # ISO date
+    expected_end_provisional: bool
+    notice: WrittenNotice
 
 # `next_check_on` of an open case: the China date from which the deadline sweep reads it
 # again (see supervision.sweep). A change to its clock sets it back to "at once".
@@ -46,12 +153,12 @@ class Application(Base):
     catalog_version: Mapped[str] = mapped_column(String(64))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(stored_as_string(Channel, 16))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
-    status: Mapped[str] = mapped_column(String(32))
-    answers: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
-    form: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
-    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    status: Mapped[AppStatus] = mapped_column(stored_as_string(AppStatus, 32))
+    answers: Mapped[dict[str, Answer]] = mapped_column(JSONDoc)
+    form: Mapped[dict[str, FormValue]] = mapped_column(JSONDoc)
+    materials: Mapped[list[MaterialEntry]] = mapped_column(JSONDoc)
     guide: Mapped[dict[str, Any]] = mapped_column(JSONDoc)  # what the guide said at submission
     idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # SHA-256 of what was submitted with the key (cases.idempotency): the same key with other
@@ -64,7 +171,7 @@ class Application(Base):
     supplement_missed: Mapped[bool] = mapped_column(Boolean, default=False)
     # the last resubmission after a return: the window's clock (pre-acceptance) restarts
     resubmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    notice: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)  # 一次性告知
+    notice: Mapped[ReturnNotice | None] = mapped_column(JSONDoc, nullable=True)  # 一次性告知
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # refusal, withdrawal
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -73,7 +180,7 @@ class Application(Base):
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    delivery: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    delivery: Mapped[Delivery | None] = mapped_column(JSONDoc, nullable=True)
     rating_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # kept when known, so statistics aggregate in SQL instead of recounting working days
     legal_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at acceptance
@@ -102,7 +209,7 @@ class Task(Base):
     stage: Mapped[int] = mapped_column(Integer)
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[TaskStatus] = mapped_column(stored_as_string(TaskStatus, 16))
     promised_days: Mapped[int] = mapped_column(Integer)
     legal_days: Mapped[int] = mapped_column(Integer)
     opened_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -110,7 +217,7 @@ class Task(Base):
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended_days: Mapped[int] = mapped_column(Integer, default=0)
     suspended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    suspension: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    suspension: Mapped[Suspension | None] = mapped_column(JSONDoc, nullable=True)
     next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
                                                 server_default=DUE_AT_ONCE.isoformat())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -143,7 +250,8 @@ class SpecialProcedure(Base):
     started_on: Mapped[date] = mapped_column(Date)
     expected_end: Mapped[date] = mapped_column(Date)
     expected_end_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ended
+    status: Mapped[ProcedureStatus] = mapped_column(stored_as_string(ProcedureStatus, 16),
+                                                    default=ProcedureStatus.running)
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     next_check_on: Mapped[date] = mapped_column(Date, default=DUE_AT_ONCE,
@@ -161,8 +269,8 @@ class Event(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    actor_role: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(32))
+    actor_role: Mapped[Role] = mapped_column(stored_as_string(Role, 16))
+    action: Mapped[Action] = mapped_column(stored_as_string(Action, 32))
     from_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     to_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)

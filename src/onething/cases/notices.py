@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from onething.cases.models import Application, Event, SpecialProcedure
+from onething.cases.models import Application, Event, SpecialProcedure, WrittenNotice
 from onething.catalog.context import Ctx
 from onething.identity.models import User
 from onething.identity.service import has_consent
@@ -25,7 +25,7 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def special_procedure(app: Application, item_name: str, p: SpecialProcedure) -> dict[str, str]:
+def special_procedure(app: Application, item_name: str, p: SpecialProcedure) -> WrittenNotice:
     provisional = "（含尚未公布放假安排的日期，暂定）" if p.expected_end_provisional else ""
     return {"title": "特别程序告知", "text": (
         f"您申请的“{item_name}”（办件编号 {app.number}）需要进行{p.procedure}。"
@@ -39,7 +39,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith(("。", "！", "？", ".")) else f"{text}。"
 
 
-def termination(app: Application, missing: list[str]) -> dict[str, str]:
+def termination(app: Application, missing: list[str]) -> WrittenNotice:
     due = chinese_date(app.supplement_due) if app.supplement_due else ""
     return {"title": "终止办理告知", "text": (
         f"您的办件（办件编号 {app.number}）为容缺受理，应于 {due} 前补齐"
@@ -47,7 +47,7 @@ def termination(app: Application, missing: list[str]) -> dict[str, str]:
         "依照容缺受理的规定终止办理，已作出的办理结果不予发放。如需办理，请重新提出申请。")}
 
 
-def tell_applicant(ctx: Ctx, app: Application, notice: dict[str, str]) -> None:
+def tell_applicant(ctx: Ctx, app: Application, notice: WrittenNotice) -> None:
     """Send `notice` through the outbox to the applicant and to their proxy, if one applied
     and the person's consent still stands (a revoked proxy is told nothing more)."""
     recipients = [app.applicant_id]

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Literal, cast, overload
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy import select
 
-from onething.cases import access
-from onething.cases.models import Application, Event, Task
+from onething.cases import access, actions, durations
+from onething.cases.models import Application, Event, NoticeEntry, Task
 from onething.cases.notices import notices
 from onething.cases.routing import office_name
 from onething.cases.service import CaseView, Submission
-from onething.cases.states import ACTION_NAMES, APP_STATUS_NAMES, TASK_STATUS_NAMES
+from onething.cases.states import (
+    ACTION_NAMES,
+    APP_STATUS_NAMES,
+    TASK_STATUS_NAMES,
+    AcceptanceDecision,
+    Action,
+    AppStatus,
+    Channel,
+    DeliveryMethod,
+    TaskDecision,
+    TaskStatus,
+)
 from onething.catalog.context import Ctx
 from onething.catalog.privacy import masked_form
 from onething.identity.models import User
 from onething.kernel.db import MAX_INT
+from onething.kernel.principal import Role
 
-Channel = Literal["web", "mobile", "window", "kiosk", "api"]
+JSONDocument = dict[str, JsonValue]  # JSON kept on a row, answered as it is kept
 
 
 class MaterialChoice(BaseModel):
@@ -33,10 +46,10 @@ class MaterialChoice(BaseModel):
 class ApplicationIn(BaseModel):
     bundle: str = Field(max_length=64)
     region: str = Field(pattern=r"^\d{6,12}$", description="受理地行政区划代码")
-    answers: dict[str, Any] = Field(default_factory=dict)
-    form: dict[str, Any] = Field(default_factory=dict)
+    answers: JSONDocument = Field(default_factory=dict)
+    form: JSONDocument = Field(default_factory=dict)
     materials: dict[str, MaterialChoice] = Field(default_factory=dict)
-    channel: Channel = "api"
+    channel: Channel = Channel.api
     applicant: str | None = Field(default=None, max_length=64,
                                   description="代办或窗口代录时，申请人的用户名")
 
@@ -51,16 +64,19 @@ class NoticeItem(BaseModel):
     subject: str = Field(default="", max_length=100, description="材料或字段代码，或“其他”")
     message: str = Field(max_length=500)
 
+    def entry(self) -> NoticeEntry:
+        return {"subject": self.subject, "message": self.message}
+
 
 class AcceptanceIn(BaseModel):
-    decision: Literal["accept", "accept_with_deficiency", "return", "refuse"]
+    decision: AcceptanceDecision
     reason: str | None = Field(default=None, max_length=2000)
     notice: list[NoticeItem] = Field(default_factory=list, max_length=100)
     supplement_days: int | None = Field(default=None, ge=1, le=365)
 
 
 class DecisionIn(BaseModel):
-    action: Literal["approve", "deny", "suspend", "resume"]
+    action: TaskDecision
     version: int = Field(ge=1, le=MAX_INT, description="任务的当前版本（乐观并发控制）")
     reason: str | None = Field(default=None, max_length=2000)
     procedure: str | None = Field(default=None, max_length=20,
@@ -69,7 +85,7 @@ class DecisionIn(BaseModel):
     procedure_days: int | None = Field(default=None, ge=1, le=MAX_INT,
                                        description="特别程序预计所需工作日（suspend 时必填，"
                                                    "1–250）；申请人将收到书面告知")
-    data: dict[str, Any] = Field(
+    data: JSONDocument = Field(
         default_factory=dict, max_length=50,
         description="准予时：本事项办结产生的信息（表单字段代码 → 值，如银行账号），"
                     "按字段类型校验，填入申请表和电子证照；统一社会信用代码留空则自动赋码")
@@ -84,7 +100,7 @@ class SupplementIn(BaseModel):
 
 
 class DeliveryIn(BaseModel):
-    method: Literal["window", "post", "electronic"]
+    method: DeliveryMethod
     tracking_number: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=500)
 
@@ -98,7 +114,7 @@ class TaskOut(BaseModel):
     department: str
     region: str
     office: str
-    status: str
+    status: TaskStatus
     status_name: str
     promised_days: int
     legal_days: int
@@ -107,37 +123,40 @@ class TaskOut(BaseModel):
     deadline_provisional: bool
     overdue: bool
     suspended_days: int
-    suspension: dict[str, Any] | None
+    suspension: JSONDocument | None
     decided_at: dt.datetime | None
     reason: str | None
     version: int
+    actions: list[Action] = Field(description="您现在可以对该事项采取的办理动作（如 approve、deny、"
+                                              "suspend、resume），由事项状态、角色和范围决定")
 
     @classmethod
     def of(cls, ctx: Ctx, t: Task) -> TaskOut:
-        open_ = t.status in ("pending", "suspended")
+        status = TaskStatus(t.status)
         return cls(
             id=t.id, application_id=t.application_id, item=t.item_code, item_name=t.item_name,
             stage=t.stage, department=t.department_code, region=t.region_code,
             office=office_name(ctx.catalog, t.region_code, t.department_code),
-            status=t.status, status_name=TASK_STATUS_NAMES.get(t.status, t.status),  # type: ignore[call-overload]
+            status=status, status_name=TASK_STATUS_NAMES[status],
             promised_days=t.promised_days, legal_days=t.legal_days, opened_on=t.opened_on,
             deadline=t.deadline, deadline_provisional=t.deadline_provisional,
-            overdue=bool(open_ and t.deadline and t.deadline < ctx.today),
-            suspended_days=t.suspended_days, suspension=t.suspension, decided_at=t.decided_at,
-            reason=t.reason, version=t.version)
+            overdue=durations.overdue(t, ctx.today),
+            suspended_days=t.suspended_days, suspension=_json(t.suspension),
+            decided_at=t.decided_at, reason=t.reason, version=t.version,
+            actions=actions.of_task(ctx, t))
 
 
 class EventOut(BaseModel):
     at: dt.datetime
     actor: str | None
-    actor_role: str
-    action: str
+    actor_role: Role
+    action: Action
     action_name: str
     from_status: str | None
     to_status: str | None
     reason: str | None
     task_id: int | None
-    data: dict[str, Any]
+    data: JSONDocument
 
 
 class NoticeOut(BaseModel):
@@ -154,9 +173,9 @@ class ApplicationSummary(BaseModel):
     number: str
     bundle: str
     bundle_name: str
-    status: str
+    status: AppStatus
     status_name: str
-    channel: str
+    channel: Channel
     region: str
     submitted_at: dt.datetime
     deadline: dt.date | None
@@ -165,35 +184,39 @@ class ApplicationSummary(BaseModel):
     @classmethod
     def of(cls, ctx: Ctx, a: Application) -> ApplicationSummary:
         bundle = ctx.catalog.bundles.get(a.bundle_code)
+        status = AppStatus(a.status)
         return cls(id=a.id, number=a.number, bundle=a.bundle_code,
-                   bundle_name=bundle.name if bundle else a.bundle_code, status=a.status,
-                   status_name=APP_STATUS_NAMES.get(a.status, a.status),  # type: ignore[call-overload]
-                   channel=a.channel, region=a.region_code, submitted_at=a.submitted_at,
-                   deadline=a.deadline, version=a.version)
+                   bundle_name=bundle.name if bundle else a.bundle_code, status=status,
+                   status_name=APP_STATUS_NAMES[status], channel=Channel(a.channel),
+                   region=a.region_code, submitted_at=a.submitted_at, deadline=a.deadline,
+                   version=a.version)
 
 
 class ApplicationOut(ApplicationSummary):
     catalog_version: str
     applicant: str
     submitted_by: str
-    answers: dict[str, Any]
-    form: dict[str, Any]
-    materials: list[dict[str, Any]]
+    answers: JSONDocument
+    form: JSONDocument
+    materials: list[JSONDocument]
     promised_days: int
     deadline_provisional: bool
     accepted_at: dt.datetime | None
     completed_at: dt.datetime | None
     delivered_at: dt.datetime | None
-    delivery: dict[str, Any] | None
+    delivery: JSONDocument | None
     deficient: bool
     supplement_due: dt.date | None
     supplemented_at: dt.datetime | None
     supplement_missed: bool
-    notice: dict[str, Any] | None
+    notice: JSONDocument | None
     notices: list[NoticeOut]
     reason: str | None
     tasks: list[TaskOut]
     timeline: list[EventOut]
+    actions: list[Action] = Field(description=(
+        "您现在可以对该办件采取的办理动作（如 accept、return、withdraw、supplement、deliver、"
+        "rate），由办件状态、角色和范围决定；各事项的动作见 tasks[].actions"))
 
     @classmethod
     def of_view(cls, ctx: Ctx, v: CaseView, full: bool = False) -> ApplicationOut:
@@ -207,14 +230,29 @@ class ApplicationOut(ApplicationSummary):
         return cls(
             **ApplicationSummary.of(ctx, a).model_dump(), catalog_version=a.catalog_version,
             applicant=names.get(a.applicant_id, ""), submitted_by=names.get(a.submitted_by_id, ""),
-            answers=a.answers, form=form, materials=a.materials,
+            answers=_json(a.answers), form=_json(form),
+            materials=[_json(m) for m in a.materials],
             promised_days=a.promised_days, deadline_provisional=a.deadline_provisional,
             accepted_at=a.accepted_at, completed_at=a.completed_at, delivered_at=a.delivered_at,
-            delivery=a.delivery, deficient=a.deficient, supplement_due=a.supplement_due,
+            delivery=_json(a.delivery), deficient=a.deficient, supplement_due=a.supplement_due,
             supplemented_at=a.supplemented_at, supplement_missed=a.supplement_missed,
-            notice=a.notice, notices=[NoticeOut(**n) for n in notices(v.events)],
+            notice=_json(a.notice), notices=[NoticeOut(**n) for n in notices(v.events)],
             reason=a.reason, tasks=[TaskOut.of(ctx, t) for t in v.tasks],
-            timeline=[_event(e, names) for e in v.events])
+            timeline=[_event(e, names) for e in v.events],
+            actions=actions.of_application(ctx, a, v.tasks))
+
+
+@overload
+def _json(doc: Mapping[str, object]) -> JSONDocument: ...
+
+
+@overload
+def _json(doc: Mapping[str, object] | None) -> JSONDocument | None: ...
+
+
+def _json(doc: Mapping[str, object] | None) -> JSONDocument | None:
+    """A row's typed JSON, answered as it is kept."""
+    return cast(JSONDocument | None, doc)
 
 
 def _names(ctx: Ctx, ids: set[int]) -> dict[int, str]:
@@ -248,5 +286,5 @@ class LicenceOut(BaseModel):
     holder_title: str = Field(description="持证主体的称谓：本人、子女、企业、个体工商户 …")
     holder_number: str | None = Field(
         description="持证主体的统一社会信用代码，或公民身份号码（部分隐藏）")
-    data: dict[str, Any] = Field(
+    data: JSONDocument = Field(
         description="该事项办结时产生的信息（表单字段代码 → 值，个人信息部分隐藏）")

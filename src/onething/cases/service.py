@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
 from onething.cases import access, idempotency, notices, ports, tasks
+from onething.cases.actions import (
+    awaiting_supplement,
+    deficiency_allowed,
+    may_supplement,
+    supplement_period_over,
+)
 from onething.cases.events import (
     ApplicationAccepted,
     ApplicationRefused,
@@ -27,7 +33,15 @@ from onething.cases.events import (
     SupplementReceived,
 )
 from onething.cases.forms import check_form, checks_of, failed_checks
-from onething.cases.models import DUE_AT_ONCE, Application, Event, Task
+from onething.cases.models import (
+    DUE_AT_ONCE,
+    Application,
+    Event,
+    FormValue,
+    MaterialEntry,
+    NoticeEntry,
+    Task,
+)
 from onething.cases.numbering import application_number
 from onething.cases.states import FINISHED, AppStatus, next_application_status
 from onething.cases.timeline import record
@@ -89,7 +103,7 @@ def submit(ctx: Ctx, sub: Submission) -> Application:
         bundle_code=sub.bundle, catalog_version_id=_version_id(ctx.session, guide),
         catalog_version=guide.catalog_version, applicant_id=applicant.id,
         submitted_by_id=ctx.actor.user_id, channel=sub.channel, region_code=sub.region,
-        status=AppStatus.submitted.value, answers=guide.answers, form=form,
+        status=AppStatus.submitted, answers=guide.answers, form=form,
         materials=materials, guide=_snapshot(guide), idempotency_key=sub.idempotency_key,
         idempotency_fingerprint=fingerprint,
         promised_days=guide.promised_days, submitted_at=ctx.now,
@@ -143,7 +157,7 @@ def _check_channel_and_region(ctx: Ctx, sub: Submission) -> None:
 
 
 def _checked_content(ctx: Ctx, sub: Submission, applicant: User
-                     ) -> tuple[Guide, dict[str, Any], list[dict[str, Any]]]:
+                     ) -> tuple[Guide, dict[str, FormValue], list[MaterialEntry]]:
     held = ports.licences().held(ctx.session, applicant.id, ctx.today)
     barred = credit.bar_reason(credit.current(ctx.session, applicant.id, ctx.today))
     try:
@@ -175,13 +189,13 @@ def _produced_sent(form: dict[str, Any], produced: dict[str, GuideField]) -> lis
 
 def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],
                held: Mapping[str, str], applicant: User, barred: str | None
-               ) -> tuple[list[dict[str, Any]], list[FieldProblem]]:
+               ) -> tuple[list[MaterialEntry], list[FieldProblem]]:
     """Each material of the guide with how it is provided; problems for what is missing.
     `barred`: why 告知承诺 and 容缺 are not open to this applicant (bad credit), if so."""
     owners = {ctx.actor.user_id, applicant.id}
     problems = [FieldProblem(f"materials.{code}", "本申请不需要该材料")
                 for code in given if code not in {m.code for m in guide.materials}]
-    record_: list[dict[str, Any]] = []
+    record_: list[MaterialEntry] = []
     for m in guide.materials:
         entry: dict[str, Any] = {"code": m.code, "name": m.name, "key": m.key,
                                  "required": m.required, "status": m.status.value,
@@ -194,7 +208,7 @@ def _materials(ctx: Ctx, guide: Guide, given: dict[str, dict[str, Any]],
                                                            applicant)
         if reason:
             problems.append(FieldProblem(f"materials.{m.code}", f"“{m.name}”{reason}"))
-        record_.append(entry)
+        record_.append(cast(MaterialEntry, entry))  # its shape, now that it is filled in
     return record_, problems
 
 
@@ -255,7 +269,7 @@ def _version_id(session: Session, guide: Guide) -> int:
 class WindowDecision:
     decision: str  # accept | accept_with_deficiency | return | refuse
     reason: str | None = None
-    notice: list[dict[str, str]] = field(default_factory=list)  # 一次性告知: every problem
+    notice: list[NoticeEntry] = field(default_factory=list)  # 一次性告知: every problem
     supplement_days: int | None = None  # 容缺: working days to bring what is missing
 
 
@@ -284,7 +298,7 @@ def decide_at_window(ctx: Ctx, application_id: int, d: WindowDecision) -> Applic
         if not (d.reason or "").strip():
             raise Invalid("不予受理须说明理由", problems=[FieldProblem("reason", "请填写理由")])
         app.reason = d.reason
-    app.status, app.next_check_on = status.value, DUE_AT_ONCE
+    app.status, app.next_check_on = status, DUE_AT_ONCE
     bus.publish(ctx, WatchEnded("acceptance", app.id))
     record(ctx, app, d.decision, before=before, after=app.status, reason=d.reason,
            data={"notice": app.notice} if d.decision == "return" else None)
@@ -334,12 +348,6 @@ def _still_provided(ctx: Ctx, app: Application) -> None:
 
 IMMEDIATE_NO_DEFICIENCY = ("即办件不能容缺受理：容缺补齐期限不得超过承诺办结时限，即办件当场办结，"
                            "没有补齐的时间。请待材料齐全后受理，或退回补正（一次性告知）")
-
-
-def deficiency_allowed(app: Application) -> bool:
-    """容缺 needs a supplement period, which may not exceed the promised limit: a 即办件
-    (promised 0 working days) has none."""
-    return app.promised_days > 0
 
 
 def _deficiency(ctx: Ctx, app: Application, d: WindowDecision, deferred: list[str]) -> None:
@@ -405,7 +413,7 @@ def resubmit(ctx: Ctx, application_id: int, sub: Submission) -> Application:
     app.guide, app.promised_days = _snapshot(guide), guide.promised_days
     app.catalog_version = guide.catalog_version
     app.catalog_version_id = _version_id(ctx.session, guide)
-    app.status, app.notice = status.value, None
+    app.status, app.notice = status, None
     app.resubmitted_at, app.next_check_on = ctx.now, DUE_AT_ONCE  # the window's clock restarts
     ctx.session.flush()
     record(ctx, app, "resubmit", before=before, after=app.status)
@@ -425,7 +433,7 @@ def withdraw(ctx: Ctx, application_id: int, reason: str | None) -> Application:
     tasks.cancel_open(ctx, app, "申请人已撤回申请")
     bus.publish(ctx, WatchEnded("application", app.id, app.deadline))
     bus.publish(ctx, WatchEnded("acceptance", app.id))
-    app.status, app.reason = status.value, (reason or "").strip() or WITHDRAWN_REASON
+    app.status, app.reason = status, (reason or "").strip() or WITHDRAWN_REASON
     ctx.session.flush()
     record(ctx, app, "withdraw", before=before, after=app.status, reason=app.reason)
     bus.publish(ctx, ApplicationWithdrawn(app.id))
@@ -437,20 +445,17 @@ def supplement(ctx: Ctx, application_id: int,
     """容缺: bring what was missing within the period; held results are released."""
     app = access.visible_application(ctx, application_id)
     access.acts_for_applicant(ctx, app)
-    if app.status == AppStatus.terminated or (
-            app.deficient and app.supplemented_at is None and app.supplement_due is not None
-            and ctx.today > app.supplement_due):
+    if supplement_period_over(app, ctx.today):
         raise Conflict(f"补齐期限（{app.supplement_due}）已过：容缺受理逾期未补齐材料的，终止办理，"
                        "不再接收补齐材料。如需办理，请重新提出申请",
                        code="supplement_period_over")
-    if (not app.deficient or app.supplemented_at is not None
-            or app.status in (AppStatus.withdrawn, AppStatus.refused)):
+    if not may_supplement(app, ctx.today):
         raise Conflict("该办件没有待补齐的容缺材料", code="nothing_to_supplement")
     owners = {ctx.actor.user_id, app.applicant_id}
     problems: list[FieldProblem] = []
     updated = []
     for entry in app.materials:
-        entry = dict(entry)
+        entry = entry.copy()
         if entry.get("provided") == "deferred":
             stored = usable_by(ctx.session, str((materials.get(entry["code"]) or {}).get(
                 "file", "")), owners)
@@ -458,8 +463,8 @@ def supplement(ctx: Ctx, application_id: int,
                 problems.append(FieldProblem(f"materials.{entry['code']}",
                                              f"请上传“{entry['name']}”"))
             else:
-                entry.update(provided="file", file=stored.id, filename=stored.filename,
-                             supplemented=True)
+                entry.update({"provided": "file", "file": stored.id,
+                              "filename": stored.filename, "supplemented": True})
         updated.append(entry)
     if problems:
         raise Invalid("容缺材料尚未补齐", code="supplement_incomplete", problems=problems)
@@ -497,7 +502,7 @@ def terminate(ctx: Ctx, app: Application) -> None:
     tasks.cancel_undecided(ctx, app, "办件终止：逾期未补齐容缺材料")
     bus.publish(ctx, WatchEnded("application", app.id, app.deadline))
     bus.publish(ctx, WatchEnded("issuing", app.id))
-    app.status, app.supplement_missed, app.reason = status.value, True, reason
+    app.status, app.supplement_missed, app.reason = status, True, reason
     notice = notices.termination(app, [m["name"] for m in app.materials
                                        if m.get("provided") == "deferred"])
     record(ctx, app, "terminate", before=before, after=app.status, reason=reason,
@@ -517,7 +522,7 @@ def deliver(ctx: Ctx, application_id: int, method: str, tracking_number: str | N
     else:
         access.at_window(ctx, app)
     status = next_application_status(app.status, "deliver", ctx.actor.role)
-    if app.deficient and app.supplemented_at is None:
+    if awaiting_supplement(app):
         raise Conflict("容缺材料尚未补齐，办理结果暂缓送达", code="results_held")
     if method not in ("window", "post", "electronic"):
         raise Invalid("送达方式应为窗口领取、邮寄或电子送达",
@@ -526,7 +531,7 @@ def deliver(ctx: Ctx, application_id: int, method: str, tracking_number: str | N
         raise Invalid("邮寄送达须填写快递单号",
                       problems=[FieldProblem("tracking_number", "请填写快递单号")])
     before = app.status
-    app.status, app.delivered_at = status.value, ctx.now
+    app.status, app.delivered_at = status, ctx.now
     bus.publish(ctx, WatchEnded("issuing", app.id))
     app.delivery = {"method": method, "tracking_number": tracking_number, "note": note,
                     "by": ctx.actor.display_name}

@@ -13,11 +13,12 @@ from sqlalchemy import Select, select, union_all
 
 from onething.cases import access, durations, notices, ports
 from onething.cases.events import ApplicationCompleted, TaskApproved, TaskDecided
-from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Task
+from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Suspension, Task
 from onething.cases.routing import competent_region
 from onething.cases.states import (
     DECIDED,
     AppStatus,
+    ProcedureStatus,
     TaskStatus,
     next_application_status,
     next_task_status,
@@ -44,7 +45,7 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
                     stage=entry["stage"], department_code=item.handler.code,
                     region_code=competent_region(ctx.catalog, app.region_code,
                                                  Level(item.level)),
-                    status=TaskStatus.waiting.value, promised_days=item.promised_days,
+                    status=TaskStatus.waiting, promised_days=item.promised_days,
                     legal_days=item.legal_days)
         ctx.session.add(task)
         created.append(task)
@@ -58,7 +59,7 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
 def _open_stage(ctx: Ctx, app: Application, found: list[Task], stage: int) -> None:
     for task in found:
         if task.stage == stage and task.status == TaskStatus.waiting:
-            task.status = next_task_status(task.status, "open", ctx.actor.role, True).value
+            task.status = next_task_status(task.status, "open", ctx.actor.role, True)
             task.opened_on = ctx.today
             _set_deadline(ctx, task)
             record(ctx, app, "open", before=TaskStatus.waiting.value, after=task.status,
@@ -102,7 +103,7 @@ def decide(ctx: Ctx, task_id: int, d: Decision) -> Task:
     app = ctx.session.get_one(Application, task.application_id, with_for_update=True)
     before = task.status
     _ACTIONS[d.action](ctx, app, task, d)
-    task.status = status.value
+    task.status = status
     ctx.session.flush()
     record(ctx, app, d.action, before=before, after=task.status, reason=d.reason, task=task,
            data=_suspension_event(task) if d.action == "suspend" else None)
@@ -162,10 +163,12 @@ def _suspend(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
     task.suspended_on = ctx.today
     task.next_check_on = app.next_check_on = DUE_AT_ONCE  # both clocks stop: see the sweep
     notice = notices.special_procedure(app, task.item_name, procedure)
-    task.suspension = {"id": procedure.id, "procedure": d.procedure, "days": d.procedure_days,
-                       "reason": procedure.reason, "since": ctx.today.isoformat(),
-                       "expected_end": end.date.isoformat(),
-                       "expected_end_provisional": end.provisional, "notice": notice}
+    suspension: Suspension = {
+        "id": procedure.id, "procedure": d.procedure, "days": d.procedure_days,
+        "reason": procedure.reason, "since": ctx.today.isoformat(),
+        "expected_end": end.date.isoformat(), "expected_end_provisional": end.provisional,
+        "notice": notice}
+    task.suspension = suspension
     notices.tell_applicant(ctx, app, notice)
 
 
@@ -185,9 +188,11 @@ def _check_suspension(d: Decision) -> None:
 
 def _suspension_event(task: Task) -> dict[str, Any]:
     """The suspension's facts and the written notice, kept in its event."""
-    s = task.suspension or {}
-    return {"procedure": s.get("procedure"), "days": s.get("days"),
-            "expected_end": s.get("expected_end"), notices.KEY: s.get("notice")}
+    s = task.suspension
+    if s is None:
+        return {"procedure": None, "days": None, "expected_end": None, notices.KEY: None}
+    return {"procedure": s["procedure"], "days": s["days"], "expected_end": s["expected_end"],
+            notices.KEY: s["notice"]}
 
 
 def _resume(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
@@ -203,10 +208,10 @@ def _resume(ctx: Ctx, app: Application, task: Task, d: Decision) -> None:
 def _end_procedure(ctx: Ctx, task: Task) -> None:
     """The running special procedure of `task` ends today (resumed, or the task cancelled);
     its cards close with the working days it ran over."""
-    procedure_id = (task.suspension or {}).get("id")
+    procedure_id = task.suspension["id"] if task.suspension else None
     procedure = ctx.session.get(SpecialProcedure, procedure_id) if procedure_id else None
     if procedure is not None and procedure.status == "running":
-        procedure.status, procedure.ended_on = "ended", ctx.today
+        procedure.status, procedure.ended_on = ProcedureStatus.ended, ctx.today
         bus.publish(ctx, WatchEnded("procedure", procedure.id, procedure.expected_end))
     task.suspended_on, task.suspension = None, None
 
@@ -236,7 +241,7 @@ def _refresh_application_deadline(ctx: Ctx, app: Application) -> None:
 def _start(ctx: Ctx, app: Application) -> None:
     if app.status in (AppStatus.accepted, AppStatus.accepted_with_deficiency):
         before = app.status
-        app.status = next_application_status(app.status, "start", ctx.actor.role, True).value
+        app.status = next_application_status(app.status, "start", ctx.actor.role, True)
         record(ctx, app, "start", before=before, after=app.status)
 
 
@@ -263,7 +268,7 @@ def _cancel(ctx: Ctx, app: Application, found: list[Task], reason: str) -> None:
             before = task.status
             if task.status == TaskStatus.suspended:
                 _end_procedure(ctx, task)
-            task.status = next_task_status(task.status, "cancel", ctx.actor.role, True).value
+            task.status = next_task_status(task.status, "cancel", ctx.actor.role, True)
             task.reason = reason
             bus.publish(ctx, WatchEnded("task", task.id, task.deadline))
             record(ctx, app, "cancel", before=before, after=task.status, reason=reason,
@@ -289,7 +294,7 @@ def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
     action = ("complete" if not denied else
               "complete_denied" if not approved else "complete_partly_denied")
     before = app.status
-    app.status = next_application_status(app.status, action, ctx.actor.role, True).value
+    app.status = next_application_status(app.status, action, ctx.actor.role, True)
     app.completed_at = ctx.now
     app.next_check_on = DUE_AT_ONCE  # the result is to be issued: a clock of its own
     if app.accepted_at is not None:

@@ -165,6 +165,27 @@ def follow_up_checks_of(ctx: Ctx, app: Application) -> list[FollowUpCheck]:
     return [c for c in found if sees(ctx, c)]
 
 
+def decides(actor: Principal, check: FollowUpCheck) -> bool:
+    """Who records a check's outcome: the office that decided the task (its approvers)."""
+    return (actor.role, actor.department, actor.region) == (
+        Role.approver, check.department_code, check.region_code)
+
+
+def decidable(actor: Principal, check: FollowUpCheck) -> bool:
+    """Whether `actor` may record the check's outcome now: their office's, still open."""
+    return decides(actor, check) and check.status == OPEN
+
+
+def overdue(check: FollowUpCheck, today: dt.date) -> bool:
+    """Still open past the day it was due."""
+    return check.status == OPEN and check.due_on < today
+
+
+def one_office(actor: Principal) -> bool:
+    """Whose checks are all of one office (their own), which their list need not name."""
+    return actor.role == Role.approver
+
+
 def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
            credit_years: int) -> FollowUpCheck:
     """The deciding office records what the check found; a false commitment revokes the
@@ -173,8 +194,7 @@ def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
     if check is None or not sees(ctx, check):
         raise NotFound("没有该核查任务，或您无权查看", code="check_not_found")
     a = ctx.actor
-    if (a.role, a.department, a.region) != (Role.approver, check.department_code,
-                                            check.region_code):
+    if not decides(a, check):
         raise Forbidden("只有作出决定的部门可以登记核查结果", code="out_of_scope")
     if check.status != OPEN:
         raise Conflict(f"该核查已登记结果（{STATUS_NAMES[check.status]}）", code="check_decided")

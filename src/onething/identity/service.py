@@ -391,3 +391,11 @@ def revoke_consent(session: Session, actor: Principal, consent_id: int, catalog:
         audit.record(session, actor, "revoke_consent", "consent", consent.id,
                      region=session.get_one(User, consent.proxy_id).region_code,
                      at=consent.revoked_at)
+
+
+def consent_side(actor: Principal) -> str:
+    """Whose consents a page of them shows: the person's own (`person`), those letting a
+    proxy apply (`proxy`), or a region's register kept by the offices (`office`)."""
+    if actor.role == Role.applicant:
+        return "person"
+    return "proxy" if actor.role == Role.proxy else "office"

@@ -65,6 +65,12 @@ class Issued:
     application: Application
 
 
+def prints(ctx: Ctx, app: Application) -> bool:
+    """Whether the actor prints receipts for the case: the receiving window, once the case
+    is accepted (or returned, refused)."""
+    return access.receives(ctx, app) and AppStatus(app.status) not in NOT_YET
+
+
 def issue(ctx: Ctx, application_id: int, days: int) -> Issued:
     """A new code for the receipt (the window that received the case); an earlier unused
     code of the same application stops working."""

@@ -126,6 +126,13 @@ def all_rated(found: list[Target]) -> bool:
     return all(t.state == RATED for t in found)
 
 
+def rates(ctx: Ctx, app: Application) -> bool:
+    """Whether the actor may rate services of the case, once one has begun: the applicant
+    in their own account (never staff in the applicant's name, nor a proxy)."""
+    return (ctx.actor.role != Role.clerk and ctx.actor.user_id == app.applicant_id
+            and _window_state(app) == RATABLE)
+
+
 def rate(ctx: Ctx, application_id: int, given: RatingInput, *,
          rectification_days: int) -> Rating:
     """The applicant rates in their own account. Staff never rate in the applicant's name:
@@ -312,6 +319,27 @@ def advance(ctx: Ctx, rectification_id: int, action: str, text: str,
         bus.publish(ctx, WatchEnded("rectification", rect.id, rect.due_on))
     ctx.session.flush()
     return rect
+
+
+def rectification_steps(ctx: Ctx, rect: Rectification) -> list[str]:
+    """The steps the actor takes on `rect` now, as its page offers them: the office rated its
+    next step (回访核实, 整改, 跟踪回访); a supervisor in scope the 认定 when it is due; a
+    supervisor or an admin the 监察复核, but not while the 认定 is due."""
+    step = next(iter(STEPS.get(rect.status, {})), None)
+    found = []
+    if step in OFFICE_STEPS and _is_office(ctx, rect):
+        found.append(step)
+    if step == "decide" and ctx.actor.role == Role.supervisor and access.within_scope(
+            ctx, rect.region_code):
+        found.append(step)
+    if step != "decide" and ctx.actor.role in (Role.supervisor, Role.admin):
+        found.append("review")
+    return found
+
+
+def awaits_decision(ctx: Ctx, rect: Rectification) -> bool:
+    """The office rated has verified; the 认定 is a supervisor's to make."""
+    return "decide" in STEPS.get(rect.status, {}) and _is_office(ctx, rect)
 
 
 def _is_office(ctx: Ctx, rect: Rectification) -> bool:

@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from onething.cases import access, tasks
+from onething.cases import access, durations, tasks
+from onething.cases import actions as case_actions
 from onething.cases import service as cases
-from onething.cases.models import Application
-from onething.cases.routing import descendants, office_name
+from onething.cases.models import Application, NoticeEntry
+from onething.cases.routing import office_name
 from onething.cases.schemas import ApplicationOut
 from onething.cases.service import Submission, WindowDecision
-from onething.cases.states import AppStatus
+from onething.cases.states import AppStatus, results_issued
 from onething.catalog import browse
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Bundle, Catalog
@@ -46,7 +47,6 @@ from onething.kernel.errors import (
 )
 from onething.kernel.principal import Role
 from onething.licences import service as licences
-from onething.ratings import codes
 from onething.ratings import service as ratings
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.deps import (
@@ -173,8 +173,7 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
     regions = sorted((code for code in ctx.catalog.regions
                       if browse.offered_in(ctx.catalog, bundle, code)
                       and ctx.catalog.regions[code].level in ("county", "township")
-                      and (ctx.actor.role != Role.clerk or code in descendants(
-                          ctx.catalog, ctx.actor.region or ""))),
+                      and access.may_apply_in(ctx, code)),
                      key=lambda c: c)
     field_regions = _field_regions(ctx.catalog)
     return page.render("apply.html", status, bundle=bundle, guide=guide,
@@ -184,6 +183,8 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                        regions=[ctx.catalog.regions[c] for c in regions], resubmit=resubmit,
                        resubmit_region=office_name(ctx.catalog, resubmit.region_code, "")
                        if resubmit else "",
+                       asks_applicant=access.applies_for_others(ctx.actor),
+                       needs_consent=access.needs_consent(ctx.actor),
                        field_regions=field_regions, field_hints=field_hints,
                        field_region_codes={r.code for r in field_regions})
 
@@ -222,7 +223,7 @@ def _file_names(ctx: Ctx, kept: dict[str, str]) -> dict[str, str]:
 
 def _applicant_id(ctx: Ctx, values: dict[str, Any]) -> int:
     name = values.get("_applicant")
-    if name and ctx.actor.role in (Role.clerk, Role.proxy):
+    if name and access.applies_for_others(ctx.actor):
         try:
             return identity.find_user(ctx.session, str(name)).id
         except NotFound:
@@ -268,7 +269,7 @@ def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
         bundle=bundle.code, region=str(form.get("region") or ""),
         answers=answers_from_form(bundle, _Prefixed(form, "answer.")),
         form={k: v for k, v in values.items() if str(v).strip()}, materials=materials,
-        channel="window" if ctx.actor.role == Role.clerk else "web",
+        channel=access.page_channel(ctx.actor),
         applicant=str(form.get("applicant") or "") or None,
         idempotency_key=str(form.get("idempotency_key") or "") or None)
     return sub, kept
@@ -367,7 +368,8 @@ def resubmit(application_id: int, page: FormPageDep) -> Response:
 def my_applications(page: PageDep) -> Response:
     found = cases.list_applications(page.ctx, limit=100)
     return page.render("applications.html", title="我的办件", applications=found,
-                       catalog=page.ctx.catalog, filter_status=None, statuses=None)
+                       catalog=page.ctx.catalog, filter_status=None, statuses=None,
+                       offer_apply=access.applies_online(page.me))
 
 
 @router.get("/workbench", response_class=HTMLResponse)
@@ -389,7 +391,8 @@ def inbox(page: Annotated[Page, Depends(page_for(access.has_inbox))]) -> Respons
     office = office_name(ctx.catalog, me.region or "", me.department or "")
     open_checks = commitments.count_checks(ctx, commitments.CheckQuery(status="open"))
     return page.render("inbox.html", tasks=found, numbers=numbers, office=office,
-                       today=ctx.today, catalog=ctx.catalog, open_checks=open_checks)
+                       today=ctx.today, catalog=ctx.catalog, open_checks=open_checks,
+                       late_ids={t.id for t in found if durations.running_late(t, ctx.today)})
 
 
 @router.get("/wallet", response_class=HTMLResponse)
@@ -421,23 +424,23 @@ def application_page(page: Page, application_id: int, error: str | None = None,
     rated = ratings.ratings_of(ctx, application_id)
     services = ratings.services(ctx, view.application)
     checks = commitments.follow_up_checks_of(ctx, view.application)
-    a, me = view.application, ctx.actor
-    at_window = me.role == Role.clerk and access.within_scope(ctx, a.region_code)
-    return page.render("application.html", status, app=out, view=view,
+    a = view.application
+    return page.render("application.html", status, app=out,
+                       actions=case_actions.on_page(ctx, a, out.actions),
                        error=error, today=ctx.today, catalog=ctx.catalog,
                        procedures=tasks.SPECIAL_PROCEDURES, rated=rated, checks=checks,
-                       no_deficiency=None if cases.deficiency_allowed(a) else
+                       decidable={c.id for c in checks if commitments.decidable(ctx.actor, c)},
+                       no_deficiency=None if case_actions.deficiency_allowed(a) else
                        cases.IMMEDIATE_NO_DEFICIENCY,
-                       CHECK_NAMES=commitments.STATUS_NAMES,
-                       RECT_NAMES=ratings.STATUS_NAMES, applicant=me.user_id == a.applicant_id,
+                       supplement_over=case_actions.supplement_period_over(a, ctx.today),
+                       results_issued=results_issued(a.status),
+                       mine=access.on_applicant_side(ctx, a),
+                       CHECK_NAMES=commitments.STATUS_NAMES, RECT_NAMES=ratings.STATUS_NAMES,
                        targets=[t for t in services if t.state == ratings.RATABLE],
                        waiting=[t for t in services if t.state == ratings.WAITING],
                        service_names={t.service: t.name for t in services},
                        **rating_form_context(),
-                       can_print_code=at_window and not ratings.all_rated(services)
-                       and AppStatus(a.status) not in codes.NOT_YET,
                        masked=not full and not access.sees_personal_data(ctx, a),
-                       can_reveal=not full and access.may_reveal_personal_data(ctx, a),
                        personal=personal_codes(a.form, ctx.catalog.fields),
                        sent=sent or {}, sent_for=sent_for)
 
@@ -479,8 +482,9 @@ def personal_data(application_id: int, page: FormPageDep) -> Response:
 
 @router.post("/applications/{application_id:id}/acceptance")
 def acceptance(application_id: int, page: FormPageDep) -> Response:
-    notice = [{"subject": "", "message": line.strip()}
-              for line in (page.text("notice") or "").splitlines() if line.strip()]
+    notice: list[NoticeEntry] = [{"subject": "", "message": line.strip()}
+                                 for line in (page.text("notice") or "").splitlines()
+                                 if line.strip()]
     decision = WindowDecision(decision=page.text("decision") or "",
                               reason=page.text("reason"), notice=notice,
                               supplement_days=number(page.form.get("supplement_days")))

@@ -33,6 +33,9 @@ def _checks_page(page: Page, status: str, error: str | None = None, code: int = 
     return page.render("checks.html", code, checks=found, chosen=chosen,
                        names=commitments.STATUS_NAMES, today=ctx.today, catalog=ctx.catalog,
                        error=error, sent=sent or {}, sent_for=sent_for,
+                       late_ids={c.id for c in found if commitments.overdue(c, ctx.today)},
+                       decidable={c.id for c in found if commitments.decidable(ctx.actor, c)},
+                       one_office=commitments.one_office(ctx.actor),
                        offices={c.id: office_name(ctx.catalog, c.region_code, c.department_code)
                                 for c in found},
                        numbers=cases.numbers(ctx, {c.application_id for c in found}))

@@ -25,7 +25,8 @@ def _consents_page(page: Page, error: str | None = None, status: int = 200,
     found = (identity.list_consents(ctx.session, page.me, ctx.catalog, limit=200)
              if identity.sees_consents(page.me) else [])
     return page.render("consents.html", status, consents=found, error=error,
-                       sent=sent or {}, may_grant=identity.grants_consents(page.me))
+                       sent=sent or {}, may_grant=identity.grants_consents(page.me),
+                       side=identity.consent_side(page.me))
 
 
 @router.get("/consents", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from onething.cases.actions import WINDOW_DECISIONS
 from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.catalog import browse
 from onething.catalog.linked import Bundle, Catalog
@@ -29,8 +30,9 @@ from onething.guide.forms import answers_from_form, form_values
 from onething.http.deps import CatalogDep
 from onething.kernel.clock import CHINA
 from onething.kernel.principal import ROLE_NAMES, Principal
+from onething.web.menu import menu, shows_catalog_version
 from onething.web.session import SeeOther, set_cookie, signed_in
-from onething.web.words import FILTERS, field_hints, form_value
+from onething.web.words import CHECK_BADGES, FILTERS, field_hints, form_value
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -53,9 +55,6 @@ FIELD_TYPES = {
 CHANNEL_NAMES = {"web": "网上办理", "mobile": "移动端", "window": "窗口办理", "kiosk": "自助终端",
                  "api": "接口提交"}
 DELIVERY_NAMES = {"window": "窗口领取", "post": "邮寄", "electronic": "电子送达"}
-# timeline steps the platform takes itself (the person whose step set them off did not)
-SYSTEM_ACTIONS = frozenset({"open", "start", "complete", "complete_partly_denied",
-                            "complete_denied", "cancel", "terminate", "supplement_missed"})
 
 
 def percent_saved(before: int, after: int) -> int:
@@ -72,7 +71,9 @@ templates.env.globals.update(CHINA=CHINA, ROLE_NAMES=ROLE_NAMES,
                              APP_STATUS_NAMES=APP_STATUS_NAMES,
                              TASK_STATUS_NAMES=TASK_STATUS_NAMES,
                              CHANNEL_NAMES=CHANNEL_NAMES, DELIVERY_NAMES=DELIVERY_NAMES,
-                             SYSTEM_ACTIONS=SYSTEM_ACTIONS, form_value=form_value,
+                             WINDOW_DECISIONS=WINDOW_DECISIONS, CHECK_BADGES=CHECK_BADGES,
+                             form_value=form_value, menu=menu,
+                             shows_catalog_version=shows_catalog_version,
                              field_hints=field_hints)
 
 

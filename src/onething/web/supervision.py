@@ -53,8 +53,9 @@ def _rectifications_page(page: Page, error: str | None = None, status: int = 200
         select(Rating).where(Rating.id.in_({r.rating_id for r in found})))} if found else {}
     return page.render("rectifications.html", status, items=found,
                        numbers=cases.numbers(ctx, {r.application_id for r in found}),
-                       names=ratings.STATUS_NAMES, steps=ratings.STEPS,
-                       step_names=ratings.STEP_NAMES,
+                       names=ratings.STATUS_NAMES, step_names=ratings.STEP_NAMES,
+                       offered={r.id: ratings.rectification_steps(ctx, r) for r in found},
+                       awaiting={r.id for r in found if ratings.awaits_decision(ctx, r)},
                        offices={r.id: office_or_window_name(ctx.catalog, r.region_code,
                                                             r.department_code) for r in found},
                        error=error, ratings=rated, LEVELS=ratings.LEVELS,

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from onething.cases.states import by_platform
 from onething.kernel.clock import CHINA
 from onething.kernel.errors import DomainError
 
@@ -91,8 +92,17 @@ def form_value(value: Any, field: Any, regions: Mapping[str, Any]) -> str:
     return str(value)
 
 
+def taken_by(step: Any) -> str:
+    """Who took a step of a case's timeline (an EventOut), as people read it: the platform's
+    own steps (进入办理, 办结 …) and those of no one named are 系统自动."""
+    return "系统自动" if by_platform(step.action) or not step.actor else str(step.actor)
+
+
+# the badge of a 告知承诺 check's outcome: a false commitment stands out, a kept one is good
+CHECK_BADGES = {"false": " key", "kept": " ok"}
+
 FILTERS = {"figure": figure, "percent": percent, "money": money, "days": days,
-           "china_time": china_time, "labelled": labelled}
+           "china_time": china_time, "labelled": labelled, "taken_by": taken_by}
 
 
 # --- what a form field asks for, said before the applicant submits -----------------------

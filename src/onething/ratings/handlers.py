@@ -1,0 +1,25 @@
+"""What ratings adds when cases asks what may be done on a case (`cases.actions.offers`):
+评价 for the applicant while a service of the case is ratable, 打印评价回执 for the
+receiving window while one is left to rate."""
+
+from __future__ import annotations
+
+from onething.cases import actions
+from onething.cases.models import Application
+from onething.cases.states import Action
+from onething.catalog.context import Ctx
+from onething.ratings import codes, service
+
+
+@actions.offers
+def rating_steps(ctx: Ctx, app: Application) -> list[Action]:
+    rates, prints = service.rates(ctx, app), codes.prints(ctx, app)
+    if not (rates or prints):
+        return []  # the services of the case are not read for whoever has no such step
+    found = service.services(ctx, app)
+    steps = []
+    if rates and any(t.state == service.RATABLE for t in found):
+        steps.append(Action.rate)
+    if prints and not service.all_rated(found):
+        steps.append(Action.print_rating_code)
+    return steps

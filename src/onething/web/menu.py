@@ -1,0 +1,33 @@
+"""The site's menu: the pages each role's menu lists, in order (`base.html` draws it), and
+what else the frame of every page shows by role. Pure."""
+
+from __future__ import annotations
+
+from onething.kernel.principal import Principal, Role
+
+_PEOPLE = frozenset({Role.applicant, Role.proxy})  # who apply (for themselves or others)
+_WATCH = frozenset({Role.supervisor, Role.admin})  # who watch a region (or all)
+
+MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
+    ("/my/applications", "我的办件", _PEOPLE),
+    ("/wallet", "证照夹", _PEOPLE),
+    ("/workbench", "工作台", frozenset({Role.clerk, *_WATCH})),
+    ("/consents", "代办授权", frozenset({*_PEOPLE, Role.clerk})),
+    ("/inbox", "部门待办", frozenset({Role.approver})),
+    ("/checks", "承诺核查", frozenset({Role.approver, *_WATCH})),
+    ("/rectifications", "差评整改", frozenset({Role.clerk, Role.approver, *_WATCH})),
+    ("/cards", "红黄牌", frozenset({Role.approver, *_WATCH})),
+    ("/dashboard", "监察统计", _WATCH),
+)
+
+
+def menu(me: Principal | None) -> list[tuple[str, str]]:
+    """(address, label) of the pages the signed-in person's menu lists."""
+    if me is None:
+        return []
+    return [(path, label) for path, label, roles in MENU if me.role in roles]
+
+
+def shows_catalog_version(me: Principal | None) -> bool:
+    """The footer names the catalog's version to whoever administers it."""
+    return me is not None and me.role == Role.admin
