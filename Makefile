@@ -22,6 +22,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench migrations
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium).
 ## The suite runs in JOBS processes, a test file each; the API fuzz runs as a process of its
