@@ -79,6 +79,7 @@ templates.env.globals.update(CHINA=CHINA, ROLE_NAMES=ROLE_NAMES,
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("large_text", request.cookies.get("large_text") == "1")
+    context.setdefault("me", None)  # nobody signed in (an error page): the menu lists nothing
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 
