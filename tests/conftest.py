@@ -13,7 +13,6 @@ import contextlib
 import copy
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -32,6 +31,7 @@ from onething.catalog.validate import read_catalog
 from onething.kernel.config import demo_catalog_dir
 from onething.kernel.db import make_engine, session_factory
 from onething.ops.migrate import upgrade
+from served import free_port
 from world import Api, World, build_world, client_for
 
 wiring.load()  # every domain's event handlers, as the doors load them
@@ -85,12 +85,6 @@ def _pg_bin() -> Path | None:
     return versions[0].parent if versions else None
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
@@ -105,7 +99,7 @@ class PostgresServer:
         self.base = Path(tempfile.mkdtemp(prefix="onething-pg-"))
         if os.geteuid() == 0:
             shutil.chown(self.base, "postgres", "postgres")
-        self.data, self.port = self.base / "data", _free_port()
+        self.data, self.port = self.base / "data", free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(self.data), "-A",
                                      "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",

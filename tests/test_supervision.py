@@ -355,9 +355,9 @@ def test_notifications_go_out_by_smtp(world: World, tmp_path: Path) -> None:
         def handle_message(self, message: object) -> None:
             received.append(message)
 
-    from conftest import _free_port
+    from served import free_port
 
-    port = _free_port()
+    port = free_port()
     controller = Controller(Keep(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
