@@ -30,10 +30,11 @@ from onething.licences.models import Licence
 from onething.ratings import service as ratings
 from onething.ratings.models import Rating, Rectification
 from samples import PDF
-from world import MONDAY, World, world_at
+from world import MONDAY, PASSWORD, World, world_at
 
 # A few dozen applications, most delivered (and rated), every other state a few times: the
-# seed makes one of each, and a bad rating's rectification to the end.
+# seed makes one of each, entries at the window, postal deliveries, approvals on a
+# commitment, and a bad rating's rectification to the end.
 APPLICATIONS, SEED = 40, 7
 AIMS = [(status, 40 if status == "delivered" else 6) for status, _ in STATES]
 # Bookkeeping of the storage, not facts of the world: row ids (compared through what they
@@ -41,7 +42,7 @@ AIMS = [(status, 40 if status == "delivered" else 6) for status, _ in STATES]
 # wall clock instead of the moment of the story (a licence's row).
 IGNORED = {"id", "version", "file"}
 WALL_CLOCK = {"licences": {"created_at"}}
-WINDOW_ACTIONS = {"accept": "accept", "return": "return", "refuse": "refuse"}
+WINDOW_ACTIONS = ("accept", "return", "refuse")
 
 
 def test_the_fast_generator_writes_the_rows_the_services_would(tmp_path: Path,
@@ -58,6 +59,9 @@ def test_the_fast_generator_writes_the_rows_the_services_would(tmp_path: Path,
     fast_engine.dispose()
     told_engine.dispose()
     assert [r["status"] for r in generated["rectifications"]] == ["closed"]
+    assert "window" in {a["channel"] for a in generated["applications"]}
+    assert "post" in {(a["delivery"] or {}).get("method") for a in generated["applications"]}
+    assert generated["follow_up_checks"]
     assert {t: len(r) for t, r in generated.items()} == {t: len(r) for t, r in services.items()}
     for table in generated:
         assert generated[table] == services[table], table
@@ -101,7 +105,7 @@ def _people(told: World, users: list[User], as_: str | None = None) -> None:
     with unit_of_work(told.sessions) as session:
         for u in users:
             user = identity.create_user(
-                session, username=as_ or u.username, password="Onething2026",
+                session, username=as_ or u.username, password=PASSWORD,
                 role=Role(u.role), region=u.region_code, department=u.department_code,
                 display_name=u.display_name, id_number=u.id_number,
                 password_hash=u.password_hash)

@@ -24,7 +24,7 @@ from onething.catalog import service as catalog_service
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
 from onething.catalog.validate import read_catalog
-from onething.demo.people import ensure_demo_users
+from onething.demo.people import DEMO_PASSWORD, ensure_demo_users
 from onething.files import service as files
 from onething.identity import service as identity
 from onething.kernel.clock import CHINA
@@ -35,7 +35,7 @@ from onething.ops.migrate import upgrade
 from onething.web.session import COOKIE
 from samples import FORM, OWNED, PDF
 
-PASSWORD = "Onething2026"  # the demo password
+PASSWORD = DEMO_PASSWORD  # everyone's in the tests, as in the demo
 # 2026-11-25 is a Wednesday; 10:00 in China.
 MONDAY = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 
