@@ -24,19 +24,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium).
-## The suite runs in JOBS processes, a test file each; the API fuzz runs as a process of its
-## own beside them (its cases share one test id, so a parallel run would keep only one).
+## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium),
+## in JOBS processes, a test file each.
 JOBS ?= 2
 test: lint
 	./scripts/ensure-chromium
-	@mkdir -p var
-	$(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py >var/test-fuzz.log 2>&1 & \
-	fuzz=$$!; \
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --ignore tests/test_fuzz.py; suite=$$?; \
-	wait $$fuzz; fuzzed=$$?; \
-	echo "--- the API fuzz, run beside the suite (var/test-fuzz.log):"; tail -n 5 var/test-fuzz.log; \
-	test $$suite -eq 0 && test $$fuzzed -eq 0
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 ## Benchmarks (small by default: SIZE=1000000 for a province); results in bench/results/.
 SIZE ?= 20000

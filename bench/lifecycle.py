@@ -24,16 +24,17 @@ from typing import Any
 
 import httpx
 
-from bench.run import RESULTS, Server, _free_port
+from bench.run import RESULTS
 from onething.catalog.linked import build_catalog
 from onething.catalog.validate import read_catalog
 from onething.demo.people import DEMO_PASSWORD, demo_users
 from onething.guide.engine import MaterialStatus, compute_guide
 from onething.kernel.config import demo_catalog_dir
+from samples import PDF
+from served import Served, free_port
 
 BUNDLE = "NEWBORN_BIRTH"
 REGION = "430102"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @contextmanager
@@ -45,7 +46,7 @@ def postgres() -> Iterator[str]:
     as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run([*as_pg, str(bin_dir / "initdb"), "-D", str(base / "data"), "-A", "trust",
                     "-U", "postgres", "--no-sync"], check=True, capture_output=True)
     subprocess.run([*as_pg, str(bin_dir / "pg_ctl"), "-D", str(base / "data"), "-l",
@@ -156,15 +157,11 @@ async def drive(base: str, clients: int, seconds: float) -> dict[str, Any]:
 
 def run(database_url: str, clients: int, seconds: float, workers: int) -> dict[str, Any]:
     RESULTS.mkdir(exist_ok=True)
-    data = Path(tempfile.mkdtemp(prefix="onething-lifecycle-"))
-    env = {**os.environ, "ONETHING_DATA_DIR": str(data), "ONETHING_DATABASE_URL": database_url,
-           "ONETHING_SWEEP_SECONDS": "0"}
-    try:
-        with (RESULTS / "lifecycle-server.log").open("w") as log, \
-                Server(workers, env, log=log) as server:  # the log: for when something fails
-            return asyncio.run(drive(server.url, clients, seconds))
-    finally:
-        shutil.rmtree(data, ignore_errors=True)
+    log = RESULTS / "lifecycle-server.log"  # for when something fails
+    log.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="onething-lifecycle-") as data, \
+            Served(Path(data), database_url, workers=workers, log=log) as server:
+        return asyncio.run(drive(server.url, clients, seconds))
 
 
 def main(argv: list[str] | None = None) -> int:

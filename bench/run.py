@@ -13,15 +13,15 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
@@ -29,6 +29,7 @@ from onething.catalog.linked import Catalog, build_catalog
 from onething.catalog.validate import read_catalog
 from onething.guide.engine import compute_guide
 from onething.kernel.config import demo_catalog_dir
+from served import Served
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -70,48 +71,13 @@ def bench_guide_in_process(catalog: Catalog, seconds: float) -> dict[str, Any]:
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """`onething serve`, as production runs it (several workers), until the block ends.
-
-    Without `env`, it runs on a fresh SQLite database of its own with the demo catalog.
-    """
-
-    def __init__(self, workers: int, env: dict[str, str] | None = None, demo: bool = True,
-                 log: IO[str] | None = None) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.own_data = None if env else tempfile.mkdtemp(prefix="onething-bench-")
-        if env is None:
-            env = {**os.environ, "ONETHING_DATA_DIR": str(self.own_data),
-                   "ONETHING_DATABASE_URL": "", "ONETHING_SWEEP_SECONDS": "0"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "onething.cli", "serve", *(["--demo"] if demo else []),
-             "--port", str(self.port), "--workers", str(workers)],
-            env=env, stdout=log or subprocess.DEVNULL,
-            stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
-
-    def __enter__(self) -> Server:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.process.kill()
-        raise RuntimeError("the server did not start")
-
-    def __exit__(self, *_: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        if self.own_data:
-            shutil.rmtree(self.own_data, ignore_errors=True)
+@contextmanager
+def server(workers: int) -> Iterator[Served]:
+    """`onething serve --demo`, as production runs it (several workers), on a fresh SQLite
+    database of its own, until the block ends."""
+    with tempfile.TemporaryDirectory(prefix="onething-bench-") as data, \
+            Served(Path(data), workers=workers) as served:
+        yield served
 
 
 async def _drive(call: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
@@ -192,10 +158,10 @@ def _ratios(out: dict[str, Any]) -> dict[str, Any]:
 
 def _bench_http_wrk(workers: int, clients: int, seconds: float) -> dict[str, Any]:
     out: dict[str, Any] = {"workers": workers, "clients": clients}
-    with Server(workers) as server:
+    with server(workers) as served:
         for name, path, body in PATHS:
-            _wrk(server.url + path, clients, 1, body)  # warm up every worker
-            out[name] = _wrk(server.url + path, clients, seconds, body)
+            _wrk(served.url + path, clients, 1, body)  # warm up every worker
+            out[name] = _wrk(served.url + path, clients, seconds, body)
     return _ratios(out)
 
 
@@ -211,9 +177,9 @@ def _bench_http_httpx(workers: int, clients: int, seconds: float) -> dict[str, A
         return call
 
     out: dict[str, Any] = {"workers": workers, "clients": clients}
-    with Server(workers) as server:
+    with server(workers) as served:
         for name, path, body in PATHS:
-            out[name] = asyncio.run(_drive(caller(path, body), server.url, clients, seconds))
+            out[name] = asyncio.run(_drive(caller(path, body), served.url, clients, seconds))
             out[name]["driver"] = "httpx"
     return _ratios(out)
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics as stats_module
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -27,7 +25,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from bench.run import RESULTS, Server
+from bench.run import RESULTS
 from onething import wiring
 from onething.calendar.service import current_calendar
 from onething.cases import service as cases
@@ -44,6 +42,7 @@ from onething.ops.migrate import upgrade
 from onething.ratings.figures import rating_figures
 from onething.supervision.stats import statistics
 from onething.supervision.sweep import sweep
+from served import Served
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,12 +62,6 @@ def _time(call: Callable[[], Any], repeat: int) -> dict[str, float]:
         call()
         samples.append(time.perf_counter() - start)
     return _percentiles(samples)
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "onething.cli", *args], env=env, check=True,
-                          capture_output=True, text=True)
-    return done.stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,8 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(args: argparse.Namespace) -> int:
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "ONETHING_DATA_DIR": str(args.data_dir),
-           "ONETHING_DATABASE_URL": args.database_url, "ONETHING_SWEEP_SECONDS": "0"}
+    server = Served(args.data_dir, args.database_url, workers=args.workers, demo=False)
     url = args.database_url or f"sqlite:///{args.data_dir / 'onething.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -103,10 +95,11 @@ def measure(args: argparse.Namespace) -> int:
     with sessions() as session:
         stored = session.scalar(select(func.count()).select_from(Application)) or 0
     if stored < args.applications:
-        _cli(env, "catalog", "load", str(ROOT / "catalog"))
+        server.cli("catalog", "load", str(ROOT / "catalog"), check=True, timeout=None)
         started = time.perf_counter()
-        print(_cli(env, "demo", "generate", "--fast", "--applications",
-                   str(args.applications - stored)))
+        print(server.cli("demo", "generate", "--fast", "--applications",
+                         str(args.applications - stored), check=True, timeout=None
+                         ).stdout.strip())
         results["generate_seconds"] = round(time.perf_counter() - started, 1)
     with sessions() as session:
         results["applications"] = session.scalar(select(func.count()).select_from(Application))
@@ -115,7 +108,7 @@ def measure(args: argparse.Namespace) -> int:
             Task.status.in_(["pending", "suspended"])))
     results["in_process"] = _in_process(sessions, args.repeat)
     results["sweep"] = _sweeps(writers, sessions)
-    results["http"] = _http(env, sessions, args.repeat, args.workers)
+    results["http"] = _http(server, sessions, args.repeat)
     engine.dispose()
     _report(results)
     RESULTS.mkdir(exist_ok=True)
@@ -184,14 +177,14 @@ def _sweeps(writers: Any, sessions: Any) -> dict[str, Any]:
     return out
 
 
-def _http(env: dict[str, str], sessions: Any, repeat: int, workers: int) -> dict[str, Any]:
+def _http(served: Served, sessions: Any, repeat: int) -> dict[str, Any]:
     with sessions() as session:
         approver, applicant, app_id = _busiest(session)
         tokens = {}
         for user in (approver, applicant):
             tokens[user.username] = identity.open_session(session, user, "api")[0]
         session.commit()
-    with Server(workers, env, demo=False) as server:
+    with served as server:
         out: dict[str, Any] = {}
         with httpx.Client(base_url=server.url, timeout=60) as client:
             def get(path: str, who: User) -> Callable[[], Any]:
@@ -203,6 +196,7 @@ def _http(env: dict[str, str], sessions: Any, repeat: int, workers: int) -> dict
             out["application_with_timeline"] = _time(
                 get(f"/api/v1/applications/{app_id}", applicant), repeat)
             out["trivial"] = _time(lambda: client.get("/healthz").raise_for_status(), repeat)
+        assert server.process is not None
         out["server_peak_rss_mb"] = _peak_rss(server.process.pid)
         return out
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.run import RESULTS, Server
+from bench.run import RESULTS, server
 from onething.demo.people import DEMO_PASSWORD
 
 CHUNK = 1024 * 1024
@@ -85,9 +85,10 @@ async def _web_login(client: httpx.AsyncClient) -> str:
 
 async def run(uploads: int, mb: int) -> dict[str, Any]:
     results: dict[str, Any] = {"uploads": uploads, "refused_mb": mb, "accepted_mb": 19}
-    with Server(workers=1) as server:
-        pid = server.process.pid
-        async with httpx.AsyncClient(base_url=server.url, timeout=300,
+    with server(workers=1) as served:
+        assert served.process is not None
+        pid = served.process.pid  # one worker: uvicorn serves in this process
+        async with httpx.AsyncClient(base_url=served.url, timeout=300,
                                      limits=httpx.Limits(max_connections=uploads)) as client:
             token = (await client.post("/api/v1/auth/token", data={
                 "username": "zhangsan", "password": DEMO_PASSWORD})).json()["access_token"]

@@ -1,4 +1,5 @@
-"""Shared fixtures: the test catalogs, real SQLite files and a real PostgreSQL server.
+"""Shared fixtures: the test catalogs, real SQLite files and a real PostgreSQL server, and
+the fixture world over them (tests/world.py): `world` and `api`.
 
 PostgreSQL: `ONETHING_TEST_POSTGRES_URL` names a server to use; otherwise the
 suite starts a throwaway one from the machine's PostgreSQL binaries (as the
@@ -9,9 +10,9 @@ missing server is a failure, never a skip.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -22,6 +23,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import samples
 from onething import wiring
 from onething.catalog.linked import Catalog, build_catalog
 from onething.catalog.service import catalog_cache
@@ -29,6 +31,8 @@ from onething.catalog.validate import read_catalog
 from onething.kernel.config import demo_catalog_dir
 from onething.kernel.db import make_engine, session_factory
 from onething.ops.migrate import upgrade
+from served import free_port
+from world import Api, World, build_world, client_for
 
 wiring.load()  # every domain's event handlers, as the doors load them
 
@@ -37,6 +41,17 @@ os.environ.setdefault("ONETHING_SWEEP_SECONDS", "0")  # tests run sweeps themsel
 TESTS = Path(__file__).resolve().parent
 BASIC = TESTS / "catalogs" / "basic"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# Every test shares the samples (tests/samples.py): none may change them for the next.
+SAMPLES = copy.deepcopy({k: v for k, v in vars(samples).items() if k.isupper()})
+
+
+@pytest.fixture(autouse=True)
+def _samples_unchanged() -> Iterator[None]:
+    yield
+    changed = sorted(k for k, v in SAMPLES.items() if getattr(samples, k) != v)
+    assert not changed, f"the test changed the samples {changed}"
 
 
 @pytest.fixture(scope="session")
@@ -70,12 +85,6 @@ def _pg_bin() -> Path | None:
     return versions[0].parent if versions else None
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
@@ -90,7 +99,7 @@ class PostgresServer:
         self.base = Path(tempfile.mkdtemp(prefix="onething-pg-"))
         if os.geteuid() == 0:
             shutil.chown(self.base, "postgres", "postgres")
-        self.data, self.port = self.base / "data", _free_port()
+        self.data, self.port = self.base / "data", free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(self.data), "-A",
                                      "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",
@@ -191,3 +200,19 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     yield engine
     engine.dispose()
     catalog_cache.clear()
+
+
+# --- the fixture world -------------------------------------------------------------
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> World:
+    """The basic catalog and its people (world.PEOPLE), in an empty database of each kind."""
+    return build_world(sessions, basic_dir, tmp_path / "files")
+
+
+@pytest.fixture
+def api(engine: Engine, world: World, tmp_path: Path) -> Iterator[Api]:
+    """The app over `world`, its clock on MONDAY, through the JSON API."""
+    with client_for(engine, tmp_path) as client:
+        yield Api(client)

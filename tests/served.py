@@ -1,11 +1,14 @@
-"""A real `onething serve` process for crash and backup tests, the traffic that drives it,
-and the invariants its database must keep whatever happens to the process."""
+"""A real `onething serve`, started one way for every test and benchmark that needs one
+(crash, backup, logs, uploads, the browser, bench/), the traffic that drives it, and the
+invariants its database must keep whatever happens to the process."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,42 +21,55 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from conftest import _free_port
 from onething.cases.models import Application, Event, Task
 from onething.demo.people import DEMO_PASSWORD
 from onething.kernel.db import make_engine, session_factory
+from samples import FORM, PDF
+from samples import OWNED_WITH_SIGN as ANSWERS
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CLIENT, CLERK = "zhangsan", "chuangkou"
 APPROVERS = {"REG": "scjg_430102", "SIGN": "cg_430102"}  # STORE below: REG, then SIGN
-ANSWERS = {"premises": "owned", "sells_food": False, "shop_area": 100, "extras": ["sign"]}
-FORM = {"applicant_name": "张三", "id_number": "11010519491231002X"}
 ACCEPTED = {"accepted", "accepted_with_deficiency", "in_progress", "completed",
             "partly_denied", "denied", "delivered"}
 
 
-class Served:
-    """`onething serve` on its own data dir (and database), in its own process group, so
-    that a SIGKILL takes its workers down with it, as a power cut or the OOM killer would."""
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
-    def __init__(self, data: Path, database_url: str, catalog: Path, workers: int = 2) -> None:
-        self.data, self.catalog, self.workers = data, catalog, workers
+
+class Served:
+    """`onething serve` on its own data dir (and database: the data dir's SQLite file when
+    `database_url` is empty), with `--demo` (the demo's people, and the demo catalog unless
+    `catalog` names one) unless `demo` is false, in `workers` worker processes.
+
+    It runs in its own process group, so that a SIGKILL takes its workers down with it, as
+    a power cut or the OOM killer would. What it prints goes to `log` (server.log in the data
+    dir). Started again after a stop or a kill, it serves the same data on another port."""
+
+    def __init__(self, data: Path, database_url: str = "", catalog: Path | None = None,
+                 workers: int = 1, demo: bool = True, log: Path | None = None) -> None:
+        self.data, self.catalog, self.workers, self.demo = data, catalog, workers, demo
+        self.log_path = log or data / "server.log"
         self.env = {**os.environ, "ONETHING_DATA_DIR": str(data),
                     "ONETHING_DATABASE_URL": database_url, "ONETHING_SWEEP_SECONDS": "0"}
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
 
-    def start(self) -> Served:
-        port = _free_port()
+    def start(self, timeout: float = 120) -> Served:
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        log: IO[str] = (self.data / "server.log").open("a")
+        log: IO[str] = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "onething.cli", "serve", "--demo", "--catalog",
-             str(self.catalog), "--port", str(port), "--workers", str(self.workers)],
+            [sys.executable, "-m", "onething.cli", "serve", *(["--demo"] if self.demo else []),
+             *(["--catalog", str(self.catalog)] if self.catalog else []),
+             "--port", str(port), "--workers", str(self.workers)],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, text=True,
             start_new_session=True)
         log.close()
-        for _ in range(600):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited: {self.log()[-2000:]}")
             try:
@@ -63,7 +79,7 @@ class Served:
                 pass
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError("the server did not start")
+        raise RuntimeError(f"the server did not start: {self.log()[-2000:]}")
 
     def kill(self) -> None:
         """SIGKILL the whole process group: no shutdown handler runs."""
@@ -81,12 +97,21 @@ class Served:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def __enter__(self) -> Served:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def cli(self, *args: str, check: bool = False, timeout: float | None = 120,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`onething *args` on the same data (the server need not run)."""
         return subprocess.run([sys.executable, "-m", "onething.cli", *args], env=self.env,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=timeout, input=input,
+                              check=check)
 
     def log(self) -> str:
-        return (self.data / "server.log").read_text(errors="replace")
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 # --- traffic ---------------------------------------------------------------------------

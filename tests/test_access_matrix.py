@@ -49,14 +49,16 @@ from onething.cases import tasks
 from onething.commitments.models import FollowUpCheck
 from onething.files import service as files
 from onething.identity import service as identity
-from onething.identity.models import ProxyConsent, User
+from onething.identity.models import ProxyConsent
 from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work
 from onething.licences import service as licences
 from onething.ratings import service as ratings
 from onething.ratings.models import Rectification
 from onething.web.session import COOKIE, HOME, LOGIN_CSRF
-from world import MONDAY, PASSWORD, PDF, World, accepted, world_at
+from samples import FORM as STORE_FORM
+from samples import OWNED, PDF, RENTED
+from world import MONDAY, PASSWORD, World, accepted, client_for, world_at
 
 # Every target belongs to zhang: proxy1 applied for him, with his consent, using his scan;
 # the window and the approver of 芙蓉区 handled it.
@@ -192,7 +194,7 @@ POST    /checks/{check}/outcome                in  nf  nf  nf  nf  nf  nf  iv  n
 GET     /cards                                 in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
 """
 
-TYPED = {"premises": "owned", "sells_food": False, "shop_area": 10}
+TYPED = OWNED
 ANSWERS = {"premises": "owned", "sells_food": "false", "sells_tobacco": "false",
            "shop_area": "10", "extras__present": "1"}
 FORM = {"region": "430102", "applicant": "zhang", "field.applicant_name": "张三",
@@ -200,7 +202,7 @@ FORM = {"region": "430102", "applicant": "zhang", "field.applicant_name": "张�
         **{f"answer.{k}": v for k, v in ANSWERS.items()}}
 SUBMISSION = {"bundle": "STORE", "region": "430102", "applicant": "zhang",
               "channel": "{channel}", "answers": TYPED,
-              "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+              "form": STORE_FORM,
               "materials": {"ID_CARD": {"file": "{file}"}}}
 STATS = {"params": {"region": "430102"}}
 
@@ -399,8 +401,7 @@ def _check(world: World) -> int:
         scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
         app_id = cases.submit(ctx, cases.Submission(
             bundle="STORE", region="430102",
-            answers={"premises": "rented", "sells_food": False, "shop_area": 10},
-            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            answers=RENTED, form=STORE_FORM,
             materials={"ID_CARD": {"file": scan}, "LEASE": {"commitment": True}})).id
     with world.as_("clerk_furong") as ctx:
         cases.decide_at_window(ctx, app_id, cases.WindowDecision("accept"))
@@ -425,9 +426,7 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         values, live = _targets(world)
         # every caller comes from one address: wrong rating codes must not lock it here
         # (the lock has its own test)
-        app = create_app(Settings(data_dir=root, rating_code_max_failures=10**6), engine)
-        app.state.clock = lambda: MONDAY
-        with TestClient(app, raise_server_exceptions=False) as client:
+        with client_for(engine, root, rating_code_max_failures=10**6) as client:
             yield Env(client, world, values, live)
 
 
@@ -437,10 +436,7 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 def _sign_in(env: Env, username: str, kind: str, fresh: bool) -> tuple[str, str]:
     """A token ("api") or session cookie ("web") and its CSRF token, opened at MONDAY."""
     if fresh or (username, kind) not in env.signed:
-        with unit_of_work(env.world.sessions) as session:
-            user = session.get_one(User, env.world.users[username].user_id)
-            secret, row = identity.open_session(session, user, kind, MONDAY)
-            signed = (secret, row.csrf_token)
+        signed = env.world.web_session(username, kind)
         if fresh:
             return signed
         env.signed[username, kind] = signed

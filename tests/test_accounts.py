@@ -3,7 +3,6 @@ password rules and 帮代办 consents, through the API and the pages."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,25 +15,12 @@ from httpx import Response
 from sqlalchemy import Engine, select
 from starlette.routing import Route
 
-from onething.app import create_app
+from conftest import BASIC
 from onething.identity.models import LoginEvent
-from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
 from onething.web.session import COOKIE, LOGIN_CSRF
-from world import MONDAY, PASSWORD, World, accepted, build_world
-
-PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = MONDAY
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
+from samples import FORM, OWNED, PDF
+from world import PASSWORD, Clock, World, accepted, build_world, client_for
 
 
 @dataclass
@@ -60,12 +46,9 @@ class Site:
 
 
 def _site(engine: Engine, tmp_path: Path, **settings: Any) -> Iterator[Site]:
-    world = build_world(session_factory(engine), Path(__file__).parent / "catalogs" / "basic",
-                        tmp_path / "files")
-    app = create_app(Settings(data_dir=tmp_path, **settings), engine)
+    world = build_world(session_factory(engine), BASIC, tmp_path / "files")
     clock = Clock()
-    app.state.clock = clock
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with client_for(engine, tmp_path, clock, **settings) as client:
         yield Site(client, world, clock)
 
 
@@ -306,8 +289,7 @@ def test_a_proxy_acts_only_while_the_consent_stands(site: Site) -> None:
                                 headers=proxy).json()["id"]
         return site.client.post("/api/v1/applications", headers=proxy, json={
             "bundle": "STORE", "region": "430102", "applicant": "zhang",
-            "answers": {"premises": "owned", "sells_food": False, "shop_area": 10},
-            "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+            "answers": OWNED, "form": FORM,
             "materials": {"ID_CARD": {"file": scan}}})
 
     _is_problem(apply(), 403, "no_consent")

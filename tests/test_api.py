@@ -10,27 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
-from onething.catalog import service
-from onething.catalog.validate import read_catalog
 from onething.guide.schemas import GuideOut
-from onething.kernel.config import Settings
-from onething.kernel.db import session_factory, unit_of_work
-
-FULL = {"premises": "rented", "sells_food": True, "sells_tobacco": True, "shop_area": 500,
-        "extras": ["sign"]}
-
-
-def client_for(engine: Engine, directory: Path | None) -> TestClient:
-    if directory is not None:
-        with unit_of_work(session_factory(engine)) as session:
-            service.load(session, read_catalog(directory), str(directory))
-    return TestClient(create_app(Settings(), engine), raise_server_exceptions=False)
+from onething.kernel.db import session_factory
+from samples import FULL
+from world import build_world, client_for
 
 
 @pytest.fixture
-def client(engine: Engine, basic_dir: Path) -> Iterator[TestClient]:
-    with client_for(engine, basic_dir) as c:
+def client(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    build_world(session_factory(engine), basic_dir, tmp_path / "files", people=[])
+    with client_for(engine, clock=None) as c:
         yield c
 
 
@@ -136,7 +125,7 @@ def test_unknown_api_path_is_a_problem(client: TestClient) -> None:
 
 
 def test_without_a_catalog_the_api_says_so(engine: Engine) -> None:
-    with client_for(engine, None) as client:
+    with client_for(engine, clock=None) as client:
         assert_problem(client.get("/api/v1/bundles"), 503, "catalog_not_loaded")
 
 

@@ -3,70 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
-
-from onething.app import create_app
-from onething.kernel.config import Settings
-from onething.kernel.db import session_factory
-from world import MONDAY, PASSWORD, World, build_world
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-ANSWERS = {"premises": "rented", "sells_food": True, "shop_area": 500, "extras": ["sign"]}
-FORM = {"applicant_name": "张三", "id_number": "11010519491231002X", "shop_area": 500}
-
-
-class Api:
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-        self.tokens: dict[str, str] = {}
-
-    def login(self, username: str) -> dict[str, str]:
-        if username not in self.tokens:
-            r = self.client.post("/api/v1/auth/token",
-                                 data={"username": username, "password": PASSWORD})
-            assert r.status_code == 200, r.text
-            self.tokens[username] = r.json()["access_token"]
-        return {"Authorization": f"Bearer {self.tokens[username]}"}
-
-    def post(self, who: str, path: str, body: Any = None, **kw: Any) -> Any:
-        return self.client.post(path, json=body, headers={**self.login(who),
-                                                          **kw.pop("headers", {})}, **kw)
-
-    def get(self, who: str, path: str, **kw: Any) -> Any:
-        return self.client.get(path, headers=self.login(who), **kw)
-
-    def delete(self, who: str, path: str, **kw: Any) -> Any:
-        return self.client.delete(path, headers=self.login(who), **kw)
-
-    def upload(self, who: str, name: str, data: bytes = PDF) -> Any:
-        return self.client.post("/api/v1/files", files={"file": (name, data + name.encode())},
-                                headers=self.login(who))
-
-    def task(self, who: str, app_id: int, item: str) -> dict[str, Any]:
-        app = self.get(who, f"/api/v1/applications/{app_id}").json()
-        return next(t for t in app["tasks"] if t["item"] == item)
-
-    def decide(self, who: str, app_id: int, item: str, action: str = "approve",
-               **extra: Any) -> Any:
-        task = self.task(who, app_id, item)
-        return self.post(who, f"/api/v1/tasks/{task['id']}/decision",
-                         {"action": action, "version": task["version"], **extra})
-
-
-@pytest.fixture
-def api(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Api]:
-    world: World = build_world(session_factory(engine), basic_dir, tmp_path / "files")
-    app = create_app(Settings(data_dir=tmp_path), engine)
-    app.state.clock = lambda: MONDAY
-    assert world.users
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client)
+from samples import FOOD_AND_SIGN as ANSWERS
+from samples import FORM_500 as FORM
+from world import Api
 
 
 def test_journey_guide_apply_deficiency_supplement_parallel_licences_reuse(api: Api) -> None:

@@ -6,31 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
 
-from onething.app import create_app
 from onething.audit.models import AuditRecord
 from onething.audit.service import record, verify
 from onething.cases import service as cases
 from onething.catalog.spec import Personal
-from onething.kernel.config import Settings
 from onething.kernel.privacy import mask, mask_text
-from test_api_cases import Api
-from world import MONDAY, World, accepted, build_world
-
-ID_NUMBER = "11010519491231002X"
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> World:
-    return build_world(sessions, basic_dir, tmp_path / "files")
+from samples import ID_NUMBER
+from world import Api, World, accepted
 
 
 def verified(world: World) -> tuple[int, object]:
@@ -122,14 +110,6 @@ def test_the_command_names_the_first_broken_record(engine: Engine, world: World,
     assert f"第 {second.seq} 条" in done.stderr and f"id {second.id}" in done.stderr
 
 
-@pytest.fixture
-def api(engine: Engine, world: World, tmp_path: Path) -> Iterator[Api]:
-    app = create_app(Settings(data_dir=tmp_path), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client)
-
-
 def test_personal_data_is_masked_except_for_those_who_need_it(api: Api, world: World) -> None:
     app_id = accepted(world)
     path = f"/api/v1/applications/{app_id}"
@@ -194,19 +174,10 @@ def test_log_lines_and_messages_carry_no_full_id_number(caplog: pytest.LogCaptur
     assert refused.status_code == 422 and ID_NUMBER not in refused.text
 
 
-def on_the_web(world: World, client: TestClient, username: str) -> str:
-    """Signs `username` in through a web session cookie; the session's CSRF token."""
-    from onething.web.session import COOKIE
-
-    secret, csrf = world.web_session(username)
-    client.cookies.set(COOKIE, secret)
-    return csrf
-
-
 def test_the_page_masks_and_reveals_on_request_to_the_window(api: Api, world: World) -> None:
     app_id = accepted(world)
     client = api.client
-    csrf = on_the_web(world, client, "clerk_furong")
+    csrf = world.sign_in(client, "clerk_furong")
     page = client.get(f"/applications/{app_id}").text
     assert "1101**********002X" in page and ID_NUMBER not in page
     assert "查看完整个人信息" in page
@@ -216,6 +187,6 @@ def test_the_page_masks_and_reveals_on_request_to_the_window(api: Api, world: Wo
     assert shown.status_code == 200 and ID_NUMBER in shown.text
     assert [r.actor for r in trail(world) if r.action == "view_personal_data"] == [
         "clerk_furong"]
-    on_the_web(world, client, "supervisor_cs")
+    world.sign_in(client, "supervisor_cs")
     page = client.get(f"/applications/{app_id}").text
     assert "1101**********002X" in page and "查看完整个人信息" not in page

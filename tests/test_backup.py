@@ -15,12 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from onething.app import create_app
 from onething.demo.people import DEMO_PASSWORD
-from onething.kernel.config import Settings
-from served import CLIENT, PDF, Served, Traffic, dump, idempotency_keys, problems
+from samples import PDF
+from served import CLIENT, Served, Traffic, dump, idempotency_keys, problems
+from world import client_for
 
 BACKUPS_DURING_TRAFFIC = 2
 
@@ -111,7 +110,7 @@ def _restore_undoes_what_came_after(served: Served, backup: Path,
 
 def _serves_the_upload(data: Path) -> None:
     """The restored data directory serves the applicant's upload, byte for byte."""
-    with TestClient(create_app(Settings(data_dir=data))) as client:
+    with client_for(None, data, None, raise_server_exceptions=True) as client:
         token = client.post("/api/v1/auth/token",
                             data={"username": CLIENT, "password": DEMO_PASSWORD})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}

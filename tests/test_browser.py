@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +13,8 @@ import httpx
 import pytest
 
 from conftest import IN_CI
+from samples import PDF
+from served import Served
 
 pytestmark = pytest.mark.browser
 
@@ -26,51 +24,22 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(data: Path, catalog: Path, *before: list[str]) -> Iterator[str]:
-    """`onething serve --demo` on its own data, after the given commands ran on it."""
-    port = _port()
-    env = {**os.environ, "ONETHING_DATA_DIR": str(data), "ONETHING_DATABASE_URL": ""}
-    for command in before:
-        subprocess.run([sys.executable, "-m", "onething.cli", *command], env=env, check=True,
-                       capture_output=True, timeout=300)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onething.cli", "serve", "--demo", "--catalog", str(catalog),
-         "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the service did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[str]:
-    yield from _serve(tmp_path_factory.mktemp("serve"), basic_dir)
+    with Served(tmp_path_factory.mktemp("serve"), catalog=basic_dir) as served:
+        yield served.url
 
 
 @pytest.fixture(scope="module")
 def busy_server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[str]:
     """The demo catalog with generated applications, swept once: real figures."""
-    yield from _serve(tmp_path_factory.mktemp("busy"), demo_dir,
-                      ["catalog", "load", str(demo_dir)],
-                      ["demo", "generate", "--applications", "80", "--seed", "7"],
-                      ["worker", "--once"])
+    served = Served(tmp_path_factory.mktemp("busy"), catalog=demo_dir)
+    for command in (["catalog", "load", str(demo_dir)],
+                    ["demo", "generate", "--applications", "80", "--seed", "7"],
+                    ["worker", "--once"]):
+        served.cli(*command, check=True, timeout=300)
+    with served:
+        yield served.url
 
 
 def launch_chromium() -> Iterator[Any]:
@@ -137,7 +106,6 @@ def test_print_hides_navigation(server: str, browser: object) -> None:
     page.close()
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STORE = "premises=rented&sells_food=true&sells_tobacco=false&shop_area=500&extras=sign"
 
 
@@ -440,8 +408,10 @@ SHOTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "hei
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[str]:
-    yield from _serve(tmp_path_factory.mktemp("demo"), demo_dir,
-                      ["catalog", "load", str(demo_dir)])
+    served = Served(tmp_path_factory.mktemp("demo"), catalog=demo_dir)
+    served.cli("catalog", "load", str(demo_dir), check=True, timeout=300)
+    with served:
+        yield served.url
 
 
 def _shoot(browser: object, server: str, username: str, path: str, name: str,

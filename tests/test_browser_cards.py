@@ -13,27 +13,19 @@ from typing import Any
 
 import pytest
 
-from onething.calendar.service import current_calendar
 from onething.cases import service as cases
 from onething.cases.models import Application
-from onething.catalog import service as catalog_service
-from onething.catalog.context import Ctx
-from onething.catalog.validate import read_catalog
-from onething.demo.people import ensure_demo_users
-from onething.files import service as files
-from onething.identity import service as identity
 from onething.kernel.clock import CHINA
-from onething.kernel.db import make_engine, session_factory, unit_of_work
+from onething.kernel.db import unit_of_work
 from onething.kernel.workdays import Calendar
 from onething.supervision.sweep import sweep
-from test_browser import _as, _serve, launch_chromium
+from samples import FORM, OWNED
+from served import Served
+from test_browser import _as, launch_chromium
 from test_cards_api import instant_catalog
+from world import world_at
 
 pytestmark = pytest.mark.browser
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-OWNED = {"premises": "owned", "sells_food": False, "shop_area": 10}
-FORM = {"applicant_name": "张三", "id_number": "11010519491231002X"}
 
 
 def _working_days_ago(days: int) -> dt.datetime:
@@ -45,49 +37,34 @@ def _working_days_ago(days: int) -> dt.datetime:
 
 
 class Prepared:
-    """Cases made through the services at past moments, then swept now."""
+    """Cases made through the services at past moments, then swept now: the demo's people
+    and the server's data directory, ready for `onething serve`."""
 
     def __init__(self, data: Path, catalog_dir: Path) -> None:
-        engine = make_engine(f"sqlite:///{data / 'onething.db'}")
-        from onething.ops.migrate import upgrade
-
-        upgrade(engine)
-        self.sessions, self.data = session_factory(engine), data
-        with unit_of_work(self.sessions) as session:
-            catalog_service.load(session, read_catalog(catalog_dir), str(catalog_dir))
-        with unit_of_work(self.sessions) as session:
-            self.catalog = catalog_service.current_catalog(session)
-            ensure_demo_users(session, self.catalog)
+        self.engine, self.world = world_at(f"sqlite:///{data / 'onething.db'}", data,
+                                           catalog_dir, people=[])
+        self.world.add_demo_people()
         self.ids: dict[str, int] = {}
-        self.engine = engine
-
-    def act(self, username: str, when: dt.datetime, step: Any) -> Any:
-        with unit_of_work(self.sessions) as session:
-            actor = identity.principal_of(identity.find_user(session, username))
-            return step(Ctx(session=session, catalog=self.catalog,
-                            calendar=current_calendar(session), now=when, actor=actor))
 
     def apply(self, when: dt.datetime, bundle: str = "STORE",
               materials: dict[str, Any] | None = None) -> int:
-        def submit(ctx: Ctx) -> int:
-            scan = files.store(ctx.session, self.data, ctx.actor, "id.pdf", PDF).id
-            chosen = materials or {"ID_CARD" if bundle == "STORE" else "FLOOR_PLAN":
-                                   {"file": scan}}
+        scan = self.world.upload("zhangsan")
+        chosen = materials or {"ID_CARD" if bundle == "STORE" else "FLOOR_PLAN": {"file": scan}}
+        with self.world.as_("zhangsan", when) as ctx:
             return cases.submit(ctx, cases.Submission(
                 bundle=bundle, region="430102", answers=OWNED if bundle == "STORE" else {},
                 form=FORM if bundle == "STORE" else {}, materials=chosen)).id
-        return int(self.act("zhangsan", when, submit))
 
     def deferred_before_the_rule(self, app_id: int, code: str) -> None:
         """容缺 chosen for a 即办件 (refused at submission now; older applications have it)."""
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.world.sessions) as session:
             app = session.get_one(Application, app_id)
             app.materials = [{**m, "provided": "deferred", "file": None} if m["code"] == code
                              else m for m in app.materials]
 
     def accept(self, app_id: int, when: dt.datetime) -> None:
-        self.act("chuangkou", when, lambda ctx: cases.decide_at_window(
-            ctx, app_id, cases.WindowDecision("accept")))
+        with self.world.as_("chuangkou", when) as ctx:
+            cases.decide_at_window(ctx, app_id, cases.WindowDecision("accept"))
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +93,10 @@ def site(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[
     world.accept(world.ids["pending"], dt.datetime.now(dt.UTC))
     world.ids["instant"] = world.apply(dt.datetime.now(dt.UTC), "SIGN_NOW")
     world.deferred_before_the_rule(world.ids["instant"], "FLOOR_PLAN")
-    sweep(world.sessions, world.catalog, dt.datetime.now(dt.UTC))
+    sweep(world.world.sessions, world.world.catalog, dt.datetime.now(dt.UTC))
     world.engine.dispose()
-    for url in _serve(data, catalog_dir):
-        yield Site(url, world.ids)
+    with Served(data, catalog=catalog_dir) as served:
+        yield Site(served.url, world.ids)
 
 
 def _fits_a_phone(page: Any, shot: Path) -> None:

@@ -11,19 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from onething.app import create_app
 from onething.cases.models import Application
-from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
 from onething.outbox.models import Notification
 from onething.supervision.sweep import SweepReport, sweep
-from test_api_cases import Api
-from world import MONDAY, World, build_world
+from samples import FORM, OWNED, RENTED
+from world import Api, Clock, World, build_world, client_for
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 D = dt.date
 # A 即办件 bundle beside the basic catalog: 户外招牌设置 alone (promised 0 working days).
 INSTANT = """\
@@ -48,10 +44,10 @@ def instant_catalog(basic_dir: Path, into: Path) -> Path:
 class Env:
     api: Api
     world: World
-    clock: list[dt.datetime]
+    clock: Clock
 
     def at(self, day: dt.date) -> None:
-        self.clock[0] = self.world.day(day)
+        self.clock.now = self.world.day(day)
         self.api.tokens.clear()  # tokens of another day have expired
 
     def sweep(self, day: dt.date) -> SweepReport:
@@ -60,8 +56,7 @@ class Env:
     def apply(self, answers: dict[str, Any], materials: dict[str, Any],
               bundle: str = "STORE", **extra: Any) -> dict[str, Any]:
         scan = self.api.upload("zhang", "id.pdf").json()["id"]
-        form = {"applicant_name": "张三", "id_number": "11010519491231002X"} \
-            if bundle == "STORE" else {}
+        form = FORM if bundle == "STORE" else {}
         r = self.api.post("zhang", "/api/v1/applications", {
             "bundle": bundle, "region": "430102", "answers": answers, "form": form,
             "materials": {k: ({"file": scan} if v == "file" else v) for k, v in materials.items()},
@@ -77,18 +72,12 @@ class Env:
                 .order_by(Notification.id))]
 
 
-OWNED = {"premises": "owned", "sells_food": False, "shop_area": 10}
-RENTED = {"premises": "rented", "sells_food": False, "shop_area": 10}
-
-
 @pytest.fixture
 def env(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Env]:
     catalog = instant_catalog(basic_dir, tmp_path / "catalog")
     world = build_world(session_factory(engine), catalog, tmp_path / "files")
-    app = create_app(Settings(data_dir=tmp_path), engine)
-    clock = [MONDAY]
-    app.state.clock = lambda: clock[0]
-    with TestClient(app, raise_server_exceptions=False) as client:
+    clock = Clock()
+    with client_for(engine, tmp_path, clock) as client:
         yield Env(Api(client), world, clock)
 
 
@@ -299,7 +288,7 @@ def test_written_notices_reach_the_applicant_and_their_proxy_while_the_consent_s
         scan = api.upload("zhang", "身份证.pdf").json()["id"]
         created = api.post("proxy1", "/api/v1/applications", {
             "bundle": "STORE", "region": "430102", "answers": RENTED, "applicant": "zhang",
-            "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+            "form": FORM,
             "materials": {"ID_CARD": {"file": scan}, "LEASE": lease}})
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])

@@ -4,35 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.service import Submission, WindowDecision
 from onething.cases.tasks import Decision
-from onething.files import service as files
 from onething.identity import service as identity
 from onething.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from onething.licences import service as licences
-from world import World, build_world
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-ANSWERS = {"premises": "rented", "sells_food": True, "shop_area": 500, "extras": ["sign"]}
-FORM = {"applicant_name": "张三", "id_number": "11010519491231002X", "shop_area": 500}
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> World:
-    return build_world(sessions, basic_dir, tmp_path / "files")
+from samples import FOOD_AND_SIGN as ANSWERS
+from samples import FORM_500 as FORM
+from samples import PDF
+from world import World
 
 
 def upload(world: World, username: str, name: str = "scan.pdf") -> str:
-    with world.as_(username) as ctx:
-        return files.store(ctx.session, world.files_root, ctx.actor, name,
-                           PDF + name.encode()).id
+    return world.upload(username, name, PDF + name.encode())
 
 
 def apply(world: World, username: str = "zhang", **overrides: object) -> int:

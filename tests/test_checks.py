@@ -9,25 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
 from onething.cases.forms import checks_of, failed_checks
-from onething.catalog import service as catalog_service
 from onething.catalog.linked import Catalog
-from onething.catalog.validate import read_catalog
 from onething.guide.engine import compute_guide
-from onething.identity import service as identity
-from onething.kernel.config import Settings
-from onething.kernel.db import session_factory, unit_of_work
+from onething.kernel.db import session_factory
 from onething.kernel.identifiers import id_number_check_digit
 from onething.kernel.principal import Role
-from test_api_cases import Api
-from world import MONDAY, PASSWORD
-
-ANSWERS = {"parents_married": True, "household_place": "local", "sign_family_doctor": False,
-           "want_social_security_card": False}
+from samples import NEWBORN as ANSWERS
+from world import Api, build_world, client_for
 
 
 def person(born: str, order: int) -> str:
@@ -55,15 +46,9 @@ def newborn_form(**changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def api(engine: Engine, demo_dir: Path, tmp_path: Path) -> Iterator[Api]:
     """The demo catalog, an applicant and the 芙蓉区 window."""
-    sessions = session_factory(engine)
-    with unit_of_work(sessions) as session:
-        catalog_service.load(session, read_catalog(demo_dir), str(demo_dir))
-        identity.create_user(session, username="zhang", password=PASSWORD, role=Role.applicant)
-        identity.create_user(session, username="clerk_furong", password=PASSWORD,
-                             role=Role.clerk, region="430102")
-    app = create_app(Settings(data_dir=tmp_path), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
+    build_world(session_factory(engine), demo_dir, tmp_path / "files", people=[
+        ("zhang", Role.applicant, None, None), ("clerk_furong", Role.clerk, "430102", None)])
+    with client_for(engine, tmp_path) as client:
         yield Api(client)
 
 

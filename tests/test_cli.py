@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-FULL = {"premises": "rented", "sells_food": True, "sells_tobacco": True, "shop_area": 500,
-        "extras": ["sign"]}
+from samples import FULL
 
 
 def run(*args: str, env: dict[str, str] | None = None,

@@ -5,32 +5,14 @@ approval that relied on it; a false commitment revokes the licence and records b
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
-from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
-from test_api_cases import Api
-from world import MONDAY, World, build_world
-
-RENTED = {"premises": "rented", "sells_food": False, "shop_area": 10}  # REG only
-FORM = {"applicant_name": "张三", "id_number": "11010519491231002X"}
-
-
-@pytest.fixture
-def api(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Api]:
-    world: World = build_world(session_factory(engine), basic_dir, tmp_path / "files")
-    assert world.users
-    app = create_app(Settings(data_dir=tmp_path), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client)
+from samples import FORM, RENTED
+from world import Api
 
 
 def apply(api: Api, who: str, lease: dict[str, Any]) -> Any:

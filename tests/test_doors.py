@@ -10,16 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
 from onething.cases import service as cases
 from onething.cases.service import Submission
 from onething.files import service as files
-from onething.identity import service as identity
-from onething.kernel.config import Settings
-from onething.kernel.db import session_factory, unit_of_work
-from world import MONDAY, World, accepted, build_world
-
-PDF = b"%PDF-1.4\n%%EOF\n"
+from samples import FORM, OWNED, PDF
+from world import World, accepted, client_for
 
 
 @dataclass
@@ -31,10 +26,7 @@ class Case:
     reg_version: int
 
     def token(self, username: str) -> dict[str, str]:
-        with unit_of_work(self.world.sessions) as session:
-            user = identity.find_user(session, username)
-            secret, _ = identity.open_session(session, user, "api", MONDAY)
-        return {"Authorization": f"Bearer {secret}"}
+        return self.world.bearer(username)
 
     def web(self, username: str) -> tuple[dict[str, str], str]:
         secret, csrf = self.world.web_session(username)
@@ -42,14 +34,11 @@ class Case:
 
 
 @pytest.fixture
-def case(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Case]:
-    world = build_world(session_factory(engine), basic_dir, tmp_path / "files")
+def case(engine: Engine, world: World, tmp_path: Path) -> Iterator[Case]:
     app_id = accepted(world)
     with world.as_("clerk_furong") as ctx:
         task = cases.view(ctx, app_id).tasks[0]
-    application = create_app(Settings(data_dir=tmp_path), engine)
-    application.state.clock = lambda: MONDAY
-    with TestClient(application, raise_server_exceptions=False) as client:
+    with client_for(engine, tmp_path) as client:
         yield Case(client, world, app_id, task.id, task.version)
 
 
@@ -130,16 +119,8 @@ def test_page_door(case: Case, who: str | None, method: str, path: str, form: di
         assert "<html" in response.text
 
 
-def _sign_in(case: Case, username: str) -> str:
-    cookies, csrf = case.web(username)
-    case.client.cookies.clear()
-    for name, value in cookies.items():
-        case.client.cookies.set(name, value)
-    return csrf
-
-
 def test_the_form_comes_back_with_every_problem_and_keeps_uploads(case: Case) -> None:
-    csrf = _sign_in(case, "zhang")
+    csrf = case.world.sign_in(case.client, "zhang")
     answers = {"answer.premises": "owned", "answer.sells_food": "false",
                "answer.shop_area": "10", "answer.sells_tobacco": "false",
                "answer.extras__present": "1"}
@@ -164,14 +145,13 @@ def test_returned_application_is_fixed_and_resubmitted_through_the_pages(case: C
         scan = files.store(ctx.session, case.world.files_root, ctx.actor, "b.pdf", PDF).id
         app = cases.submit(ctx, Submission(
             bundle="STORE", region="430102",
-            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
-            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            answers=OWNED, form=FORM,
             materials={"ID_CARD": {"file": scan}}))
-    csrf = _sign_in(case, "clerk_furong")
+    csrf = case.world.sign_in(case.client, "clerk_furong")
     returned = case.client.post(f"/applications/{app.id}/acceptance", data={
         "csrf_token": csrf, "decision": "return", "notice": "身份证照片不清晰\n姓名与证件不一致"})
     assert returned.status_code == 200 and "已退回补正" in returned.text
-    csrf = _sign_in(case, "zhang")
+    csrf = case.world.sign_in(case.client, "zhang")
     form = case.client.get(f"/applications/{app.id}/resubmit")
     assert form.status_code == 200 and 'value="张三"' in form.text
     done = case.client.post(f"/applications/{app.id}/resubmit", data={

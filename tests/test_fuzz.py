@@ -82,11 +82,15 @@ schema = schemathesis.openapi.from_dict(
 schema.config.generation.update(deterministic=True, allow_x00=True)
 
 
+# One test per operation, each with an id of its own ("[GET /api/v1/me][every caller]"): the
+# parametrization gives the id pytest keeps (schemathesis's own "[GET /api/v1/me]" is only in
+# the name), so that a parallel run (xdist) keeps every operation instead of one.
 @schema.parametrize()
+@pytest.mark.parametrize("callers", [ROLES], ids=["every caller"])
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
-def test_api_fuzz(case: Any, fuzz_app: Any) -> None:
-    for role in ROLES:  # the same request from each kind of caller
+def test_api_fuzz(case: Any, fuzz_app: Any, callers: list[str]) -> None:
+    for role in callers:  # the same request from each kind of caller
         headers = bearer(fuzz_app, role, fresh=case.operation.path == "/api/v1/auth/logout")
         case.call_and_validate(app=fuzz_app, headers=headers, checks=CHECKS)

@@ -11,9 +11,7 @@ from helpers import write_yaml
 from onething.catalog.linked import Catalog, build_catalog
 from onething.catalog.validate import read_catalog
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
-
-FULL = {"premises": "rented", "sells_food": True, "sells_tobacco": True, "shop_area": 500,
-        "extras": ["sign"]}
+from samples import FULL
 
 
 def statuses(guide: Any) -> dict[str, str]:

@@ -15,24 +15,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
 from onething.files.service import display_name
-from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
-from world import MONDAY, PASSWORD, build_world
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from samples import FORM as STORE_FORM
+from samples import OWNED, PDF
+from world import MONDAY, PASSWORD, World, build_world, client_for
 
 
 @pytest.fixture
 def client(sqlite_engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
     build_world(session_factory(sqlite_engine), basic_dir, tmp_path / "files")
-    settings = Settings(data_dir=tmp_path, max_body_bytes=64 * 1024,
-                        max_upload_bytes=256 * 1024)
-    app = create_app(settings, sqlite_engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with client_for(sqlite_engine, tmp_path, max_body_bytes=64 * 1024,
+                    max_upload_bytes=256 * 1024) as c:
         yield c
 
 
@@ -113,7 +107,7 @@ def test_one_upload_over_the_file_limit_is_413_naming_the_file(
 
     monkeypatch.setattr(service, "MAX_BYTES", 1024)
     build_world(session_factory(sqlite_engine), basic_dir, tmp_path / "files")
-    with TestClient(create_app(Settings(data_dir=tmp_path), sqlite_engine)) as c:
+    with client_for(sqlite_engine, tmp_path, None, raise_server_exceptions=True) as c:
         response = c.post("/api/v1/files", files={"file": ("a.pdf", PDF + b"0" * 2048)},
                           headers=login(c))
         problem(response, 413, "file_too_large", "file")
@@ -340,11 +334,9 @@ def test_a_login_never_sends_anyone_to_another_site(target: str) -> None:
     assert safe_next("/applications/7?tab=1") == "/applications/7?tab=1"
 
 
-def test_a_nul_character_is_a_problem_on_either_database(engine: Engine, basic_dir: Path,
+def test_a_nul_character_is_a_problem_on_either_database(engine: Engine, world: World,
                                                          tmp_path: Path) -> None:
-    build_world(session_factory(engine), basic_dir, tmp_path / "files")
-    with TestClient(create_app(Settings(data_dir=tmp_path), engine),
-                    raise_server_exceptions=False) as client:
+    with client_for(engine, tmp_path, None) as client:
         r = client.post("/api/v1/auth/token", data={"username": "zh\x00ang", "password": "x"})
         assert r.status_code in (401, 422), r.text
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -492,8 +484,7 @@ def test_the_page_and_the_api_record_the_same_withdrawal(
 def _submission(client: TestClient, me: dict[str, str], **changes: Any) -> dict[str, Any]:
     scan = client.post("/api/v1/files", files={"file": ("id.pdf", PDF)}, headers=me).json()
     return {"bundle": "STORE", "region": "430102",
-            "answers": {"premises": "owned", "sells_food": False, "shop_area": 10},
-            "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+            "answers": OWNED, "form": STORE_FORM,
             "materials": {"ID_CARD": {"file": scan["id"]}}, **changes}
 
 

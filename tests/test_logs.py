@@ -31,9 +31,8 @@ REQUESTS = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("logs")
-    served = Served(data, f"sqlite:///{data / 'onething.db'}", basic_dir).start()
-    yield served
-    served.stop()
+    with Served(data, f"sqlite:///{data / 'onething.db'}", basic_dir, workers=2) as served:
+        yield served
 
 
 def test_every_request_has_its_access_line_masked(server: Served) -> None:

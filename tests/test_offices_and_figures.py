@@ -13,24 +13,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from onething.app import create_app
 from onething.cases import tasks
 from onething.cases.tasks import Decision
-from onething.identity import service as identity
-from onething.kernel.config import Settings
-from onething.kernel.db import session_factory, unit_of_work
+from onething.kernel.db import session_factory
 from onething.kernel.principal import Role
 from onething.outbox.models import Notification
 from onething.supervision.models import Card
 from onething.supervision.sweep import sweep
-from onething.web.session import COOKIE
-from test_api_cases import Api
-from test_commitments import FORM, approved_on_commitment
+from samples import FORM, OWNED
+from test_commitments import approved_on_commitment
 from test_produced import _apply, _approver, _stage
-from world import MONDAY, World, accepted, build_world
+from world import Api, World, accepted, build_world, client_for
 
 D = dt.date
-OWNED = {"premises": "owned", "sells_food": False, "shop_area": 10}  # REG only
 
 
 class Site(Api):
@@ -41,10 +36,7 @@ class Site(Api):
         self.world = world
 
     def page(self, who: str, path: str) -> Any:
-        with unit_of_work(self.world.sessions) as session:
-            user = identity.find_user(session, who)
-            secret, _ = identity.open_session(session, user, "web", MONDAY)
-        self.client.cookies.set(COOKIE, secret)
+        self.world.sign_in(self.client, who)
         try:
             return self.client.get(path)
         finally:
@@ -55,9 +47,7 @@ def _site(engine: Engine, catalog_dir: Path, tmp_path: Path,
           people: list[tuple[str, Role, str | None, str | None]] | None = None
           ) -> Iterator[Site]:
     world = build_world(session_factory(engine), catalog_dir, tmp_path / "files", people)
-    app = create_app(Settings(data_dir=tmp_path), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with client_for(engine, tmp_path) as client:
         yield Site(client, world)
 
 

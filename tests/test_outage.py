@@ -24,9 +24,10 @@ from sqlalchemy import Engine
 from conftest import PostgresServer, postgres_binaries
 from onething.app import create_app
 from onething.kernel.config import Settings
-from world import MONDAY, PASSWORD, World, world_at
+from samples import ID_NUMBER
+from world import PASSWORD, World, client_for, world_at
 
-PHONE, ID_NUMBER = "13812345678", "11010519491231002X"
+PHONE = "13812345678"
 
 
 @dataclass
@@ -40,9 +41,7 @@ class Site:
 
 
 def _site(engine: Engine, world: World, root: Path) -> Iterator[Site]:
-    app = create_app(Settings(data_dir=root), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with client_for(engine, root) as client:
         r = client.post("/api/v1/auth/token", data={"username": "zhang", "password": PASSWORD})
         assert r.status_code == 200, r.text
         yield Site(client, engine, world, {"Authorization": f"Bearer {r.json()['access_token']}"},

@@ -22,11 +22,10 @@ from hypothesis import strategies as st
 
 from conftest import _fresh_postgres
 from onething.app import create_app
-from onething.identity import service as identity
 from onething.kernel.config import Settings
-from onething.kernel.db import unit_of_work
 from onething.web.session import COOKIE
-from world import MONDAY, PDF, accepted, submitted, world_at
+from samples import PDF
+from world import World, accepted, client_for, submitted, world_at
 
 ROLES = [None, "zhang", "clerk_furong", "scjg_furong", "supervisor_cs"]
 EXAMPLES = 10  # per route; each example is sent by every role
@@ -87,7 +86,7 @@ ROUTES = page_routes(create_app(Settings(data_dir=Path("var"))))
 class Site:
     client: TestClient
     sessions: dict[str, tuple[str, str]]  # username → (cookie secret, CSRF token)
-    app: Any
+    world: World
 
     def sign_in(self, username: str | None, fresh: bool) -> str:
         """Sets the session cookie of `username` (a fresh one when asked); its CSRF token."""
@@ -95,10 +94,7 @@ class Site:
         if username is None:
             return ""
         if fresh or username not in self.sessions:
-            with unit_of_work(self.app.state.writer_sessions) as session:
-                user = identity.find_user(session, username)
-                secret, row = identity.open_session(session, user, "web", MONDAY)
-                self.sessions[username] = (secret, row.csrf_token)
+            self.sessions[username] = self.world.web_session(username)
         secret, csrf = self.sessions[username]
         self.client.cookies.set(COOKIE, secret)
         return csrf
@@ -123,10 +119,8 @@ def _site(url: str, root: Path, basic_dir: Path) -> Iterator[Site]:
         accepted(world, who)
     # every caller comes from one address: wrong rating codes must not lock it here
     # (the lock has its own test)
-    app = create_app(Settings(data_dir=root, rating_code_max_failures=10**6), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Site(client, {}, app)
+    with client_for(engine, root, rating_code_max_failures=10**6) as client:
+        yield Site(client, {}, world)
     engine.dispose()
 
 

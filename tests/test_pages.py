@@ -9,20 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from onething.app import create_app
-from onething.catalog import service
-from onething.catalog.validate import read_catalog
-from onething.kernel.config import Settings
-from onething.kernel.db import session_factory, unit_of_work
+from onething.kernel.db import session_factory
+from world import build_world, client_for
 
 FULL = "premises=rented&sells_food=true&sells_tobacco=true&shop_area=500&extras=sign"
 
 
 @pytest.fixture
-def client(sqlite_engine: Engine, basic_dir: Path) -> Iterator[TestClient]:
-    with unit_of_work(session_factory(sqlite_engine)) as session:
-        service.load(session, read_catalog(basic_dir), str(basic_dir))
-    with TestClient(create_app(Settings(), sqlite_engine), raise_server_exceptions=False) as c:
+def client(sqlite_engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    build_world(session_factory(sqlite_engine), basic_dir, tmp_path / "files", people=[])
+    with client_for(sqlite_engine, clock=None) as c:
         yield c
 
 

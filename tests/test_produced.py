@@ -11,26 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import write_yaml
-from onething.app import create_app
 from onething.catalog.linked import Bundle, Catalog, build_catalog
 from onething.catalog.validate import read_catalog, validate_directory
 from onething.demo.data import _form
 from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
-from onething.identity import service as identity
 from onething.kernel.clock import CHINA
-from onething.kernel.config import Settings
-from onething.kernel.db import session_factory, unit_of_work
+from onething.kernel.db import session_factory
 from onething.kernel.identifiers import id_number_problem, new_uscc, uscc_entity_kind, uscc_problem
 from onething.kernel.principal import Role
 from onething.licences import service as licences
-from test_api_cases import Api
-from world import MONDAY, PASSWORD, World, _password_hash, build_world
+from world import Api, World, build_world, client_for
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CHILD_ID = "430102202601150025"  # born 2026-01-15
 
 
@@ -193,9 +187,7 @@ def test_a_new_uscc_is_valid_random_and_of_its_kind() -> None:
 def demo_api(engine: Engine, demo_dir: Path, tmp_path: Path) -> Iterator[tuple[Api, World]]:
     world = build_world(session_factory(engine), demo_dir, tmp_path / "files", people=[
         ("zhang", Role.applicant, None, None), ("clerk_furong", Role.clerk, "430102", None)])
-    app = create_app(Settings(data_dir=tmp_path), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with client_for(engine, tmp_path) as client:
         yield Api(client), world
 
 
@@ -203,12 +195,7 @@ def _approver(world: World, department: str, region: str) -> str:
     """The approver of one office (made on first use)."""
     username = f"{department.lower()}_{region}"
     if username not in world.users:
-        with unit_of_work(world.sessions) as session:
-            user = identity.create_user(session, username=username, password=PASSWORD,
-                                        role=Role.approver, region=region,
-                                        department=department, display_name=username,
-                                        password_hash=_password_hash())
-            world.users[username] = identity.principal_of(user)
+        world.add_people([(username, Role.approver, region, department)])
     return username
 
 

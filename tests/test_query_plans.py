@@ -12,16 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 
-from onething.app import create_app
 from onething.cases.models import Application
 from onething.cases.tasks import inbox_query
-from onething.identity import service as identity
-from onething.kernel.config import Settings
-from onething.kernel.db import session_factory
 from onething.supervision.sweep import WATCHED, Watched, due_now
-from world import MONDAY, World, accepted, build_world
-
-PDF = b"%PDF-1.4\n%%EOF\n"
+from world import World, accepted, client_for
 
 
 def plan(engine: Engine, statement: Any) -> str:
@@ -65,13 +59,10 @@ def test_an_applicants_list_uses_its_indexes(engine: Engine) -> None:
 
 
 @pytest.fixture
-def busy(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[tuple[TestClient, World]]:
-    world = build_world(session_factory(engine), basic_dir, tmp_path / "files")
+def busy(engine: Engine, world: World, tmp_path: Path) -> Iterator[tuple[TestClient, World]]:
     for _ in range(12):
         accepted(world)
-    application = create_app(Settings(data_dir=tmp_path), engine)
-    application.state.clock = lambda: MONDAY
-    with TestClient(application) as client:
+    with client_for(engine, tmp_path, raise_server_exceptions=True) as client:
         yield client, world
 
 
@@ -91,12 +82,7 @@ def count_queries(engine: Engine, call: Any) -> int:
 
 def test_lists_do_not_query_per_row(busy: tuple[TestClient, World], engine: Engine) -> None:
     client, world = busy
-    with world.sessions.begin() as session:
-        headers = {}
-        for name in ("scjg_furong", "zhang", "clerk_furong"):
-            user = identity.find_user(session, name)
-            token, _ = identity.open_session(session, user, "api", MONDAY)
-            headers[name] = {"Authorization": f"Bearer {token}"}
+    headers = {name: world.bearer(name) for name in ("scjg_furong", "zhang", "clerk_furong")}
     for who, path, rows in (("scjg_furong", "/api/v1/tasks", 12),
                             ("zhang", "/api/v1/applications", 12),
                             ("clerk_furong", "/api/v1/applications", 12)):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from onething.cases import service as cases
 from onething.cases import tasks
@@ -24,16 +23,11 @@ from onething.ratings.service import RatingInput
 from onething.supervision.models import Card
 from onething.supervision.stats import statistics
 from onething.supervision.sweep import sweep
-from world import World, accepted, build_world
+from samples import FORM, OWNED, PDF
+from world import World, accepted
 
-PDF = b"%PDF-1.4\n%%EOF\n"
 D = dt.date
 NOVEMBER = StatsQuery(D(2026, 11, 1), D(2026, 11, 30))
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> World:
-    return build_world(sessions, basic_dir, tmp_path / "files")
 
 
 def finished(world: World, who: str = "zhang") -> int:
@@ -65,8 +59,7 @@ def test_rating_rules(world: World) -> None:
         scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
         early = cases.submit(ctx, Submission(
             bundle="STORE", region="430102",
-            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
-            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            answers=OWNED, form=FORM,
             materials={"ID_CARD": {"file": scan}})).id
     with pytest.raises(Conflict, match="尚未受理"):
         rate(world, "zhang", early, 5)

@@ -9,31 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from onething.app import create_app
 from onething.catalog.service import current_catalog
 from onething.identity.models import User
-from onething.kernel.config import Settings
 from onething.kernel.db import session_factory
 from onething.outbox.models import Notification
 from onething.supervision.profile import load_profile
 from onething.supervision.sweep import sweep
-from test_api_cases import Api
-from test_commitments import FORM
-from world import MONDAY, World, build_world
-
-OWNED = {"premises": "owned", "sells_food": False, "shop_area": 10}  # REG only
-
-
-@pytest.fixture
-def api(engine: Engine, basic_dir: Path, tmp_path: Path) -> Iterator[Api]:
-    build_world(session_factory(engine), basic_dir, tmp_path / "files")
-    app = create_app(Settings(data_dir=tmp_path), engine)
-    app.state.clock = lambda: MONDAY
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client)
+from samples import FORM, OWNED
+from world import MONDAY, Api, Clock, World, client_for
 
 
 def accepted(api: Api) -> int:
@@ -112,24 +97,19 @@ def test_the_applicant_rates_a_deciding_department_online(api: Api) -> None:
 
 
 @pytest.fixture
-def strict(engine: Engine, basic_dir: Path, tmp_path: Path
-           ) -> Iterator[tuple[Api, list[Any], World]]:
+def strict(engine: Engine, world: World, tmp_path: Path) -> Iterator[tuple[Api, Clock, World]]:
     """Three wrong codes lock an address; the receipt names the public address."""
-    world = build_world(session_factory(engine), basic_dir, tmp_path / "files")
-    app = create_app(Settings(data_dir=tmp_path, rating_code_max_failures=3,
-                              public_url="https://zwfw.example.gov.cn/"), engine)
-    clock = [MONDAY]
-    app.state.clock = lambda: clock[0]
-    with TestClient(app, raise_server_exceptions=False) as client:
+    clock = Clock()
+    with client_for(engine, tmp_path, clock, rating_code_max_failures=3,
+                    public_url="https://zwfw.example.gov.cn/") as client:
         yield Api(client), clock, world
 
 
 def test_wrong_codes_from_one_address_are_locked_out_for_a_while(
-        strict: tuple[Api, list[Any], World]) -> None:
+        strict: tuple[Api, Clock, World]) -> None:
     api, clock, world = strict
     app_id = finished(api)
-    secret, csrf = world.web_session("clerk_furong")
-    api.client.cookies.set("onething_session", secret)
+    csrf = world.sign_in(api.client, "clerk_furong")
     receipt = api.client.post(f"/applications/{app_id}/rating-code", data={"csrf_token": csrf})
     api.client.cookies.clear()
     assert receipt.status_code == 200, receipt.text
@@ -149,7 +129,7 @@ def test_wrong_codes_from_one_address_are_locked_out_for_a_while(
     assert page.status_code == 429 and "分钟后再试" in page.text
     assert int(page.headers["Retry-After"]) > 0
 
-    clock[0] = MONDAY + dt.timedelta(minutes=16)
+    clock.now = MONDAY + dt.timedelta(minutes=16)
     api.tokens.clear()
     assert anonymous.post(targets, json={"code": issued["code"]}).status_code == 200
     rated = anonymous.post("/api/v1/rating-codes/rating", json={

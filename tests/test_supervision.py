@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import load_notice
 from onething.cases import service as cases
@@ -31,6 +30,7 @@ from onething.supervision.rules import (
     next_check,
 )
 from onething.supervision.sweep import sweep
+from samples import FORM, OWNED
 from world import World, accepted, build_world
 
 D = dt.date
@@ -161,14 +161,6 @@ def test_a_running_special_procedure_needs_no_look_until_it_ends() -> None:
     assert next_check(clock, set(), D(2026, 11, 24), cal, CASE) == NEVER
 
 
-PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> World:
-    return build_world(sessions, basic_dir, tmp_path / "files")
-
-
 def cards(world: World) -> list[tuple[str, str]]:
     with world.sessions() as session:
         return [(c.subject, c.kind) for c in session.scalars(select(Card).order_by(Card.id))]
@@ -259,8 +251,7 @@ def test_online_submissions_not_accepted_in_time_are_carded(world: World) -> Non
     with world.as_("clerk_furong") as ctx:  # entered at the window: accepted on the spot
         at_window = cases.submit(ctx, cases.Submission(
             bundle="STORE", region="430102", channel="window", applicant="zhang",
-            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
-            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            answers=OWNED, form=FORM,
             materials={"ID_CARD": {"file": scan}})).id
     assert run(world, D(2026, 11, 25)) == {}  # within the 2-day limit
     assert run(world, D(2026, 11, 26)) == {"warning": 1}  # overdue
@@ -279,8 +270,7 @@ def test_online_submissions_not_accepted_in_time_are_carded(world: World) -> Non
     with world.as_("zhang", now=world.day(D(2026, 12, 7))) as ctx:  # resubmitted: restarts
         cases.resubmit(ctx, online, cases.Submission(
             bundle="STORE", region="430102",
-            answers={"premises": "owned", "sells_food": False, "shop_area": 10},
-            form={"applicant_name": "张三", "id_number": "11010519491231002X"},
+            answers=OWNED, form=FORM,
             materials={"ID_CARD": {"file": scan}}))
     assert run(world, D(2026, 12, 9)) == {}  # 2 days after the resubmission: in time
     # more than 5 days overdue; each kind of card comes once per application, so this second
@@ -307,10 +297,7 @@ def test_results_not_delivered_in_time_get_a_yellow_card(world: World) -> None:
 
 
 def _scan(world: World) -> str:
-    from onething.files import service as files
-
-    with world.as_("zhang") as ctx:
-        return files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
+    return world.upload("zhang")
 
 
 def _subjects(world: World, subject: str) -> list[tuple[int, str]]:
@@ -368,9 +355,9 @@ def test_notifications_go_out_by_smtp(world: World, tmp_path: Path) -> None:
         def handle_message(self, message: object) -> None:
             received.append(message)
 
-    from conftest import _free_port
+    from served import free_port
 
-    port = _free_port()
+    port = free_port()
     controller = Controller(Keep(), hostname="127.0.0.1", port=port)
     controller.start()
     try:

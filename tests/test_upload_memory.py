@@ -43,9 +43,8 @@ def multipart(fields: dict[str, str], name: str, size: int, seed: int) -> Iterat
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("uploads")
-    served = Served(data, f"sqlite:///{data / 'onething.db'}", basic_dir, workers=1).start()
-    yield served
-    served.stop()
+    with Served(data, f"sqlite:///{data / 'onething.db'}", basic_dir, workers=1) as served:
+        yield served
 
 
 def test_a_burst_of_large_uploads_leaves_no_memory_behind(server: Served) -> None:

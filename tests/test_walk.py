@@ -8,11 +8,8 @@ through the pages, without JavaScript as the tests of tests/test_browser.py do."
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,18 +19,18 @@ import pytest
 
 from onething.catalog.linked import Catalog
 from onething.demo.data import _form
+from onething.demo.people import DEMO_PASSWORD as PASSWORD
 from onething.guide.engine import FieldStatus, MaterialStatus, compute_guide
-from test_browser import PDF, _serve, _shots, launch_chromium
+from samples import NEWBORN, PDF
+from served import Served
+from test_browser import _shots, launch_chromium
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "Onething2026"
 WALKERS = ("walker1", "walker2", "walker3", "walker4", "walker5", "walker6", "walker7")
 STORE = {"entity_type": "individual", "premises": "rented", "sells_food": False,
          "sells_tobacco": False, "sells_medical_devices": False, "shop_area": 50,
          "outdoor_sign": False, "has_employees": False}
-NEWBORN = {"parents_married": True, "household_place": "local", "sign_family_doctor": False,
-           "want_social_security_card": False}
 NEWBORN_QUERY = ("parents_married=true&household_place=local&sign_family_doctor=false"
                  "&want_social_security_card=false")
 COMPANY = {"premises": "owned", "need_seal": False, "has_employees": False,
@@ -45,14 +42,12 @@ LATIN = re.compile(r"[A-Za-z]")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[str]:
     """The demo on its own data, with applicants of its own for each test."""
-    data = tmp_path_factory.mktemp("walk")
-    env = {**os.environ, "ONETHING_DATA_DIR": str(data), "ONETHING_DATABASE_URL": ""}
+    served = Served(tmp_path_factory.mktemp("walk"), catalog=demo_dir)
     for name in WALKERS:
-        subprocess.run([sys.executable, "-m", "onething.cli", "user", "add", name, "--role",
-                        "applicant", "--display-name", f"步行者{name[-1]}"],
-                       input=f"{PASSWORD}\n", text=True, env=env,
-                       check=True, capture_output=True, timeout=120)
-    yield from _serve(data, demo_dir)
+        served.cli("user", "add", name, "--role", "applicant", "--display-name",
+                   f"步行者{name[-1]}", input=f"{PASSWORD}\n", check=True)
+    with served:
+        yield served.url
 
 
 @pytest.fixture(scope="module")

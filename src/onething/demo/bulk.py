@@ -2,48 +2,76 @@
 
 Rows are built in memory and written with batched multi-row inserts, one transaction
 per batch, bypassing the services (which take ~25 ms an application): the guide of each
-bundle is computed once per answer variant, deadlines come from the real calendar, and
-the states, tasks, events, licences and ratings agree with each other as the services
-would leave them. Deterministic for a seed.
+bundle is computed once per answer variant, deadlines come from the real calendar. The rows
+are those the services would write for the same story — the same people submitting,
+accepting, deciding, delivering and rating at the same moments: states, tasks (every stage's,
+opened as the stages open, cancelled after a denial), the timeline, numbers, licences, the
+values the results fill in, ratings, rectifications and the follow-up checks of approvals
+on a commitment. tests/test_demo.py tells a small generated world again through the services
+and compares the rows, so that a rule changed in a service cannot silently drift from here.
+
+Left out, as a generator should: the audit trail and the notifications a live world would
+have sent. Deterministic for a seed (but for the 统一社会信用代码 the results create).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import current_calendar
+from onething.cases.forms import check_value
 from onething.cases.models import Application, Event, NumberCounter, Task
 from onething.cases.routing import competent_region, office_name
-from onething.catalog.linked import Catalog
+from onething.catalog.linked import Catalog, Item
 from onething.catalog.models import CatalogVersion
-from onething.catalog.spec import Level
-from onething.demo.data import _answers, _form, _receiving_regions
+from onething.catalog.spec import FieldType, HolderKind, Level
+from onething.commitments.models import FollowUpCheck
+from onething.commitments.notice import notices_for
+from onething.demo.data import DAY_RELATIVE, PDF, _answers, _form, _receiving_regions, result_data
 from onething.demo.people import DEMO_PASSWORD
 from onething.files.models import StoredFile
-from onething.guide.engine import Guide, compute_guide
+from onething.files.service import write_blob
+from onething.guide.engine import Guide, MaterialStatus, compute_guide
 from onething.identity import service as identity
 from onething.identity.models import User
 from onething.kernel.clock import CHINA
-from onething.kernel.workdays import Calendar
+from onething.kernel.config import get_settings
+from onething.kernel.identifiers import USCC_CATEGORIES, new_uscc, uscc_entity_kind
+from onething.kernel.workdays import Calendar, last_day_of_years
 from onething.licences.models import Licence
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.models import WatchedDeadline
 
 # (status, weight): most delivered, some open (a share of those late), a few refused …
+# The status aimed at; the one written is what the services make of the decisions drawn
+# (an application whose only stage has one task cannot be partly denied).
 STATES = [("delivered", 70), ("completed", 4), ("in_progress", 9), ("accepted", 3),
           ("submitted", 3), ("returned", 2), ("refused", 2), ("withdrawn", 2),
           ("partly_denied", 3), ("denied", 2)]
 VARIANTS = 6  # answer variants per bundle, each with its guide computed once
+MODELS = (Application, Task, Event, Licence, Rating, Rectification, FollowUpCheck,
+          WatchedDeadline)
+SCAN = PDF  # every applicant's one upload
+SCAN_NAME = "生成数据.pdf"
+RETURN_NOTICE = [{"subject": "材料", "message": "复印件不清晰"}]
+REFUSED, WITHDRAWN = "不属于受理范围", "申请人撤回"
+DENIED = "不符合法定条件"
+LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+# 差评整改, step by step: (action, text, by the supervisor)
+RECTIFY = [("verify", "已回访核实", False), ("decide", "差评属实，已致歉", True),
+           ("rectify", "优化审批流程", False), ("follow_up", "回访满意", False)]
 
 
 @dataclass
@@ -58,18 +86,18 @@ class _Variant:
     answers: dict[str, Any]
     guide: Guide
     snapshot: dict[str, Any]
-    materials: list[dict[str, Any]]
+    items: list[tuple[int, Item]]  # (stage, item), in the guide's order
+    materials: list[dict[str, Any]]  # each entry as submitted, but who provides it
     forms: list[dict[str, Any]]
+    committed: dict[str, list[dict[str, str]]]  # item → the materials a commitment replaced
 
 
 class _Ids:
     """Explicit ids, so that children reference parents without a round trip."""
 
     def __init__(self, session: Session) -> None:
-        self.next = {
-            model: (session.scalar(select(func.max(model.id))) or 0) + 1
-            for model in (Application, Task, Event, Licence, Rating, Rectification)
-        }
+        self.next = {model: (session.scalar(select(func.max(model.id))) or 0) + 1
+                     for model in MODELS}
 
     def take(self, model: Any) -> int:
         value = self.next[model]
@@ -77,50 +105,103 @@ class _Ids:
         return int(value)
 
 
+@dataclass
+class _People:
+    applicants: list[int]
+    ids: dict[str, int]  # username → id
+    names: dict[int, str]  # id → display name
+    files: dict[int, tuple[str, str]] = field(default_factory=dict)  # applicant → (id, name)
+
+
+@dataclass
+class _Batch:
+    """What is shared while writing: the world's fixed parts and the rows of the batch."""
+
+    catalog: Catalog
+    calendar: Calendar
+    people: _People
+    ids: _Ids
+    counters: Counter[str]
+    version: int
+    now: dt.datetime
+    result: BulkResult
+    check_days: int
+    states: list[tuple[str, int]]
+    rows: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
+    results: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # item → data
+    offices: dict[tuple[str, Level], str] = field(default_factory=dict)
+
+    def office(self, region: str, level: Level) -> str:
+        """competent_region, once per region and level."""
+        key = (region, level)
+        if key not in self.offices:
+            self.offices[key] = competent_region(self.catalog, region, level)
+        return self.offices[key]
+
+    def result_data(self, item: str, rng: random.Random) -> dict[str, str]:
+        """What an office enters on approving `item`: one of a few drawn once."""
+        if item not in self.results:
+            self.results[item] = [result_data(self.catalog, item, rng) for _ in range(4)]
+        return rng.choice(self.results[item])
+
+    def number(self, prefix: str, width: int = 6) -> str:
+        """As cases.numbering.next_number: the prefix's next value."""
+        self.counters[prefix] += 1
+        return f"{prefix}{self.counters[prefix]:0{width}d}"
+
+
 def generate_fast(sessions: sessionmaker[Session], catalog: Catalog, count: int,
                   seed: int = 2026, now: dt.datetime | None = None, months: int = 12,
-                  batch: int = 2000, progress: Callable[[int], None] | None = None
-                  ) -> BulkResult:
+                  batch: int = 2000, progress: Callable[[int], None] | None = None,
+                  files_root: Path | None = None,
+                  states: list[tuple[str, int]] = STATES) -> BulkResult:
+    """`count` applications over the past `months` (to `now`), aiming at `states` (status,
+    weight); every applicant's upload is stored under `files_root` (the data directory by
+    default)."""
     rng = random.Random(seed)
     now = now or dt.datetime.now(dt.UTC)
     result = BulkResult()
     with sessions.begin() as session:
         people = _people(session, catalog, count)
-        calendar = current_calendar(session)
-        variants = _variants(catalog, rng)
+        people.files = _files(session, people.applicants,
+                              files_root or get_settings().data_dir)
         version = session.scalar(select(CatalogVersion.id).order_by(
             CatalogVersion.id.desc()).limit(1))
-        file_id = _one_file(session, people["applicants"][0])
-        ids = _Ids(session)
-    counters: Counter[str] = Counter()
+        shared = _Batch(catalog, current_calendar(session), people, _Ids(session),
+                        Counter(dict(session.execute(select(NumberCounter.prefix,
+                                                            NumberCounter.value)).all())),
+                        version or 1, now, result, get_settings().commitment_check_days,
+                        states)
+    variants = _variants(catalog, rng, _day(now))
     regions = _receiving_regions(catalog)
     made = 0
     while made < count:
-        rows: dict[Any, list[dict[str, Any]]] = {m: [] for m in (
-            Application, Task, Event, Licence, Rating, Rectification, WatchedDeadline)}
+        shared.rows = {m: [] for m in MODELS}
         for _ in range(min(batch, count - made)):
             bundle_code = rng.choice(sorted(variants))
             region = rng.choice(regions)
-            _application(rows, rng, catalog, calendar, variants[bundle_code], bundle_code,
-                         region, people, ids, counters, version or 1, file_id, now, months,
-                         result)
+            _Case(shared, rng, variants[bundle_code], region, months).write()
             made += 1
         with sessions.begin() as session:
             connection = session.connection()
-            for model, values in rows.items():
+            for model, values in shared.rows.items():
                 if values:  # Core executemany: one statement for the whole batch
                     connection.execute(model.__table__.insert(), values)
                     result.rows[model.__tablename__] += len(values)
         if progress:
             progress(made)
     with sessions.begin() as session:
-        _finish(session, counters)
+        _finish(session, shared.counters)
     result.applications = made
     return result
 
 
-def _people(session: Session, catalog: Catalog, count: int) -> dict[str, Any]:
-    """Applicants (about one per three applications) and the staff of every office."""
+# --- the world's fixed parts ----------------------------------------------------------------
+
+
+def _people(session: Session, catalog: Catalog, count: int) -> _People:
+    """Applicants (about one per three applications), the staff of every office and a
+    supervisor (效能监察) over each, who decides whether a bad rating is justified."""
     hashed = identity.hash_password(DEMO_PASSWORD)
     existing = set(session.scalars(select(User.username)))
     wanted: list[dict[str, Any]] = []
@@ -129,29 +210,51 @@ def _people(session: Session, catalog: Catalog, count: int) -> dict[str, Any]:
         if name not in existing:
             wanted.append({"username": name, "display_name": "申请人" + name[-6:],
                            "role": "applicant", "password_hash": hashed, "active": True})
+    receiving = _receiving_regions(catalog)
     offices = {(item.handler.code, competent_region(catalog, region, Level(item.level)))
-               for item in catalog.items.values() for region in _receiving_regions(catalog)}
-    for department, region in sorted(offices):
-        name = f"bulk_{department.lower()}_{region}"
+               for item in catalog.items.values() for region in receiving}
+    staff: list[tuple[str, str, str, str | None]] = [
+        (f"bulk_{department.lower()}_{region}", "approver", region, department)
+        for department, region in sorted(offices)]
+    staff += [(f"bulk_clerk_{region}", "clerk", region, None) for region in receiving]
+    staff += [(f"bulk_supervisor_{region}", "supervisor", region, None)
+              for region in sorted({region for _, region in offices} | set(receiving))]
+    for name, role, region, department in staff:
         if name not in existing:
-            wanted.append({"username": name, "display_name": name, "role": "approver",
+            wanted.append({"username": name, "display_name": name, "role": role,
                            "region_code": region, "department_code": department,
                            "password_hash": hashed, "active": True})
-    for region in _receiving_regions(catalog):
-        name = f"bulk_clerk_{region}"
-        if name not in existing:
-            wanted.append({"username": name, "display_name": name, "role": "clerk",
-                           "region_code": region, "password_hash": hashed, "active": True})
     now = dt.datetime.now(dt.UTC)
     for start in range(0, len(wanted), 5000):
         session.execute(insert(User), [{**w, "created_at": now}
                                        for w in wanted[start:start + 5000]])
-    ids = {name: user_id for name, user_id in session.execute(
-        select(User.username, User.id).where(User.username.like("bulk_%")))}
-    return {"applicants": [ids[a] for a in applicants], "ids": ids}
+    found = session.execute(select(User.username, User.id, User.display_name).where(
+        User.username.like("bulk_%"))).all()
+    ids = {name: user_id for name, user_id, _ in found}
+    return _People([ids[a] for a in applicants], ids,
+                   {user_id: display for _, user_id, display in found})
 
 
-def _variants(catalog: Catalog, rng: random.Random) -> dict[str, list[_Variant]]:
+def _files(session: Session, applicants: list[int], root: Path) -> dict[int, tuple[str, str]]:
+    """Each applicant's one upload (as files.store keeps it: one blob, a row per upload)."""
+    digest = hashlib.sha256(SCAN).hexdigest()
+    write_blob(root, digest, SCAN)
+    found = {owner: (file_id, SCAN_NAME) for owner, file_id in session.execute(
+        select(StoredFile.owner_id, StoredFile.id).where(StoredFile.filename == SCAN_NAME,
+                                                         StoredFile.sha256 == digest))}
+    wanted: list[dict[str, Any]] = [
+        {"id": secrets.token_hex(16), "sha256": digest, "size": len(SCAN),
+         "content_type": "application/pdf", "filename": SCAN_NAME, "owner_id": owner,
+         "created_at": dt.datetime.now(dt.UTC)} for owner in applicants if owner not in found]
+    for start in range(0, len(wanted), 5000):
+        session.execute(insert(StoredFile), wanted[start:start + 5000])
+    found.update({int(w["owner_id"]): (str(w["id"]), SCAN_NAME) for w in wanted})
+    return found
+
+
+def _variants(catalog: Catalog, rng: random.Random,
+              today: dt.date) -> dict[str, list[_Variant]]:
+    """Answers and their guides, and forms as of `today` (see `_on_day`)."""
     found: dict[str, list[_Variant]] = {}
     for code, bundle in sorted(catalog.bundles.items()):
         found[code] = []
@@ -159,25 +262,43 @@ def _variants(catalog: Catalog, rng: random.Random) -> dict[str, list[_Variant]]
             answers = _answers(bundle, rng)
             guide = compute_guide(catalog, code, answers)
             data = guide.as_dict()
+            snapshot = {k: data[k] for k in ("items", "stages", "promised_days", "fee",
+                                             "effect", "departments")}
             found[code].append(_Variant(
-                answers=guide.answers, guide=guide,
-                snapshot={k: data[k] for k in ("items", "stages", "promised_days", "fee",
-                                               "effect", "departments")},
-                materials=[{"code": m.code, "name": m.name, "key": m.key,
-                            "required": m.required, "status": m.status.value,
-                            "items": m.items,
-                            "provided": {"submit": "file", "commitment": "commitment",
-                                         "licence": "licence", "produced": "produced"}[
-                                m.status.value]} for m in guide.materials],
-                forms=[_form(catalog, guide.fields, rng) for _ in range(4)]))
+                answers=guide.answers, guide=guide, snapshot=snapshot,
+                items=[(entry["stage"], catalog.items[entry["code"]])
+                       for entry in snapshot["items"]],
+                materials=[_material(catalog, m) for m in guide.materials],
+                forms=[_form(catalog, guide.fields, rng, today) for _ in range(4)],
+                committed=_committed(guide)))
     return found
 
 
-def _one_file(session: Session, owner: int) -> str:
-    file_id = secrets.token_hex(16)
-    session.add(StoredFile(id=file_id, sha256="0" * 64, size=0, content_type="application/pdf",
-                           filename="生成数据.pdf", owner_id=owner))
-    return file_id
+def _material(catalog: Catalog, m: Any) -> dict[str, Any]:
+    """A material's entry as cases.service records it at submission (who provides it
+    and its commitment's notices: filled in per application)."""
+    entry: dict[str, Any] = {"code": m.code, "name": m.name, "key": m.key,
+                             "required": m.required, "status": m.status.value,
+                             "items": m.items}
+    if m.status == MaterialStatus.produced:
+        entry.update(provided="produced", produced_by=m.produced_by)
+    elif m.status == MaterialStatus.commitment:
+        entry.update(provided="commitment", commitment={"items": [
+            {"item": n.item, "item_name": n.item_name, "notice": n.text,
+             "statement": n.statement} for n in notices_for(catalog.items, m.material, m.items)]})
+    else:  # to submit: the applicant's upload
+        entry.update(provided="file")
+    return entry
+
+
+def _committed(guide: Guide) -> dict[str, list[dict[str, str]]]:
+    """As commitments.committed_for: per item, the materials a commitment replaced."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for m in guide.materials:
+        if m.status == MaterialStatus.commitment:
+            for item in m.items:
+                found.setdefault(item, []).append({"code": m.code, "name": m.name})
+    return found
 
 
 @lru_cache(maxsize=200_000)
@@ -194,142 +315,377 @@ def _deadline(calendar: Calendar, start: dt.date, days: int) -> tuple[dt.date, b
     return _add(id(calendar), start, days)
 
 
-def _application(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, catalog: Catalog,
-                 calendar: Calendar, variants: list[_Variant], bundle: str, region: str,
-                 people: dict[str, Any], ids: _Ids, counters: Counter[str], version: int,
-                 file_id: str, now: dt.datetime, months: int, result: BulkResult) -> None:
-    v = rng.choice(variants)
-    status = rng.choices([s for s, _ in STATES], [w for _, w in STATES])[0]
-    open_ = status in ("in_progress", "accepted", "submitted")
-    age = rng.uniform(0, 40) if open_ else rng.uniform(5, 30 * months)
-    submitted = now - dt.timedelta(days=age)
-    day = submitted.astimezone(CHINA).date()
-    prefix = f"{region}-{day:%Y%m%d}-"
-    counters[prefix] += 1
-    app_id = ids.take(Application)
-    applicant = rng.choice(people["applicants"])
-    clerk = people["ids"][f"bulk_clerk_{region}"]
-    app: dict[str, Any] = {
-        "id": app_id, "number": f"{prefix}{counters[prefix]:06d}", "bundle_code": bundle,
-        "catalog_version_id": version, "catalog_version": v.guide.catalog_version,
-        "applicant_id": applicant, "submitted_by_id": applicant,
-        "channel": rng.choices(["web", "mobile", "window", "kiosk", "api"],
-                               [45, 30, 18, 4, 3])[0],
-        "region_code": region, "status": status, "answers": v.answers,
-        "form": rng.choice(v.forms),
-        "materials": [{**m, "file": file_id} if m["provided"] == "file" else m
-                      for m in v.materials],
-        "guide": v.snapshot, "idempotency_key": None, "promised_days": v.guide.promised_days,
-        "deficient": False, "supplement_due": None, "supplemented_at": None,
-        "supplement_missed": False, "notice": None, "reason": None, "submitted_at": submitted,
-        "accepted_at": None, "accepted_by_id": None, "deadline": None,
-        "deadline_provisional": False, "completed_at": None, "delivered_at": None,
-        "delivery": None, "rating_invited_at": None, "version": 1, "legal_days": None,
-        "worked_days": None, "late_days": None,
-    }
-    events = rows[Event]
-    events.append(_event(ids, app_id, None, submitted, applicant, "applicant", "submit", None,
-                         "submitted"))
-    result.statuses[status] += 1
-    if status in ("submitted", "returned", "refused", "withdrawn"):
-        if status != "submitted":
-            app["reason"] = {"returned": None, "refused": "不属于受理范围",
-                             "withdrawn": "申请人撤回"}[status]
-            if status == "returned":
-                app["notice"] = {"items": [{"subject": "材料", "message": "复印件不清晰"}]}
-            events.append(_event(ids, app_id, None, submitted + dt.timedelta(hours=3), clerk,
-                                 "clerk", {"returned": "return", "refused": "refuse",
-                                           "withdrawn": "withdraw"}[status], "submitted",
-                                 status))
-        rows[Application].append(app)
-        return
-    accepted = submitted + dt.timedelta(hours=rng.uniform(0.5, 20))
-    accepted_day = accepted.astimezone(CHINA).date()
-    app.update(accepted_at=accepted, accepted_by_id=clerk)
-    app["deadline"], app["deadline_provisional"] = _deadline(calendar, accepted_day,
-                                                             v.guide.promised_days)
-    events.append(_event(ids, app_id, None, accepted, clerk, "clerk", "accept", "submitted",
-                         "accepted"))
-    finished_at, app_tasks = _tasks(rows, rng, catalog, calendar, v, app, region, people, ids,
-                                    accepted, now, status)
-    app["legal_days"] = _per_stage_max(app_tasks, "legal_days")
-    if status in ("completed", "delivered", "partly_denied", "denied"):
-        app["completed_at"] = finished_at
-        done = finished_at.astimezone(CHINA).date()
-        app["worked_days"] = calendar.count(accepted_day, done)
-        app["late_days"] = calendar.count(app["deadline"], done)
-        events.append(_event(ids, app_id, None, finished_at, None, "admin", "complete",
-                             "in_progress", "completed" if status == "delivered" else status))
-    if status == "delivered":
-        delivered = finished_at + dt.timedelta(hours=rng.uniform(2, 40))
-        app.update(delivered_at=delivered, delivery={"method": rng.choice(
-            ["window", "post", "electronic"]), "tracking_number": None, "note": None,
-            "by": "窗口"})
-        events.append(_event(ids, app_id, None, delivered, clerk, "clerk", "deliver",
-                             "completed", "delivered"))
-        if rng.random() < 0.8 and app_tasks:
-            _rating(rows, rng, calendar, ids, app, app_tasks[-1], delivered, now)
-    rows[Application].append(app)
+def _day(at: dt.datetime) -> dt.date:
+    return at.astimezone(CHINA).date()
 
 
-def _tasks(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, catalog: Catalog,
-           calendar: Calendar, v: _Variant, app: dict[str, Any], region: str,
-           people: dict[str, Any], ids: _Ids, start: dt.datetime, now: dt.datetime,
-           status: str) -> tuple[dt.datetime, list[dict[str, Any]]]:
-    """The tasks stage by stage; returns when the last one was decided, and the tasks."""
-    made: list[dict[str, Any]] = []
-    speed = rng.choice([0.3, 0.6, 0.9, 1.2, 1.6])
-    when = start
-    stages = sorted({i["stage"] for i in v.snapshot["items"]})
-    deny_stage = stages[-1] if status in ("partly_denied", "denied") else None
-    stop_stage = (stages[0] if status == "accepted" else
-                  rng.choice(stages) if status == "in_progress" else None)
-    for stage in stages:
-        opened_day = when.astimezone(CHINA).date()
-        decided_last = when
-        for entry in (i for i in v.snapshot["items"] if i["stage"] == stage):
-            item = catalog.items[entry["code"]]
-            office = competent_region(catalog, region, Level(item.level))
-            task_id = ids.take(Task)
-            running = stop_stage is not None and stage >= stop_stage
-            deadline, provisional = _deadline(calendar, opened_day, item.promised_days)
-            task: dict[str, Any] = {
-                "id": task_id, "application_id": app["id"], "item_code": item.code,
-                "item_name": item.name, "stage": stage,
-                "department_code": item.handler.code, "region_code": office,
-                "status": "waiting" if running and stage > stop_stage else (
-                    "pending" if running else "approved"),
-                "promised_days": item.promised_days, "legal_days": item.legal_days,
-                "opened_on": None if running and stage > stop_stage else opened_day,
-                "deadline": None if running and stage > stop_stage else deadline,
-                "deadline_provisional": provisional, "suspended_days": 0,
-                "suspended_on": None, "suspension": None, "decided_at": None,
-                "decided_by_id": None, "reason": None, "version": 1, "worked_days": None,
-                "late_days": None,
-            }
-            if not running:
-                decided = when + dt.timedelta(days=max(0.1, item.promised_days * speed * 1.4)
-                                              * rng.uniform(0.4, 1.1))
-                decided = min(decided, now - dt.timedelta(hours=1))
-                approver = people["ids"][f"bulk_{item.handler.code.lower()}_{office}"]
-                denied = stage == deny_stage and (status == "denied" or rng.random() < 0.5)
-                done = decided.astimezone(CHINA).date()
-                task.update(status="denied" if denied else "approved", decided_at=decided,
-                            decided_by_id=approver, reason="不符合法定条件" if denied else None,
-                            worked_days=calendar.count(opened_day, done),
-                            late_days=calendar.count(deadline, done))
-                rows[Event].append(_event(ids, app["id"], task_id, decided, approver,
-                                          "approver", "deny" if denied else "approve",
-                                          "pending", task["status"]))
-                if not denied and item.result is not None:
-                    _licence(rows, ids, app, task, item, office, catalog, decided)
-                decided_last = max(decided_last, decided)
-            rows[Task].append(task)
-            made.append(task)
-        if stop_stage is not None and stage >= stop_stage:
-            break
-        when = decided_last
-    return when, made
+# --- one application --------------------------------------------------------------------
+
+
+class _Case:
+    """One application's story, drawn, and the rows the services would leave for it."""
+
+    def __init__(self, batch: _Batch, rng: random.Random, variants: list[_Variant],
+                 region: str, months: int) -> None:
+        self.b, self.rng, self.region = batch, rng, region
+        self.v = v = rng.choice(variants)
+        self.aim = rng.choices([s for s, _ in batch.states], [w for _, w in batch.states])[0]
+        open_ = self.aim in ("in_progress", "accepted", "submitted")
+        age = rng.uniform(0, 40) if open_ else rng.uniform(5, 30 * months)
+        self.submitted = batch.now - dt.timedelta(days=age)
+        self.applicant = rng.choice(batch.people.applicants)
+        self.clerk = batch.people.ids[f"bulk_clerk_{region}"]
+        self.channel = rng.choices(["web", "mobile", "window", "kiosk", "api"],
+                                   [45, 30, 18, 4, 3])[0]
+        self.form = _on_day(rng.choice(v.forms), (_day(self.submitted) - _day(batch.now)).days)
+        self.app: dict[str, Any] = {}
+        self.tasks: list[dict[str, Any]] = []
+
+    def event(self, at: dt.datetime, actor: int, role: str, action: str,
+              before: str | None = None, after: str | None = None, reason: str | None = None,
+              task: dict[str, Any] | None = None, data: dict[str, Any] | None = None) -> None:
+        self.b.rows[Event].append({
+            "id": self.b.ids.take(Event), "application_id": self.app["id"],
+            "task_id": task["id"] if task else None, "at": at, "actor_id": actor,
+            "actor_role": role, "action": action, "from_status": before, "to_status": after,
+            "reason": reason, "data": data or {}})
+
+    def latest(self, after: dt.datetime) -> dt.datetime:
+        """What happens after `after` happens by an hour ago (or at once, if it is later)."""
+        return max(after, self.b.now - dt.timedelta(hours=1))
+
+    def name(self, user: int) -> str:
+        return self.b.people.names[user]
+
+    def write(self) -> None:
+        self.submit()
+        if self.aim not in ("submitted", "returned", "refused", "withdrawn"):
+            self.accept()
+        self.b.result.statuses[self.app["status"]] += 1
+        self.b.rows[Application].append(self.app)
+        self.b.rows[Task].extend(self.tasks)
+
+    # submission and the window
+
+    def submit(self) -> None:
+        b, v = self.b, self.v
+        window = self.channel == "window"  # the window enters it for the person before it
+        by = self.clerk if window else self.applicant
+        self.app = {
+            "id": b.ids.take(Application),
+            "number": b.number(f"{self.region[:6]}-{_day(self.submitted):%Y%m%d}-"),
+            "bundle_code": v.guide.bundle, "catalog_version_id": b.version,
+            "catalog_version": v.guide.catalog_version, "applicant_id": self.applicant,
+            "submitted_by_id": by, "channel": self.channel, "region_code": self.region,
+            "status": "submitted", "answers": v.answers, "form": self.form,
+            "materials": [self.provided(m, window) for m in v.materials], "guide": v.snapshot,
+            "idempotency_key": None, "idempotency_fingerprint": None,
+            "promised_days": v.guide.promised_days, "deficient": False,
+            "supplement_due": None, "supplemented_at": None, "supplement_missed": False,
+            "resubmitted_at": None, "notice": None, "reason": None,
+            "submitted_at": self.submitted, "accepted_at": None, "accepted_by_id": None,
+            "deadline": None, "deadline_provisional": False, "completed_at": None,
+            "delivered_at": None, "delivery": None, "rating_invited_at": None, "version": 1,
+            "legal_days": None, "worked_days": None, "late_days": None,
+        }
+        self.event(self.submitted, by, "clerk" if window else "applicant", "submit",
+                   after="submitted", data={"channel": self.channel})
+        at = self.submitted + dt.timedelta(hours=3)
+        if self.aim == "returned":
+            self.app.update(status="returned", notice={
+                "items": RETURN_NOTICE, "at": at.isoformat(), "by": self.name(self.clerk)})
+            self.event(at, self.clerk, "clerk", "return", "submitted", "returned",
+                       data={"notice": self.app["notice"]})
+        elif self.aim == "refused":
+            self.app.update(status="refused", reason=REFUSED)
+            self.event(at, self.clerk, "clerk", "refuse", "submitted", "refused", REFUSED)
+        elif self.aim == "withdrawn":
+            self.app.update(status="withdrawn", reason=WITHDRAWN)
+            self.event(at, self.applicant, "applicant", "withdraw", "submitted", "withdrawn",
+                       WITHDRAWN)
+
+    def provided(self, m: dict[str, Any], window: bool) -> dict[str, Any]:
+        if m["provided"] == "file":
+            file_id, filename = self.b.people.files[self.applicant]
+            return {**m, "file": file_id, "filename": filename}
+        if m["provided"] == "commitment":
+            signed = {**m["commitment"], "signed_by": self.name(self.applicant),
+                      "signed_by_id": self.applicant, "signed_at": self.submitted.isoformat()}
+            if window:
+                signed["entered_by"] = self.name(self.clerk)
+            return {**m, "commitment": signed}
+        return m
+
+    def accept(self) -> None:
+        b, rng, v = self.b, self.rng, self.v
+        accepted = min(self.submitted + dt.timedelta(hours=rng.uniform(0.5, 20)),
+                       self.latest(self.submitted))
+        day = _day(accepted)
+        self.app.update(status="accepted", accepted_at=accepted, accepted_by_id=self.clerk)
+        self.app["deadline"], self.app["deadline_provisional"] = _deadline(
+            b.calendar, day, v.guide.promised_days)
+        self.event(accepted, self.clerk, "clerk", "accept", "submitted", "accepted")
+        for stage, item in v.items:  # every task at once, its stage not reached yet
+            self.tasks.append({
+                "id": b.ids.take(Task), "application_id": self.app["id"],
+                "item_code": item.code, "item_name": item.name, "stage": stage,
+                "department_code": item.handler.code,
+                "region_code": b.office(self.region, Level(item.level)),
+                "status": "waiting", "promised_days": item.promised_days,
+                "legal_days": item.legal_days, "opened_on": None, "deadline": None,
+                "deadline_provisional": False, "suspended_days": 0, "suspended_on": None,
+                "suspension": None, "decided_at": None, "decided_by_id": None, "reason": None,
+                "version": 1, "worked_days": None, "late_days": None})
+        self.app["legal_days"] = _per_stage_max(self.tasks, "legal_days")
+        stages = sorted({t["stage"] for t in self.tasks})
+        if not stages:
+            return
+        self.open(stages[0], accepted, self.clerk, "clerk")
+        self.decide(stages, accepted)
+
+    def open(self, stage: int, at: dt.datetime, by: int, role: str) -> None:
+        for task in self.tasks:
+            if task["stage"] == stage:
+                task["status"], task["opened_on"] = "pending", _day(at)
+                task["deadline"], task["deadline_provisional"] = _deadline(
+                    self.b.calendar, task["opened_on"], task["promised_days"])
+                self.event(at, by, role, "open", "waiting", "pending", task=task)
+
+    # the offices
+
+    def decide(self, stages: list[int], when: dt.datetime) -> None:
+        """Stage after stage, as cases.tasks: each stage's decisions in the order of their
+        moments; the last of a stage opens the next, cancels the later ones after a
+        denial, or completes the application."""
+        rng, aim = self.rng, self.aim
+        speed = rng.choice([0.3, 0.6, 0.9, 1.2, 1.6])
+        deny_stage = (stages[0] if aim == "denied" else stages[-1] if aim == "partly_denied"
+                      else None)
+        stop_stage = (stages[0] if aim == "accepted" else
+                      rng.choice(stages) if aim == "in_progress" else None)
+        for stage in stages:
+            if stage == stop_stage:
+                return  # still open there: its tasks pending, the later ones waiting
+            own = [t for t in self.tasks if t["stage"] == stage]
+            moments = []
+            for n, task in enumerate(own):
+                days = max(0.1, task["promised_days"] * speed * 1.4) * rng.uniform(0.4, 1.1)
+                decided = min(when + dt.timedelta(days=days), self.latest(when))
+                denied = stage == deny_stage and (aim == "denied" or n == 0
+                                                  or rng.random() < 0.5)
+                moments.append((decided, n, task, denied))
+            moments.sort(key=lambda m: (m[0], m[1]))
+            for decided, _, task, denied in moments:
+                self.decision(task, decided, denied)
+            when = moments[-1][0]
+            last = self.b.people.ids[_approver(moments[-1][2])]
+            if any(denied for *_, denied in moments):
+                self.cancel_after(stage, when, last)
+                break
+            later = [s for s in stages if s > stage]
+            if later:
+                self.open(later[0], when, last, "approver")
+        self.complete(when, last)
+
+    def decision(self, task: dict[str, Any], at: dt.datetime, denied: bool) -> None:
+        approver = self.b.people.ids[_approver(task)]
+        action, status = ("deny", "denied") if denied else ("approve", "approved")
+        done = _day(at)
+        if not denied:
+            self.result(task, at, approver)
+        task.update(status=status, decided_at=at, decided_by_id=approver,
+                    reason=DENIED if denied else None,
+                    worked_days=max(0, self.b.calendar.count(task["opened_on"], done)),
+                    late_days=self.b.calendar.count(task["deadline"], done))
+        self.event(at, approver, "approver", action, "pending", status, task["reason"], task)
+        if self.app["status"] == "accepted":
+            self.app["status"] = "in_progress"
+            self.event(at, approver, "approver", "start", "accepted", "in_progress")
+
+    def result(self, task: dict[str, Any], at: dt.datetime, approver: int) -> None:
+        """As tasks._approve: the follow-up check of a commitment, the values the item
+        creates filled into the form, and its licence."""
+        b = self.b
+        item = b.catalog.items[task["item_code"]]
+        committed = self.v.committed.get(item.code)
+        if committed:
+            check = {
+                "id": b.ids.take(FollowUpCheck), "application_id": self.app["id"],
+                "task_id": task["id"], "item_code": item.code, "item_name": item.name,
+                "department_code": task["department_code"], "region_code": task["region_code"],
+                "materials": committed, "status": "open",
+                "due_on": _deadline(b.calendar, _day(at), b.check_days)[0], "outcome": None,
+                "decided_by_id": None, "decided_at": None, "created_at": at}
+            b.rows[FollowUpCheck].append(check)
+            self.watch("commitment_check", check, _day(at),
+                       f"告知承诺核查：{item.name}（办件 {self.app['number']}）",
+                       task_id=task["id"])
+        if item.result is None:
+            return
+        values = self.values(item, task["region_code"])
+        changed = [code for code, value in values.items() if self.form.get(code) != value]
+        if changed:
+            self.form = self.app["form"] = {**self.form, **values}
+            labels = "、".join(b.catalog.fields[code].label for code in changed)
+            self.event(at, approver, "approver", "fill_form", task=task,
+                       reason=f"“{item.name}”办结，填入申请表：{labels}",
+                       data={"fields": changed})
+        licence = self.licence(task, item, at, values)
+        self.event(at, approver, "approver", "issue_licence", task=task, data={
+            "licence": licence["number"], "type": licence["licence_type"], "status": "valid"})
+
+    def values(self, item: Item, region: str) -> dict[str, Any]:
+        """What the office enters on approval (as licences.result_values reads it): its own
+        values, the form's, a new 统一社会信用代码 where none is given."""
+        assert item.result is not None
+        given = self.b.result_data(item.code, self.rng)
+        found: dict[str, Any] = {}
+        for code in item.result.fills:
+            spec = self.b.catalog.fields[code]
+            if code in given:
+                found[code] = check_value(spec, given[code])[0]
+            elif self.form.get(code) not in (None, ""):
+                found[code] = self.form[code]
+            elif spec.type == FieldType.uscc:
+                category = next((c for c, title in USCC_CATEGORIES.items()
+                                 if title == item.result.holder.title), "1")
+                found[code] = new_uscc(region, category)
+        return found
+
+    def licence(self, task: dict[str, Any], item: Item, at: dt.datetime,
+                values: dict[str, Any]) -> dict[str, Any]:
+        """As licences.issue: about whom the result says, numbered in its office's year."""
+        assert item.result is not None
+        day = _day(at)
+        kind, title, name, number = _holder(item, self.form, self.name(self.applicant))
+        years = item.result.valid_years
+        licence = {
+            "id": self.b.ids.take(Licence),
+            "number": self.b.number(f"ZZ{task['region_code']}{day:%Y}"),
+            "holder_id": self.applicant, "holder_kind": kind.value, "holder_title": title,
+            "holder_name": name, "holder_number": number,
+            "licence_type": item.result.licence_type, "name": item.result.name,
+            "issuer": office_name(self.b.catalog, task["region_code"], item.handler.code),
+            "issued_on": day, "valid_until": last_day_of_years(day, years) if years else None,
+            "status": "valid", "data": values, "application_id": self.app["id"],
+            "task_id": task["id"], "created_at": at, "revoked_reason": None,
+            "revoked_at": None}
+        self.b.rows[Licence].append(licence)
+        return licence
+
+    def cancel_after(self, stage: int, at: dt.datetime, by: int) -> None:
+        reason = f"第 {stage} 阶段有事项不予批准，后续事项终止"
+        for task in sorted(self.tasks, key=lambda t: (t["stage"], t["id"])):
+            if task["stage"] > stage:
+                task.update(status="cancelled", reason=reason)
+                self.event(at, by, "approver", "cancel", "waiting", "cancelled", reason, task)
+
+    def complete(self, at: dt.datetime, by: int) -> None:
+        b, app = self.b, self.app
+        approved = sum(t["status"] == "approved" for t in self.tasks)
+        denied = sum(t["status"] == "denied" for t in self.tasks)
+        action, status = (("complete", "completed") if not denied else
+                          ("complete_denied", "denied") if not approved else
+                          ("complete_partly_denied", "partly_denied"))
+        done = _day(at)
+        app.update(status=status, completed_at=at,
+                   worked_days=max(0, b.calendar.count(_day(app["accepted_at"]), done)),
+                   late_days=b.calendar.count(app["deadline"], done))
+        self.event(at, by, "approver", action, "in_progress", status)
+        if status == "completed" and self.aim == "delivered":
+            self.deliver(at)
+
+    # the applicant gets the result, and rates
+
+    def deliver(self, finished: dt.datetime) -> None:
+        rng = self.rng
+        delivered = min(finished + dt.timedelta(hours=rng.uniform(2, 40)), self.b.now)
+        method = rng.choice(["window", "post", "electronic"])
+        tracking = f"EMS{rng.randrange(10**11, 10**12)}" if method == "post" else None
+        delivery = {"method": method, "tracking_number": tracking, "note": None,
+                    "by": self.name(self.clerk)}
+        self.app.update(status="delivered", delivered_at=delivered, delivery=delivery)
+        self.event(delivered, self.clerk, "clerk", "deliver", "completed", "delivered",
+                   data=delivery)
+        if rng.random() < 0.8 and self.tasks:
+            self.rate(max(self.tasks, key=lambda t: (t["decided_at"], t["id"])), delivered)
+
+    def rate(self, task: dict[str, Any], delivered: dt.datetime) -> None:
+        """As ratings.rate: the department that decided last, online."""
+        b, rng, app = self.b, self.rng, self.app
+        rated = min(delivered + dt.timedelta(hours=rng.uniform(1, 72)), b.now)
+        level = rng.choices([5, 4, 3, 2, 1], [72, 18, 6, 3, 1])[0]
+        department = task["department_code"]
+        own = sorted((t for t in self.tasks if t["department_code"] == department),
+                     key=lambda t: (t["decided_at"], t["id"]))
+        region = own[0]["region_code"]
+        rating = {
+            "id": b.ids.take(Rating), "application_id": app["id"],
+            "applicant_id": self.applicant, "level": level, "channel": "online",
+            "target": "department", "indicators": {"efficiency": level},
+            "comment": None if level >= 3 else "等待时间太长", "department_code": department,
+            "service": f"department:{department}", "region_code": region,
+            "taken_by_id": None, "created_at": rated}
+        b.rows[Rating].append(rating)
+        self.event(rated, self.applicant, "applicant", "rate",
+                   reason=f"{office_name(b.catalog, region, department)}：{LEVELS[level]}",
+                   data={"level": level, "channel": "online", "target": "department",
+                         "department": department})
+        if level < 3:
+            self.rectify(rating, rated)
+
+    def rectify(self, rating: dict[str, Any], rated: dt.datetime) -> None:
+        """As ratings: verified, judged (by a supervisor), rectified and followed up — or
+        still waiting to be verified."""
+        b, rng = self.b, self.rng
+        due, _ = _deadline(b.calendar, _day(rated), 15)
+        closed = rated + dt.timedelta(days=rng.uniform(3, 20))
+        done = closed < b.now and rng.random() < 0.9
+        office = f"bulk_{rating['department_code'].lower()}_{rating['region_code']}"
+        rect: dict[str, Any] = {
+            "id": b.ids.take(Rectification), "rating_id": rating["id"],
+            "application_id": rating["application_id"], "target": "department",
+            "department_code": rating["department_code"],
+            "region_code": rating["region_code"], "status": "verifying", "due_on": due,
+            "steps": [], "justified": None, "response": None, "review": None,
+            "created_at": rated, "closed_at": None, "on_time": None}
+        if done:
+            for n, (action, words, supervising) in enumerate(RECTIFY, start=1):
+                at = rated + (closed - rated) * n / len(RECTIFY)
+                by = f"bulk_supervisor_{rating['region_code']}" if supervising else office
+                rect["steps"].append({"action": action, "text": words, "by": by,
+                                      "at": at.isoformat()})
+            rect.update(status="closed", justified=True,
+                        response=f"{RECTIFY[1][1]}\n整改措施：{RECTIFY[2][1]}", closed_at=closed,
+                        on_time=_day(closed) <= due)
+        else:  # still open: watched by supervision, as ratings announces it (WatchStarted)
+            self.watch("rectification", rect, _day(rated),
+                       f"差评整改（办件 {self.app['number']}）")
+        b.rows[Rectification].append(rect)
+
+    def watch(self, subject: str, row: dict[str, Any], opened_on: dt.date, title: str,
+              task_id: int | None = None) -> None:
+        """As supervision.handlers on `WatchStarted`: a deadline its sweep watches."""
+        self.b.rows[WatchedDeadline].append({
+            "subject": subject, "subject_id": row["id"], "opened_on": opened_on,
+            "due_on": row["due_on"], "title": title, "region_code": row["region_code"],
+            "department_code": row["department_code"], "window": False,
+            "application_id": self.app["id"], "task_id": task_id, "responsible_id": None})
+
+
+def _on_day(form: dict[str, Any], days: int) -> dict[str, Any]:
+    """A form drawn as of one day, as of `days` later: the dates that hold relative to the
+    day of the submission (a birth not in the future, an opening ahead) moved with it."""
+    moved = dict(form)
+    for code in DAY_RELATIVE:
+        if code in moved:
+            moved[code] = (dt.date.fromisoformat(moved[code]) + dt.timedelta(days=days)
+                           ).isoformat()
+    return moved
+
+
+def _approver(task: dict[str, Any]) -> str:
+    return f"bulk_{task['department_code'].lower()}_{task['region_code']}"
 
 
 def _per_stage_max(found: list[dict[str, Any]], key: str) -> int:
@@ -339,81 +695,38 @@ def _per_stage_max(found: list[dict[str, Any]], key: str) -> int:
     return sum(longest.values())
 
 
-def _licence(rows: dict[Any, list[dict[str, Any]]], ids: _Ids, app: dict[str, Any],
-             task: dict[str, Any], item: Any, office: str, catalog: Catalog,
-             decided: dt.datetime) -> None:
-    day = decided.astimezone(CHINA).date()
-    licence_id = ids.take(Licence)
-    years = item.result.valid_years
-    rows[Licence].append({
-        "id": licence_id, "number": f"ZZ{office}{day:%Y}B{licence_id:09d}",
-        "holder_id": app["applicant_id"], "holder_name": str(app["form"].get(
-            "applicant_name") or "申请人"), "licence_type": item.result.licence_type,
-        "name": item.result.name,
-        "issuer": office_name(catalog, office, item.handler.code), "issued_on": day,
-        "valid_until": day.replace(year=day.year + years) if years else None,
-        "status": "valid", "application_id": app["id"], "task_id": task["id"],
-        "created_at": decided})
+def _holder(item: Item, form: dict[str, Any], owner: str) -> tuple[HolderKind, str, str,
+                                                                  str | None]:
+    """As licences.service: kind, title, name and number of whom the licence is about."""
+    assert item.result is not None
+    holder = item.result.holder
 
+    def value(code: str | None) -> str | None:
+        found = form.get(code) if code else None
+        return str(found) if found not in (None, "") else None
 
-def _rating(rows: dict[Any, list[dict[str, Any]]], rng: random.Random, calendar: Calendar,
-            ids: _Ids, app: dict[str, Any], task: dict[str, Any], delivered: dt.datetime,
-            now: dt.datetime) -> None:
-    rated = min(delivered + dt.timedelta(hours=rng.uniform(1, 72)), now)
-    level = rng.choices([5, 4, 3, 2, 1], [72, 18, 6, 3, 1])[0]
-    rating_id = ids.take(Rating)
-    rows[Rating].append({
-        "id": rating_id, "application_id": app["id"], "applicant_id": app["applicant_id"],
-        "level": level, "channel": "online", "target": "department",
-        "indicators": {"efficiency": level},
-        "comment": None if level >= 3 else "等待时间太长", "department_code":
-        task["department_code"], "service": f"department:{task['department_code']}",
-        "region_code": task["region_code"], "taken_by_id": None,
-        "created_at": rated})
-    rows[Event].append(_event(ids, app["id"], None, rated, app["applicant_id"], "applicant",
-                              "rate", None, None))
-    if level < 3:
-        due, _ = _deadline(calendar, rated.astimezone(CHINA).date(), 15)
-        closed = rated + dt.timedelta(days=rng.uniform(3, 20))
-        done = closed < now and rng.random() < 0.9
-        rect_id = ids.take(Rectification)
-        rows[Rectification].append({
-            "id": rect_id, "rating_id": rating_id, "target": "department",
-            "application_id": app["id"], "department_code": task["department_code"],
-            "region_code": task["region_code"], "status": "closed" if done else "verifying",
-            "due_on": due, "steps": [], "justified": True if done else None,
-            "response": "已整改" if done else None, "review": None, "created_at": rated,
-            "closed_at": closed if done else None,
-            "on_time": closed.astimezone(CHINA).date() <= due if done else None})
-        if not done:  # watched by supervision, as ratings announces it (WatchStarted)
-            rows[WatchedDeadline].append({
-                "subject": "rectification", "subject_id": rect_id,
-                "opened_on": rated.astimezone(CHINA).date(), "due_on": due,
-                "title": f"差评整改（办件 {app['number']}）",
-                "region_code": task["region_code"], "department_code": task["department_code"],
-                "window": False, "application_id": app["id"], "task_id": None,
-                "responsible_id": None})
-
-
-def _event(ids: _Ids, app_id: int, task_id: int | None, at: dt.datetime, actor: int | None,
-           role: str, action: str, before: str | None, after: str | None) -> dict[str, Any]:
-    return {"id": ids.take(Event), "application_id": app_id, "task_id": task_id, "at": at,
-            "actor_id": actor, "actor_role": role, "action": action, "from_status": before,
-            "to_status": after, "reason": None, "data": {}}
+    number = value(holder.id)
+    if holder.kind == HolderKind.applicant:
+        return (holder.kind, holder.title or "本人",
+                value(holder.name) or value("applicant_name") or owner, number)
+    title = holder.title or (uscc_entity_kind(number) if holder.kind == HolderKind.company
+                             and number else None) or {HolderKind.person: "家庭成员",
+                                                       HolderKind.company: "企业"}[holder.kind]
+    return holder.kind, title, value(holder.name) or owner, number
 
 
 def _finish(session: Session, counters: Counter[str]) -> None:
-    """Number sequences continue after the generated ones; PostgreSQL sequences too."""
-    for prefix, value in counters.items():
-        row = session.get(NumberCounter, prefix)
-        if row is None:
-            session.add(NumberCounter(prefix=prefix, value=value))
-        else:
-            row.value = max(row.value, value)
+    """Number sequences continue after the generated ones (which continued those there
+    were); PostgreSQL sequences too."""
+    existing = set(session.scalars(select(NumberCounter.prefix)))
+    rows = [{"prefix": prefix, "value": value} for prefix, value in counters.items()]
+    if kept := [r for r in rows if r["prefix"] in existing]:
+        session.execute(update(NumberCounter), kept)  # by primary key, in one go
+    if new := [r for r in rows if r["prefix"] not in existing]:
+        session.execute(insert(NumberCounter), new)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("applications", "tasks", "events", "licences", "ratings",
-                      "rectifications", "users"):
+                      "rectifications", "follow_up_checks", "users"):
             session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"COALESCE((SELECT max(id) FROM {table}), 1))"))
-

@@ -288,6 +288,10 @@ def result_data(catalog: Catalog, item_code: str, rng: random.Random) -> dict[st
     return {k: v for k, v in values.items() if v is not None}
 
 
+# the values `_consistent` draws relative to the day of the submission (the others are not)
+DAY_RELATIVE = ("birth_date", "opening_date", "lease_end_date", "retirement_date")
+
+
 def _consistent(codes: set[str], rng: random.Random, today: dt.date) -> dict[str, Any]:
     """Values whose meaning ties them to each other or to the day: births in the past, leases
     ending after the opening, parents' ID numbers of their sex, work before retirement."""
