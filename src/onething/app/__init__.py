@@ -33,10 +33,12 @@ from onething.kernel.jobs import Scheduler
 from onething.kernel.privacy import mask_logs
 from onething.supervision.profile import load_profile
 from onething.web import cases as case_pages
+from onething.web import catalog as catalog_pages
 from onething.web import commitments as commitment_pages
+from onething.web import guide as guide_pages
 from onething.web import identity as consent_pages
-from onething.web import pages
 from onething.web import ratings as rating_pages
+from onething.web import render as pages
 from onething.web import supervision as supervision_pages
 
 log = logging.getLogger("onething")
@@ -94,11 +96,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    licences_router, ratings_router, supervision_router, commitments_router):
         app.include_router(router)
     pages.mount(app)
-    app.include_router(case_pages.router)
-    app.include_router(supervision_pages.router)
-    app.include_router(commitment_pages.router)
-    app.include_router(consent_pages.router)
-    app.include_router(rating_pages.router)
+    for router in (catalog_pages.router, guide_pages.router, case_pages.router,
+                   supervision_pages.router, commitment_pages.router, consent_pages.router,
+                   rating_pages.router):
+        app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

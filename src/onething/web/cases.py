@@ -59,7 +59,7 @@ from onething.web.deps import (
     page_for,
     see_other,
 )
-from onething.web.pages import render
+from onething.web.render import render
 from onething.web.session import (
     COOKIE,
     HOME,

@@ -26,7 +26,7 @@ from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
 from onething.http.deps import CatalogDep, SessionDep, request_ctx
 from onething.kernel.principal import Principal
-from onething.web.pages import render
+from onething.web.render import render
 from onething.web.session import NotForRole, WebUser, check_csrf, require_user
 
 

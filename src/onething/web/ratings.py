@@ -24,7 +24,7 @@ from onething.ratings import service as ratings
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.cases import act, rating_form_context
 from onething.web.deps import FormDep, FormPageDep, number, see_other
-from onething.web.pages import render, render_public
+from onething.web.render import render, render_public
 from onething.web.session import new_login_csrf, set_cookie, signed_in
 from onething.web.words import said
 

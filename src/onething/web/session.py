@@ -36,7 +36,7 @@ HOME = {
 
 class SeeOther(Exception):
     """Raised by a page's dependency: the page is not for this caller, who is sent to
-    another (`answer`, a 303); installed by `web.pages.mount`."""
+    another (`answer`, a 303); installed by `web.render.mount`."""
 
     def answer(self, request: Request) -> Response:
         raise NotImplementedError

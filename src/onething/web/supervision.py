@@ -29,7 +29,7 @@ from onething.supervision.schemas import CardOut
 from onething.supervision.stats import Statistics, statistics
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.deps import FormPageDep, Page, PageDep, number, page_for, see_other
-from onething.web.pages import render_public
+from onething.web.render import render_public
 from onething.web.words import said
 
 router = APIRouter(include_in_schema=False)

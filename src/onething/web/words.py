@@ -1,5 +1,5 @@
 """How pages write numbers, days, money, times and labels for people, and what a refusal says
-on a page: one place, used by every template (registered as Jinja filters in web.pages).
+on a page: one place, used by every template (registered as Jinja filters in web.render).
 Pure."""
 
 from __future__ import annotations
