@@ -38,8 +38,8 @@ WINDOW_DECISIONS = frozenset(Action(d.value) for d in AcceptanceDecision)
 # the applicant's steps, which the receiving window may also take for the person before it
 APPLICANT_STEPS = frozenset({Action.resubmit, Action.withdraw, Action.supplement})
 
-# what the domains above cases add: (ctx, application) → their steps on it
-Offer = Callable[[Ctx, Application], Iterable[Action]]
+# what the domains above cases add: (ctx, application, its tasks) → their steps on it
+Offer = Callable[[Ctx, Application, Sequence[Task]], Iterable[Action]]
 _offers: list[Offer] = []
 
 
@@ -121,7 +121,7 @@ def of_application(ctx: Ctx, app: Application, tasks: Sequence[Task]) -> list[Ac
     if access.may_reveal_personal_data(ctx, app):
         found.append(Action.reveal_personal_data)
     for offer in _offers:
-        found += [step for step in offer(ctx, app) if step not in found]
+        found += [step for step in offer(ctx, app, tasks) if step not in found]
     return found
 
 

@@ -4,19 +4,21 @@ receiving window while one is left to rate."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from onething.cases import actions
-from onething.cases.models import Application
+from onething.cases.models import Application, Task
 from onething.cases.states import Action
 from onething.catalog.context import Ctx
 from onething.ratings import codes, service
 
 
 @actions.offers
-def rating_steps(ctx: Ctx, app: Application) -> list[Action]:
+def rating_steps(ctx: Ctx, app: Application, tasks: Sequence[Task]) -> list[Action]:
     rates, prints = service.rates(ctx, app), codes.prints(ctx, app)
     if not (rates or prints):
         return []  # the services of the case are not read for whoever has no such step
-    found = service.services(ctx, app)
+    found = service.services(ctx, app, tasks)
     steps = []
     if rates and any(t.state == service.RATABLE for t in found):
         steps.append(Action.rate)

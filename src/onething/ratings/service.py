@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -73,7 +74,8 @@ def service_key(kind: str, department: str | None) -> str:
     return WINDOW if kind == WINDOW else f"{DEPARTMENT}:{department or ''}"
 
 
-def services(ctx: Ctx, app: Application) -> list[Target]:
+def services(ctx: Ctx, app: Application, tasks: Sequence[Task] | None = None
+             ) -> list[Target]:
     """Every service of the case that is or will be ratable: the receiving window, then each
     department with a task (those that decided first, in the order of their decisions). A
     department is ratable once it has decided and none of its tasks is still open; one whose
@@ -81,7 +83,8 @@ def services(ctx: Ctx, app: Application) -> list[Target]:
     rated = set(ctx.session.scalars(select(Rating.service).where(
         Rating.application_id == app.id)))
     found = [_window(ctx, app, rated)] if _window_state(app) else []
-    tasks = list(ctx.session.scalars(select(Task).where(Task.application_id == app.id)))
+    if tasks is None:  # those the caller has read already, else read here
+        tasks = list(ctx.session.scalars(select(Task).where(Task.application_id == app.id)))
     by_department: dict[str, list[Task]] = {}
     for task in sorted(tasks, key=_decision_order):
         by_department.setdefault(task.department_code, []).append(task)

@@ -9,6 +9,7 @@ from onething.kernel.context import Context
 from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.supervision.cards import close_cards
 from onething.supervision.models import WatchedDeadline
+from onething.supervision.sweep import ANNOUNCED
 
 
 @handles(WatchStarted)
@@ -30,8 +31,9 @@ def close_the_cards(ctx: Context, event: WatchEnded) -> None:
     The watched row goes first: a sweep that has claimed it (raising a card right now)
     holds its lock, so the delete waits for that sweep to commit and the cards closed next
     include the one it raised."""
-    ctx.session.execute(delete(WatchedDeadline).where(
-        WatchedDeadline.subject == event.subject,
-        WatchedDeadline.subject_id == event.subject_id))
+    if event.subject in ANNOUNCED:  # a case's own deadlines are read from its rows
+        ctx.session.execute(delete(WatchedDeadline).where(
+            WatchedDeadline.subject == event.subject,
+            WatchedDeadline.subject_id == event.subject_id))
     close_cards(ctx.session, event.subject, event.subject_id, ctx.now, event.deadline,
                 ctx.today, ctx.calendar)

@@ -381,3 +381,5 @@ WATCHED: tuple[Watched, ...] = (
     _deadlines("rectification"),
     _deadlines("commitment_check"),
 )
+# the subjects other domains announce (`WatchStarted`), kept in watched_deadlines
+ANNOUNCED = frozenset(w.subject for w in WATCHED if w.model is WatchedDeadline)
