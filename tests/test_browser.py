@@ -447,7 +447,8 @@ def _newborn_through_the_api(server: str) -> None:
             "gestational_weeks": 39, "mother_name": "李芳", "mother_id_number":
             "430102199001011246", "father_name": "张三", "father_id_number":
             "430102198803031236", "phone": "13812345678", "household_address":
-            "长沙市芙蓉区五一大道 1 号", "household_head_relation": "son",
+            "长沙市芙蓉区五一大道 1 号", "household_region": "430102",
+            "household_head_relation": "son",
             "address": "长沙市芙蓉区五一大道 1 号", "applicant_name": "张三",
             "applicant_id_number": "11010519491231002X", "postal_delivery": True}
     assert {f["code"] for f in guide["fields"] if f["status"] == "fill"} <= set(form)

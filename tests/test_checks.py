@@ -37,7 +37,8 @@ def newborn_form(**changes: Any) -> dict[str, Any]:
         "birth_time": "08:30", "birth_place": "湖南省妇幼保健院", "birth_weight": 3200,
         "gestational_weeks": 39, "mother_name": "李芳", "mother_id_number": MOTHER,
         "father_name": "张伟", "father_id_number": FATHER, "phone": "13812345678",
-        "household_address": "长沙市芙蓉区五一大道 1 号", "household_head_relation": "daughter",
+        "household_address": "长沙市芙蓉区五一大道 1 号", "household_region": "430102",
+        "household_head_relation": "daughter",
         "address": "长沙市芙蓉区五一大道 1 号",
     }
     return {**form, **changes}

@@ -23,7 +23,8 @@ def sees_application(ctx: Ctx, app: Application) -> bool:
             return app.submitted_by_id == a.user_id and has_consent(
                 ctx.session, a.user_id, app.applicant_id)
         case Role.clerk | Role.supervisor:
-            return within_scope(ctx, app.region_code)
+            return within_scope(ctx, app.region_code) or (
+                app.cross_region and decided_within_scope(ctx, app))
         case Role.approver:
             return ctx.session.scalar(select(exists().where(
                 Task.application_id == app.id, Task.department_code == a.department,
@@ -46,7 +47,10 @@ def application_filter(ctx: Ctx) -> ColumnElement[bool]:
                 ProxyConsent.person_id == Application.applicant_id,
                 ProxyConsent.revoked_at.is_(None))
         case Role.clerk | Role.supervisor if a.region is not None:
-            return Application.region_code.in_(sorted(descendants(ctx.catalog, a.region)))
+            scope = sorted(descendants(ctx.catalog, a.region))
+            return or_(Application.region_code.in_(scope),  # received here
+                       Application.cross_region.is_(True) & exists().where(  # decided here
+                           Task.application_id == Application.id, Task.region_code.in_(scope)))
         case Role.approver:
             return exists().where(Task.application_id == Application.id,
                                   Task.department_code == a.department,
@@ -91,6 +95,16 @@ def visible_application(ctx: Ctx, application_id: int, lock: bool = False) -> Ap
 def within_scope(ctx: Ctx, region: str) -> bool:
     """Whether `region` is the actor's own region or lies below it."""
     return ctx.actor.region is not None and within(ctx.catalog, region, ctx.actor.region)
+
+
+def decided_within_scope(ctx: Ctx, app: Application) -> bool:
+    """Whether an office within the actor's region decides a task of `app` (跨域通办: the
+    deciding side's windows and supervisors see the case too)."""
+    if ctx.actor.region is None:
+        return False
+    scope = sorted(descendants(ctx.catalog, ctx.actor.region))
+    return ctx.session.scalar(select(exists().where(
+        Task.application_id == app.id, Task.region_code.in_(scope)))) or False
 
 
 def receives(ctx: Ctx, app: Application) -> bool:

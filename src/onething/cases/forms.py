@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from onething.cases.models import FormValue
 from onething.catalog.expressions import ExpressionError, FieldCheck, check_context, form_value
@@ -119,9 +119,11 @@ def check_value(field: FormField, raw: object) -> Reading:
     return value, reason or _limits(field, value)
 
 
-def check_form(fields: list[FormField], form: Mapping[str, object]
+def check_form(fields: list[FormField], form: Mapping[str, object],
+               regions: Collection[str] | None = None
                ) -> tuple[dict[str, FormValue], list[FieldProblem]]:
-    """The cleaned form and every problem (field path `form.<code>`, message in Chinese)."""
+    """The cleaned form and every problem (field path `form.<code>`, message in Chinese).
+    `regions`: the codes a 行政区划 field may hold (the catalog's)."""
     clean: dict[str, FormValue] = {}
     problems: list[FieldProblem] = []
     known = {f.code for f in fields}
@@ -135,6 +137,8 @@ def check_form(fields: list[FormField], form: Mapping[str, object]
                 problems.append(FieldProblem(f"form.{field.code}", f"请填写“{field.label}”"))
             continue
         value, reason = check_value(field, raw)
+        if not reason and field.type == FieldType.region and regions is not None:
+            reason = None if value in regions else f"不是本省的行政区划代码：{value}"
         if reason:
             problems.append(FieldProblem(f"form.{field.code}", f"“{field.label}”{reason}"))
         else:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -144,6 +145,7 @@ class Application(Base):
         Index("ix_applications_accepted_at", "accepted_at"),
         Index("ix_applications_completed_at", "completed_at"),
         Index("ix_applications_supplement", "supplemented_at", "supplement_due"),  # 容缺
+        Index("ix_applications_cross_region", "cross_region", "id"),  # scope: 跨域通办
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -154,7 +156,10 @@ class Application(Base):
     applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     channel: Mapped[Channel] = mapped_column(stored_as_string(Channel, 16))
-    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))  # receiving region
+    # a task decided by an office outside the receiving region (跨域通办: received for
+    # another region); its tasks' regions then widen who sees the case
+    cross_region: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[AppStatus] = mapped_column(stored_as_string(AppStatus, 32))
     answers: Mapped[dict[str, Answer]] = mapped_column(JSONDoc)
     form: Mapped[dict[str, FormValue]] = mapped_column(JSONDoc)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
-from onething.cases import access, idempotency, notices, ports, tasks
+from onething.cases import access, idempotency, notices, ports, routing, tasks
 from onething.cases.actions import (
     awaiting_supplement,
     deficiency_allowed,
@@ -168,16 +168,49 @@ def _checked_content(ctx: Ctx, sub: Submission, applicant: User
             FieldProblem(f"answers.{p.question}", p.message) for p in exc.problems]) from exc
     fields = [ctx.catalog.fields[f.code] for f in guide.fields_with(FieldStatus.fill)]
     produced = {f.code: f for f in guide.fields_with(FieldStatus.produced)}
-    form, problems = check_form(fields, {k: v for k, v in sub.form.items() if k not in produced})
+    form, problems = check_form(fields, {k: v for k, v in sub.form.items() if k not in produced},
+                                ctx.catalog.regions)
     problems = [*_produced_sent(sub.form, produced), *problems]
     checks = checks_of(ctx.catalog.bundles[guide.bundle], (i.item for i in guide.items))
     problems += failed_checks(checks, ctx.catalog.fields, form, ctx.today)
+    problems += _where_decided(ctx, guide, form, sub.region, applicant, problems)
     materials, more = _materials(ctx, guide, sub.materials, held, applicant, barred)
     problems += more
     if problems:
         raise Invalid(f"申请有 {len(problems)} 处需要补充或更正", code="incomplete_application",
                       problems=problems)
     return guide, form, materials
+
+
+def _where_decided(ctx: Ctx, guide: Guide, form: dict[str, FormValue], receiving: str,
+                   applicant: User, found: list[FieldProblem]) -> list[FieldProblem]:
+    """Each item's deciding office can be told (a region field filled in, the applicant's
+    region known), and every item may be received in `receiving` (跨域通办)."""
+    problems: list[FieldProblem] = []
+    decided: list[routing.Deciding] = []
+    told = {p.field for p in found}
+    for entry in guide.items:
+        item = entry.item
+        where = routing.deciding(ctx.catalog, item, receiving, form, applicant.region_code)
+        if where is not None:
+            decided.append(where)
+        elif item.region_field is not None:
+            path = f"form.{item.region_field.code}"
+            if path not in told:
+                problems.append(FieldProblem(path, f"请填写“{item.region_field.label}”："
+                                                   f"由该地区办理“{item.name}”"))
+                told.add(path)
+        else:
+            problems.append(FieldProblem("applicant", f"申请人未登记所在行政区划，"
+                                                      f"无法确定“{item.name}”的办理地区"))
+    refused = routing.not_received_here(ctx.catalog, decided, receiving)
+    if refused:
+        names = "、".join(f"“{d.item.name}”（{routing.CROSS_REGION_NAMES[d.item.cross_region]}）"
+                         for d in refused)
+        problems.append(FieldProblem("region", f"以下事项须在办理地受理，不能在"
+                                               f"{routing.region_name(ctx.catalog, receiving)}"
+                                               f"异地受理：{names}"))
+    return problems
 
 
 def _produced_sent(form: dict[str, Any], produced: dict[str, GuideField]) -> list[FieldProblem]:

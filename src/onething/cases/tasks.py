@@ -14,7 +14,7 @@ from sqlalchemy import Select, select, union_all
 from onething.cases import access, durations, notices, ports
 from onething.cases.events import ApplicationCompleted, TaskApproved, TaskDecided
 from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Suspension, Task
-from onething.cases.routing import competent_region
+from onething.cases.routing import competent_region, deciding
 from onething.cases.states import (
     DECIDED,
     AppStatus,
@@ -26,6 +26,7 @@ from onething.cases.states import (
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.catalog.spec import Level
+from onething.identity.models import User
 from onething.kernel import bus
 from onething.kernel.clock import CHINA
 from onething.kernel.errors import Conflict, FieldProblem, Invalid, NotFound
@@ -37,14 +38,19 @@ MAX_PROCEDURE_DAYS = 250  # about a year of working days
 
 
 def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
-    """One task per applicable item, at the office of its department in the competent region."""
+    """One task per applicable item, at the office of its department in the competent region
+    (the receiving region's, the applicant's or the one the form gives: `routing.deciding`)."""
     created = []
+    applicant_region = ctx.session.scalar(select(User.region_code).where(
+        User.id == app.applicant_id))
     for entry in app.guide["items"]:
         item = ctx.catalog.items[entry["code"]]
+        where = deciding(ctx.catalog, item, app.region_code, app.form, applicant_region)
+        app.cross_region = app.cross_region or bool(where and where.elsewhere)
         task = Task(application_id=app.id, item_code=item.code, item_name=item.name,
                     stage=entry["stage"], department_code=item.handler.code,
-                    region_code=competent_region(ctx.catalog, app.region_code,
-                                                 Level(item.level)),
+                    region_code=where.region if where else competent_region(
+                        ctx.catalog, app.region_code, Level(item.level)),
                     status=TaskStatus.waiting, promised_days=item.promised_days,
                     legal_days=item.legal_days)
         ctx.session.add(task)

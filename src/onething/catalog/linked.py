@@ -20,12 +20,15 @@ from onething.catalog.spec import (
     BundleSpec,
     CatalogFileSpec,
     CheckSpec,
+    CrossRegion,
+    FieldRegionSpec,
     FieldType,
     HolderKind,
     ItemSpec,
     ItemType,
     Level,
     QuestionType,
+    RegionFrom,
     ResultSpec,
 )
 from onething.kernel.privacy import Personal
@@ -150,6 +153,11 @@ class Item:
     checks: tuple[FieldCheck, ...] = ()
     commitment_notice: CommitmentNotice | None = None  # None: generated (commitments.notice)
     handled_by: Department | None = None  # whose office handles the task, if not `department`
+    # whose region's office decides: the receiving region's, the applicant's registered
+    # region's, or (`region_field` set) the region a form field gives
+    region_from: RegionFrom = RegionFrom.receiving
+    region_field: FormField | None = None
+    cross_region: CrossRegion = CrossRegion.none  # where else it may be received (通办)
 
     @property
     def handler(self) -> Department:
@@ -263,6 +271,11 @@ def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
         code=spec.code, name=spec.name, type=spec.type,
         department=cat.departments[spec.department], level=spec.level,
         handled_by=cat.departments[spec.handled_by] if spec.handled_by else None,
+        region_from=(spec.competent_region if isinstance(spec.competent_region, RegionFrom)
+                     else RegionFrom.receiving),
+        region_field=(cat.fields[spec.competent_region.field]
+                      if isinstance(spec.competent_region, FieldRegionSpec) else None),
+        cross_region=spec.cross_region,
         legal_days=spec.legal_days, promised_days=spec.promised_days, fee=spec.fee,
         visits=spec.visits, basis=spec.basis, description=spec.description,
         implementing_body=spec.implementing_body, visits_alone=spec.visits_alone,

@@ -234,6 +234,29 @@ class CommitmentNoticeSpec(_Spec):
     consequence: str | None = Field(default=None, max_length=2000)  # 不实承诺的法律责任
 
 
+class CrossRegion(StrEnum):
+    """跨域通办: how far from its competent region an item may be received (异地代收)."""
+
+    none = "none"  # only in the competent region (and the regions below it)
+    city = "city"  # anywhere in the competent region's city (市域通办)
+    province = "province"  # anywhere in the province (全省通办)
+    nationwide = "nationwide"  # anywhere (跨省通办)
+
+
+class RegionFrom(StrEnum):
+    """Whose region's office is competent for an item."""
+
+    receiving = "receiving"  # where the application is received (the default)
+    applicant = "applicant"  # the applicant's registered region (户籍地, 登记地)
+
+
+class FieldRegionSpec(_Spec):
+    """The region a form field gives (`{field: business_region}`): the business address's,
+    the household's."""
+
+    field: Code
+
+
 class ItemSpec(_Spec):
     """One administrative item (事项) of one department."""
 
@@ -246,6 +269,10 @@ class ItemSpec(_Spec):
     handled_by: Code | None = None
     implementing_body: Name | None = None  # 实施主体, where it is not the department itself
     level: Level
+    # whose region's office at `level` decides: the receiving region's (the default), the
+    # applicant's registered region's, or that of a `region` field of the form
+    competent_region: RegionFrom | FieldRegionSpec = RegionFrom.receiving
+    cross_region: CrossRegion = CrossRegion.none  # where else it may be received (通办)
     legal_days: Days
     promised_days: Days
     fee: Money = 0  # 行政事业性收费

@@ -42,6 +42,7 @@ from onething.catalog.spec import (
     CatalogFileSpec,
     CheckSpec,
     DepartmentSpec,
+    FieldRegionSpec,
     FieldSpec,
     FieldType,
     HolderKind,
@@ -346,6 +347,7 @@ def _item(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
             yield entry.problem(f"事项 {item.code} 重复列出表单字段 {fuse.field}", *sub)
         seen.add(fuse.field)
         yield from _syntax(entry, fuse.when, *sub, "when")
+    yield from _competent_region(entry, c)
     if item.visits > item.visits_alone:
         yield entry.problem(
             f"事项 {item.code} 在一件事中的到场次数 visits（{item.visits}）多于单独办理时的 "
@@ -353,6 +355,25 @@ def _item(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
     yield from _checks(entry, c, item.checks, seen, f"事项 {item.code} 没有")
     if item.result is not None:
         yield from _result(entry, c)
+
+
+def _competent_region(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
+    """A competent region read from the form: a `region` field the item always asks for."""
+    item, chosen = entry.spec, entry.spec.competent_region
+    if not isinstance(chosen, FieldRegionSpec):
+        return
+    sub = ("competent_region", "field")
+    uses = {u.field: u for u in item.fields}
+    if chosen.field not in uses:
+        yield entry.problem(f"事项 {item.code} 的 competent_region 引用的表单字段 "
+                            f"{chosen.field} 不在该事项的 fields 中", *sub)
+    elif uses[chosen.field].when is not None:
+        yield entry.problem(f"事项 {item.code} 的 competent_region 字段 {chosen.field} "
+                            "有 when 条件，不能决定办理地区", *sub)
+    defined = c.known("fields").get(chosen.field)
+    if defined is not None and defined.spec.type != FieldType.region:
+        yield entry.problem(f"事项 {item.code} 的 competent_region 字段 {chosen.field} "
+                            "不是行政区划（region）类型", *sub)
 
 
 def _checks(entry: Located[Any], c: Collected, checks: list[CheckSpec], own: set[str],

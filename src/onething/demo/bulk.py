@@ -39,7 +39,15 @@ from onething.catalog.models import CatalogVersion
 from onething.catalog.spec import FieldType, HolderKind, Level
 from onething.commitments.models import FollowUpCheck
 from onething.commitments.notice import notices_for
-from onething.demo.data import DAY_RELATIVE, PDF, _answers, _form, _receiving_regions, result_data
+from onething.demo.data import (
+    DAY_RELATIVE,
+    PDF,
+    _answers,
+    _form,
+    _receiving_regions,
+    in_region,
+    result_data,
+)
 from onething.demo.people import DEMO_PASSWORD
 from onething.files.models import StoredFile
 from onething.files.service import write_blob
@@ -337,7 +345,8 @@ class _Case:
         self.clerk = batch.people.ids[f"bulk_clerk_{region}"]
         self.channel = rng.choices(["web", "mobile", "window", "kiosk", "api"],
                                    [45, 30, 18, 4, 3])[0]
-        self.form = _on_day(rng.choice(v.forms), (_day(self.submitted) - _day(batch.now)).days)
+        self.form = in_region(batch.catalog, _on_day(rng.choice(v.forms), (
+            _day(self.submitted) - _day(batch.now)).days), region)
         self.app: dict[str, Any] = {}
         self.tasks: list[dict[str, Any]] = []
 

@@ -137,7 +137,8 @@ def _one(session: Session, catalog: Catalog, people: _People, files_root: Path,
                                                               MaterialStatus.commitment)}
         app = cases.submit(ctx, cases.Submission(
             bundle=bundle.code, region=region, answers=answers,
-            form=_form(catalog, guide.fields, rng, ctx.today), materials=materials,
+            form=in_region(catalog, _form(catalog, guide.fields, rng, ctx.today), region),
+            materials=materials,
             channel=rng.choices(["web", "mobile", "api"], [55, 35, 10])[0]))
     clerk = people.clerk(region)
     when = start + dt.timedelta(hours=rng.uniform(1, 30))
@@ -276,6 +277,13 @@ def _form(catalog: Catalog, fields: list[Any], rng: random.Random,
         if count in values and "employee_count" in values:
             values[count] = min(values[count], values["employee_count"])
     return {k: v for k, v in values.items() if v is not None}
+
+
+def in_region(catalog: Catalog, form: dict[str, Any], region: str) -> dict[str, Any]:
+    """The form of someone applying where they live or do business: every 行政区划 field is
+    the receiving region (so the competent offices are those of that region)."""
+    return {code: region if catalog.fields[code].type == FieldType.region else value
+            for code, value in form.items()}
 
 
 def result_data(catalog: Catalog, item_code: str, rng: random.Random) -> dict[str, Any]:

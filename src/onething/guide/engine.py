@@ -13,7 +13,7 @@ from typing import Any
 from onething.catalog.answers import answer_problem
 from onething.catalog.expressions import Condition, ExpressionError, answers_context
 from onething.catalog.linked import Bundle, Catalog, FormField, Item, Material
-from onething.catalog.spec import QuestionType
+from onething.catalog.spec import QuestionType, RegionFrom
 
 
 class MaterialStatus(StrEnum):
@@ -64,6 +64,14 @@ class GuideItem:
     implementing_body = property(lambda self: self.item.implementing_body)
     result = property(lambda self: self.item.result.name if self.item.result else None)
 
+    @property
+    def decided_where(self) -> str:
+        """Whose region's office decides, in words (经营场所所在行政区划 → 经营场所所在地)."""
+        i = self.item
+        if i.region_field is not None:
+            return i.region_field.label.removesuffix("行政区划").removesuffix("所在") + "所在地"
+        return "申请人户籍（登记）地" if i.region_from == RegionFrom.applicant else "受理地"
+
     def to_dict(self) -> dict[str, Any]:
         i = self.item
         return {
@@ -74,6 +82,11 @@ class GuideItem:
             "legal_days": i.legal_days, "immediate": i.immediate, "fee": i.fee,
             "visits": i.visits, "visits_alone": i.visits_alone,
             "result": i.result.name if i.result else None,
+            # whose region's office decides, and where else it may be received (跨域通办)
+            "competent_region": ({"field": i.region_field.code} if i.region_field
+                                 else i.region_from.value),
+            "decided_where": self.decided_where,
+            "cross_region": i.cross_region.value,
         }
 
 

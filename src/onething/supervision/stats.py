@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from onething.cases.figures import (
@@ -72,6 +72,10 @@ class Statistics(RatingRates):
     # 承诺时限压缩率: 1 − Σ promised / Σ statutory limits of the items decided in the period
     promise_compression: float | None = None
     online: int = 0
+    # 跨域通办: received here for offices elsewhere (异地代收), and tasks decided here of
+    # applications received elsewhere
+    received_for_others: int = 0
+    decided_for_others: int = 0
     cards: dict[str, int] = field(default_factory=lambda: {"warning": 0, "yellow": 0, "red": 0})
     materials_saved: int = 0
     visits_saved: int = 0
@@ -120,12 +124,28 @@ def statistics(session: Session, catalog: Catalog, q: StatsQuery,
     month = _month_expression(session)
     _received(session, f, start, end, stats, month)
     _completed(session, f, start, end, stats, month)
+    _across_regions(session, f, start, end, stats)
     _cards(session, f, start, end, stats)
     stats.add(rated.total)
     stats.departments = _departments(session, catalog, f, start, end, rated)
     stats.promise_compression = compression(sum(d.promised_days for d in stats.departments),
                                             sum(d.legal_days for d in stats.departments))
     return stats
+
+
+def _across_regions(session: Session, f: Filters, start: dt.datetime, end: dt.datetime,
+                    stats: Statistics) -> None:
+    """跨域通办 counted on both sides: applications received in scope with a task decided
+    outside it, and tasks decided in scope of applications received outside it."""
+    stats.received_for_others = int(session.execute(f.applications(select(func.count()).where(
+        within_period(Application.submitted_at, start, end), Application.cross_region.is_(True),
+        exists().where(Task.application_id == Application.id,
+                       not_(f.region(Task.region_code)))))).scalar_one())
+    stats.decided_for_others = int(session.execute(f.tasks(
+        select(func.count()).select_from(Task).join(
+            Application, Application.id == Task.application_id).where(
+            within_period(Task.decided_at, start, end), Application.cross_region.is_(True),
+            not_(f.region(Application.region_code))))).scalar_one())
 
 
 def _month_expression(session: Session) -> Callable[[Any], Any]:

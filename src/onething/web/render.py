@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from onething.cases.actions import WINDOW_DECISIONS
+from onething.cases.routing import CROSS_REGION_NAMES
 from onething.cases.states import APP_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.catalog.spec import LEVEL_NAMES
 from onething.guide.engine import MaterialStatus
@@ -59,6 +60,7 @@ templates.env.globals.update(
     APP_STATUS_NAMES=APP_STATUS_NAMES, TASK_STATUS_NAMES=TASK_STATUS_NAMES,
     CHANNEL_NAMES=CHANNEL_NAMES, DELIVERY_NAMES=DELIVERY_NAMES,
     WINDOW_DECISIONS=WINDOW_DECISIONS, CHECK_BADGES=CHECK_BADGES, form_value=form_value,
+    CROSS_REGION_NAMES=CROSS_REGION_NAMES,
     menu=menu, shows_catalog_version=shows_catalog_version, field_hints=field_hints)
 
 
