@@ -31,3 +31,17 @@ FULL = {"premises": "rented", "sells_food": True, "sells_tobacco": True, "shop_a
 # 新生儿出生一件事 (NEWBORN_BIRTH), parents married, the household local
 NEWBORN = {"parents_married": True, "household_place": "local", "sign_family_doctor": False,
            "want_social_security_card": False}
+
+# 工程建设项目审批一件事 (CONSTRUCTION_PERMIT): its heaviest situation, every stage at its
+# fullest (20 items of 7 departments) — a government-invested civil building on allocated land
+# with a basement, a 特殊建设工程 with an EIA report, 6 ha of land, road works, site drainage
+CONSTRUCTION_HEAVIEST = {"investment": "government", "land": "allocated",
+                         "project_kind": "civil", "has_basement": True, "special_fire": True,
+                         "eia": "report", "site_area": 60000, "dig_road": True,
+                         "drains_to_sewer": True}
+# a company's factory on land bought at auction: filed, not approved; no basement; 0.8 ha
+CONSTRUCTION_FACTORY = {"investment": "enterprise", "land": "transferred",
+                        "project_kind": "industrial", "has_basement": False, "site_area": 8000}
+# a 简易低风险 warehouse of a company on its own land, under 0.5 ha, no drainage permit
+CONSTRUCTION_LOW_RISK = {"investment": "enterprise", "land": "own", "project_kind": "low_risk",
+                         "has_basement": False, "site_area": 3000, "drains_to_sewer": False}

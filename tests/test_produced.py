@@ -23,6 +23,7 @@ from onething.kernel.db import session_factory
 from onething.kernel.identifiers import id_number_problem, new_uscc, uscc_entity_kind, uscc_problem
 from onething.kernel.principal import Role
 from onething.licences import service as licences
+from samples import CONSTRUCTION_FACTORY
 from world import Api, World, build_world, client_for
 
 CHILD_ID = "430102202601150025"  # born 2026-01-15
@@ -80,6 +81,10 @@ def test_no_demo_guide_asks_for_what_an_earlier_stage_creates(demo: Catalog) -> 
     ("NEWBORN_BIRTH", {"want_social_security_card": True},
      {"child_id_number": "GA_BIRTH_HUKOU"}),
     ("RETIREMENT", {}, {}),
+    ("CONSTRUCTION_PERMIT", CONSTRUCTION_FACTORY,
+     {"project_code": "FGW_ENTERPRISE_FILING",
+      "works_planning_permit_number": "ZRZY_WORKS_PLANNING",
+      "construction_permit_number": "ZJ_CONSTRUCTION_PERMIT"}),
 ])
 def test_what_each_demo_bundle_produces(demo: Catalog, bundle: str, answers: dict[str, Any],
                                         produced: dict[str, str]) -> None:

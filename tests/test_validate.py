@@ -241,7 +241,7 @@ def test_the_demo_catalog_is_valid(demo_dir: Path) -> None:
     assert document is not None
     codes = {b.code for b in document.bundles}
     assert {"OPEN_CONVENIENCE_STORE", "OPEN_BARBER_SHOP", "NEWBORN_BIRTH", "COMPANY_OPENING",
-            "RETIREMENT"} <= codes
+            "RETIREMENT", "OPEN_RESTAURANT", "CONSTRUCTION_PERMIT"} <= codes
     regions = {r.code: r for r in document.regions}
     cities = [r for r in regions.values() if r.level == "city" and r.parent == "430000"]
     assert regions["430000"].name == "湖南省" and len(cities) == 14

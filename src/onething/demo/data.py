@@ -273,9 +273,11 @@ def _form(catalog: Catalog, fields: list[Any], rng: random.Random,
     values = {f.code: _value(catalog.fields[f.code], rng) for f in fields
               if f.status == FieldStatus.fill}
     values.update(_consistent(set(values), rng, today or dt.date.today()))
-    for count in ("insured_count", "health_certified_count"):
-        if count in values and "employee_count" in values:
-            values[count] = min(values[count], values["employee_count"])
+    for part, whole in (("insured_count", "employee_count"),
+                        ("health_certified_count", "employee_count"),
+                        ("underground_area", "floor_area"), ("shelter_area", "underground_area")):
+        if part in values and whole in values:
+            values[part] = min(values[part], values[whole])
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -297,12 +299,14 @@ def result_data(catalog: Catalog, item_code: str, rng: random.Random) -> dict[st
 
 
 # the values `_consistent` draws relative to the day of the submission (the others are not)
-DAY_RELATIVE = ("birth_date", "opening_date", "lease_end_date", "retirement_date")
+DAY_RELATIVE = ("birth_date", "opening_date", "lease_end_date", "retirement_date",
+                "planned_start", "planned_completion")
 
 
 def _consistent(codes: set[str], rng: random.Random, today: dt.date) -> dict[str, Any]:
     """Values whose meaning ties them to each other or to the day: births in the past, leases
-    ending after the opening, parents' ID numbers of their sex, work before retirement."""
+    ending after the opening, parents' ID numbers of their sex, work before retirement, works
+    finishing after they start."""
     def day(low: int, high: int) -> str:
         return (today + dt.timedelta(days=rng.randint(low, high))).isoformat()
 
@@ -315,10 +319,12 @@ def _consistent(codes: set[str], rng: random.Random, today: dt.date) -> dict[str
                             ).isoformat(),
         "contribution_years": years, "medical_contribution_years": years,
     }
+    if codes & {"planned_start", "planned_completion"}:  # drawn only where asked
+        chosen.update(planned_start=day(10, 90), planned_completion=day(200, 1000))
     return {code: value for code, value in chosen.items() if code in codes}
 
 
-_PATTERNED = ("410000", "6222020200112233445", "08:30", "12345678")
+_PATTERNED = ("410000", "6222020200112233445", "08:30", "12345678", "2026-430102-47-03-000001")
 
 
 def _value(spec: Any, rng: random.Random) -> Any:
