@@ -44,6 +44,7 @@ from sqlalchemy import select
 
 from conftest import _fresh_postgres
 from onething.app import create_app
+from onething.assistance import service as assistance
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.commitments.models import FollowUpCheck
@@ -192,6 +193,21 @@ POST    /consents/{consent}/revoke             in  go  nf  no  no  go  nf  no  n
 POST    /checks/{check}/outcome                in  nf  nf  nf  nf  nf  nf  iv  nf  nf  no  nf  no
 # 红黄牌: an office's own cards, a supervisor's region and below, all for an admin
 GET     /cards                                 in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
+# --- 帮代办 requests (zhang's, in 芙蓉区, taken up and finished by its window): asked by
+# people for themselves (a bad region: 422), seen by them and by windows and supervisors in
+# scope; a finished one refuses every step (409) to whoever could take it, 403 to the rest
+POST    /api/v1/help-requests                  in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
+GET     /api/v1/help-requests                  in  ok  --  --  --  ok  --  --  --  --  ok  --  ok
+GET     /api/v1/help-requests/{help}           in  ok  nf  nf  nf  ok  nf  nf  nf  nf  ok  nf  ok
+POST    /api/v1/help-requests/{help}/taking    in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
+POST    /api/v1/help-requests/{help}/finishing in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
+POST    /api/v1/help-requests/{help}/cancellation in cf nf  nf  nf  no  nf  nf  nf  nf  no  nf  no
+GET     /help                                  in  ok  --  --  --  hm  hm  hm  hm  hm  hm  hm  hm
+POST    /help                                  in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
+POST    /help/{help}/cancel                    in  cf  nf  nf  nf  no  nf  nf  nf  nf  no  nf  no
+GET     /help-requests                         in  hm  hm  hm  hm  ok  --  hm  hm  hm  ok  --  ok
+POST    /help-requests/{help}/take             in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
+POST    /help-requests/{help}/finish           in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
 """
 
 TYPED = OWNED
@@ -205,6 +221,9 @@ SUBMISSION = {"bundle": "STORE", "region": "430102", "applicant": "zhang",
               "form": STORE_FORM,
               "materials": {"ID_CARD": {"file": "{file}"}}}
 STATS = {"params": {"region": "430102"}}
+# a 帮代办 request for a region that does not exist: past the door, refused by the rules
+HELP = {"region": "999999", "mode": "home_visit", "reason": "elderly", "need": "办理退休",
+        "contact_name": "张三", "phone": "13812345678", "address": "芙蓉区五一大道 1 号"}
 
 # What each route is sent (httpx keywords; "{…}" is filled in per request, see `values`).
 # Pages' POST forms also get the caller's CSRF token.
@@ -253,6 +272,12 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /consents": {"data": {"proxy": "proxy1", "person": "li", "note": "本人到窗口书面授权"}},
     "GET /dashboard": STATS,
     "GET /dashboard.csv": STATS,
+    "POST /api/v1/help-requests": {"json": HELP},
+    "GET /api/v1/help-requests": {"params": {"status": "done"}},
+    "POST /api/v1/help-requests/{help}/finishing": {"json": {"outcome": "已上门帮办"}},
+    "POST /help": {"data": HELP},
+    "GET /help-requests": {"params": {"status": "all"}},
+    "POST /help-requests/{help}/finish": {"data": {"outcome": "已上门帮办"}},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
@@ -269,6 +294,9 @@ MARKERS = {
     "GET /api/v1/checks": '"id":{check}',
     "GET /checks": 'id="check-{check}"',
     "GET /consents": 'id="consent-{consent}"',
+    "GET /api/v1/help-requests": '"id":{help},',
+    "GET /help": 'id="help-{help}"',
+    "GET /help-requests": 'id="help-{help}"',
     "GET /r": "评价码",
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
@@ -282,7 +310,8 @@ FRESH = {"POST /api/v1/auth/logout", "POST /api/v1/me/password", "POST /login",
 
 # Route parameter → the alias TABLE uses for it.
 ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
-           "rectification_id": "rect", "consent_id": "consent", "check_id": "check"}
+           "rectification_id": "rect", "consent_id": "consent", "check_id": "check",
+           "request_id": "help"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -381,6 +410,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
         ratings.rate(ctx, app_id, ratings.RatingInput(1, {}, "让我跑了三次", "SCJG",
                                                       "department"), rectification_days=15)
     check = _check(world)
+    help_id = _help(world)
     with world.as_("admin") as ctx:
         done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
         return {
@@ -389,10 +419,23 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "pending": str(pending), "pending_number": open_.application.number,
             "task": str(open_.tasks[0].id), "consent": str(consents[1]),
             "rect": str(ctx.session.scalars(select(Rectification.id)).one()),
-            "check": str(check),
+            "check": str(check), "help": str(help_id),
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
         }, consents[0]
+
+
+def _help(world: World) -> int:
+    """zhang's request for 帮代办 in 芙蓉区, taken up and finished by its window."""
+    with world.as_("zhang") as ctx:
+        req = assistance.request_help(ctx, assistance.HelpInput(
+            region="430102", mode="remote", reason="elderly", need="想办理退休一件事",
+            contact_name="张三", phone="13812345678"))
+        help_id = req.id
+    with world.as_("clerk_furong") as ctx:
+        assistance.take(ctx, help_id)
+        assistance.finish(ctx, help_id, "已电话指导并代为在线提交")
+    return help_id
 
 
 def _check(world: World) -> int:

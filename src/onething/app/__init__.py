@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from onething import wiring
+from onething.api.assistance import router as assistance_router
 from onething.api.cases import router as cases_router
 from onething.api.catalog import router as catalog_router
 from onething.api.commitments import router as commitments_router
@@ -32,6 +33,7 @@ from onething.kernel.db import make_engine, session_factory, writer
 from onething.kernel.jobs import Scheduler
 from onething.kernel.privacy import mask_logs
 from onething.supervision.profile import load_profile
+from onething.web import assistance as help_pages
 from onething.web import cases as case_pages
 from onething.web import catalog as catalog_pages
 from onething.web import commitments as commitment_pages
@@ -93,12 +95,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
-                   licences_router, ratings_router, supervision_router, commitments_router):
+                   licences_router, ratings_router, supervision_router, commitments_router,
+                   assistance_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
                    supervision_pages.router, commitment_pages.router, consent_pages.router,
-                   rating_pages.router):
+                   rating_pages.router, help_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

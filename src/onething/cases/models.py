@@ -8,13 +8,11 @@ on the rows has the typed shapes below.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
 
 from sqlalchemy import (
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -33,16 +31,8 @@ from onething.cases.states import (
     TaskStatus,
 )
 from onething.kernel.clock import utcnow
-from onething.kernel.db import Base, JSONDoc, UTCDateTime
+from onething.kernel.db import Base, JSONDoc, UTCDateTime, stored_as_string
 from onething.kernel.principal import Role
-
-
-def stored_as_string(kind: type[StrEnum], length: int) -> Enum:
-    """A column of `kind`'s values: VARCHAR(`length`), read back as the enum's members; a
-    value not of `kind` is refused before it is written."""
-    return Enum(kind, native_enum=False, create_constraint=False, length=length,
-                validate_strings=True, values_callable=lambda members: [m.value for m in members])
-
 
 # --- what the rows' JSON holds -------------------------------------------------------------
 

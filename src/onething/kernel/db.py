@@ -13,12 +13,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -247,3 +248,10 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A new session and one transaction on it (`UnitOfWork`), closed at the end."""
     with factory() as session, UnitOfWork(session):
         yield session
+
+
+def stored_as_string(kind: type[StrEnum], length: int) -> Enum:
+    """A column of `kind`'s values: VARCHAR(`length`), read back as the enum's members; a
+    value not of `kind` is refused before it is written."""
+    return Enum(kind, native_enum=False, create_constraint=False, length=length,
+                validate_strings=True, values_callable=lambda members: [m.value for m in members])

@@ -66,6 +66,7 @@ CHECKS: dict[str, CheckKind] = {
     "issuing": CheckKind("出件", "出件时限", True),
     "rectification": CheckKind("差评整改", "整改时限", False),
     "commitment_check": CheckKind("告知承诺核查", "核查期限", False),
+    "help_request": CheckKind("帮代办接单", "接单时限", False),
     "enquiry": CheckKind("咨询投诉（12345）", "办理时限", False, applied=False),
 }
 MAX_DAYS = 365

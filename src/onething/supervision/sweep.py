@@ -380,6 +380,7 @@ WATCHED: tuple[Watched, ...] = (
             _ISSUING_COLUMNS, _issuing_clocks),
     _deadlines("rectification"),
     _deadlines("commitment_check"),
+    _deadlines("help_request"),
 )
 # the subjects other domains announce (`WatchStarted`), kept in watched_deadlines
 ANNOUNCED = frozenset(w.subject for w in WATCHED if w.model is WatchedDeadline)

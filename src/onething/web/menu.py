@@ -13,6 +13,8 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/wallet", "证照夹", _PEOPLE),
     ("/workbench", "工作台", frozenset({Role.clerk, *_WATCH})),
     ("/consents", "代办授权", frozenset({*_PEOPLE, Role.clerk})),
+    ("/help", "帮代办", _PEOPLE),
+    ("/help-requests", "帮代办请求", frozenset({Role.clerk, *_WATCH})),
     ("/inbox", "部门待办", frozenset({Role.approver})),
     ("/checks", "承诺核查", frozenset({Role.approver, *_WATCH})),
     ("/rectifications", "差评整改", frozenset({Role.clerk, Role.approver, *_WATCH})),

@@ -1,0 +1,207 @@
+"""帮代办: a person (or a proxy for them) asks for help, the window of the region takes it up
+within RESPONSE_DAYS working days and records what it did; supervision watches the
+deadline (`WatchStarted`/`WatchEnded`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, false, select, true
+
+from onething.assistance.models import HelpRequest
+from onething.assistance.rules import (
+    MODE_NAMES,
+    OPEN,
+    RESPONSE_DAYS,
+    STATUS_NAMES,
+    HelpMode,
+    HelpReason,
+    HelpStatus,
+    asks_for_help,
+    helps,
+    may_cancel,
+    may_finish,
+    may_take,
+    watches,
+)
+from onething.audit import service as audit
+from onething.catalog.context import Ctx
+from onething.identity import offices
+from onething.kernel import bus, regions
+from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.kernel.identifiers import phone_problem
+from onething.kernel.principal import Role
+from onething.kernel.watch import WatchEnded, WatchStarted
+from onething.outbox.models import Notification
+
+SUBJECT = "help_request"  # as supervision watches it
+
+
+@dataclass
+class HelpInput:
+    region: str
+    mode: str
+    reason: str
+    need: str
+    contact_name: str
+    phone: str
+    address: str | None = None
+    bundle: str | None = None
+
+
+def request_help(ctx: Ctx, given: HelpInput) -> HelpRequest:
+    """A request for help, answered by the window of `given.region`."""
+    if not asks_for_help(ctx.actor):
+        raise Forbidden("只有办事群众（或其代办人）可以申请帮代办", code="role_not_allowed")
+    given = dataclasses.replace(given, need=given.need.strip(),
+                                contact_name=given.contact_name.strip(),
+                                phone=given.phone.strip(),
+                                address=(given.address or "").strip() or None)
+    _check(ctx, given)
+    due = ctx.calendar.add(ctx.today, RESPONSE_DAYS).date
+    req = HelpRequest(requester_id=ctx.actor.user_id, region_code=given.region,
+                      mode=HelpMode(given.mode), reason=HelpReason(given.reason),
+                      need=given.need, bundle_code=given.bundle or None,
+                      contact_name=given.contact_name, phone=given.phone,
+                      address=given.address, status=HelpStatus.requested, due_on=due,
+                      created_at=ctx.now)
+    ctx.session.add(req)
+    ctx.session.flush()
+    bus.publish(ctx, WatchStarted(SUBJECT, req.id, ctx.today, due, f"帮代办（{req.id}号）",
+                                  req.region_code, window=True))
+    for clerk in _window_clerks(ctx, req.region_code):
+        ctx.session.add(Notification(
+            recipient_id=clerk, created_at=ctx.now, subject=f"【帮代办】第 {req.id} 号请求",
+            body=f"有群众申请{MODE_NAMES[req.mode]}：{req.need}。请于 {due} 前接单并联系。"))
+    audit.record(ctx.session, ctx.actor, "request_help", SUBJECT, req.id,
+                 region=req.region_code, after={"mode": req.mode.value})
+    return req
+
+
+def _window_clerks(ctx: Ctx, region: str) -> list[int]:
+    """The clerks of the nearest window at or above `region` (a community's 便民服务站, else
+    its street's, else its county's)."""
+    for code in regions.ancestors(ctx.catalog.regions, region):
+        found = list(ctx.session.scalars(offices.office(code, None, window=True)))
+        if found:
+            return found
+    return []
+
+
+def _check(ctx: Ctx, given: HelpInput) -> None:
+    problems: list[FieldProblem] = []
+    if given.region not in ctx.catalog.regions:
+        problems.append(FieldProblem("region", f"行政区划 {given.region} 不存在"))
+    if given.mode not in HelpMode.__members__:
+        problems.append(FieldProblem("mode", "帮办方式应为上门帮办或远程帮办"))
+    if given.reason not in HelpReason.__members__:
+        problems.append(FieldProblem("reason", "请选择需要帮办的原因"))
+    if not given.need or len(given.need) > 500:
+        problems.append(FieldProblem("need", "请用 500 字以内说明想办什么事"))
+    if not given.contact_name or len(given.contact_name) > 50:
+        problems.append(FieldProblem("contact_name", "请填写联系人姓名（50 字以内）"))
+    if reason := phone_problem(given.phone):
+        problems.append(FieldProblem("phone", reason))
+    if given.mode == HelpMode.home_visit and not given.address:
+        problems.append(FieldProblem("address", "上门帮办请填写上门地址"))
+    if given.address and len(given.address) > 200:
+        problems.append(FieldProblem("address", "地址不能超过 200 个字符"))
+    if given.bundle and given.bundle not in ctx.catalog.bundles:
+        problems.append(FieldProblem("bundle", f"没有代码为 {given.bundle} 的一件事"))
+    if problems:
+        raise Invalid("帮代办申请有误", problems=problems)
+
+
+def visible(ctx: Ctx) -> ColumnElement[bool]:
+    """The requests the actor sees: their own, or those of the regions in their scope."""
+    a = ctx.actor
+    if a.role in (Role.applicant, Role.proxy):
+        return HelpRequest.requester_id == a.user_id
+    if a.role == Role.admin:
+        return true()
+    if watches(a) and a.region is not None:
+        return HelpRequest.region_code.in_(sorted(regions.descendants(ctx.catalog.regions,
+                                                                      a.region)))
+    return false()
+
+
+def listing(ctx: Ctx, status: str | None = None, limit: int = 100) -> Select[HelpRequest]:
+    query = select(HelpRequest).where(visible(ctx))
+    if status == "open":
+        query = query.where(HelpRequest.status.in_(sorted(OPEN)))
+    elif status:
+        query = query.where(HelpRequest.status == HelpStatus(status))
+    return query.order_by(HelpRequest.due_on, HelpRequest.id).limit(limit)
+
+
+def get(ctx: Ctx, request_id: int) -> HelpRequest:
+    req = ctx.session.scalar(select(HelpRequest).where(HelpRequest.id == request_id,
+                                                       visible(ctx)))
+    if req is None:
+        raise NotFound("没有该帮代办请求，或您无权查看", code="help_request_not_found")
+    return req
+
+
+def take(ctx: Ctx, request_id: int) -> HelpRequest:
+    """A clerk of the region takes the request up (接单) and contacts the person."""
+    req = get(ctx, request_id)
+    if not may_take(ctx.actor, req.status):
+        raise _refused(req, helps(ctx.actor), "只有窗口工作人员可以接单")
+    req.status, req.helper_id, req.taken_at = HelpStatus.taken, ctx.actor.user_id, ctx.now
+    bus.publish(ctx, WatchEnded(SUBJECT, req.id, req.due_on))  # taken up: on time or late
+    ctx.session.add(Notification(
+        recipient_id=req.requester_id, created_at=ctx.now,
+        subject=f"【帮代办】第 {req.id} 号请求已接单",
+        body=f"{ctx.actor.display_name}将通过您留下的电话 {req.phone} 与您联系。"))
+    audit.record(ctx.session, ctx.actor, "take_help", SUBJECT, req.id,
+                 region=req.region_code)
+    return req
+
+
+def finish(ctx: Ctx, request_id: int, outcome: str,
+           application_number: str | None = None) -> HelpRequest:
+    """The helper records what was done (and the application filed, if one was)."""
+    req = get(ctx, request_id)
+    if not may_finish(ctx.actor, req.status, req.helper_id):
+        raise _refused(req, helps(ctx.actor) and req.helper_id in (None, ctx.actor.user_id),
+                       "只有接单的工作人员可以办结该请求")
+    outcome = outcome.strip()
+    if not outcome or len(outcome) > 2000:
+        raise Invalid("请说明帮办结果（2000 字以内）",
+                      problems=[FieldProblem("outcome", "请说明帮办结果（2000 字以内）")])
+    req.status, req.outcome, req.closed_at = HelpStatus.done, outcome, ctx.now
+    req.application_number = (application_number or "").strip()[:32] or None
+    audit.record(ctx.session, ctx.actor, "finish_help", SUBJECT, req.id,
+                 region=req.region_code, after={"application": req.application_number})
+    return req
+
+
+def cancel(ctx: Ctx, request_id: int) -> HelpRequest:
+    """Whoever asked withdraws the request while it is open."""
+    req = get(ctx, request_id)
+    if not may_cancel(ctx.actor, req.status, req.requester_id):
+        raise _refused(req, req.requester_id == ctx.actor.user_id, "只能撤销自己的请求")
+    if req.status == HelpStatus.requested:
+        bus.publish(ctx, WatchEnded(SUBJECT, req.id, req.due_on))
+    req.status, req.closed_at = HelpStatus.cancelled, ctx.now
+    audit.record(ctx.session, ctx.actor, "cancel_help", SUBJECT, req.id,
+                 region=req.region_code)
+    return req
+
+
+def _refused(req: HelpRequest, theirs: bool, message: str) -> Exception:
+    """Why a step is refused: not the actor's to take (403), or not in this state (409)."""
+    if not theirs:
+        return Forbidden(message, code="not_allowed")
+    if req.status == HelpStatus.done:
+        return Conflict("该请求已办结", code="help_request_closed")
+    if req.status == HelpStatus.cancelled:
+        return Conflict("该请求已撤销", code="help_request_closed")
+    return Conflict(f"该请求{STATUS_NAMES[req.status]}，不能这样办理", code="illegal_transition")
+
+
+def overdue(req: HelpRequest, today: dt.date) -> bool:
+    """Not taken up by its day."""
+    return req.status == HelpStatus.requested and req.due_on < today

@@ -1,0 +1,128 @@
+"""Pages for 帮代办: a person (or a proxy for them) asks for help at home or by telephone and
+sees what became of it; the window of the region takes requests up and records what it
+did. The same services as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse, Response
+
+from onething.assistance import rules
+from onething.assistance import service as assistance
+from onething.assistance.models import HelpRequest
+from onething.cases.routing import window_name
+from onething.catalog.linked import Catalog
+from onething.kernel.errors import DomainError
+from onething.kernel.privacy import Personal, mask
+from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
+from onething.web.deps import FormPage, FormPageDep, Page, page_for, see_other
+from onething.web.words import said
+
+router = APIRouter(include_in_schema=False)
+AskPage = Annotated[Page, Depends(page_for(rules.asks_for_help))]
+QueuePage = Annotated[Page, Depends(page_for(rules.watches))]
+FIELDS = ("region", "mode", "reason", "need", "contact_name", "phone", "address", "bundle")
+
+
+def _regions(catalog: Catalog) -> list[tuple[str, str]]:
+    """Where help may be needed: every county, street, township and community, by name."""
+    found = []
+    for code, r in sorted(catalog.regions.items()):
+        if r.level in ("county", "township", "village"):
+            parent = catalog.regions.get(r.parent or "")
+            found.append((code, f"{parent.name if parent else ''}{r.name}"))
+    return found
+
+
+def _shown(page: Page, found: list[HelpRequest]) -> list[dict[str, Any]]:
+    me, today = page.me, page.ctx.today
+    rows = []
+    for r in found:
+        own = me.user_id in (r.requester_id, r.helper_id)
+        rows.append({
+            "r": r, "window": window_name(page.ctx.catalog, r.region_code),
+            "phone": r.phone if own else mask(r.phone, Personal.phone),
+            "address": r.address if own or not r.address else mask(r.address,
+                                                                   Personal.address),
+            "late": assistance.overdue(r, today),
+            "actions": rules.actions(me, r.status, r.requester_id, r.helper_id)})
+    return rows
+
+
+def _ask_page(page: Page, code: int = 200, error: str | None = None,
+              errors: dict[str, str] | None = None, sent: dict[str, str] | None = None,
+              done: bool = False) -> HTMLResponse:
+    ctx = page.ctx
+    mine = list(ctx.session.scalars(assistance.listing(ctx)))
+    return page.render("help.html", code, rows=_shown(page, mine), regions=_regions(ctx.catalog),
+                       modes=rules.MODE_NAMES, reasons=rules.REASON_NAMES,
+                       bundles=sorted(ctx.catalog.bundles.values(), key=lambda b: b.name),
+                       error=error, errors=errors or {}, sent=sent or {}, done=done,
+                       names=rules.STATUS_NAMES, days=rules.RESPONSE_DAYS)
+
+
+@router.get("/help", response_class=HTMLResponse)
+def ask(page: AskPage, done: int = 0) -> Response:
+    return _ask_page(page, done=bool(done))
+
+
+@router.post("/help")
+def send(page: FormPageDep) -> Response:
+    ctx = page.ctx
+    given = {name: page.text(name) or "" for name in FIELDS}
+    try:
+        with ctx.work():
+            assistance.request_help(ctx, assistance.HelpInput(**given))
+    except DomainError as exc:
+        if not rules.asks_for_help(page.me):
+            raise
+        return _ask_page(page, exc.status, said(exc),
+                         {p.field: p.message for p in exc.problems}, page.sent())
+    return see_other("/help?done=1")
+
+
+@router.post("/help/{request_id:id}/cancel")
+def cancel(request_id: int, page: FormPageDep) -> Response:
+    with page.ctx.work():
+        assistance.cancel(page.ctx, request_id)
+    return see_other("/help")
+
+
+def _queue_page(page: Page, status: str, code: int = 200, error: str | None = None
+                ) -> HTMLResponse:
+    ctx = page.ctx
+    chosen = status if status in ("open", "done", "cancelled", "all") else "open"
+    found = list(ctx.session.scalars(assistance.listing(
+        ctx, None if chosen == "all" else chosen, limit=200)))
+    return page.render("help_requests.html", code, rows=_shown(page, found), chosen=chosen,
+                       error=error, names=rules.STATUS_NAMES, modes=rules.MODE_NAMES,
+                       reasons=rules.REASON_NAMES)
+
+
+@router.get("/help-requests", response_class=HTMLResponse)
+def queue(page: QueuePage, status: str = "open") -> Response:
+    return _queue_page(page, status)
+
+
+@router.post("/help-requests/{request_id:id}/take")
+def take(request_id: int, page: FormPageDep) -> Response:
+    return _step(page, request_id, lambda: assistance.take(page.ctx, request_id))
+
+
+@router.post("/help-requests/{request_id:id}/finish")
+def finish(request_id: int, page: FormPageDep) -> Response:
+    return _step(page, request_id, lambda: assistance.finish(
+        page.ctx, request_id, page.text("outcome") or "", page.text("application_number")))
+
+
+def _step(page: FormPage, request_id: int, step: Any) -> Response:
+    try:
+        with page.ctx.work():
+            step()
+    except DomainError as exc:
+        if not rules.watches(page.me):
+            raise
+        return _queue_page(page, "open", exc.status, said(exc))
+    return see_other(f"/help-requests#help-{request_id}")
