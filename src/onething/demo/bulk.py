@@ -36,7 +36,7 @@ from onething.cases.models import Application, Event, NumberCounter, Task
 from onething.cases.routing import competent_region, office_name
 from onething.catalog.linked import Catalog, Item
 from onething.catalog.models import CatalogVersion
-from onething.catalog.spec import FieldType, HolderKind, Level
+from onething.catalog.spec import FieldType, Level
 from onething.commitments.models import FollowUpCheck
 from onething.commitments.notice import notices_for
 from onething.demo.data import (
@@ -56,9 +56,10 @@ from onething.identity import service as identity
 from onething.identity.models import User
 from onething.kernel.clock import CHINA
 from onething.kernel.config import get_settings
-from onething.kernel.identifiers import USCC_CATEGORIES, new_uscc, uscc_entity_kind
+from onething.kernel.identifiers import USCC_CATEGORIES, new_uscc
 from onething.kernel.workdays import Calendar, last_day_of_years
 from onething.licences.models import Licence
+from onething.licences.service import holder_of
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.models import WatchedDeadline
 
@@ -566,7 +567,7 @@ class _Case:
         """As licences.issue: about whom the result says, numbered in its office's year."""
         assert item.result is not None
         day = _day(at)
-        kind, title, name, number = _holder(item, self.form, self.name(self.applicant))
+        kind, title, name, number = holder_of(item, self.form, self.name(self.applicant))
         years = item.result.valid_years
         licence = {
             "id": self.b.ids.take(Licence),
@@ -702,26 +703,6 @@ def _per_stage_max(found: list[dict[str, Any]], key: str) -> int:
     for task in found:
         longest[task["stage"]] = max(longest.get(task["stage"], 0), task[key])
     return sum(longest.values())
-
-
-def _holder(item: Item, form: dict[str, Any], owner: str) -> tuple[HolderKind, str, str,
-                                                                  str | None]:
-    """As licences.service: kind, title, name and number of whom the licence is about."""
-    assert item.result is not None
-    holder = item.result.holder
-
-    def value(code: str | None) -> str | None:
-        found = form.get(code) if code else None
-        return str(found) if found not in (None, "") else None
-
-    number = value(holder.id)
-    if holder.kind == HolderKind.applicant:
-        return (holder.kind, holder.title or "本人",
-                value(holder.name) or value("applicant_name") or owner, number)
-    title = holder.title or (uscc_entity_kind(number) if holder.kind == HolderKind.company
-                             and number else None) or {HolderKind.person: "家庭成员",
-                                                       HolderKind.company: "企业"}[holder.kind]
-    return holder.kind, title, value(holder.name) or owner, number
 
 
 def _finish(session: Session, counters: Counter[str]) -> None:

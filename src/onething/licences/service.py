@@ -86,7 +86,8 @@ def issue(session: Session, catalog: Catalog, app: Application, task: Task,
     if item is None or item.result is None:
         return None
     owner = session.get_one(User, app.applicant_id)
-    kind, title, name, number = _holder(item, app.form, owner)
+    kind, title, name, number = holder_of(item, app.form, owner.display_name,
+                                          owner.id_number)
     years = item.result.valid_years
     licence = Licence(
         number=next_number(session, f"ZZ{task.region_code}{today:%Y}", width=6),
@@ -102,9 +103,10 @@ def issue(session: Session, catalog: Catalog, app: Application, task: Task,
     return licence
 
 
-def _holder(item: Item, form: Mapping[str, Any], owner: User
-            ) -> tuple[HolderKind, str, str, str | None]:
-    """Kind, title, name and ID number (or USCC) of whom the licence is about."""
+def holder_of(item: Item, form: Mapping[str, Any], owner_name: str,
+              owner_number: str | None = None) -> tuple[HolderKind, str, str, str | None]:
+    """Kind, title, name and ID number (or USCC) of whom the licence is about; where the form
+    names no one, the owner's (the applicant's) name and number."""
     assert item.result is not None
     holder = item.result.holder
 
@@ -114,11 +116,11 @@ def _holder(item: Item, form: Mapping[str, Any], owner: User
 
     number = value(holder.id)
     if holder.kind == HolderKind.applicant:
-        name = value(holder.name) or value("applicant_name") or owner.display_name
-        return holder.kind, holder.title or TITLES[holder.kind], name, number or owner.id_number
+        name = value(holder.name) or value("applicant_name") or owner_name
+        return holder.kind, holder.title or TITLES[holder.kind], name, number or owner_number
     title = holder.title or (uscc_entity_kind(number) if holder.kind == HolderKind.company
                              and number else None) or TITLES[holder.kind]
-    return holder.kind, title, value(holder.name) or owner.display_name, number
+    return holder.kind, title, value(holder.name) or owner_name, number
 
 
 def release_held(session: Session, application_id: int) -> None:
