@@ -17,7 +17,6 @@ from onething.catalog.context import Ctx
 from onething.http.deps import CtxDep
 from onething.http.problems import ProblemOut
 from onething.http.schemas import Id
-from onething.kernel.privacy import Personal, mask
 
 router = APIRouter(prefix="/api/v1", tags=["assistance"], responses={
     401: {"model": ProblemOut}, 403: {"model": ProblemOut}, 404: {"model": ProblemOut},
@@ -68,14 +67,12 @@ class HelpOut(BaseModel):
 
     @classmethod
     def of(cls, ctx: Ctx, r: HelpRequest) -> HelpOut:
-        own = r.requester_id == ctx.actor.user_id or r.helper_id == ctx.actor.user_id
+        phone, address = assistance.contact(ctx.actor, r)
         return cls(
             id=r.id, region=r.region_code, window=window_name(ctx.catalog, r.region_code),
             mode=r.mode.value, mode_name=rules.MODE_NAMES[r.mode], reason=r.reason.value,
             need=r.need, bundle=r.bundle_code, contact_name=r.contact_name,
-            phone=r.phone if own else mask(r.phone, Personal.phone),
-            address=r.address if own or r.address is None
-            else mask(r.address, Personal.address),
+            phone=phone, address=address,
             status=r.status.value, status_name=rules.STATUS_NAMES[r.status],
             due_on=r.due_on, overdue=assistance.overdue(r, ctx.today), outcome=r.outcome,
             application_number=r.application_number, created_at=r.created_at,

@@ -32,7 +32,8 @@ from onething.identity import offices
 from onething.kernel import bus, regions
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.identifiers import phone_problem
-from onething.kernel.principal import Role
+from onething.kernel.principal import Principal, Role
+from onething.kernel.privacy import Personal, mask
 from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.outbox.models import Notification
 
@@ -200,6 +201,14 @@ def _refused(req: HelpRequest, theirs: bool, message: str) -> Exception:
     if req.status == HelpStatus.cancelled:
         return Conflict("该请求已撤销", code="help_request_closed")
     return Conflict(f"该请求{STATUS_NAMES[req.status]}，不能这样办理", code="illegal_transition")
+
+
+def contact(actor: Principal, req: HelpRequest) -> tuple[str, str | None]:
+    """The phone and address as `actor` sees them: in full to whoever asked and whoever
+    took the request up, masked to everyone else in scope."""
+    if actor.user_id in (req.requester_id, req.helper_id):
+        return req.phone, req.address
+    return mask(req.phone, Personal.phone), mask(req.address, Personal.address)
 
 
 def overdue(req: HelpRequest, today: dt.date) -> bool:

@@ -15,7 +15,6 @@ from onething.assistance.models import HelpRequest
 from onething.cases.routing import window_name
 from onething.catalog.linked import Catalog
 from onething.kernel.errors import DomainError
-from onething.kernel.privacy import Personal, mask
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.deps import FormPage, FormPageDep, Page, page_for, see_other
 from onething.web.words import said
@@ -40,12 +39,10 @@ def _shown(page: Page, found: list[HelpRequest]) -> list[dict[str, Any]]:
     me, today = page.me, page.ctx.today
     rows = []
     for r in found:
-        own = me.user_id in (r.requester_id, r.helper_id)
+        phone, address = assistance.contact(me, r)
         rows.append({
             "r": r, "window": window_name(page.ctx.catalog, r.region_code),
-            "phone": r.phone if own else mask(r.phone, Personal.phone),
-            "address": r.address if own or not r.address else mask(r.address,
-                                                                   Personal.address),
+            "phone": phone, "address": address,
             "late": assistance.overdue(r, today),
             "actions": rules.actions(me, r.status, r.requester_id, r.helper_id)})
     return rows
