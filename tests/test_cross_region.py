@@ -53,8 +53,7 @@ def application(api: Api, bundle: str, answers: dict[str, Any], region: str,
                 **form: Any) -> dict[str, Any]:
     """The body of a window entry for zhang at `region`, its form drawn by the demo and every
     行政区划 field `region` unless `form` says otherwise."""
-    catalog = api.client.app.state.catalogs.recent(  # type: ignore[attr-defined]
-        api.client.app.state.sessions, 0)  # type: ignore[attr-defined]
+    catalog = catalog_of(api)
     guide = compute_guide(catalog, bundle, answers)
     scan = api.upload("zhang", "材料.pdf").json()["id"]
     drawn = in_region(catalog, _form(catalog, guide.fields, random.Random(3)), region)
@@ -62,6 +61,12 @@ def application(api: Api, bundle: str, answers: dict[str, Any], region: str,
             "applicant": "zhang", "form": {**drawn, **form},
             "materials": {m.code: {"file": scan} for m in guide.materials
                           if m.status == MaterialStatus.submit and m.required}}
+
+
+def catalog_of(api: Api) -> Any:
+    """The catalog the app serves."""
+    state = api.client.app.state  # type: ignore[attr-defined]
+    return state.catalogs.recent(state.sessions, 0)
 
 
 def errors(answer: Any) -> dict[str, str]:
@@ -116,8 +121,7 @@ def test_a_yuelu_shop_filed_at_the_furong_window_is_decided_in_yuelu(api: Api,
 def _decide_everything(api: Api, app_id: int) -> None:
     approvers = {("SCJG", YUELU): "scjg_yuelu", ("SW", YUELU): "sw_yuelu",
                  ("GA", LINGLING): "ga_lingling", ("GA", FURONG): "ga_furong"}
-    catalog = api.client.app.state.catalogs.recent(  # type: ignore[attr-defined]
-        api.client.app.state.sessions, 0)  # type: ignore[attr-defined]
+    catalog = catalog_of(api)
     for _ in range(10):
         app = api.get("clerk_furong", f"/api/v1/applications/{app_id}").json()
         pending = [t for t in app["tasks"] if t["status"] == "pending"]

@@ -102,8 +102,7 @@ def office_name(catalog: Catalog, region: str, department: str) -> str:
     dept = catalog.departments.get(department)
     if found is not None and dept is not None and (template := dept.office(found.level)):
         return office_from(template, found.name, _parent_name(catalog, found.parent))
-    place = found.name if found is not None else region
-    return f"{place}{dept.name if dept is not None else department}"
+    return f"{region_name(catalog, region)}{dept.name if dept is not None else department}"
 
 
 def office_or_window_name(catalog: Catalog, region: str, department: str | None) -> str:
@@ -119,6 +118,7 @@ def office_from(template: str, region: str, parent: str) -> str:
 
 
 def region_name(catalog: Catalog, region: str) -> str:
+    """The region's name (长沙市), or its code where the catalog does not have it."""
     found = catalog.regions.get(region)
     return found.name if found is not None else region
 
