@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from onething.cases.models import Application, Task
@@ -71,13 +73,16 @@ def sees_personal_data(ctx: Ctx, app: Application) -> bool:
     return on_applicant_side(ctx, app)
 
 
-def may_reveal_personal_data(ctx: Ctx, app: Application) -> bool:
+def may_reveal_personal_data(ctx: Ctx, app: Application,
+                             tasks: Sequence[Task] | None = None) -> bool:
     """Staff whose work needs the full values, on asking (each view audited): the window
     that receives the case and the offices with a task in it. Supervisors and
-    administrators see them masked."""
+    administrators see them masked. `tasks`: the case's tasks when already read."""
     match ctx.actor.role:
         case Role.clerk:
             return within_scope(ctx, app.region_code)
+        case Role.approver if tasks is not None:
+            return any(decides(ctx.actor, t) for t in tasks)
         case Role.approver:
             return sees_application(ctx, app)
     return False

@@ -97,15 +97,16 @@ def _settled(app: Application, tasks: Sequence[Task], move: Action) -> bool:
     return False
 
 
-def _in_scope(ctx: Ctx, app: Application, move: Action) -> bool:
-    """Whether the actor's scope reaches the application for `move` (its role may take it)."""
+def _in_scope(role: Role, move: Action, receives: bool, for_applicant: bool) -> bool:
+    """Whether the actor's scope reaches the application for `move` (its role may take it):
+    `receives`, whether they are its receiving window; `for_applicant`, whether they take
+    the applicant's steps on it."""
     if move in WINDOW_DECISIONS:
-        return access.receives(ctx, app)
+        return receives
     if move in APPLICANT_STEPS:
-        return access.for_applicant(ctx, app)
+        return for_applicant
     if move == Action.deliver:  # the window hands over; the applicant confirms 电子送达
-        return (access.for_applicant(ctx, app) if ctx.actor.role == Role.applicant
-                else access.receives(ctx, app))
+        return for_applicant if role == Role.applicant else receives
     return False
 
 
@@ -114,11 +115,14 @@ def _in_scope(ctx: Ctx, app: Application, move: Action) -> bool:
 
 def of_application(ctx: Ctx, app: Application, tasks: Sequence[Task]) -> list[Action]:
     """What the actor may do on `app` (which they see) now, with its `tasks`."""
-    found = [move for move in moves(APPLICATION, app.status, ctx.actor.role)
-             if _in_scope(ctx, app, move) and not _settled(app, tasks, move)]
-    if may_supplement(app, ctx.today) and access.for_applicant(ctx, app):
+    role = ctx.actor.role
+    receives, for_applicant = access.receives(ctx, app), access.for_applicant(ctx, app)
+    found = [move for move in moves(APPLICATION, app.status, role)
+             if _in_scope(role, move, receives, for_applicant)
+             and not _settled(app, tasks, move)]
+    if may_supplement(app, ctx.today) and for_applicant:
         found.append(Action.supplement)
-    if access.may_reveal_personal_data(ctx, app):
+    if access.may_reveal_personal_data(ctx, app, tasks):
         found.append(Action.reveal_personal_data)
     for offer in _offers:
         found += [step for step in offer(ctx, app, tasks) if step not in found]
