@@ -106,6 +106,36 @@ def create_user(session: Session, *, username: str, password: str, role: Role,
     return user
 
 
+# a password hash nothing verifies against: the person has no login of their own yet
+NO_PASSWORD = "!no-login"
+
+
+def person_of(session: Session, *, name: str, id_number: str, phone: str | None = None,
+              field: str = "id_number") -> User:
+    """The applicant with this 居民身份证号, or a new one with no login of their own: a
+    walk-in at the window (帮办), a person whose case came from another platform. Their
+    cases, licences and file are theirs when they register. `field` names the ID number in
+    a refusal."""
+    number = id_number.strip().upper()
+    reason = id_number_problem(number)
+    if reason:
+        raise Invalid(f"身份证号码有误：{reason}", code="bad_id_number",
+                      problems=[FieldProblem(field, reason)])
+    found = session.scalar(select(User).where(User.id_number == number,
+                                              User.role == Role.applicant.value))
+    if found is not None:
+        return found
+    user = User(username=f"person-{secrets.token_hex(6)}", display_name=name.strip()[:100],
+                role=Role.applicant.value, id_number=number, phone=phone,
+                password_hash=NO_PASSWORD)
+    session.add(user)
+    session.flush()
+    audit.record(session, SYSTEM, "create_user", "user", user.id,
+                 after={"username": user.username, "role": Role.applicant.value,
+                        "login": False})
+    return user
+
+
 def _user_problems(session: Session, username: str, password: str, role: Role,
                    region: str | None, department: str | None,
                    id_number: str | None) -> list[FieldProblem]:
