@@ -99,6 +99,15 @@ class Delivery(TypedDict):
     by: str
 
 
+class AssistedConsent(TypedDict):
+    """帮办: the window filed for a walk-in applicant, who signed their consent on paper; the
+    scan of that signed form, as uploaded by the clerk."""
+
+    file: str  # the uploaded file's id
+    filename: str
+    by: str  # the clerk's display name
+
+
 class WrittenNotice(TypedDict):
     """A notice given to the applicant in writing (特别程序告知, 终止办理告知)."""
 
@@ -150,6 +159,8 @@ class Application(Base):
     # a task decided by an office outside the receiving region (跨域通办: received for
     # another region); its tasks' regions then widen who sees the case
     cross_region: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 帮办: filed by the window for a walk-in applicant, with their signed consent
+    assisted_consent: Mapped[AssistedConsent | None] = mapped_column(JSONDoc, nullable=True)
     status: Mapped[AppStatus] = mapped_column(stored_as_string(AppStatus, 32))
     answers: Mapped[dict[str, Answer]] = mapped_column(JSONDoc)
     form: Mapped[dict[str, FormValue]] = mapped_column(JSONDoc)

@@ -13,7 +13,7 @@ from onething.cases import access, actions, durations
 from onething.cases.models import Application, Event, NoticeEntry, Task
 from onething.cases.notices import notices
 from onething.cases.routing import office_name
-from onething.cases.service import CaseView, Submission
+from onething.cases.service import CaseView, Submission, WalkIn
 from onething.cases.states import (
     ACTION_NAMES,
     APP_STATUS_NAMES,
@@ -43,6 +43,20 @@ class MaterialChoice(BaseModel):
     deferred: bool = Field(default=False, description="申请容缺，受理后补交（仅限非关键材料）")
 
 
+class AssistedIn(BaseModel):
+    """帮办：窗口为到场办事的申请人代为填报。"""
+
+    name: str = Field(min_length=1, max_length=50, description="申请人姓名")
+    id_number: str = Field(max_length=18, description="申请人居民身份证号码")
+    phone: str | None = Field(default=None, max_length=20, description="申请人联系电话")
+    consent_file: str = Field(max_length=64, description=(
+        "申请人签字确认的帮办授权书扫描件：窗口人员先 POST /api/v1/files 上传，再填该文件的 id"))
+
+    def walk_in(self) -> WalkIn:
+        return WalkIn(name=self.name, id_number=self.id_number, phone=self.phone,
+                      consent_file=self.consent_file)
+
+
 class ApplicationIn(BaseModel):
     bundle: str = Field(max_length=64)
     region: str = Field(pattern=r"^\d{6,12}$", description="受理地行政区划代码")
@@ -52,12 +66,15 @@ class ApplicationIn(BaseModel):
     channel: Channel = Channel.api
     applicant: str | None = Field(default=None, max_length=64,
                                   description="代办或窗口代录时，申请人的用户名")
+    assisted: AssistedIn | None = Field(default=None, description=(
+        "帮办：窗口人员为到场办事、无需注册账号的申请人填报（与 applicant 二选一）"))
 
     def submission(self, idempotency_key: str | None) -> Submission:
         return Submission(
             bundle=self.bundle, region=self.region, answers=self.answers, form=self.form,
             materials={k: v.model_dump(exclude_defaults=True) for k, v in self.materials.items()},
-            channel=self.channel, applicant=self.applicant, idempotency_key=idempotency_key)
+            channel=self.channel, applicant=self.applicant, idempotency_key=idempotency_key,
+            assisted=self.assisted.walk_in() if self.assisted else None)
 
 
 class NoticeItem(BaseModel):
@@ -214,6 +231,8 @@ class ApplicationOut(ApplicationSummary):
     reason: str | None
     tasks: list[TaskOut]
     timeline: list[EventOut]
+    assisted_consent: JSONDocument | None = Field(default=None, description=(
+        "帮办：窗口代为填报时申请人签字确认书的文件（file、filename）和经办窗口人员（by）"))
     actions: list[Action] = Field(description=(
         "您现在可以对该办件采取的办理动作（如 accept、return、withdraw、supplement、deliver、"
         "rate），由办件状态、角色和范围决定；各事项的动作见 tasks[].actions"))
@@ -238,6 +257,7 @@ class ApplicationOut(ApplicationSummary):
             supplemented_at=a.supplemented_at, supplement_missed=a.supplement_missed,
             notice=_json(a.notice), notices=[NoticeOut(**n) for n in notices(v.events)],
             reason=a.reason, tasks=[TaskOut.of(ctx, t) for t in v.tasks],
+            assisted_consent=_json(a.assisted_consent),
             timeline=[_event(e, names) for e in v.events],
             actions=actions.of_application(ctx, a, v.tasks))
 

@@ -36,6 +36,7 @@ from onething.cases.forms import check_form, checks_of, failed_checks
 from onething.cases.models import (
     DUE_AT_ONCE,
     Application,
+    AssistedConsent,
     Event,
     FormValue,
     MaterialEntry,
@@ -60,7 +61,7 @@ from onething.guide.engine import (
     compute_guide,
 )
 from onething.identity.models import User
-from onething.identity.service import has_consent
+from onething.identity.service import has_consent, person_of
 from onething.kernel import bus
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Role
@@ -84,6 +85,18 @@ class Submission:
     channel: str = "web"
     applicant: str | None = None  # username of the person applied for (window, proxy)
     idempotency_key: str | None = None
+    assisted: WalkIn | None = None  # 帮办: the window files for the person before it
+
+
+@dataclass(frozen=True)
+class WalkIn:
+    """帮办: the person before the window, named by their 居民身份证 (they need no account
+    here), and the scan of the consent they signed on paper."""
+
+    name: str
+    id_number: str
+    consent_file: str  # the uploaded file's id
+    phone: str | None = None
 
 
 # --- submitting -------------------------------------------------------------------
@@ -96,6 +109,7 @@ def submit(ctx: Ctx, sub: Submission) -> Application:
     if earlier is not None:
         return earlier
     applicant = _applicant(ctx, sub)
+    consent = _assisted_consent(ctx, sub)
     _check_channel_and_region(ctx, sub)
     guide, form, materials = _checked_content(ctx, sub, applicant)
     app = Application(
@@ -106,16 +120,19 @@ def submit(ctx: Ctx, sub: Submission) -> Application:
         status=AppStatus.submitted, answers=guide.answers, form=form,
         materials=materials, guide=_snapshot(guide), idempotency_key=sub.idempotency_key,
         idempotency_fingerprint=fingerprint,
-        promised_days=guide.promised_days, submitted_at=ctx.now,
+        promised_days=guide.promised_days, submitted_at=ctx.now, assisted_consent=consent,
     )
     ctx.session.add(app)
     ctx.session.flush()
-    record(ctx, app, "submit", after=app.status, data={"channel": sub.channel})
+    record(ctx, app, "submit", after=app.status, data={"channel": sub.channel} | (
+        {"assisted": True} if consent else {}))
     bus.publish(ctx, ApplicationSubmitted(app.id, app.applicant_id, sub.channel))
     return app
 
 
 def _applicant(ctx: Ctx, sub: Submission) -> User:
+    if sub.assisted is not None:
+        return _walk_in(ctx, sub.assisted, sub.applicant)
     actor = ctx.session.get_one(User, ctx.actor.user_id)
     if sub.applicant is None or sub.applicant == actor.username:
         if ctx.actor.role != Role.applicant:
@@ -135,6 +152,33 @@ def _applicant(ctx: Ctx, sub: Submission) -> User:
     # a name nobody has is answered as one who gave no consent: no probing for usernames
     raise Forbidden("没有该申请人的有效代办授权", code="no_consent",
                     problems=[FieldProblem("applicant", "没有该申请人的有效代办授权")])
+
+
+def _walk_in(ctx: Ctx, person: WalkIn, username: str | None) -> User:
+    """帮办: only the window files for a walk-in, who is named by their ID number."""
+    if ctx.actor.role != Role.clerk:
+        raise Forbidden("只有综合窗口人员可以帮办", code="role_not_allowed", problems=[
+            FieldProblem("assisted", "帮办由综合窗口人员为到窗口办事的申请人填报")])
+    if username:
+        raise Invalid("帮办按身份证号码确定申请人", code="applicant_twice", problems=[
+            FieldProblem("applicant", "帮办时请不要再填写申请人用户名")])
+    if not person.name.strip():
+        raise Invalid("请填写申请人姓名", code="applicant_required",
+                      problems=[FieldProblem("assisted.name", "请填写申请人姓名")])
+    return person_of(ctx.session, name=person.name, id_number=person.id_number,
+                     phone=person.phone, field="assisted.id_number")
+
+
+def _assisted_consent(ctx: Ctx, sub: Submission) -> AssistedConsent | None:
+    """帮办: the scan of the applicant's signed consent, uploaded by this clerk."""
+    if sub.assisted is None:
+        return None
+    stored = usable_by(ctx.session, sub.assisted.consent_file, {ctx.actor.user_id})
+    if stored is None:
+        raise Invalid("请上传申请人签字的帮办确认书", code="consent_missing", problems=[
+            FieldProblem("assisted.consent_file",
+                         "请上传申请人签字确认的帮办授权书（扫描件或照片）")])
+    return {"file": stored.id, "filename": stored.filename, "by": ctx.actor.display_name}
 
 
 def _check_channel_and_region(ctx: Ctx, sub: Submission) -> None:

@@ -258,7 +258,8 @@ def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
                     ctx.catalog, code, value.filename, exc)))
                 continue
             kept[code] = stored.id
-    for m_code in {k[7:] for k in form if k.startswith("choice.")} | set(kept):
+    _store_consent(ctx, form, root, kept, problems)
+    for m_code in {k[7:] for k in form if k.startswith("choice.")} | set(kept) - {CONSENT}:
         choice = str(form.get(f"choice.{m_code}") or "file")
         if choice in ("commitment", "deferred"):
             materials[m_code] = {choice: True}
@@ -271,8 +272,35 @@ def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
         form={k: v for k, v in values.items() if str(v).strip()}, materials=materials,
         channel=access.page_channel(ctx.actor),
         applicant=str(form.get("applicant") or "") or None,
-        idempotency_key=str(form.get("idempotency_key") or "") or None)
+        idempotency_key=str(form.get("idempotency_key") or "") or None,
+        assisted=_walk_in(form, kept) if access.applies_for_others(ctx.actor) else None)
     return sub, kept
+
+
+CONSENT = "_assisted_consent"  # 帮办: the signed consent's upload, kept like a material's
+
+
+def _store_consent(ctx: Ctx, form: FormData, root: Path, kept: dict[str, str],
+                   problems: list[FieldProblem]) -> None:
+    value = form.get("assisted.consent")
+    if not isinstance(value, UploadFile) or not value.filename or not value.size:
+        return
+    try:
+        kept[CONSENT] = files.store(ctx.session, root, ctx.actor, value.filename,
+                                    value.file).id
+    except DomainError as exc:
+        problems.append(FieldProblem("assisted.consent_file", f"帮办授权书“"
+                                     f"{files.display_name(value.filename)}”未能上传：{exc.detail}"))
+
+
+def _walk_in(form: FormData, kept: dict[str, str]) -> cases.WalkIn | None:
+    """帮办: the walk-in's name, ID number and phone and their consent, when given."""
+    given = {k: str(form.get(f"assisted.{k}") or "").strip() for k in ("name", "id_number",
+                                                                      "phone")}
+    if not any(given.values()) and CONSENT not in kept:
+        return None
+    return cases.WalkIn(name=given["name"], id_number=given["id_number"],
+                        phone=given["phone"] or None, consent_file=kept.get(CONSENT, ""))
 
 
 def _upload_refused(catalog: Catalog, code: str, filename: str, exc: DomainError) -> str:
@@ -290,6 +318,8 @@ def _files_root(request: Request) -> Path:
 def _form_state(sub: Submission, form: FormData) -> dict[str, Any]:
     return {**{f"field.{k}": v for k, v in sub.form.items()},
             "_applicant": sub.applicant or "", "_region": sub.region,
+            **({f"assisted.{k}": getattr(sub.assisted, k) or "" for k in (
+                "name", "id_number", "phone")} if sub.assisted else {}),
             "_idempotency_key": str(form.get("idempotency_key") or ""),
             **{f"choice.{k}": next(iter(v)) for k, v in sub.materials.items()}}
 
@@ -541,7 +571,8 @@ def material_file(application_id: int, file_id: str, page: PageDep) -> Response:
     """A material of an application, for whoever may see that application."""
     ctx = page.ctx
     app = cases.view(ctx, application_id).application
-    if file_id not in {m.get("file") for m in app.materials}:
+    consent = app.assisted_consent["file"] if app.assisted_consent else None
+    if file_id not in {m.get("file") for m in app.materials} | {consent}:
         raise NotFound("该办件没有这个材料文件", code="file_not_found")
     row = ctx.session.get(StoredFile, file_id)
     if row is None:
