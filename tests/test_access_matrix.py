@@ -201,6 +201,8 @@ GET     /api/v1/help-requests                  in  ok  --  --  --  ok  --  --  -
 GET     /api/v1/help-requests/{help}           in  ok  nf  nf  nf  ok  nf  nf  nf  nf  ok  nf  ok
 POST    /api/v1/help-requests/{help}/taking    in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
 POST    /api/v1/help-requests/{help}/finishing in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
+POST    /api/v1/help-requests/{help}/follow-ups in no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
+POST    /api/v1/stuck-cases                    in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
 POST    /api/v1/help-requests/{help}/cancellation in cf nf  nf  nf  no  nf  nf  nf  nf  no  nf  no
 GET     /help                                  in  ok  --  --  --  hm  hm  hm  hm  hm  hm  hm  hm
 POST    /help                                  in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
@@ -208,6 +210,9 @@ POST    /help/{help}/cancel                    in  cf  nf  nf  nf  no  nf  nf  n
 GET     /help-requests                         in  hm  hm  hm  hm  ok  --  hm  hm  hm  ok  --  ok
 POST    /help-requests/{help}/take             in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
 POST    /help-requests/{help}/finish           in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
+POST    /help-requests/{help}/follow-up        in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
+GET     /stuck                                 in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
+POST    /stuck                                 in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
 """
 
 TYPED = OWNED
@@ -224,6 +229,10 @@ STATS = {"params": {"region": "430102"}}
 # a 帮代办 request for a region that does not exist: past the door, refused by the rules
 HELP = {"region": "999999", "mode": "home_visit", "reason": "elderly", "need": "办理退休",
         "contact_name": "张三", "phone": "13812345678", "address": "芙蓉区五一大道 1 号"}
+
+# a report to the 办不成事 window about zhang's case, refused for its phone number
+STUCK = {"application_number": "{number}", "problem": "部门一直未办理", "contact_name": "张三",
+         "phone": "1"}
 
 # What each route is sent (httpx keywords; "{…}" is filled in per request, see `values`).
 # Pages' POST forms also get the caller's CSRF token.
@@ -278,6 +287,10 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /help": {"data": HELP},
     "GET /help-requests": {"params": {"status": "all"}},
     "POST /help-requests/{help}/finish": {"data": {"outcome": "已上门帮办"}},
+    "POST /api/v1/help-requests/{help}/follow-ups": {"json": {"note": "已联系部门"}},
+    "POST /help-requests/{help}/follow-up": {"data": {"note": "已联系部门"}},
+    "POST /api/v1/stuck-cases": {"json": STUCK},
+    "POST /stuck": {"data": STUCK},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").

@@ -71,7 +71,7 @@ def test_a_home_visit_asked_taken_and_done(api: Api, world: World) -> None:
                                      params={"status": "open"}).json()] == [req["id"]]
     taken = api.post("clerk_furong", f"/api/v1/help-requests/{req['id']}/taking")
     assert taken.status_code == 200, taken.text
-    assert taken.json()["phone"] == "13812345678" and taken.json()["actions"] == ["finish"]
+    assert taken.json()["phone"] == "13812345678" and taken.json()["actions"] == ["finish", "follow_up"]
     with world.sessions() as session:  # taken up in time: no longer watched
         assert session.scalars(select(WatchedDeadline)).all() == []
     # another clerk may not finish what a colleague took up
@@ -140,3 +140,4 @@ def test_the_due_date_counts_working_days(api: Api, clock: Clock) -> None:
     clock.now = dt.datetime(2026, 12, 31, 2, 0, tzinfo=dt.UTC)  # a Thursday before 元旦
     req = api.post("zhang", "/api/v1/help-requests", HOME).json()
     assert req["due_on"] == "2027-01-05"  # 1–3 January off: Monday the 4th, Tuesday the 5th
+

@@ -29,18 +29,21 @@ from onething.licences.models import Licence
 from onething.outbox.models import Notification
 from world import PDF, World, build_world
 
+# the 办不成事 window notes the end of the cases it follows
+STUCK_WINDOW = ["onething.assistance.handlers.note_the_end"]
+
 # who listens to each fact of a case, in the order they run (docs/ARCHITECTURE.md)
 LISTENERS: dict[type[bus.Event], list[str]] = {
     events.ApplicationSubmitted: [],
     events.ApplicationResubmitted: [],
     events.ApplicationAccepted: [],
     events.ApplicationReturned: [],
-    events.ApplicationRefused: [],
-    events.ApplicationWithdrawn: [],
+    events.ApplicationRefused: STUCK_WINDOW,
+    events.ApplicationWithdrawn: STUCK_WINDOW,
     events.SupplementReceived: ["onething.licences.handlers.release_the_held"],
-    events.ApplicationTerminated: [],
-    events.ApplicationCompleted: [],
-    events.ResultsDelivered: [],
+    events.ApplicationTerminated: STUCK_WINDOW,
+    events.ApplicationCompleted: STUCK_WINDOW,
+    events.ResultsDelivered: STUCK_WINDOW,
     events.TaskApproved: ["onething.licences.handlers.issue_the_licence",
                           "onething.commitments.handlers.open_the_check"],
     events.TaskDecided: [],

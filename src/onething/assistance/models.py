@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TypedDict
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onething.assistance.rules import HelpMode, HelpReason, HelpStatus
+from onething.assistance.rules import HelpKind, HelpMode, HelpReason, HelpStatus
 from onething.kernel.clock import utcnow
-from onething.kernel.db import Base, UTCDateTime, stored_as_string
+from onething.kernel.db import Base, JSONDoc, UTCDateTime, stored_as_string
+
+
+class FollowUp(TypedDict):
+    """One step in following a request up: what was done or heard, by whom, when."""
+
+    at: str  # ISO timestamp
+    by: str  # the clerk's display name, or 系统 for what the case itself did
+    note: str
 
 
 class HelpRequest(Base):
-    """One request for 帮办代办: a home visit or remote help, answered by the window of the
-    region where help is needed, within a set number of working days."""
+    """One request for 帮办代办 (a home visit or remote help), or a case reported to the
+    办不成事 window (`kind`), answered by the window of the region within a set number of
+    working days and followed up to its end."""
 
     __tablename__ = "help_requests"
     __table_args__ = (Index("ix_help_requests_queue", "region_code", "status", "due_on"),
                       Index("ix_help_requests_requester", "requester_id", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[HelpKind] = mapped_column(stored_as_string(HelpKind, 16),
+                                           default=HelpKind.help, server_default="help")
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))  # where help is needed
     mode: Mapped[HelpMode] = mapped_column(stored_as_string(HelpMode, 16))
@@ -36,5 +48,9 @@ class HelpRequest(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)  # what was done
     application_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # 办不成事: the case that got stuck (its number above)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"),
+                                                       nullable=True, index=True)
+    follow_ups: Mapped[list[FollowUp]] = mapped_column(JSONDoc, default=list)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

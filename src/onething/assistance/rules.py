@@ -7,6 +7,11 @@ from enum import StrEnum
 from onething.kernel.principal import Principal, Role
 
 
+class HelpKind(StrEnum):
+    help = "help"  # 帮代办: someone who cannot apply alone asks for help
+    stuck = "stuck"  # 办不成事: a case that got stuck, reported to the 办不成事 window
+
+
 class HelpMode(StrEnum):
     home_visit = "home_visit"  # 上门帮办: staff come to the person's home
     remote = "remote"  # 远程帮办: by telephone or video
@@ -25,6 +30,7 @@ class HelpStatus(StrEnum):
     cancelled = "cancelled"  # withdrawn by whoever asked
 
 
+KIND_NAMES = {HelpKind.help: "帮代办", HelpKind.stuck: "办不成事反映"}
 MODE_NAMES = {HelpMode.home_visit: "上门帮办", HelpMode.remote: "远程帮办（电话、视频）"}
 REASON_NAMES = {HelpReason.elderly: "老年人", HelpReason.disabled: "残疾人",
                 HelpReason.other: "其他办事困难"}
@@ -59,6 +65,11 @@ def may_finish(actor: Principal, status: HelpStatus, helper_id: int | None) -> b
     return helps(actor) and status == HelpStatus.taken and helper_id == actor.user_id
 
 
+def may_follow_up(actor: Principal, status: HelpStatus, helper_id: int | None) -> bool:
+    """The clerk who took a request up records each step until it is done (跟踪督办)."""
+    return may_finish(actor, status, helper_id)
+
+
 def may_cancel(actor: Principal, status: HelpStatus, requester_id: int) -> bool:
     return status in OPEN and actor.user_id == requester_id
 
@@ -71,6 +82,8 @@ def actions(actor: Principal, status: HelpStatus, requester_id: int,
         found.append("take")
     if may_finish(actor, status, helper_id):
         found.append("finish")
+    if may_follow_up(actor, status, helper_id):
+        found.append("follow_up")
     if may_cancel(actor, status, requester_id):
         found.append("cancel")
     return found

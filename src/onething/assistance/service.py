@@ -1,6 +1,8 @@
-"""帮代办: a person (or a proxy for them) asks for help, the window of the region takes it up
-within RESPONSE_DAYS working days and records what it did; supervision watches the
-deadline (`WatchStarted`/`WatchEnded`)."""
+"""帮代办 and the 办不成事 window: a person (or a proxy for them) asks for help, or reports a
+case of theirs that got stuck; the window of the region takes it up within RESPONSE_DAYS
+working days, records each step it takes (a stuck case's own end is recorded as it
+happens, `handlers.py`) and what came of it; supervision watches the deadline
+(`WatchStarted`/`WatchEnded`)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, false, select, true
 
-from onething.assistance.models import HelpRequest
+from onething.assistance.models import FollowUp, HelpRequest
 from onething.assistance.rules import (
+    KIND_NAMES,
     MODE_NAMES,
     OPEN,
     RESPONSE_DAYS,
     STATUS_NAMES,
+    HelpKind,
     HelpMode,
     HelpReason,
     HelpStatus,
@@ -23,10 +27,13 @@ from onething.assistance.rules import (
     helps,
     may_cancel,
     may_finish,
+    may_follow_up,
     may_take,
     watches,
 )
 from onething.audit import service as audit
+from onething.cases.access import sees_application
+from onething.cases.models import Application
 from onething.catalog.context import Ctx
 from onething.identity import offices
 from onething.kernel import bus, regions
@@ -61,23 +68,69 @@ def request_help(ctx: Ctx, given: HelpInput) -> HelpRequest:
                                 phone=given.phone.strip(),
                                 address=(given.address or "").strip() or None)
     _check(ctx, given)
+    return _open(ctx, HelpRequest(
+        kind=HelpKind.help, region_code=given.region, mode=HelpMode(given.mode),
+        reason=HelpReason(given.reason), need=given.need, bundle_code=given.bundle or None,
+        contact_name=given.contact_name, phone=given.phone, address=given.address),
+        f"有群众申请{MODE_NAMES[HelpMode(given.mode)]}：{given.need}")
+
+
+@dataclass
+class StuckInput:
+    application_number: str
+    problem: str
+    contact_name: str
+    phone: str
+
+
+def report_stuck(ctx: Ctx, given: StuckInput) -> HelpRequest:
+    """办不成事: a person reports a case of theirs that got stuck to the window of the region
+    that received it, which takes it up and follows it to the end."""
+    if not asks_for_help(ctx.actor):
+        raise Forbidden("只有办事群众（或其代办人）可以反映办不成的事", code="role_not_allowed")
+    given = dataclasses.replace(given, application_number=given.application_number.strip(),
+                                problem=given.problem.strip(),
+                                contact_name=given.contact_name.strip(),
+                                phone=given.phone.strip())
+    app = _stuck_case(ctx, given)
+    return _open(ctx, HelpRequest(
+        kind=HelpKind.stuck, region_code=app.region_code, mode=HelpMode.remote,
+        reason=HelpReason.other, need=given.problem, bundle_code=app.bundle_code,
+        contact_name=given.contact_name, phone=given.phone, application_id=app.id,
+        application_number=app.number),
+        f"办件 {app.number} 办不成，群众反映：{given.problem}")
+
+
+def _stuck_case(ctx: Ctx, given: StuckInput) -> Application:
+    problems = _contact_problems(given.contact_name, given.phone)
+    if not given.problem or len(given.problem) > 500:
+        problems.append(FieldProblem("problem", "请用 500 字以内说明遇到了什么问题"))
+    app = ctx.session.scalar(select(Application).where(
+        Application.number == given.application_number)) if given.application_number else None
+    if app is None or not sees_application(ctx, app):
+        problems.append(FieldProblem("application_number", "没有您的这个办件，请核对办件编号"))
+    if problems or app is None:
+        raise Invalid("办不成事反映有误", problems=problems)
+    return app
+
+
+def _open(ctx: Ctx, req: HelpRequest, told: str) -> HelpRequest:
+    """The request recorded, watched by supervision, and the region's window told."""
     due = ctx.calendar.add(ctx.today, RESPONSE_DAYS).date
-    req = HelpRequest(requester_id=ctx.actor.user_id, region_code=given.region,
-                      mode=HelpMode(given.mode), reason=HelpReason(given.reason),
-                      need=given.need, bundle_code=given.bundle or None,
-                      contact_name=given.contact_name, phone=given.phone,
-                      address=given.address, status=HelpStatus.requested, due_on=due,
-                      created_at=ctx.now)
+    req.requester_id, req.status, req.due_on = ctx.actor.user_id, HelpStatus.requested, due
+    req.created_at, req.follow_ups = ctx.now, []
     ctx.session.add(req)
     ctx.session.flush()
-    bus.publish(ctx, WatchStarted(SUBJECT, req.id, ctx.today, due, f"帮代办（{req.id}号）",
+    kind = KIND_NAMES[req.kind]
+    bus.publish(ctx, WatchStarted(SUBJECT, req.id, ctx.today, due, f"{kind}（{req.id}号）",
                                   req.region_code, window=True))
     for clerk in _window_clerks(ctx, req.region_code):
         ctx.session.add(Notification(
-            recipient_id=clerk, created_at=ctx.now, subject=f"【帮代办】第 {req.id} 号请求",
-            body=f"有群众申请{MODE_NAMES[req.mode]}：{req.need}。请于 {due} 前接单并联系。"))
+            recipient_id=clerk, created_at=ctx.now, subject=f"【{kind}】第 {req.id} 号",
+            body=f"{told}。请于 {due} 前接单并联系。"))
     audit.record(ctx.session, ctx.actor, "request_help", SUBJECT, req.id,
-                 region=req.region_code, after={"mode": req.mode.value})
+                 region=req.region_code, after={"kind": req.kind.value,
+                                                "mode": req.mode.value})
     return req
 
 
@@ -101,10 +154,7 @@ def _check(ctx: Ctx, given: HelpInput) -> None:
         problems.append(FieldProblem("reason", "请选择需要帮办的原因"))
     if not given.need or len(given.need) > 500:
         problems.append(FieldProblem("need", "请用 500 字以内说明想办什么事"))
-    if not given.contact_name or len(given.contact_name) > 50:
-        problems.append(FieldProblem("contact_name", "请填写联系人姓名（50 字以内）"))
-    if reason := phone_problem(given.phone):
-        problems.append(FieldProblem("phone", reason))
+    problems += _contact_problems(given.contact_name, given.phone)
     if given.mode == HelpMode.home_visit and not given.address:
         problems.append(FieldProblem("address", "上门帮办请填写上门地址"))
     if given.address and len(given.address) > 200:
@@ -113,6 +163,15 @@ def _check(ctx: Ctx, given: HelpInput) -> None:
         problems.append(FieldProblem("bundle", f"没有代码为 {given.bundle} 的一件事"))
     if problems:
         raise Invalid("帮代办申请有误", problems=problems)
+
+
+def _contact_problems(name: str, phone: str) -> list[FieldProblem]:
+    problems = []
+    if not name or len(name) > 50:
+        problems.append(FieldProblem("contact_name", "请填写联系人姓名（50 字以内）"))
+    if reason := phone_problem(phone):
+        problems.append(FieldProblem("phone", reason))
+    return problems
 
 
 def visible(ctx: Ctx) -> ColumnElement[bool]:
@@ -128,8 +187,11 @@ def visible(ctx: Ctx) -> ColumnElement[bool]:
     return false()
 
 
-def listing(ctx: Ctx, status: str | None = None, limit: int = 100) -> Select[HelpRequest]:
+def listing(ctx: Ctx, status: str | None = None, limit: int = 100,
+            kind: str | None = None) -> Select[HelpRequest]:
     query = select(HelpRequest).where(visible(ctx))
+    if kind:
+        query = query.where(HelpRequest.kind == HelpKind(kind))
     if status == "open":
         query = query.where(HelpRequest.status.in_(sorted(OPEN)))
     elif status:
@@ -173,10 +235,32 @@ def finish(ctx: Ctx, request_id: int, outcome: str,
         raise Invalid("请说明帮办结果（2000 字以内）",
                       problems=[FieldProblem("outcome", "请说明帮办结果（2000 字以内）")])
     req.status, req.outcome, req.closed_at = HelpStatus.done, outcome, ctx.now
-    req.application_number = (application_number or "").strip()[:32] or None
+    if req.kind == HelpKind.help:  # a stuck case keeps the number it was reported with
+        req.application_number = (application_number or "").strip()[:32] or None
     audit.record(ctx.session, ctx.actor, "finish_help", SUBJECT, req.id,
                  region=req.region_code, after={"application": req.application_number})
     return req
+
+
+def follow_up(ctx: Ctx, request_id: int, note: str) -> HelpRequest:
+    """The helper records a step taken (called the office, the case moved on …)."""
+    req = get(ctx, request_id)
+    if not may_follow_up(ctx.actor, req.status, req.helper_id):
+        raise _refused(req, helps(ctx.actor) and req.helper_id in (None, ctx.actor.user_id),
+                       "只有接单的工作人员可以登记跟踪情况")
+    note = note.strip()
+    if not note or len(note) > 1000:
+        raise Invalid("请填写跟踪情况（1000 字以内）",
+                      problems=[FieldProblem("note", "请填写跟踪情况（1000 字以内）")])
+    noted(req, ctx.now, ctx.actor.display_name, note)
+    audit.record(ctx.session, ctx.actor, "follow_up_help", SUBJECT, req.id,
+                 region=req.region_code)
+    return req
+
+
+def noted(req: HelpRequest, at: dt.datetime, by: str, note: str) -> None:
+    entry: FollowUp = {"at": at.isoformat(), "by": by, "note": note}
+    req.follow_ups = [*req.follow_ups, entry]  # a new list: the JSON column sees the change
 
 
 def cancel(ctx: Ctx, request_id: int) -> HelpRequest:

@@ -1,6 +1,7 @@
-"""Pages for 帮代办: a person (or a proxy for them) asks for help at home or by telephone and
-sees what became of it; the window of the region takes requests up and records what it
-did. The same services as the API."""
+"""Pages for 帮代办 and the 办不成事 window: a person (or a proxy for them) asks for help at
+home or by telephone, or reports a case that got stuck, and sees what became of it; the
+window of the region takes both up, records each step and what came of it. The same
+services as the API."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
 from onething.assistance import rules
 from onething.assistance import service as assistance
 from onething.assistance.models import HelpRequest
+from onething.cases.access import application_filter
+from onething.cases.models import Application
 from onething.cases.routing import window_name
 from onething.catalog.linked import Catalog
 from onething.kernel.errors import DomainError
@@ -23,6 +27,7 @@ router = APIRouter(include_in_schema=False)
 AskPage = Annotated[Page, Depends(page_for(rules.asks_for_help))]
 QueuePage = Annotated[Page, Depends(page_for(rules.watches))]
 FIELDS = ("region", "mode", "reason", "need", "contact_name", "phone", "address", "bundle")
+STUCK_FIELDS = ("application_number", "problem", "contact_name", "phone")
 
 
 def _regions(catalog: Catalog) -> list[tuple[str, str]]:
@@ -83,8 +88,43 @@ def send(page: FormPageDep) -> Response:
 @router.post("/help/{request_id:id}/cancel")
 def cancel(request_id: int, page: FormPageDep) -> Response:
     with page.ctx.work():
-        assistance.cancel(page.ctx, request_id)
-    return see_other("/help")
+        req = assistance.cancel(page.ctx, request_id)
+    return see_other("/stuck" if req.kind == rules.HelpKind.stuck else "/help")
+
+
+def _stuck_page(page: Page, code: int = 200, error: str | None = None,
+                errors: dict[str, str] | None = None, sent: dict[str, str] | None = None,
+                done: bool = False) -> HTMLResponse:
+    ctx = page.ctx
+    mine = list(ctx.session.scalars(assistance.listing(ctx, kind=rules.HelpKind.stuck)))
+    cases = ctx.session.scalars(select(Application).where(application_filter(ctx)).order_by(
+        Application.id.desc()).limit(50))  # a refused or returned case may be the one
+    bundles = ctx.catalog.bundles
+    choices = [(a.number, f"{a.number} · {bundles[a.bundle_code].name}"
+                if a.bundle_code in bundles else a.number) for a in cases]
+    return page.render("stuck.html", code, rows=_shown(page, mine), cases=choices,
+                       error=error, errors=errors or {}, sent=sent or {}, done=done,
+                       names=rules.STATUS_NAMES, days=rules.RESPONSE_DAYS)
+
+
+@router.get("/stuck", response_class=HTMLResponse)
+def stuck(page: AskPage, done: int = 0, application: str = "") -> Response:
+    return _stuck_page(page, done=bool(done), sent={"application_number": application[:32]})
+
+
+@router.post("/stuck")
+def report(page: FormPageDep) -> Response:
+    ctx = page.ctx
+    given = {name: page.text(name) or "" for name in STUCK_FIELDS}
+    try:
+        with ctx.work():
+            assistance.report_stuck(ctx, assistance.StuckInput(**given))
+    except DomainError as exc:
+        if not rules.asks_for_help(page.me):
+            raise
+        return _stuck_page(page, exc.status, said(exc),
+                           {p.field: p.message for p in exc.problems}, page.sent())
+    return see_other("/stuck?done=1")
 
 
 def _queue_page(page: Page, status: str, code: int = 200, error: str | None = None
@@ -95,7 +135,7 @@ def _queue_page(page: Page, status: str, code: int = 200, error: str | None = No
         ctx, None if chosen == "all" else chosen, limit=200)))
     return page.render("help_requests.html", code, rows=_shown(page, found), chosen=chosen,
                        error=error, names=rules.STATUS_NAMES, modes=rules.MODE_NAMES,
-                       reasons=rules.REASON_NAMES)
+                       reasons=rules.REASON_NAMES, kinds=rules.KIND_NAMES)
 
 
 @router.get("/help-requests", response_class=HTMLResponse)
@@ -106,6 +146,12 @@ def queue(page: QueuePage, status: str = "open") -> Response:
 @router.post("/help-requests/{request_id:id}/take")
 def take(request_id: int, page: FormPageDep) -> Response:
     return _step(page, request_id, lambda: assistance.take(page.ctx, request_id))
+
+
+@router.post("/help-requests/{request_id:id}/follow-up")
+def follow_up(request_id: int, page: FormPageDep) -> Response:
+    return _step(page, request_id, lambda: assistance.follow_up(
+        page.ctx, request_id, page.text("note") or ""))
 
 
 @router.post("/help-requests/{request_id:id}/finish")
