@@ -71,7 +71,8 @@ def test_a_home_visit_asked_taken_and_done(api: Api, world: World) -> None:
                                      params={"status": "open"}).json()] == [req["id"]]
     taken = api.post("clerk_furong", f"/api/v1/help-requests/{req['id']}/taking")
     assert taken.status_code == 200, taken.text
-    assert taken.json()["phone"] == "13812345678" and taken.json()["actions"] == ["finish", "follow_up"]
+    assert taken.json()["phone"] == "13812345678"
+    assert taken.json()["actions"] == ["finish", "follow_up"]
     with world.sessions() as session:  # taken up in time: no longer watched
         assert session.scalars(select(WatchedDeadline)).all() == []
     # another clerk may not finish what a colleague took up
