@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,8 +28,9 @@ def running_late(task: Task, today: dt.date) -> bool:
             and task.deadline < today)
 
 
-def longest_per_stage(found: Iterable[Task], attribute: str) -> int:
-    """Sum over stages of the largest value in each (stages run one after another)."""
+def longest_per_stage(found: Iterable[Any], attribute: str) -> int:
+    """Sum over stages of the largest value in each (stages run one after another): of
+    tasks, or of rows with their `stage` and `attribute`."""
     longest: dict[int, int] = {}
     for task in found:
         longest[task.stage] = max(longest.get(task.stage, 0), getattr(task, attribute))

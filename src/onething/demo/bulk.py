@@ -25,12 +25,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import current_calendar
+from onething.cases.durations import longest_per_stage
 from onething.cases.forms import check_value
 from onething.cases.models import Application, Event, NumberCounter, Task
 from onething.cases.routing import competent_region, office_name
@@ -446,7 +448,8 @@ class _Case:
                 "deadline_provisional": False, "suspended_days": 0, "suspended_on": None,
                 "suspension": None, "decided_at": None, "decided_by_id": None, "reason": None,
                 "version": 1, "worked_days": None, "late_days": None})
-        self.app["legal_days"] = _per_stage_max(self.tasks, "legal_days")
+        self.app["legal_days"] = longest_per_stage(
+            (SimpleNamespace(**task) for task in self.tasks), "legal_days")
         stages = sorted({t["stage"] for t in self.tasks})
         if not stages:
             return
@@ -696,13 +699,6 @@ def _on_day(form: dict[str, Any], days: int) -> dict[str, Any]:
 
 def _approver(task: dict[str, Any]) -> str:
     return f"bulk_{task['department_code'].lower()}_{task['region_code']}"
-
-
-def _per_stage_max(found: list[dict[str, Any]], key: str) -> int:
-    longest: dict[int, int] = {}
-    for task in found:
-        longest[task["stage"]] = max(longest.get(task["stage"], 0), task[key])
-    return sum(longest.values())
 
 
 def _finish(session: Session, counters: Counter[str]) -> None:
