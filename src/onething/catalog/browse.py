@@ -81,3 +81,23 @@ def search_items(catalog: Catalog, query: str | None = None, department: str | N
 
 def bundles_using(catalog: Catalog, item_code: str) -> list[Bundle]:
     return [b for b in catalog.bundles.values() if any(i.code == item_code for i in b.items)]
+
+
+@dataclass(frozen=True)
+class RegionChoice:
+    code: str
+    label: str
+
+
+def region_choices(catalog: Catalog, levels: Iterable[str],
+                   with_code: bool = False) -> list[RegionChoice]:
+    """The regions of `levels` as a list offers them: each under its parent's name
+    (长沙市芙蓉区, 芙蓉区文艺路街道), by code; `with_code`: the code after the name."""
+    regions, wanted = catalog.regions, set(levels)
+    found = []
+    for code, r in sorted(regions.items()):
+        if r.level in wanted:
+            parent = regions.get(r.parent or "")
+            label = f"{parent.name if parent else ''}{r.name}"
+            found.append(RegionChoice(code, f"{label}（{code}）" if with_code else label))
+    return found

@@ -17,7 +17,7 @@ from onething.assistance.models import HelpRequest
 from onething.cases.access import application_filter
 from onething.cases.models import Application
 from onething.cases.routing import window_name
-from onething.catalog.linked import Catalog
+from onething.catalog import browse
 from onething.kernel.errors import DomainError
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.deps import FormPage, FormPageDep, Page, page_for, see_other
@@ -28,16 +28,6 @@ AskPage = Annotated[Page, Depends(page_for(rules.asks_for_help))]
 QueuePage = Annotated[Page, Depends(page_for(rules.watches))]
 FIELDS = ("region", "mode", "reason", "need", "contact_name", "phone", "address", "bundle")
 STUCK_FIELDS = ("application_number", "problem", "contact_name", "phone")
-
-
-def _regions(catalog: Catalog) -> list[tuple[str, str]]:
-    """Where help may be needed: every county, street, township and community, by name."""
-    found = []
-    for code, r in sorted(catalog.regions.items()):
-        if r.level in ("county", "township", "village"):
-            parent = catalog.regions.get(r.parent or "")
-            found.append((code, f"{parent.name if parent else ''}{r.name}"))
-    return found
 
 
 def _shown(page: Page, found: list[HelpRequest]) -> list[dict[str, Any]]:
@@ -58,7 +48,8 @@ def _ask_page(page: Page, code: int = 200, error: str | None = None,
               done: bool = False) -> HTMLResponse:
     ctx = page.ctx
     mine = list(ctx.session.scalars(assistance.listing(ctx)))
-    return page.render("help.html", code, rows=_shown(page, mine), regions=_regions(ctx.catalog),
+    regions = browse.region_choices(ctx.catalog, ("county", "township", "village"))
+    return page.render("help.html", code, rows=_shown(page, mine), regions=regions,
                        modes=rules.MODE_NAMES, reasons=rules.REASON_NAMES,
                        bundles=sorted(ctx.catalog.bundles.values(), key=lambda b: b.name),
                        error=error, errors=errors or {}, sent=sent or {}, done=done,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -175,7 +174,7 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                       and ctx.catalog.regions[code].level in ("county", "township")
                       and access.may_apply_in(ctx, code)),
                      key=lambda c: c)
-    field_regions = _field_regions(ctx.catalog)
+    field_regions = browse.region_choices(ctx.catalog, ("county",), with_code=True)
     return page.render("apply.html", status, bundle=bundle, guide=guide,
                        answers=answers, values=values, kept=kept, errors=errors, action=action,
                        error_list=_error_list(errors), kept_names=_file_names(ctx, kept),
@@ -187,20 +186,6 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                        needs_consent=access.needs_consent(ctx.actor),
                        field_regions=field_regions, field_hints=field_hints,
                        field_region_codes={r.code for r in field_regions})
-
-
-@dataclass(frozen=True)
-class _RegionChoice:
-    code: str
-    label: str
-
-
-def _field_regions(catalog: Catalog) -> list[_RegionChoice]:
-    """What a 行政区划 field offers: the counties, each under its city's name."""
-    regions = catalog.regions
-    return [_RegionChoice(code, f"{regions[r.parent].name if r.parent in regions else ''}"
-                                f"{r.name}（{code}）")
-            for code, r in sorted(regions.items()) if r.level == "county"]
 
 
 def _error_list(errors: dict[str, str]) -> list[tuple[str, str]]:
