@@ -547,3 +547,51 @@ def test_produced_values_are_asked_of_the_office_not_the_applicant(
     wallet = _shoot(browser, server, "zhangsan", "/wallet", "wallet", tmp_path)
     assert "企业：长沙某某便利店有限公司（统一社会信用代码 91430102" in wallet
     assert "子女：张小明（公民身份号码 4301**********0018）" in wallet
+
+
+def test_help_at_the_window_and_a_stuck_case_through_the_pages(
+        server: str, browser: object, tmp_path: Path) -> None:
+    """帮办: the window files for a walk-in with no account, the signed consent uploaded;
+    办不成事: a citizen reports a case of theirs, the window takes it up and notes a step."""
+    scan, consent = tmp_path / "身份证.pdf", tmp_path / "帮办授权书.pdf"
+    scan.write_bytes(PDF + b"walk-in id")
+    consent.write_bytes(PDF + b"signed")
+    owned = "premises=owned&sells_food=false&sells_tobacco=false&shop_area=10"
+    clerk = _as(browser, server, "chuangkou")
+    clerk.goto(f"{server}/bundles/STORE/apply?{owned}")  # type: ignore[attr-defined]
+    clerk.select_option("select[name=region]", "430102")  # type: ignore[attr-defined]
+    clerk.fill("input[name='field.applicant_name']", "王秀英")  # type: ignore[attr-defined]
+    clerk.fill("input[name='field.id_number']", "430102195003150022")  # type: ignore[attr-defined]
+    clerk.fill("input[name='assisted.name']", "王秀英")  # type: ignore[attr-defined]
+    clerk.fill("input[name='assisted.id_number']", "430102195003150022")  # type: ignore[attr-defined]
+    clerk.set_input_files("input[name='material.ID_CARD']", str(scan))  # type: ignore[attr-defined]
+    clerk.set_input_files("input[name='assisted.consent']", str(consent))  # type: ignore[attr-defined]
+    clerk.click("text=提交申请")  # type: ignore[attr-defined]
+    facts = clerk.inner_text("#status + dl")  # type: ignore[attr-defined]
+    assert "王秀英（帮办：由窗口人员" in facts and "帮办授权书.pdf" in facts
+
+    with httpx.Client(base_url=server) as api:
+        token = api.post("/api/v1/auth/token", data={"username": "zhangsan",
+                                                     "password": "Onething2026"})
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        file_id = api.post("/api/v1/files", files={"file": ("id.pdf", PDF + b"zs")},
+                           headers=bearer).json()["id"]
+        number = api.post("/api/v1/applications", headers=bearer, json={
+            "bundle": "STORE", "region": "430102", "channel": "web",
+            "answers": {"premises": "owned", "sells_food": False, "shop_area": 10},
+            "form": {"applicant_name": "张三", "id_number": "11010519491231002X"},
+            "materials": {"ID_CARD": {"file": file_id}}}).json()["number"]
+    citizen = _as(browser, server, "zhangsan")
+    citizen.goto(f"{server}/stuck?application={number}")  # type: ignore[attr-defined]
+    citizen.fill("textarea[name=problem]", "提交三天了还没有受理")  # type: ignore[attr-defined]
+    citizen.fill("input[name=phone]", "13812345678")  # type: ignore[attr-defined]
+    citizen.click("text=提交反映")  # type: ignore[attr-defined]
+    assert "已提交" in citizen.inner_text("#stuck-sent")  # type: ignore[attr-defined]
+    clerk.goto(f"{server}/help-requests")  # type: ignore[attr-defined]
+    report = clerk.locator(f"section.check:has-text('{number}')")  # type: ignore[attr-defined]
+    report.locator("button:text-is('接单')").click()
+    report = clerk.locator(f"section.check:has-text('{number}')")  # type: ignore[attr-defined]
+    report.locator("textarea[name=note]").fill("已联系窗口，今天下午受理")
+    report.locator("button:text-is('登记')").click()
+    citizen.goto(f"{server}/stuck")  # type: ignore[attr-defined]
+    assert "已联系窗口，今天下午受理" in citizen.inner_text("main")  # type: ignore[attr-defined]
