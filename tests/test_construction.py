@@ -55,9 +55,11 @@ def test_four_stages_in_order_and_the_heaviest_situation(demo: Catalog) -> None:
     # within the province's ceiling after the reform (100 working days)
     longest = [max(i.promised_days for i in guide.items if i.stage == n) for n in range(1, 5)]
     assert guide.promised_days == sum(longest) <= 100
-    # no fee of a fixed amount; what is paid but is no administrative fee is listed beside it
+    # no fee of a fixed amount; the fee set by the area occupied is listed as a fee, what is
+    # paid but is no administrative fee beside it
     assert guide.fee == 0
-    assert {p.name for p in guide.payments} == {"施工图审查服务费", "城市基础设施配套费"}
+    assert {(p.name, p.fee) for p in guide.payments} == {
+        ("水土保持补偿费", True), ("施工图审查服务费", False), ("城市基础设施配套费", False)}
 
 
 def test_no_situation_brings_more_items_than_the_heaviest(demo: Catalog) -> None:

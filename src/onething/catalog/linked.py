@@ -117,12 +117,14 @@ class Result:
 
 @dataclass(frozen=True, slots=True)
 class Payment:
-    """Money paid that is not an administrative fee (a contribution, a connection charge)."""
+    """Money paid beside the fixed fee: not an administrative fee (a contribution, a
+    connection charge), or (`fee`) an administrative fee whose amount depends on the case."""
 
     name: str
     amount: float | None
     unit: str
     note: str | None
+    fee: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +281,8 @@ def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
         legal_days=spec.legal_days, promised_days=spec.promised_days, fee=spec.fee,
         visits=spec.visits, basis=spec.basis, description=spec.description,
         implementing_body=spec.implementing_body, visits_alone=spec.visits_alone,
-        payments=tuple(Payment(p.name, p.amount, p.unit, p.note) for p in spec.payments),
+        payments=tuple(Payment(p.name, p.amount, p.unit, p.note, p.fee)
+                       for p in spec.payments),
         checks=_checks(spec.checks),
         materials=tuple(
             MaterialUse(

@@ -155,12 +155,14 @@ class ResultOut(BaseModel):
 
 
 class PaymentOut(BaseModel):
-    """A payment that is not an administrative fee."""
+    """A payment beside the fixed fee."""
 
     name: str
     amount: float | None
     unit: str
     note: str | None
+    fee: bool = Field(description="true：按具体情况计收的行政事业性收费（金额见 note）；"
+                                   "false：不属于行政事业性收费")
 
 
 class ItemDetail(ItemSummary):
@@ -183,8 +185,8 @@ class ItemDetail(ItemSummary):
             **ItemSummary.of(i).model_dump(), catalog_version=catalog.version, basis=i.basis,
             description=i.description, visits=i.visits,
             implementing_body=i.implementing_body, visits_alone=i.visits_alone,
-            payments=[PaymentOut(name=p.name, amount=p.amount, unit=p.unit, note=p.note)
-                      for p in i.payments],
+            payments=[PaymentOut(name=p.name, amount=p.amount, unit=p.unit, note=p.note,
+                                 fee=p.fee) for p in i.payments],
             checks=[CheckOut(rule=c.source, message=c.message, fields=list(c.fields))
                     for c in i.checks],
             materials=[

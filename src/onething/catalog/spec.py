@@ -217,13 +217,16 @@ class CheckSpec(_Spec):
 
 
 class PaymentSpec(_Spec):
-    """Money the applicant pays that is not an administrative fee (行政事业性收费), such as a
-    social insurance contribution: shown in the guide beside the fee, never added to it."""
+    """Money the applicant pays beside the item's fixed `fee`, never added to it: a payment
+    that is not an administrative fee (a social insurance contribution), or, with `fee`, an
+    administrative fee (行政事业性收费) whose amount depends on the case (水土保持补偿费 by
+    the area occupied): the guide lists it with the fees, its amount told by the note."""
 
     name: Name
-    amount: Money | None = None  # None: set locally, see the note
+    amount: Money | None = None  # None: set locally or per case, see the note
     unit: Name = "元"
     note: str | None = None
+    fee: bool = False  # an administrative fee whose amount depends on the case
 
 
 class CommitmentNoticeSpec(_Spec):

@@ -189,7 +189,7 @@ class Effect:
 
 @dataclass(frozen=True, slots=True)
 class GuidePayment:
-    """A payment that is not an administrative fee, and the item it belongs to."""
+    """A payment beside the fixed fees (see `catalog.linked.Payment`), and its item."""
 
     item: str
     item_name: str
@@ -197,6 +197,7 @@ class GuidePayment:
     amount: float | None
     unit: str
     note: str | None
+    fee: bool = False  # an administrative fee whose amount depends on the case
 
 
 @dataclass(frozen=True)
@@ -339,7 +340,7 @@ class _Computation:
                 materials=len(self._submitted()), fields=len(self._filled()), days=promised,
                 visits=self._visits(),
             )),
-            payments=[GuidePayment(i.code, i.name, p.name, p.amount, p.unit, p.note)
+            payments=[GuidePayment(i.code, i.name, p.name, p.amount, p.unit, p.note, p.fee)
                       for i in items for p in i.item.payments],
         )
 

@@ -127,7 +127,8 @@ class EffectOut(BaseModel):
 
 
 class PaymentOut(BaseModel):
-    """A payment that is not an administrative fee (e.g. a social insurance contribution)."""
+    """A payment beside the fixed fees: not an administrative fee (e.g. a social insurance
+    contribution), or an administrative fee whose amount depends on the case (`fee`)."""
 
     item: str
     item_name: str
@@ -135,6 +136,8 @@ class PaymentOut(BaseModel):
     amount: float | None
     unit: str
     note: str | None
+    fee: bool = Field(description="true：按具体情况计收的行政事业性收费（金额见 note），"
+                                   "不计入 fee")
 
 
 class GuideOut(BaseModel):
@@ -151,8 +154,10 @@ class GuideOut(BaseModel):
     departments: list[str]
     departments_detail: list[DepartmentOut]
     promised_days: int
-    fee: float = Field(description="administrative fees (行政事业性收费)")
-    payments: list[PaymentOut] = Field(description="other payments, not fees, not in `fee`")
+    fee: float = Field(description="administrative fees of fixed amount (行政事业性收费)")
+    payments: list[PaymentOut] = Field(description=(
+        "other payments, not in `fee`: administrative fees whose amount depends on the case "
+        "(`fee` true) and payments that are not fees"))
     effect: EffectOut
     bad_credit: str | None = Field(
         default=None, description="调用者有失信记录时：不适用告知承诺和容缺受理的原因")
