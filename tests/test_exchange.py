@@ -169,7 +169,7 @@ def test_a_package_becomes_a_case_received_elsewhere(api: Api, world: World,
     case = next(a for a in found if a["number"] == receipt["case_number"])
     case = api.get("clerk_furong", f"/api/v1/applications/{case['id']}").json()
     assert case["status"] == "accepted"
-    assert [(t["item"], t["region_code"])
+    assert [(t["item"], t["region"])
             for t in case["tasks"]] == [("REG", "430102")]
     steps = {e["action"]: e for e in case["timeline"]}
     assert steps["receive"]["data"]["partner_name"] == "江西省一件事一次办平台"
