@@ -223,6 +223,11 @@ def refusals(key: Ed25519PrivateKey) -> list[tuple[str, dict[str, Any], int, str
         ("bad applicant ID", application_package(key, applicant={
             "name": "张三", "id_number": "110105194912310021"}), 422, "bad_id_number",
          "body.applicant.id_number"),
+        ("a result for a case never forwarded", signed(key, {
+            **good, "kind": "result", "body": {
+                "case_number": "JX-0001", "recipient_case_number": "430102-20261123-000001",
+                "status": "completed", "items": [], "licences": []}}), 422,
+         "case_not_forwarded", "body.recipient_case_number"),
     ]
 
 
@@ -333,6 +338,34 @@ def test_the_window_forwards_and_the_job_sends(api: Api, world: World, hn: dict[
     world.sign_in(api.client, "clerk_furong")
     page = api.client.get(f"/applications/{app_id}").text
     assert "转往江西省一件事一次办平台" in page and "对方办件编号 JX-0001" in page
+
+
+def test_a_refused_package_is_said_on_the_timeline(api: Api, world: World,
+                                                   hn: dict[str, Any]) -> None:
+    with world.sessions.begin() as session:
+        session.execute(update(User).where(User.username == "zhang")
+                        .values(id_number=ID_NUMBER))
+    app_id = submitted(api)
+    r = api.post("clerk_furong", f"/api/v1/applications/{app_id}/forwarding",
+                 {"partner": "JX", "reason": "经营场所在江西"})
+    assert r.status_code == 200, r.text
+
+    def refusing(url: str, data: bytes, timeout: float) -> tuple[int, bytes]:
+        return 422, json.dumps({"code": "bundle_not_found",
+                                "detail": "本平台没有代码为 STORE 的一件事"}).encode()
+
+    ex = load(hn["exchange_platform"], hn["exchange_platform_name"], hn["exchange_key"],
+              hn["exchange_partners"])
+    assert ex is not None
+    catalog = CatalogCache().recent(world.sessions, 0)
+    assert exchange.send_due(world.sessions, ex, catalog, MONDAY + dt.timedelta(minutes=1),
+                             refusing) == 0
+    with world.sessions() as session:
+        row = session.scalars(select(ExchangePackage)).one()
+        assert row.status == "failed" and "本平台没有代码为 STORE 的一件事" in row.last_error
+    case = api.get("clerk_furong", f"/api/v1/applications/{app_id}").json()
+    [failed] = [e for e in case["timeline"] if e["action"] == "partner_failed"]
+    assert "对方平台拒收" in failed["reason"] and failed["action_name"] == "向对方平台发送失败"
 
 
 def test_the_case_page_offers_the_forwarding_form(api: Api, world: World) -> None:

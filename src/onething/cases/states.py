@@ -92,6 +92,7 @@ class Action(StrEnum):
     partner_receipt = "partner_receipt"  # the partner received what was forwarded
     partner_result = "partner_result"  # the partner's result on what was forwarded
     result_sent = "result_sent"  # the result of a received case, sent back to its partner
+    partner_failed = "partner_failed"  # a package to the partner refused, or never taken
 
 
 class AcceptanceDecision(StrEnum):
@@ -229,7 +230,7 @@ ACTION_NAMES: dict[str, str] = {  # by Action (a str): any step's code may be lo
     X.print_rating_code: "打印评价回执", X.reveal_personal_data: "查看完整个人信息",
     X.forward: "转外省（市）办理", X.receive: "异地代收受理（依对方窗口审核）",
     X.partner_receipt: "对方平台已接收", X.partner_result: "对方平台办理结果",
-    X.result_sent: "办理结果已发回对方平台",
+    X.result_sent: "办理结果已发回对方平台", X.partner_failed: "向对方平台发送失败",
 }
 
 # the steps the platform takes itself (the person whose step set them off did not): the

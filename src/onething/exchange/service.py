@@ -349,20 +349,19 @@ def _send(ctx: Ctx, ex: Exchange, row: ExchangePackage, post: Transport) -> int:
     partner = ex.partners.get(row.partner)
     row.attempts += 1
     if partner is None:
-        row.status, row.last_error = PackageStatus.failed, "合作平台已不在配置中"
+        _failed(ctx, row, "合作平台已不在配置中", None)
         return 0
     data = json.dumps(row.envelope, ensure_ascii=False).encode("utf-8")
     try:
         status, answer = post(partner.url + PATH, data, ex.timeout)
     except (OSError, ValueError) as exc:
-        _retry(ctx.now, row, f"发送失败：{exc}")
+        _retry(ctx, row, partner, f"发送失败：{exc}")
         return 0
     if status >= 500 or status in (408, 429):
-        _retry(ctx.now, row, f"对方平台暂时不能接收（HTTP {status}）")
+        _retry(ctx, row, partner, f"对方平台暂时不能接收（HTTP {status}）")
         return 0
     if status >= 400:
-        row.status, row.done_at = PackageStatus.failed, ctx.now
-        row.last_error = f"对方平台拒收（HTTP {status}）：{_detail(answer)}"[:500]
+        _failed(ctx, row, f"对方平台拒收（HTTP {status}）：{_detail(answer)}", partner)
         return 0
     receipt = _receipt(answer, ex, partner, row)
     if receipt is None:
@@ -380,13 +379,24 @@ def _send(ctx: Ctx, ex: Exchange, row: ExchangePackage, post: Transport) -> int:
     return 1
 
 
-def _retry(now: dt.datetime, row: ExchangePackage, error: str) -> None:
-    row.last_error = error[:500]
+def _retry(ctx: Ctx, row: ExchangePackage, partner: Partner, error: str) -> None:
     if row.attempts >= MAX_ATTEMPTS:
-        row.status, row.done_at = PackageStatus.failed, now
+        _failed(ctx, row, f"{error}（已尝试 {row.attempts} 次）", partner)
         return
-    row.next_attempt_at = now + dt.timedelta(seconds=FIRST_RETRY_SECONDS
-                                              * 2 ** (row.attempts - 1))
+    row.last_error = error[:500]
+    row.next_attempt_at = ctx.now + dt.timedelta(seconds=FIRST_RETRY_SECONDS
+                                                  * 2 ** (row.attempts - 1))
+
+
+def _failed(ctx: Ctx, row: ExchangePackage, error: str, partner: Partner | None) -> None:
+    """The package will not go: kept as failed, and said on the case's timeline (the
+    window sees why, and may take it up with the partner)."""
+    row.status, row.done_at, row.last_error = PackageStatus.failed, ctx.now, error[:500]
+    if row.application_id is not None:
+        app = ctx.session.get_one(Application, row.application_id)
+        record(ctx, app, "partner_failed", reason=row.last_error,
+               data={"partner": row.partner,
+                     "partner_name": partner.name if partner else row.partner})
 
 
 def _detail(answer: bytes) -> str:
