@@ -380,3 +380,13 @@ def test_the_case_page_offers_the_forwarding_form(api: Api, world: World) -> Non
 
 def _csrf(page: str) -> str:
     return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_keygen_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from onething.cli import main
+
+    assert main(["exchange", "keygen", str(tmp_path / "keys")]) == 0
+    printed = capsys.readouterr().out
+    public = (tmp_path / "keys" / "exchange-public.txt").read_text().strip()
+    assert public in printed and "ONETHING_EXCHANGE_KEY=" in printed
+    assert main(["exchange", "keygen", str(tmp_path / "keys")]) != 0  # never overwritten
