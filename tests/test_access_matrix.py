@@ -123,6 +123,10 @@ POST    /api/v1/applications/{app}/withdrawal  in  cf  nf  cf  nf  cf  nf  no  n
 POST    /api/v1/applications/{app}/supplement  in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
 # only the applicant confirms an electronic delivery; the window delivers
 POST    /api/v1/applications/{app}/delivery    in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
+# 跨省通办 is off in this world (no platform, key or partners): 404 exchange_off past the
+# door (tests/test_exchange.py tries it switched on); the partners' door needs no login
+POST    /api/v1/applications/{app}/forwarding  in  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+POST    /api/v1/exchange/packages              nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
 # only the applicant rates (staff never rate in the applicant's name); at the window the
 # applicant rates on their own phone with the code the window prints (no sign-in: the code is
 # the proof, so an unknown code is 404 to everyone)
@@ -168,6 +172,7 @@ POST    /applications/{app}/resubmit           in  cf  nf  cf  nf  cf  nf  no  n
 POST    /applications/{app}/personal-data      in  no  nf  no  nf  ok  nf  ok  nf  nf  no  nf  no
 POST    /applications/{app}/acceptance         in  no  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
 POST    /applications/{app}/withdrawal         in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
+POST    /applications/{app}/forwarding         in  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
 POST    /applications/{app}/supplement         in  cf  nf  cf  nf  cf  nf  no  nf  nf  no  nf  no
 POST    /applications/{app}/delivery           in  cf  nf  no  nf  cf  nf  no  nf  nf  no  nf  no
 POST    /applications/{app}/rating             in  cf  nf  no  nf  no  nf  no  nf  nf  no  nf  no
@@ -250,6 +255,10 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/applications/{app}/resubmission": {"json": {"bundle": "STORE",
                                                               "region": "430102"}},
     "POST /api/v1/applications/{app}/withdrawal": {"json": {}},
+    "POST /api/v1/applications/{app}/forwarding": {"json": {"partner": "JX",
+                                                            "reason": "经营场所在江西"}},
+    "POST /api/v1/exchange/packages": {"json": {"format": "onething-exchange/1"}},
+    "POST /applications/{app}/forwarding": {"data": {"partner": "JX", "reason": "经营场所在江西"}},
     "POST /api/v1/applications/{app}/supplement": {"json": {"materials": {}}},
     "POST /api/v1/applications/{app}/delivery": {"json": {"method": "electronic"}},
     "POST /api/v1/applications/{app}/rating": {"json": {"target": "department",

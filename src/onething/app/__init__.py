@@ -17,6 +17,7 @@ from onething.api.assistance import router as assistance_router
 from onething.api.cases import router as cases_router
 from onething.api.catalog import router as catalog_router
 from onething.api.commitments import router as commitments_router
+from onething.api.exchange import router as exchange_router
 from onething.api.files import router as files_router
 from onething.api.guide import router as guide_router
 from onething.api.identity import router as identity_router
@@ -25,6 +26,7 @@ from onething.api.ratings import router as ratings_router
 from onething.api.supervision import router as supervision_router
 from onething.audit import service as audit
 from onething.catalog.service import CatalogCache, NoCatalog
+from onething.exchange.partners import configure as configure_exchange
 from onething.http import problems
 from onething.http.limits import FORM_LIMITS, BodyLimit
 from onething.kernel.clock import utcnow
@@ -37,6 +39,7 @@ from onething.web import assistance as help_pages
 from onething.web import cases as case_pages
 from onething.web import catalog as catalog_pages
 from onething.web import commitments as commitment_pages
+from onething.web import exchange as exchange_pages
 from onething.web import guide as guide_pages
 from onething.web import identity as consent_pages
 from onething.web import ratings as rating_pages
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     wiring.load()
     settings = settings or get_settings()
     load_profile(settings.card_profile)  # a malformed card profile stops the start (file:line)
+    configure_exchange(settings)  # 跨省通办: a broken key or partners file stops the start
     engine = engine or make_engine(settings.db_url)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -96,12 +100,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                        max_upload=settings.max_upload_bytes)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
                    licences_router, ratings_router, supervision_router, commitments_router,
-                   assistance_router):
+                   assistance_router, exchange_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
                    supervision_pages.router, commitment_pages.router, consent_pages.router,
-                   rating_pages.router, help_pages.router):
+                   rating_pages.router, help_pages.router, exchange_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -91,6 +91,25 @@ class ApplicationTerminated(Event):
 
 
 @dataclass(frozen=True)
+class ApplicationForwarded(Event):
+    """跨省通办: the window forwarded the submitted application to the partner platform
+    `partner` (its code), which decides it; the case ends here as forwarded."""
+
+    application_id: int
+    partner: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApplicationReceived(Event):
+    """跨省通办: a case received by the partner platform `partner`'s window was accepted
+    here on that window's check (异地代收); its tasks are at the competent offices."""
+
+    application_id: int
+    partner: str
+
+
+@dataclass(frozen=True)
 class ApplicationCompleted(Event):
     """Every task is decided: the application is completed, partly denied or denied
     (`status`), and its result is to be issued."""

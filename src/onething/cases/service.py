@@ -23,6 +23,8 @@ from onething.cases.actions import (
 )
 from onething.cases.events import (
     ApplicationAccepted,
+    ApplicationForwarded,
+    ApplicationReceived,
     ApplicationRefused,
     ApplicationResubmitted,
     ApplicationReturned,
@@ -44,7 +46,7 @@ from onething.cases.models import (
     Task,
 )
 from onething.cases.numbering import application_number
-from onething.cases.states import FINISHED, AppStatus, next_application_status
+from onething.cases.states import FINISHED, AppStatus, Channel, next_application_status
 from onething.cases.timeline import record
 from onething.catalog import browse
 from onething.catalog.context import Ctx
@@ -451,10 +453,95 @@ def _return_notice(ctx: Ctx, app: Application, d: WindowDecision) -> None:
 
 
 def _accept(ctx: Ctx, app: Application) -> None:
-    app.accepted_at, app.accepted_by_id = ctx.now, ctx.actor.user_id
+    """Accepted by the window before it, or by the platform (`SYSTEM`: no person)."""
+    app.accepted_at, app.accepted_by_id = ctx.now, ctx.actor.user_id or None
     deadline = ctx.calendar.add(ctx.today, app.promised_days)
     app.deadline, app.deadline_provisional = deadline.date, deadline.provisional
     tasks.create_tasks(ctx, app)
+
+
+# --- 跨省通办: forwarded to a partner platform, received from one -------------------
+
+
+def forward(ctx: Ctx, application_id: int, *, partner: str, partner_name: str,
+            reason: str) -> Application:
+    """The receiving window sends a submitted application to the partner platform
+    `partner`, whose offices decide it: the case ends here as forwarded (the exchange
+    domain packs and sends it, on `ApplicationForwarded`)."""
+    app = access.visible_application(ctx, application_id, lock=True)
+    access.at_window(ctx, app)
+    status = next_application_status(app.status, "forward", ctx.actor.role)
+    if not reason.strip():
+        raise Invalid("转外省（市）办理须说明理由",
+                      problems=[FieldProblem("reason", "请填写理由")])
+    before = app.status
+    app.status, app.reason, app.next_check_on = status, reason.strip(), DUE_AT_ONCE
+    bus.publish(ctx, WatchEnded("acceptance", app.id))
+    ctx.session.flush()
+    record(ctx, app, "forward", before=before, after=app.status, reason=app.reason,
+           data={"partner": partner, "partner_name": partner_name})
+    bus.publish(ctx, ApplicationForwarded(app.id, partner, app.reason))
+    return app
+
+
+@dataclass
+class Received:
+    """A case received by a partner platform's window (异地代收), as its package says it."""
+
+    partner: str  # the partner platform's code
+    partner_name: str
+    partner_number: str  # the sender's case number
+    office: str  # the partner's receiving window
+    clerk: str
+    checked_at: str
+    checked: list[str] = field(default_factory=list)  # the materials it checked
+
+
+def receive(ctx: Ctx, sub: Submission, applicant: User, received: Received,
+            field_prefix: str = "") -> Application:
+    """A case from a partner platform, accepted here on its window's check (the platform
+    acts, `SYSTEM`): the same checks as a submission (every problem at once, each field
+    named under `field_prefix`), then its tasks at the competent offices (`routing`)."""
+    if sub.bundle not in ctx.catalog.bundles:
+        raise Invalid(f"本平台没有代码为 {sub.bundle} 的一件事", code="bundle_not_found",
+                      problems=[FieldProblem(f"{field_prefix}bundle", "本平台没有该一件事")])
+    if sub.region not in ctx.catalog.regions:
+        raise Invalid(f"本平台没有行政区划 {sub.region}", code="region_not_found",
+                      problems=[FieldProblem(f"{field_prefix}region", "本平台没有该地区")])
+    if not browse.offered_in(ctx.catalog, ctx.catalog.bundles[sub.bundle], sub.region):
+        raise Invalid("该一件事未在该地区开办", code="bundle_not_offered",
+                      problems=[FieldProblem(f"{field_prefix}region", "该一件事未在该地区开办")])
+    try:
+        guide, form, materials = _checked_content(ctx, sub, applicant)
+    except Invalid as exc:
+        raise Invalid(exc.detail, code=exc.code, problems=[
+            FieldProblem(f"{field_prefix}{p.field}", p.message) for p in exc.problems]
+        ) from exc
+    app = Application(
+        number=application_number(ctx.session, sub.region, f"{ctx.today:%Y%m%d}"),
+        bundle_code=sub.bundle, catalog_version_id=_version_id(ctx.session, guide),
+        catalog_version=guide.catalog_version, applicant_id=applicant.id,
+        submitted_by_id=applicant.id, channel=Channel.partner, region_code=sub.region,
+        status=AppStatus.submitted, answers=guide.answers, form=form,
+        materials=materials, guide=_snapshot(guide), promised_days=guide.promised_days,
+        submitted_at=ctx.now,
+    )
+    ctx.session.add(app)
+    ctx.session.flush()
+    told = {"partner": received.partner, "partner_name": received.partner_name,
+            "partner_number": received.partner_number, "office": received.office,
+            "clerk": received.clerk, "checked_at": received.checked_at,
+            "checked": received.checked}
+    record(ctx, app, "submit", after=app.status, data={"channel": Channel.partner.value,
+                                                       **told})
+    bus.publish(ctx, ApplicationSubmitted(app.id, app.applicant_id, Channel.partner.value))
+    status = next_application_status(app.status, "receive", ctx.actor.role, True)
+    before, app.status, app.next_check_on = app.status, status, DUE_AT_ONCE
+    record(ctx, app, "receive", before=before, after=app.status, data=told)
+    _accept(ctx, app)
+    ctx.session.flush()
+    bus.publish(ctx, ApplicationReceived(app.id, received.partner))
+    return app
 
 
 # --- the applicant -------------------------------------------------------------------

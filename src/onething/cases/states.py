@@ -31,6 +31,7 @@ class AppStatus(StrEnum):
     delivered = "delivered"
     withdrawn = "withdrawn"
     terminated = "terminated"  # 容缺: the supplement period passed without the materials
+    forwarded = "forwarded"  # 跨省通办: sent to a partner platform, decided there
 
 
 class TaskStatus(StrEnum):
@@ -85,6 +86,13 @@ class Action(StrEnum):
     check_commitment = "check_commitment"
     # staff reading the personal values in full (audited, not on the timeline)
     reveal_personal_data = "reveal_personal_data"
+    # 跨省通办 (the exchange between platforms)
+    forward = "forward"  # the window sends a submitted application to a partner platform
+    receive = "receive"  # a partner's window checked it: accepted here on that check
+    partner_receipt = "partner_receipt"  # the partner received what was forwarded
+    partner_result = "partner_result"  # the partner's result on what was forwarded
+    result_sent = "result_sent"  # the result of a received case, sent back to its partner
+    partner_failed = "partner_failed"  # a package to the partner refused, or never taken
 
 
 class AcceptanceDecision(StrEnum):
@@ -113,6 +121,7 @@ class Channel(StrEnum):
     window = "window"
     kiosk = "kiosk"  # 自助终端: stands in the hall, where the window takes its submissions
     api = "api"
+    partner = "partner"  # 跨省通办: received by a partner platform's window (异地代收)
 
 
 # Submitted online (网上申请): counted by the 网办率, and watched until the window accepts
@@ -136,6 +145,7 @@ APP_STATUS_NAMES = {
     AppStatus.completed: "已办结", AppStatus.partly_denied: "部分不予批准",
     AppStatus.denied: "不予批准", AppStatus.delivered: "已送达",
     AppStatus.withdrawn: "已撤回", AppStatus.terminated: "已终止（逾期未补齐容缺材料）",
+    AppStatus.forwarded: "已转外省（市）办理",
 }
 
 TASK_STATUS_NAMES = {
@@ -171,6 +181,10 @@ APPLICATION: dict[tuple[AppStatus, Action], Transition[AppStatus]] = {
     (A.submitted, X.accept_with_deficiency): Transition(A.accepted_with_deficiency, _WINDOW),
     (A.submitted, X.return_): Transition(A.returned, _WINDOW),
     (A.submitted, X.refuse): Transition(A.refused, _WINDOW),
+    # 跨省通办: the window forwards it to a partner platform (offered by `exchange`), or
+    # the platform accepts a case on the check of a partner's window
+    (A.submitted, X.forward): Transition(A.forwarded, _WINDOW),
+    (A.submitted, X.receive): Transition(A.accepted, _SYSTEM),
     (A.returned, X.resubmit): Transition(A.submitted, _APPLICANT),
     (A.submitted, X.withdraw): Transition(A.withdrawn, _APPLICANT),
     (A.returned, X.withdraw): Transition(A.withdrawn, _APPLICANT),
@@ -214,6 +228,9 @@ ACTION_NAMES: dict[str, str] = {  # by Action (a str): any step's code may be lo
     X.fill_form: "办结信息填入申请表",
     X.terminate: "终止办理（逾期未补齐容缺材料）",
     X.print_rating_code: "打印评价回执", X.reveal_personal_data: "查看完整个人信息",
+    X.forward: "转外省（市）办理", X.receive: "异地代收受理（依对方窗口审核）",
+    X.partner_receipt: "对方平台已接收", X.partner_result: "对方平台办理结果",
+    X.result_sent: "办理结果已发回对方平台", X.partner_failed: "向对方平台发送失败",
 }
 
 # the steps the platform takes itself (the person whose step set them off did not): the

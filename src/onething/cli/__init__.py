@@ -333,6 +333,19 @@ def _rule_words(rule: Any, limit_name: str) -> str:
     return f"超过{limit}" + (f" {rule.after} 个工作日后" if rule.after else "")
 
 
+def cmd_exchange_keygen(args: argparse.Namespace) -> int:
+    """跨省通办: a new Ed25519 key pair in DIR; prints the public key for partners."""
+    from onething.exchange.signing import keygen
+
+    try:
+        private, public = keygen(Path(args.directory))
+    except FileExistsError as exc:
+        raise CliError(f"密钥文件已存在，不会覆盖：{exc}") from exc
+    print(f"私钥（权限 0600，设置 ONETHING_EXCHANGE_KEY={private}）")
+    print(f"公钥（提供给合作平台写入其合作平台文件的 public_key）：\n{public}")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Deadline sweeps, rating invitations and notifications, outside the web processes."""
     import time
@@ -520,10 +533,17 @@ def parser() -> argparse.ArgumentParser:
                          help="随附规则的名称或文件路径（省略则为 ONETHING_CARD_PROFILE）")
     profile.set_defaults(func=cmd_cards_profile)
 
-    worker = sub.add_parser("worker", help="运行时限监察、评价邀请和通知发送（可多进程并行）")
+    worker = sub.add_parser("worker", help=("运行时限监察、评价邀请、通知发送和跨省通办交换包发送"
+                                            "（可多进程并行）"))
     worker.add_argument("--once", action="store_true", help="只运行一轮（供定时任务调用）")
     worker.add_argument("--interval", type=float, default=60, help="两轮之间的秒数")
     worker.set_defaults(func=cmd_worker)
+
+    exchange = sub.add_parser("exchange", help="跨省通办").add_subparsers(dest="action",
+                                                                        required=True)
+    keys = exchange.add_parser("keygen", help="生成本平台的 Ed25519 密钥对并打印公钥")
+    keys.add_argument("directory", help="写入密钥文件的目录")
+    keys.set_defaults(func=cmd_exchange_keygen)
 
     saving = sub.add_parser("backup", help="在线备份 SQLite 数据库和上传文件到一个归档文件")
     saving.add_argument("path", help="备份文件（新文件，不会覆盖）")

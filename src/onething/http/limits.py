@@ -16,6 +16,8 @@ MULTIPART = b"multipart/form-data"
 # The API's forms (a token request, one upload) need few fields; pages read theirs with
 # `web.cases.read_form`.
 FORM_LIMITS: Any = {"max_fields": 20, "max_files": 2, "max_part_size": 64 * 1024}
+# JSON bodies that carry files (跨省通办 packages: their materials, base64): the upload limit
+LARGE_JSON = frozenset({"/api/v1/exchange/packages"})
 
 
 def _size(limit: int) -> str:
@@ -35,7 +37,7 @@ class BodyLimit:
             return
         headers = dict(scope["headers"])
         limit = (self.max_upload if headers.get(b"content-type", b"").startswith(MULTIPART)
-                 else self.max_body)
+                 or scope.get("path") in LARGE_JSON else self.max_body)
         declared = headers.get(b"content-length", b"")
         too_large = declared.isdigit() and int(declared) > limit
         await self.app(scope, _counted(receive, limit, too_large), send)

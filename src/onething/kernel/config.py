@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     # request bodies, refused with 413 before they are parsed
     max_body_bytes: int = 1024 * 1024  # JSON and plain forms
     max_upload_bytes: int = 64 * 1024 * 1024  # a multipart form with its files
+    # 跨省通办 (docs/EXCHANGE.md): this platform's code and name, its Ed25519 private key
+    # (`onething exchange keygen`) and its partners (YAML); the exchange is off without them
+    exchange_platform: str | None = None  # e.g. HN
+    exchange_platform_name: str = ""  # e.g. 湖南省一件事一次办平台
+    exchange_key: Path | None = None
+    exchange_partners: Path | None = None
+    exchange_timeout_seconds: float = 10  # one attempt to send a package
 
     @property
     def db_url(self) -> str:

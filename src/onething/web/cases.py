@@ -28,6 +28,7 @@ from onething.catalog.privacy import personal_codes
 from onething.commitments import service as commitments
 from onething.commitments.notice import notices_for
 from onething.credit import service as credit
+from onething.exchange import service as exchange
 from onething.files import service as files
 from onething.files.models import StoredFile
 from onething.guide.engine import GuideError, MaterialStatus, compute_guide
@@ -457,6 +458,7 @@ def application_page(page: Page, application_id: int, error: str | None = None,
                        **rating_form_context(),
                        masked=not full and not access.sees_personal_data(ctx, a),
                        personal=personal_codes(a.form, ctx.catalog.fields),
+                       partners=exchange.partners_for_form(),
                        sent=sent or {}, sent_for=sent_for)
 
 

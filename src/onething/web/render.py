@@ -44,7 +44,7 @@ FIELD_TYPES = {
     "phone": "电话号码", "email": "电子邮箱", "region": "行政区划",
 }
 CHANNEL_NAMES = {"web": "网上办理", "mobile": "移动端", "window": "窗口办理", "kiosk": "自助终端",
-                 "api": "接口提交"}
+                 "api": "接口提交", "partner": "外省（市）平台转来（跨省通办）"}
 DELIVERY_NAMES = {"window": "窗口领取", "post": "邮寄", "electronic": "电子送达"}
 
 
