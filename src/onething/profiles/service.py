@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from onething.cases import access
 from onething.cases.models import Application
 from onething.cases.routing import descendants
+from onething.catalog.browse import Page
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
 from onething.identity.models import ProxyConsent, User
@@ -139,7 +140,7 @@ def visible_company(ctx: Ctx, uscc: str) -> Company:
 
 
 def list_companies(ctx: Ctx, query: str | None = None, limit: int = 20,
-                   offset: int = 0) -> tuple[list[Company], int]:
+                   offset: int = 0) -> Page[Company]:
     """The companies the actor may see (a person: those they represent; staff: those
     registered in their region and below), searched by USCC or name; one page and the
     total."""
@@ -152,14 +153,14 @@ def list_companies(ctx: Ctx, query: str | None = None, limit: int = 20,
     total = ctx.session.scalar(select(func.count()).select_from(Company).where(*where)) or 0
     found = ctx.session.scalars(select(Company).where(*where)
                                 .order_by(Company.id.desc()).limit(limit).offset(offset))
-    return list(found), total
+    return Page(list(found), total, limit, offset)
 
 
 def represented(ctx: Ctx) -> list[Company]:
     """The companies the signed-in person represents (none for staff)."""
     if ctx.actor.is_staff:
         return []
-    return list_companies(ctx, limit=100)[0]
+    return list(list_companies(ctx, limit=100).entries)
 
 
 # --- what a company's file holds --------------------------------------------------------
@@ -272,3 +273,23 @@ def sees_profile(actor: Principal) -> bool:
 def sees_companies(actor: Principal) -> bool:
     """Who has a page of company files (企业档案): people (theirs) and staff (in scope)."""
     return actor.role is not Role.system
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """What the application form starts from (办事人基本信息一次填写、自动复用)."""
+
+    values: dict[str, Any]  # field code → value
+    companies: list[Company]  # those the person represents, to choose from
+    company: Company | None  # the one whose fields are in `values`
+
+
+def reuse(ctx: Ctx, uscc: str | None = None) -> Reuse:
+    """The form defaults of a person applying for themselves; nothing for anyone applying
+    for others (a window, a proxy), whose form is about someone else."""
+    if ctx.actor.role is not Role.applicant:
+        return Reuse({}, [], None)
+    user = ctx.session.get_one(User, ctx.actor.user_id)
+    companies = represented(ctx)
+    chosen = chosen_company(ctx, companies, uscc)
+    return Reuse(form_defaults(ctx.catalog, user, chosen), companies, chosen)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -31,7 +32,7 @@ from onething.commitments.notice import notices_for
 from onething.credit import service as credit
 from onething.files import service as files
 from onething.files.models import StoredFile
-from onething.guide.engine import GuideError, MaterialStatus, compute_guide
+from onething.guide.engine import FieldStatus, GuideError, MaterialStatus, compute_guide
 from onething.guide.forms import answers_from_form
 from onething.http.deps import SessionDep, policy_of, sign_in
 from onething.http.files import file_response
@@ -47,6 +48,7 @@ from onething.kernel.errors import (
 )
 from onething.kernel.principal import Role
 from onething.licences import service as licences
+from onething.profiles import service as profiles
 from onething.ratings import service as ratings
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.deps import (
@@ -158,7 +160,8 @@ def _bundle(catalog: Catalog, code: str) -> Bundle:
 def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                 values: dict[str, Any], kept: dict[str, str], errors: dict[str, str],
                 action: str, status: int = 200,
-                resubmit: Application | None = None) -> HTMLResponse:
+                resubmit: Application | None = None,
+                reused: profiles.Reuse | None = None) -> HTMLResponse:
     ctx = page.ctx
     applicant_id = resubmit.applicant_id if resubmit else _applicant_id(ctx, values)
     held = licences.held_types(ctx.session, applicant_id, ctx.today)
@@ -186,7 +189,24 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                        asks_applicant=access.applies_for_others(ctx.actor),
                        needs_consent=access.needs_consent(ctx.actor),
                        field_regions=field_regions, field_hints=field_hints,
-                       field_region_codes={r.code for r in field_regions})
+                       field_region_codes={r.code for r in field_regions},
+                       reused=reused, reused_codes=_reused_codes(guide, reused),
+                       choose_link=_choose_link(page))
+
+
+def _reused_codes(guide: Any, reused: profiles.Reuse | None) -> list[str]:
+    """The fields of this form the applicant's file filled in."""
+    if reused is None:
+        return []
+    return [f.code for f in guide.fields
+            if f.status == FieldStatus.fill and f.code in reused.values]
+
+
+def _choose_link(page: Page) -> str:
+    """This page's address without its `company`, to choose another company's values."""
+    kept = [(k, v) for k, v in page.request.query_params.multi_items() if k != "company"]
+    return f"{page.request.url.path}?{urlencode(kept)}"
+
 
 
 @dataclass(frozen=True)
@@ -232,10 +252,15 @@ def _applicant_id(ctx: Ctx, values: dict[str, Any]) -> int:
 
 
 @router.get("/bundles/{code}/apply", response_class=HTMLResponse)
-def apply_page(code: str, page: PageDep) -> HTMLResponse:
+def apply_page(code: str, page: PageDep, company: str = "") -> HTMLResponse:
+    """The form, starting from what the applicant's file holds (their name, ID number,
+    phone; the company they represent, or the one chosen with `company`)."""
     bundle = _bundle(page.ctx.catalog, code)
     answers = answers_from_form(bundle, page.request.query_params)
-    return _apply_page(page, bundle, answers, {}, {}, {}, f"/bundles/{code}/apply")
+    reused = profiles.reuse(page.ctx, company[:40] or None)
+    values = {f"field.{k}": v for k, v in reused.values.items()}
+    return _apply_page(page, bundle, answers, values, {}, {}, f"/bundles/{code}/apply",
+                       reused=reused)
 
 
 def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,
