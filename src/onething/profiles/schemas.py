@@ -155,7 +155,8 @@ class ProfileOut(BaseModel):
                     "company 参数选择）")
     form_defaults: JSONDocument = Field(
         description="申请表可自动带出的信息：表单字段代码 → 值（本人姓名、身份证号码、电话，"
-                    "以及所选企业的名称、统一社会信用代码、法定代表人、登记地）；带出后仍可修改")
+                    "以及所选企业的名称、统一社会信用代码、法定代表人、登记地）；带出后仍可修改。"
+                    "企业信息只用于填写统一社会信用代码的申请表；设立登记新企业的申请表只带出本人信息")
 
     @classmethod
     def of(cls, ctx: Ctx, f: profiles.PersonFile) -> ProfileOut:

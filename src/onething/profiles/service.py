@@ -9,7 +9,7 @@ keep one table of their own, `companies`, written when licences publish `Licence
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,7 +212,8 @@ class PersonFile:
 
 def person_file(ctx: Ctx, uscc: str | None = None) -> PersonFile:
     """The signed-in person's own file; `uscc`: the company (among those they represent)
-    whose values the form defaults hold, when they represent several."""
+    whose values the form defaults hold, when they represent several. A proxy's forms are
+    about the people they apply for: they have no form defaults of their own."""
     user = ctx.session.get_one(User, ctx.actor.user_id)
     companies = represented(ctx)
     chosen = chosen_company(ctx, companies, uscc)
@@ -226,7 +227,8 @@ def person_file(ctx: Ctx, uscc: str | None = None) -> PersonFile:
         consents_received=_consents(ctx.session, ProxyConsent.proxy_id, user.id,
                                     ProxyConsent.person_id),
         companies=companies, company=chosen,
-        form_defaults=form_defaults(ctx.catalog, user, chosen))
+        form_defaults=form_defaults(ctx.catalog, user, chosen)
+        if ctx.actor.role is Role.applicant else {})
 
 
 def _consents(session: Session, mine: Any, user_id: int, theirs: Any) -> list[ConsentLine]:
@@ -282,14 +284,23 @@ class Reuse:
     values: dict[str, Any]  # field code → value
     companies: list[Company]  # those the person represents, to choose from
     company: Company | None  # the one whose fields are in `values`
+    person: dict[str, Any]  # the person's own values alone (no company's)
+
+    def for_form(self, fill: Collection[str], produced: Collection[str]) -> dict[str, Any]:
+        """The values of the fields a form asks for (`fill`). A form that produces the
+        统一社会信用代码 registers a new company: it starts from the person's values only
+        (the company on file is another one)."""
+        values = self.person if "uscc" in produced else self.values
+        return {code: value for code, value in values.items() if code in fill}
 
 
 def reuse(ctx: Ctx, uscc: str | None = None) -> Reuse:
     """The form defaults of a person applying for themselves; nothing for anyone applying
     for others (a window, a proxy), whose form is about someone else."""
     if ctx.actor.role is not Role.applicant:
-        return Reuse({}, [], None)
+        return Reuse({}, [], None, {})
     user = ctx.session.get_one(User, ctx.actor.user_id)
     companies = represented(ctx)
     chosen = chosen_company(ctx, companies, uscc)
-    return Reuse(form_defaults(ctx.catalog, user, chosen), companies, chosen)
+    return Reuse(form_defaults(ctx.catalog, user, chosen), companies, chosen,
+                 form_defaults(ctx.catalog, user, None))

@@ -32,7 +32,13 @@ from onething.commitments.notice import notices_for
 from onething.credit import service as credit
 from onething.files import service as files
 from onething.files.models import StoredFile
-from onething.guide.engine import FieldStatus, GuideError, MaterialStatus, compute_guide
+from onething.guide.engine import (
+    FieldStatus,
+    Guide,
+    GuideError,
+    MaterialStatus,
+    compute_guide,
+)
 from onething.guide.forms import answers_from_form
 from onething.http.deps import SessionDep, policy_of, sign_in
 from onething.http.files import file_response
@@ -171,6 +177,9 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                               commitments=barred is None)
     except GuideError as exc:
         raise Invalid(str(exc), code=exc.code) from exc
+    if reused is not None:  # the form starts from the applicant's file
+        values = {**{f"field.{code}": value for code, value in reused.for_form(
+            *_fill_and_produced(guide)).items()}, **values}
     notices = {m.code: notices_for(ctx.catalog.items, m.material, m.items)
                for m in guide.materials if m.status == MaterialStatus.commitment}
     regions = sorted((code for code in ctx.catalog.regions
@@ -194,12 +203,15 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                        choose_link=_choose_link(page))
 
 
-def _reused_codes(guide: Any, reused: profiles.Reuse | None) -> list[str]:
+def _fill_and_produced(guide: Guide) -> tuple[set[str], set[str]]:
+    """The codes of the form's fields to fill, and of those an earlier stage produces."""
+    return ({f.code for f in guide.fields if f.status == FieldStatus.fill},
+            {f.code for f in guide.fields if f.status == FieldStatus.produced})
+
+
+def _reused_codes(guide: Guide, reused: profiles.Reuse | None) -> list[str]:
     """The fields of this form the applicant's file filled in."""
-    if reused is None:
-        return []
-    return [f.code for f in guide.fields
-            if f.status == FieldStatus.fill and f.code in reused.values]
+    return list(reused.for_form(*_fill_and_produced(guide))) if reused else []
 
 
 def _choose_link(page: Page) -> str:
@@ -258,8 +270,7 @@ def apply_page(code: str, page: PageDep, company: str = "") -> HTMLResponse:
     bundle = _bundle(page.ctx.catalog, code)
     answers = answers_from_form(bundle, page.request.query_params)
     reused = profiles.reuse(page.ctx, company[:40] or None)
-    values = {f"field.{k}": v for k, v in reused.values.items()}
-    return _apply_page(page, bundle, answers, values, {}, {}, f"/bundles/{code}/apply",
+    return _apply_page(page, bundle, answers, {}, {}, {}, f"/bundles/{code}/apply",
                        reused=reused)
 
 
