@@ -449,7 +449,7 @@ def _company(world: World) -> str:
         app = ctx.session.scalars(select(Application).order_by(Application.id)).first()
         assert app is not None
         return profiles.record_company(
-            ctx.session, ctx.catalog, uscc=new_uscc("430102"), name="长沙张三便利店有限公司",
+            ctx.session, uscc=new_uscc("430102"), name="长沙张三便利店有限公司",
             kind="企业", legal_rep_name="张三", legal_rep_id_number=ID_NUMBER,
             region_code="430102", licence_number="ZZ4301022026000001",
             application_id=app.id, now=MONDAY).uscc

@@ -21,10 +21,10 @@ def record_the_company(ctx: Ctx, event: LicenceIssued) -> None:
         return
     app = ctx.session.get_one(Application, event.application_id)
     applicant = ctx.session.get_one(User, app.applicant_id)
-    name, number = service.legal_representative(app.form, applicant)
-    region = str(app.form.get("business_region") or "") or event.region_code
+    name, number = service.legal_representative(app.form, applicant.display_name,
+                                                 applicant.id_number)
     service.record_company(
-        ctx.session, ctx.catalog, uscc=event.holder_number, name=event.holder_name,
+        ctx.session, uscc=event.holder_number, name=event.holder_name,
         kind=event.holder_title, legal_rep_name=name, legal_rep_id_number=number,
-        region_code=region, licence_number=event.number,
-        application_id=event.application_id, now=ctx.now)
+        region_code=service.registered_region(ctx.catalog, app.form, event.region_code),
+        licence_number=event.number, application_id=event.application_id, now=ctx.now)

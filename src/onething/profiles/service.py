@@ -47,13 +47,12 @@ PERSON_FIELDS = {"applicant_name": "name", "id_number": "id_number",
 # --- recording companies (一企一档) ----------------------------------------------------
 
 
-def record_company(session: Session, catalog: Catalog, *, uscc: str, name: str, kind: str,
+def record_company(session: Session, *, uscc: str, name: str, kind: str,
                    legal_rep_name: str | None, legal_rep_id_number: str | None,
                    region_code: str, licence_number: str, application_id: int,
                    now: dt.datetime) -> Company:
     """The company a 营业执照 registers: created the first time, brought up to date when a
     later 营业执照 names it again (a change of name or legal representative)."""
-    region = region_code if region_code in catalog.regions else None
     company = session.scalar(select(Company).where(Company.uscc == uscc))
     if company is None:
         company = Company(uscc=uscc, created_at=now)
@@ -61,21 +60,29 @@ def record_company(session: Session, catalog: Catalog, *, uscc: str, name: str, 
     company.name, company.kind = name, kind
     company.legal_rep_name = legal_rep_name
     company.legal_rep_id_number = legal_rep_id_number.upper() if legal_rep_id_number else None
-    company.region_code = region or company.region_code or region_code
+    company.region_code = region_code
     company.licence_number, company.application_id = licence_number, application_id
     company.updated_at = now
     session.flush()
     return company
 
 
-def legal_representative(form: Mapping[str, Any], applicant: User) -> tuple[str, str | None]:
+def legal_representative(form: Mapping[str, Any], applicant_name: str,
+                         applicant_number: str | None) -> tuple[str, str | None]:
     """Who represents the company the form registers: its legal representative's name and ID
     number, or the applicant's where the form names none."""
     name = str(form.get("legal_rep_name") or "").strip()
     number = str(form.get("legal_rep_id_number") or "").strip()
     if name or number:
-        return name or applicant.display_name, number or None
-    return applicant.display_name, applicant.id_number
+        return name or applicant_name, number.upper() or None
+    return applicant_name, applicant_number
+
+
+def registered_region(catalog: Catalog, form: Mapping[str, Any], issuing_region: str) -> str:
+    """Where the company is registered: the form's business region (经营场所所在行政区划),
+    else the region of the office that issued its 营业执照."""
+    region = str(form.get("business_region") or "")
+    return region if region in catalog.regions else issuing_region
 
 
 # --- who may see a company's file -------------------------------------------------------
