@@ -214,6 +214,8 @@ POST    /help-requests/{help}/finish           in  no  nf  nf  nf  cf  nf  nf  n
 # --- 一人一档、一企一档: a person's own file (people only; staff have none); a company of
 # 芙蓉区 whose legal representative is zhang: seen by him and by staff whose region holds 芙蓉区
 GET     /api/v1/profile                        in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
+# staff open zhang's file with a reason (audited), where one of his applications is in scope
+POST    /api/v1/people/{username}/profile      in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
 GET     /api/v1/companies                      in  ok  --  --  --  ok  --  ok  ok  --  ok  --  ok
 GET     /api/v1/companies/{uscc}               in  ok  nf  nf  nf  ok  nf  ok  ok  nf  ok  nf  ok
 GET     /profile                               in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
@@ -287,6 +289,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "GET /api/v1/help-requests": {"params": {"status": "done"}},
     "POST /api/v1/help-requests/{help}/finishing": {"json": {"outcome": "已上门帮办"}},
     "POST /help": {"data": HELP},
+    "POST /api/v1/people/{username}/profile": {"json": {"reason": "核对办事人信息"}},
     "GET /help-requests": {"params": {"status": "all"}},
     "POST /help-requests/{help}/finish": {"data": {"outcome": "已上门帮办"}},
 }
@@ -436,7 +439,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "check": str(check), "help": str(help_id),
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
-            "uscc": uscc,
+            "uscc": uscc, "username": "zhang",
         }, consents[0]
 
 

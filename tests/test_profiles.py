@@ -263,3 +263,33 @@ def test_the_pages_of_the_files(api: Api, world: World) -> None:
     assert api.client.get(f"/companies/{uscc}").status_code == 404
     assert f"company-{uscc}" not in api.client.get("/companies").text
     api.client.cookies.clear()
+
+
+def test_staff_open_a_persons_file_with_a_reason_in_scope_audited(api: Api,
+                                                                    world: World) -> None:
+    from sqlalchemy import select
+
+    from onething.audit.models import AuditRecord
+
+    _open_shop(api)
+    path = "/api/v1/people/zhang/profile"
+    seen = api.post("clerk_furong", path, {"reason": "核对个体工商户登记信息"})
+    assert seen.status_code == 200, seen.text
+    f = seen.json()
+    assert f["person"]["id_number"] == "4301**********0038" and ID_NUMBER not in seen.text
+    assert f["person"]["phone"] == "139****5678" and PHONE not in seen.text
+    assert len(f["applications"]) == 1 and f["form_defaults"] == {}
+    assert [c["name"] for c in f["companies"]] == [SHOP]
+    assert api.post("admin", path, {"reason": "抽查"}).status_code == 200
+    blank = api.post("clerk_furong", path, {"reason": "  "})
+    assert blank.status_code == 422 and blank.json()["errors"][0]["field"] == "reason"
+    for who in ("clerk_zhuzhou", "supervisor_zz"):  # none of his applications there
+        assert api.post(who, path, {"reason": "核对"}).status_code == 404, who
+    assert api.post("clerk_furong", "/api/v1/people/nobody/profile",
+                    {"reason": "核对"}).status_code == 404
+    assert api.post("li", path, {"reason": "好奇"}).status_code == 403
+    with world.sessions() as session:
+        views = session.scalars(select(AuditRecord).where(
+            AuditRecord.action == "view_person_file")).all()
+        assert [(v.actor, (v.after or {}).get("reason")) for v in views] == [
+            ("clerk_furong", "核对个体工商户登记信息"), ("admin", "抽查")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
 
 from onething.http.deps import CtxDep, PagingDep
 from onething.http.problems import ProblemOut
@@ -30,6 +31,20 @@ def my_profile(ctx: CtxDep, company: Annotated[str | None, Query(
     if not profiles.sees_profile(ctx.actor):
         raise Forbidden("工作人员没有个人档案；请以办事人身份登录", code="role_not_allowed")
     return ProfileOut.of(ctx, profiles.person_file(ctx, company or None))
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="查阅事由（记入审计）")
+
+
+@router.post("/people/{username}/profile", response_model=ProfileOut,
+             summary="工作人员查阅办事人档案：须填写事由，仅限其办件在本人办理范围内的办事人，"
+                     "每次查阅记入审计；个人信息部分隐藏")
+def person_profile(username: Annotated[str, Path(max_length=64)], body: ReasonIn,
+                   ctx: CtxDep) -> ProfileOut:
+    with ctx.work():  # the view is recorded (audit) with the answer that shows it
+        out = ProfileOut.of(ctx, profiles.opened_by_staff(ctx, username, body.reason))
+    return out
 
 
 @router.get("/companies", response_model=PageOut[CompanyOut],

@@ -123,7 +123,8 @@ class CompanyFileOut(BaseModel):
 class PersonOut(BaseModel):
     username: str
     name: str
-    id_number: str | None = Field(description="本人的公民身份号码（本人可见完整号码）")
+    id_number: str | None = Field(
+        description="公民身份号码（本人可见完整号码；工作人员查阅时部分隐藏）")
     phone: str | None
     email: str | None
 
@@ -162,9 +163,12 @@ class ProfileOut(BaseModel):
     def of(cls, ctx: Ctx, f: profiles.PersonFile) -> ProfileOut:
         u = f.user
         defaults: dict[str, Any] = dict(f.form_defaults)
+        number, phone = u.id_number, u.phone
+        if f.masked:  # opened by staff
+            number, phone = mask(number, Personal.id_number), mask(phone, Personal.phone)
         return cls(
-            person=PersonOut(username=u.username, name=u.display_name, id_number=u.id_number,
-                             phone=u.phone, email=u.email),
+            person=PersonOut(username=u.username, name=u.display_name, id_number=number,
+                             phone=phone, email=None if f.masked else u.email),
             licences=[licence_out(ctx, lic) for lic in f.licences],
             applications=[ApplicationLine.of(ctx, a) for a in f.applications],
             consents_given=[ConsentLine.of(c) for c in f.consents_given],

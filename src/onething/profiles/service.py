@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from onething.audit import service as audit
 from onething.cases import access
 from onething.cases.models import Application
 from onething.cases.routing import descendants
@@ -23,7 +24,7 @@ from onething.catalog.browse import Page
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
 from onething.identity.models import ProxyConsent, User
-from onething.kernel.errors import FieldProblem, Invalid, NotFound
+from onething.kernel.errors import FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.identifiers import uscc_problem
 from onething.kernel.principal import Principal, Role
 from onething.licences import service as licences
@@ -215,6 +216,7 @@ class PersonFile:
     companies: list[Company]
     form_defaults: dict[str, Any]
     company: Company | None  # the company whose fields `form_defaults` holds
+    masked: bool = False  # opened by staff: the person's own values masked
 
 
 def person_file(ctx: Ctx, uscc: str | None = None) -> PersonFile:
@@ -236,6 +238,38 @@ def person_file(ctx: Ctx, uscc: str | None = None) -> PersonFile:
         companies=companies, company=chosen,
         form_defaults=form_defaults(ctx.catalog, user, chosen)
         if ctx.actor.role is Role.applicant else {})
+
+
+def opened_by_staff(ctx: Ctx, username: str, reason: str) -> PersonFile:
+    """Staff open a person's file: only with a reason, only a person with an application in
+    their scope (as `cases.access` sees applications; an administrator any person), each
+    view audited with its reason. Their applications are those in the actor's scope; the
+    person's personal values are masked when answered (`masked`)."""
+    if not ctx.actor.is_staff:
+        raise Forbidden("只有工作人员可以查阅他人的档案", code="role_not_allowed")
+    why = reason.strip()
+    if not why:
+        raise Invalid("请填写查阅事由", code="reason_required",
+                      problems=[FieldProblem("reason", "请填写查阅该办事人档案的事由（记入审计）")])
+    user = ctx.session.scalar(select(User).where(User.username == username))
+    scope = access.application_filter(ctx)
+    apps = [] if user is None or user.role != Role.applicant else list(ctx.session.scalars(
+        select(Application).where(Application.applicant_id == user.id, scope)
+        .order_by(Application.id.desc()).limit(200)))
+    if user is None or (not apps and ctx.actor.role is not Role.admin) \
+            or user.role != Role.applicant:
+        raise NotFound("没有该办事人，或其办件不在您的办理范围", code="person_not_found")
+    audit.record(ctx.session, ctx.actor, "view_person_file", "user", user.id,
+                 region=ctx.actor.region, after={"reason": why[:500]})
+    companies = list(ctx.session.scalars(select(Company).where(
+        Company.legal_rep_id_number == user.id_number).order_by(Company.id.desc())
+        .limit(100))) if user.id_number else []
+    return PersonFile(
+        user=user, licences=licences.wallet(ctx.session, user.id), applications=apps,
+        consents_given=_consents(ctx.session, ProxyConsent.person_id, user.id,
+                                 ProxyConsent.proxy_id),
+        consents_received=[], companies=companies, company=None, form_defaults={},
+        masked=True)
 
 
 def _consents(session: Session, mine: Any, user_id: int, theirs: Any) -> list[ConsentLine]:
