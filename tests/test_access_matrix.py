@@ -221,6 +221,8 @@ GET     /api/v1/companies/{uscc}               in  ok  nf  nf  nf  ok  nf  ok  o
 GET     /profile                               in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
 GET     /companies                             in  ok  --  --  --  ok  --  ok  ok  --  ok  --  ok
 GET     /companies/{uscc}                      in  ok  nf  nf  nf  ok  nf  ok  ok  nf  ok  nf  ok
+GET     /people                                in  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /people                                in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
 """
 
 TYPED = OWNED
@@ -290,6 +292,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/help-requests/{help}/finishing": {"json": {"outcome": "已上门帮办"}},
     "POST /help": {"data": HELP},
     "POST /api/v1/people/{username}/profile": {"json": {"reason": "核对办事人信息"}},
+    "POST /people": {"data": {"username": "zhang", "reason": "核对办事人信息"}},
     "GET /help-requests": {"params": {"status": "all"}},
     "POST /help-requests/{help}/finish": {"data": {"outcome": "已上门帮办"}},
 }

@@ -116,6 +116,17 @@ def test_the_person_and_company_files_in_chromium(demo_server: str, browser: obj
     staff_file = _look(browser, server, "chuangkou", f"/companies/{uscc}", shots,
                        "company-staff")
     assert SHOP in staff_file and ZHANGSAN not in staff_file
+    # the window opens his file with a reason (audited): masked
+    clerk_page: Any = _as(browser, server, "chuangkou")
+    clerk_page.goto(f"{server}/people")
+    clerk_page.fill("[name=username]", "zhangsan")
+    clerk_page.fill("[name=reason]", "核对个体工商户登记信息")
+    clerk_page.click("#lookup button[type=submit]")
+    shown = str(clerk_page.inner_text("main"))
+    assert "办事人档案：张三" in shown and ZHANGSAN not in shown and SHOP in shown
+    for width, height, suffix in ((1280, 900, "desktop"), (390, 844, "phone")):
+        clerk_page.set_viewport_size({"width": width, "height": height})
+        clerk_page.screenshot(path=str(shots / f"person-staff-{suffix}.png"), full_page=True)
     # the form of a new shop starts from his file: his own values, editable
     page: Any = _as(browser, server, "zhangsan")
     query = "&".join(f"{k}={str(v).lower()}" for k, v in STORE.items())

@@ -259,6 +259,16 @@ def test_the_pages_of_the_files(api: Api, world: World) -> None:
     file = api.client.get(f"/companies/{uscc}")
     assert file.status_code == 200 and ID_NUMBER not in file.text
     assert api.client.get("/profile").status_code in (303, 200)  # not a page for staff
+    # staff open zhang's file with a reason: masked, audited (the API's test counts the audit)
+    csrf = world.sign_in(api.client, "clerk_furong")
+    opened = api.client.post("/people", data={"username": "zhang", "reason": "核对登记信息",
+                                              "csrf_token": csrf})
+    assert opened.status_code == 200 and "办事人档案：张三" in opened.text
+    assert "4301**********0038" in opened.text and ID_NUMBER not in opened.text
+    assert PHONE not in opened.text and "核对登记信息" in opened.text
+    blank = api.client.post("/people", data={"username": "zhang", "reason": "",
+                                             "csrf_token": csrf})
+    assert blank.status_code == 422 and "请填写查阅" in blank.text
     world.sign_in(api.client, "clerk_zhuzhou")
     assert api.client.get(f"/companies/{uscc}").status_code == 404
     assert f"company-{uscc}" not in api.client.get("/companies").text

@@ -245,7 +245,7 @@ def opened_by_staff(ctx: Ctx, username: str, reason: str) -> PersonFile:
     their scope (as `cases.access` sees applications; an administrator any person), each
     view audited with its reason. Their applications are those in the actor's scope; the
     person's personal values are masked when answered (`masked`)."""
-    if not ctx.actor.is_staff:
+    if not opens_person_files(ctx.actor):
         raise Forbidden("只有工作人员可以查阅他人的档案", code="role_not_allowed")
     why = reason.strip()
     if not why:
@@ -345,3 +345,8 @@ def reuse(ctx: Ctx, uscc: str | None = None) -> Reuse:
     chosen = chosen_company(ctx, companies, uscc)
     return Reuse(form_defaults(ctx.catalog, user, chosen), companies, chosen,
                  form_defaults(ctx.catalog, user, None))
+
+
+def opens_person_files(actor: Principal) -> bool:
+    """Who may open another person's file (with a reason, in scope): staff."""
+    return actor.is_staff and actor.role is not Role.system
