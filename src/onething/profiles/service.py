@@ -35,10 +35,8 @@ from onething.ratings.models import Rating
 BUSINESS_LICENCE = "BUSINESS_LICENCE"  # 营业执照: the licence that registers a company
 COMPANY = "company"
 
-# the form's fields a company's record answers, and those the person's own record answers
-# (a company's legal representative is the person who represents it)
-COMPANY_FIELDS = ("company_name", "uscc", "business_region", "legal_rep_name",
-                  "legal_rep_id_number")
+# the form's fields the person's own record answers (a company's legal representative is the
+# person who represents it); the company's record answers its name, USCC, region and those
 PERSON_FIELDS = {"applicant_name": "name", "id_number": "id_number",
                  "applicant_id_number": "id_number", "phone": "phone", "email": "email",
                  "legal_rep_name": "name", "legal_rep_id_number": "id_number",
