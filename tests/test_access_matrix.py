@@ -47,18 +47,21 @@ from onething.app import create_app
 from onething.assistance import service as assistance
 from onething.cases import service as cases
 from onething.cases import tasks
+from onething.cases.models import Application
 from onething.commitments.models import FollowUpCheck
 from onething.files import service as files
 from onething.identity import service as identity
 from onething.identity.models import ProxyConsent
 from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work
+from onething.kernel.identifiers import new_uscc
 from onething.licences import service as licences
+from onething.profiles import service as profiles
 from onething.ratings import service as ratings
 from onething.ratings.models import Rectification
 from onething.web.session import COOKIE, HOME, LOGIN_CSRF
 from samples import FORM as STORE_FORM
-from samples import OWNED, PDF, RENTED
+from samples import ID_NUMBER, OWNED, PDF, RENTED
 from world import MONDAY, PASSWORD, World, accepted, client_for, world_at
 
 # Every target belongs to zhang: proxy1 applied for him, with his consent, using his scan;
@@ -218,6 +221,18 @@ POST    /help-requests/{help}/finish           in  no  nf  nf  nf  cf  nf  nf  n
 POST    /help-requests/{help}/follow-up        in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
 GET     /stuck                                 in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
 POST    /stuck                                 in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
+# --- 一人一档、一企一档: a person's own file (people only; staff have none); a company of
+# 芙蓉区 whose legal representative is zhang: seen by him and by staff whose region holds 芙蓉区
+GET     /api/v1/profile                        in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
+# staff open zhang's file with a reason (audited), where one of his applications is in scope
+POST    /api/v1/people/{username}/profile      in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
+GET     /api/v1/companies                      in  ok  --  --  --  ok  --  ok  ok  --  ok  --  ok
+GET     /api/v1/companies/{uscc}               in  ok  nf  nf  nf  ok  nf  ok  ok  nf  ok  nf  ok
+GET     /profile                               in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
+GET     /companies                             in  ok  --  --  --  ok  --  ok  ok  --  ok  --  ok
+GET     /companies/{uscc}                      in  ok  nf  nf  nf  ok  nf  ok  ok  nf  ok  nf  ok
+GET     /people                                in  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /people                                in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
 """
 
 TYPED = OWNED
@@ -294,6 +309,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "GET /api/v1/help-requests": {"params": {"status": "done"}},
     "POST /api/v1/help-requests/{help}/finishing": {"json": {"outcome": "已上门帮办"}},
     "POST /help": {"data": HELP},
+    "POST /api/v1/people/{username}/profile": {"json": {"reason": "核对办事人信息"}},
+    "POST /people": {"data": {"username": "zhang", "reason": "核对办事人信息"}},
     "GET /help-requests": {"params": {"status": "all"}},
     "POST /help-requests/{help}/finish": {"data": {"outcome": "已上门帮办"}},
     "POST /api/v1/help-requests/{help}/follow-ups": {"json": {"note": "已联系部门"}},
@@ -320,6 +337,8 @@ MARKERS = {
     "GET /help": 'id="help-{help}"',
     "GET /help-requests": 'id="help-{help}"',
     "GET /r": "评价码",
+    "GET /api/v1/companies": '"uscc":"{uscc}"',
+    "GET /companies": 'id="company-{uscc}"',
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
         "GET /applications/{app}", "POST /applications/{app}/personal-data",
@@ -433,6 +452,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
                                                       "department"), rectification_days=15)
     check = _check(world)
     help_id = _help(world)
+    uscc = _company(world)
     with world.as_("admin") as ctx:
         done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
         return {
@@ -444,7 +464,23 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "check": str(check), "help": str(help_id),
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
+            "uscc": uscc, "username": "zhang",
         }, consents[0]
+
+
+def _company(world: World) -> str:
+    """A company of 芙蓉区 whose legal representative is zhang (his ID number on his account),
+    as its 营业执照 records it; its USCC."""
+    with world.as_("admin") as ctx:
+        zhang = identity.find_user(ctx.session, "zhang")
+        zhang.id_number = ID_NUMBER
+        app = ctx.session.scalars(select(Application).order_by(Application.id)).first()
+        assert app is not None
+        return profiles.record_company(
+            ctx.session, uscc=new_uscc("430102"), name="长沙张三便利店有限公司",
+            kind="企业", legal_rep_name="张三", legal_rep_id_number=ID_NUMBER,
+            region_code="430102", licence_number="ZZ4301022026000001",
+            application_id=app.id, now=MONDAY).uscc
 
 
 def _help(world: World) -> int:

@@ -25,6 +25,7 @@ from onething.kernel import bus
 from onething.kernel.context import Context
 from onething.kernel.errors import Conflict
 from onething.kernel.watch import WatchEnded
+from onething.licences import events as licence_events
 from onething.licences.models import Licence
 from onething.outbox.models import Notification
 from world import PDF, World, build_world
@@ -51,13 +52,15 @@ LISTENERS: dict[type[bus.Event], list[str]] = {
     events.TaskDecided: [],
     events.ApprovalRevoked: ["onething.licences.handlers.revoke_what_it_issued"],
     WatchEnded: ["onething.supervision.handlers.close_the_cards"],
+    licence_events.LicenceIssued: ["onething.profiles.handlers.record_the_company"],
 }
 
 
 def test_who_listens_to_each_case_event() -> None:
-    defined = {cls for _, cls in inspect.getmembers(events, inspect.isclass)
-               if issubclass(cls, bus.Event) and cls.__module__ == events.__name__}
-    assert defined == set(LISTENERS) - {WatchEnded}, "every case event is listed here"
+    defined = {cls for module in (events, licence_events)
+               for _, cls in inspect.getmembers(module, inspect.isclass)
+               if issubclass(cls, bus.Event) and cls.__module__ == module.__name__}
+    assert defined == set(LISTENERS) - {WatchEnded}, "every case and licence event is listed"
     for event_type, expected in LISTENERS.items():
         assert bus.subscribers(event_type) == expected, event_type.__name__
 

@@ -2,7 +2,7 @@
 rows the services would write. The same small world twice: generated fast, then told again
 through the services (every application submitted, decided, delivered and rated by the same
 people at the same moments, in the same order), and compared row by row — applications,
-tasks, timelines, licences, ratings, rectifications, follow-up checks, the deadlines
+tasks, timelines, licences, companies, ratings, rectifications, follow-up checks, the deadlines
 supervision watches and number sequences, their statuses, dates, numbers and deadlines.
 Ids are compared through what they point at."""
 
@@ -28,6 +28,7 @@ from onething.identity.models import User
 from onething.kernel.db import unit_of_work
 from onething.kernel.principal import Role
 from onething.licences.models import Licence
+from onething.profiles.models import Company
 from onething.ratings import service as ratings
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.models import WatchedDeadline
@@ -65,6 +66,7 @@ def test_the_fast_generator_writes_the_rows_the_services_would(tmp_path: Path,
     assert "post" in {(a["delivery"] or {}).get("method") for a in generated["applications"]}
     assert generated["follow_up_checks"]
     assert generated["watched_deadlines"]  # the open checks, as supervision watches them
+    assert generated["companies"]  # those their 营业执照 registered (一企一档)
     assert {t: len(r) for t, r in generated.items()} == {t: len(r) for t, r in services.items()}
     for table in generated:
         assert generated[table] == services[table], table
@@ -208,6 +210,7 @@ def _rows(world: World) -> dict[str, list[dict[str, Any]]]:
             "events": [keys.row(e) for e in session.scalars(
                 select(Event).order_by(Event.application_id, Event.at, Event.id))],
             "licences": [keys.row(lic) for lic in _all(session, Licence)],
+            "companies": [keys.row(c) for c in _all(session, Company)],
             "ratings": [keys.row(r) for r in _all(session, Rating)],
             "rectifications": [keys.row(r) for r in _all(session, Rectification)],
             "follow_up_checks": [keys.row(c) for c in _all(session, FollowUpCheck)],

@@ -40,7 +40,7 @@ FORM_NAMES = [
     "kept.ID_CARD", "indicator.attitude", "x" * 300,
 ]
 QUERY_NAMES = ["q", "audience", "status", "next", "on", "expired", "region", "department",
-               "bundle", "month", "premises", "shop_area", "licence"]
+               "bundle", "month", "premises", "shop_area", "licence", "company", "offset"]
 
 NASTY = st.sampled_from([
     "", "0", "-1", "1", "2", "9" * 30, str(2**63), "1e309", "NaN", "１２", "²", "true", "false",

@@ -62,6 +62,8 @@ from onething.kernel.identifiers import USCC_CATEGORIES, new_uscc
 from onething.kernel.workdays import Calendar, last_day_of_years
 from onething.licences.models import Licence
 from onething.licences.service import holder_of
+from onething.profiles import service as profiles
+from onething.profiles.models import Company
 from onething.ratings.models import Rating, Rectification
 from onething.supervision.models import WatchedDeadline
 
@@ -72,7 +74,7 @@ STATES = [("delivered", 70), ("completed", 4), ("in_progress", 9), ("accepted", 
           ("submitted", 3), ("returned", 2), ("refused", 2), ("withdrawn", 2),
           ("partly_denied", 3), ("denied", 2)]
 VARIANTS = 6  # answer variants per bundle, each with its guide computed once
-MODELS = (Application, Task, Event, Licence, Rating, Rectification, FollowUpCheck,
+MODELS = (Application, Task, Event, Licence, Company, Rating, Rectification, FollowUpCheck,
           WatchedDeadline)
 SCAN = PDF  # every applicant's one upload
 SCAN_NAME = "生成数据.pdf"
@@ -584,7 +586,23 @@ class _Case:
             "task_id": task["id"], "created_at": at, "revoked_reason": None,
             "revoked_at": None}
         self.b.rows[Licence].append(licence)
+        if (item.result.licence_type == profiles.BUSINESS_LICENCE
+                and kind.value == profiles.COMPANY and number):
+            self.company(licence, task)
         return licence
+
+    def company(self, licence: dict[str, Any], task: dict[str, Any]) -> None:
+        """As profiles record the company a 营业执照 registers (a new USCC: a new company)."""
+        rep_name, rep_number = profiles.legal_representative(
+            self.form, self.name(self.applicant), None)
+        self.b.rows[Company].append({
+            "id": self.b.ids.take(Company), "uscc": licence["holder_number"],
+            "name": licence["holder_name"], "kind": licence["holder_title"],
+            "legal_rep_name": rep_name, "legal_rep_id_number": rep_number,
+            "region_code": profiles.registered_region(self.b.catalog, self.form,
+                                                      task["region_code"]),
+            "licence_number": licence["number"], "application_id": self.app["id"],
+            "created_at": licence["created_at"], "updated_at": licence["created_at"]})
 
     def cancel_after(self, stage: int, at: dt.datetime, by: int) -> None:
         reason = f"第 {stage} 阶段有事项不予批准，后续事项终止"
@@ -711,7 +729,7 @@ def _finish(session: Session, counters: Counter[str]) -> None:
     if new := [r for r in rows if r["prefix"] not in existing]:
         session.execute(insert(NumberCounter), new)
     if session.get_bind().dialect.name == "postgresql":
-        for table in ("applications", "tasks", "events", "licences", "ratings",
+        for table in ("applications", "tasks", "events", "licences", "companies", "ratings",
                       "rectifications", "follow_up_checks", "users"):
             session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

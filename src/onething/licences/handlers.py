@@ -2,7 +2,8 @@
 
 Cases never calls licences: it publishes `TaskApproved`, `SupplementReceived` and
 `ApprovalRevoked` (`cases/events.py`), and asks the wallet through its port
-(`cases/ports.py`), which this module answers when the domains are wired.
+(`cases/ports.py`), which this module answers when the domains are wired. Licences tell
+the domains above them what they issued with `LicenceIssued` (`licences/events.py`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from onething.cases.models import Application, Task
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
-from onething.kernel.bus import handles
+from onething.kernel.bus import handles, publish
 from onething.licences import service
+from onething.licences.events import LicenceIssued
 
 
 @handles(TaskApproved)
@@ -34,6 +36,12 @@ def issue_the_licence(ctx: Ctx, event: TaskApproved) -> None:
         record(ctx, app, "issue_licence", task=task,
                data={"licence": licence.number, "type": licence.licence_type,
                      "status": licence.status})
+        publish(ctx, LicenceIssued(
+            licence_id=licence.id, number=licence.number, licence_type=licence.licence_type,
+            application_id=app.id, task_id=task.id, owner_id=licence.holder_id,
+            holder_kind=licence.holder_kind, holder_title=licence.holder_title,
+            holder_name=licence.holder_name, holder_number=licence.holder_number,
+            region_code=task.region_code, data=licence.data or {}))
 
 
 @handles(SupplementReceived)

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -31,7 +32,13 @@ from onething.credit import service as credit
 from onething.exchange import service as exchange
 from onething.files import service as files
 from onething.files.models import StoredFile
-from onething.guide.engine import GuideError, MaterialStatus, compute_guide
+from onething.guide.engine import (
+    FieldStatus,
+    Guide,
+    GuideError,
+    MaterialStatus,
+    compute_guide,
+)
 from onething.guide.forms import answers_from_form
 from onething.http.deps import SessionDep, policy_of, sign_in
 from onething.http.files import file_response
@@ -47,6 +54,7 @@ from onething.kernel.errors import (
 )
 from onething.kernel.principal import Role
 from onething.licences import service as licences
+from onething.profiles import service as profiles
 from onething.ratings import service as ratings
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.deps import (
@@ -158,7 +166,8 @@ def _bundle(catalog: Catalog, code: str) -> Bundle:
 def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                 values: dict[str, Any], kept: dict[str, str], errors: dict[str, str],
                 action: str, status: int = 200,
-                resubmit: Application | None = None) -> HTMLResponse:
+                resubmit: Application | None = None,
+                reused: profiles.Reuse | None = None) -> HTMLResponse:
     ctx = page.ctx
     applicant_id = resubmit.applicant_id if resubmit else _applicant_id(ctx, values)
     held = licences.held_types(ctx.session, applicant_id, ctx.today)
@@ -168,6 +177,9 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                               commitments=barred is None)
     except GuideError as exc:
         raise Invalid(str(exc), code=exc.code) from exc
+    if reused is not None:  # the form starts from the applicant's file
+        values = {**{f"field.{code}": value for code, value in reused.for_form(
+            *_fill_and_produced(guide)).items()}, **values}
     notices = {m.code: notices_for(ctx.catalog.items, m.material, m.items)
                for m in guide.materials if m.status == MaterialStatus.commitment}
     regions = sorted((code for code in ctx.catalog.regions
@@ -186,7 +198,27 @@ def _apply_page(page: Page, bundle: Bundle, answers: dict[str, Any],
                        asks_applicant=access.applies_for_others(ctx.actor),
                        needs_consent=access.needs_consent(ctx.actor),
                        field_regions=field_regions, field_hints=field_hints,
-                       field_region_codes={r.code for r in field_regions})
+                       field_region_codes={r.code for r in field_regions},
+                       reused=reused, reused_codes=_reused_codes(guide, reused),
+                       choose_link=_choose_link(page))
+
+
+def _fill_and_produced(guide: Guide) -> tuple[set[str], set[str]]:
+    """The codes of the form's fields to fill, and of those an earlier stage produces."""
+    return ({f.code for f in guide.fields if f.status == FieldStatus.fill},
+            {f.code for f in guide.fields if f.status == FieldStatus.produced})
+
+
+def _reused_codes(guide: Guide, reused: profiles.Reuse | None) -> list[str]:
+    """The fields of this form the applicant's file filled in."""
+    return list(reused.for_form(*_fill_and_produced(guide))) if reused else []
+
+
+def _choose_link(page: Page) -> str:
+    """This page's address without its `company`, to choose another company's values."""
+    kept = [(k, v) for k, v in page.request.query_params.multi_items() if k != "company"]
+    return f"{page.request.url.path}?{urlencode(kept)}"
+
 
 
 def _error_list(errors: dict[str, str]) -> list[tuple[str, str]]:
@@ -218,10 +250,14 @@ def _applicant_id(ctx: Ctx, values: dict[str, Any]) -> int:
 
 
 @router.get("/bundles/{code}/apply", response_class=HTMLResponse)
-def apply_page(code: str, page: PageDep) -> HTMLResponse:
+def apply_page(code: str, page: PageDep, company: str = "") -> HTMLResponse:
+    """The form, starting from what the applicant's file holds (their name, ID number,
+    phone; the company they represent, or the one chosen with `company`)."""
     bundle = _bundle(page.ctx.catalog, code)
     answers = answers_from_form(bundle, page.request.query_params)
-    return _apply_page(page, bundle, answers, {}, {}, {}, f"/bundles/{code}/apply")
+    reused = profiles.reuse(page.ctx, company[:40] or None)
+    return _apply_page(page, bundle, answers, {}, {}, {}, f"/bundles/{code}/apply",
+                       reused=reused)
 
 
 def _submission_from(ctx: Ctx, bundle: Bundle, form: FormData, root: Path,

@@ -11,6 +11,7 @@ _WATCH = frozenset({Role.supervisor, Role.admin})  # who watch a region (or all)
 MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/my/applications", "我的办件", _PEOPLE),
     ("/wallet", "证照夹", _PEOPLE),
+    ("/profile", "我的档案", _PEOPLE),
     ("/workbench", "工作台", frozenset({Role.clerk, *_WATCH})),
     ("/consents", "代办授权", frozenset({*_PEOPLE, Role.clerk})),
     ("/help", "帮代办", _PEOPLE),
@@ -21,6 +22,8 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/rectifications", "差评整改", frozenset({Role.clerk, Role.approver, *_WATCH})),
     ("/cards", "红黄牌", frozenset({Role.approver, *_WATCH})),
     ("/dashboard", "监察统计", _WATCH),
+    ("/companies", "企业档案", frozenset({*_PEOPLE, Role.clerk, Role.approver, *_WATCH})),
+    ("/people", "办事人档案", frozenset({Role.clerk, Role.approver, *_WATCH})),
 )
 
 
