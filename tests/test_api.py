@@ -117,6 +117,8 @@ def test_openapi_document(client: TestClient) -> None:
     for path in ("/api/v1/bundles", "/api/v1/bundles/{code}", "/api/v1/bundles/{code}/guide",
                  "/api/v1/items", "/api/v1/items/{code}"):
         assert path in spec["paths"]
+    # the document is the API's: the pages (answered in HTML) are not in it
+    assert [p for p in spec["paths"] if not p.startswith("/api/v1/")] == []
 
 
 def test_unknown_api_path_is_a_problem(client: TestClient) -> None:

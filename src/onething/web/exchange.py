@@ -10,7 +10,7 @@ from onething.exchange import service as exchange
 from onething.web.cases import act
 from onething.web.deps import FormPageDep
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.post("/applications/{application_id:id}/forwarding")
