@@ -11,7 +11,7 @@ from typing import Any
 
 # the roles of a person's account (onething.kernel.principal.PERSON_ROLES), spelled here so
 # that --help needs no imports
-ROLES = ["applicant", "proxy", "clerk", "approver", "supervisor", "admin"]
+ROLES = ["applicant", "proxy", "clerk", "approver", "supervisor", "operator", "admin"]
 
 EXIT_INVALID = 1  # the input is wrong (catalog problems, bad answers)
 EXIT_USAGE = 2  # the command line is wrong
