@@ -212,10 +212,10 @@ def _dispatch(r: _Reader, categories: Mapping[str, Category]
             r.problem((*at, "regions"), "regions 应为行政区划代码的列表")
             regions_raw = []
         regions = tuple(str(v) for v in regions_raw)
-        key = (category, tuple(sorted(regions)))
-        if key in seen:
+        rule_key = (category, tuple(sorted(regions)))
+        if rule_key in seen:
             r.problem(at, f"分类 {category} 在相同地区已有派单规则")
-        seen.add(key)
+        seen.add(rule_key)
         if category and host is not None:
             rules.append(DispatchRule(category, host, tuple(assist), regions))
     return rules, fb_department, fb_name, region, lat, long
@@ -410,3 +410,17 @@ def limit_for(data: HotlineData, regions: Mapping[str, Any], region: str, kind: 
 
 def inside(data: HotlineData, lat: float, long: float) -> bool:
     return data.lat[0] <= lat <= data.lat[1] and data.long[0] <= long <= data.long[1]
+
+
+_IN_FORCE: list[str | None] = [None]
+
+
+def configure(directory: str | None) -> HotlineData:
+    """Sets the data in force (`ONETHING_HOTLINE_DATA`) and reads it: a malformed file stops
+    the start with its `file:line` problems."""
+    _IN_FORCE[0] = directory or None
+    return load_data(_IN_FORCE[0])
+
+
+def in_force() -> HotlineData:
+    return load_data(_IN_FORCE[0])
