@@ -294,3 +294,18 @@ def test_the_category_tree_is_public(api: Api) -> None:
     leaf = next(c for c in tree if c["code"] == "0201")
     assert leaf == {"code": "0201", "name": "占道经营", "parent": "02", "leaf": True,
                     "open311": True}
+
+
+def test_the_sweep_raises_cards_on_a_ticket_not_signed_in_time(api: Api, world: World) -> None:
+    from onething.supervision.models import Card
+    from onething.supervision.sweep import sweep
+
+    t = move(api, "op_cs", taken(api)["id"], "dispatch", {})  # to be signed by Tuesday
+    with world.as_("admin") as ctx:
+        catalog = ctx.catalog
+    sweep(world.sessions, catalog, utc(2026, 11, 25, 2))  # Wednesday: one day late
+    with world.sessions() as session:
+        cards = session.scalars(select(Card).where(Card.subject == "ticket_sign")).all()
+        # the enquiry row of the card profile: warned before the deadline, yellow once late
+        assert {(c.subject_id, c.kind, c.department_code) for c in cards} == {
+            (t["id"], "warning", "CGZF"), (t["id"], "yellow", "CGZF")}

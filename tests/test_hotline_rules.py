@@ -140,3 +140,17 @@ def test_bad_data_files_are_reported_at_file_and_line(tmp_path: Path) -> None:
     assert any(p.startswith(f"{dispatch}:") and "level" in p for p in problems), problems
     assert any(p.startswith(f"{limits}:") and "hours" in p for p in problems), problems
     assert reference.validate(reference.DATA_DIR) == []
+
+
+def test_the_command_validates_the_data(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from onething.cli import main
+
+    assert main(["hotline", "validate"]) == 0
+    assert "热线数据有效" in capsys.readouterr().out
+    for name in reference.FILES:
+        (tmp_path / name).write_text((reference.DATA_DIR / name).read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    (tmp_path / "limits.yaml").write_text("limits: []\n", encoding="utf-8")
+    assert main(["hotline", "validate", str(tmp_path)]) == 1
+    assert f"{tmp_path / 'limits.yaml'}:1: limits 应为非空列表" in capsys.readouterr().err
