@@ -17,7 +17,7 @@ from onething.hotline import service as hotline
 from onething.hotline.models import Ticket
 from onething.http.deps import CatalogDep, CtxDep, PagingDep, SessionDep
 from onething.http.problems import ProblemOut
-from onething.http.schemas import Id
+from onething.http.schemas import MAX_INT, Id
 from onething.kernel.principal import SYSTEM
 
 router = APIRouter(prefix="/api/v1", tags=["hotline"], responses={
@@ -50,7 +50,7 @@ class TicketIn(BaseModel):
                                            description="相关办件编号（如有）")
     received_at: dt.datetime | None = Field(
         default=None, description="来电时间（话务系统给出；不填为现在；群众提交时忽略）")
-    parent: int | None = Field(default=None, ge=1, description="并单：并入的主工单编号")
+    parent: int | None = Field(default=None, ge=1, le=MAX_INT, description="并单：并入的主工单编号")
 
 
 class OfficeIn(BaseModel):

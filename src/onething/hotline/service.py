@@ -68,6 +68,7 @@ from onething.outbox.models import Notification
 SIGN, REPLY = "ticket_sign", "ticket_reply"  # as supervision watches them
 ONLINE = (Channel.web, Channel.mobile)  # how a citizen sends a ticket in by themselves
 EXTENSION_MAX_DAYS = 30
+RECEIVED_WITHIN = dt.timedelta(days=7)  # a call recorded late, not a history import
 TEXT_MAX = 2000
 
 
@@ -199,6 +200,8 @@ def _check(ctx: Ctx, given: TicketInput, data: reference.HotlineData) -> Applica
             problems.append(FieldProblem("received_at", "来电时间须带时区"))
         elif given.received_at > ctx.now:
             problems.append(FieldProblem("received_at", "来电时间不能晚于现在"))
+        elif given.received_at < ctx.now - RECEIVED_WITHIN:
+            problems.append(FieldProblem("received_at", "来电时间不能早于 7 天前"))
     if len(given.attachments) > 10:
         problems.append(FieldProblem("attachments", "附件不能超过 10 个"))
     for index, file_id in enumerate(given.attachments):
