@@ -50,11 +50,13 @@ from onething.cases import tasks
 from onething.cases.models import Application
 from onething.commitments.models import FollowUpCheck
 from onething.files import service as files
+from onething.hotline import service as hotline
 from onething.identity import service as identity
 from onething.identity.models import ProxyConsent
 from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work
 from onething.kernel.identifiers import new_uscc
+from onething.kernel.principal import Role
 from onething.licences import service as licences
 from onething.profiles import service as profiles
 from onething.ratings import service as ratings
@@ -233,6 +235,33 @@ GET     /companies                             in  ok  --  --  --  ok  --  ok  o
 GET     /companies/{uscc}                      in  ok  nf  nf  nf  ok  nf  ok  ok  nf  ok  nf  ok
 GET     /people                                in  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /people                                in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
+# --- 12345 tickets: zhang's report sent in online about 芙蓉区, taken and dispatched by the
+# 长沙 centre to 芙蓉区 市场监管 (apr), which signed and replied: seen by zhang, the office and
+# the supervisors and administrators in scope; nobody in these columns is an operator, so
+# every centre move is 403 to whoever sees it; the office's moves are refused by the state
+# (replied: 409). Tracking needs no sign-in: the number and phone are the proof
+GET     /api/v1/ticket-categories              ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/tickets                        in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
+GET     /api/v1/tickets                        in  ok  --  --  --  --  --  ok  --  --  ok  --  ok
+POST    /api/v1/tickets/tracking               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/tickets/{ticket}               in  ok  nf  nf  nf  nf  nf  ok  nf  nf  ok  nf  ok
+POST    /api/v1/tickets/{ticket}/accept        in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/answer        in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/transfer      in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/redirect      in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/dispatch      in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/reassign      in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/overrule      in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/approve       in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/send-back     in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/callback      in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/evaluate      in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/decide-extension in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/urge          in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/sign          in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/return        in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/reply         in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/extend        in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
 """
 
 TYPED = OWNED
@@ -251,6 +280,9 @@ HELP = {"region": "999999", "mode": "home_visit", "reason": "elderly", "need": "
         "contact_name": "张三", "phone": "13812345678", "address": "芙蓉区五一大道 1 号"}
 
 # a report to the 办不成事 window about zhang's case, refused for its phone number
+# a call taken by phone: people send theirs online (web, mobile), so the channel is refused
+TICKET = {"channel": "phone", "kind": "complaint", "category": "0101", "region": "430102",
+          "caller_name": "张三", "caller_phone": "13812345678", "description": "超市销售过期食品"}
 STUCK = {"application_number": "{number}", "problem": "部门一直未办理", "contact_name": "张三",
          "phone": "1"}
 
@@ -317,6 +349,25 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /help-requests/{help}/follow-up": {"data": {"note": "已联系部门"}},
     "POST /api/v1/stuck-cases": {"json": STUCK},
     "POST /stuck": {"data": STUCK},
+    "POST /api/v1/tickets": {"json": TICKET},
+    "GET /api/v1/tickets": {"params": {"status": "replied"}},
+    "POST /api/v1/tickets/tracking": {"json": {"number": "{ticket_number}",
+                                               "phone": "13812345678"}},
+    "POST /api/v1/tickets/{ticket}/answer": {"json": {"answer": "可在线办理"}},
+    "POST /api/v1/tickets/{ticket}/transfer": {"json": {"line": "110"}},
+    "POST /api/v1/tickets/{ticket}/redirect": {"json": {"way": "petition"}},
+    "POST /api/v1/tickets/{ticket}/dispatch": {"json": {}},
+    "POST /api/v1/tickets/{ticket}/reassign": {"json": {}},
+    "POST /api/v1/tickets/{ticket}/overrule": {"json": {"reason": "属本单位职责"}},
+    "POST /api/v1/tickets/{ticket}/approve": {"json": {}},
+    "POST /api/v1/tickets/{ticket}/send-back": {"json": {"reason": "未答复诉求"}},
+    "POST /api/v1/tickets/{ticket}/callback": {"json": {"satisfaction": "satisfied"}},
+    "POST /api/v1/tickets/{ticket}/evaluate": {"json": {"score": 5}},
+    "POST /api/v1/tickets/{ticket}/decide-extension": {"json": {"approved": True}},
+    "POST /api/v1/tickets/{ticket}/urge": {"json": {}},
+    "POST /api/v1/tickets/{ticket}/return": {"json": {"reason": "不属本单位职责"}},
+    "POST /api/v1/tickets/{ticket}/reply": {"json": {"text": "已处理"}},
+    "POST /api/v1/tickets/{ticket}/extend": {"json": {"days": 3, "reason": "需现场核查"}},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
@@ -339,6 +390,7 @@ MARKERS = {
     "GET /r": "评价码",
     "GET /api/v1/companies": '"uscc":"{uscc}"',
     "GET /companies": 'id="company-{uscc}"',
+    "GET /api/v1/tickets": '"number":"{ticket_number}"',
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
         "GET /applications/{app}", "POST /applications/{app}/personal-data",
@@ -352,7 +404,7 @@ FRESH = {"POST /api/v1/auth/logout", "POST /api/v1/me/password", "POST /login",
 # Route parameter → the alias TABLE uses for it.
 ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "rectification_id": "rect", "consent_id": "consent", "check_id": "check",
-           "request_id": "help"}
+           "request_id": "help", "ticket_id": "ticket"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -453,6 +505,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     check = _check(world)
     help_id = _help(world)
     uscc = _company(world)
+    ticket, ticket_number = _ticket(world)
     with world.as_("admin") as ctx:
         done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
         return {
@@ -465,6 +518,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
             "uscc": uscc, "username": "zhang",
+            "ticket": str(ticket), "ticket_number": ticket_number,
         }, consents[0]
 
 
@@ -494,6 +548,24 @@ def _help(world: World) -> int:
         assistance.take(ctx, help_id)
         assistance.finish(ctx, help_id, "已电话指导并代为在线提交")
     return help_id
+
+
+def _ticket(world: World) -> tuple[int, str]:
+    """zhang's report about 芙蓉区 sent in online, taken by the 长沙 centre's operator,
+    dispatched to 芙蓉区 市场监管, signed and replied (waiting for the centre's review)."""
+    world.add_people([("operator_cs", Role.operator, "430100", None)])
+    with world.as_("zhang") as ctx:
+        t = hotline.create(ctx, hotline.TicketInput(
+            channel="web", kind="report", category="0101", region="430102",
+            caller_name="张三", caller_phone="13812345678", description="超市销售过期食品"))
+        ticket_id, number = t.id, t.number
+    with world.as_("operator_cs") as ctx:
+        hotline.accept(ctx, ticket_id)
+        hotline.dispatch(ctx, ticket_id)
+    with world.as_("scjg_furong") as ctx:
+        hotline.sign(ctx, ticket_id)
+        hotline.reply(ctx, ticket_id, "已立案查处")
+    return ticket_id, number
 
 
 def _check(world: World) -> int:

@@ -88,7 +88,7 @@ def test_the_other_checks_of_the_hunan_profile() -> None:
     assert due(issuing, D(2026, 11, 26), check) == set()
     assert due(issuing, D(2026, 11, 27), check) == {Y}
     assert due(issuing, D(2027, 1, 29), check) == {Y}  # a yellow card, and nothing more
-    assert HUNAN.check("enquiry") is None  # in the file, for the hotline: not applied yet
+    assert HUNAN.check("enquiry") is not None  # 12345 tickets: 签收 and 答复 deadlines
 
 
 def test_holidays_do_not_count() -> None:

@@ -20,6 +20,7 @@ from onething.api.commitments import router as commitments_router
 from onething.api.exchange import router as exchange_router
 from onething.api.files import router as files_router
 from onething.api.guide import router as guide_router
+from onething.api.hotline import router as hotline_router
 from onething.api.identity import router as identity_router
 from onething.api.licences import router as licences_router
 from onething.api.profiles import router as profiles_router
@@ -28,6 +29,7 @@ from onething.api.supervision import router as supervision_router
 from onething.audit import service as audit
 from onething.catalog.service import CatalogCache, NoCatalog
 from onething.exchange.partners import configure as configure_exchange
+from onething.hotline.reference import configure as configure_hotline
 from onething.http import problems
 from onething.http.limits import FORM_LIMITS, BodyLimit
 from onething.kernel.clock import utcnow
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     load_profile(settings.card_profile)  # a malformed card profile stops the start (file:line)
     configure_exchange(settings)  # 跨省通办: a broken key or partners file stops the start
+    configure_hotline(settings.hotline_data)  # 12345 data: a malformed file stops the start
     engine = engine or make_engine(settings.db_url)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,7 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                        max_upload=settings.max_upload_bytes)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
                    licences_router, ratings_router, supervision_router, commitments_router,
-                   assistance_router, exchange_router, profiles_router):
+                   assistance_router, exchange_router, profiles_router, hotline_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,

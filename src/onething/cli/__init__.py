@@ -11,7 +11,7 @@ from typing import Any
 
 # the roles of a person's account (onething.kernel.principal.PERSON_ROLES), spelled here so
 # that --help needs no imports
-ROLES = ["applicant", "proxy", "clerk", "approver", "supervisor", "admin"]
+ROLES = ["applicant", "proxy", "clerk", "approver", "supervisor", "operator", "admin"]
 
 EXIT_INVALID = 1  # the input is wrong (catalog problems, bad answers)
 EXIT_USAGE = 2  # the command line is wrong
@@ -54,6 +54,22 @@ def cmd_catalog_validate(args: argparse.Namespace) -> int:
         )
     )
     print(f"目录有效：{counts}")
+    return 0
+
+
+def cmd_hotline_validate(args: argparse.Namespace) -> int:
+    from onething.hotline.reference import DATA_DIR, read_data
+
+    directory = Path(args.directory) if args.directory else DATA_DIR
+    data, problems = read_data(directory)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if data is None:
+        print(f"热线数据无效：共 {len(problems)} 处问题", file=sys.stderr)
+        return EXIT_INVALID
+    leaves = sum(c.leaf for c in data.categories.values())
+    print(f"热线数据有效：{len(data.categories)} 个诉求分类（{leaves} 个末级），"
+          f"{len(data.rules)} 条派单规则，{len(data.limits)} 条时限")
     return 0
 
 
@@ -518,6 +534,13 @@ def parser() -> argparse.ArgumentParser:
     load = catalog.add_parser("load", help="校验并加载目录到数据库（幂等）")
     load.add_argument("directory")
     load.set_defaults(func=cmd_catalog_load)
+
+    hotline = sub.add_parser("hotline", help="12345 热线").add_subparsers(dest="action",
+                                                                      required=True)
+    hotline_validate = hotline.add_parser(
+        "validate", help="校验热线数据（诉求分类、派单目录、时限）；不给目录时校验随附数据")
+    hotline_validate.add_argument("directory", nargs="?")
+    hotline_validate.set_defaults(func=cmd_hotline_validate)
 
     demo = sub.add_parser("demo", help="演示数据").add_subparsers(dest="action", required=True)
     gen = demo.add_parser("generate", help="按目录生成逼真的办件（可重复：同一种子同一结果）")

@@ -69,6 +69,8 @@ def login_help(people: list[DemoUser]) -> str:
     lines = [f"演示账号（密码均为 {DEMO_PASSWORD}）："]
     for role in PERSON_ROLES:
         names = [p.username for p in people if p.role == role]
+        if not names:  # a role the demo has nobody for (yet): the hotline's operators
+            continue
         shown = ", ".join(names[:4]) + (f" 等 {len(names)} 个" if len(names) > 4 else "")
         lines.append(f"  {ROLE_NAMES[role]}：{shown}")
     return "\n".join(lines)

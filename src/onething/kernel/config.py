@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # supervision (红黄牌): provinces differ, so the rules are a profile (a data file)
     sweep_seconds: float = 60  # how often `serve` sweeps in-process (0: never; use `worker`)
     card_profile: str = "hunan"  # a shipped profile's name, or a profile file's path
+    # 12345: a directory with categories.yaml, dispatch.yaml, limits.yaml (None: shipped)
+    hotline_data: str | None = None
     rectification_days: int = 15  # 差评整改 time limit, working days
     rating_invite_days: int = 3  # invite to rate this many days after delivery
     rating_code_days: int = 30  # 扫码评价: a receipt's one-time rating code expires after this

@@ -12,20 +12,23 @@ class Role(StrEnum):
     clerk = "clerk"  # 综合窗口人员
     approver = "approver"  # 部门审批人员
     supervisor = "supervisor"  # 效能监察人员
+    operator = "operator"  # 12345 热线话务员（热线中心）
     admin = "admin"  # 事项管理员 / 系统管理员
     system = "system"  # the platform itself: sweeps and automatic steps, never a person
 
 
 ROLE_NAMES = {
     Role.applicant: "申请人", Role.proxy: "帮代办员", Role.clerk: "综合窗口人员",
-    Role.approver: "部门审批人员", Role.supervisor: "效能监察人员", Role.admin: "管理员",
+    Role.approver: "部门审批人员", Role.supervisor: "效能监察人员", Role.operator: "热线话务员",
+    Role.admin: "管理员",
     Role.system: "系统",
 }
 
 # the roles a person's account can have (the platform's own principal is none of them)
 PERSON_ROLES = tuple(role for role in Role if role is not Role.system)
 
-STAFF = frozenset({Role.clerk, Role.approver, Role.supervisor, Role.admin, Role.system})
+STAFF = frozenset({Role.clerk, Role.approver, Role.supervisor, Role.operator, Role.admin,
+                   Role.system})
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ check the profile does not have is not read at all):
 | issuing | decided applications whose result is not yet delivered | issuing |
 | rectification | open 差评整改 (watched deadlines) | rectification (its due date) |
 | commitment_check | open 告知承诺核查 (watched deadlines) | commitment_check (its due date) |
+| ticket_sign, ticket_reply | 12345 tickets not yet signed / replied (watched deadlines) | enquiry |
 
 Cases are read from the cases' own tables (cases lies below supervision). Rectifications
 and commitment checks belong to sibling domains, which supervision does not read: they
@@ -381,6 +382,8 @@ WATCHED: tuple[Watched, ...] = (
     _deadlines("rectification"),
     _deadlines("commitment_check"),
     _deadlines("help_request"),
+    _deadlines("ticket_sign"),
+    _deadlines("ticket_reply"),
 )
 # the subjects other domains announce (`WatchStarted`), kept in watched_deadlines
 ANNOUNCED = frozenset(w.subject for w in WATCHED if w.model is WatchedDeadline)
