@@ -125,23 +125,27 @@ def test_edit_of_a_published_article_is_a_new_version(api: Api, world: World) ->
     assert history[1]["content"]["answer"] == LICENCE["answer"]
     assert "登记申请书" in api.client.get(ARTICLES, params={"q": "申请书"}).json()[
         "items"][0]["answer"]  # the new version is what is searched
-    withdrawn = api.post("scjg_cs", f"{ARTICLES}/{article['id']}/withdrawal").json()
-    assert withdrawn["status"] == "withdrawn"
+    no_reason = api.post("scjg_cs", f"{ARTICLES}/{article['id']}/withdrawal", {"reason": " "})
+    assert no_reason.status_code == 422 and "reason" in errors(no_reason)
+    withdrawn = api.post("scjg_cs", f"{ARTICLES}/{article['id']}/withdrawal",
+                         {"reason": "政策已调整"}).json()
+    assert (withdrawn["status"], withdrawn["withdrawn_reason"]) == ("withdrawn", "政策已调整")
     assert api.client.get(ARTICLES, params={"q": "营业执照"}).json()["total"] == 0
-    again = api.post("scjg_cs", f"{ARTICLES}/{article['id']}/withdrawal")
+    again = api.post("scjg_cs", f"{ARTICLES}/{article['id']}/withdrawal", {"reason": "再撤"})
     assert again.status_code == 409 and again.json()["code"] == "illegal_transition"
 
 
 def test_who_may_write(api: Api) -> None:
     article = published(api, LICENCE)
     for who in ("scjg_zhuzhou", "ga_cs", "supervisor_cs"):  # other city, department, role
-        refused = api.post(who, f"{ARTICLES}/{article['id']}/withdrawal")
+        refused = api.post(who, f"{ARTICLES}/{article['id']}/withdrawal", {"reason": "过时"})
         assert refused.status_code in (403, 404), (who, refused.text)
     assert api.post("supervisor_cs", ARTICLES, LICENCE).status_code == 403
     assert api.post("clerk_furong", ARTICLES, LICENCE).status_code == 403
     theirs = api.post("ga_cs", ARTICLES, LICENCE)  # another department's article
     assert theirs.status_code == 403 and "department" in errors(theirs)
-    assert api.post("admin", f"{ARTICLES}/{article['id']}/withdrawal").status_code == 200
+    assert api.post("admin", f"{ARTICLES}/{article['id']}/withdrawal",
+                    {"reason": "过时"}).status_code == 200
     assert api.client.post(ARTICLES, json=LICENCE).status_code == 401
 
 

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("updated_at", UTC, nullable=False),
         sa.Column("published_at", UTC, nullable=True),
+        sa.Column("withdrawn_reason", sa.String(length=500), nullable=True),
     )
     op.create_index("ix_knowledge_articles_owner", "knowledge_articles",
                     ["department_code", "region_code", "status"])

@@ -53,6 +53,10 @@ class ArticleEditIn(ArticleIn):
         "修改所依据的版本号；若已被他人修改则拒绝（409），不填则不检查"))
 
 
+class WithdrawIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=rules.REASON_MAX, description="撤回原因")
+
+
 class ArticleOut(BaseModel):
     id: int
     question: str
@@ -75,6 +79,7 @@ class ArticleOut(BaseModel):
     version: int = Field(description="当前版本号；已发布知识每次修改生成新版本")
     updated_at: dt.datetime
     published_at: dt.datetime | None
+    withdrawn_reason: str | None = Field(description="撤回原因（已撤回的）")
     actions: list[str] = Field(description="您现在可以采取的动作：edit 修改 · publish 发布 · "
                                            "withdraw 撤回")
 
@@ -97,6 +102,7 @@ class ArticleOut(BaseModel):
             due_for_review=rules.due_for_review(a.status, a.review_on, reader.today),
             status=a.status.value, status_name=rules.STATUS_NAMES[a.status],
             version=a.version, updated_at=a.updated_at, published_at=a.published_at,
+            withdrawn_reason=a.withdrawn_reason if a.status == "withdrawn" else None,
             actions=actions)
 
 
@@ -199,8 +205,8 @@ def publish(article_id: Id, ctx: CtxDep) -> ArticleOut:
 
 @router.post("/articles/{article_id}/withdrawal", response_model=ArticleOut,
              summary="撤回知识")
-def withdraw(article_id: Id, ctx: CtxDep) -> ArticleOut:
+def withdraw(article_id: Id, body: WithdrawIn, ctx: CtxDep) -> ArticleOut:
     with ctx.work():
-        knowledge.move(ctx, article_id, Move.withdraw)
+        knowledge.move(ctx, article_id, Move.withdraw, body.reason)
     return _answer(ctx, article_id)
 

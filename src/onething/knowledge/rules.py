@@ -49,6 +49,7 @@ SOURCE_TITLE_MAX = 200
 SOURCE_NUMBER_MAX = 100
 SOURCE_URL_MAX = 500
 QUERY_MAX = 100
+REASON_MAX = 500
 
 
 def next_status(status: ArticleStatus, move: Move) -> ArticleStatus | None:

@@ -228,10 +228,17 @@ def edit(ctx: Ctx, article_id: int, given: ArticleInput, version: int | None = N
     return article
 
 
-def move(ctx: Ctx, article_id: int, step: Move) -> Article:
-    """Publishes or withdraws an article (`step`), as the state table allows."""
+def move(ctx: Ctx, article_id: int, step: Move, reason: str | None = None) -> Article:
+    """Publishes or withdraws an article (`step`), as the state table allows; a withdrawal
+    says why (shown to the owners, kept in the audit trail)."""
     article = _owned(ctx, article_id, step)
     before = article.status
+    if step == Move.withdraw:
+        reason = (reason or "").strip()
+        if not reason or len(reason) > rules.REASON_MAX:
+            raise Invalid("请说明撤回原因", problems=[FieldProblem(
+                "reason", f"请说明撤回原因（{rules.REASON_MAX} 字以内）")])
+        article.withdrawn_reason = reason
     article.status = rules.TRANSITIONS[(article.status, step)]
     article.updated_by, article.updated_at = ctx.actor.user_id, ctx.now
     if article.status == ArticleStatus.published:
@@ -240,7 +247,8 @@ def move(ctx: Ctx, article_id: int, step: Move) -> Article:
     _keep_version(ctx, article)
     audit.record(ctx.session, ctx.actor, f"{step.value}_article", SUBJECT, article.id,
                  region=article.region_code, before={"status": before.value},
-                 after={"status": article.status.value, "version": article.version})
+                 after={"status": article.status.value, "version": article.version,
+                        "reason": reason})
     return article
 
 

@@ -154,12 +154,12 @@ def edit(article_id: int, page: FormPageDep) -> Response:
 def _move(page: FormPage, article_id: int, step: Move) -> Response:
     try:
         with page.ctx.work():
-            knowledge.move(page.ctx, article_id, step)
+            knowledge.move(page.ctx, article_id, step, page.text("reason"))
     except DomainError as exc:
         if not rules.writes(page.me):
             raise
         return _form(page, knowledge.get(knowledge.Reader.of(page.ctx), article_id),
-                     exc.status, said(exc))
+                     exc.status, said(exc), {p.field: p.message for p in exc.problems})
     return see_other(f"/knowledge/{article_id}")
 
 
