@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from onething.kernel.db import session_factory
 from onething.kernel.principal import Role
-from onething.knowledge.models import Article
+from onething.knowledge.models import PG_VECTOR, Article
 from onething.knowledge.rules import TRANSITIONS, ArticleStatus, Move, next_status
 from onething.knowledge.segment import query_words
 from onething.knowledge.service import tell_due_for_review
@@ -237,3 +237,21 @@ def test_the_state_table() -> None:
 def test_query_words_drop_the_filler() -> None:
     assert query_words("请问怎么办理营业执照？") == ["办理", "营业执照"]
     assert query_words("   ") == []
+
+
+def test_the_search_uses_the_full_text_index(api: Api, world: World, engine: Engine) -> None:
+    """PostgreSQL answers a search from the GIN index over the words (the expression the
+    service queries is the index's); SQLite from its FTS5 table."""
+    published(api, LICENCE)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join(connection.execute(text(
+                f"EXPLAIN SELECT id FROM knowledge_articles WHERE ({PG_VECTOR}) @@ "
+                "to_tsquery('simple', '营业执照')")).scalars())
+            assert "ix_knowledge_articles_search" in plan, plan
+        else:
+            hits = connection.execute(text(
+                "SELECT rowid FROM knowledge_search WHERE knowledge_search MATCH "
+                "'\"营业执照\"'")).scalars().all()
+            assert len(hits) == 1
