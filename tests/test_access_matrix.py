@@ -57,6 +57,8 @@ from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work
 from onething.kernel.identifiers import new_uscc
 from onething.kernel.principal import Role
+from onething.knowledge import service as knowledge
+from onething.knowledge.rules import Move
 from onething.licences import service as licences
 from onething.profiles import service as profiles
 from onething.ratings import service as ratings
@@ -223,6 +225,24 @@ POST    /help-requests/{help}/finish           in  no  nf  nf  nf  cf  nf  nf  n
 POST    /help-requests/{help}/follow-up        in  no  nf  nf  nf  cf  nf  nf  nf  nf  no  nf  no
 GET     /stuck                                 in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
 POST    /stuck                                 in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
+# --- 知识库: a published article of 芙蓉区 市场监管, written by its approver: read by anyone;
+# edited, published and withdrawn only by its department (of its region or above) and the
+# administrator; the list of the owners' pages shows it to them and to the supervisors above
+GET     /api/v1/knowledge/articles             ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/knowledge/articles/{article}   ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/knowledge/articles/{article}/history ok ok ok ok ok ok ok ok ok ok ok ok ok
+POST    /api/v1/knowledge/articles             in  no  no  no  no  no  no  iv  iv  iv  no  no  iv
+PUT     /api/v1/knowledge/articles/{article}   in  no  no  no  no  no  no  iv  no  no  no  no  iv
+POST    /api/v1/knowledge/articles/{article}/publication in no no no no no no cf no no no no cf
+POST    /api/v1/knowledge/articles/{article}/withdrawal in no no no no no no iv no no no no iv
+GET     /faq                                   ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /knowledge                             in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
+GET     /knowledge/new                         in  hm  hm  hm  hm  hm  hm  ok  ok  ok  hm  hm  ok
+POST    /knowledge/new                         in  no  no  no  no  no  no  iv  iv  iv  no  no  iv
+GET     /knowledge/{article}                   in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
+POST    /knowledge/{article}                   in  no  no  no  no  no  no  iv  no  no  no  no  iv
+POST    /knowledge/{article}/publish           in  no  no  no  no  no  no  cf  no  no  no  no  cf
+POST    /knowledge/{article}/withdraw          in  no  no  no  no  no  no  iv  no  no  no  no  iv
 # --- 一人一档、一企一档: a person's own file (people only; staff have none); a company of
 # 芙蓉区 whose legal representative is zhang: seen by him and by staff whose region holds 芙蓉区
 GET     /api/v1/profile                        in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
@@ -278,6 +298,10 @@ STATS = {"params": {"region": "430102"}}
 # a 帮代办 request for a region that does not exist: past the door, refused by the rules
 HELP = {"region": "999999", "mode": "home_visit", "reason": "elderly", "need": "办理退休",
         "contact_name": "张三", "phone": "13812345678", "address": "芙蓉区五一大道 1 号"}
+
+# a knowledge-base article for a region that does not exist: past the door, refused
+ARTICLE = {"question": "开便利店要办哪些证？", "answer": "营业执照和食品经营许可证。",
+           "department": "SCJG", "region": "999999"}
 
 # a report to the 办不成事 window about zhang's case, refused for its phone number
 # a call taken by phone: people send theirs online (web, mobile), so the channel is refused
@@ -338,6 +362,12 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "GET /dashboard": STATS,
     "GET /dashboard.csv": STATS,
     "POST /api/v1/help-requests": {"json": HELP},
+    "POST /api/v1/knowledge/articles": {"json": ARTICLE},
+    "PUT /api/v1/knowledge/articles/{article}": {"json": ARTICLE},
+    "POST /api/v1/knowledge/articles/{article}/withdrawal": {"json": {"reason": " "}},
+    "POST /knowledge/new": {"data": ARTICLE},
+    "POST /knowledge/{article}": {"data": ARTICLE},
+    "POST /knowledge/{article}/withdraw": {"data": {"reason": ""}},
     "GET /api/v1/help-requests": {"params": {"status": "done"}},
     "POST /api/v1/help-requests/{help}/finishing": {"json": {"outcome": "已上门帮办"}},
     "POST /help": {"data": HELP},
@@ -387,6 +417,9 @@ MARKERS = {
     "GET /api/v1/help-requests": '"id":{help},',
     "GET /help": 'id="help-{help}"',
     "GET /help-requests": 'id="help-{help}"',
+    "GET /api/v1/knowledge/articles": '"id":{article},',
+    "GET /faq": 'id="faq-{article}"',
+    "GET /knowledge": 'id="article-{article}"',
     "GET /r": "评价码",
     "GET /api/v1/companies": '"uscc":"{uscc}"',
     "GET /companies": 'id="company-{uscc}"',
@@ -404,7 +437,7 @@ FRESH = {"POST /api/v1/auth/logout", "POST /api/v1/me/password", "POST /login",
 # Route parameter → the alias TABLE uses for it.
 ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "rectification_id": "rect", "consent_id": "consent", "check_id": "check",
-           "request_id": "help", "ticket_id": "ticket"}
+           "request_id": "help", "ticket_id": "ticket", "article_id": "article"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -504,6 +537,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
                                                       "department"), rectification_days=15)
     check = _check(world)
     help_id = _help(world)
+    article_id = _article(world)
     uscc = _company(world)
     ticket, ticket_number = _ticket(world)
     with world.as_("admin") as ctx:
@@ -514,7 +548,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "pending": str(pending), "pending_number": open_.application.number,
             "task": str(open_.tasks[0].id), "consent": str(consents[1]),
             "rect": str(ctx.session.scalars(select(Rectification.id)).one()),
-            "check": str(check), "help": str(help_id),
+            "check": str(check), "help": str(help_id), "article": str(article_id),
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
             "uscc": uscc, "username": "zhang",
@@ -566,6 +600,16 @@ def _ticket(world: World) -> tuple[int, str]:
         hotline.sign(ctx, ticket_id)
         hotline.reply(ctx, ticket_id, "已立案查处")
     return ticket_id, number
+
+
+def _article(world: World) -> int:
+    """A published article of 芙蓉区 市场监管, written by its approver."""
+    with world.as_("scjg_furong") as ctx:
+        article = knowledge.create(ctx, knowledge.ArticleInput(
+            question="个体工商户怎么办营业执照？", answer="带身份证到区政务服务中心办理。",
+            department="SCJG", region="430102"))
+        knowledge.move(ctx, article.id, Move.publish)
+        return article.id
 
 
 def _check(world: World) -> int:

@@ -16,6 +16,7 @@ def test_a_run_sweeps_then_invites_then_sends() -> None:
     assert [(j.name, j.work.__module__) for j in jobs()] == [
         ("sweep", "onething.supervision.jobs"),
         ("rating_invitations", "onething.ratings.jobs"),
+        ("knowledge_review", "onething.knowledge.jobs"),
         ("outbox", "onething.outbox.jobs"),
         ("exchange", "onething.exchange.jobs")]
 
@@ -28,8 +29,9 @@ def test_a_run_says_what_each_job_did(sessions: sessionmaker[Session], basic_dir
     world = build_world(sessions, basic_dir, tmp_path / "files")
     accepted(world)
     said = run_all(Run(sessions, settings, MONDAY.replace(year=2027)))
-    terminated, invited, sent, exchanged = said.split("；")[-4:]
+    terminated, invited, reviewed, sent, exchanged = said.split("；")[-5:]
     assert said.startswith("检查：部门事项 1，办件 1；新亮牌：预警 2，黄牌 2，红牌 2")
     assert (terminated, invited) == ("逾期未补齐容缺而终止：0", "评价邀请 0")
+    assert reviewed == "知识复核提醒 0"
     assert sent.startswith("已发送通知 ") and int(sent.split()[-1]) > 0
     assert exchanged == "跨省通办未开通"  # no platform, key or partners in these settings

@@ -78,6 +78,18 @@ def bearer_principal(request: Request, session: SessionDep, credentials: Annotat
 PrincipalDep = Annotated[Principal, Depends(bearer_principal)]
 
 
+def maybe_principal(request: Request, session: SessionDep, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Principal | None:
+    """The caller of a route open to anyone: nobody without a token (the public), else the
+    token's principal (a bad token is refused as on any other route)."""
+    if credentials is None or not credentials.credentials.strip():
+        return None
+    return bearer_principal(request, session, credentials)
+
+
+MaybePrincipalDep = Annotated[Principal | None, Depends(maybe_principal)]
+
+
 def policy_of(request: Request) -> AccountPolicy:
     return account_policy(request.app.state.settings)
 

@@ -24,6 +24,8 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/dashboard", "监察统计", _WATCH),
     ("/companies", "企业档案", frozenset({*_PEOPLE, Role.clerk, Role.approver, *_WATCH})),
     ("/people", "办事人档案", frozenset({Role.clerk, Role.approver, *_WATCH})),
+    ("/knowledge", "知识库", frozenset({Role.approver, *_WATCH})),
+    ("/faq", "常见问题", frozenset({*_PEOPLE, Role.clerk})),
 )
 
 
