@@ -5,6 +5,7 @@ services as the API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -47,7 +48,7 @@ def _ask_page(page: Page, code: int = 200, error: str | None = None,
               errors: dict[str, str] | None = None, sent: dict[str, str] | None = None,
               done: bool = False) -> HTMLResponse:
     ctx = page.ctx
-    mine = list(ctx.session.scalars(assistance.listing(ctx)))
+    mine = list(ctx.session.scalars(assistance.listing(ctx, kind=rules.HelpKind.help)))
     regions = browse.region_choices(ctx.catalog, ("county", "township", "village"))
     return page.render("help.html", code, rows=_shown(page, mine), regions=regions,
                        modes=rules.MODE_NAMES, reasons=rules.REASON_NAMES,
@@ -63,17 +64,24 @@ def ask(page: AskPage, done: int = 0) -> Response:
 
 @router.post("/help")
 def send(page: FormPageDep) -> Response:
-    ctx = page.ctx
-    given = {name: page.text(name) or "" for name in FIELDS}
+    return _asked(page, lambda given: assistance.request_help(
+        page.ctx, assistance.HelpInput(**given)), FIELDS, _ask_page, "/help")
+
+
+def _asked(page: FormPage, step: Callable[[dict[str, str]], object], fields: tuple[str, ...],
+           again: Callable[..., HTMLResponse], where: str) -> Response:
+    """A person's request sent from a page: done, or the page again with every problem and
+    what was typed (anyone else's refusal is the error page)."""
+    given = {name: page.text(name) or "" for name in fields}
     try:
-        with ctx.work():
-            assistance.request_help(ctx, assistance.HelpInput(**given))
+        with page.ctx.work():
+            step(given)
     except DomainError as exc:
         if not rules.asks_for_help(page.me):
             raise
-        return _ask_page(page, exc.status, said(exc),
-                         {p.field: p.message for p in exc.problems}, page.sent())
-    return see_other("/help?done=1")
+        return again(page, exc.status, said(exc), {p.field: p.message for p in exc.problems},
+                     page.sent())
+    return see_other(f"{where}?done=1")
 
 
 @router.post("/help/{request_id:id}/cancel")
@@ -105,17 +113,8 @@ def stuck(page: AskPage, done: int = 0, application: str = "") -> Response:
 
 @router.post("/stuck")
 def report(page: FormPageDep) -> Response:
-    ctx = page.ctx
-    given = {name: page.text(name) or "" for name in STUCK_FIELDS}
-    try:
-        with ctx.work():
-            assistance.report_stuck(ctx, assistance.StuckInput(**given))
-    except DomainError as exc:
-        if not rules.asks_for_help(page.me):
-            raise
-        return _stuck_page(page, exc.status, said(exc),
-                           {p.field: p.message for p in exc.problems}, page.sent())
-    return see_other("/stuck?done=1")
+    return _asked(page, lambda given: assistance.report_stuck(
+        page.ctx, assistance.StuckInput(**given)), STUCK_FIELDS, _stuck_page, "/stuck")
 
 
 def _queue_page(page: Page, status: str, code: int = 200, error: str | None = None
