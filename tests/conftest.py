@@ -29,8 +29,8 @@ from onething.catalog.linked import Catalog, build_catalog
 from onething.catalog.service import catalog_cache
 from onething.catalog.validate import read_catalog
 from onething.kernel.config import demo_catalog_dir
-from onething.kernel.db import make_engine, session_factory
-from onething.ops.migrate import upgrade
+from onething.kernel.db import session_factory
+from schema import migrated
 from served import free_port
 from world import Api, World, build_world, client_for
 
@@ -180,8 +180,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     catalog_cache.clear()
-    engine = make_engine(database_url)
-    upgrade(engine)
+    engine = migrated(database_url)
     yield engine
     engine.dispose()
     catalog_cache.clear()
@@ -195,8 +194,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     catalog_cache.clear()
-    engine = make_engine(f"sqlite:///{tmp_path / 'onething.db'}")
-    upgrade(engine)
+    engine = migrated(f"sqlite:///{tmp_path / 'onething.db'}")
     yield engine
     engine.dispose()
     catalog_cache.clear()

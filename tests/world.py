@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,11 +30,11 @@ from onething.files import service as files
 from onething.identity import service as identity
 from onething.kernel.clock import CHINA
 from onething.kernel.config import Settings
-from onething.kernel.db import make_engine, session_factory, unit_of_work
+from onething.kernel.db import session_factory, unit_of_work
 from onething.kernel.principal import Role
-from onething.ops.migrate import upgrade
 from onething.web.session import COOKIE
 from samples import FORM, OWNED, PDF
+from schema import migrated
 
 PASSWORD = DEMO_PASSWORD  # everyone's in the tests, as in the demo
 # 2026-11-25 is a Wednesday; 10:00 in China.
@@ -120,7 +121,10 @@ class World:
 
 @lru_cache(maxsize=1)
 def _password_hash() -> str:
-    return identity.hash_password(PASSWORD)  # argon2 is slow on purpose: hash once
+    """The test people's password, hashed once with argon2 at its lowest costs: a login
+    verifies with the costs the hash names, so each sign-in of a test takes a millisecond
+    instead of the production parameters' second (kept for every real account)."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
 def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: Path,
@@ -142,8 +146,7 @@ def world_at(url: str, root: Path, catalog_dir: Path,
     """A world in the empty database at `url`, its files under `root` (for module-scoped
     fixtures; the function-scoped ones build on conftest's `sessions`)."""
     catalog_service.catalog_cache.clear()  # cached by version id, which restarts at 1
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated(url)
     return engine, build_world(session_factory(engine), catalog_dir, root, people)
 
 
