@@ -10,6 +10,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -17,46 +18,57 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from onething.kernel.db import make_engine
 from onething.ops.migrate import upgrade
 
-_sqlite_template: Path | None = None
-_pg_templates: dict[str, str] = {}  # admin URL of a server → its template database
+Seed = tuple[str, Callable[[Engine], None]]  # a name, and what it writes into the schema
+_folder: Path | None = None
+_sqlite_templates: dict[str, Path] = {}  # seed name ("" for none) → its template file
+_pg_templates: dict[tuple[str, str], str] = {}  # (server, seed name) → template database
 
 
-def migrated(url: str) -> Engine:
-    """An engine on the empty database at `url`, which now holds the newest schema."""
+def migrated(url: str, seed: Seed | None = None) -> Engine:
+    """An engine on the empty database at `url`, which now holds the newest schema (and
+    what `seed` writes, done once per process into its own template)."""
     if url.startswith("sqlite"):
-        _copy_sqlite(Path(make_url(url).database or ""))
+        _copy_sqlite(Path(make_url(url).database or ""), seed)
     else:
-        _copy_postgres(url)
+        _copy_postgres(url, seed)
     engine = make_engine(url)
     upgrade(engine)  # at the head already: a check, not a migration
     return engine
 
 
-def _copy_sqlite(target: Path) -> None:
-    global _sqlite_template
-    if _sqlite_template is None:
-        folder = Path(tempfile.mkdtemp(prefix="onething-schema-"))
-        atexit.register(shutil.rmtree, folder, True)
-        path = folder / "template.db"
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        engine.dispose()
-        _sqlite_template = path
+def _copy_sqlite(target: Path, seed: Seed | None) -> None:
     if not target.exists() or target.stat().st_size == 0:
-        shutil.copyfile(_sqlite_template, target)
+        shutil.copyfile(_sqlite_template(seed), target)
 
 
-def _copy_postgres(url: str) -> None:
+def _sqlite_template(seed: Seed | None) -> Path:
+    global _folder
+    name = seed[0] if seed else ""
+    if name in _sqlite_templates:
+        return _sqlite_templates[name]
+    if _folder is None:
+        _folder = Path(tempfile.mkdtemp(prefix="onething-schema-"))
+        atexit.register(shutil.rmtree, _folder, True)
+    path = _folder / f"template-{name or 'schema'}.db"
+    if seed:
+        shutil.copyfile(_sqlite_template(None), path)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    if seed:
+        seed[1](engine)
+    engine.dispose()
+    _sqlite_templates[name] = path
+    return path
+
+
+def _copy_postgres(url: str, seed: Seed | None) -> None:
     parsed = make_url(url)
     if not _pg_is_empty(url):
         return
     admin_url = parsed.set(database="postgres").render_as_string(hide_password=False)
-    template = _pg_templates.get(admin_url)
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        if template is None:
-            template = _make_pg_template(admin)
-            _pg_templates[admin_url] = template
+        template = _pg_template(admin, seed)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{parsed.database}" TEMPLATE "{template}"'))
@@ -75,15 +87,23 @@ def _pg_is_empty(url: str) -> bool:
         engine.dispose()
 
 
-def _make_pg_template(admin: Engine) -> str:
-    name = f"template_{os.getpid()}"
+def _pg_template(admin: Engine, seed: Seed | None) -> str:
+    server = admin.url.render_as_string(hide_password=False)
+    key = (server, seed[0] if seed else "")
+    if key in _pg_templates:
+        return _pg_templates[key]
+    name = f"template_{os.getpid()}_{key[1] or 'schema'}"
+    base = _pg_template(admin, None) if seed else None
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{base}"' if base else "")))
     engine = make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
     upgrade(engine)
+    if seed:
+        seed[1](engine)
     engine.dispose()
-    atexit.register(_drop, admin.url.render_as_string(hide_password=False), name)
+    atexit.register(_drop, server, name)
+    _pg_templates[key] = name
     return name
 
 

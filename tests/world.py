@@ -140,6 +140,16 @@ def build_world(sessions: sessionmaker[Session], catalog_dir: Path, files_root: 
     return world
 
 
+def world_in(sessions: sessionmaker[Session], files_root: Path,
+             people: list[tuple[str, Role, str | None, str | None]] | None = None) -> World:
+    """The world `build_world` made in this database already (a copy of its template)."""
+    with sessions() as session:
+        catalog = catalog_service.current_catalog(session)
+        users = {name: identity.principal_of(identity.find_user(session, name))
+                 for name, *_ in (PEOPLE if people is None else people)}
+    return World(sessions, catalog, files_root, users)
+
+
 def world_at(url: str, root: Path, catalog_dir: Path,
              people: list[tuple[str, Role, str | None, str | None]] | None = None
              ) -> tuple[Engine, World]:
