@@ -109,14 +109,31 @@ def test_print_hides_navigation(server: str, browser: object) -> None:
 STORE = "premises=rented&sells_food=true&sells_tobacco=false&shop_area=500&extras=sign"
 
 
+_SIGNED_IN: dict[tuple[int, str, str], tuple[Any, str]] = {}  # its cookies, where it landed
+
+
 def _as(browser: object, server: str, username: str) -> object:
-    """A browser of its own for one person, signed in through the login page, without JS."""
+    """A browser of its own for one person, signed in without JS: through the login page
+    the first time on this server, then with that sign-in's cookies (each login is a slow
+    argon2 check on purpose), on the page the login led to."""
+    key = (id(browser), server, username)
+    if key in _SIGNED_IN:
+        state, landed = _SIGNED_IN[key]
+        context = browser.new_context(java_script_enabled=False, locale="zh-CN",  # type: ignore[attr-defined]
+                                      storage_state=state)
+        page = context.new_page()
+        page.goto(landed)
+        if "/login" not in page.url:
+            return page
+        context.close()  # the session has ended since: sign in again
     context = browser.new_context(java_script_enabled=False, locale="zh-CN")  # type: ignore[attr-defined]
     page = context.new_page()
     page.goto(f"{server}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "Onething2026")
     page.click("form.stack button[type=submit]")
+    if "/login" not in page.url:
+        _SIGNED_IN[key] = (context.storage_state(), page.url)
     return page
 
 
