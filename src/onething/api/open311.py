@@ -151,7 +151,7 @@ def token(token: str, fmt: str, request: Request, session: SessionDep) -> Respon
     return door(fmt, request, session, act)
 
 
-@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@router.api_route("/{rest:path}", methods=["GET", "POST"])
 def nothing(rest: str) -> Response:
     """Anything else under the door: the spec's 404, in the format asked for if any."""
     fmt = rest.rsplit(".", 1)[-1] if "." in rest else "json"
