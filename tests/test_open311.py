@@ -9,6 +9,7 @@ answered back; and an existing Open311 client library against a real `onething s
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -23,14 +24,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from onething.app import create_app
 from onething.audit.models import AuditRecord
+from onething.cli import main
+from onething.hotline import reference as hotline_data
 from onething.hotline.models import Ticket
-from onething.hotline.reference import in_force
+from onething.hotline.reference import DATA_DIR, in_force
+from onething.kernel.config import Settings
 from onething.kernel.db import session_factory, unit_of_work
 from onething.kernel.principal import Role
 from onething.open311 import keys
+from onething.open311 import reference as open311_data
 from onething.open311.models import Submission
-from onething.open311.reference import read_services
+from onething.open311.reference import DataError, read_services
 from served import Served
 from world import MONDAY, Api, Clock, World, build_world, client_for
 
@@ -516,7 +522,8 @@ def test_filters_and_the_spec_defaults(client: TestClient, api: Api, key: str,
 # --- the data and the keys -------------------------------------------------------------
 
 
-def test_bad_services_data_is_reported_at_its_line(tmp_path: Path) -> None:
+def test_bad_services_data_is_reported_at_its_line(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "services.yaml"
     bad.write_text(
         "attributes:\n"
@@ -538,6 +545,21 @@ def test_bad_services_data_is_reported_at_its_line(tmp_path: Path) -> None:
         (6, "theft 不是工单的 kind 取值"), (9, "datatype 应为 string、number、datetime、text、"
                                            "singlevaluelist、multivaluelist 之一"),
         (12, "0102 不是开放给 Open311 的末级诉求分类")]
+    # beside the hotline's own data (ONETHING_HOTLINE_DATA), checked with it, and at start
+    data = tmp_path / "hotline"
+    shutil.copytree(DATA_DIR, data)
+    shutil.copy(bad, data / "open311.yaml")
+    assert main(["hotline", "validate", str(data)]) == 1
+    said = capsys.readouterr().err
+    assert f"{data / 'open311.yaml'}:6" in said and "Open311 服务数据无效：共 3 处问题" in said
+    try:
+        with pytest.raises(DataError):
+            create_app(Settings(data_dir=tmp_path, hotline_data=str(data)))
+    finally:  # the shipped data in force again for the tests after this one
+        open311_data.configure(None, hotline_data.configure(None).categories)
+    (data / "open311.yaml").unlink()  # none there: the shipped file
+    assert main(["hotline", "validate", str(data)]) == 0
+    assert "5 个 Open311 服务" in capsys.readouterr().out
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

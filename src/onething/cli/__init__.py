@@ -67,9 +67,21 @@ def cmd_hotline_validate(args: argparse.Namespace) -> int:
     if data is None:
         print(f"热线数据无效：共 {len(problems)} 处问题", file=sys.stderr)
         return EXIT_INVALID
+    from onething.open311.reference import SERVICES_FILE, read_services
+
+    # the Open311 services: open311.yaml beside the data when there is one, else the shipped
+    beside = directory / "open311.yaml"
+    services, problems = read_services(beside if beside.exists() else SERVICES_FILE,
+                                       data.categories)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if services is None:
+        print(f"Open311 服务数据无效：共 {len(problems)} 处问题", file=sys.stderr)
+        return EXIT_INVALID
     leaves = sum(c.leaf for c in data.categories.values())
     print(f"热线数据有效：{len(data.categories)} 个诉求分类（{leaves} 个末级），"
-          f"{len(data.rules)} 条派单规则，{len(data.limits)} 条时限")
+          f"{len(data.rules)} 条派单规则，{len(data.limits)} 条时限，"
+          f"{len(services)} 个 Open311 服务")
     return 0
 
 

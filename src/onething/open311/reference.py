@@ -200,8 +200,22 @@ def _load(path: str, categories: tuple[tuple[str, Category], ...]) -> dict[str, 
     return services
 
 
-def services(categories: Mapping[str, Category], path: Path = SERVICES_FILE
+_IN_FORCE: list[Path] = [SERVICES_FILE]
+
+
+def configure(hotline_directory: str | None, categories: Mapping[str, Category]
+              ) -> dict[str, Service]:
+    """The services file in force: `open311.yaml` beside the hotline's own data when
+    `ONETHING_HOTLINE_DATA` names a directory holding one (a province that replaces the
+    诉求分类 says there what it offers), else the shipped file. Read at the start: a
+    malformed one stops it with its `file:line` problems (DataError)."""
+    given = Path(hotline_directory) / "open311.yaml" if hotline_directory else None
+    _IN_FORCE[0] = given if given is not None and given.exists() else SERVICES_FILE
+    return services(categories)
+
+
+def services(categories: Mapping[str, Category], path: Path | None = None
              ) -> dict[str, Service]:
     """The services offered over `categories` (the hotline data in force); DataError if the
     file is malformed."""
-    return _load(str(path), tuple(categories.items()))
+    return _load(str(path or _IN_FORCE[0]), tuple(categories.items()))
