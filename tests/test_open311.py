@@ -35,6 +35,7 @@ from onething.kernel.db import session_factory, unit_of_work
 from onething.kernel.principal import Role
 from onething.open311 import keys
 from onething.open311 import reference as open311_data
+from onething.open311 import service as open311_service
 from onething.open311.models import Submission
 from onething.open311.reference import DataError, read_services
 from served import Served
@@ -345,7 +346,8 @@ def test_a_request_from_an_open311_client_through_the_centre(
 
 
 def test_posting_in_xml_and_the_tokens(client: TestClient, key: str) -> None:
-    posted = as_xml(post(client, key, "xml", account_id=None), "posted")
+    posted = as_xml(post(client, key, "xml", account_id=None, jurisdiction_id="430000"),
+                    "posted")
     assert len(posted) == 1
     number = posted[0]["service_request_id"]
     assert posted[0]["account_id"] == "" and "工作日" in posted[0]["service_notice"]
@@ -422,6 +424,7 @@ BAD: list[tuple[dict[str, str | None], str, int]] = [
     ({"media_url": "file:///etc/passwd"}, "media_url", 400),
     ({"address_string": "路" * 201}, "address_string", 400),
     ({"service_code": "0204"}, "attribute[noise_time]", 400),  # required attribute
+    ({"jurisdiction_id": "sfgov.org"}, "jurisdiction_id", 404),
 ]
 
 
@@ -468,8 +471,8 @@ def test_a_phone_call_is_not_published(client: TestClient, api: Api, key: str) -
 # --- GET requests: filters and defaults ----------------------------------------------------
 
 
-def test_filters_and_the_spec_defaults(client: TestClient, api: Api, key: str,
-                                       clock: Clock) -> None:
+def test_filters_and_the_spec_defaults(client: TestClient, api: Api, key: str, clock: Clock,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     old = as_json(post(client, key), POSTED)[0]["service_request_id"]
     clock.advance(days=100)
     food = as_json(post(client, key, service_code="0101"), POSTED)[0]["service_request_id"]
@@ -498,6 +501,10 @@ def test_filters_and_the_spec_defaults(client: TestClient, api: Api, key: str,
     assert listed(service_request_id="nope") == []
     # the common paging extension
     assert listed(page_size="1") == [stalls] and listed(page_size="1", page="2") == [food]
+    # at most MOST (1000) by default: here made 1
+    monkeypatch.setattr(open311_service, "MOST", 1)
+    assert listed() == [stalls]
+    monkeypatch.undo()
     # the closed ones, once closed
     ticket = next(t for t in api.get("op_cs", "/api/v1/tickets").json()
                   if t["number"] == food)

@@ -61,11 +61,14 @@ def _ctx(request: Request, session: Any) -> Ctx:
     return request_ctx(request, session, catalog, SYSTEM)
 
 
-def door(fmt: str, request: Request, session: Any, act: Callable[[Ctx], Response]) -> Response:
-    """Checks the format and the jurisdiction, then answers `act`, or its refusal."""
+def door(fmt: str, request: Request, session: Any, act: Callable[[Ctx], Response],
+         form: Mapping[str, list[str]] | None = None) -> Response:
+    """Checks the format and the jurisdiction (in the query, or in a POST's form), then
+    answers `act`, or its refusal."""
     if fmt not in rules.FORMATS:
         return errors("json", 404, [rules.error(404, f"不支持的格式 {fmt}：请用 .json 或 .xml")])
-    jurisdiction = request.query_params.get("jurisdiction_id")
+    jurisdiction = ((form or {}).get("jurisdiction_id") or [""])[0] or \
+        request.query_params.get("jurisdiction_id")
     if jurisdiction and jurisdiction != hotline_data.in_force().province:
         return errors(fmt, 404, [rules.error(404, f"jurisdiction_id：没有辖区 {jurisdiction}")])
     try:
@@ -116,7 +119,7 @@ def create_request(fmt: str, request: Request, session: SessionDep,
             "service_request_id": created.ticket.number, "service_notice": created.notice,
             "account_id": created.account_id}])
 
-    return door(fmt, request, session, act)
+    return door(fmt, request, session, act, form)
 
 
 @router.get("/requests.{fmt}")
