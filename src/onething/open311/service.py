@@ -101,6 +101,12 @@ def submit(ctx: Ctx, api_key: str | None, form: Mapping[str, list[str]]) -> Crea
     problems: list[FieldProblem] = []
     lat = _coordinate(_one(form, "lat"), "lat", problems)
     long = _coordinate(_one(form, "long"), "long", problems)
+    if (lat is None) != (long is None) and not problems:
+        problems.append(FieldProblem("lat" if lat is None else "long",
+                                     "lat 和 long 须同时给出"))
+    elif lat is not None and long is not None and not hotline_data.inside(
+            hotline_data.in_force(), lat, long):
+        problems.append(FieldProblem("lat", "所填位置（lat、long）不在本省范围内"))
     address = _one(form, "address_string")
     if lat is None and long is None and not address and not problems:
         unsupported = "（不支持 address_id）" if _one(form, "address_id") else ""
@@ -160,7 +166,7 @@ def notice(ctx: Ctx, t: Ticket) -> str:
     limit = hotline_data.limit_for(data, ctx.catalog.regions, t.region_code, t.kind,
                                    t.urgency, "reply")
     assert limit.reply is not None
-    return (f"已转 12345 热线受理，派单后{limit.reply.text}内答复（依据：{limit.source}）")
+    return f"已转 12345 热线受理，派单后 {limit.reply.text}内答复（依据：{limit.source}）"
 
 
 # --- reading ---------------------------------------------------------------------------
