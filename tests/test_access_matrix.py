@@ -282,6 +282,17 @@ POST    /api/v1/tickets/{ticket}/sign          in  no  nf  nf  nf  nf  nf  cf  n
 POST    /api/v1/tickets/{ticket}/return        in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
 POST    /api/v1/tickets/{ticket}/reply         in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
 POST    /api/v1/tickets/{ticket}/extend        in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
+# --- Open311 GeoReport v2 (/open311/v2): public reads, whoever asks; a POST needs an api_key
+#     (none here: 403); refusals are the spec's error list. zhang's ticket came in online, not
+#     through Open311, so the door neither lists nor shows it
+GET     /open311/v2/services.{fmt}             ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /open311/v2/services/{service}.{fmt}   ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /open311/v2/requests.{fmt}             no  no  no  no  no  no  no  no  no  no  no  no  no
+GET     /open311/v2/requests.{fmt}             --  --  --  --  --  --  --  --  --  --  --  --  --
+GET     /open311/v2/requests/{ticket_number}.{fmt} nf nf nf nf nf nf nf nf nf nf nf nf nf
+GET     /open311/v2/tokens/{ticket_number}.{fmt} nf nf nf nf nf nf nf nf nf nf nf nf nf
+GET     /open311/v2/{rest}                     nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+POST    /open311/v2/{rest}                     nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
 """
 
 TYPED = OWNED
@@ -398,6 +409,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/tickets/{ticket}/return": {"json": {"reason": "不属本单位职责"}},
     "POST /api/v1/tickets/{ticket}/reply": {"json": {"text": "已处理"}},
     "POST /api/v1/tickets/{ticket}/extend": {"json": {"days": 3, "reason": "需现场核查"}},
+    "POST /open311/v2/requests.{fmt}": {"data": {
+        "service_code": "0201", "address_string": "芙蓉区五一大道 1 号", "description": "占道"}},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
@@ -424,6 +437,7 @@ MARKERS = {
     "GET /api/v1/companies": '"uscc":"{uscc}"',
     "GET /companies": 'id="company-{uscc}"',
     "GET /api/v1/tickets": '"number":"{ticket_number}"',
+    "GET /open311/v2/requests.{fmt}": "{ticket_number}",
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
         "GET /applications/{app}", "POST /applications/{app}/personal-data",
@@ -437,7 +451,9 @@ FRESH = {"POST /api/v1/auth/logout", "POST /api/v1/me/password", "POST /login",
 # Route parameter → the alias TABLE uses for it.
 ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "rectification_id": "rect", "consent_id": "consent", "check_id": "check",
-           "request_id": "help", "ticket_id": "ticket", "article_id": "article"}
+           "request_id": "help", "ticket_id": "ticket", "article_id": "article",
+           "service_code": "service", "service_request_id": "ticket_number",
+           "token": "ticket_number"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -691,7 +707,8 @@ def ask(env: Env, row: Row, column: str) -> Response:
     client.cookies.clear()
     values = {**env.values, "csrf": "", "login_csrf": "",
               "code": "REG" if "/items/" in row.path else "STORE",
-              "channel": "window" if column.startswith("cl") else "api"}
+              "channel": "window" if column.startswith("cl") else "api",
+              "fmt": "json", "service": "0201", "rest": "discovery.json"}
     headers = {}
     if username is not None:
         secret, values["csrf"] = _sign_in(env, username, "api" if api else "web",
@@ -734,6 +751,10 @@ def refusal_problem(row: Row, response: Response) -> str | None:
     if response.status_code < 400:
         return None
     kind = response.headers.get("content-type", "")
+    if row.path.startswith("/open311/"):  # the GeoReport spec's [{code, description}]
+        found = response.json() if kind.startswith("application/json") else None
+        return None if isinstance(found, list) and found and all(
+            set(e) == {"code", "description"} for e in found) else f"not the spec's errors: {kind}"
     if row.path.startswith("/api/"):
         return None if kind.startswith("application/problem+json") else f"answered as {kind}"
     if kind.startswith("text/html") and re.search(r"[\u4e00-\u9fff]", response.text):

@@ -24,6 +24,7 @@ from onething.api.hotline import router as hotline_router
 from onething.api.identity import router as identity_router
 from onething.api.knowledge import router as knowledge_router
 from onething.api.licences import router as licences_router
+from onething.api.open311 import router as open311_router
 from onething.api.profiles import router as profiles_router
 from onething.api.ratings import router as ratings_router
 from onething.api.supervision import router as supervision_router
@@ -38,6 +39,7 @@ from onething.kernel.config import Settings, get_settings
 from onething.kernel.db import make_engine, session_factory, writer
 from onething.kernel.jobs import Scheduler
 from onething.kernel.privacy import mask_logs
+from onething.open311.reference import configure as configure_open311
 from onething.supervision.profile import load_profile
 from onething.web import assistance as help_pages
 from onething.web import cases as case_pages
@@ -69,7 +71,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     load_profile(settings.card_profile)  # a malformed card profile stops the start (file:line)
     configure_exchange(settings)  # 跨省通办: a broken key or partners file stops the start
-    configure_hotline(settings.hotline_data)  # 12345 data: a malformed file stops the start
+    hotline_data = configure_hotline(settings.hotline_data)  # 12345 data: malformed stops
+    configure_open311(settings.hotline_data, hotline_data.categories)  # its Open311 services
     engine = engine or make_engine(settings.db_url)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -108,7 +111,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
                    licences_router, ratings_router, supervision_router, commitments_router,
                    assistance_router, exchange_router, profiles_router, hotline_router,
-                   knowledge_router):
+                   knowledge_router, open311_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,

@@ -67,9 +67,21 @@ def cmd_hotline_validate(args: argparse.Namespace) -> int:
     if data is None:
         print(f"热线数据无效：共 {len(problems)} 处问题", file=sys.stderr)
         return EXIT_INVALID
+    from onething.open311.reference import SERVICES_FILE, read_services
+
+    # the Open311 services: open311.yaml beside the data when there is one, else the shipped
+    beside = directory / "open311.yaml"
+    services, problems = read_services(beside if beside.exists() else SERVICES_FILE,
+                                       data.categories)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if services is None:
+        print(f"Open311 服务数据无效：共 {len(problems)} 处问题", file=sys.stderr)
+        return EXIT_INVALID
     leaves = sum(c.leaf for c in data.categories.values())
     print(f"热线数据有效：{len(data.categories)} 个诉求分类（{leaves} 个末级），"
-          f"{len(data.rules)} 条派单规则，{len(data.limits)} 条时限")
+          f"{len(data.rules)} 条派单规则，{len(data.limits)} 条时限，"
+          f"{len(services)} 个 Open311 服务")
     return 0
 
 
@@ -157,6 +169,60 @@ def _catalog(directory: str | None) -> Any:
         first = problems[0] if problems else "未知问题"
         raise CliError(f"目录无效（{len(problems)} 处问题），第一处：{first}")
     return build_catalog(document)
+
+
+# --- Open311 --------------------------------------------------------------------------
+
+
+def cmd_open311_key_add(args: argparse.Namespace) -> int:
+    from onething.kernel.clock import utcnow
+    from onething.kernel.db import unit_of_work
+    from onething.kernel.errors import DomainError
+    from onething.open311 import keys
+
+    try:
+        with unit_of_work(_database()) as session:
+            key, raw = keys.add(session, args.name, utcnow(), args.region)
+            where = f"，默认地区 {key.region_code}" if key.region_code else ""
+            print(f"已为 {key.name} 创建 Open311 接入密钥{where}。"
+                  "密钥只显示这一次，请妥善交给对方：")
+    except DomainError as exc:
+        raise CliError(exc.detail + "".join(f"（{p.message}）" for p in exc.problems)) from exc
+    print(raw)  # the last line: the key itself
+    return 0
+
+
+def cmd_open311_key_revoke(args: argparse.Namespace) -> int:
+    from onething.kernel.clock import utcnow
+    from onething.kernel.db import unit_of_work
+    from onething.kernel.errors import DomainError
+    from onething.open311 import keys
+
+    try:
+        with unit_of_work(_database()) as session:
+            key = keys.revoke(session, args.name, utcnow())
+            print(f"已吊销 {key.name} 的 Open311 接入密钥")
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    return 0
+
+
+def cmd_open311_key_list(args: argparse.Namespace) -> int:
+    from onething.kernel.clock import CHINA
+    from onething.kernel.db import unit_of_work
+    from onething.open311 import keys
+
+    with unit_of_work(_database()) as session:
+        found = keys.listing(session)
+        for key in found:
+            state = (f"已吊销（{key.revoked_at.astimezone(CHINA):%Y-%m-%d %H:%M}）"
+                     if key.revoked_at else "有效")
+            used = (f"{key.last_used_at.astimezone(CHINA):%Y-%m-%d %H:%M}"
+                    if key.last_used_at else "未使用")
+            print(f"{key.name}\t{key.region_code or '—'}\t"
+                  f"{key.created_at.astimezone(CHINA):%Y-%m-%d %H:%M}\t{state}\t最近使用：{used}")
+    print(f"共 {len(found)} 个 Open311 接入方", file=sys.stderr)
+    return 0
 
 
 # --- people ---------------------------------------------------------------------------
@@ -541,6 +607,21 @@ def parser() -> argparse.ArgumentParser:
         "validate", help="校验热线数据（诉求分类、派单目录、时限）；不给目录时校验随附数据")
     hotline_validate.add_argument("directory", nargs="?")
     hotline_validate.set_defaults(func=cmd_hotline_validate)
+
+    open311 = sub.add_parser("open311", help="Open311 GeoReport v2 接入").add_subparsers(
+        dest="action", required=True)
+    o311_keys = open311.add_parser("key", help="接入密钥").add_subparsers(dest="what",
+                                                                      required=True)
+    o311_add = o311_keys.add_parser("add", help="为接入方新建密钥（最后一行打印密钥，只显示一次）")
+    o311_add.add_argument("name", help="接入方名称（字母、数字、汉字、点、横线、下划线）")
+    o311_add.add_argument("--region", help="诉求未写 attribute[region] 时的默认行政区划代码"
+                                           "（省略为全省）")
+    o311_add.set_defaults(func=cmd_open311_key_add)
+    o311_revoke = o311_keys.add_parser("revoke", help="吊销接入方的密钥")
+    o311_revoke.add_argument("name")
+    o311_revoke.set_defaults(func=cmd_open311_key_revoke)
+    o311_keys.add_parser("list", help="列出接入方（名称、默认地区、创建时间、状态）").set_defaults(
+        func=cmd_open311_key_list)
 
     demo = sub.add_parser("demo", help="演示数据").add_subparsers(dest="action", required=True)
     gen = demo.add_parser("generate", help="按目录生成逼真的办件（可重复：同一种子同一结果）")

@@ -67,6 +67,9 @@ from onething.outbox.models import Notification
 
 SIGN, REPLY = "ticket_sign", "ticket_reply"  # as supervision watches them
 ONLINE = (Channel.web, Channel.mobile)  # how a citizen sends a ticket in by themselves
+# sent in by another system on a citizen's behalf (the Open311 door, acting as the platform):
+# it starts `submitted`, like a citizen's online ticket, and the phone may be left out
+EXTERNAL = (Channel.open311,)
 EXTENSION_MAX_DAYS = 30
 RECEIVED_WITHIN = dt.timedelta(days=7)  # a call recorded late, not a history import
 TEXT_MAX = 2000
@@ -105,7 +108,8 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
     """A ticket taken by an operator (受理 at once), or sent in online by a citizen (waiting
     for the centre of its city to take it)."""
     actor = ctx.actor
-    if actor.role not in (Role.operator, Role.applicant, Role.proxy):
+    if actor.role not in (Role.operator, Role.applicant, Role.proxy) and not _external(
+            ctx, given):
         raise Forbidden("只有热线话务员受理工单，或由群众在线提交诉求", code="role_not_allowed")
     given = dataclasses.replace(
         given, caller_name=given.caller_name.strip(), caller_phone=given.caller_phone.strip(),
@@ -124,7 +128,8 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
         status=Status.accepted if operator else Status.submitted, centre_region=centre,
         region_code=given.region, address=given.address, lat=given.lat, long=given.long,
         caller_name=given.caller_name, caller_phone=given.caller_phone,
-        confidential=given.confidential, caller_id=None if operator else actor.user_id,
+        confidential=given.confidential,
+        caller_id=actor.user_id if actor.role in (Role.applicant, Role.proxy) else None,
         description=given.description, attachments=list(given.attachments),
         application_number=app.number if app else None, parent_id=given.parent,
         received_at=received, outcome={}, returns=0, escalated=False, timeline=[],
@@ -132,10 +137,16 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
     ctx.session.add(ticket)
     ctx.session.flush()
     _record(ctx, ticket, Move.accept if operator else "submit",
-            "话务员受理" if operator else "群众在线提交诉求")
+            "话务员受理" if operator else f"经{actor.display_name}提交诉求"
+            if _external(ctx, given) else "群众在线提交诉求")
     if operator:
         _accepted(ctx, ticket)
     return ticket
+
+
+def _external(ctx: Ctx, given: TicketInput) -> bool:
+    """A ticket another system sends in on a citizen's behalf (the Open311 door)."""
+    return ctx.actor.role == Role.system and given.channel in EXTERNAL
 
 
 def _centre_of(ctx: Ctx, region: str) -> str:
@@ -159,7 +170,7 @@ def _check(ctx: Ctx, given: TicketInput, data: reference.HotlineData) -> Applica
     if given.channel not in Channel.__members__:
         problems.append(FieldProblem("channel", "渠道应为电话、网站、移动端、Open311、电子邮件"
                                                 "或好差评"))
-    elif not operator and Channel(given.channel) not in ONLINE:
+    elif not operator and not _external(ctx, given) and Channel(given.channel) not in ONLINE:
         problems.append(FieldProblem("channel", "群众在线提交的诉求，渠道应为网站或移动端"))
     if given.kind not in Kind.__members__:
         problems.append(FieldProblem("kind", "诉求类型应为咨询、求助、投诉、举报、建议或表扬"))
@@ -191,7 +202,8 @@ def _check(ctx: Ctx, given: TicketInput, data: reference.HotlineData) -> Applica
         problems.append(FieldProblem("description", f"诉求内容不能超过 {DESCRIPTION_MAX} 字"))
     if not given.caller_name or len(given.caller_name) > 50:
         problems.append(FieldProblem("caller_name", "请填写来电人姓名（50 字以内）"))
-    if (problem := phone_problem(given.caller_phone)) is not None:
+    if (given.caller_phone or not _external(ctx, given)) and (
+            problem := phone_problem(given.caller_phone)) is not None:
         problems.append(FieldProblem("caller_phone", problem))
     if given.confidential and given.kind != Kind.report:
         problems.append(FieldProblem("confidential", "只有举报类诉求可以要求为举报人保密"))
@@ -343,7 +355,8 @@ def listing(ctx: Ctx, *, status: str | None = None, kind: str | None = None,
 def track(ctx: Ctx, number: str, phone: str) -> Ticket:
     """A citizen tracks a ticket by its number and the phone it was given with."""
     t = ctx.session.scalar(select(Ticket).where(Ticket.number == number.strip()))
-    if t is None or t.caller_phone.replace(" ", "") != phone.strip().replace(" ", ""):
+    if t is None or not t.caller_phone or t.caller_phone.replace(" ", "") != phone.strip(
+            ).replace(" ", ""):
         raise NotFound("没有查到该工单，请核对工单编号和来电号码", code="ticket_not_found")
     return t
 
