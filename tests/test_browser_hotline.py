@@ -37,16 +37,16 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Ite
 
 def _article(server: str) -> None:
     token = httpx.post(f"{server}/api/v1/auth/token",
-                       data={"username": WRITER, "password": "Onething2026"}).json()
+                       data={"username": WRITER, "password": "Onething2026"}, timeout=60).json()
     me = {"Authorization": f"Bearer {token['access_token']}"}
     made = httpx.post(f"{server}/api/v1/knowledge/articles", headers=me, json={
         "question": "个体工商户怎么办理营业执照？",
         "answer": "带本人身份证和经营场所证明，到芙蓉区政务服务中心市场监管窗口办理，"
                   "也可以在湖南政务服务网在线申请，一般 3 个工作日内办结。",
-        "department": "SCJG", "region": "430102"})
+        "department": "SCJG", "region": "430102"}, timeout=60)  # jieba loads once
     assert made.status_code == 201, made.text
     httpx.post(f"{server}/api/v1/knowledge/articles/{made.json()['id']}/publication",
-               headers=me).raise_for_status()
+               headers=me, timeout=60).raise_for_status()
 
 
 def _fill_call(page: Any, kind: str, category: str, description: str) -> None:
@@ -69,6 +69,12 @@ def test_a_call_from_console_to_evaluation(demo_server: str, browser: object,
     op.goto(f"{demo_server}/hotline?q=营业执照")
     assert "个体工商户怎么办理营业执照" in op.inner_text("#kb")
     _fill_call(op, "complaint", "0201", "五一大道 1 号门口长期占道经营，影响通行")
+    op.fill("#take input[name=caller_phone]", "12")
+    op.click("#do-take")  # refused: the message next to the phone, what was typed kept
+    assert op.inner_text("#caller_phone-error")
+    assert "占道经营" in op.input_value("#take textarea[name=description]")
+    _both(op, shots, "hotline-console-refused")
+    op.fill("#take input[name=caller_phone]", "13912345678")
     _both(op, shots, "hotline-console")
     op.click("#do-take")
     main = op.inner_text("main")
