@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from onething.hotline.models import Ticket
-from onething.kernel.db import session_factory
+from onething.identity import service as identity
+from onething.kernel.db import session_factory, unit_of_work
 from onething.kernel.principal import Role
 from onething.knowledge import service as knowledge
 from onething.knowledge.rules import Move
+from onething.web.session import COOKIE
 from world import Api, Clock, World, build_world, client_for
 
 PEOPLE = [("zhang", Role.applicant, None, None),
@@ -40,8 +42,13 @@ def world(engine: Engine, demo_dir: Path, tmp_path: Path) -> World:
 
 
 @pytest.fixture
-def api(engine: Engine, world: World, tmp_path: Path) -> Iterator[Api]:
-    with client_for(engine, tmp_path, Clock()) as client:
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def api(engine: Engine, world: World, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+    with client_for(engine, tmp_path, clock) as client:
         yield Api(client)
 
 
@@ -251,7 +258,7 @@ def test_the_other_branches_and_a_knowledge_answer(web: Browser, world: World) -
     assert web.as_("op_cs").post(f"/tickets/{t4}/fly", {}).status_code == 404
 
 
-def test_lists_are_paged_and_filtered(web: Browser, world: World) -> None:
+def test_lists_are_paged_and_filtered(web: Browser, world: World, clock: Clock) -> None:
     made = [take(web, kind="complaint" if n % 2 else "suggestion") for n in range(23)]
     first = web.as_("op_cs").get("/tickets?view=all")
     assert "共 23 张" in first.text and "第 1 / 2 页" in first.text
@@ -263,14 +270,22 @@ def test_lists_are_paged_and_filtered(web: Browser, world: World) -> None:
     assert "共 0 张" in web.get("/tickets?view=all&category=03").text
     assert "共 23 张" in web.get("/tickets?view=all&category=02").text
     assert "共 0 张" in web.get("/tickets").text  # nothing waits in the queue
+    assert web.as_("zhang").get("/tickets", follow_redirects=False).headers[
+        "location"] == "/my/applications"
     # the office sees only its own, due first
     for t in made[:2]:
         web.as_("op_cs").move(t, "dispatch", {"host.department": "CGZF",
                                               "host.region": "430102"})
     inbox = web.as_("cg_furong").get("/tickets")
-    assert "共 2 张" in inbox.text
-    assert web.as_("zhang").get("/tickets", follow_redirects=False).headers[
-        "location"] == "/my/applications"
+    assert "共 2 张" in inbox.text and "已超期" not in inbox.text
+    clock.advance(days=3)  # past the 签收 deadline: marked, on the list and the ticket
+    with unit_of_work(world.sessions) as session:  # signed in again, three days on
+        secret, _ = identity.open_session(session, identity.find_user(session, "cg_furong"),
+                                          "web", clock.now)
+    web.client.cookies.set(COOKIE, secret)
+    inbox = web.get("/tickets")
+    assert inbox.text.count('class="late"') == 2 and "已超期" in inbox.text
+    assert "已超期" in web.get(f"/tickets/{made[0]}").text.split('id="sign-due"')[1][:200]
 
 
 def test_a_citizen_sends_online_and_tracks_by_number_and_phone(
