@@ -293,6 +293,19 @@ GET     /open311/v2/requests/{ticket_number}.{fmt} nf nf nf nf nf nf nf nf nf nf
 GET     /open311/v2/tokens/{ticket_number}.{fmt} nf nf nf nf nf nf nf nf nf nf nf nf nf
 GET     /open311/v2/{rest}                     nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
 POST    /open311/v2/{rest}                     nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+# the pages: the console and the lists are staff's (anyone else is sent home); the ticket's
+# page as the API's; one form per move (`approve` here: the centre's, and nobody in these
+# columns is an operator); citizens send online; tracking is anyone's, its form's token a
+# cookie the track page sets (none here: refused)
+GET     /hotline                               in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm
+POST    /hotline                               in  no  no  no  no  no  no  no  no  no  no  no  no
+GET     /hotline/new                           in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
+POST    /hotline/new                           in  iv  iv  iv  iv  no  no  no  no  no  no  no  no
+GET     /hotline/track                         ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /hotline/track                         no  no  no  no  no  no  no  no  no  no  no  no  no
+GET     /tickets                               in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
+GET     /tickets/{ticket}                      in  ok  nf  nf  nf  nf  nf  ok  nf  nf  ok  nf  ok
+POST    /tickets/{ticket}/{move}               in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
 """
 
 TYPED = OWNED
@@ -411,6 +424,12 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/tickets/{ticket}/extend": {"json": {"days": 3, "reason": "需现场核查"}},
     "POST /open311/v2/requests.{fmt}": {"data": {
         "service_code": "0201", "address_string": "芙蓉区五一大道 1 号", "description": "占道"}},
+    "POST /hotline/new": {"data": {"kind": "report", "category": "0101", "region": "999999",
+                                   "caller_name": "张三", "caller_phone": "13812345678",
+                                   "description": "超市销售过期食品"}},
+    "POST /hotline/track": {"data": {"number": "{ticket_number}", "phone": "13812345678"}},
+    "GET /tickets": {"params": {"view": "all"}},
+    "POST /tickets/{ticket}/{move}": {"data": {"note": ""}},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
@@ -438,6 +457,7 @@ MARKERS = {
     "GET /companies": 'id="company-{uscc}"',
     "GET /api/v1/tickets": '"number":"{ticket_number}"',
     "GET /open311/v2/requests.{fmt}": "{ticket_number}",
+    "GET /tickets": 'id="ticket-{ticket}"',
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
         "GET /applications/{app}", "POST /applications/{app}/personal-data",
@@ -708,7 +728,8 @@ def ask(env: Env, row: Row, column: str) -> Response:
     values = {**env.values, "csrf": "", "login_csrf": "",
               "code": "REG" if "/items/" in row.path else "STORE",
               "channel": "window" if column.startswith("cl") else "api",
-              "fmt": "json", "service": "0201", "rest": "discovery.json"}
+              "fmt": "json", "service": "0201", "rest": "discovery.json",
+              "move": "approve"}  # the ticket page's move forms: one route
     headers = {}
     if username is not None:
         secret, values["csrf"] = _sign_in(env, username, "api" if api else "web",

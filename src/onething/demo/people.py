@@ -38,6 +38,7 @@ def demo_users(catalog: Catalog) -> list[DemoUser]:
         DemoUser("chuangkou_wenyi", "钱窗口（文艺路街道便民服务中心）", Role.clerk,
                  region="430102001"),
         DemoUser("jiancha", "孙监察（长沙市）", Role.supervisor, region="430100"),
+        DemoUser("huawu", "周话务（长沙市 12345 热线）", Role.operator, region="430100"),
         DemoUser("admin", "系统管理员", Role.admin, region="430000"),
     ]
     offices = sorted({
@@ -69,7 +70,7 @@ def login_help(people: list[DemoUser]) -> str:
     lines = [f"演示账号（密码均为 {DEMO_PASSWORD}）："]
     for role in PERSON_ROLES:
         names = [p.username for p in people if p.role == role]
-        if not names:  # a role the demo has nobody for (yet): the hotline's operators
+        if not names:  # a role the demo has nobody for
             continue
         shown = ", ".join(names[:4]) + (f" 等 {len(names)} 个" if len(names) > 4 else "")
         lines.append(f"  {ROLE_NAMES[role]}：{shown}")

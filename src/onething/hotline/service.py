@@ -35,6 +35,7 @@ from onething.hotline.rules import (
     OFFICE,
     OPEN,
     OTHER_WAY_NAMES,
+    SATISFACTION_NAMES,
     STATUS_NAMES,
     Channel,
     Emergency,
@@ -700,7 +701,8 @@ def callback(ctx: Ctx, ticket_id: int, satisfaction: str, fault: str | None = No
     why = Fault(fault) if said == Satisfaction.unsatisfied and fault else None
     t.callback = {"satisfaction": said.value, "fault": why.value if why else None,
                   "reason": (reason or "").strip()[:TEXT_MAX] or None, "at": ctx.now.isoformat()}
-    _record(ctx, t, Move.callback, f"回访：{said.value}" + (f"，{reason}" if reason else ""))
+    _record(ctx, t, Move.callback, f"回访：{SATISFACTION_NAMES[said]}"
+            + (f"，{reason}" if reason else ""))
     if reopens(said, why):
         t.status, t.closed_at, t.replied_at = Status.handling, None, None
         reply_rule = _limit(ctx, t, "reply")

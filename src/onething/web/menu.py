@@ -26,6 +26,9 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/people", "办事人档案", frozenset({Role.clerk, Role.approver, *_WATCH})),
     ("/knowledge", "知识库", frozenset({Role.approver, *_WATCH})),
     ("/faq", "常见问题", frozenset({*_PEOPLE, Role.clerk})),
+    ("/hotline", "12345 受理", frozenset({Role.operator})),
+    ("/tickets", "12345 工单", frozenset({Role.operator, Role.approver, *_WATCH})),
+    ("/hotline/new", "12345 诉求", _PEOPLE),
 )
 
 

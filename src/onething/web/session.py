@@ -30,7 +30,7 @@ TOUCH_EVERY = timedelta(minutes=1)  # how often a used session's idle time is re
 HOME = {
     Role.applicant: "/my/applications", Role.proxy: "/my/applications",
     Role.clerk: "/workbench", Role.approver: "/inbox", Role.supervisor: "/workbench",
-    Role.admin: "/workbench", Role.operator: "/bundles",  # the hotline's pages are to come
+    Role.admin: "/workbench", Role.operator: "/tickets",  # the 12345 queue
 }
 
 
