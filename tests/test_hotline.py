@@ -90,7 +90,8 @@ def test_a_complaint_from_call_to_evaluation(api: Api, world: World, clock: Cloc
     assert t["number"].startswith("12345-430100-20261123-")
     assert (t["status"], t["kind_name"], t["category_name"]) == ("accepted", "投诉", "占道经营")
     assert at(t["received_at"]) == utc(2026, 11, 23, 1, 58)  # the telephony system's time
-    assert t["actions"] == ["answer", "transfer", "redirect", "dispatch"]
+    assert t["actions"] == ["answer", "transfer", "redirect", "dispatch",
+                            "merge"]
     assert t["caller_phone"] == "13912345678"  # the centre calls back
     assert t["suggested_office"]["name"] == "芙蓉区城市管理和综合执法局"
     # dispatched as suggested: 城管 hosts, 市场监管 assists; the deadlines start
