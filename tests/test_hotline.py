@@ -161,7 +161,7 @@ def test_a_complaint_from_call_to_evaluation(api: Api, world: World, clock: Cloc
 
 def test_tickets_ended_at_once(api: Api) -> None:
     a = taken(api, kind="enquiry", category="0501")
-    a = move(api, "op_cs", a["id"], "answer", {"answer": "可在政务服务网在线办理", "article": "K1"})
+    a = move(api, "op_cs", a["id"], "answer", {"answer": "可在政务服务网在线办理"})
     assert (a["status"], a["reply"], a["actions"]) == ("answered", "可在政务服务网在线办理", [])
     b = taken(api, urgency="urgent")
     b = move(api, "op_cs", b["id"], "transfer", {"line": "110", "note": "现场发生冲突"})

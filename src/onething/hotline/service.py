@@ -436,7 +436,7 @@ def accept(ctx: Ctx, ticket_id: int) -> Ticket:
 def _end(ctx: Ctx, t: Ticket, move: Move, note: str) -> Ticket:
     t.closed_at = ctx.now
     _record(ctx, t, move, note)
-    _ended(ctx, t, t.status.value, note)
+    _ended(ctx, t, t.status.value, t.reply or note)
     for child in children(ctx, t):  # 并单: each duplicate's caller gets the parent's reply
         child.reply, child.closed_at = t.reply or note, ctx.now
         _record(ctx, child, "parent_ended", f"主工单 {t.number} 已{STATUS_NAMES[t.status]}："
