@@ -249,7 +249,7 @@ def test_a_bad_window_rating_waits_in_the_centre_s_queue(api: Api, world: World)
 # --- a case's tickets -------------------------------------------------------------------
 
 
-def test_a_case_lists_the_tickets_about_it(api: Api) -> None:
+def test_a_case_lists_the_tickets_about_it(api: Api, world: World) -> None:
     app_id, number = finished(api)
     t = taken(api, kind="enquiry", category="0101", application_number=number)
     taken(api, kind="report", confidential=True, application_number=number,
@@ -259,6 +259,11 @@ def test_a_case_lists_the_tickets_about_it(api: Api) -> None:
         assert [(x["number"], x["kind_name"], x["status_name"]) for x in case["tickets"]] == [
             (t["number"], "咨询", "已受理")], who
         assert "caller_name" not in case["tickets"][0]
+    world.sign_in(api.client, "zhang")
+    page = api.client.get(f"/applications/{app_id}")
+    api.client.cookies.clear()
+    assert page.status_code == 200 and "相关 12345 工单" in page.text
+    assert t["number"] in page.text and "举报" not in page.text
 
 
 # --- 协办意见 ---------------------------------------------------------------------------
