@@ -450,7 +450,7 @@ def _ended(ctx: Ctx, t: Ticket, how: str, note: str) -> None:
     if t.source_kind == "rating" and t.rectification_id is not None:
         bus.publish(ctx, links.RatingTicketNoted(
             t.rectification_id, t.id, t.number, "ended",
-            f"12345 工单 {t.number} 已办结：{note}"[:TEXT_MAX]))
+            f"工单 {t.number} 已办结：{note}"[:TEXT_MAX]))
 
 
 def answer(ctx: Ctx, ticket_id: int, text: str, article: str | None = None) -> Ticket:
@@ -944,9 +944,9 @@ def open_for_rating(ctx: Ctx, e: links.BadRatingRecorded) -> Ticket:
         t.status = Status.dispatched
         host = OfficeInput(e.department, region)
         _dispatched(ctx, t, host, [], False, "好差评差评，派至被评价的部门")
-        said = f"已转为 12345 投诉工单 {t.number}，派至{office_name(ctx, e.department, region)}"
+        said = f"已转为投诉工单 {t.number}，派至{office_name(ctx, e.department, region)}"
     else:
-        said = f"已转为 12345 投诉工单 {t.number}，待热线中心派单"
+        said = f"已转为投诉工单 {t.number}，待热线中心派单"
     bus.publish(ctx, links.RatingTicketNoted(e.rectification_id, t.id, t.number, "opened",
                                              said))
     return t
