@@ -21,7 +21,7 @@ from onething.cases.models import Event as TimelineEvent
 from onething.cases.models import Task
 from onething.commitments.models import FollowUpCheck
 from onething.files import service as files
-from onething.kernel import bus
+from onething.kernel import bus, links
 from onething.kernel.context import Context
 from onething.kernel.errors import Conflict
 from onething.kernel.watch import WatchEnded
@@ -53,14 +53,17 @@ LISTENERS: dict[type[bus.Event], list[str]] = {
     events.ApprovalRevoked: ["onething.licences.handlers.revoke_what_it_issued"],
     WatchEnded: ["onething.supervision.handlers.close_the_cards"],
     licence_events.LicenceIssued: ["onething.profiles.handlers.record_the_company"],
+    # between siblings (kernel/links.py): a bad rating's complaint ticket, and back
+    links.BadRatingRecorded: ["onething.hotline.handlers.open_complaint"],
+    links.RatingTicketNoted: ["onething.ratings.handlers.note_ticket"],
 }
 
 
 def test_who_listens_to_each_case_event() -> None:
-    defined = {cls for module in (events, licence_events)
+    defined = {cls for module in (events, licence_events, links)
                for _, cls in inspect.getmembers(module, inspect.isclass)
                if issubclass(cls, bus.Event) and cls.__module__ == module.__name__}
-    assert defined == set(LISTENERS) - {WatchEnded}, "every case and licence event is listed"
+    assert defined == set(LISTENERS) - {WatchEnded}, "every case, licence and link event is listed"
     for event_type, expected in LISTENERS.items():
         assert bus.subscribers(event_type) == expected, event_type.__name__
 
@@ -68,6 +71,9 @@ def test_who_listens_to_each_case_event() -> None:
 def test_the_questions_of_cases_are_answered_by_their_domains() -> None:
     assert type(ports.licences()).__module__ == "onething.licences.handlers"
     assert type(ports.commitments()).__module__ == "onething.commitments.handlers"
+    assert type(ports.tickets()).__module__ == "onething.hotline.handlers"
+    assert type(links.articles()).__module__ == "onething.knowledge.handlers"
+    assert type(links.categories()).__module__ == "onething.hotline.handlers"
 
 
 def test_handlers_run_in_the_wiring_order() -> None:
@@ -177,7 +183,7 @@ def test_publishing_before_the_domains_are_wired_is_a_clear_error() -> None:
     script = """
 from onething.cases import ports
 from onething.cases.events import ApplicationCompleted
-from onething.kernel import bus
+from onething.kernel import bus, links
 for call in (lambda: bus.publish(None, ApplicationCompleted(1, "completed")),
              ports.licences, ports.commitments):
     try:

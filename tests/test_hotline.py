@@ -90,7 +90,8 @@ def test_a_complaint_from_call_to_evaluation(api: Api, world: World, clock: Cloc
     assert t["number"].startswith("12345-430100-20261123-")
     assert (t["status"], t["kind_name"], t["category_name"]) == ("accepted", "投诉", "占道经营")
     assert at(t["received_at"]) == utc(2026, 11, 23, 1, 58)  # the telephony system's time
-    assert t["actions"] == ["answer", "transfer", "redirect", "dispatch"]
+    assert t["actions"] == ["answer", "transfer", "redirect", "dispatch",
+                            "merge"]
     assert t["caller_phone"] == "13912345678"  # the centre calls back
     assert t["suggested_office"]["name"] == "芙蓉区城市管理和综合执法局"
     # dispatched as suggested: 城管 hosts, 市场监管 assists; the deadlines start
@@ -111,7 +112,7 @@ def test_a_complaint_from_call_to_evaluation(api: Api, world: World, clock: Cloc
     seen = inbox[0]
     assert seen["caller_phone"] == "139****5678" and seen["actions"] == ["sign", "return"]
     assert seen["suggested_office"] is None
-    assert api.get("scjg_furong", f"/api/v1/tickets/{t['id']}").json()["actions"] == []
+    assert api.get("scjg_furong", f"/api/v1/tickets/{t['id']}").json()["actions"] == ["assist"]
     assert api.post("scjg_furong", f"/api/v1/tickets/{t['id']}/sign").status_code == 403
     t = move(api, "cg_furong", t["id"], "sign")
     assert t["status"] == "handling" and [w[0] for w in watched(world)] == ["ticket_reply"]
@@ -160,7 +161,7 @@ def test_a_complaint_from_call_to_evaluation(api: Api, world: World, clock: Cloc
 
 def test_tickets_ended_at_once(api: Api) -> None:
     a = taken(api, kind="enquiry", category="0501")
-    a = move(api, "op_cs", a["id"], "answer", {"answer": "可在政务服务网在线办理", "article": "K1"})
+    a = move(api, "op_cs", a["id"], "answer", {"answer": "可在政务服务网在线办理"})
     assert (a["status"], a["reply"], a["actions"]) == ("answered", "可在政务服务网在线办理", [])
     b = taken(api, urgency="urgent")
     b = move(api, "op_cs", b["id"], "transfer", {"line": "110", "note": "现场发生冲突"})

@@ -128,8 +128,8 @@ def test_console_takes_a_call_and_the_ticket_walks_to_evaluation(
     assert "139****5678" in page.text and "13912345678" not in page.text
     assert "派单目录建议" not in page.text
     assert web.as_("scjg_furong").get(f"/tickets/{t}").status_code == 200  # 协办 reads
-    assert 'action="/tickets/' not in web.get(f"/tickets/{t}").text.split("办理过程")[0] \
-        .replace("/logout", "")
+    forms = re.findall(r'action="(/tickets/[^"]+)"', web.get(f"/tickets/{t}").text)
+    assert forms == [f"/tickets/{t}/assist"]  # and may only give its opinion
     page = web.as_("cg_furong").move(t, "sign")
     assert "办理中" in page.text
     # 延期: asked (a bad number is refused next to the field), decided by the centre
@@ -341,3 +341,29 @@ def test_a_citizen_sends_online_and_tracks_by_number_and_phone(
     done = web.client.post("/hotline/track", data={"csrf_token": token, "number": number,
                                                    "phone": "13812345678"})
     assert "已立案查处，罚款 5000 元" in done.text
+
+
+def test_a_duplicate_is_merged_from_its_page_and_an_assisting_office_gives_its_opinion(
+        web: Browser, world: World) -> None:
+    first = take(web)
+    second = take(web, caller_name="赵六", caller_phone="13800001111",
+                  description="五一大道 1 号门口又有人占道摆摊")
+    page = web.get(f"/tickets/{second}")
+    assert "疑似重复" in page.text and f'name="parent" value="{first}"' in page.text
+    bad = web.post(f"/tickets/{second}/merge", {})
+    assert bad.status_code == 422 and "请选择主工单" in bad.text
+    assert status(world, second) == "accepted"
+    page = web.move(second, "merge", {"parent": str(first)})
+    assert "已并单" in page.text and "主工单" in page.text
+    parent = web.get(f"/tickets/{first}")
+    assert "并入的重复工单" in parent.text and f"/tickets/{second}" in parent.text
+    assert "疑似重复" not in parent.text  # a ticket with duplicates is nobody's duplicate
+    web.move(first, "dispatch", {"host.department": "CGZF", "host.region": "430102",
+                                 "assist[0].department": "SCJG",
+                                 "assist[0].region": "430102", "note": ""})
+    empty = web.as_("scjg_furong").post(f"/tickets/{first}/assist", {"text": " "})
+    assert empty.status_code == 422 and error_of(empty, "text")
+    page = web.move(first, "assist", {"text": "摊贩已办理临时经营许可，建议核实"})
+    assert "摊贩已办理临时经营许可" in page.text.split("办理过程")[0]
+    host = web.as_("cg_furong").get(f"/tickets/{first}")
+    assert "摊贩已办理临时经营许可" in host.text and "协办意见" in host.text

@@ -18,15 +18,20 @@ from onething.hotline.rules import (
     IllegalMove,
     Kind,
     Limit,
+    MergeRule,
     Move,
+    Place,
     Satisfaction,
     Status,
     Urgency,
     due_at,
     due_day,
+    duplicates,
     escalates,
+    metres_between,
     moves,
     next_status,
+    normalised,
     reopens,
 )
 from onething.kernel.clock import CHINA
@@ -66,7 +71,10 @@ def test_the_flow_table() -> None:
     with pytest.raises(IllegalMove):
         next_status(Status.answered, Move.dispatch)
     assert moves(Status.accepted, CENTRE) == [Move.answer, Move.transfer, Move.redirect,
-                                              Move.dispatch]
+                                              Move.dispatch, Move.merge]
+    assert next_status(Status.accepted, Move.merge) == Status.merged
+    with pytest.raises(IllegalMove):  # 并单 comes before 派单
+        next_status(Status.dispatched, Move.merge)
     assert moves(Status.accepted, OFFICE) == []
     assert moves(Status.dispatched, OFFICE) == [Move.sign, Move.give_back]
     assert moves(Status.handling, OFFICE) == [Move.reply, Move.extend]
@@ -154,3 +162,50 @@ def test_the_command_validates_the_data(tmp_path: Path,
     (tmp_path / "limits.yaml").write_text("limits: []\n", encoding="utf-8")
     assert main(["hotline", "validate", str(tmp_path)]) == 1
     assert f"{tmp_path / 'limits.yaml'}:1: limits 应为非空列表" in capsys.readouterr().err
+
+
+def test_duplicates_share_category_region_window_and_place() -> None:
+    rule = MergeRule(window_hours=72, metres=300)
+    noon = dt.datetime(2026, 11, 23, 4, 0, tzinfo=dt.UTC)
+    first = Place("0201", "430102001", noon, 28.1960, 112.9800, "五一大道 1 号")
+    near = Place("0201", "430102001", noon + dt.timedelta(hours=30), 28.1975, 112.9805, None)
+    assert 150 < metres_between(28.1960, 112.98, 28.1975, 112.9805) < 200
+    assert duplicates(first, near, rule) and duplicates(near, first, rule)
+    far = Place("0201", "430102001", noon, 28.2100, 112.9800, "五一大道 1 号")
+    assert not duplicates(first, far, rule)  # 1.5 km apart: positions win over addresses
+    late = Place("0201", "430102001", noon + dt.timedelta(hours=73), 28.196, 112.98, None)
+    assert not duplicates(first, late, rule)  # outside the window
+    assert not duplicates(first, Place("0202", "430102001", noon, 28.196, 112.98), rule)
+    assert not duplicates(first, Place("0201", "430102002", noon, 28.196, 112.98), rule)
+    # without positions: the same address once normalised (full-width, spaces, punctuation)
+    written = Place("0201", "430102001", noon, None, None, "五一大道１号。")
+    assert normalised("五一大道 １ 号。") == "五一大道1号"
+    assert duplicates(first, written, rule)
+    assert not duplicates(written, Place("0201", "430102001", noon, None, None, "五一大道 2 号"),
+                          rule)
+    # a ticket that names only its region is no place
+    bare = Place("0201", "430102001", noon)
+    assert not duplicates(bare, Place("0201", "430102001", noon), rule)
+
+
+def test_the_merge_window_and_rating_categories_are_data(tmp_path: Path) -> None:
+    data = reference.load_data()
+    assert data.merge == MergeRule(72, 300)
+    assert data.ratings == {"window": "0503", "department": "0504"}
+    assert data.categories["0504"].name == "审批服务"
+    for name in reference.FILES:
+        (tmp_path / name).write_text((reference.DATA_DIR / name).read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    dispatch = tmp_path / "dispatch.yaml"
+    text = dispatch.read_text(encoding="utf-8").replace(
+        "merge: {window_hours: 72, metres: 300}", "merge: {window_hours: 0, metre: 300}"
+    ).replace('ratings: {window: "0503", department: "0504"}',
+              'ratings: {window: "05", department: "0504"}')
+    dispatch.write_text(text, encoding="utf-8")
+    problems = [str(p) for p in reference.validate(tmp_path)]
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("merge:"))
+    assert any(p.startswith(f"{dispatch}:{line}:") and "window_hours" in p
+               for p in problems), problems
+    assert any(p.startswith(f"{dispatch}:{line}:") and "metre" in p for p in problems), problems
+    assert any(p.startswith(f"{dispatch}:{line + 3}:") and "ratings.window" in p
+               for p in problems), problems

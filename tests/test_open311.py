@@ -630,3 +630,14 @@ def test_an_existing_open311_client_against_onething_serve(tmp_path: Path) -> No
             else:
                 assert [r["service_request_id"] for r in listed] == [number]
             assert client.get_service_requests(status="open")
+
+
+def test_a_merged_duplicate_reads_open_until_its_parent_ends() -> None:
+    import datetime as dt
+
+    from onething.hotline.rules import Status
+    from onething.open311.rules import status_of
+
+    assert status_of(Status.merged) == "open"
+    assert status_of(Status.merged, dt.datetime(2026, 11, 30, tzinfo=dt.UTC)) == "closed"
+    assert status_of(Status.handling) == "open" and status_of(Status.closed) == "closed"

@@ -15,11 +15,12 @@ from onething.catalog.context import Ctx, build_ctx
 from onething.hotline import reference, rules
 from onething.hotline import service as hotline
 from onething.hotline.models import Ticket
-from onething.http.deps import CatalogDep, CtxDep, PagingDep, SessionDep
+from onething.http.deps import CatalogDep, CtxDep, PagingDep, SessionDep, tracking_guesser
 from onething.http.problems import ProblemOut
 from onething.http.schemas import Id
 from onething.kernel.db import MAX_INT
 from onething.kernel.principal import SYSTEM
+from onething.ratings import guesses
 
 router = APIRouter(prefix="/api/v1", tags=["hotline"], responses={
     401: {"model": ProblemOut}, 403: {"model": ProblemOut}, 404: {"model": ProblemOut},
@@ -128,6 +129,21 @@ class OfficeOut(BaseModel):
     host: bool = Field(description="主办（true）或协办（false）")
     signed_at: dt.datetime | None = None
     returned_reason: str | None = Field(default=None, description="退单理由（如有）")
+    opinion: str | None = Field(default=None, description="协办意见（协办单位提交；群众不可见）")
+    opinion_at: dt.datetime | None = None
+
+
+class MergeIn(BaseModel):
+    parent: int = Field(ge=1, le=MAX_INT, description="并入的主工单（id）")
+
+
+class TicketRefOut(BaseModel):
+    id: int
+    number: str
+    status: str
+    status_name: str
+    received_at: dt.datetime
+    address: str | None = None
 
 
 class StepOut(BaseModel):
@@ -171,7 +187,16 @@ class TicketOut(BaseModel):
     description: str
     attachments: list[str]
     application_number: str | None
-    parent: int | None
+    parent: int | None = Field(description="并单：本工单并入的主工单（id）")
+    parent_number: str | None = Field(default=None, description="主工单编号")
+    children: list[TicketRefOut] | None = Field(
+        default=None, description="并入本工单的重复工单（单张工单时给出；列表中为 null）")
+    similar: list[TicketRefOut] | None = Field(
+        default=None, description="疑似重复的未办结工单（同一分类、同一地点、时间窗口内），"
+                                  "供话务员并单；仅话务员在并单前看到，列表中为 null")
+    source: dict[str, Any] | None = Field(
+        default=None, description="非来电产生的工单的来源，如好差评差评 "
+                                  "{kind: rating, id: 评价编号, rectification_id: 整改编号}")
     received_at: dt.datetime
     sign_due_at: dt.datetime | None = Field(description="签收期限")
     reply_due_at: dt.datetime | None = Field(description="答复期限（延期、重办后更新）")
@@ -191,15 +216,19 @@ class TicketOut(BaseModel):
                                            "<动作>（下划线写作连字符）")
 
     @classmethod
-    def of(cls, ctx: Ctx, t: Ticket) -> TicketOut:
+    def of(cls, ctx: Ctx, t: Ticket, detail: bool = False) -> TicketOut:
+        """`detail`: one ticket, with its duplicates and the candidate parents."""
         data = reference.in_force()
         category = data.categories.get(t.category_code)
         name, phone = hotline.caller(ctx, t)
         over = hotline.overdue(t, ctx.now)
+        opinions = hotline.sees_opinions(ctx)
         offices = [OfficeOut(department=a.department_code, region=a.region_code,
                              name=hotline.office_name(ctx, a.department_code, a.region_code),
                              host=a.host, signed_at=a.signed_at,
-                             returned_reason=a.returned_reason)
+                             returned_reason=a.returned_reason,
+                             opinion=a.opinion if opinions else None,
+                             opinion_at=a.opinion_at if opinions else None)
                    for a in hotline.assignments(ctx, t)]
         suggested = None
         if hotline.is_centre(ctx, t):
@@ -217,6 +246,11 @@ class TicketOut(BaseModel):
             caller_name=name, caller_phone=phone, confidential=t.confidential,
             description=t.description, attachments=t.attachments,
             application_number=t.application_number, parent=t.parent_id,
+            parent_number=(t.outcome or {}).get("parent") if t.parent_id else None,
+            children=[_ref(c) for c in hotline.children(ctx, t)] if detail else None,
+            similar=[_ref(c) for c in hotline.similar(ctx, t)] if detail else None,
+            source=({"kind": t.source_kind, "id": t.source_id,
+                     "rectification_id": t.rectification_id} if t.source_kind else None),
             received_at=t.received_at, sign_due_at=t.sign_due_at, reply_due_at=t.reply_due_at,
             sign=LimitOut(due_at=t.sign_due_at, source=t.sign_source, overdue=over["sign"]),
             reply_limit=LimitOut(due_at=t.reply_due_at, source=t.reply_source,
@@ -227,10 +261,17 @@ class TicketOut(BaseModel):
             timeline=[_step(s) for s in t.timeline], actions=hotline.actions(ctx, t))
 
 
+def _ref(t: Ticket) -> TicketRefOut:
+    return TicketRefOut(id=t.id, number=t.number, status=t.status.value,
+                        status_name=rules.STATUS_NAMES[t.status], received_at=t.received_at,
+                        address=t.address)
+
+
 def _step(s: Any) -> StepOut:
     move = s["move"]
     names = {m.value: n for m, n in rules.MOVE_NAMES.items()}
-    names.update({"submit": "在线提交", "escalate": "转督办", "reopen": "重办"})
+    names.update({"submit": "在线提交", "escalate": "转督办", "reopen": "重办",
+                  "merged_in": "重复工单并入", "parent_ended": "主工单办结", "assist": "协办意见"})
     return StepOut(at=dt.datetime.fromisoformat(s["at"]), move=move,
                    move_name=names.get(move, move), by=s["by"], note=s["note"])
 
@@ -265,7 +306,7 @@ def categories() -> list[CategoryOut]:
 def create(body: TicketIn, ctx: CtxDep) -> TicketOut:
     with ctx.work():
         t = hotline.create(ctx, hotline.TicketInput(**body.model_dump()))
-    return TicketOut.of(ctx, t)
+    return TicketOut.of(ctx, t, detail=True)
 
 
 @router.get("/tickets", response_model=list[TicketOut],
@@ -284,29 +325,32 @@ def listing(
 
 
 @router.post("/tickets/tracking", response_model=TrackOut,
-             summary="凭工单编号和电话查询办理进度（无需登录）")
+             responses={429: {"model": ProblemOut}},
+             summary="凭工单编号和电话查询办理进度（无需登录；多次输错将暂时锁定）")
 def track(body: TrackIn, request: Request, session: SessionDep,
           catalog: CatalogDep) -> TrackOut:
     ctx = build_ctx(session, catalog, SYSTEM, request.app.state.clock())
-    t = hotline.track(ctx, body.number, body.phone)
+    with guesses.counted(session, request.app.state.writer_sessions, tracking_guesser(request)):
+        t = hotline.track(ctx, body.number, body.phone)
     category = reference.in_force().categories.get(t.category_code)
     ended = t.status in (rules.Status.closed, rules.Status.visited, rules.Status.evaluated,
-                         rules.Status.answered)
+                         rules.Status.answered) or (t.status == rules.Status.merged
+                                                    and t.closed_at is not None)
     return TrackOut(number=t.number, kind_name=rules.KIND_NAMES[t.kind],
                     category_name=category.name if category else t.category_code,
                     status_name=rules.STATUS_NAMES[t.status], received_at=t.received_at,
                     reply_due_at=t.reply_due_at, reply=t.reply if ended else None,
                     steps=[_step({**s, "by": "", "note": s["note"] if s["move"] in (
-                        "answer", "transfer", "redirect") else ""}) for s in t.timeline])
+                        "answer", "transfer", "redirect", "merge") else ""}) for s in t.timeline])
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="一张工单")
 def one(ticket_id: Id, ctx: CtxDep) -> TicketOut:
-    return TicketOut.of(ctx, hotline.get(ctx, ticket_id))
+    return TicketOut.of(ctx, hotline.get(ctx, ticket_id), detail=True)
 
 
 def _moved(ctx: Ctx, t: Ticket) -> TicketOut:
-    return TicketOut.of(ctx, t)
+    return TicketOut.of(ctx, t, detail=True)
 
 
 def _offices(body: DispatchIn) -> tuple[hotline.OfficeInput | None,
@@ -442,4 +486,20 @@ def decide_extension(ticket_id: Id, body: ExtensionDecisionIn, ctx: CtxDep) -> T
 def urge(ticket_id: Id, body: NoteIn, ctx: CtxDep) -> TicketOut:
     with ctx.work():
         t = hotline.urge(ctx, ticket_id, body.note)
+    return _moved(ctx, t)
+
+
+@router.post("/tickets/{ticket_id}/merge", response_model=TicketOut,
+             summary="并单：把重复工单并入未办结的主工单（派单前；主工单办结时一并答复）")
+def merge(ticket_id: Id, body: MergeIn, ctx: CtxDep) -> TicketOut:
+    with ctx.work():
+        t = hotline.merge(ctx, ticket_id, body.parent)
+    return _moved(ctx, t)
+
+
+@router.post("/tickets/{ticket_id}/assist", response_model=TicketOut,
+             summary="协办单位提交协办意见（供主办单位参考）")
+def assist(ticket_id: Id, body: TextIn, ctx: CtxDep) -> TicketOut:
+    with ctx.work():
+        t = hotline.give_opinion(ctx, ticket_id, body.text)
     return _moved(ctx, t)

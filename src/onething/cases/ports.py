@@ -8,7 +8,8 @@ times it needs an answer back, at once, to decide what it does next:
   window accepts; the values an approved task's item creates (checked like the form; a new
   统一社会信用代码 is one no licence carries yet): the licences' data and rules;
 - the signed commitment (告知承诺书) recorded with a material: its wording is the
-  commitments' rules.
+  commitments' rules;
+- the 12345 tickets about a case (its answer and page list them): the hotline's tables.
 
 Each question is a port, a protocol defined here, below the domain that answers it; that
 domain registers its answer when it is wired (`onething.wiring.load()` imports its
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -62,8 +64,30 @@ class Commitments(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class TicketBrief:
+    """A 12345 ticket as a case shows it: no caller, no description."""
+
+    id: int
+    number: str
+    kind_name: str
+    category_name: str
+    status_name: str
+    channel: str
+    received_at: dt.datetime
+
+
+class Tickets(Protocol):
+    """The 12345 tickets about a case (answered by hotline)."""
+
+    def of_application(self, ctx: Ctx, number: str) -> list[TicketBrief]:
+        """The tickets naming application `number`, oldest first (保密 举报 left out)."""
+        ...
+
+
 _licences: list[Licences] = []
 _commitments: list[Commitments] = []
+_tickets: list[Tickets] = []
 
 
 def answer_licences(answerer: Licences) -> None:
@@ -85,3 +109,13 @@ def commitments() -> Commitments:
         raise RuntimeError("no domain answers for commitments: "
                            "call onething.wiring.load() first")
     return _commitments[0]
+
+
+def answer_tickets(answerer: Tickets) -> None:
+    _tickets[:] = [answerer]
+
+
+def tickets() -> Tickets:
+    if not _tickets:
+        raise RuntimeError("no domain answers for tickets: call onething.wiring.load() first")
+    return _tickets[0]

@@ -9,7 +9,7 @@ from typing import Literal, cast, overload
 from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy import select
 
-from onething.cases import access, actions, durations
+from onething.cases import access, actions, durations, ports
 from onething.cases.models import Application, Event, NoticeEntry, Task
 from onething.cases.notices import notices
 from onething.cases.routing import office_name
@@ -209,6 +209,18 @@ class ApplicationSummary(BaseModel):
                    version=a.version)
 
 
+class TicketRef(BaseModel):
+    """A 12345 ticket about the case (no caller, no description)."""
+
+    id: int
+    number: str = Field(description="工单编号")
+    kind_name: str = Field(description="诉求类型")
+    category_name: str = Field(description="诉求分类")
+    status_name: str = Field(description="工单状态")
+    channel: str = Field(description="渠道（rating：好差评差评转入）")
+    received_at: dt.datetime
+
+
 class ApplicationOut(ApplicationSummary):
     catalog_version: str
     applicant: str
@@ -236,6 +248,8 @@ class ApplicationOut(ApplicationSummary):
     actions: list[Action] = Field(description=(
         "您现在可以对该办件采取的办理动作（如 accept、return、withdraw、supplement、deliver、"
         "rate），由办件状态、角色和范围决定；各事项的动作见 tasks[].actions"))
+    tickets: list[TicketRef] = Field(default_factory=list, description=(
+        "相关 12345 工单（填写了本办件编号的工单、好差评差评转入的投诉；不含保密举报）"))
 
     @classmethod
     def of_view(cls, ctx: Ctx, v: CaseView, full: bool = False) -> ApplicationOut:
@@ -259,7 +273,9 @@ class ApplicationOut(ApplicationSummary):
             reason=a.reason, tasks=[TaskOut.of(ctx, t) for t in v.tasks],
             assisted_consent=_json(a.assisted_consent),
             timeline=[_event(e, names) for e in v.events],
-            actions=actions.of_application(ctx, a, v.tasks))
+            actions=actions.of_application(ctx, a, v.tasks),
+            tickets=[TicketRef(**vars(t))
+                     for t in ports.tickets().of_application(ctx, a.number)])
 
 
 @overload

@@ -31,7 +31,7 @@ class TicketDispatched(Event):
 @dataclass(frozen=True)
 class TicketClosed(Event):
     """办结 (after the centre's review) or ended at once (直接答复, 转办, 告知其他途径):
-    `how` is the status it ended in."""
+    `how` is the status it ended in (`merged` for a duplicate whose parent ended)."""
 
     ticket_id: int
     how: str
@@ -50,3 +50,11 @@ class TicketEscalated(Event):
 
     ticket_id: int
     region: str
+
+
+@dataclass(frozen=True)
+class TicketMerged(Event):
+    """并单: the ticket follows `parent_id` (it ends when its parent does)."""
+
+    ticket_id: int
+    parent_id: int

@@ -29,7 +29,11 @@ class Ticket(Base):
     __tablename__ = "hotline_tickets"
     __table_args__ = (Index("ix_hotline_tickets_centre", "centre_region", "status", "id"),
                       Index("ix_hotline_tickets_caller", "caller_id", "id"),
-                      Index("ix_hotline_tickets_phone", "caller_phone"))
+                      Index("ix_hotline_tickets_phone", "caller_phone"),
+                      Index("ix_hotline_tickets_parent", "parent_id"),
+                      Index("ix_hotline_tickets_application", "application_number"),
+                      Index("ix_hotline_tickets_source", "source_kind", "source_id",
+                            unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -52,6 +56,11 @@ class Ticket(Base):
     application_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("hotline_tickets.id"),
                                                   nullable=True)  # 并单
+    # what opened the ticket when no caller did: ("rating", the rating's id) for a 差评;
+    # one ticket per source (replays find it)
+    source_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rectification_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # its 整改
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -94,3 +103,5 @@ class Assignment(Base):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     returned_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # 退单
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)  # 协办意见
+    opinion_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -15,7 +15,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from onething.catalog.source import Problem, SourceFile, read_file
-from onething.hotline.rules import LEVELS, Kind, Limit, Urgency
+from onething.hotline.rules import LEVELS, Kind, Limit, MergeRule, Urgency
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FILES = ("categories.yaml", "dispatch.yaml", "limits.yaml")
@@ -68,6 +68,10 @@ class HotlineData:
     long: tuple[float, float]
     limits: tuple[LimitRule, ...]
     sources: Mapping[str, str] = field(default_factory=dict)  # file → its `source`
+    merge: MergeRule = field(default_factory=MergeRule)  # 并单
+    # 好差评: the category of the complaint a bad rating opens, by what was rated
+    ratings: Mapping[str, str] = field(default_factory=lambda: {"window": "0503",
+                                                                "department": "0504"})
 
 
 class DataError(ValueError):
@@ -154,10 +158,58 @@ def _office(r: _Reader, node: Any, at: tuple[str | int, ...]) -> OfficeRef | Non
     return OfficeRef(department, str(level)) if department else None
 
 
+def _number(r: _Reader, node: CommentedMap, key: str, at: tuple[str | int, ...],
+            low: float, high: float, default: float) -> float:
+    value = node.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        r.problem((*at, key) if key in node else at,
+                  f"{key} 应为 {low:g} 至 {high:g} 之间的数，而不是 {value!r}")
+        return default
+    return float(value)
+
+
+def _merge(r: _Reader) -> MergeRule:
+    """`merge: {window_hours: N, metres: M}` (并单), both optional."""
+    node = r.source.tree.get("merge")
+    if node is None:
+        return MergeRule()
+    if not isinstance(node, CommentedMap):
+        r.problem(("merge",), "merge 应写作 {window_hours: 小时数, metres: 米数}")
+        return MergeRule()
+    r.unknown(node, {"window_hours", "metres"}, ("merge",))
+    hours = _number(r, node, "window_hours", ("merge",), 1, 720, 72)
+    if hours != int(hours):
+        r.problem(("merge", "window_hours"), "window_hours 应为整数")
+    return MergeRule(int(hours), _number(r, node, "metres", ("merge",), 1, 10_000, 300))
+
+
+def _ratings(r: _Reader, categories: Mapping[str, Category]) -> dict[str, str]:
+    """`ratings: {window: 分类, department: 分类}`: the category leaf of the complaint a
+    bad 好差评 rating opens, by what was rated."""
+    found = {"window": "0503", "department": "0504"}
+    node = r.source.tree.get("ratings")
+    if node is None:
+        given: Mapping[str, Any] = {}
+    elif not isinstance(node, CommentedMap):
+        r.problem(("ratings",), "ratings 应写作 {window: 分类代码, department: 分类代码}")
+        return found
+    else:
+        r.unknown(node, set(found), ("ratings",))
+        given = node
+    for key in found:
+        code = str(given.get(key, found[key]))
+        category = categories.get(code)
+        if category is None or not category.leaf:
+            r.problem(("ratings", key) if key in given else (),
+                      f"ratings.{key}：{code} 不是诉求分类的小类")
+        found[key] = code
+    return found
+
+
 def _dispatch(r: _Reader, categories: Mapping[str, Category]
               ) -> tuple[list[DispatchRule], str, str, str, Any, Any]:
     tree = r.source.tree
-    r.unknown(tree, {"source", "province", "fallback", "rules"}, ())
+    r.unknown(tree, {"source", "province", "fallback", "rules", "merge", "ratings"}, ())
     province = tree.get("province")
     region, lat, long = "", (0.0, 0.0), (0.0, 0.0)
     if not isinstance(province, CommentedMap):
@@ -290,6 +342,8 @@ def read_data(directory: Path) -> tuple[HotlineData | None, list[Problem]]:
     categories = _categories(readers["categories.yaml"])
     rules, fb_dep, fb_name, province, lat, long = _dispatch(readers["dispatch.yaml"],
                                                             categories)
+    merge = _merge(readers["dispatch.yaml"])
+    rated = _ratings(readers["dispatch.yaml"], categories)
     limits = _limits(readers["limits.yaml"])
     _complete(readers["limits.yaml"], limits, province)
     for reader in readers.values():
@@ -298,7 +352,7 @@ def read_data(directory: Path) -> tuple[HotlineData | None, list[Problem]]:
         return None, problems
     described = {name: str(s.tree.get("source", "")) for name, s in sources.items()}
     return HotlineData(categories, tuple(rules), fb_dep, fb_name, province, lat, long,
-                       tuple(limits), described), []
+                       tuple(limits), described, merge, rated), []
 
 
 def _complete(r: _Reader, limits: list[LimitRule], province: str) -> None:

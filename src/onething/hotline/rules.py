@@ -14,6 +14,8 @@ The flow (国办发〔2020〕53号, 国办函〔2025〕66号):
     closed ──callback──▶ visited (回访: satisfied / basic / not satisfied for a reason the
                           office does not own) | handling (not satisfied, office's fault: 重办)
     visited ──evaluate──▶ evaluated (评价)
+    submitted | accepted ──merge──▶ merged (并单: a duplicate follows its parent ticket; it
+                          gets the parent's reply when the parent ends)
 
 Moves that change no state: 延期 (`extend`, asked by the office while it handles;
 `decide_extension` by the centre), 催办 (`urge`, by the centre). A ticket sent back to its
@@ -23,6 +25,8 @@ office three times (审核退回 and 重办) is escalated to 督办.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -67,6 +71,7 @@ class Status(StrEnum):
     closed = "closed"  # 办结，待回访
     visited = "visited"  # 已回访，待评价
     evaluated = "evaluated"  # 已评价
+    merged = "merged"  # 已并单 (follows its parent ticket)
 
 
 class Move(StrEnum):
@@ -87,6 +92,7 @@ class Move(StrEnum):
     extend = "extend"
     decide_extension = "decide_extension"
     urge = "urge"
+    merge = "merge"  # 并单
 
 
 class Emergency(StrEnum):
@@ -131,14 +137,14 @@ STATUS_NAMES = {
     Status.transferred: "已转办", Status.redirected: "已告知其他途径",
     Status.dispatched: "已派单，待签收", Status.disputed: "退单待审核",
     Status.handling: "办理中", Status.replied: "已答复，待审核", Status.closed: "已办结，待回访",
-    Status.visited: "已回访", Status.evaluated: "已评价"}
+    Status.visited: "已回访", Status.evaluated: "已评价", Status.merged: "已并单"}
 MOVE_NAMES = {
     Move.accept: "受理", Move.answer: "直接答复", Move.transfer: "转办紧急热线",
     Move.redirect: "告知其他途径", Move.dispatch: "派单", Move.sign: "签收",
     Move.give_back: "退单", Move.reassign: "改派", Move.overrule: "驳回退单",
     Move.reply: "答复", Move.approve: "审核通过", Move.send_back: "审核退回",
     Move.callback: "回访", Move.evaluate: "评价", Move.extend: "申请延期",
-    Move.decide_extension: "审批延期", Move.urge: "催办"}
+    Move.decide_extension: "审批延期", Move.urge: "催办", Move.merge: "并单"}
 EMERGENCY_NAMES = {Emergency.police: "110 报警", Emergency.fire: "119 火警",
                    Emergency.ambulance: "120 急救", Emergency.traffic: "122 交通事故"}
 OTHER_WAY_NAMES = {OtherWay.litigation: "诉讼", OtherWay.reconsideration: "行政复议",
@@ -168,11 +174,15 @@ TABLE: dict[tuple[Status, Move], tuple[Status | None, str]] = {
     (Status.visited, Move.evaluate): (Status.evaluated, CENTRE),
     (Status.dispatched, Move.urge): (None, CENTRE),
     (Status.handling, Move.urge): (None, CENTRE),
+    (Status.submitted, Move.merge): (Status.merged, CENTRE),
+    (Status.accepted, Move.merge): (Status.merged, CENTRE),
 }
 OPEN = frozenset({Status.submitted, Status.accepted, Status.dispatched, Status.disputed,
                   Status.handling, Status.replied})
 ENDED = frozenset({Status.answered, Status.transferred, Status.redirected, Status.closed,
                    Status.visited, Status.evaluated})
+MERGEABLE = frozenset({Status.submitted, Status.accepted})  # 并单 comes before 派单
+ASSISTING = frozenset({Status.dispatched, Status.handling, Status.replied})  # 协办意见
 SIGNING = frozenset({Status.dispatched, Status.disputed})  # the 签收 clock runs
 REPLYING = frozenset({Status.dispatched, Status.disputed, Status.handling})  # the 答复 clock
 ESCALATE_AFTER = 3  # returns to the office (审核退回, 重办) before 督办
@@ -253,3 +263,59 @@ def due_day(when: dt.datetime) -> dt.date:
     if local.time() == dt.time():
         return local.date() - dt.timedelta(days=1)
     return local.date()
+
+
+# --- 并单 (duplicates) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeRule:
+    """When two tickets are the same 诉求 (国办函〔2025〕66号: 重复诉求合并办理): received
+    within `window_hours` of each other, and, when both give a position, within `metres`."""
+
+    window_hours: int = 72
+    metres: float = 300.0
+
+
+@dataclass(frozen=True)
+class Place:
+    """What the duplicate rule compares of a ticket."""
+
+    category: str
+    region: str
+    received_at: dt.datetime
+    lat: float | None = None
+    long: float | None = None
+    address: str | None = None
+
+
+def normalised(address: str | None) -> str:
+    """An address as compared: full-width folded to half-width (NFKC), lower case, without
+    spaces or punctuation."""
+    text = unicodedata.normalize("NFKC", address or "").lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def metres_between(lat1: float, long1: float, lat2: float, long2: float) -> float:
+    """The great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(long2 - long1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def duplicates(a: Place, b: Place, rule: MergeRule) -> bool:
+    """Whether `b` may be the same 诉求 as `a`: the same category leaf and region, received
+    within the window, and the same place — within `rule.metres` when both give latitude
+    and longitude, else the same normalised address. A ticket that names only its region
+    is never suggested (a county is not a place)."""
+    if a.category != b.category or a.region != b.region:
+        return False
+    if abs(a.received_at - b.received_at) > dt.timedelta(hours=rule.window_hours):
+        return False
+    if None not in (a.lat, a.long, b.lat, b.long):
+        assert a.lat is not None and a.long is not None
+        assert b.lat is not None and b.long is not None
+        return metres_between(a.lat, a.long, b.lat, b.long) <= rule.metres
+    here, there = normalised(a.address), normalised(b.address)
+    return bool(here) and here == there

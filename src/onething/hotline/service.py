@@ -16,6 +16,7 @@ from sqlalchemy import Select, false, select
 from onething.audit import service as audit
 from onething.cases.models import Application
 from onething.cases.numbering import next_number
+from onething.cases.ports import TicketBrief
 from onething.catalog.context import Ctx
 from onething.files.service import usable_by
 from onething.hotline import reference
@@ -24,13 +25,17 @@ from onething.hotline.events import (
     TicketClosed,
     TicketDispatched,
     TicketEscalated,
+    TicketMerged,
     TicketReopened,
 )
 from onething.hotline.models import Assignment, Step, Ticket
 from onething.hotline.rules import (
+    ASSISTING,
     CENTRE,
     DESCRIPTION_MAX,
     EMERGENCY_NAMES,
+    KIND_NAMES,
+    MERGEABLE,
     MOVE_NAMES,
     OFFICE,
     OPEN,
@@ -45,11 +50,13 @@ from onething.hotline.rules import (
     Limit,
     Move,
     OtherWay,
+    Place,
     Satisfaction,
     Status,
     Urgency,
     due_at,
     due_day,
+    duplicates,
     escalates,
     moves,
     next_status,
@@ -57,11 +64,12 @@ from onething.hotline.rules import (
     taken_by,
 )
 from onething.identity import offices
-from onething.kernel import bus, regions
+from onething.identity.models import User
+from onething.kernel import bus, links, regions
 from onething.kernel.clock import CHINA
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.identifiers import phone_problem
-from onething.kernel.principal import Role
+from onething.kernel.principal import SYSTEM, Role
 from onething.kernel.privacy import Personal, mask
 from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.outbox.models import Notification
@@ -132,7 +140,7 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
         confidential=given.confidential,
         caller_id=actor.user_id if actor.role in (Role.applicant, Role.proxy) else None,
         description=given.description, attachments=list(given.attachments),
-        application_number=app.number if app else None, parent_id=given.parent,
+        application_number=app.number if app else None, parent_id=None,
         received_at=received, outcome={}, returns=0, escalated=False, timeline=[],
         created_by=actor.user_id or None, version=1, created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(ticket)
@@ -142,6 +150,8 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
             if _external(ctx, given) else "群众在线提交诉求")
     if operator:
         _accepted(ctx, ticket)
+    if given.parent is not None:  # taken as a duplicate at once: 并单
+        return merge(ctx, ticket.id, given.parent)
     return ticket
 
 
@@ -226,12 +236,8 @@ def _check(ctx: Ctx, given: TicketInput, data: reference.HotlineData) -> Applica
             Application.number == given.application_number))
         if app is None:
             problems.append(FieldProblem("application_number", "没有这个办件编号"))
-    if given.parent is not None:
-        parent = ctx.session.get(Ticket, given.parent)
-        if parent is None or not sees(ctx, parent):
-            problems.append(FieldProblem("parent", "没有这张工单，不能并单"))
-        elif parent.parent_id is not None:
-            problems.append(FieldProblem("parent", "请并入主工单，而不是已并入的工单"))
+    if given.parent is not None and not operator:
+        problems.append(FieldProblem("parent", "并单由热线中心的话务员办理"))
     if problems:
         raise Invalid("工单内容有误", problems=problems)
     return app
@@ -296,7 +302,8 @@ def actions(ctx: Ctx, t: Ticket) -> list[str]:
     mine = _office_of(ctx, t)
     if mine is not None and mine.host:
         found += moves(t.status, OFFICE, extension_asked=asked)
-    return [m.value for m in found]
+    assisting = ["assist"] if mine is not None and not mine.host and t.status in ASSISTING else []
+    return [m.value for m in found] + assisting
 
 
 def caller(ctx: Ctx, t: Ticket) -> tuple[str | None, str | None]:
@@ -444,15 +451,36 @@ def accept(ctx: Ctx, ticket_id: int) -> Ticket:
 def _end(ctx: Ctx, t: Ticket, move: Move, note: str) -> Ticket:
     t.closed_at = ctx.now
     _record(ctx, t, move, note)
-    bus.publish(ctx, TicketClosed(t.id, t.status.value))
+    _ended(ctx, t, t.status.value, t.reply or note)
+    for child in children(ctx, t):  # 并单: each duplicate's caller gets the parent's reply
+        child.reply, child.closed_at = t.reply or note, ctx.now
+        _record(ctx, child, "parent_ended", f"主工单 {t.number} 已{STATUS_NAMES[t.status]}："
+                + (t.reply or note))
+        _ended(ctx, child, Status.merged.value, child.reply)
     return t
+
+
+def _ended(ctx: Ctx, t: Ticket, how: str, note: str) -> None:
+    bus.publish(ctx, TicketClosed(t.id, how))
+    if t.source_kind == "rating" and t.rectification_id is not None:
+        bus.publish(ctx, links.RatingTicketNoted(
+            t.rectification_id, t.id, t.number, "ended",
+            f"工单 {t.number} 已办结：{note}"[:TEXT_MAX]))
 
 
 def answer(ctx: Ctx, ticket_id: int, text: str, article: str | None = None) -> Ticket:
     """直接答复: answered at once (usually from the knowledge base), and closed."""
     text = _text(text, "answer", "答复内容")
+    article = (article or "").strip() or None
+    question = None
+    if article is not None:
+        if article.isdigit() and 0 < int(article) < 2**31:
+            question = links.articles().published(ctx.session, int(article), ctx.today)
+        if question is None:
+            raise Invalid("知识库条目有误", code="article_not_published", problems=[FieldProblem(
+                "article", f"知识库中没有编号为 {article[:20]} 的已发布、在有效期内的条目")])
     t = _step(ctx, ticket_id, Move.answer)
-    t.outcome = {"answer": text, "article": article}
+    t.outcome = {"answer": text, "article": article, "article_question": question}
     t.reply = text
     return _end(ctx, t, Move.answer, text)
 
@@ -565,6 +593,12 @@ def dispatch(ctx: Ctx, ticket_id: int, host: OfficeInput | None = None,
     note = _text(note, "note", "派单说明", required=False)
     t = _step(ctx, ticket_id, Move.dispatch)
     host, assist, suggested = _offices(ctx, t, host, assist)
+    return _dispatched(ctx, t, host, assist, suggested, note)
+
+
+def _dispatched(ctx: Ctx, t: Ticket, host: OfficeInput, assist: list[OfficeInput],
+                suggested: bool, note: str) -> Ticket:
+    """The ticket (in state `dispatched`) goes to its offices: its deadlines start."""
     sign, reply = _limit(ctx, t, "sign"), _limit(ctx, t, "reply")
     assert sign.sign is not None and reply.reply is not None
     t.dispatched_at = ctx.now
@@ -789,3 +823,170 @@ def overdue(t: Ticket, now: dt.datetime) -> dict[str, bool]:
 
 def limit_text(limit: Limit | None) -> str | None:
     return limit.text if limit else None
+
+
+# --- 并单 (duplicates) ----------------------------------------------------------------
+
+
+def children(ctx: Ctx, t: Ticket) -> list[Ticket]:
+    """The duplicates merged under `t`, oldest first."""
+    return list(ctx.session.scalars(select(Ticket).where(
+        Ticket.parent_id == t.id, Ticket.status == Status.merged).order_by(Ticket.id)))
+
+
+def _place(t: Ticket) -> Place:
+    return Place(t.category_code, t.region_code, t.received_at, t.lat, t.long, t.address)
+
+
+SIMILAR_MAX = 10
+
+
+def merge_window_hours() -> int:
+    """How far apart in time two tickets may be received and still be one 诉求."""
+    return reference.in_force().merge.window_hours
+
+
+def similar(ctx: Ctx, t: Ticket) -> list[Ticket]:
+    """Candidate parents for an operator about to merge `t` (before 派单): open tickets of
+    the same centre that the duplicate rule (`rules.duplicates`, the window and distance in
+    `dispatch.yaml`) finds the same 诉求, oldest first. Empty for anyone else."""
+    if not is_centre(ctx, t) or t.status not in MERGEABLE or t.parent_id is not None:
+        return []
+    rule = reference.in_force().merge
+    window = dt.timedelta(hours=rule.window_hours)
+    found = ctx.session.scalars(select(Ticket).where(
+        Ticket.centre_region == t.centre_region, Ticket.status.in_(sorted(OPEN)),
+        Ticket.category_code == t.category_code, Ticket.region_code == t.region_code,
+        Ticket.parent_id.is_(None), Ticket.id != t.id,
+        Ticket.received_at >= t.received_at - window,
+        Ticket.received_at <= t.received_at + window,
+    ).order_by(Ticket.received_at, Ticket.id).limit(SIMILAR_MAX * 5))
+    here = _place(t)
+    return [c for c in found if duplicates(here, _place(c), rule)][:SIMILAR_MAX]
+
+
+def merge(ctx: Ctx, ticket_id: int, parent_id: int) -> Ticket:
+    """并单, confirmed by an operator before 派单: the ticket follows `parent` (state
+    `merged`); the parent's reply reaches its caller when the parent ends. The parent must
+    be another open ticket of the same centre and category, not itself merged, and the
+    ticket must have no duplicates of its own."""
+    t = _step(ctx, ticket_id, Move.merge)
+    if parent_id == t.id:
+        raise Invalid("不能并入本工单", code="merge_into_itself",
+                      problems=[FieldProblem("parent", "不能把工单并入它自己")])
+    query = select(Ticket).where(Ticket.id == parent_id).with_for_update()
+    parent = ctx.session.scalar(query)
+    if parent is None or not sees(ctx, parent):
+        raise Invalid("没有这张主工单", code="parent_not_found",
+                      problems=[FieldProblem("parent", "没有这张工单，或您无权查看")])
+    if parent.centre_region != t.centre_region:
+        raise Invalid("只能并入本热线中心的工单", code="not_same_centre",
+                      problems=[FieldProblem("parent", "主工单不属于本工单的热线中心")])
+    if parent.category_code != t.category_code:
+        raise Invalid("诉求分类不同，不能并单", code="not_same_category",
+                      problems=[FieldProblem("parent", "主工单的诉求分类与本工单不同")])
+    if parent.parent_id is not None or parent.status == Status.merged:
+        raise Conflict(f"工单 {parent.number} 已并入其他工单，请并入其主工单",
+                       code="parent_is_merged", problems=[FieldProblem("parent", "已并单")])
+    if parent.status not in OPEN:
+        raise Conflict(f"工单 {parent.number} {STATUS_NAMES[parent.status]}，只能并入未办结的工单",
+                       code="parent_not_open", problems=[FieldProblem("parent", "主工单已结束")])
+    if children(ctx, t):
+        raise Conflict("本工单已有并入的重复工单，不能再并入其他工单", code="has_children")
+    t.parent_id = parent.id
+    t.outcome = {"parent": parent.number}
+    _record(ctx, t, Move.merge, f"并入工单 {parent.number}")
+    _record(ctx, parent, "merged_in", f"重复工单 {t.number} 并入本工单")
+    bus.publish(ctx, TicketMerged(t.id, parent.id))
+    return t
+
+
+# --- 协办意见 ---------------------------------------------------------------------------
+
+
+def give_opinion(ctx: Ctx, ticket_id: int, text: str) -> Ticket:
+    """A 协办 office records its opinion for the 主办 office (while the ticket is with the
+    offices); a later opinion replaces the earlier one, the timeline keeps both."""
+    text = _text(text, "text", "协办意见")
+    t = get(ctx, ticket_id, lock=True)
+    mine = _office_of(ctx, t)
+    if mine is None or mine.host:
+        raise Forbidden("只有协办单位可以提交协办意见", code="not_assisting")
+    if t.status not in ASSISTING:
+        raise Conflict(f"工单{STATUS_NAMES[t.status]}，不能提交协办意见", code="illegal_transition")
+    mine.opinion, mine.opinion_at = text, ctx.now
+    t.version += 1
+    _record(ctx, t, "assist", f"{office_name(ctx, mine.department_code, mine.region_code)}"
+            "提交了协办意见")
+    return t
+
+
+def sees_opinions(ctx: Ctx) -> bool:
+    """协办意见 are for the offices, the centre and supervision, not for the caller."""
+    return ctx.actor.role not in (Role.applicant, Role.proxy)
+
+
+# --- links to the rest of the platform ------------------------------------------------
+
+
+def open_for_rating(ctx: Ctx, e: links.BadRatingRecorded) -> Ticket:
+    """A bad 好差评 rating becomes a complaint ticket (channel 好差评), linked to the rating
+    and its rectification, once (a replay finds the same ticket). A department rated gets
+    it dispatched at once, as its 主办 office; a window rating waits, accepted, in the
+    centre's queue for an operator to dispatch (the window is no department)."""
+    found = ctx.session.scalar(select(Ticket).where(
+        Ticket.source_kind == "rating", Ticket.source_id == e.rating_id))
+    if found is not None:
+        return found
+    ctx = dataclasses.replace(ctx, actor=SYSTEM)  # the platform opens it, not the rater
+    data = reference.in_force()
+    rater = ctx.session.get(User, e.applicant_id)
+    region = e.region if e.region in ctx.catalog.regions else data.province
+    centre = _centre_of(ctx, region)
+    day = ctx.now.astimezone(CHINA).strftime("%Y%m%d")
+    t = Ticket(
+        number=next_number(ctx.session, f"12345-{centre[:6]}-{day}-"), channel=Channel.rating,
+        kind=Kind.complaint, category_code=data.ratings[e.target], urgency=Urgency.normal,
+        status=Status.accepted, centre_region=centre, region_code=region,
+        caller_name=(rater.display_name if rater else "申请人")[:50],
+        caller_phone=((rater.phone if rater else None) or "")[:20], confidential=False,
+        caller_id=e.applicant_id,
+        description=(f"好差评{e.level_name}：{e.service_name}（办件 {e.application_number}）。"
+                     f"{e.comment}")[:DESCRIPTION_MAX],
+        attachments=[], application_number=e.application_number, parent_id=None,
+        source_kind="rating", source_id=e.rating_id, rectification_id=e.rectification_id,
+        received_at=ctx.now, outcome={}, returns=0, escalated=False, timeline=[],
+        created_by=None, version=1, created_at=ctx.now, updated_at=ctx.now)
+    ctx.session.add(t)
+    ctx.session.flush()
+    _record(ctx, t, Move.accept, f"好差评差评转为投诉工单（整改编号 {e.rectification_id}）")
+    _accepted(ctx, t)
+    if e.target == "department" and e.department:
+        t.status = Status.dispatched
+        host = OfficeInput(e.department, region)
+        _dispatched(ctx, t, host, [], False, "好差评差评，派至被评价的部门")
+        said = f"已转为投诉工单 {t.number}，派至{office_name(ctx, e.department, region)}"
+    else:
+        said = f"已转为投诉工单 {t.number}，待热线中心派单"
+    bus.publish(ctx, links.RatingTicketNoted(e.rectification_id, t.id, t.number, "opened",
+                                             said))
+    return t
+
+
+def of_application(ctx: Ctx, number: str) -> list[TicketBrief]:
+    """The tickets about application `number`, oldest first, without the 保密 举报 (an
+    office handling the case must not learn of a report kept from it)."""
+    data = reference.in_force()
+    found = ctx.session.scalars(select(Ticket).where(
+        Ticket.application_number == number, Ticket.confidential.is_(False)
+    ).order_by(Ticket.id).limit(50))
+    return [TicketBrief(t.id, t.number, KIND_NAMES[t.kind],
+                        data.categories[t.category_code].name
+                        if t.category_code in data.categories else t.category_code,
+                        STATUS_NAMES[t.status], t.channel.value, t.received_at)
+            for t in found]
+
+
+def category_name(code: str) -> str | None:
+    found = reference.in_force().categories.get(code)
+    return found.name if found else None

@@ -181,3 +181,9 @@ def guesser(request: Request) -> guesses.Guesser:
     """Who types rating codes without signing in: this address, now."""
     return guesses.guesser(request.app.state.settings, address_of(request),
                            request.app.state.clock())
+
+
+def tracking_guesser(request: Request) -> guesses.Guesser:
+    """Who tracks 12345 tickets by number and phone without signing in: this address, now."""
+    return guesses.tracking_guesser(request.app.state.settings, address_of(request),
+                                    request.app.state.clock())

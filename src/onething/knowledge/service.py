@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onething.audit import service as audit
 from onething.catalog.context import Ctx
 from onething.identity import offices
-from onething.kernel import regions
+from onething.kernel import links, regions
 from onething.kernel.clock import china_date
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Principal, Role
@@ -103,6 +103,9 @@ def _check(ctx: Ctx, given: ArticleInput) -> None:
             or not all(ch.isalnum() or ch in ".-_" for ch in given.category)):
         problems.append(FieldProblem("category", f"分类代码应为 {rules.CATEGORY_MAX} 个以内的"
                                                  "字母、数字、点、横线或下划线"))
+    elif given.category is not None and links.categories().name(given.category) is None:
+        problems.append(FieldProblem("category", f"没有代码为 {given.category} 的诉求分类"
+                                                 "（见 12345 诉求分类）"))
     for name, value, limit in (("source_title", given.source_title, rules.SOURCE_TITLE_MAX),
                                ("source_number", given.source_number,
                                 rules.SOURCE_NUMBER_MAX)):
@@ -436,3 +439,9 @@ def tell_due_for_review(sessions: sessionmaker[Session], now: dt.datetime) -> in
                          "请核对其内容与依据文件是否仍然有效，修改后重新设定复核日期，"
                          "或将其撤回。"))
     return told
+
+
+def published(session: Session, article_id: int, today: dt.date) -> str | None:
+    """The question of the article when it is published and in force on `today`."""
+    return session.scalar(select(Article.question).where(Article.id == article_id,
+                                                         _valid(today)))

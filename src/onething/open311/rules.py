@@ -23,9 +23,12 @@ XML_TYPE = "text/xml; charset=utf-8"
 STRING_MAX, TEXT_MAX = 200, 2000
 
 
-def status_of(status: Status) -> str:
+def status_of(status: Status, closed_at: dt.datetime | None = None) -> str:
     """`closed` once the ticket ended (answered, transferred, told another channel, or 办结
-    and after); `open` otherwise, including a ticket reopened for 重办."""
+    and after; a duplicate merged under another ticket once that one ended); `open`
+    otherwise, including a ticket reopened for 重办."""
+    if status == Status.merged:
+        return "closed" if closed_at is not None else "open"
     return "closed" if status in ENDED else "open"
 
 
@@ -57,6 +60,7 @@ class RequestView:
 
     number: str
     status: Status
+    closed_at: dt.datetime | None
     status_notes: str
     service_name: str
     service_code: str
@@ -73,7 +77,7 @@ class RequestView:
 
 
 def record(v: RequestView) -> dict[str, Any]:
-    return {"service_request_id": v.number, "status": status_of(v.status),
+    return {"service_request_id": v.number, "status": status_of(v.status, v.closed_at),
             "status_notes": v.status_notes, "service_name": v.service_name,
             "service_code": v.service_code, "description": v.description,
             "agency_responsible": v.agency_responsible, "service_notice": v.service_notice,

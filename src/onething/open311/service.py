@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from onething.catalog.context import Ctx
 from onething.hotline import reference as hotline_data
@@ -207,9 +207,9 @@ def find(ctx: Ctx, *, ids: str | None = None, codes: str | None = None,
         if not wanted <= {"open", "closed"}:
             problems.append(FieldProblem("status", "status 应为 open 或 closed（可用逗号分隔）"))
         elif wanted == {"open"}:
-            query = query.where(Ticket.status.notin_(ENDED_VALUES))
+            query = query.where(~_closed())
         elif wanted == {"closed"}:
-            query = query.where(Ticket.status.in_(ENDED_VALUES))
+            query = query.where(_closed())
     size = _count(page_size, "page_size", MOST, problems) or MOST
     number = _count(page, "page", 10**6, problems) or 1
     if problems:
@@ -273,7 +273,7 @@ def _views(ctx: Ctx, tickets: Sequence[Ticket]) -> list[RequestView]:
             agency = f"{region.name if region else t.centre_region} 12345 政务服务便民热线"
         category = categories.get(t.category_code)
         views.append(RequestView(
-            number=t.number, status=t.status, status_notes=_notes(t),
+            number=t.number, status=t.status, closed_at=t.closed_at, status_notes=_notes(t),
             service_name=category.name if category else t.category_code,
             service_code=t.category_code, description=t.description,
             agency_responsible=agency, service_notice=notice(ctx, t), requested=t.received_at,
@@ -281,6 +281,12 @@ def _views(ctx: Ctx, tickets: Sequence[Ticket]) -> list[RequestView]:
             expected=t.reply_due_at, address=t.address, lat=t.lat, long=t.long,
             media_url=media.get(t.id)))
     return views
+
+
+def _closed() -> ColumnElement[bool]:
+    """`rules.status_of`'s `closed`, as a condition on the tickets."""
+    return or_(Ticket.status.in_(ENDED_VALUES),
+               and_(Ticket.status == Status.merged.value, Ticket.closed_at.is_not(None)))
 
 
 def _notes(t: Ticket) -> str:

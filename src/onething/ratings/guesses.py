@@ -5,6 +5,10 @@ keeps anyone from trying at the server's expense and shows in the log who did.
 
 A wrong code is counted in a transaction of its own, after the request's own is rolled
 back, so that the count is kept whatever the request does next.
+
+The same throttle counts other guesses made without signing in (the hotline's tracking by
+ticket number and phone): a `Guesser` names its own counter, the refusal it counts and the
+words of its lock.
 """
 
 from __future__ import annotations
@@ -36,15 +40,29 @@ class Guesser:
     now: datetime
     limit: int = 10
     lock: timedelta = timedelta(minutes=15)
+    counter: str = "code"  # the throttle's key prefix
+    counts: str = NOT_FOUND  # the refusal's code that counts as a wrong guess
+    locked_code: str = "rating_code_locked"
+    locked_text: str = ("评价码输入错误次数过多，请 {minutes} 分钟后再试；"
+                        "如评价码无法使用，请到窗口重新打印评价回执")
 
     @property
     def key(self) -> str:
-        return "code:" + self.address[:64]
+        return f"{self.counter}:" + self.address[:64]
 
 
 def guesser(settings: Settings, address: str, now: datetime) -> Guesser:
     return Guesser(address, now, settings.rating_code_max_failures,
                    timedelta(minutes=settings.login_lock_minutes))
+
+
+def tracking_guesser(settings: Settings, address: str, now: datetime) -> Guesser:
+    """Who tracks 12345 tickets by number and phone without signing in: a wrong pair counts
+    like a wrong rating code, on a counter of its own."""
+    return Guesser(address, now, settings.rating_code_max_failures,
+                   timedelta(minutes=settings.login_lock_minutes), counter="track",
+                   counts="ticket_not_found", locked_code="tracking_locked",
+                   locked_text="工单编号或电话输入错误次数过多，请 {minutes} 分钟后再试")
 
 
 @contextmanager
@@ -55,7 +73,7 @@ def counted(session: Session, writers: sessionmaker[Session], g: Guesser) -> Ite
     try:
         yield
     except NotFound as exc:
-        if exc.code != NOT_FOUND:
+        if exc.code != g.counts:
             raise
         session.rollback()
         count_failure(writers, g)
@@ -65,7 +83,7 @@ def counted(session: Session, writers: sessionmaker[Session], g: Guesser) -> Ite
 def refuse_if_locked(session: Session, g: Guesser) -> None:
     row = session.get(LoginThrottle, g.key)
     if row is not None and row.locked_until is not None and row.locked_until > g.now:
-        raise _locked(row.locked_until - g.now)
+        raise _locked(row.locked_until - g.now, g)
 
 
 def count_failure(writers: sessionmaker[Session], g: Guesser) -> None:
@@ -81,13 +99,12 @@ def count_failure(writers: sessionmaker[Session], g: Guesser) -> None:
         if locked:
             row.locked_until = g.now + g.lock
     if locked:
-        log.warning("rating codes: %s locked after %d wrong codes", g.address, g.limit)
-        raise _locked(g.lock)
+        log.warning("%s guesses: %s locked after %d wrong ones", g.counter, g.address, g.limit)
+        raise _locked(g.lock, g)
 
 
-def _locked(wait: timedelta) -> TooManyRequests:
+def _locked(wait: timedelta, g: Guesser) -> TooManyRequests:
     seconds = max(1, math.ceil(wait.total_seconds()))
     minutes = max(1, math.ceil(seconds / 60))
-    return TooManyRequests(f"评价码输入错误次数过多，请 {minutes} 分钟后再试；"
-                           "如评价码无法使用，请到窗口重新打印评价回执",
-                           retry_after=seconds, code="rating_code_locked")
+    return TooManyRequests(g.locked_text.format(minutes=minutes), retry_after=seconds,
+                           code=g.locked_code)

@@ -18,7 +18,7 @@ from onething.cases.states import AppStatus, TaskStatus
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.identity import offices
-from onething.kernel import bus
+from onething.kernel import bus, links
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Principal, Role
 from onething.kernel.watch import WatchEnded, WatchStarted
@@ -251,6 +251,9 @@ def _open_rectification(ctx: Ctx, app: Application, rating: Rating, rated: Targe
             body=f"申请人对{rated.name}（办件 {app.number}）给出“{LEVELS[rating.level]}”评价："
                  f"{rating.comment}。请于 {due} 前完成回访核实、整改和跟踪回访；"
                  "差评是否属实由效能监察人员认定。"))
+    bus.publish(ctx, links.BadRatingRecorded(  # the hotline opens its complaint ticket
+        rating.id, rect.id, app.id, app.number, app.applicant_id, rated.kind, rated.department,
+        rated.region, rating.level, LEVELS[rating.level], rated.name, rating.comment or ""))
 
 
 def rectification_watch(rect: Rectification, number: str, opened_on: dt.date
@@ -274,7 +277,7 @@ STEPS: dict[str, dict[str, str]] = {
     "following_up": {"follow_up": "closed"},
 }
 STEP_NAMES = {"verify": "回访核实", "decide": "认定", "rectify": "整改", "follow_up": "跟踪回访",
-              "review": "监察复核"}
+              "review": "监察复核", "ticket": "12345 工单"}
 TARGET_NAMES = {WINDOW: "综合窗口", DEPARTMENT: "审批部门"}
 STATUS_NAMES = {"verifying": "待回访核实", "deciding": "待认定", "rectifying": "整改中",
                 "following_up": "待跟踪回访", "closed": "已办结"}
@@ -444,3 +447,14 @@ def invite_to_rate(sessions: sessionmaker[Session], now: dt.datetime, days: int)
                                      body="您的办件已办结送达，欢迎对受理窗口和各审批部门的服务"
                                           "分别作出评价（好差评），您的评价将用于改进政务服务。"))
         return len(apps)
+
+
+def note_ticket(ctx: Ctx, rectification_id: int, text: str) -> None:
+    """The 12345 complaint ticket of the bad rating was opened or ended: a step of the
+    rectification (`ticket`), so that its page shows where the complaint stands."""
+    rect = ctx.session.get(Rectification, rectification_id)
+    if rect is None:
+        return
+    rect.steps = [*rect.steps, {"action": "ticket", "text": text, "by": "12345 热线",
+                                "at": ctx.now.isoformat()}]
+    ctx.session.flush()

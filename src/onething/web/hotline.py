@@ -52,7 +52,8 @@ CITIZENS = frozenset({Role.applicant, Role.proxy})
 ENDED = frozenset({Status.answered, Status.transferred, Status.redirected, Status.closed,
                    Status.visited, Status.evaluated})
 STEP_NAMES = {**{m.value: n for m, n in rules.MOVE_NAMES.items()},
-              "submit": "在线提交", "escalate": "转督办", "reopen": "重办"}
+              "submit": "在线提交", "escalate": "转督办", "reopen": "重办",
+              "assist": "协办意见", "merged_in": "并入重复工单", "parent_ended": "主工单已办结"}
 # the lists, by role: (key, tab label, what it shows)
 VIEWS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.operator: (("queue", "待处理"), ("review", "待审核"), ("callback", "待回访"),
@@ -109,9 +110,11 @@ def view(ctx: Ctx, t: Ticket) -> dict[str, Any]:
     """A ticket as the actor may see it (caller masked as the API masks it)."""
     name, phone = hotline.caller(ctx, t)
     over = hotline.overdue(t, ctx.now)
+    opinions = hotline.sees_opinions(ctx)
     offices = [{"name": hotline.office_name(ctx, a.department_code, a.region_code),
                 "department": a.department_code, "region": a.region_code, "host": a.host,
-                "signed_at": a.signed_at, "returned_reason": a.returned_reason}
+                "signed_at": a.signed_at, "returned_reason": a.returned_reason,
+                "opinion": a.opinion if opinions else None}
                for a in hotline.assignments(ctx, t)]
     suggested = None
     if hotline.is_centre(ctx, t):
@@ -135,7 +138,17 @@ def view(ctx: Ctx, t: Ticket) -> dict[str, Any]:
             "urgency": rules.URGENCY_NAMES[t.urgency], "ended": t.status in ENDED,
             "actions": hotline.actions(ctx, t),
             "sign_due": due_text(t.sign_due_at), "reply_due": due_text(t.reply_due_at),
-            "extension_asked": bool(t.extension and t.extension.get("status") == "asked")}
+            "extension_asked": bool(t.extension and t.extension.get("status") == "asked"),
+            "parent": (t.outcome or {}).get("parent") if t.parent_id else None,
+            "children": [_ref(ctx, c) for c in hotline.children(ctx, t)],
+            "similar": [_ref(ctx, c) for c in hotline.similar(ctx, t)]}
+
+
+def _ref(ctx: Ctx, t: Ticket) -> dict[str, Any]:
+    """Another ticket named on this one's page (a duplicate, a candidate parent)."""
+    return {"id": t.id, "number": t.number, "received_at": t.received_at,
+            "address": t.address or _region_name(ctx, t.region_code),
+            "status": rules.STATUS_NAMES[t.status], "description": t.description[:60]}
 
 
 def _office_choices(ctx: Ctx, centre: str) -> tuple[list[tuple[str, str]],
@@ -266,7 +279,8 @@ def _ticket_page(page: Page, ticket_id: int, code: int = 200, error: str | None 
         chosen=chosen, departments=departments, places=places, saved=saved,
         lines=rules.EMERGENCY_NAMES, ways=rules.OTHER_WAY_NAMES,
         satisfactions=rules.SATISFACTION_NAMES, move_names=rules.MOVE_NAMES,
-        staff=_staff_names(page.me), max_days=hotline.EXTENSION_MAX_DAYS)
+        staff=_staff_names(page.me), max_days=hotline.EXTENSION_MAX_DAYS,
+        merge_hours=hotline.merge_window_hours())
 
 
 @router.get("/tickets/{ticket_id:id}", response_class=HTMLResponse)
@@ -326,7 +340,17 @@ MOVES: dict[str, Callable[[FormPage, int], object]] = {
     "decide-extension": lambda p, i: hotline.decide_extension(p.ctx, i, _decided(p),
                                                               p.text("note")),
     "urge": lambda p, i: hotline.urge(p.ctx, i, p.text("note")),
+    "merge": lambda p, i: hotline.merge(p.ctx, i, _parent(p)),
+    "assist": lambda p, i: hotline.give_opinion(p.ctx, i, p.text("text") or ""),
 }
+
+
+def _parent(page: FormPage) -> int:
+    """The candidate parent the 并单 form chose."""
+    chosen = number(page.text("parent"))
+    if chosen is None:
+        raise Invalid("请选择要并入的主工单", problems=[FieldProblem("parent", "请选择主工单")])
+    return chosen
 
 
 @router.post("/tickets/{ticket_id:id}/{move}")
