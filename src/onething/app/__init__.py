@@ -21,6 +21,7 @@ from onething.api.exchange import router as exchange_router
 from onething.api.files import router as files_router
 from onething.api.guide import router as guide_router
 from onething.api.hotline import router as hotline_router
+from onething.api.hotline_figures import router as hotline_figures_router
 from onething.api.identity import router as identity_router
 from onething.api.knowledge import router as knowledge_router
 from onething.api.licences import router as licences_router
@@ -107,7 +108,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                        max_upload=settings.max_upload_bytes)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
                    licences_router, ratings_router, supervision_router, commitments_router,
-                   assistance_router, exchange_router, profiles_router, hotline_router,
+                   assistance_router, exchange_router, profiles_router, hotline_figures_router,
+                   hotline_router,
                    knowledge_router):
         app.include_router(router)
     pages.mount(app)

@@ -127,7 +127,7 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
         confidential=given.confidential, caller_id=None if operator else actor.user_id,
         description=given.description, attachments=list(given.attachments),
         application_number=app.number if app else None, parent_id=given.parent,
-        received_at=received, outcome={}, returns=0, escalated=False, timeline=[],
+        received_at=received, outcome={}, returns=0, reopens=0, escalated=False, timeline=[],
         created_by=actor.user_id or None, version=1, created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(ticket)
     ctx.session.flush()
@@ -687,9 +687,11 @@ def callback(ctx: Ctx, ticket_id: int, satisfaction: str, fault: str | None = No
     why = Fault(fault) if said == Satisfaction.unsatisfied and fault else None
     t.callback = {"satisfaction": said.value, "fault": why.value if why else None,
                   "reason": (reason or "").strip()[:TEXT_MAX] or None, "at": ctx.now.isoformat()}
+    t.visited_at, t.satisfaction = ctx.now, said.value
     _record(ctx, t, Move.callback, f"回访：{said.value}" + (f"，{reason}" if reason else ""))
     if reopens(said, why):
         t.status, t.closed_at, t.replied_at = Status.handling, None, None
+        t.reopens, t.reopened_at = (t.reopens or 0) + 1, ctx.now
         reply_rule = _limit(ctx, t, "reply")
         assert reply_rule.reply is not None
         t.reply_due_at = due_at(reply_rule.reply, ctx.now, ctx.calendar)
