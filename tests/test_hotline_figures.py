@@ -238,3 +238,25 @@ def test_periods() -> None:
     assert f.Rate(0, 0).value is None and f.Rate(1, 4).value == 0.25
     assert [(h.code, h.change) for h in f.hot({"a": 2, "b": 5, "c": 2}, {"b": 7}, top=2)] == [
         ("b", -2), ("a", 2)]
+
+
+def test_the_page_draws_each_chart_with_its_table(api: Api, seeded: World) -> None:
+    client = api.client
+    seeded.sign_in(client, "supervisor_cs")
+    page = client.get("/hotline/figures", params={"period": "range", **RANGE})
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'id="kpi-sign_on_time">33.3%' in html and 'id="kpi-received">5' in html
+    for name in ("rates", "categories", "places", "kinds", "channels"):
+        assert f'id="chart-{name}"' in html and f'id="table-{name}"' in html
+    assert html.count("<svg") == 5 and "<script src" not in html  # drawn, nothing to run
+    assert "<td>占道经营</td><td>3</td><td>1</td><td>+2</td>" in html
+    assert 'href="/hotline/figures"' in html  # in the menu
+    # a bad range is said on the page, not a traceback
+    bad = client.get("/hotline/figures", params={"period": "range", "from": "2026-10-11",
+                                                 "to": "2026-09-01"})
+    assert bad.status_code == 422 and 'id="error"' in bad.text
+    seeded.sign_in(client, "op_cs")
+    assert client.get("/hotline/figures").status_code == 200
+    seeded.sign_in(client, "cg_furong")
+    assert client.get("/hotline/figures", follow_redirects=False).status_code == 303

@@ -46,6 +46,7 @@ from onething.web import catalog as catalog_pages
 from onething.web import commitments as commitment_pages
 from onething.web import exchange as exchange_pages
 from onething.web import guide as guide_pages
+from onething.web import hotline_figures as hotline_figure_pages
 from onething.web import identity as consent_pages
 from onething.web import knowledge as knowledge_pages
 from onething.web import profiles as profile_pages
@@ -116,7 +117,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
                    supervision_pages.router, commitment_pages.router, consent_pages.router,
                    rating_pages.router, help_pages.router, exchange_pages.router,
-                   profile_pages.router, knowledge_pages.router):
+                   profile_pages.router, knowledge_pages.router,
+                   hotline_figure_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

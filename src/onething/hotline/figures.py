@@ -72,7 +72,8 @@ def monday(now: dt.datetime) -> dt.date:
 def this_week(now: dt.datetime) -> Period:
     """Monday 00:00 (China time) to now (what happened at this very instant included)."""
     first = monday(now)
-    return Period(_midnight(first), now + _INSTANT, first, now.astimezone(CHINA).date(), "this_week")
+    return Period(_midnight(first), now + _INSTANT, first, now.astimezone(CHINA).date(),
+                  "this_week")
 
 
 def last_week(now: dt.datetime) -> Period:

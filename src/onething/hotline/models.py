@@ -12,7 +12,6 @@ from onething.hotline.rules import Channel, Kind, Status, Urgency
 from onething.kernel.clock import utcnow
 from onething.kernel.db import Base, JSONDoc, UTCDateTime, stored_as_string
 
-
 FIGURE_TIMES = ("received_at", "sign_due_at", "signed_at", "reply_due_at", "replied_at",
                 "closed_at", "visited_at", "reopened_at")
 
