@@ -480,8 +480,9 @@ def _explain(session: Any, inbox: Ctx, ctx: Ctx, now: dt.datetime) -> dict[str, 
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
                 executemany: bool) -> None:
-        captured.append(cursor.mogrify(statement, parameters).decode()
-                        if postgres else statement)
+        import psycopg
+
+        captured.append(psycopg.ClientCursor(cursor.connection).mogrify(statement, parameters))
 
     from sqlalchemy import event
 
@@ -494,7 +495,7 @@ def _explain(session: Any, inbox: Ctx, ctx: Ctx, now: dt.datetime) -> dict[str, 
             event.remove(engine, "before_cursor_execute", capture)
         for i, statement in enumerate(captured):
             out[f"figures_{i}"] = "\n".join(r[0] for r in session.execute(
-                text(prefix + statement.replace("%", "%%"))))
+                text(prefix + statement.replace(":", r"\:"))))
     return out
 
 

@@ -303,6 +303,7 @@ def listing(ctx: Ctx, *, status: str | None = None, kind: str | None = None,
     assignments), a supervisor's region, a citizen's own."""
     a = ctx.actor
     query = select(Ticket)
+    newest = Ticket.id.desc()
     match a.role:
         case Role.admin:
             pass
@@ -313,9 +314,12 @@ def listing(ctx: Ctx, *, status: str | None = None, kind: str | None = None,
             query = query.where(Ticket.region_code.in_(
                 regions.descendants(ctx.catalog.regions, a.region) if a.region else []))
         case Role.approver:
-            query = query.where(Ticket.id.in_(select(Assignment.ticket_id).where(
+            # a join, newest first by the assignment's ticket: the inbox index gives the
+            # page in order, however many tickets the office ever had (bench/hotline.py)
+            query = query.join(Assignment, Assignment.ticket_id == Ticket.id).where(
                 Assignment.department_code == a.department,
-                Assignment.region_code == a.region, Assignment.active.is_(True))))
+                Assignment.region_code == a.region, Assignment.active.is_(True))
+            newest = Assignment.ticket_id.desc()
         case Role.applicant | Role.proxy:
             query = query.where(Ticket.caller_id == a.user_id)
         case _:
@@ -337,7 +341,7 @@ def listing(ctx: Ctx, *, status: str | None = None, kind: str | None = None,
         query = query.where(Ticket.escalated.is_(escalated))
     if problems:
         raise Invalid("查询条件有误", problems=problems)
-    return query.order_by(Ticket.id.desc())
+    return query.order_by(newest)
 
 
 def track(ctx: Ctx, number: str, phone: str) -> Ticket:
