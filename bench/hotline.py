@@ -288,52 +288,151 @@ def _places(engine: Engine) -> list[tuple[str, str, str]]:
     return sorted(out)
 
 
+PG_TICKETS = """
+INSERT INTO hotline_tickets (id, number, channel, kind, category_code, urgency, status,
+  centre_region, region_code, caller_name, caller_phone, confidential, description,
+  attachments, received_at, dispatched_at, sign_due_at, reply_due_at, signed_at, replied_at,
+  closed_at, outcome, returns, escalated, timeline, version, created_at, updated_at,
+  visited_at, satisfaction, reopens, reopened_at)
+SELECT id, '12345-B-' || lpad(id::text, 9, '0'), channel, kind, category, urgency,
+  CASE WHEN path = 'dispatched' THEN
+         CASE WHEN visited_raw <= :now THEN 'evaluated' WHEN closed_raw <= :now THEN 'closed'
+              WHEN replied_raw <= :now THEN 'replied' WHEN signed_raw <= :now THEN 'handling'
+              ELSE 'dispatched' END
+       WHEN closed_raw > :now THEN 'accepted' ELSE path END,
+  city, region, '王五', '139' || lpad((id % 100000000)::text, 8, '0'), false,
+  '诉求内容（基准测试数据）', '[]', received, dispatched, sign_due, reply_due,
+  CASE WHEN signed_raw <= :now THEN signed_raw END,
+  CASE WHEN replied_raw <= :now THEN replied_raw END,
+  CASE WHEN closed_raw <= :now THEN closed_raw END, '{}', 0, false, '[]', 1, received,
+  received, CASE WHEN visited_raw <= :now THEN visited_raw END,
+  CASE WHEN visited_raw <= :now THEN satisfaction END,
+  CASE WHEN visited_raw <= :now AND satisfaction = 'unsatisfied' AND u5 < 0.4 THEN 1 ELSE 0 END,
+  CASE WHEN visited_raw <= :now AND satisfaction = 'unsatisfied' AND u5 < 0.4
+       THEN visited_raw END
+FROM (
+  SELECT *, signed_raw + (reply_due - dispatched) * (0.1 + u3) AS replied_raw,
+         signed_raw + (reply_due - dispatched) * (0.1 + u3) + interval '2 hours'
+           + interval '28 hours' * u4 AS closed_raw,
+         signed_raw + (reply_due - dispatched) * (0.1 + u3) + interval '6 hours'
+           + interval '72 hours' * u4 AS visited_raw
+  FROM (
+    SELECT *, dispatched + (sign_due - dispatched) * (0.05 + 1.1 * u2) AS signed_raw
+    FROM (
+      SELECT *,
+        CASE WHEN path = 'dispatched' THEN received + interval '10 minutes'
+             + interval '50 minutes' * u2 END AS dispatched,
+        CASE WHEN path = 'dispatched' THEN received + interval '10 minutes'
+             + interval '50 minutes' * u2 + CASE WHEN urgency = 'urgent'
+             THEN interval '30 minutes' ELSE interval '34 hours' END END AS sign_due,
+        CASE WHEN path = 'dispatched' THEN received + interval '10 minutes'
+             + interval '50 minutes' * u2 + CASE WHEN urgency = 'urgent' THEN interval '1 day'
+             WHEN kind IN ('enquiry', 'help') THEN interval '4.5 days'
+             ELSE interval '18.5 days' END END AS reply_due,
+        CASE WHEN path = 'answered' THEN received + interval '6 minutes'
+             WHEN path IN ('transferred', 'redirected') THEN received + interval '4 minutes'
+             END AS closed_plain
+      FROM (
+        SELECT g AS id,
+          CAST(:now AS timestamptz) - interval '365 days'
+            + interval '365 days' * ((g - :first + random()) / :n) AS received,
+          (CAST(:regions AS text[]))[1 + floor(power(random(), 2.2) * :places)::int] AS region,
+          (CAST(:categories AS text[]))[1 + floor(power(random(), 1.8) * :ncat)::int]
+            AS category,
+          CASE WHEN r1 < 0.45 THEN 'enquiry' WHEN r1 < 0.60 THEN 'help'
+               WHEN r1 < 0.85 THEN 'complaint' WHEN r1 < 0.90 THEN 'report'
+               WHEN r1 < 0.98 THEN 'suggestion' ELSE 'praise' END AS kind,
+          CASE WHEN r2 < 0.70 THEN 'phone' WHEN r2 < 0.82 THEN 'web' WHEN r2 < 0.94
+               THEN 'mobile' WHEN r2 < 0.96 THEN 'open311' WHEN r2 < 0.98 THEN 'email'
+               ELSE 'rating' END AS channel,
+          CASE WHEN r3 < 0.03 THEN 'urgent' ELSE 'normal' END AS urgency,
+          CASE WHEN r3 >= 0.03 AND r4 < 0.35 THEN 'answered' WHEN r4 < 0.37 THEN 'transferred'
+               WHEN r4 < 0.40 THEN 'redirected' ELSE 'dispatched' END AS path,
+          CASE WHEN r5 < 0.80 THEN 'satisfied' WHEN r5 < 0.92 THEN 'basic'
+               ELSE 'unsatisfied' END AS satisfaction,
+          random() AS u2, random() AS u3, random() AS u4, random() AS u5
+        FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g,
+             LATERAL (SELECT random() + 0 * g AS r1, random() + 0 * g AS r2,
+                             random() + 0 * g AS r3, random() + 0 * g AS r4,
+                             random() + 0 * g AS r5) r
+      ) a
+    ) b
+  ) c
+) d
+JOIN unnest(CAST(:regions AS text[]), CAST(:cities AS text[])) AS p(place, city)
+  ON p.place = d.region
+"""
+PG_ASSIGNMENTS = """
+INSERT INTO hotline_assignments (ticket_id, department_code, region_code, host, suggested,
+  active, assigned_at, signed_at)
+SELECT t.id, o.department, p.county, true, true, true, t.dispatched_at, t.signed_at
+FROM hotline_tickets t
+JOIN unnest(CAST(:regions AS text[]), CAST(:counties AS text[])) AS p(place, county)
+  ON p.place = t.region_code
+JOIN unnest(CAST(:classes AS text[]), CAST(:departments AS text[])) AS o(class, department)
+  ON o.class = left(t.category_code, 2)
+WHERE t.id BETWEEN :first AND :last AND t.dispatched_at IS NOT NULL
+"""
+
+
 def seed(engine: Engine, tickets: int, now: dt.datetime, chunk: int = 200_000) -> float:
-    """Write the tickets (COPY on PostgreSQL, with the secondary indexes dropped meanwhile
-    and built again after), their assignments and the open ones' watched deadlines."""
+    """Write the tickets, their assignments and the open ones' watched deadlines: on
+    PostgreSQL in SQL (generate_series), with the secondary indexes dropped meanwhile and
+    built again after; elsewhere generated in Python."""
     places = _places(engine)
     postgres = engine.dialect.name == "postgresql"
     started = time.perf_counter()
     with engine.connect() as conn:
         have = conn.scalar(select(func.coalesce(func.max(Ticket.id), 0))) or 0
-    indexes: list[str] = []
+    secondary = [i for table in (Ticket.__table__, Assignment.__table__)
+                 for i in table.indexes]  # type: ignore[attr-defined]
     if postgres:
+        chunk = 1_000_000
         with engine.begin() as conn:
-            indexes = list(conn.scalars(text(
-                "SELECT indexdef FROM pg_indexes WHERE tablename IN ('hotline_tickets', "
-                "'hotline_assignments') AND indexname NOT LIKE '%pkey' AND indexname NOT IN "
-                "(SELECT conname FROM pg_constraint)")))
-            for definition in indexes:
-                conn.execute(text(f"DROP INDEX IF EXISTS {definition.split()[2]}"))
+            for index in secondary:
+                conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
     for start in range(0, tickets, chunk):
         size = min(chunk, tickets - start)
-        rows = list(_rows(size, have + start + 1, now, places))
-        tickets_rows = [r for r, _ in rows]
-        assignments = [a for _, a in rows if a is not None]
+        first, last = have + start + 1, have + start + size
         if postgres:
-            _copy(engine, "hotline_tickets", TICKET_COLUMNS, tickets_rows)
-            _copy(engine, "hotline_assignments", ASSIGNMENT_COLUMNS, assignments)
+            with engine.begin() as conn:
+                conn.execute(text("SELECT setseed(:s)"), {"s": (first % 1000) / 1000})
+                conn.execute(text(PG_TICKETS), {
+                    "now": now, "first": first, "last": last, "n": tickets,
+                    "regions": [p[0] for p in places], "cities": [p[2] for p in places],
+                    "places": len(places), "categories": list(CATEGORIES),
+                    "ncat": len(CATEGORIES)})
+                conn.execute(text(PG_ASSIGNMENTS), {
+                    "first": first, "last": last, "regions": [p[0] for p in places],
+                    "counties": [p[1] for p in places], "classes": list(OFFICE_OF),
+                    "departments": list(OFFICE_OF.values())})
         else:
+            rows = list(_rows(size, first, now, places))
             with engine.begin() as conn:
                 conn.execute(insert(Ticket.__table__), [
                     {**dict(zip(TICKET_COLUMNS, r, strict=True)), **JSON_EMPTY}
-                    for r in tickets_rows])
-                conn.execute(insert(Assignment.__table__), [
-                    dict(zip(ASSIGNMENT_COLUMNS, a, strict=True)) for a in assignments])
+                    for r, _ in rows])
+                assignments = [a for _, a in rows if a is not None]
+                if assignments:
+                    conn.execute(insert(Assignment.__table__), [
+                        dict(zip(ASSIGNMENT_COLUMNS, a, strict=True)) for a in assignments])
         print(f"  seeded {start + size} / {tickets} tickets "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
     with engine.begin() as conn:
         if postgres:
-            for definition in indexes:
-                conn.execute(text(definition))
+            for index in secondary:
+                index.create(conn, checkfirst=True)
             conn.execute(text("SELECT setval(pg_get_serial_sequence('hotline_tickets', 'id'), "
                               "(SELECT max(id) FROM hotline_tickets))"))
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('hotline_assignments', "
+                              "'id'), (SELECT max(id) FROM hotline_assignments))"))
+            print(f"  indexes built ({time.perf_counter() - started:.0f} s)", flush=True)
         _watch_open(conn, now)
     if postgres:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE hotline_tickets"))
-            conn.execute(text("VACUUM ANALYZE hotline_assignments"))
-            conn.execute(text("VACUUM ANALYZE watched_deadlines"))
+            for table in ("hotline_tickets", "hotline_assignments", "watched_deadlines"):
+                conn.execute(text(f"VACUUM ANALYZE {table}"))
+        print(f"  vacuumed ({time.perf_counter() - started:.0f} s)", flush=True)
     return time.perf_counter() - started
 
 
