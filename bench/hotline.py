@@ -88,14 +88,17 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
             "max_ms": round(ordered[-1] * 1000, 2), "n": len(ordered)}
 
 
-def _time(call: Callable[[], Any], repeat: int) -> dict[str, float]:
+def _time(call: Callable[[], Any], repeat: int, name: str = "") -> dict[str, float]:
     call()
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
         call()
         samples.append(time.perf_counter() - started)
-    return _percentiles(samples)
+    found = _percentiles(samples)
+    if name:
+        print(f"  {name}: {found}", flush=True)  # as it goes: a long run can be cut short
+    return found
 
 
 # --- PostgreSQL kept in a directory -----------------------------------------------------
@@ -512,6 +515,8 @@ def scale(engine: Engine, server: Served, args: argparse.Namespace) -> dict[str,
             .group_by(Assignment.department_code, Assignment.region_code)
             .order_by(func.count().desc()).limit(1)).one()
         out["inbox_office"] = {"department": dep, "region": region, "open": open_count}
+        print(f"  {out['tickets']} tickets, {out['open_tickets']} open; the busiest office: "
+              f"{out['inbox_office']}", flush=True)
         city = session.scalar(select(Ticket.centre_region).group_by(Ticket.centre_region)
                               .order_by(func.count().desc()).limit(1))
         office = _user(session, "bench_office", Role.approver, region, dep)
@@ -526,14 +531,17 @@ def scale(engine: Engine, server: Served, args: argparse.Namespace) -> dict[str,
         def page() -> None:
             list(session.scalars(listing(inbox, status="open").limit(20)))
 
-        out["in_process"] = {"inbox_page": _time(page, repeat)}
+        out["in_process"] = {"inbox_page": _time(page, repeat, "in process: inbox page")}
         for who, name in ((province, "province"), (town, "city")):
             ctx = _ctx(session, who, now)
             for label, period in (("this_week", this_week(now)), ("last_week", last_week(now))):
                 out["in_process"][f"figures_{name}_{label}"] = _time(
                     lambda ctx=ctx, period=period: stats.week_figures(
-                        ctx, stats.scope(ctx, None), period), max(3, repeat // 20))
+                        ctx, stats.scope(ctx, None), period), max(3, repeat // 20),
+                    f"in process: figures {name} {label}")
         out["explain"] = _explain(session, inbox, ctx, now)
+        for name, plan in out["explain"].items():
+            print(f"  plan of {name}:\n{plan}", flush=True)
     with server as running:
         http: dict[str, Any] = {}
         with httpx.Client(base_url=running.url, timeout=120) as client:
@@ -542,11 +550,12 @@ def scale(engine: Engine, server: Served, args: argparse.Namespace) -> dict[str,
                 return lambda: client.get(path, headers=headers).raise_for_status()
 
             http["inbox_page"] = _time(get("/api/v1/tickets?status=open&limit=20",
-                                           "bench_office"), repeat)
+                                           "bench_office"), repeat, "http: inbox page")
             for who, name in (("bench_sup_province", "province"), ("bench_sup_city", "city")):
                 for label in ("this_week", "last_week"):
                     http[f"figures_{name}_{label}"] = _time(get(
-                        f"/api/v1/tickets/figures?period={label}", who), max(3, repeat // 20))
+                        f"/api/v1/tickets/figures?period={label}", who), max(3, repeat // 20),
+                        f"http: figures {name} {label}")
             http["trivial"] = _time(lambda: client.get("/healthz").raise_for_status(), repeat)
         out["http"] = http
     catalog = None
@@ -561,6 +570,7 @@ def scale(engine: Engine, server: Served, args: argparse.Namespace) -> dict[str,
         report = sweep(writers, catalog, at, batch=1000)
         sweeps[label] = {"seconds": round(time.perf_counter() - started, 2),
                          "checked": dict(report.checked), "raised": dict(report.raised)}
+        print(f"  sweep {label}: {sweeps[label]}", flush=True)
     out["sweep"] = sweeps
     return out
 

@@ -131,6 +131,7 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
         created_by=actor.user_id or None, version=1, created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(ticket)
     ctx.session.flush()
+    ctx.session.info.setdefault(_KEPT, {})[ticket.id] = []  # a new ticket has no office yet
     _record(ctx, ticket, Move.accept if operator else "submit",
             "话务员受理" if operator else "群众在线提交诉求")
     if operator:
@@ -236,9 +237,30 @@ def is_centre(ctx: Ctx, t: Ticket) -> bool:
     return ctx.actor.role == Role.operator and _in(ctx, t.centre_region, ctx.actor.region)
 
 
+_KEPT = "hotline_assignments"  # the session's active assignments by ticket (one request's)
+
+
 def _assignments(ctx: Ctx, t: Ticket) -> list[Assignment]:
-    return list(ctx.session.scalars(select(Assignment).where(
-        Assignment.ticket_id == t.id, Assignment.active.is_(True)).order_by(Assignment.id)))
+    kept: dict[int, list[Assignment]] = ctx.session.info.setdefault(_KEPT, {})
+    if t.id not in kept:
+        kept[t.id] = list(ctx.session.scalars(select(Assignment).where(
+            Assignment.ticket_id == t.id, Assignment.active.is_(True)).order_by(
+            Assignment.id)))
+    return kept[t.id]
+
+
+def preload(ctx: Ctx, tickets: list[Ticket]) -> list[Ticket]:
+    """The active assignments of a page of tickets read in one query (a list answers each
+    ticket with its offices and the actor's moves, which read them)."""
+    kept: dict[int, list[Assignment]] = ctx.session.info.setdefault(_KEPT, {})
+    wanted: dict[int, list[Assignment]] = {t.id: [] for t in tickets if t.id not in kept}
+    if wanted:
+        for a in ctx.session.scalars(select(Assignment).where(
+                Assignment.ticket_id.in_(wanted), Assignment.active.is_(True)).order_by(
+                Assignment.id)):
+            wanted[a.ticket_id].append(a)
+        kept.update(wanted)
+    return tickets
 
 
 def _office_of(ctx: Ctx, t: Ticket) -> Assignment | None:
@@ -511,6 +533,7 @@ def _assign(ctx: Ctx, t: Ticket, host: OfficeInput, assist: list[OfficeInput],
             ticket_id=t.id, department_code=office.department, region_code=office.region,
             host=is_host, suggested=suggested, active=True, assigned_at=ctx.now))
     ctx.session.flush()
+    ctx.session.info.get(_KEPT, {}).pop(t.id, None)  # read again
     _notify(ctx, host, f"【12345 工单】{t.number}",
             f"请于 {_shown(t.sign_due_at)} 前签收，{_shown(t.reply_due_at)} 前答复。")
     bus.publish(ctx, TicketDispatched(t.id, host.department, host.region))
