@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,7 +119,7 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
     centre = actor.region if operator and actor.region else _centre_of(ctx, given.region)
     day = received.astimezone(CHINA).strftime("%Y%m%d")
     ticket = Ticket(
-        number=next_number(ctx.session, f"12345-{centre[:6]}-{day}-"),
+        number=f"~{secrets.token_hex(12)}",  # numbered last, below
         channel=Channel(given.channel), kind=Kind(given.kind), category_code=given.category,
         urgency=Urgency(given.urgency),
         status=Status.accepted if operator else Status.submitted, centre_region=centre,
@@ -134,6 +135,9 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
     ctx.session.info.setdefault(_KEPT, {})[ticket.id] = []  # a new ticket has no office yet
     _record(ctx, ticket, Move.accept if operator else "submit",
             "话务员受理" if operator else "群众在线提交诉求")
+    # the number last: its counter row stays locked until the commit, and every ticket of
+    # the centre and day waits for it, so the less of the transaction after it the better
+    ticket.number = next_number(ctx.session, f"12345-{centre[:6]}-{day}-")
     if operator:
         _accepted(ctx, ticket)
     return ticket
