@@ -338,7 +338,7 @@ FROM (
       FROM (
         SELECT g AS id,
           CAST(:now AS timestamptz) - interval '365 days'
-            + interval '365 days' * ((g - :first + random()) / :n) AS received,
+            + interval '365 days' * ((g - :base + random()) / :n) AS received,
           (CAST(:regions AS text[]))[1 + floor(power(random(), 2.2) * :places)::int] AS region,
           (CAST(:categories AS text[]))[1 + floor(power(random(), 1.8) * :ncat)::int]
             AS category,
@@ -401,7 +401,7 @@ def seed(engine: Engine, tickets: int, now: dt.datetime, chunk: int = 200_000) -
             with engine.begin() as conn:
                 conn.execute(text("SELECT setseed(:s)"), {"s": (first % 1000) / 1000})
                 conn.execute(text(PG_TICKETS), {
-                    "now": now, "first": first, "last": last, "n": tickets,
+                    "now": now, "first": first, "last": last, "n": tickets, "base": have + 1,
                     "regions": [p[0] for p in places], "cities": [p[2] for p in places],
                     "places": len(places), "categories": list(CATEGORIES),
                     "ncat": len(CATEGORIES)})
@@ -500,6 +500,15 @@ def scale(engine: Engine, server: Served, args: argparse.Namespace) -> dict[str,
     sessions, writers = session_factory(engine), session_factory(writer(engine))
     now = dt.datetime.now(dt.UTC)
     out: dict[str, Any] = {"database": engine.dialect.name, "when": time.strftime("%F %T")}
+    if args.reseed:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM watched_deadlines WHERE subject IN "
+                              "('ticket_sign', 'ticket_reply')"))
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE hotline_assignments, hotline_tickets"))
+            else:
+                conn.execute(text("DELETE FROM hotline_assignments"))
+                conn.execute(text("DELETE FROM hotline_tickets"))
     with sessions() as session:
         stored = session.scalar(select(func.count()).select_from(Ticket)) or 0
     if stored < args.tickets:
@@ -624,6 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--database-url", default="")
     b.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-hotline")
     b.add_argument("--repeat", type=int, default=200)
+    b.add_argument("--reseed", action="store_true", help="drop the seeded tickets first")
     b.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
