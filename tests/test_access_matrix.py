@@ -195,6 +195,9 @@ GET     /rectifications                        in  hm  hm  hm  hm  --  --  ok  -
 POST    /rectifications/{rect}/steps           in  nf  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
 GET     /dashboard                             in  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok  no  ok
 GET     /dashboard.csv                         in  no  no  no  no  no  no  no  no  no  ok  no  ok
+# 12345 figures of 芙蓉区: supervisors above it (and operators of its centre) and admins
+GET     /api/v1/tickets/figures                in  no  no  no  no  no  no  no  no  no  ok  no  ok
+GET     /hotline/figures                       in  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok  no  ok
 GET     /checks                                in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
 # 帮代办 consents in pages: as the API (the request names li as the person: li may, zhang may
 # not; a window records one for a proxy of its region only); approvers have no page of
@@ -388,6 +391,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /consents": {"data": {"proxy": "proxy1", "person": "li", "note": "本人到窗口书面授权"}},
     "GET /dashboard": STATS,
     "GET /dashboard.csv": STATS,
+    "GET /api/v1/tickets/figures": STATS,
+    "GET /hotline/figures": STATS,
     "POST /api/v1/help-requests": {"json": HELP},
     "POST /api/v1/knowledge/articles": {"json": ARTICLE},
     "PUT /api/v1/knowledge/articles/{article}": {"json": ARTICLE},

@@ -320,8 +320,8 @@ def listing(
         ) -> list[TicketOut]:
     query = hotline.listing(ctx, status=status, kind=kind, category=category,
                             escalated=escalated)
-    return [TicketOut.of(ctx, t)
-            for t in ctx.session.scalars(query.limit(paging.limit).offset(paging.offset))]
+    page = list(ctx.session.scalars(query.limit(paging.limit).offset(paging.offset)))
+    return [TicketOut.of(ctx, t) for t in hotline.preload(ctx, page)]
 
 
 @router.post("/tickets/tracking", response_model=TrackOut,

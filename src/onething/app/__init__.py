@@ -21,6 +21,7 @@ from onething.api.exchange import router as exchange_router
 from onething.api.files import router as files_router
 from onething.api.guide import router as guide_router
 from onething.api.hotline import router as hotline_router
+from onething.api.hotline_figures import router as hotline_figures_router
 from onething.api.identity import router as identity_router
 from onething.api.knowledge import router as knowledge_router
 from onething.api.licences import router as licences_router
@@ -48,6 +49,7 @@ from onething.web import commitments as commitment_pages
 from onething.web import exchange as exchange_pages
 from onething.web import guide as guide_pages
 from onething.web import hotline as hotline_pages
+from onething.web import hotline_figures as hotline_figure_pages
 from onething.web import identity as consent_pages
 from onething.web import knowledge as knowledge_pages
 from onething.web import profiles as profile_pages
@@ -111,14 +113,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                        max_upload=settings.max_upload_bytes)
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
                    licences_router, ratings_router, supervision_router, commitments_router,
-                   assistance_router, exchange_router, profiles_router, hotline_router,
-                   knowledge_router, open311_router):
+                   assistance_router, exchange_router, profiles_router, hotline_figures_router,
+                   hotline_router, knowledge_router, open311_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
                    supervision_pages.router, commitment_pages.router, consent_pages.router,
                    rating_pages.router, help_pages.router, exchange_pages.router,
-                   profile_pages.router, knowledge_pages.router, hotline_pages.router):
+                   profile_pages.router, knowledge_pages.router, hotline_figure_pages.router,
+                   hotline_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -12,6 +12,9 @@ from onething.hotline.rules import Channel, Kind, Status, Urgency
 from onething.kernel.clock import utcnow
 from onething.kernel.db import Base, JSONDoc, UTCDateTime, stored_as_string
 
+FIGURE_TIMES = ("received_at", "sign_due_at", "signed_at", "reply_due_at", "replied_at",
+                "closed_at", "visited_at", "reopened_at")
+
 
 class Step(TypedDict):
     """One move on a ticket: what, by whom (name and role), when, and what was said."""
@@ -33,7 +36,10 @@ class Ticket(Base):
                       Index("ix_hotline_tickets_parent", "parent_id"),
                       Index("ix_hotline_tickets_application", "application_number"),
                       Index("ix_hotline_tickets_source", "source_kind", "source_id",
-                            unique=True))
+                            unique=True),
+                      # the figures of a period (migration 0028): one index per instant a
+                      # figure counts by
+                      *(Index(f"ix_hotline_tickets_{c}", c) for c in FIGURE_TIMES))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -77,6 +83,12 @@ class Ticket(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)  # 督办
     extension: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
     callback: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)  # 回访
+    # the last 回访 (when, and what the caller said) and the 重办 (how many, the last), kept
+    # as columns for the figures (`hotline/statistics.py`)
+    visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    satisfaction: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reopens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
     timeline: Mapped[list[Step]] = mapped_column(JSONDoc, default=list)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,7 +132,7 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
     centre = actor.region if operator and actor.region else _centre_of(ctx, given.region)
     day = received.astimezone(CHINA).strftime("%Y%m%d")
     ticket = Ticket(
-        number=next_number(ctx.session, f"12345-{centre[:6]}-{day}-"),
+        number=f"~{secrets.token_hex(12)}",  # numbered last, below
         channel=Channel(given.channel), kind=Kind(given.kind), category_code=given.category,
         urgency=Urgency(given.urgency),
         status=Status.accepted if operator else Status.submitted, centre_region=centre,
@@ -141,13 +142,17 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
         caller_id=actor.user_id if actor.role in (Role.applicant, Role.proxy) else None,
         description=given.description, attachments=list(given.attachments),
         application_number=app.number if app else None, parent_id=None,
-        received_at=received, outcome={}, returns=0, escalated=False, timeline=[],
+        received_at=received, outcome={}, returns=0, reopens=0, escalated=False, timeline=[],
         created_by=actor.user_id or None, version=1, created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(ticket)
     ctx.session.flush()
+    ctx.session.info.setdefault(_KEPT, {})[ticket.id] = []  # a new ticket has no office yet
     _record(ctx, ticket, Move.accept if operator else "submit",
             "话务员受理" if operator else f"经{actor.display_name}提交诉求"
             if _external(ctx, given) else "群众在线提交诉求")
+    # the number last: its counter row stays locked until the commit, and every ticket of
+    # the centre and day waits for it, so the less of the transaction after it the better
+    ticket.number = next_number(ctx.session, f"12345-{centre[:6]}-{day}-")
     if operator:
         _accepted(ctx, ticket)
     if given.parent is not None:  # taken as a duplicate at once: 并单
@@ -255,9 +260,30 @@ def is_centre(ctx: Ctx, t: Ticket) -> bool:
     return ctx.actor.role == Role.operator and _in(ctx, t.centre_region, ctx.actor.region)
 
 
+_KEPT = "hotline_assignments"  # the session's active assignments by ticket (one request's)
+
+
 def _assignments(ctx: Ctx, t: Ticket) -> list[Assignment]:
-    return list(ctx.session.scalars(select(Assignment).where(
-        Assignment.ticket_id == t.id, Assignment.active.is_(True)).order_by(Assignment.id)))
+    kept: dict[int, list[Assignment]] = ctx.session.info.setdefault(_KEPT, {})
+    if t.id not in kept:
+        kept[t.id] = list(ctx.session.scalars(select(Assignment).where(
+            Assignment.ticket_id == t.id, Assignment.active.is_(True)).order_by(
+            Assignment.id)))
+    return kept[t.id]
+
+
+def preload(ctx: Ctx, tickets: list[Ticket]) -> list[Ticket]:
+    """The active assignments of a page of tickets read in one query (a list answers each
+    ticket with its offices and the actor's moves, which read them)."""
+    kept: dict[int, list[Assignment]] = ctx.session.info.setdefault(_KEPT, {})
+    wanted: dict[int, list[Assignment]] = {t.id: [] for t in tickets if t.id not in kept}
+    if wanted:
+        for a in ctx.session.scalars(select(Assignment).where(
+                Assignment.ticket_id.in_(wanted), Assignment.active.is_(True)).order_by(
+                Assignment.id)):
+            wanted[a.ticket_id].append(a)
+        kept.update(wanted)
+    return tickets
 
 
 def _office_of(ctx: Ctx, t: Ticket) -> Assignment | None:
@@ -323,6 +349,7 @@ def listing(ctx: Ctx, *, status: str | None = None, kind: str | None = None,
     assignments), a supervisor's region, a citizen's own."""
     a = ctx.actor
     query = select(Ticket)
+    newest = Ticket.id.desc()
     match a.role:
         case Role.admin:
             pass
@@ -333,9 +360,12 @@ def listing(ctx: Ctx, *, status: str | None = None, kind: str | None = None,
             query = query.where(Ticket.region_code.in_(
                 regions.descendants(ctx.catalog.regions, a.region) if a.region else []))
         case Role.approver:
-            query = query.where(Ticket.id.in_(select(Assignment.ticket_id).where(
+            # a join, newest first by the assignment's ticket: the inbox index gives the
+            # page in order, however many tickets the office ever had (bench/hotline.py)
+            query = query.join(Assignment, Assignment.ticket_id == Ticket.id).where(
                 Assignment.department_code == a.department,
-                Assignment.region_code == a.region, Assignment.active.is_(True))))
+                Assignment.region_code == a.region, Assignment.active.is_(True))
+            newest = Assignment.ticket_id.desc()
         case Role.applicant | Role.proxy:
             query = query.where(Ticket.caller_id == a.user_id)
         case _:
@@ -357,7 +387,7 @@ def listing(ctx: Ctx, *, status: str | None = None, kind: str | None = None,
         query = query.where(Ticket.escalated.is_(escalated))
     if problems:
         raise Invalid("查询条件有误", problems=problems)
-    return query.order_by(Ticket.id.desc())
+    return query.order_by(newest)
 
 
 def track(ctx: Ctx, number: str, phone: str) -> Ticket:
@@ -549,6 +579,7 @@ def _assign(ctx: Ctx, t: Ticket, host: OfficeInput, assist: list[OfficeInput],
             ticket_id=t.id, department_code=office.department, region_code=office.region,
             host=is_host, suggested=suggested, active=True, assigned_at=ctx.now))
     ctx.session.flush()
+    ctx.session.info.get(_KEPT, {}).pop(t.id, None)  # read again
     _notify(ctx, host, f"【12345 工单】{t.number}",
             f"请于 {_shown(t.sign_due_at)} 前签收，{_shown(t.reply_due_at)} 前答复。")
     bus.publish(ctx, TicketDispatched(t.id, host.department, host.region))
@@ -735,10 +766,12 @@ def callback(ctx: Ctx, ticket_id: int, satisfaction: str, fault: str | None = No
     why = Fault(fault) if said == Satisfaction.unsatisfied and fault else None
     t.callback = {"satisfaction": said.value, "fault": why.value if why else None,
                   "reason": (reason or "").strip()[:TEXT_MAX] or None, "at": ctx.now.isoformat()}
+    t.visited_at, t.satisfaction = ctx.now, said.value
     _record(ctx, t, Move.callback, f"回访：{SATISFACTION_NAMES[said]}"
             + (f"，{reason}" if reason else ""))
     if reopens(said, why):
         t.status, t.closed_at, t.replied_at = Status.handling, None, None
+        t.reopens, t.reopened_at = (t.reopens or 0) + 1, ctx.now
         reply_rule = _limit(ctx, t, "reply")
         assert reply_rule.reply is not None
         t.reply_due_at = due_at(reply_rule.reply, ctx.now, ctx.calendar)
@@ -955,7 +988,7 @@ def open_for_rating(ctx: Ctx, e: links.BadRatingRecorded) -> Ticket:
                      f"{e.comment}")[:DESCRIPTION_MAX],
         attachments=[], application_number=e.application_number, parent_id=None,
         source_kind="rating", source_id=e.rating_id, rectification_id=e.rectification_id,
-        received_at=ctx.now, outcome={}, returns=0, escalated=False, timeline=[],
+        received_at=ctx.now, outcome={}, returns=0, reopens=0, escalated=False, timeline=[],
         created_by=None, version=1, created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(t)
     ctx.session.flush()

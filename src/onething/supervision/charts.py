@@ -42,3 +42,23 @@ def departments(stats: Statistics) -> str:
     chart.x_labels = [d.name for d in reversed(ranked)] or ["暂无数据"]
     chart.add("平均用时", [d.average_days for d in reversed(ranked)] or [None])
     return str(chart.render(is_unicode=True))
+
+
+def bars(title: str, labels: list[str], series: dict[str, list[float | None]], *,
+         horizontal: bool = False, percent: bool = False) -> str:
+    """A bar chart of one or more series over `labels` (other domains' figures use it:
+    the 12345 centre's); horizontal bars for long Chinese names, named in full."""
+    longest = max((len(label) for label in labels), default=4)
+    options: dict[str, object] = {**_COMMON, "show_legend": len(series) > 1}
+    if horizontal:
+        options.update(height=140 + 30 * max(1, len(labels)) * max(1, len(series)),
+                       truncate_label=-1, margin_left=20 + _CJK_EXTRA * longest)
+    if percent:
+        options.update(range=(0, 100), value_formatter=lambda v: f"{v:.1f}%")
+    chart = (pygal.HorizontalBar if horizontal else pygal.Bar)(title=title, **options)
+    order = list(reversed(labels)) if horizontal else labels
+    chart.x_labels = order or ["暂无数据"]
+    for name, values in series.items():
+        shown = list(reversed(values)) if horizontal else values
+        chart.add(name, shown or [None])
+    return str(chart.render(is_unicode=True))

@@ -22,6 +22,7 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/rectifications", "差评整改", frozenset({Role.clerk, Role.approver, *_WATCH})),
     ("/cards", "红黄牌", frozenset({Role.approver, *_WATCH})),
     ("/dashboard", "监察统计", _WATCH),
+    ("/hotline/figures", "热线统计", frozenset({Role.operator, *_WATCH})),
     ("/companies", "企业档案", frozenset({*_PEOPLE, Role.clerk, Role.approver, *_WATCH})),
     ("/people", "办事人档案", frozenset({Role.clerk, Role.approver, *_WATCH})),
     ("/knowledge", "知识库", frozenset({Role.approver, *_WATCH})),
