@@ -26,18 +26,23 @@ _pg_templates: dict[tuple[str, str], str] = {}  # (server, seed name) → templa
 
 def migrated(url: str, seed: Seed | None = None) -> Engine:
     """An engine on the empty database at `url`, which now holds the newest schema (and
-    what `seed` writes, done once per process into its own template)."""
+    what `seed` writes, done once per process into its own template). A server's
+    maintenance database (`postgres`, which cannot be a copy) is migrated in place."""
+    parsed = make_url(url)
     if url.startswith("sqlite"):
-        _copy_sqlite(Path(make_url(url).database or ""), seed)
-    else:
+        _copy_sqlite(Path(parsed.database or ""), seed)
+    elif parsed.database != "postgres":
         _copy_postgres(url, seed)
     engine = make_engine(url)
-    upgrade(engine)  # at the head already: a check, not a migration
+    upgrade(engine)  # at the head already when copied: a check, not a migration
+    if seed and parsed.database == "postgres":
+        seed[1](engine)
     return engine
 
 
 def _copy_sqlite(target: Path, seed: Seed | None) -> None:
     if not target.exists() or target.stat().st_size == 0:
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_sqlite_template(seed), target)
 
 
