@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from onething.ops.migrate import check_foreign_keys, foreign_keys_deferred
 from onething.wiring import metadata
 
 config = context.config
@@ -19,6 +20,7 @@ def run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        check_foreign_keys(connection)
 
 
 connection = config.attributes.get("connection")
@@ -26,7 +28,7 @@ if connection is None:
     from onething.kernel.db import make_engine
 
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
+    with engine.connect() as conn, foreign_keys_deferred(conn):
         run(conn)
     engine.dispose()
 else:

@@ -8,9 +8,11 @@ which costs a short command such as `onething user add` more than its own work.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from onething.kernel.config import migrations_dir
@@ -39,9 +41,40 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    with (engine.connect() as connection, foreign_keys_deferred(connection),
+          connection.begin()):
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        check_foreign_keys(connection)
+
+
+@contextmanager
+def foreign_keys_deferred(connection: Connection) -> Iterator[None]:
+    """On SQLite, foreign keys unenforced while migrations run: a table rebuilt to change
+    its columns (Alembic's batch mode) is dropped and created again, which the rows of the
+    tables referring to it would refuse. `check_foreign_keys` checks them all before the
+    commit. SQLite only reads the pragma outside a transaction: it is set on the driver's
+    connection before any BEGIN, and set back after."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+            "PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(connection: Connection) -> None:
+    """Refuse (and so roll back) a migration that left a row referring to nothing."""
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL enforced them all along
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError("migration left rows referring to nothing: " + ", ".join(
+            f"{table} row {row}" for table, row, *_ in broken[:10]))
 
 
 def _head() -> str | None:
