@@ -504,11 +504,12 @@ def scale(engine: Engine, server: Served, args: argparse.Namespace) -> dict[str,
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM watched_deadlines WHERE subject IN "
                               "('ticket_sign', 'ticket_reply')"))
+            tables = ("open311_requests", "hotline_assignments", "hotline_tickets")
             if engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE hotline_assignments, hotline_tickets"))
+                conn.execute(text(f"TRUNCATE {', '.join(tables)}"))
             else:
-                conn.execute(text("DELETE FROM hotline_assignments"))
-                conn.execute(text("DELETE FROM hotline_tickets"))
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
     with sessions() as session:
         stored = session.scalar(select(func.count()).select_from(Ticket)) or 0
     if stored < args.tickets:

@@ -12,8 +12,20 @@ from onething.hotline.rules import Channel, Kind, Status, Urgency
 from onething.kernel.clock import utcnow
 from onething.kernel.db import Base, JSONDoc, UTCDateTime, stored_as_string
 
-FIGURE_TIMES = ("received_at", "sign_due_at", "signed_at", "reply_due_at", "replied_at",
-                "closed_at", "visited_at", "reopened_at")
+# The figures of a period (migration 0028): one index per instant a figure counts by,
+# led by that instant and holding what the figure then reads, so that a count is a range
+# of one index (an index-only scan on PostgreSQL, a covering index on SQLite)
+FIGURE_INDEXES: dict[str, tuple[str, ...]] = {
+    "received_at": ("received_at", "region_code", "kind", "channel", "category_code",
+                    "status"),
+    "sign_due_at": ("sign_due_at", "region_code", "signed_at"),
+    "signed_at": ("signed_at", "region_code", "sign_due_at"),
+    "reply_due_at": ("reply_due_at", "region_code", "replied_at"),
+    "replied_at": ("replied_at", "region_code", "reply_due_at"),
+    "closed_at": ("closed_at", "region_code", "dispatched_at", "reopens"),
+    "reopened_at": ("reopened_at", "region_code", "closed_at"),
+    "visited_at": ("visited_at", "region_code", "satisfaction"),
+}
 
 
 class Step(TypedDict):
@@ -37,9 +49,8 @@ class Ticket(Base):
                       Index("ix_hotline_tickets_application", "application_number"),
                       Index("ix_hotline_tickets_source", "source_kind", "source_id",
                             unique=True),
-                      # the figures of a period (migration 0028): one index per instant a
-                      # figure counts by
-                      *(Index(f"ix_hotline_tickets_{c}", c) for c in FIGURE_TIMES))
+                      *(Index(f"ix_hotline_tickets_{name}", *columns)
+                        for name, columns in FIGURE_INDEXES.items()))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
