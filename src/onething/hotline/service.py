@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, false, select
+from sqlalchemy.orm import load_only
 
 from onething.audit import service as audit
 from onething.cases.models import Application
@@ -872,6 +873,10 @@ def _place(t: Ticket) -> Place:
 
 
 SIMILAR_MAX = 10
+# what the duplicate rule and a candidate's mention read (not the timeline and the rest)
+SIMILAR_READS = (Ticket.id, Ticket.number, Ticket.status, Ticket.category_code,
+                 Ticket.region_code, Ticket.received_at, Ticket.lat, Ticket.long,
+                 Ticket.address, Ticket.description, Ticket.parent_id)
 
 
 def merge_window_hours() -> int:
@@ -887,12 +892,11 @@ def similar(ctx: Ctx, t: Ticket) -> list[Ticket]:
         return []
     rule = reference.in_force().merge
     window = dt.timedelta(hours=rule.window_hours)
-    found = ctx.session.scalars(select(Ticket).where(
-        Ticket.centre_region == t.centre_region, Ticket.status.in_(sorted(OPEN)),
-        Ticket.category_code == t.category_code, Ticket.region_code == t.region_code,
-        Ticket.parent_id.is_(None), Ticket.id != t.id,
-        Ticket.received_at >= t.received_at - window,
-        Ticket.received_at <= t.received_at + window,
+    found = ctx.session.scalars(select(Ticket).options(load_only(*SIMILAR_READS)).where(
+        Ticket.centre_region == t.centre_region, Ticket.category_code == t.category_code,
+        Ticket.region_code == t.region_code, Ticket.received_at >= t.received_at - window,
+        Ticket.received_at <= t.received_at + window,  # a range of received_at's index
+        Ticket.status.in_(sorted(OPEN)), Ticket.parent_id.is_(None), Ticket.id != t.id,
     ).order_by(Ticket.received_at, Ticket.id).limit(SIMILAR_MAX * 5))
     here = _place(t)
     return [c for c in found if duplicates(here, _place(c), rule)][:SIMILAR_MAX]
