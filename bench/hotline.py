@@ -163,7 +163,8 @@ def _call(i: int) -> dict[str, Any]:
             "description": f"五一大道 {i % 500} 号门口占道经营，影响通行（第 {i} 次来电）"}
 
 
-def intake(url: str, clients: int, seconds: float, workers: int) -> dict[str, Any]:
+def intake(url: str, clients: int, seconds: float, workers: int,
+           driver: str = "httpx") -> dict[str, Any]:
     RESULTS.mkdir(exist_ok=True)
     log = RESULTS / "hotline-intake-server.log"
     log.unlink(missing_ok=True)
@@ -175,6 +176,8 @@ def intake(url: str, clients: int, seconds: float, workers: int) -> dict[str, An
         with httpx.Client(base_url=server.url, timeout=60) as warm:  # every path once
             warm.post("/api/v1/tickets", json=_call(0),
                       headers={"Authorization": f"Bearer {tokens[0][1]}"}).raise_for_status()
+        if driver == "wrk":
+            return _intake_wrk(server.url, tokens, clients, seconds)
         deadline = time.perf_counter() + seconds
         started = time.perf_counter()
 
@@ -200,7 +203,38 @@ def intake(url: str, clients: int, seconds: float, workers: int) -> dict[str, An
         elapsed = time.perf_counter() - started
     return {"tickets": sum(done), "failed": sum(failed), "seconds": round(elapsed, 1),
             "tickets_per_s": round(sum(done) / elapsed, 1),
-            "latency": _percentiles([x for xs in latencies for x in xs] or [0.0])}
+            "latency": _percentiles([x for xs in latencies for x in xs] or [0.0]),
+            "driver": "httpx"}
+
+
+WRK_SCRIPT = """
+bodies = {%s}
+tokens = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local headers = {}
+  headers["Content-Type"] = "application/json"
+  headers["Authorization"] = "Bearer " .. tokens[(counter %% #tokens) + 1]
+  return wrk.format("POST", "/api/v1/tickets", headers, bodies[(counter %% #bodies) + 1])
+end
+"""
+
+
+def _intake_wrk(base: str, tokens: list[tuple[str, str]], clients: int,
+                seconds: float) -> dict[str, Any]:
+    """The same calls driven by wrk (a C load generator), so that the client's own CPU
+    takes less of the two cores the server has."""
+    from bench.run import _wrk
+
+    bodies = ", ".join(json.dumps(json.dumps(_call(i), ensure_ascii=False), ensure_ascii=False)
+                       for i in range(1, 501))
+    script = WRK_SCRIPT % (bodies, ", ".join(json.dumps(t) for _, t in tokens))
+    got = _wrk(f"{base}/api/v1/tickets", clients, seconds, None, script=script)
+    return {"tickets_per_s": round(got["rps"] * (1 - got["errors"] / max(1, got["requests"])),
+                                   1),
+            "requests": got["requests"], "failed": got["errors"], "seconds": seconds,
+            "latency": {"p50_ms": got["ms_p50"], "p99_ms": got["ms_p99"]}, "driver": "wrk"}
 
 
 # --- seeding ------------------------------------------------------------------------------
@@ -628,6 +662,8 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--clients", type=int, default=8)
     a.add_argument("--seconds", type=float, default=20)
     a.add_argument("--workers", type=int, default=2)
+    a.add_argument("--driver", choices=("httpx", "wrk"), default="httpx",
+                   help="the load generator: Python threads, or wrk (C) when installed")
     b = sub.add_parser("scale")
     b.add_argument("--tickets", type=int, default=20_000)
     b.add_argument("--pg-dir", type=Path, help="PostgreSQL kept in this directory")
@@ -643,12 +679,12 @@ def main(argv: list[str] | None = None) -> int:
             from bench.lifecycle import postgres
 
             with postgres() as url:
-                result = intake(url, args.clients, args.seconds, args.workers)
+                result = intake(url, args.clients, args.seconds, args.workers, args.driver)
         else:
-            result = intake("", args.clients, args.seconds, args.workers)
+            result = intake("", args.clients, args.seconds, args.workers, args.driver)
         name = "postgresql" if args.postgres else "sqlite"
         result.update(database=name, clients=args.clients, workers=args.workers)
-        out = RESULTS / f"hotline-intake-{name}.json"
+        out = RESULTS / f"hotline-intake-{name}-{args.driver}.json"
     else:
         if args.pg_dir:
             with kept_postgres(args.pg_dir) as url:

@@ -4,6 +4,7 @@ through a real server, and at scale the seeding, the inbox, the figures and the 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -26,5 +27,10 @@ def test_the_benchmark_at_a_tiny_size(tmp_path: Path, monkeypatch: pytest.Monkey
         found["http"])
     assert found["sweep"]["first_run"]["checked"]  # the open tickets' deadlines were read
     assert hotline.main(["intake", "--seconds", "1", "--clients", "2", "--workers", "1"]) == 0
-    taken = json.loads((tmp_path / "results" / "hotline-intake-sqlite.json").read_text())
+    taken = json.loads((tmp_path / "results" / "hotline-intake-sqlite-httpx.json").read_text())
     assert taken["tickets"] > 0 and taken["failed"] == 0
+    if shutil.which("wrk"):  # the C load generator, when the machine has it
+        assert hotline.main(["intake", "--seconds", "1", "--clients", "2", "--workers", "1",
+                             "--driver", "wrk"]) == 0
+        taken = json.loads((tmp_path / "results" / "hotline-intake-sqlite-wrk.json").read_text())
+        assert taken["tickets_per_s"] > 0 and taken["failed"] == 0
