@@ -288,9 +288,11 @@ POST    /api/v1/tickets/{ticket}/sign          in  no  nf  nf  nf  nf  nf  cf  n
 POST    /api/v1/tickets/{ticket}/return        in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
 POST    /api/v1/tickets/{ticket}/reply         in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
 POST    /api/v1/tickets/{ticket}/extend        in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
-# --- Open311 GeoReport v2 (/open311/v2): public reads, whoever asks; a POST needs an api_key
-#     (none here: 403); refusals are the spec's error list. zhang's ticket came in online, not
-#     through Open311, so the door neither lists nor shows it
+# --- Open311 GeoReport v2 (/open311/v2, its discovery at /open311): public reads, whoever
+#     asks; a POST needs an api_key (none here: 403); refusals are the spec's error list.
+#     zhang's ticket came in online, not through Open311, so the door neither lists nor
+#     shows it
+GET     /open311/discovery.{fmt}               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /open311/v2/services.{fmt}             ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /open311/v2/services/{service}.{fmt}   ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /open311/v2/requests.{fmt}             no  no  no  no  no  no  no  no  no  no  no  no  no

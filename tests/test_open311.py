@@ -212,6 +212,47 @@ def personal(text: str) -> list[str]:
     return [p for p in (NAME, "王晓明", PHONE, EMAIL, "device-42", "acct-7") if p in text]
 
 
+# --- service discovery ---------------------------------------------------------------------
+
+STAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$"}
+DISCOVERY = {"type": "object", "additionalProperties": False,
+             "required": ["changeset", "contact", "key_service", "endpoints"], "properties": {
+                 "changeset": STAMP, "contact": {"type": "string", "minLength": 1},
+                 "key_service": {"type": "string", "minLength": 1},
+                 "endpoints": {"type": "array", "minItems": 1, "items": {
+                     "type": "object", "additionalProperties": False,
+                     "required": ["specification", "url", "changeset", "type", "formats"],
+                     "properties": {
+                         "specification": {"type": "string"}, "url": {"type": "string"},
+                         "changeset": STAMP, "type": {"enum": ["production", "test"]},
+                         "formats": {"type": "array", "items": {"type": "string"}}}}}}}
+
+
+def test_service_discovery_leads_a_client_to_the_door(client: TestClient) -> None:
+    """/open311/discovery.{json,xml} (required of a GeoReport v2 server): a client that
+    knows only it finds the v2 endpoint, its formats, whom to ask and how to get a key."""
+    found = as_json(client.get("/open311/discovery.json"), DISCOVERY)
+    endpoint, = found["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["type"] == "production"
+    assert set(endpoint["formats"]) == {"text/xml", "application/json"}
+    assert endpoint["url"].endswith(DOOR) and "12345" in found["contact"]
+    services = client.get(endpoint["url"].removeprefix(str(client.base_url)) + "/services.json")
+    assert services.status_code == 200 and services.json()
+    answer = client.get("/open311/discovery.xml")
+    assert answer.status_code == 200 and answer.content.startswith(
+        b'<?xml version="1.0" encoding="utf-8"?>')
+    root = ET.fromstring(answer.content)
+    assert [c.tag for c in root] == ["changeset", "contact", "key_service", "endpoints"]
+    endpoints, formats = root.find("endpoints"), root.find("endpoints/endpoint/formats")
+    assert endpoints is not None and formats is not None
+    element, = list(endpoints)
+    assert [c.tag for c in element] == ["specification", "url", "changeset", "type", "formats"]
+    assert [f.text for f in formats] == endpoint["formats"]
+    assert element.findtext("url") == endpoint["url"]
+    assert errors_of(client.get("/open311/discovery.html"), 404)
+
+
 # --- services ------------------------------------------------------------------------------
 
 

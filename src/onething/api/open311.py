@@ -1,5 +1,6 @@
 """The Open311 GeoReport v2 door at /open311/v2/ (outside /api/v1 and its OpenAPI
-document): services, service definitions, POST and GET requests, tokens; every answer in
+document), with its Service Discovery at /open311/discovery: services, service
+definitions, POST and GET requests, tokens; every answer in
 the format the path ends with (`.json` or `.xml`), every refusal the spec's error list
 `[{code, description}]` with HTTP 400, 403 or 404 (never problem+json)."""
 
@@ -18,11 +19,13 @@ from onething.hotline import reference as hotline_data
 from onething.http.deps import SessionDep, request_ctx
 from onething.kernel.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from onething.kernel.principal import SYSTEM
+from onething.open311 import reference as open311_data
 from onething.open311 import rules
 from onething.open311 import service as open311
 
 PREFIX = "/open311/v2"
 router = APIRouter(prefix=PREFIX, tags=["open311"], include_in_schema=False)
+discovery_router = APIRouter(prefix="/open311", tags=["open311"], include_in_schema=False)
 
 Body = Sequence[Mapping[str, Any]] | Mapping[str, Any]
 
@@ -152,6 +155,19 @@ def token(token: str, fmt: str, request: Request, session: SessionDep) -> Respon
                                                  "token": token}])
 
     return door(fmt, request, session, act)
+
+
+@discovery_router.get("/discovery.{fmt}")
+def discovery(fmt: str, request: Request) -> Response:
+    """Service Discovery (required of a GeoReport v2 door): at /open311/discovery, where
+    the v2 endpoint is and what it speaks; no key, no jurisdiction."""
+    if fmt not in rules.FORMATS:
+        return errors("json", 404, [rules.error(404, f"不支持的格式 {fmt}：请用 .json 或 .xml")])
+    settings = request.app.state.settings
+    base = (settings.public_url or str(request.base_url)).rstrip("/")
+    return answer(fmt, "discovery", rules.discovery(
+        base + PREFIX, open311_data.changed_at(), settings.open311_contact,
+        settings.open311_key_service))
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"])

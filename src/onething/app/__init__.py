@@ -25,6 +25,7 @@ from onething.api.hotline_figures import router as hotline_figures_router
 from onething.api.identity import router as identity_router
 from onething.api.knowledge import router as knowledge_router
 from onething.api.licences import router as licences_router
+from onething.api.open311 import discovery_router as open311_discovery_router
 from onething.api.open311 import router as open311_router
 from onething.api.profiles import router as profiles_router
 from onething.api.ratings import router as ratings_router
@@ -114,7 +115,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in (catalog_router, guide_router, identity_router, files_router, cases_router,
                    licences_router, ratings_router, supervision_router, commitments_router,
                    assistance_router, exchange_router, profiles_router, hotline_figures_router,
-                   hotline_router, knowledge_router, open311_router):
+                   hotline_router, knowledge_router, open311_discovery_router,
+                   open311_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,

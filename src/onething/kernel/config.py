@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     rating_code_max_failures: int = 10  # wrong codes from one address before it is locked
     # the receipt's address (https://zwfw.example.gov.cn); the request's host when unset
     public_url: str | None = None
+    # the Open311 door's Service Discovery: whom its developers ask, how they get a key
+    open311_contact: str = "如需帮助，请拨打 12345 政务服务便民热线，或联系本平台管理员"
+    open311_key_service: str = "API 密钥（api_key）由本平台管理员签发，请向其申请"
     # 告知承诺: the deciding office checks a commitment within this many working days of the
     # approval (核查); a false one is recorded as bad credit (失信) for this many years
     commitment_check_days: int = 20

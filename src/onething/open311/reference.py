@@ -4,6 +4,7 @@ marked `open311: true`. Every problem is reported at its `file:line`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +14,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from onething.catalog.source import Problem, SourceFile, read_file
+from onething.hotline.reference import DATA_DIR as HOTLINE_DATA
 from onething.hotline.reference import Category
 from onething.hotline.rules import Kind, Urgency
 
@@ -200,7 +202,7 @@ def _load(path: str, categories: tuple[tuple[str, Category], ...]) -> dict[str, 
     return services
 
 
-_IN_FORCE: list[Path] = [SERVICES_FILE]
+_IN_FORCE: list[Path] = [SERVICES_FILE, HOTLINE_DATA / "categories.yaml"]
 
 
 def configure(hotline_directory: str | None, categories: Mapping[str, Category]
@@ -211,7 +213,15 @@ def configure(hotline_directory: str | None, categories: Mapping[str, Category]
     malformed one stops it with its `file:line` problems (DataError)."""
     given = Path(hotline_directory) / "open311.yaml" if hotline_directory else None
     _IN_FORCE[0] = given if given is not None and given.exists() else SERVICES_FILE
+    _IN_FORCE[1] = Path(hotline_directory or HOTLINE_DATA) / "categories.yaml"
     return services(categories)
+
+
+def changed_at() -> dt.datetime:
+    """When what the door offers last changed: the later modification of the services
+    file and of the 诉求分类 in force (Service Discovery's `changeset`)."""
+    stamps = [p.stat().st_mtime for p in _IN_FORCE if p.exists()]
+    return dt.datetime.fromtimestamp(max(stamps, default=0), dt.UTC)
 
 
 def services(categories: Mapping[str, Category], path: Path | None = None

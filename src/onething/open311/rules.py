@@ -39,6 +39,20 @@ def when(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(CHINA).replace(microsecond=0).isoformat()
 
 
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
+def discovery(endpoint: str, changeset: dt.datetime, contact: str, key_service: str
+              ) -> dict[str, Any]:
+    """The Service Discovery document (wiki.open311.org/Service_Discovery): where the
+    GeoReport v2 endpoint is, in which formats, when what it offers last changed, whom to
+    ask, and how to get an API key."""
+    return {"changeset": when(changeset), "contact": contact, "key_service": key_service,
+            "endpoints": [{"specification": SPECIFICATION, "url": endpoint,
+                           "changeset": when(changeset), "type": "production",
+                           "formats": ["text/xml", "application/json"]}]}
+
+
 def service_entry(s: Service) -> dict[str, Any]:
     return {"service_code": s.code, "service_name": s.name, "description": s.description,
             "metadata": bool(s.attributes), "type": "realtime",
@@ -94,7 +108,8 @@ def error(code: int, description: str) -> dict[str, Any]:
 
 # a list's element → its items' element (the spec's plural/singular pairs)
 ITEMS = {"services": "service", "service_requests": "request", "errors": "error",
-         "attributes": "attribute", "values": "value"}
+         "attributes": "attribute", "values": "value", "endpoints": "endpoint",
+         "formats": "format"}
 
 
 def _text(value: Any) -> str:
@@ -110,7 +125,11 @@ def _fill(parent: ET.Element, data: Mapping[str, Any]) -> None:
         child = ET.SubElement(parent, key)
         if isinstance(value, list):
             for item in value:
-                _fill(ET.SubElement(child, ITEMS[key]), item)
+                element = ET.SubElement(child, ITEMS[key])
+                if isinstance(item, Mapping):
+                    _fill(element, item)
+                else:
+                    element.text = _text(item) or None
         else:
             child.text = _text(value) or None
 
