@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -9,13 +10,29 @@ from sqlalchemy.orm import Session
 from onething.cases.models import NumberCounter
 
 
-def next_number(session: Session, prefix: str, width: int = 6) -> str:
+def next_number(session: Session, prefix: str, width: int = 6, *, apart: bool = False) -> str:
     """prefix + the next value of its sequence: one upsert, so concurrent transactions queue
-    on the row's lock and never hand out the same number."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    on the row's lock and never hand out the same number.
+
+    `apart` (PostgreSQL): the value is taken in a transaction of its own, committed at
+    once, so the row is not locked until the caller commits and the next caller of the
+    same prefix need not wait for it. A number is still never handed out twice; one is
+    skipped when the caller's transaction fails after taking it. That commit need not wait
+    for the disk: the caller's own commit, later in the same log, flushes it too, and if
+    the caller never commits the number was not used."""
+    bind = session.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
     upsert = insert(NumberCounter).values(prefix=prefix, value=1).on_conflict_do_update(
         index_elements=[NumberCounter.prefix], set_={"value": NumberCounter.value + 1})
-    value = session.execute(upsert.returning(NumberCounter.value)).scalar_one()
+    returning = upsert.returning(NumberCounter.value)
+    if apart and postgres:
+        with bind.engine.connect() as connection:
+            connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            value = connection.execute(returning).scalar_one()
+            connection.commit()
+    else:
+        value = session.execute(returning).scalar_one()
     return f"{prefix}{value:0{width}d}"
 
 

@@ -151,9 +151,9 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
     _record(ctx, ticket, Move.accept if operator else "submit",
             "话务员受理" if operator else f"经{actor.display_name}提交诉求"
             if _external(ctx, given) else "群众在线提交诉求")
-    # the number last: its counter row stays locked until the commit, and every ticket of
-    # the centre and day waits for it, so the less of the transaction after it the better
-    ticket.number = next_number(ctx.session, f"12345-{centre[:6]}-{day}-")
+    # the number last, and apart: every ticket of the centre and day takes the same counter
+    # row, which would otherwise stay locked until this transaction commits
+    ticket.number = next_number(ctx.session, f"12345-{centre[:6]}-{day}-", apart=True)
     if operator:
         _accepted(ctx, ticket)
     if given.parent is not None:  # taken as a duplicate at once: 并单

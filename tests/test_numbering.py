@@ -1,0 +1,39 @@
+"""Province-unique numbers: a 12345 ticket's number is taken apart from the ticket's own
+transaction on PostgreSQL, so another operator's ticket of the same centre and day does not
+wait for it; a number is never handed out twice, one given to a ticket that is then refused
+is skipped."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from onething.cases.numbering import next_number
+
+
+def test_a_number_taken_apart_does_not_hold_the_next_caller(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: numbers are taken in the transaction")
+    prefix = "12345-430100-20261201-"
+    first = Session(engine)
+    try:
+        assert next_number(first, prefix, apart=True) == prefix + "000001"
+        taken: list[str] = []
+
+        def another_operator() -> None:
+            with Session(engine) as session:
+                taken.append(next_number(session, prefix, apart=True))
+
+        other = threading.Thread(target=another_operator)
+        other.start()
+        other.join(timeout=10)  # the first caller has not committed: a held row would block
+        assert not other.is_alive() and taken == [prefix + "000002"]
+        first.rollback()  # the first ticket was refused after all: its number stays unused
+    finally:
+        first.close()
+    with Session(engine) as session:
+        assert next_number(session, prefix, apart=True) == prefix + "000003"
+        assert next_number(session, prefix) == prefix + "000004"  # in the transaction
