@@ -12,10 +12,11 @@ _STYLE = Style(
     foreground_strong="#1f2933", foreground_subtle="#5f6b7a", colors=("#b3261e", "#1a5fb4"),
     font_family='"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif',
     label_font_size=12, major_label_font_size=12, legend_font_size=13, title_font_size=15,
+    no_data_font_size=18,
 )
 _COMMON = {"style": _STYLE, "js": [], "disable_xml_declaration": True, "height": 320,
            "width": 720, "explicit_size": False, "print_values": True,
-           "legend_at_bottom": True}
+           "legend_at_bottom": True, "no_data_text": "暂无数据"}
 
 
 # pygal sizes labels at 0.6 em a character; a Chinese character takes a whole em
