@@ -2,11 +2,13 @@
 the demo catalog and people: the 长沙 operator takes a call on the console and dispatches it
 to the office the 派单目录 suggests; 芙蓉区城管 signs and replies; the centre passes it, calls
 back and records the evaluation; a call answered at once from a knowledge article; a
-citizen sends a request online and tracks it by number and phone without signing in.
-Screenshots of every page at desktop and phone width (no sideways scrolling on a phone)."""
+citizen sends a request online and tracks it by number and phone without signing in. On
+SQLite and PostgreSQL. Screenshots of every page at desktop and phone width (no sideways
+scrolling on a phone)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import _fresh_postgres
 from served import Served
 from test_browser import _as, _both, _shots, launch_chromium
 
@@ -27,12 +30,18 @@ def browser() -> Iterator[object]:
     yield from launch_chromium()
 
 
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[str]:
-    served = Served(tmp_path_factory.mktemp("hotline"), catalog=demo_dir)
-    served.cli("catalog", "load", str(demo_dir), check=True, timeout=300)
-    with served:
-        yield served.url
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                demo_dir: Path) -> Iterator[str]:
+    """`onething serve --demo` on each database (the whole flow runs on both)."""
+    with contextlib.ExitStack() as stack:
+        url = "" if request.param == "sqlite" else stack.enter_context(
+            _fresh_postgres(request.getfixturevalue("postgres_server")))
+        served = Served(tmp_path_factory.mktemp("hotline"), url, catalog=demo_dir)
+        served.cli("catalog", "load", str(demo_dir), check=True, timeout=300)
+        with served:
+            yield served.url
 
 
 def _article(server: str) -> None:
