@@ -1,7 +1,8 @@
 """The 12345 pages in headless Chromium without JavaScript, against `onething serve` with
 the demo catalog and people: the 长沙 operator takes a call on the console and dispatches it
 to the office the 派单目录 suggests; 芙蓉区城管 signs and replies; the centre passes it, calls
-back and records the evaluation; a call answered at once from a knowledge article; a
+back and records the evaluation; a call answered at once from a knowledge article; the
+other branches (转办, 告知其他途径, 退单 and 改派, 延期, 催办, 重办, 并单) each from its form; a
 citizen sends a request online and tracks it by number and phone without signing in. On
 SQLite and PostgreSQL. Screenshots of every page at desktop and phone width (no sideways
 scrolling on a phone)."""
@@ -165,3 +166,84 @@ def test_a_citizen_sends_online_and_tracks(demo_server: str, browser: object,
     assert "待受理" in found and "在线提交" in found
     _both(page, shots, "hotline-track")
     anyone.close()
+
+
+def _take(op: Any, server: str, kind: str, category: str, description: str,
+          address: str = "五一大道 1 号门口") -> str:
+    """An operator takes a call on the console; the ticket's page address."""
+    op.goto(f"{server}/hotline")
+    _fill_call(op, kind, category, description)
+    op.fill("#take input[name=address]", address)
+    op.click("#do-take")
+    assert "已受理" in op.inner_text("#ticket-status")
+    return str(op.url.split("?")[0].split("#")[0])
+
+
+def _do(page: Any, move: str) -> str:
+    """Sends the move's form on the ticket's page; the status it shows after."""
+    page.click(f"#{move} button[type=submit]")
+    return str(page.inner_text("#ticket-status"))
+
+
+def test_the_other_branches_in_a_browser(demo_server: str, browser: object,
+                                         tmp_path: Path) -> None:
+    """转办, 告知其他途径, 退单 and 改派, 延期 decided, 催办, 重办 after an unsatisfied
+    回访, and 并单 of a second call about the same place, each from its form."""
+    shots = _shots(tmp_path)
+    op: Any = _as(browser, demo_server, OPERATOR)
+    _take(op, demo_server, "help", "0201", "老人在五一大道摔倒，无法起身")
+    op.select_option("#transfer select[name=line]", "120")
+    assert _do(op, "transfer") == "已转办"
+    _take(op, demo_server, "complaint", "0201", "与邻居的合同纠纷，要求政府处理")
+    op.select_option("#redirect select[name=way]", "litigation")
+    assert _do(op, "redirect") == "已告知其他途径"
+
+    ticket = _take(op, demo_server, "complaint", "0201", "五一大道 8 号夜间占道烧烤，油烟扰民",
+                   address="五一大道 8 号")
+    assert _do(op, "dispatch") == "已派单，待签收"
+    office: Any = _as(browser, demo_server, OFFICE)
+    office.goto(ticket)
+    office.fill("#return textarea[name=reason]", "夜间烧烤油烟属市场监管")
+    assert _do(office, "return") == "退单待审核"
+    op.goto(ticket)
+    op.select_option("#reassign select[name='host.department']", "SCJG")
+    assert _do(op, "reassign") == "已派单，待签收"
+    scjg: Any = _as(browser, demo_server, WRITER)
+    scjg.goto(ticket)
+    assert _do(scjg, "sign") == "办理中"
+    scjg.fill("#extend input[name=days]", "5")
+    scjg.fill("#extend textarea[name=reason]", "需联合城管夜间执法")
+    _do(scjg, "extend")
+    op.goto(ticket)
+    op.check("#decide_extension input[name=approved][value=yes]")
+    _do(op, "decide_extension")
+    due = op.inner_text("#reply-due").splitlines()[0].strip()  # 2026-12-25 24:00
+    assert f"答复期限延至 {due}" in op.inner_text("#steps")  # the same words for one instant
+    op.fill("#urge textarea[name=note]", "群众多次来电，请加快办理")
+    _do(op, "urge")
+    _both(op, shots, "ticket-extended-urged")
+    scjg.goto(ticket)
+    scjg.fill("#reply textarea[name=reply]", "已责令整改")
+    assert _do(scjg, "reply") == "已答复，待审核"
+    op.goto(ticket)
+    assert _do(op, "approve") == "已办结，待回访"
+    op.check("#callback input[name=satisfaction][value=unsatisfied]")
+    op.check("#callback input[name=fault][value=office]")
+    op.fill("#callback textarea[name=reason]", "仍在烧烤")
+    assert _do(op, "callback") == "办理中"  # 重办
+    steps = op.inner_text("#steps")
+    for name in ("退单", "改派", "申请延期", "审批延期", "催办", "回访", "重办"):
+        assert name in steps, name
+
+    first = _take(op, demo_server, "complaint", "0201", "五一大道 20 号占道摆摊",
+                  address="五一大道 20 号")
+    _take(op, demo_server, "complaint", "0201", "五一大道 20 号有人摆摊占道",
+          address="五一大道 20 号")
+    parent = first.rsplit("/", 1)[-1]  # the first call, offered as the parent
+    assert op.locator(f"#similar a[href='/tickets/{parent}']").count() == 1
+    op.check(f"#similar input[name=parent][value='{parent}']")
+    _both(op, shots, "ticket-merge")
+    assert _do(op, "merge") == "已并单"
+    op.click("#parent a")  # the parent, linked from its duplicate
+    assert op.url.split("?")[0].endswith(f"/tickets/{parent}")
+    assert "并入的重复工单" in op.inner_text("main")

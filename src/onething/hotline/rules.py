@@ -304,6 +304,17 @@ def metres_between(lat1: float, long1: float, lat2: float, long2: float) -> floa
     return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
 
 
+def due_text(when: dt.datetime | None) -> str:
+    """A deadline as people read it, in China's time: one at midnight is the end of the day
+    before (24:00), as the working-day limits count."""
+    if when is None:
+        return "—"
+    local = when.astimezone(CHINA)
+    if local.time() == dt.time():
+        return f"{(local - dt.timedelta(days=1)).date().isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
 def duplicates(a: Place, b: Place, rule: MergeRule) -> bool:
     """Whether `b` may be the same 诉求 as `a`: the same category leaf and region, received
     within the window, and the same place — within `rule.metres` when both give latitude

@@ -58,6 +58,7 @@ from onething.hotline.rules import (
     Urgency,
     due_at,
     due_day,
+    due_text,
     duplicates,
     escalates,
     moves,
@@ -582,12 +583,8 @@ def _assign(ctx: Ctx, t: Ticket, host: OfficeInput, assist: list[OfficeInput],
     ctx.session.flush()
     ctx.session.info.get(_KEPT, {}).pop(t.id, None)  # read again
     _notify(ctx, host, f"【12345 工单】{t.number}",
-            f"请于 {_shown(t.sign_due_at)} 前签收，{_shown(t.reply_due_at)} 前答复。")
+            f"请于 {due_text(t.sign_due_at)} 前签收，{due_text(t.reply_due_at)} 前答复。")
     bus.publish(ctx, TicketDispatched(t.id, host.department, host.region))
-
-
-def _shown(when: dt.datetime | None) -> str:
-    return when.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if when else "—"
 
 
 def _notify(ctx: Ctx, office: OfficeInput, subject: str, body: str) -> None:
@@ -702,7 +699,7 @@ def overrule(ctx: Ctx, ticket_id: int, reason: str) -> Ticket:
     host = _host(ctx, t)
     _watch(ctx, t, SIGN, t.sign_due_at, host)
     _notify(ctx, host, f"【12345 退单被驳回】{t.number}", f"{reason}。请于 "
-            f"{_shown(t.sign_due_at)} 前签收。")
+            f"{due_text(t.sign_due_at)} 前签收。")
     _record(ctx, t, Move.overrule, reason)
     return t
 
@@ -779,7 +776,7 @@ def callback(ctx: Ctx, ticket_id: int, satisfaction: str, fault: str | None = No
         host = _host(ctx, t)
         _watch(ctx, t, REPLY, t.reply_due_at, host)
         _notify(ctx, host, f"【12345 重办】{t.number}", f"群众不满意：{reason}。请于 "
-                f"{_shown(t.reply_due_at)} 前重新答复。")
+                f"{due_text(t.reply_due_at)} 前重新答复。")
         _record(ctx, t, "reopen", "群众不满意（承办单位原因），重办")
         bus.publish(ctx, TicketReopened(t.id))
         _back_to_office(ctx, t)
@@ -831,7 +828,7 @@ def decide_extension(ctx: Ctx, ticket_id: int, approved: bool,
         _unwatch(ctx, t, REPLY, None)
         _watch(ctx, t, REPLY, t.reply_due_at, _host(ctx, t))
     t.extension = ext
-    _record(ctx, t, Move.decide_extension, ("同意延期，答复期限延至 " + _shown(t.reply_due_at)
+    _record(ctx, t, Move.decide_extension, ("同意延期，答复期限延至 " + due_text(t.reply_due_at)
                                            if approved else "不同意延期")
             + (f"：{note}" if note else ""))
     return t
@@ -842,7 +839,7 @@ def urge(ctx: Ctx, ticket_id: int, note: str | None = None) -> Ticket:
     note = _text(note, "note", "催办内容", required=False)
     t = _step(ctx, ticket_id, Move.urge)
     _notify(ctx, _host(ctx, t), f"【12345 催办】{t.number}",
-            (note or "请抓紧办理") + f"。答复期限：{_shown(t.reply_due_at)}。")
+            (note or "请抓紧办理") + f"。答复期限：{due_text(t.reply_due_at)}。")
     _record(ctx, t, Move.urge, note or "催办")
     return t
 

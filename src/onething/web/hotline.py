@@ -21,7 +21,7 @@ from onething.catalog.context import Ctx, build_ctx
 from onething.hotline import reference, rules
 from onething.hotline import service as hotline
 from onething.hotline.models import Ticket
-from onething.hotline.rules import Status
+from onething.hotline.rules import Status, due_text
 from onething.http.deps import CatalogDep, SessionDep
 from onething.kernel import regions
 from onething.kernel.clock import CHINA
@@ -68,16 +68,6 @@ CitizenPage = Annotated[Page, Depends(page_for(lambda me: me.role in CITIZENS))]
 
 
 # --- what the pages show ------------------------------------------------------------
-
-
-def due_text(when: dt.datetime | None) -> str:
-    """A deadline in China's time; one at midnight is the end of the day before (24:00)."""
-    if when is None:
-        return "—"
-    local = when.astimezone(CHINA)
-    if local.time() == dt.time():
-        return f"{(local - dt.timedelta(days=1)).date().isoformat()} 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
