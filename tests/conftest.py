@@ -33,7 +33,7 @@ from onething.kernel.config import demo_catalog_dir
 from onething.kernel.db import session_factory
 from schema import migrated
 from served import free_port
-from world import Api, World, build_world, client_for, world_in
+from world import Api, Clock, World, build_world, client_for, world_in
 
 wiring.load()  # every domain's event handlers, as the doors load them
 
@@ -227,7 +227,22 @@ def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> W
 
 
 @pytest.fixture
-def api(engine: Engine, world: World, tmp_path: Path) -> Iterator[Api]:
-    """The app over `world`, its clock on MONDAY, through the JSON API."""
-    with client_for(engine, tmp_path) as client:
+def demo_world(engine: Engine, demo_dir: Path, tmp_path: Path,
+               request: pytest.FixtureRequest) -> World:
+    """The demo catalog and the people of the test's module (its PEOPLE), for a module
+    whose `world` is this one."""
+    return build_world(session_factory(engine), demo_dir, tmp_path / "files",
+                       request.module.PEOPLE)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The app's clock, on MONDAY until a test moves it."""
+    return Clock()
+
+
+@pytest.fixture
+def api(engine: Engine, world: World, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+    """The app over `world`, on `clock`, through the JSON API."""
+    with client_for(engine, tmp_path, clock) as client:
         yield Api(client)

@@ -282,6 +282,7 @@ POST    /api/v1/tickets/{ticket}/evaluate      in  no  nf  nf  nf  nf  nf  no  n
 POST    /api/v1/tickets/{ticket}/decide-extension in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
 POST    /api/v1/tickets/{ticket}/urge          in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
 POST    /api/v1/tickets/{ticket}/merge         in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+POST    /api/v1/tickets/{ticket}/unmerge       in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
 # 协办意见: only a 协办 office gives one; the target's only office is its 主办
 POST    /api/v1/tickets/{ticket}/assist        in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
 POST    /api/v1/tickets/{ticket}/sign          in  no  nf  nf  nf  nf  nf  cf  nf  nf  no  nf  no
@@ -430,6 +431,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/tickets/{ticket}/decide-extension": {"json": {"approved": True}},
     "POST /api/v1/tickets/{ticket}/urge": {"json": {}},
     "POST /api/v1/tickets/{ticket}/merge": {"json": {"parent": 1}},
+    "POST /api/v1/tickets/{ticket}/unmerge": {"json": {"reason": "不是同一诉求"}},
     "POST /api/v1/tickets/{ticket}/assist": {"json": {"text": "建议从重处理"}},
     "POST /api/v1/tickets/{ticket}/return": {"json": {"reason": "不属本单位职责"}},
     "POST /api/v1/tickets/{ticket}/reply": {"json": {"text": "已处理"}},

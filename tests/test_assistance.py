@@ -5,18 +5,15 @@ deadline) and records what it did; what each side sees, and what bad input gets.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from onething.kernel.db import session_factory
 from onething.kernel.principal import Role
 from onething.outbox.models import Notification
 from onething.supervision.models import WatchedDeadline
-from world import Api, Clock, World, build_world, client_for
+from world import Api, Clock, World
 
 PEOPLE = [("zhang", Role.applicant, None, None), ("li", Role.applicant, None, None),
           ("clerk_furong", Role.clerk, "430102", None),
@@ -30,19 +27,8 @@ HOME = {"region": "430102001", "mode": "home_visit", "reason": "elderly",
 
 
 @pytest.fixture
-def world(engine: Engine, demo_dir: Path, tmp_path: Path) -> World:
-    return build_world(session_factory(engine), demo_dir, tmp_path / "files", PEOPLE)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(engine: Engine, world: World, tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    with client_for(engine, tmp_path, clock) as client:
-        yield Api(client)
+def world(demo_world: World) -> World:
+    return demo_world
 
 
 def errors(answer: Any) -> dict[str, str]:

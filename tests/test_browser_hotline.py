@@ -2,10 +2,10 @@
 the demo catalog and people: the 长沙 operator takes a call on the console and dispatches it
 to the office the 派单目录 suggests; 芙蓉区城管 signs and replies; the centre passes it, calls
 back and records the evaluation; a call answered at once from a knowledge article; the
-other branches (转办, 告知其他途径, 退单 and 改派, 延期, 催办, 重办, 并单) each from its form; a
-citizen sends a request online and tracks it by number and phone without signing in. On
-SQLite and PostgreSQL. Screenshots of every page at desktop and phone width (no sideways
-scrolling on a phone)."""
+other branches (转办, 告知其他途径, 退单 and 改派, 延期, 催办, 重办, 并单 and its undoing)
+each from its form; a citizen sends a request online and tracks it by number and phone
+without signing in. On SQLite and PostgreSQL. Screenshots of every page at desktop and
+phone width (no sideways scrolling on a phone)."""
 
 from __future__ import annotations
 
@@ -244,6 +244,11 @@ def test_the_other_branches_in_a_browser(demo_server: str, browser: object,
     op.check(f"#similar input[name=parent][value='{parent}']")
     _both(op, shots, "ticket-merge")
     assert _do(op, "merge") == "已并单"
+    child = op.url.split("?")[0]
     op.click("#parent a")  # the parent, linked from its duplicate
     assert op.url.split("?")[0].endswith(f"/tickets/{parent}")
     assert "并入的重复工单" in op.inner_text("main")
+    op.goto(child)  # a wrong merge is undone, with the reason
+    op.fill("#unmerge textarea[name=reason]", "不是同一摊位")
+    assert _do(op, "unmerge") == "已受理"
+    assert "取消并单" in op.inner_text("#steps")

@@ -8,19 +8,16 @@ input gets."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from onething.hotline.models import Ticket
-from onething.kernel.db import session_factory
 from onething.kernel.principal import Role
 from onething.outbox.models import Notification
 from onething.supervision.models import WatchedDeadline
-from world import Api, Clock, World, build_world, client_for
+from world import Api, Clock, World
 
 PEOPLE = [("zhang", Role.applicant, None, None), ("li", Role.applicant, None, None),
           ("op_cs", Role.operator, "430100", None),
@@ -38,19 +35,8 @@ CALL = {"channel": "phone", "kind": "complaint", "category": "0201", "urgency": 
 
 
 @pytest.fixture
-def world(engine: Engine, demo_dir: Path, tmp_path: Path) -> World:
-    return build_world(session_factory(engine), demo_dir, tmp_path / "files", PEOPLE)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(engine: Engine, world: World, tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    with client_for(engine, tmp_path, clock) as client:
-        yield Api(client)
+def world(demo_world: World) -> World:
+    return demo_world
 
 
 def errors(answer: Any) -> dict[str, str]:

@@ -6,8 +6,6 @@ and places against the period before, who may read them for which region, and th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +20,7 @@ from onething.kernel.db import session_factory, unit_of_work
 from onething.kernel.principal import Role
 from onething.kernel.workdays import Calendar
 from onething.ops.migrate import alembic_config
-from world import MONDAY, Api, Clock, World, build_world, client_for
+from world import MONDAY, Api, Clock, World
 
 PEOPLE = [("zhang", Role.applicant, None, None),
           ("op_cs", Role.operator, "430100", None),
@@ -40,19 +38,8 @@ def china(*args: int) -> dt.datetime:
 
 
 @pytest.fixture
-def world(engine: Engine, demo_dir: Path, tmp_path: Path) -> World:
-    return build_world(session_factory(engine), demo_dir, tmp_path / "files", PEOPLE)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(engine: Engine, world: World, tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    with client_for(engine, tmp_path, clock) as client:
-        yield Api(client)
+def world(demo_world: World) -> World:
+    return demo_world
 
 
 SEQ = iter(range(1, 10_000))

@@ -38,11 +38,6 @@ def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> W
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def api(engine: Engine, world: World, tmp_path: Path, clock: Clock) -> Iterator[Api]:
     with client_for(engine, tmp_path, clock, rating_code_max_failures=3) as client:
         yield Api(client)
@@ -121,7 +116,7 @@ def test_duplicates_are_suggested_merged_and_answered_with_their_parent(api: Api
     merged = move(api, "op_cs", second["id"], "merge", {"parent": first["id"]})
     assert (merged["status"], merged["status_name"]) == ("merged", "已并单")
     assert (merged["parent"], merged["parent_number"]) == (first["id"], first["number"])
-    assert merged["actions"] == [] and merged["similar"] == []
+    assert merged["actions"] == ["unmerge"] and merged["similar"] == []
     parent = one(api, "op_cs", first["id"])
     assert [c["number"] for c in parent["children"]] == [second["number"]]
     assert parent["timeline"][-1]["move_name"] == "重复工单并入"
@@ -129,6 +124,15 @@ def test_duplicates_are_suggested_merged_and_answered_with_their_parent(api: Api
     third = taken(api, caller_phone="13700002222", parent=first["id"])
     assert third["status"] == "merged" and third["parent"] == first["id"]
     assert len(one(api, "op_cs", first["id"])["children"]) == 2
+    # 取消并单 (a wrong merge undone, with the reason): taken on its own again
+    refused(api.post("op_cs", f"/api/v1/tickets/{third['id']}/unmerge", {"reason": " "}),
+            422, "invalid", "reason")
+    own = move(api, "op_cs", third["id"], "unmerge", {"reason": "不是同一摊位"})
+    assert (own["status"], own["parent"], own["parent_number"]) == ("accepted", None, None)
+    assert "dispatch" in own["actions"] and own["timeline"][-1]["move_name"] == "取消并单"
+    parent = one(api, "op_cs", first["id"])
+    assert [c["number"] for c in parent["children"]] == [second["number"]]
+    assert parent["timeline"][-1]["move_name"] == "重复工单取消并单"
     # open tickets list leaves the merged ones out; the parent is worked on alone
     assert second["id"] not in [x["id"] for x in api.get(
         "op_cs", "/api/v1/tickets", params={"status": "open"}).json()]
@@ -139,6 +143,9 @@ def test_duplicates_are_suggested_merged_and_answered_with_their_parent(api: Api
     child = one(api, "op_cs", second["id"])
     assert child["status"] == "merged" and child["reply"] == "已责令下架过期牛奶并立案调查"
     assert child["timeline"][-1]["move_name"] == "主工单办结"
+    assert child["actions"] == []  # answered with its parent: no longer undone
+    refused(api.post("op_cs", f"/api/v1/tickets/{second['id']}/unmerge",
+                     {"reason": "误并"}), 409, "parent_ended")
     tracked = ok(api.client.post("/api/v1/tickets/tracking",
                                  json={"number": second["number"], "phone": "13800001111"}))
     assert tracked["status_name"] == "已并单" and tracked["reply"] == "已责令下架过期牛奶并立案调查"

@@ -7,21 +7,19 @@ to the field with nothing written."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from onething.hotline.models import Ticket
 from onething.identity import service as identity
-from onething.kernel.db import session_factory, unit_of_work
+from onething.kernel.db import unit_of_work
 from onething.kernel.principal import Role
 from onething.knowledge import service as knowledge
 from onething.knowledge.rules import Move
 from onething.web.session import COOKIE
-from world import Api, Clock, World, build_world, client_for
+from world import Api, Clock, World
 
 PEOPLE = [("zhang", Role.applicant, None, None),
           ("op_cs", Role.operator, "430100", None),
@@ -37,19 +35,8 @@ CALL = {"channel": "phone", "kind": "complaint", "category": "0201", "urgency": 
 
 
 @pytest.fixture
-def world(engine: Engine, demo_dir: Path, tmp_path: Path) -> World:
-    return build_world(session_factory(engine), demo_dir, tmp_path / "files", PEOPLE)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(engine: Engine, world: World, tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    with client_for(engine, tmp_path, clock) as client:
-        yield Api(client)
+def world(demo_world: World) -> World:
+    return demo_world
 
 
 class Browser:

@@ -75,6 +75,8 @@ def test_the_flow_table() -> None:
     assert next_status(Status.accepted, Move.merge) == Status.merged
     with pytest.raises(IllegalMove):  # 并单 comes before 派单
         next_status(Status.dispatched, Move.merge)
+    assert moves(Status.merged, CENTRE) == [Move.unmerge]  # 取消并单
+    assert next_status(Status.merged, Move.unmerge) == Status.accepted
     assert moves(Status.accepted, OFFICE) == []
     assert moves(Status.dispatched, OFFICE) == [Move.sign, Move.give_back]
     assert moves(Status.handling, OFFICE) == [Move.reply, Move.extend]

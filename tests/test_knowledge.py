@@ -6,21 +6,18 @@ and are told once; bad input is refused naming the field, with nothing written."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from onething.kernel.db import session_factory
 from onething.kernel.principal import Role
 from onething.knowledge.models import PG_VECTOR, Article
 from onething.knowledge.rules import TRANSITIONS, ArticleStatus, Move, next_status
 from onething.knowledge.segment import query_words
 from onething.knowledge.service import tell_due_for_review
 from onething.outbox.models import Notification
-from world import Api, Clock, World, build_world, client_for
+from world import Api, Clock, World
 
 PEOPLE = [("zhang", Role.applicant, None, None),
           ("clerk_furong", Role.clerk, "430102", None),
@@ -42,19 +39,8 @@ ARTICLES = "/api/v1/knowledge/articles"
 
 
 @pytest.fixture
-def world(engine: Engine, demo_dir: Path, tmp_path: Path) -> World:
-    return build_world(session_factory(engine), demo_dir, tmp_path / "files", PEOPLE)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(engine: Engine, world: World, tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    with client_for(engine, tmp_path, clock) as client:
-        yield Api(client)
+def world(demo_world: World) -> World:
+    return demo_world
 
 
 def errors(answer: Any) -> dict[str, str]:

@@ -31,7 +31,7 @@ from onething.hotline import reference as hotline_data
 from onething.hotline.models import Ticket
 from onething.hotline.reference import DATA_DIR, in_force
 from onething.kernel.config import Settings
-from onething.kernel.db import session_factory, unit_of_work
+from onething.kernel.db import unit_of_work
 from onething.kernel.principal import Role
 from onething.open311 import keys
 from onething.open311 import reference as open311_data
@@ -39,7 +39,7 @@ from onething.open311 import service as open311_service
 from onething.open311.models import Submission
 from onething.open311.reference import DataError, read_services
 from served import Served
-from world import MONDAY, Api, Clock, World, build_world, client_for
+from world import MONDAY, Api, Clock, World, client_for
 
 PEOPLE = [("op_cs", Role.operator, "430100", None),
           ("op_zz", Role.operator, "430200", None),
@@ -131,13 +131,8 @@ XML_FIELDS = {
 
 
 @pytest.fixture
-def world(engine: Engine, demo_dir: Path, tmp_path: Path) -> World:
-    return build_world(session_factory(engine), demo_dir, tmp_path / "files", PEOPLE)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def world(demo_world: World) -> World:
+    return demo_world
 
 
 @pytest.fixture

@@ -271,7 +271,8 @@ def _step(s: Any) -> StepOut:
     move = s["move"]
     names = {m.value: n for m, n in rules.MOVE_NAMES.items()}
     names.update({"submit": "在线提交", "escalate": "转督办", "reopen": "重办",
-                  "merged_in": "重复工单并入", "parent_ended": "主工单办结", "assist": "协办意见"})
+                  "merged_in": "重复工单并入", "merged_out": "重复工单取消并单",
+                  "parent_ended": "主工单办结", "assist": "协办意见"})
     return StepOut(at=dt.datetime.fromisoformat(s["at"]), move=move,
                    move_name=names.get(move, move), by=s["by"], note=s["note"])
 
@@ -494,6 +495,14 @@ def urge(ticket_id: Id, body: NoteIn, ctx: CtxDep) -> TicketOut:
 def merge(ticket_id: Id, body: MergeIn, ctx: CtxDep) -> TicketOut:
     with ctx.work():
         t = hotline.merge(ctx, ticket_id, body.parent)
+    return _moved(ctx, t)
+
+
+@router.post("/tickets/{ticket_id}/unmerge", response_model=TicketOut,
+             summary="取消并单（主工单办结前，说明理由）：工单回到已受理，单独办理")
+def unmerge(ticket_id: Id, body: ReasonIn, ctx: CtxDep) -> TicketOut:
+    with ctx.work():
+        t = hotline.unmerge(ctx, ticket_id, body.reason)
     return _moved(ctx, t)
 
 

@@ -16,6 +16,8 @@ The flow (国办发〔2020〕53号, 国办函〔2025〕66号):
     visited ──evaluate──▶ evaluated (评价)
     submitted | accepted ──merge──▶ merged (并单: a duplicate follows its parent ticket; it
                           gets the parent's reply when the parent ends)
+    merged ──unmerge──▶ accepted (取消并单, while the parent has not ended: the ticket is
+                          handled on its own again)
 
 Moves that change no state: 延期 (`extend`, asked by the office while it handles;
 `decide_extension` by the centre), 催办 (`urge`, by the centre). A ticket sent back to its
@@ -93,6 +95,7 @@ class Move(StrEnum):
     decide_extension = "decide_extension"
     urge = "urge"
     merge = "merge"  # 并单
+    unmerge = "unmerge"  # 取消并单
 
 
 class Emergency(StrEnum):
@@ -144,7 +147,8 @@ MOVE_NAMES = {
     Move.give_back: "退单", Move.reassign: "改派", Move.overrule: "驳回退单",
     Move.reply: "答复", Move.approve: "审核通过", Move.send_back: "审核退回",
     Move.callback: "回访", Move.evaluate: "评价", Move.extend: "申请延期",
-    Move.decide_extension: "审批延期", Move.urge: "催办", Move.merge: "并单"}
+    Move.decide_extension: "审批延期", Move.urge: "催办", Move.merge: "并单",
+    Move.unmerge: "取消并单"}
 EMERGENCY_NAMES = {Emergency.police: "110 报警", Emergency.fire: "119 火警",
                    Emergency.ambulance: "120 急救", Emergency.traffic: "122 交通事故"}
 OTHER_WAY_NAMES = {OtherWay.litigation: "诉讼", OtherWay.reconsideration: "行政复议",
@@ -176,6 +180,7 @@ TABLE: dict[tuple[Status, Move], tuple[Status | None, str]] = {
     (Status.handling, Move.urge): (None, CENTRE),
     (Status.submitted, Move.merge): (Status.merged, CENTRE),
     (Status.accepted, Move.merge): (Status.merged, CENTRE),
+    (Status.merged, Move.unmerge): (Status.accepted, CENTRE),
 }
 OPEN = frozenset({Status.submitted, Status.accepted, Status.dispatched, Status.disputed,
                   Status.handling, Status.replied})

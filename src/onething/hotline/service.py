@@ -331,6 +331,8 @@ def actions(ctx: Ctx, t: Ticket) -> list[str]:
     if mine is not None and mine.host:
         found += moves(t.status, OFFICE, extension_asked=asked)
     assisting = ["assist"] if mine is not None and not mine.host and t.status in ASSISTING else []
+    if t.closed_at is not None:  # a duplicate answered with its ended parent stays merged
+        found = [m for m in found if m != Move.unmerge]
     return [m.value for m in found] + assisting
 
 
@@ -936,6 +938,26 @@ def merge(ctx: Ctx, ticket_id: int, parent_id: int) -> Ticket:
 
 
 # --- 协办意见 ---------------------------------------------------------------------------
+
+
+def unmerge(ctx: Ctx, ticket_id: int, reason: str | None) -> Ticket:
+    """取消并单, by an operator of the centre, with the reason, while the parent has not
+    ended: the ticket is its own again, taken (受理) and ready to be answered or dispatched."""
+    t = _step(ctx, ticket_id, Move.unmerge)
+    reason = _text(reason, "reason", "取消并单的理由")
+    if t.closed_at is not None:
+        raise Conflict("主工单已办结，本工单已随之答复，不能取消并单", code="parent_ended")
+    query = select(Ticket).where(Ticket.id == t.parent_id).with_for_update()
+    parent = ctx.session.scalar(query)
+    number = parent.number if parent is not None else (t.outcome or {}).get("parent", "")
+    taken = any(step["move"] == Move.accept for step in t.timeline)
+    t.parent_id, t.outcome = None, {}
+    _record(ctx, t, Move.unmerge, f"取消并入工单 {number}：{reason}")
+    if parent is not None:
+        _record(ctx, parent, "merged_out", f"重复工单 {t.number} 取消并单：{reason}")
+    if not taken:  # sent in online and merged before 受理: taken now
+        _accepted(ctx, t)
+    return t
 
 
 def give_opinion(ctx: Ctx, ticket_id: int, text: str) -> Ticket:

@@ -53,7 +53,8 @@ ENDED = frozenset({Status.answered, Status.transferred, Status.redirected, Statu
                    Status.visited, Status.evaluated})
 STEP_NAMES = {**{m.value: n for m, n in rules.MOVE_NAMES.items()},
               "submit": "在线提交", "escalate": "转督办", "reopen": "重办",
-              "assist": "协办意见", "merged_in": "并入重复工单", "parent_ended": "主工单已办结"}
+              "assist": "协办意见", "merged_in": "并入重复工单", "parent_ended": "主工单已办结",
+              "merged_out": "重复工单取消并单"}
 # the lists, by role: (key, tab label, what it shows)
 VIEWS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.operator: (("queue", "待处理"), ("review", "待审核"), ("callback", "待回访"),
@@ -331,6 +332,7 @@ MOVES: dict[str, Callable[[FormPage, int], object]] = {
                                                               p.text("note")),
     "urge": lambda p, i: hotline.urge(p.ctx, i, p.text("note")),
     "merge": lambda p, i: hotline.merge(p.ctx, i, _parent(p)),
+    "unmerge": lambda p, i: hotline.unmerge(p.ctx, i, p.text("reason")),
     "assist": lambda p, i: hotline.give_opinion(p.ctx, i, p.text("text") or ""),
 }
 
