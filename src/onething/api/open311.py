@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from onething.catalog.context import Ctx
 from onething.catalog.service import NoCatalog
 from onething.hotline import reference as hotline_data
-from onething.http.deps import SessionDep, request_ctx
+from onething.http.deps import SessionDep, public_base, request_ctx
 from onething.kernel.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from onething.kernel.principal import SYSTEM
 from onething.open311 import reference as open311_data
@@ -164,9 +164,8 @@ def discovery(fmt: str, request: Request) -> Response:
     if fmt not in rules.FORMATS:
         return errors("json", 404, [rules.error(404, f"不支持的格式 {fmt}：请用 .json 或 .xml")])
     settings = request.app.state.settings
-    base = (settings.public_url or str(request.base_url)).rstrip("/")
     return answer(fmt, "discovery", rules.discovery(
-        base + PREFIX, open311_data.changed_at(), settings.open311_contact,
+        public_base(request) + PREFIX, open311_data.changed_at(), settings.open311_contact,
         settings.open311_key_service))
 
 
