@@ -269,12 +269,8 @@ def _ref(t: Ticket) -> TicketRefOut:
 
 def _step(s: Any) -> StepOut:
     move = s["move"]
-    names = {m.value: n for m, n in rules.MOVE_NAMES.items()}
-    names.update({"submit": "在线提交", "escalate": "转督办", "reopen": "重办",
-                  "merged_in": "重复工单并入", "merged_out": "重复工单取消并单",
-                  "parent_ended": "主工单办结", "assist": "协办意见"})
     return StepOut(at=dt.datetime.fromisoformat(s["at"]), move=move,
-                   move_name=names.get(move, move), by=s["by"], note=s["note"])
+                   move_name=rules.STEP_NAMES.get(move, move), by=s["by"], note=s["note"])
 
 
 class TrackOut(BaseModel):

@@ -149,6 +149,11 @@ MOVE_NAMES = {
     Move.callback: "回访", Move.evaluate: "评价", Move.extend: "申请延期",
     Move.decide_extension: "审批延期", Move.urge: "催办", Move.merge: "并单",
     Move.unmerge: "取消并单"}
+# every step a timeline records: the moves, and the steps no one takes as a move
+STEP_NAMES = {**{m.value: n for m, n in MOVE_NAMES.items()},
+              "submit": "在线提交", "escalate": "转督办", "reopen": "重办", "assist": "协办意见",
+              "merged_in": "重复工单并入", "merged_out": "重复工单取消并单",
+              "parent_ended": "主工单办结"}
 EMERGENCY_NAMES = {Emergency.police: "110 报警", Emergency.fire: "119 火警",
                    Emergency.ambulance: "120 急救", Emergency.traffic: "122 交通事故"}
 OTHER_WAY_NAMES = {OtherWay.litigation: "诉讼", OtherWay.reconsideration: "行政复议",

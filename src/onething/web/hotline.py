@@ -51,10 +51,8 @@ STAFF = frozenset({Role.operator, Role.approver, Role.supervisor, Role.admin})
 CITIZENS = frozenset({Role.applicant, Role.proxy})
 ENDED = frozenset({Status.answered, Status.transferred, Status.redirected, Status.closed,
                    Status.visited, Status.evaluated})
-STEP_NAMES = {**{m.value: n for m, n in rules.MOVE_NAMES.items()},
-              "submit": "在线提交", "escalate": "转督办", "reopen": "重办",
-              "assist": "协办意见", "merged_in": "并入重复工单", "parent_ended": "主工单已办结",
-              "merged_out": "重复工单取消并单"}
+# the pages word two of the parent's steps their own way
+STEP_NAMES = {**rules.STEP_NAMES, "merged_in": "并入重复工单", "parent_ended": "主工单已办结"}
 # the lists, by role: (key, tab label, what it shows)
 VIEWS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.operator: (("queue", "待处理"), ("review", "待审核"), ("callback", "待回访"),
