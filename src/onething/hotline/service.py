@@ -947,14 +947,12 @@ def unmerge(ctx: Ctx, ticket_id: int, reason: str | None) -> Ticket:
     reason = _text(reason, "reason", "取消并单的理由")
     if t.closed_at is not None:
         raise Conflict("主工单已办结，本工单已随之答复，不能取消并单", code="parent_ended")
-    query = select(Ticket).where(Ticket.id == t.parent_id).with_for_update()
-    parent = ctx.session.scalar(query)
-    number = parent.number if parent is not None else (t.outcome or {}).get("parent", "")
+    parent = ctx.session.scalars(  # a merged ticket's parent: kept by its foreign key
+        select(Ticket).where(Ticket.id == t.parent_id).with_for_update()).one()
     taken = any(step["move"] == Move.accept for step in t.timeline)
     t.parent_id, t.outcome = None, {}
-    _record(ctx, t, Move.unmerge, f"取消并入工单 {number}：{reason}")
-    if parent is not None:
-        _record(ctx, parent, "merged_out", f"重复工单 {t.number} 取消并单：{reason}")
+    _record(ctx, t, Move.unmerge, f"取消并入工单 {parent.number}：{reason}")
+    _record(ctx, parent, "merged_out", f"重复工单 {t.number} 取消并单：{reason}")
     if not taken:  # sent in online and merged before 受理: taken now
         _accepted(ctx, t)
     return t
