@@ -154,6 +154,26 @@ def _operators(url: str, count: int) -> list[tuple[str, str]]:
     return out
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) used so far by the server's processes (`onething serve` and
+    its workers) and by PostgreSQL's (the postmaster counts the backends that ended)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"server": 0.0, "postgres": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        name, fields = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
+        used = sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
+        if name.startswith("postgres"):
+            out["postgres"] += used
+        elif b"onething.cli\0serve" in cmdline or b"multiprocessing-fork" in cmdline:
+            out["server"] += used
+    return out
+
+
 def _call(i: int) -> dict[str, Any]:
     category = CATEGORIES[i % len(CATEGORIES)]
     return {"channel": "phone", "kind": ("complaint", "enquiry", "help")[i % 3],
@@ -172,39 +192,52 @@ def intake(url: str, clients: int, seconds: float, workers: int,
             Served(Path(data), url, workers=workers, log=log) as server:
         db = url or f"sqlite:///{Path(data) / 'onething.db'}"
         tokens = _operators(db, clients)
-        done, failed, latencies = [0] * clients, [0] * clients, [[] for _ in range(clients)]
         with httpx.Client(base_url=server.url, timeout=60) as warm:  # every path once
             warm.post("/api/v1/tickets", json=_call(0),
                       headers={"Authorization": f"Bearer {tokens[0][1]}"}).raise_for_status()
+        cpu = _cpu_seconds()
         if driver == "wrk":
-            return _intake_wrk(server.url, tokens, clients, seconds)
-        deadline = time.perf_counter() + seconds
-        started = time.perf_counter()
+            result = _intake_wrk(server.url, tokens, clients, seconds)
+        else:
+            result = _intake_httpx(server.url, tokens, clients, seconds)
+        used = _cpu_seconds()
+        made = result.pop("tickets_made")
+        result["cpu_ms_per_ticket"] = {k: round(1000 * (used[k] - cpu[k]) / max(1, made), 2)
+                                       for k in used}
+        return result
 
-        def client(n: int) -> None:
-            headers = {"Authorization": f"Bearer {tokens[n][1]}"}
-            with httpx.Client(base_url=server.url, timeout=60, headers=headers) as http:
-                i = n
-                while time.perf_counter() < deadline:
-                    t0 = time.perf_counter()
-                    r = http.post("/api/v1/tickets", json=_call(i))
-                    latencies[n].append(time.perf_counter() - t0)
-                    if r.status_code == 201:
-                        done[n] += 1
-                    else:
-                        failed[n] += 1
-                    i += clients
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
+def _intake_httpx(base: str, tokens: list[tuple[str, str]], clients: int,
+                  seconds: float) -> dict[str, Any]:
+    """The calls sent by Python threads, one connection each."""
+    done, failed, latencies = [0] * clients, [0] * clients, [[] for _ in range(clients)]
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+
+    def client(n: int) -> None:
+        headers = {"Authorization": f"Bearer {tokens[n][1]}"}
+        with httpx.Client(base_url=base, timeout=60, headers=headers) as http:
+            i = n
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                r = http.post("/api/v1/tickets", json=_call(i))
+                latencies[n].append(time.perf_counter() - t0)
+                if r.status_code == 201:
+                    done[n] += 1
+                else:
+                    failed[n] += 1
+                i += clients
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
     return {"tickets": sum(done), "failed": sum(failed), "seconds": round(elapsed, 1),
             "tickets_per_s": round(sum(done) / elapsed, 1),
             "latency": _percentiles([x for xs in latencies for x in xs] or [0.0]),
-            "driver": "httpx"}
+            "driver": "httpx", "tickets_made": sum(done)}
 
 
 WRK_SCRIPT = """
@@ -234,7 +267,8 @@ def _intake_wrk(base: str, tokens: list[tuple[str, str]], clients: int,
     return {"tickets_per_s": round(got["rps"] * (1 - got["errors"] / max(1, got["requests"])),
                                    1),
             "requests": got["requests"], "failed": got["errors"], "seconds": seconds,
-            "latency": {"p50_ms": got["ms_p50"], "p99_ms": got["ms_p99"]}, "driver": "wrk"}
+            "latency": {"p50_ms": got["ms_p50"], "p99_ms": got["ms_p99"]}, "driver": "wrk",
+            "tickets_made": got["requests"] - got["errors"]}
 
 
 # --- seeding ------------------------------------------------------------------------------
