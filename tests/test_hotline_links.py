@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.hotline.models import Ticket
 from onething.kernel import bus, links
 from onething.kernel.principal import Role
+from onething.ops.migrate import alembic_config
 from onething.ratings.models import Rectification
 from samples import FORM, OWNED
 from world import PEOPLE, Api, Clock, World, build_world, client_for
@@ -149,6 +151,31 @@ def test_duplicates_are_suggested_merged_and_answered_with_their_parent(api: Api
     tracked = ok(api.client.post("/api/v1/tickets/tracking",
                                  json={"number": second["number"], "phone": "13800001111"}))
     assert tracked["status_name"] == "已并单" and tracked["reply"] == "已责令下架过期牛奶并立案调查"
+
+
+def test_an_address_written_another_way_is_the_same_place(api: Api, engine: Engine) -> None:
+    """Without latitude and longitude, the same address is the same place however it is
+    typed (full-width digits, spaces, punctuation); a database of the revision before the
+    folded place is kept gets it on upgrade, and its tickets are suggested as before."""
+    plain = {"lat": None, "long": None}
+    first = taken(api, **plain, address="芙蓉区五一大道 1 号便利店")
+    second = taken(api, **plain, address="芙蓉区五一大道１号，便利店", caller_phone="13800001111")
+    third = taken(api, **plain, address="芙蓉区五一大道 11 号便利店", caller_phone="13800002222")
+    nowhere = taken(api, **plain, address=None, caller_phone="13800003333")
+    assert [s["number"] for s in one(api, "op_cs", second["id"])["similar"]] == [
+        first["number"]]
+    assert one(api, "op_cs", third["id"])["similar"] == []
+    assert one(api, "op_cs", nowhere["id"])["similar"] == []  # a county is not a place
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    command.downgrade(config, "0028")
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        places = dict(session.execute(select(Ticket.id, Ticket.place)).tuples().all())
+    assert places[first["id"]] == places[second["id"]] == "芙蓉区五一大道1号便利店"
+    assert places[nowhere["id"]] is None
+    assert [s["number"] for s in one(api, "op_cs", second["id"])["similar"]] == [
+        first["number"]]
 
 
 def test_merging_is_refused_naming_the_rule(api: Api, world: World) -> None:

@@ -11,11 +11,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from onething.catalog.context import Ctx, build_ctx
+from onething.catalog.context import Ctx
 from onething.hotline import reference, rules
 from onething.hotline import service as hotline
 from onething.hotline.models import Ticket
-from onething.http.deps import CatalogDep, CtxDep, PagingDep, SessionDep, tracking_guesser
+from onething.http.deps import (
+    CatalogDep,
+    CtxDep,
+    PagingDep,
+    SessionDep,
+    request_ctx,
+    tracking_guesser,
+)
 from onething.http.problems import ProblemOut
 from onething.http.schemas import Id
 from onething.kernel.db import MAX_INT
@@ -261,7 +268,7 @@ class TicketOut(BaseModel):
             timeline=[_step(s) for s in t.timeline], actions=hotline.actions(ctx, t))
 
 
-def _ref(t: Ticket) -> TicketRefOut:
+def _ref(t: Ticket | hotline.Candidate) -> TicketRefOut:
     return TicketRefOut(id=t.id, number=t.number, status=t.status.value,
                         status_name=rules.STATUS_NAMES[t.status], received_at=t.received_at,
                         address=t.address)
@@ -301,9 +308,9 @@ def categories() -> list[CategoryOut]:
 @router.post("/tickets", response_model=TicketOut, status_code=201,
              summary="受理工单（话务员）或在线提交诉求（群众）")
 def create(body: TicketIn, ctx: CtxDep) -> TicketOut:
-    with ctx.work():
-        t = hotline.create(ctx, hotline.TicketInput(**body.model_dump()))
-    return TicketOut.of(ctx, t, detail=True)
+    with ctx.work():  # answered before the commit, on the same connection
+        return TicketOut.of(ctx, hotline.create(ctx, hotline.TicketInput(**body.model_dump())),
+                            detail=True)
 
 
 @router.get("/tickets", response_model=list[TicketOut],
@@ -326,7 +333,7 @@ def listing(
              summary="凭工单编号和电话查询办理进度（无需登录；多次输错将暂时锁定）")
 def track(body: TrackIn, request: Request, session: SessionDep,
           catalog: CatalogDep) -> TrackOut:
-    ctx = build_ctx(session, catalog, SYSTEM, request.app.state.clock())
+    ctx = request_ctx(request, session, catalog, SYSTEM)
     with guesses.counted(session, request.app.state.writer_sessions, tracking_guesser(request)):
         t = hotline.track(ctx, body.number, body.phone)
     category = reference.in_force().categories.get(t.category_code)

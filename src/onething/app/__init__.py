@@ -31,6 +31,7 @@ from onething.api.profiles import router as profiles_router
 from onething.api.ratings import router as ratings_router
 from onething.api.supervision import router as supervision_router
 from onething.audit import service as audit
+from onething.calendar.service import CalendarCache
 from onething.catalog.service import CatalogCache, NoCatalog
 from onething.exchange.partners import configure as configure_exchange
 from onething.hotline.reference import configure as configure_hotline
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.writer_sessions = session_factory(writer(engine))
     app.state.clock = utcnow
     app.state.catalogs = CatalogCache()
+    app.state.calendars = CalendarCache()
     problems.install(app, html=pages.error_page)
     app.add_middleware(audit.RecordAddress)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,

@@ -6,12 +6,13 @@ import threading
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from onething.audit import service as audit
 from onething.calendar.models import CalendarNotice
 from onething.kernel.clock import utcnow
 from onething.kernel.principal import SYSTEM
+from onething.kernel.recent import Recent
 from onething.kernel.workdays import Calendar, notice_from_data
 
 
@@ -45,10 +46,13 @@ def calendar_version(session: Session) -> str:
 
 
 class CalendarCache:
+    """The working-day calendar of the notices loaded, rebuilt only when they change."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: str | None = None
         self._calendar = Calendar()
+        self._recent = Recent(self.get)
 
     def get(self, session: Session) -> Calendar:
         key = calendar_version(session)
@@ -59,8 +63,13 @@ class CalendarCache:
                 self._calendar, self._key = Calendar(notices), key
         return self._calendar
 
+    def recent(self, sessions: sessionmaker[Session], max_age: float) -> Calendar:
+        """The calendar, asking the database whether a notice changed at most every
+        `max_age` s (`Recent`), as a server's requests do."""
+        return self._recent.get(sessions, max_age)
 
-calendar_cache = CalendarCache()
+
+calendar_cache = CalendarCache()  # for commands and jobs; each app keeps its own
 
 
 def current_calendar(session: Session) -> Calendar:

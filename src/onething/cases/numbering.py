@@ -19,21 +19,27 @@ def next_number(session: Session, prefix: str, width: int = 6, *, apart: bool = 
     same prefix need not wait for it. A number is still never handed out twice; one is
     skipped when the caller's transaction fails after taking it. That commit need not wait
     for the disk: the caller's own commit, later in the same log, flushes it too, and if
-    the caller never commits the number was not used."""
+    the caller never commits the number was not used. It is one statement, in one round
+    trip: run on its own (autocommit), it is its own transaction, and `set_config(...,
+    true)` in it sets `synchronous_commit` for that transaction, which PostgreSQL reads
+    when it commits the statement."""
     bind = session.get_bind()
     postgres = bind.dialect.name == "postgresql"
+    if apart and postgres:
+        with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as apart_:
+            value = apart_.execute(_TAKE_APART, {"prefix": prefix}).scalar_one()
+        return f"{prefix}{value:0{width}d}"
     insert = pg_insert if postgres else sqlite_insert
     upsert = insert(NumberCounter).values(prefix=prefix, value=1).on_conflict_do_update(
         index_elements=[NumberCounter.prefix], set_={"value": NumberCounter.value + 1})
-    returning = upsert.returning(NumberCounter.value)
-    if apart and postgres:
-        with bind.engine.connect() as connection:
-            connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            value = connection.execute(returning).scalar_one()
-            connection.commit()
-    else:
-        value = session.execute(returning).scalar_one()
+    value = session.execute(upsert.returning(NumberCounter.value)).scalar_one()
     return f"{prefix}{value:0{width}d}"
+
+
+_TAKE_APART = text(
+    "INSERT INTO number_counters (prefix, value) "
+    "SELECT :prefix, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick "
+    "ON CONFLICT (prefix) DO UPDATE SET value = number_counters.value + 1 RETURNING value")
 
 
 def application_number(session: Session, region: str, day: str) -> str:

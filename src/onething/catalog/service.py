@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +24,7 @@ from onething.catalog.models import (
 )
 from onething.catalog.spec import LEVEL_ORDER, CatalogFileSpec, ItemSpec
 from onething.kernel.principal import SYSTEM
+from onething.kernel.recent import Recent
 
 _Row = RegionRow | DepartmentRow | FieldRow | MaterialRow | ItemRow | BundleRow
 
@@ -139,34 +139,13 @@ class CatalogCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._asking = threading.Lock()
         self._by_id: tuple[int, Catalog] | None = None
-        self._checked_at = 0.0
+        self._recent = Recent(self.get)
 
     def recent(self, sessions: sessionmaker[Session], max_age: float) -> Catalog:
-        """The catalog, asking the database for a newer version at most every `max_age` s.
-
-        Other processes' loads become visible within `max_age`; loads in this process at once.
-        One thread asks at a time while the others go on with the catalog they have: a
-        request asks with a second connection while holding its first, and many doing so at
-        once would empty the pool and wait for each other until the pool times out.
-        """
-        cached = self._by_id
-        if cached is not None and time.monotonic() - self._checked_at < max_age:
-            return cached[1]
-        if not self._asking.acquire(blocking=cached is None):
-            assert cached is not None
-            return cached[1]
-        try:
-            cached, now = self._by_id, time.monotonic()
-            if cached is not None and now - self._checked_at < max_age:
-                return cached[1]  # asked while this thread waited
-            with sessions() as session:
-                catalog = self.get(session)
-            self._checked_at = now
-            return catalog
-        finally:
-            self._asking.release()
+        """The catalog, asking the database for a newer version at most every `max_age` s
+        (`Recent`): other processes' loads become visible within `max_age`."""
+        return self._recent.get(sessions, max_age)
 
     def get(self, session: Session) -> Catalog:
         newest = session.execute(
@@ -185,7 +164,7 @@ class CatalogCache:
 
     def clear(self) -> None:
         self._by_id = None
-        self._checked_at = 0.0
+        self._recent.clear()
 
 
 catalog_cache = CatalogCache()  # for commands; each app keeps its own

@@ -62,6 +62,8 @@ class Ticket(Base):
     centre_region: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))  # where it happens
     address: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # the address as the duplicate rule compares it (rules.normalised), for 并单
+    place: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     long: Mapped[float | None] = mapped_column(Float, nullable=True)
     caller_name: Mapped[str] = mapped_column(String(50))

@@ -27,6 +27,7 @@ office three times (审核退回 and 重办) is escalated to 督办.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -299,6 +300,7 @@ class Place:
     address: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # the same few streets over and over
 def normalised(address: str | None) -> str:
     """An address as compared: full-width folded to half-width (NFKC), lower case, without
     spaces or punctuation."""

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, false, select
-from sqlalchemy.orm import load_only
+from sqlalchemy import Select, and_, false, or_, select
 
 from onething.audit import service as audit
 from onething.cases.models import Application
@@ -63,6 +61,7 @@ from onething.hotline.rules import (
     escalates,
     moves,
     next_status,
+    normalised,
     reopens,
     taken_by,
 )
@@ -127,39 +126,47 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
         given, caller_name=given.caller_name.strip(), caller_phone=given.caller_phone.strip(),
         description=given.description.strip(), address=(given.address or "").strip() or None,
         application_number=(given.application_number or "").strip() or None)
-    data = reference.in_force()
-    app = _check(ctx, given, data)
+    app = _check(ctx, given, reference.in_force())
     operator = actor.role == Role.operator
-    received = given.received_at if operator and given.received_at else ctx.now
-    centre = actor.region if operator and actor.region else _centre_of(ctx, given.region)
-    day = received.astimezone(CHINA).strftime("%Y%m%d")
-    ticket = Ticket(
-        number=f"~{secrets.token_hex(12)}",  # numbered last, below
-        channel=Channel(given.channel), kind=Kind(given.kind), category_code=given.category,
-        urgency=Urgency(given.urgency),
-        status=Status.accepted if operator else Status.submitted, centre_region=centre,
-        region_code=given.region, address=given.address, lat=given.lat, long=given.long,
-        caller_name=given.caller_name, caller_phone=given.caller_phone,
-        confidential=given.confidential,
-        caller_id=actor.user_id if actor.role in (Role.applicant, Role.proxy) else None,
-        description=given.description, attachments=list(given.attachments),
-        application_number=app.number if app else None, parent_id=None,
-        received_at=received, outcome={}, returns=0, reopens=0, escalated=False, timeline=[],
-        created_by=actor.user_id or None, version=1, created_at=ctx.now, updated_at=ctx.now)
+    move, note = ((Move.accept, "话务员受理") if operator else
+                  ("submit", f"经{actor.display_name}提交诉求" if _external(ctx, given)
+                   else "群众在线提交诉求"))
+    ticket = _new_ticket(ctx, given, app.number if app else None, _step_of(ctx, move, note))
     ctx.session.add(ticket)
-    ctx.session.flush()
+    ctx.session.flush()  # one INSERT, its number and first step in it
     ctx.session.info.setdefault(_KEPT, {})[ticket.id] = []  # a new ticket has no office yet
-    _record(ctx, ticket, Move.accept if operator else "submit",
-            "话务员受理" if operator else f"经{actor.display_name}提交诉求"
-            if _external(ctx, given) else "群众在线提交诉求")
-    # the number last, and apart: every ticket of the centre and day takes the same counter
-    # row, which would otherwise stay locked until this transaction commits
-    ticket.number = next_number(ctx.session, f"12345-{centre[:6]}-{day}-", apart=True)
+    ctx.session.info.setdefault(_MADE, set()).add(ticket.id)  # nor duplicates
+    _audit(ctx, ticket, move, note)
     if operator:
         _accepted(ctx, ticket)
     if given.parent is not None:  # taken as a duplicate at once: 并单
         return merge(ctx, ticket.id, given.parent)
     return ticket
+
+
+def _new_ticket(ctx: Ctx, given: TicketInput, application: str | None, first: Step) -> Ticket:
+    """The ticket `given` describes, numbered, with its first step."""
+    actor = ctx.actor
+    operator = actor.role == Role.operator
+    received = given.received_at if operator and given.received_at else ctx.now
+    centre = actor.region if operator and actor.region else _centre_of(ctx, given.region)
+    day = received.astimezone(CHINA).strftime("%Y%m%d")
+    # taken apart (PostgreSQL): every ticket of the centre and day takes the same counter
+    # row, which would otherwise stay locked until this transaction commits
+    number = next_number(ctx.session, f"12345-{centre[:6]}-{day}-", apart=True)
+    return Ticket(
+        number=number, channel=Channel(given.channel), kind=Kind(given.kind),
+        category_code=given.category, urgency=Urgency(given.urgency),
+        status=Status.accepted if operator else Status.submitted, centre_region=centre,
+        region_code=given.region, address=given.address,
+        place=normalised(given.address) or None, lat=given.lat, long=given.long,
+        caller_name=given.caller_name, caller_phone=given.caller_phone,
+        confidential=given.confidential,
+        caller_id=actor.user_id if actor.role in (Role.applicant, Role.proxy) else None,
+        description=given.description, attachments=list(given.attachments),
+        application_number=application, parent_id=None, received_at=received, outcome={},
+        returns=0, reopens=0, escalated=False, timeline=[first],
+        created_by=actor.user_id or None, version=1, created_at=ctx.now, updated_at=ctx.now)
 
 
 def _external(ctx: Ctx, given: TicketInput) -> bool:
@@ -263,6 +270,7 @@ def is_centre(ctx: Ctx, t: Ticket) -> bool:
 
 
 _KEPT = "hotline_assignments"  # the session's active assignments by ticket (one request's)
+_MADE = "hotline_made"  # the tickets this session made
 
 
 def _assignments(ctx: Ctx, t: Ticket) -> list[Assignment]:
@@ -426,10 +434,17 @@ def assignments(ctx: Ctx, t: Ticket) -> list[Assignment]:
 
 
 def _record(ctx: Ctx, t: Ticket, move: Move | str, note: str) -> None:
-    step: Step = {"at": ctx.now.isoformat(), "move": str(move),
-                  "by": ctx.actor.display_name, "role": ctx.actor.role.value, "note": note}
-    t.timeline = [*t.timeline, step]
+    t.timeline = [*t.timeline, _step_of(ctx, move, note)]
     t.updated_at = ctx.now
+    _audit(ctx, t, move, note)
+
+
+def _step_of(ctx: Ctx, move: Move | str, note: str) -> Step:
+    return {"at": ctx.now.isoformat(), "move": str(move), "by": ctx.actor.display_name,
+            "role": ctx.actor.role.value, "note": note}
+
+
+def _audit(ctx: Ctx, t: Ticket, move: Move | str, note: str) -> None:
     audit.record(ctx.session, ctx.actor, f"ticket_{move}", "ticket", t.id,
                  region=t.region_code, after={"status": t.status.value, "note": note[:200]})
 
@@ -862,20 +877,36 @@ def limit_text(limit: Limit | None) -> str | None:
 
 
 def children(ctx: Ctx, t: Ticket) -> list[Ticket]:
-    """The duplicates merged under `t`, oldest first."""
+    """The duplicates merged under `t`, oldest first (none under a ticket made just now)."""
+    if t.id in ctx.session.info.get(_MADE, ()):
+        return []
     return list(ctx.session.scalars(select(Ticket).where(
         Ticket.parent_id == t.id, Ticket.status == Status.merged).order_by(Ticket.id)))
 
 
-def _place(t: Ticket) -> Place:
+class Candidate(NamedTuple):
+    """Another ticket as the duplicate rule and a candidate's mention read it (not its
+    timeline and the rest)."""
+
+    id: int
+    number: str
+    status: Status
+    category_code: str
+    region_code: str
+    received_at: dt.datetime
+    lat: float | None
+    long: float | None
+    address: str | None
+    description: str
+    parent_id: int | None
+
+
+def _place(t: Ticket | Candidate) -> Place:
     return Place(t.category_code, t.region_code, t.received_at, t.lat, t.long, t.address)
 
 
 SIMILAR_MAX = 10
-# what the duplicate rule and a candidate's mention read (not the timeline and the rest)
-SIMILAR_READS = (Ticket.id, Ticket.number, Ticket.status, Ticket.category_code,
-                 Ticket.region_code, Ticket.received_at, Ticket.lat, Ticket.long,
-                 Ticket.address, Ticket.description, Ticket.parent_id)
+SIMILAR_READS = tuple(getattr(Ticket, name) for name in Candidate._fields)
 
 
 def merge_window_hours() -> int:
@@ -883,22 +914,31 @@ def merge_window_hours() -> int:
     return reference.in_force().merge.window_hours
 
 
-def similar(ctx: Ctx, t: Ticket) -> list[Ticket]:
+def similar(ctx: Ctx, t: Ticket) -> list[Candidate]:
     """Candidate parents for an operator about to merge `t` (before 派单): open tickets of
     the same centre that the duplicate rule (`rules.duplicates`, the window and distance in
     `dispatch.yaml`) finds the same 诉求, oldest first. Empty for anyone else."""
     if not is_centre(ctx, t) or t.status not in MERGEABLE or t.parent_id is not None:
         return []
+    located = t.lat is not None and t.long is not None
+    if not located and not t.place:
+        return []  # a ticket that names only its region is never suggested
     rule = reference.in_force().merge
     window = dt.timedelta(hours=rule.window_hours)
-    found = ctx.session.scalars(select(Ticket).options(load_only(*SIMILAR_READS)).where(
+    # the same place: the same folded address, or (both located) latitude and longitude,
+    # whose distance is measured below
+    same_place = or_(Ticket.place == t.place, and_(Ticket.lat.is_not(None),
+                                                   Ticket.long.is_not(None))) \
+        if located else Ticket.place == t.place
+    found = ctx.session.execute(select(*SIMILAR_READS).where(
         Ticket.centre_region == t.centre_region, Ticket.category_code == t.category_code,
         Ticket.region_code == t.region_code, Ticket.received_at >= t.received_at - window,
         Ticket.received_at <= t.received_at + window,  # a range of received_at's index
         Ticket.status.in_(sorted(OPEN)), Ticket.parent_id.is_(None), Ticket.id != t.id,
-    ).order_by(Ticket.received_at, Ticket.id).limit(SIMILAR_MAX * 5))
+        same_place).order_by(Ticket.received_at, Ticket.id).limit(SIMILAR_MAX * 5))
     here = _place(t)
-    return [c for c in found if duplicates(here, _place(c), rule)][:SIMILAR_MAX]
+    return [c for c in map(Candidate._make, found) if duplicates(here, _place(c), rule)][
+        :SIMILAR_MAX]
 
 
 def merge(ctx: Ctx, ticket_id: int, parent_id: int) -> Ticket:

@@ -30,6 +30,7 @@ from onething.kernel.clock import CHINA
 from onething.kernel.db import keep_refusal
 from onething.kernel.errors import DomainError, Unauthenticated
 from onething.kernel.principal import Principal
+from onething.kernel.workdays import Calendar
 from onething.licences.service import held_types
 from onething.ratings import guesses
 
@@ -112,12 +113,20 @@ def sign_in(request: Request, session: Session, username: str, password: str,
         raise
 
 
+def calendar_of(request: Request) -> Calendar:
+    """The working-day calendar in force, kept by the app like its catalog: the database is
+    asked whether a notice changed every few seconds, not on every request."""
+    state = request.app.state
+    return state.calendars.recent(  # type: ignore[no-any-return]
+        state.sessions, state.settings.catalog_refresh_seconds)
+
+
 def request_ctx(request: Request, session: Session, catalog: Catalog,
                 actor: Principal) -> Ctx:
     """The context of a request through either door (API or page): its session, the app's
-    clock and catalog, and read-only sessions for the answer after a change."""
+    clock, catalog and calendar, and read-only sessions for the answer after a change."""
     return build_ctx(session, catalog, actor, request.app.state.clock(),
-                     reads=request.app.state.sessions)
+                     reads=request.app.state.sessions, calendar=calendar_of(request))
 
 
 def get_ctx(request: Request, session: SessionDep, principal: PrincipalDep,

@@ -203,11 +203,13 @@ def resolve(session: Session, token: str, kind: str, now: datetime | None = None
             policy: AccountPolicy = DEFAULT_POLICY) -> tuple[Principal, AuthSession]:
     """Who holds this secret; refused once it is closed, past its lifetime, or (web) idle."""
     now = now or utcnow()
-    row = session.get(AuthSession, _hash(token))
+    found = session.execute(select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+                            .where(AuthSession.token_hash == _hash(token))).first()
+    row, user = found if found is not None else (None, None)
     if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now \
             or (kind == "web" and row.last_seen_at + policy.idle <= now):
         raise Unauthenticated("登录已失效，请重新登录", code="session_expired")
-    user = session.get_one(User, row.user_id)
+    assert user is not None  # the session's user: a foreign key
     if not user.active:
         raise Unauthenticated("账号已停用", code="account_disabled")
     return principal_of(user), row

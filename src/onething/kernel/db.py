@@ -10,6 +10,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -181,9 +182,40 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         _sqlite_transactions(engine, path)
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json,
-                         connect_args=_connect_timeout(url, kwargs.pop("connect_args", {})),
-                         **kwargs)
+    engine = create_engine(url, json_serializer=_json,
+                           connect_args=_connect_timeout(url, kwargs.pop("connect_args", {})),
+                           **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_SECONDS = 10.0  # a pooled connection unused this long is tried before it is lent
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A pooled connection is tried with a round trip before it is lent, and replaced when
+    it does not answer (a restarted server, a dropped network), unless it was given back
+    less than PING_IDLE_SECONDS ago: a busy server lends the same few connections many
+    times a second, and a ping each time was a round trip more on every request (as a
+    connection pooler keeps a released connection for immediate reuse unchecked). When the
+    server goes away within that moment, the request that finds it out is answered 503 and
+    the pool starts afresh (SQLAlchemy invalidates it on a disconnect)."""
+    pool = engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def given_back(_connection: Any, record: Any) -> None:
+        record.info["given_back"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def tried(connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("given_back", 0.0) < PING_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(connection)
+        except Exception as exc:  # whatever the driver raises for a dead connection
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the connection did not answer")
 
 
 CONNECT_TIMEOUT = 10  # seconds to wait for PostgreSQL to answer a new connection

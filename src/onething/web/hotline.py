@@ -17,12 +17,12 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
 from onething.catalog import browse
-from onething.catalog.context import Ctx, build_ctx
+from onething.catalog.context import Ctx
 from onething.hotline import reference, rules
 from onething.hotline import service as hotline
 from onething.hotline.models import Ticket
 from onething.hotline.rules import Status, due_text
-from onething.http.deps import CatalogDep, SessionDep
+from onething.http.deps import CatalogDep, SessionDep, request_ctx
 from onething.kernel import regions
 from onething.kernel.clock import CHINA
 from onething.kernel.errors import DomainError, FieldProblem, Forbidden, Invalid, NotFound
@@ -133,7 +133,7 @@ def view(ctx: Ctx, t: Ticket) -> dict[str, Any]:
             "similar": [_ref(ctx, c) for c in hotline.similar(ctx, t)]}
 
 
-def _ref(ctx: Ctx, t: Ticket) -> dict[str, Any]:
+def _ref(ctx: Ctx, t: Ticket | hotline.Candidate) -> dict[str, Any]:
     """Another ticket named on this one's page (a duplicate, a candidate parent)."""
     return {"id": t.id, "number": t.number, "received_at": t.received_at,
             "address": t.address or _region_name(ctx, t.region_code),
@@ -489,7 +489,7 @@ def track(request: Request, session: SessionDep, catalog: CatalogDep,
     phone = str(form.get("phone") or "")[:40]
     if not typed.strip() or not phone.strip():
         return _track_page(request, 422, "请填写工单编号和来电号码", number_=typed)
-    ctx = build_ctx(session, catalog, SYSTEM, request.app.state.clock())
+    ctx = request_ctx(request, session, catalog, SYSTEM)
     try:
         t = hotline.track(ctx, typed, phone)
     except NotFound as exc:
