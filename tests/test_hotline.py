@@ -8,16 +8,19 @@ input gets."""
 from __future__ import annotations
 
 import datetime as dt
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
+from onething.calendar.service import load_notice
 from onething.hotline.models import Ticket
 from onething.kernel.principal import Role
 from onething.outbox.models import Notification
 from onething.supervision.models import WatchedDeadline
-from world import Api, Clock, World
+from world import Api, Clock, World, client_for
 
 PEOPLE = [("zhang", Role.applicant, None, None), ("li", Role.applicant, None, None),
           ("op_cs", Role.operator, "430100", None),
@@ -69,6 +72,23 @@ def watched(world: World) -> list[tuple[str, dt.date]]:
     with world.sessions() as session:
         return [(w.subject, w.due_on) for w in session.scalars(
             select(WatchedDeadline).order_by(WatchedDeadline.subject))]
+
+
+def test_a_holiday_notice_loaded_while_the_app_runs_moves_its_deadlines(
+        engine: Engine, world: World, tmp_path: Path, clock: Clock) -> None:
+    """The app keeps the working-day calendar between requests and looks for a newly loaded
+    notice (by the CLI, in another process) every `catalog_refresh_seconds`."""
+    with client_for(engine, tmp_path, clock, catalog_refresh_seconds=0.2) as client:
+        api = Api(client)
+        first = move(api, "op_cs", taken(api)["id"], "dispatch", {})
+        assert at(first["sign_due_at"]) == utc(2026, 11, 24, 16, 0)  # Tuesday
+        with world.sessions.begin() as session:  # Tuesday made a day off
+            load_notice(session, {"year": 2026, "holidays": [
+                {"name": "调休", "from": "2026-11-24", "to": "2026-11-24"}]})
+        time.sleep(0.3)
+        second = move(api, "op_cs", taken(api, caller_phone="13800001111")["id"], "dispatch",
+                      {})
+        assert at(second["sign_due_at"]) == utc(2026, 11, 25, 16, 0)  # Wednesday
 
 
 def test_a_complaint_from_call_to_evaluation(api: Api, world: World, clock: Clock) -> None:
