@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import Connection, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from onething.audit.chain import GENESIS, Break, first_break, seal
 from onething.audit.models import AuditHead, AuditRecord
-from onething.kernel.db import locked_row
+from onething.kernel.db import upsert
 from onething.kernel.principal import Principal
 
 PLATFORM = "0000"
@@ -71,14 +71,36 @@ def _seal_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    connection = session.connection()
     for chain in sorted({r["chain"] for r in pending}):  # one lock order: no deadlocks
-        head: AuditHead = locked_row(session, AuditHead, {"seq": 0, "hash": GENESIS},
-                                     chain=chain)  # locked until the transaction ends
+        seq, last = _locked_head(connection, chain)  # locked until the transaction ends
+        sealed = []
         for values in (r for r in pending if r["chain"] == chain):
-            values.update(seq=head.seq + 1, prev_hash=head.hash)
+            values.update(seq=seq + 1, prev_hash=last)
             values["hash"] = seal(values)
-            session.add(AuditRecord(**values))
-            head.seq, head.hash = values["seq"], values["hash"]
+            sealed.append(values)
+            seq, last = values["seq"], values["hash"]
+        connection.execute(insert(AuditRecord), sealed)
+        connection.execute(_MOVE_HEAD, {"of_chain": chain, "new_seq": seq, "new_hash": last})
+
+
+# the chain's head as statements built once (a commit only binds), not as ORM objects
+_HEADS = AuditHead.__table__.c
+_HEAD = select(_HEADS.seq, _HEADS.hash).where(_HEADS.chain == bindparam("chain")).with_for_update()
+_MOVE_HEAD = update(AuditHead).where(AuditHead.chain == bindparam("of_chain")).values(
+    seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
+def _locked_head(connection: Connection, chain: str) -> tuple[int, str]:
+    """The chain's (seq, hash), its row locked until the transaction ends; created first
+    when the chain is new, safely when several processes create it at once (the loser of
+    the race waits for the winner's row instead of failing on the key)."""
+    found = connection.execute(_HEAD, {"chain": chain}).first()
+    if found is None:
+        connection.execute(upsert(connection)(AuditHead).values(
+            chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["chain"]))
+        found = connection.execute(_HEAD, {"chain": chain}).one()
+    return int(found.seq), str(found.hash)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from onething.cases.models import NumberCounter
+from onething.kernel.db import upsert
 
 
 def next_number(session: Session, prefix: str, width: int = 6, *, apart: bool = False) -> str:
@@ -29,10 +28,9 @@ def next_number(session: Session, prefix: str, width: int = 6, *, apart: bool = 
         with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as apart_:
             value = apart_.execute(_TAKE_APART, {"prefix": prefix}).scalar_one()
         return f"{prefix}{value:0{width}d}"
-    insert = pg_insert if postgres else sqlite_insert
-    upsert = insert(NumberCounter).values(prefix=prefix, value=1).on_conflict_do_update(
+    taken = upsert(session)(NumberCounter).values(prefix=prefix, value=1).on_conflict_do_update(
         index_elements=[NumberCounter.prefix], set_={"value": NumberCounter.value + 1})
-    value = session.execute(upsert.returning(NumberCounter.value)).scalar_one()
+    value = session.execute(taken.returning(NumberCounter.value)).scalar_one()
     return f"{prefix}{value:0{width}d}"
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, bindparam, false, or_, select
 
 from onething.audit import service as audit
 from onething.cases.models import Application
@@ -906,7 +906,28 @@ def _place(t: Ticket | Candidate) -> Place:
 
 
 SIMILAR_MAX = 10
-SIMILAR_READS = tuple(getattr(Ticket, name) for name in Candidate._fields)
+
+
+def _similar_query(located: bool) -> Select[Any]:
+    """The open tickets of a centre, category and region received within a window, at the
+    same place: the same folded address, or (`located`: both giving latitude and longitude)
+    any located ticket, its distance measured after. Built once: a request only binds."""
+    tickets = Ticket.__table__.c
+    place = tickets.place == bindparam("place")
+    return select(*(tickets[name] for name in Candidate._fields)).where(
+        tickets.centre_region == bindparam("centre"),
+        tickets.category_code == bindparam("category"),
+        tickets.region_code == bindparam("region"),
+        tickets.received_at >= bindparam("since"),  # a range of received_at's index
+        tickets.received_at <= bindparam("until"),
+        tickets.status.in_(sorted(OPEN)), tickets.parent_id.is_(None),
+        tickets.id != bindparam("ticket"),
+        or_(place, and_(tickets.lat.is_not(None), tickets.long.is_not(None)))
+        if located else place,
+    ).order_by(tickets.received_at, tickets.id).limit(SIMILAR_MAX * 5)
+
+
+_SIMILAR = {located: _similar_query(located) for located in (False, True)}
 
 
 def merge_window_hours() -> int:
@@ -925,17 +946,11 @@ def similar(ctx: Ctx, t: Ticket) -> list[Candidate]:
         return []  # a ticket that names only its region is never suggested
     rule = reference.in_force().merge
     window = dt.timedelta(hours=rule.window_hours)
-    # the same place: the same folded address, or (both located) latitude and longitude,
-    # whose distance is measured below
-    same_place = or_(Ticket.place == t.place, and_(Ticket.lat.is_not(None),
-                                                   Ticket.long.is_not(None))) \
-        if located else Ticket.place == t.place
-    found = ctx.session.execute(select(*SIMILAR_READS).where(
-        Ticket.centre_region == t.centre_region, Ticket.category_code == t.category_code,
-        Ticket.region_code == t.region_code, Ticket.received_at >= t.received_at - window,
-        Ticket.received_at <= t.received_at + window,  # a range of received_at's index
-        Ticket.status.in_(sorted(OPEN)), Ticket.parent_id.is_(None), Ticket.id != t.id,
-        same_place).order_by(Ticket.received_at, Ticket.id).limit(SIMILAR_MAX * 5))
+    ctx.session.flush()  # as the ORM would before a query: the session's own changes
+    found = ctx.session.connection().execute(_SIMILAR[located], {
+        "centre": t.centre_region, "category": t.category_code, "region": t.region_code,
+        "since": t.received_at - window, "until": t.received_at + window, "ticket": t.id,
+        "place": t.place})
     here = _place(t)
     return [c for c in map(Candidate._make, found) if duplicates(here, _place(c), rule)][
         :SIMILAR_MAX]

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
 from onething.identity.models import LoginEvent, LoginThrottle, User
 from onething.identity.policy import AccountPolicy
 from onething.identity.service import authenticate, principal_of
+from onething.kernel.db import upsert
 from onething.kernel.errors import TooManyRequests, Unauthenticated
 
 
@@ -65,8 +64,7 @@ def checked_login(session: Session, attempt: Attempt, password: str,
 
 def throttle_row(session: Session, key: str, now: datetime) -> LoginThrottle:
     """The key's row, created when missing and locked for this transaction (PostgreSQL)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(LoginThrottle).values(key=key, failures=0, last_failure_at=now)
+    session.execute(upsert(session)(LoginThrottle).values(key=key, failures=0, last_failure_at=now)
                     .on_conflict_do_nothing(index_elements=["key"]))
     return session.scalars(select(LoginThrottle).where(LoginThrottle.key == key)
                            .with_for_update().execution_options(populate_existing=True)).one()

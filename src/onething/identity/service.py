@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy import ColumnElement, bindparam, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from onething.audit import service as audit
@@ -199,12 +199,16 @@ def open_session(session: Session, user: User, kind: str, now: datetime | None =
     return token, row
 
 
+# a session or token and its user, in one query (built once: a request only binds)
+_HOLDER = select(AuthSession, User).join(User, User.id == AuthSession.user_id).where(
+    AuthSession.token_hash == bindparam("token_hash"))
+
+
 def resolve(session: Session, token: str, kind: str, now: datetime | None = None,
             policy: AccountPolicy = DEFAULT_POLICY) -> tuple[Principal, AuthSession]:
     """Who holds this secret; refused once it is closed, past its lifetime, or (web) idle."""
     now = now or utcnow()
-    found = session.execute(select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-                            .where(AuthSession.token_hash == _hash(token))).first()
+    found = session.execute(_HOLDER, {"token_hash": _hash(token)}).first()
     row, user = found if found is not None else (None, None)
     if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now \
             or (kind == "web" and row.last_seen_at + policy.idle <= now):

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,7 +20,17 @@ from types import TracebackType
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, create_engine, event, make_url
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    create_engine,
+    event,
+    make_url,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -149,18 +159,23 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def upsert(bind: Session | Connection) -> Callable[[Any], Any]:
+    """The database's own INSERT, the one with ON CONFLICT (PostgreSQL's or SQLite's)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect = bind.get_bind().dialect if isinstance(bind, Session) else bind.dialect
+    return pg_insert if dialect.name == "postgresql" else sqlite_insert
+
+
 def locked_row(session: Session, model: Any, defaults: dict[str, Any], **key: Any) -> Any:
     """The row of `model` with primary `key`, locked until the transaction ends; created with
     `defaults` first if missing. Safe when several processes create it at once (the loser
     of the race waits for the winner's row instead of failing on the key)."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     found = session.get(model, tuple(key.values()), with_for_update=True)
     if found is not None:
         return found
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(model).values(**key, **defaults).on_conflict_do_nothing(
+    session.execute(upsert(session)(model).values(**key, **defaults).on_conflict_do_nothing(
         index_elements=list(key)))
     return session.get_one(model, tuple(key.values()), with_for_update=True,
                            populate_existing=True)

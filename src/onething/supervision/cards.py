@@ -9,8 +9,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy import insert as sqlalchemy_insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from onething.cases.models import Application
@@ -20,6 +18,7 @@ from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
 from onething.identity import offices
 from onething.kernel.clock import CHINA
+from onething.kernel.db import upsert
 from onething.kernel.errors import FieldProblem, Forbidden, Invalid
 from onething.kernel.principal import Role
 from onething.kernel.workdays import Calendar
@@ -85,7 +84,7 @@ def raise_cards(session: Session, catalog: Catalog, wanted: list[Wanted], now: d
 
     `cache` (one per sweep) keeps each office's staff, looked up once instead of per card.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert(session)
     raised: list[CardKind] = []
     for start in range(0, len(wanted), CHUNK):
         chunk = {(w.subject.kind, w.subject.id, w.kind.value): w
