@@ -63,11 +63,14 @@ log = logging.getLogger("onething")
 
 
 def _warm_up(app: FastAPI) -> None:
-    """Read the catalog before the first request, so that a burst of requests to a freshly
-    started process does not find it missing all at once (see CatalogCache.recent). Best
-    effort: without a catalog, or a database, requests answer what is wrong."""
+    """Read the catalog and the calendar before the first request, so that a burst of
+    requests to a freshly started process does not find them missing all at once (see
+    `kernel.recent.Recent`). Best effort: without a catalog, or a database, requests answer
+    what is wrong."""
     with contextlib.suppress(NoCatalog, SQLAlchemyError):
         app.state.catalogs.recent(app.state.sessions, 0)
+    with contextlib.suppress(SQLAlchemyError):
+        app.state.calendars.recent(app.state.sessions, 0)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -63,7 +63,7 @@ class CalendarCache:
                 self._calendar, self._key = Calendar(notices), key
         return self._calendar
 
-    def recent(self, sessions: sessionmaker[Session], max_age: float) -> Calendar:
+    def recent(self, sessions: sessionmaker[Session] | Session, max_age: float) -> Calendar:
         """The calendar, asking the database whether a notice changed at most every
         `max_age` s (`Recent`), as a server's requests do."""
         return self._recent.get(sessions, max_age)

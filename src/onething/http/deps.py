@@ -113,12 +113,14 @@ def sign_in(request: Request, session: Session, username: str, password: str,
         raise
 
 
-def calendar_of(request: Request) -> Calendar:
+def calendar_of(request: Request, session: Session) -> Calendar:
     """The working-day calendar in force, kept by the app like its catalog: the database is
-    asked whether a notice changed every few seconds, not on every request."""
+    asked whether a notice changed every few seconds, not on every request, on the
+    request's own connection (a burst of requests to a fresh process holding every pooled
+    connection must not wait for one more)."""
     state = request.app.state
     return state.calendars.recent(  # type: ignore[no-any-return]
-        state.sessions, state.settings.catalog_refresh_seconds)
+        session, state.settings.catalog_refresh_seconds)
 
 
 def request_ctx(request: Request, session: Session, catalog: Catalog,
@@ -126,7 +128,7 @@ def request_ctx(request: Request, session: Session, catalog: Catalog,
     """The context of a request through either door (API or page): its session, the app's
     clock, catalog and calendar, and read-only sessions for the answer after a change."""
     return build_ctx(session, catalog, actor, request.app.state.clock(),
-                     reads=request.app.state.sessions, calendar=calendar_of(request))
+                     reads=request.app.state.sessions, calendar=calendar_of(request, session))
 
 
 def get_ctx(request: Request, session: SessionDep, principal: PrincipalDep,

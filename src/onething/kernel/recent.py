@@ -29,7 +29,10 @@ class Recent(Generic[T]):
         self._value: T | None = None
         self._checked_at = 0.0
 
-    def get(self, sessions: sessionmaker[Session], max_age: float) -> T:
+    def get(self, sessions: sessionmaker[Session] | Session, max_age: float) -> T:
+        """`sessions`: a session factory (the value is asked for with a connection of its
+        own), or the caller's session (asked for on the connection the caller holds, so that
+        callers waiting for the first answer never wait for the pool as well)."""
         value = self._value
         if value is not None and time.monotonic() - self._checked_at < max_age:
             return value
@@ -40,8 +43,11 @@ class Recent(Generic[T]):
             value, now = self._value, time.monotonic()
             if value is not None and now - self._checked_at < max_age:
                 return value  # asked while this thread waited
-            with sessions() as session:
-                value = self._load(session)
+            if isinstance(sessions, Session):
+                value = self._load(sessions)
+            else:
+                with sessions() as session:
+                    value = self._load(session)
             self._value, self._checked_at = value, now
             return value
         finally:
