@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from onething.catalog.expressions import Condition, FieldCheck, compile_check, compile_condition
@@ -30,6 +30,7 @@ from onething.catalog.spec import (
     QuestionType,
     RegionFrom,
     ResultSpec,
+    SourceSpec,
 )
 from onething.kernel.privacy import Personal
 
@@ -238,6 +239,7 @@ class Catalog:
     materials: dict[str, Material]
     items: dict[str, Item]
     bundles: dict[str, Bundle]
+    sources: dict[str, SourceSpec] = field(default_factory=dict)  # 共享数据, as written
 
 
 def digest(document: CatalogFileSpec) -> str:
@@ -366,4 +368,5 @@ def build_catalog(document: CatalogFileSpec, version: str | None = None) -> Cata
         materials=parts.materials,
         items=items,
         bundles={b.code: _bundle(b, items, cache) for b in document.bundles},
+        sources={s.code: s for s in document.sources},
     )

@@ -349,6 +349,47 @@ class BundleSpec(_Spec):
     checks: list[CheckSpec] = []  # over the fields of any of its items
 
 
+class FactType(StrEnum):
+    """What one fact of a shared data set holds."""
+
+    text = "text"
+    number = "number"
+    integer = "integer"
+    date = "date"
+    bool = "bool"
+    region = "region"  # 行政区划代码 of the catalog
+
+
+class FactSpec(_Spec):
+    """One column of a shared data set: a fact about its holder."""
+
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                           pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Name
+    type: FactType = FactType.text
+    required: bool = True  # every row gives it (else the column may be empty)
+    options: list[Name] | None = None  # the values a text fact may take
+
+
+class SourceHolder(StrEnum):
+    person = "person"  # keyed by 居民身份证号 (`id_number`)
+    company = "company"  # keyed by 统一社会信用代码 (`uscc`)
+
+
+class SourceSpec(_Spec):
+    """A data set another department shares (数据共享): who it is about, and its facts. Loaded
+    from CSV or JSON lines with `onething data load CODE FILE`; a `monthly` set has one row
+    per holder and month (column `month`, YYYY-MM), any other one row per holder."""
+
+    code: Code
+    name: Name
+    department: Code
+    holder: SourceHolder
+    monthly: bool = False
+    description: str | None = Field(default=None, max_length=2000)
+    facts: Annotated[list[FactSpec], Field(min_length=1, max_length=64)]
+
+
 class CatalogFileSpec(_Spec):
     """One YAML file of the catalog; all files below the catalog directory merge."""
 
@@ -358,6 +399,7 @@ class CatalogFileSpec(_Spec):
     materials: list[MaterialSpec] = []
     items: list[ItemSpec] = []
     bundles: list[BundleSpec] = []
+    sources: list[SourceSpec] = []
 
 
 # The top-level lists of a catalog file, each with the model of its entries.
@@ -368,6 +410,7 @@ SECTIONS: dict[str, type[_Spec]] = {
     "materials": MaterialSpec,
     "items": ItemSpec,
     "bundles": BundleSpec,
+    "sources": SourceSpec,
 }
 
 SECTION_NAMES: dict[str, str] = {
@@ -377,6 +420,7 @@ SECTION_NAMES: dict[str, str] = {
     "materials": "材料",
     "items": "事项",
     "bundles": "一件事",
+    "sources": "共享数据",
 }
 
 

@@ -42,6 +42,7 @@ from onething.catalog.spec import (
     CatalogFileSpec,
     CheckSpec,
     DepartmentSpec,
+    FactType,
     FieldRegionSpec,
     FieldSpec,
     FieldType,
@@ -50,6 +51,7 @@ from onething.catalog.spec import (
     QuestionSpec,
     QuestionType,
     RegionSpec,
+    SourceSpec,
 )
 from onething.kernel.messages import describe
 
@@ -187,6 +189,8 @@ def _semantics(c: Collected) -> Iterator[Problem]:
         yield from _item(item, c)
     for bundle in c.entries["bundles"]:
         yield from _bundle(bundle, c)
+    for source in c.entries["sources"]:
+        yield from _source(source, c)
 
 
 def _duplicates(c: Collected) -> Iterator[Problem]:
@@ -209,6 +213,7 @@ _RAW_REFERENCES = [
     ("items", ("materials",), "material", "materials"),
     ("items", ("fields",), "field", "fields"),
     ("bundles", ("regions",), None, "regions"),
+    ("sources", ("department",), None, "departments"),
 ]
 
 
@@ -487,6 +492,29 @@ def _syntax(entry: Located[Any], source: str | None, *sub: str | int) -> Iterato
         compile_condition(source)
     except ExpressionError as exc:
         yield entry.problem(f"条件 `{source}`：{exc}", *sub)
+
+
+# the columns every row of a shared data set may have besides its facts
+SOURCE_COLUMNS = {"id_number": "居民身份证号", "uscc": "统一社会信用代码", "month": "月份",
+                  "as_of": "数据截至日期"}
+
+
+def _source(entry: Located[SourceSpec], c: Collected) -> Iterator[Problem]:
+    source = entry.spec
+    what = f"共享数据 {source.code} "
+    yield from _reference(entry, c, "departments", source.department, what, "department")
+    seen: set[str] = set()
+    for index, fact in enumerate(source.facts):
+        if fact.code in SOURCE_COLUMNS:
+            fixed = SOURCE_COLUMNS[fact.code]
+            yield entry.problem(f"{what}的数据项 {fact.code} 与固定列（{fixed}）同名，请换一个代码",
+                                "facts", index, "code")
+        elif fact.code in seen:
+            yield entry.problem(f"{what}的数据项 {fact.code} 重复", "facts", index, "code")
+        seen.add(fact.code)
+        if fact.options is not None and fact.type != FactType.text:
+            yield entry.problem(f"{what}的数据项 {fact.code} 不是文本类型，不应有 options",
+                                "facts", index, "options")
 
 
 def _bundle(entry: Located[BundleSpec], c: Collected) -> Iterator[Problem]:

@@ -51,6 +51,7 @@ def cmd_catalog_validate(args: argparse.Namespace) -> int:
             ("一件事", len(document.bundles)), ("事项", len(document.items)),
             ("材料", len(document.materials)), ("表单字段", len(document.fields)),
             ("部门", len(document.departments)), ("行政区划", len(document.regions)),
+            ("共享数据", len(document.sources)),
         )
     )
     print(f"目录有效：{counts}")
@@ -321,6 +322,40 @@ def cmd_workdays_load(args: argparse.Namespace) -> int:
 
 
 # --- database and service -------------------------------------------------------
+
+
+def cmd_data_load(args: argparse.Namespace) -> int:
+    """共享数据: load a data set file into the facts of its source (one transaction)."""
+    from onething.catalog.service import NoCatalog, current_catalog
+    from onething.kernel.clock import CHINA, utcnow
+    from onething.kernel.db import unit_of_work
+    from onething.kernel.errors import DomainError
+    from onething.policies.service import DataInvalid, load
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{args.file}: 文件不存在")
+    now = utcnow()
+    try:
+        with unit_of_work(_database()) as session:
+            report = load(session, current_catalog(session), args.source, path,
+                          now.astimezone(CHINA).date(), now)
+    except DataInvalid as exc:
+        for line in exc.report.problems:
+            print(line, file=sys.stderr)
+        if exc.report.more_problems:
+            print(f"…… 另有 {exc.report.more_problems} 处问题", file=sys.stderr)
+        raise CliError(exc.detail) from exc
+    except NoCatalog as exc:
+        raise CliError(str(exc)) from exc
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    if not report.wrote:
+        print(f"共享数据 {report.source} 未变化：{report.rows} 行与已载入的相同")
+        return 0
+    print(f"已载入共享数据 {report.source}（{report.file}）：{report.rows} 行，"
+          f"新增 {report.added}，变更 {report.changed}，未变 {report.unchanged}")
+    return 0
 
 
 def _database() -> Any:
@@ -600,6 +635,14 @@ def parser() -> argparse.ArgumentParser:
     load = catalog.add_parser("load", help="校验并加载目录到数据库（幂等）")
     load.add_argument("directory")
     load.set_defaults(func=cmd_catalog_load)
+
+    data = sub.add_parser("data", help="共享数据（其他部门共享的户籍、社保等数据集）"
+                          ).add_subparsers(dest="action", required=True)
+    data_load = data.add_parser(
+        "load", help="载入一个数据文件（CSV 或 JSON lines；幂等，有错误行则不载入）")
+    data_load.add_argument("source", help="共享数据代码，如 HUJI（见目录 sources.yaml）")
+    data_load.add_argument("file", help="数据文件（.csv 带表头，或 .jsonl）")
+    data_load.set_defaults(func=cmd_data_load)
 
     hotline = sub.add_parser("hotline", help="12345 热线").add_subparsers(dest="action",
                                                                       required=True)
