@@ -171,7 +171,7 @@ def test_an_address_written_another_way_is_the_same_place(api: Api, engine: Engi
     command.downgrade(config, "0028")
     command.upgrade(config, "head")
     with Session(engine) as session:
-        places = dict(session.execute(select(Ticket.id, Ticket.place)).tuples().all())
+        places = {i: p for i, p in session.execute(select(Ticket.id, Ticket.place))}
     assert places[first["id"]] == places[second["id"]] == "芙蓉区五一大道1号便利店"
     assert places[nowhere["id"]] is None
     assert [s["number"] for s in one(api, "op_cs", second["id"])["similar"]] == [

@@ -140,7 +140,7 @@ def test_what_cannot_be_read_at_all(sessions: sessionmaker[Session], catalog: Ca
     assert refused.value.report.problems == ["gbk.csv:1: 文件不是 UTF-8 编码（请另存为 UTF-8）"]
     with pytest.raises(NotFound, match="目录中没有共享数据 NOPE"):
         loaded(sessions, catalog, "NOPE", latin)
-    with pytest.raises(Invalid, match="只能载入 .csv 或 .jsonl"):
+    with pytest.raises(Invalid, match=r"只能载入 \.csv 或 \.jsonl"):
         loaded(sessions, catalog, "HUJI", file(tmp_path, "huji.xlsx", "x"))
     assert written(sessions) == (0, 0)
 
