@@ -50,7 +50,7 @@ def test_schema_is_json_schema() -> None:
     schema = json.loads(done.stdout)
     assert schema["$schema"].endswith("2020-12/schema")
     assert set(schema["properties"]) == {"regions", "departments", "fields", "materials",
-                                         "items", "bundles", "sources"}
+                                         "items", "bundles", "sources", "policies"}
     assert "ItemSpec" in schema["$defs"]
 
 

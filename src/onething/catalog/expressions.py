@@ -75,6 +75,17 @@ class Condition:
         return result
 
 
+def value_of(condition: Condition, context: Mapping[str, Any] | Any) -> Any:
+    """What an expression gives (a number, for an amount); ExpressionError if it cannot be
+    evaluated, a missing key of a map named."""
+    try:
+        return condition.program.execute(context)
+    except KeyError as exc:
+        raise ExpressionError(f"`{condition.source}` 用到没有的数据项 {exc.args[0]}") from exc
+    except Exception as exc:  # CEL also raises OverflowError, ZeroDivisionError …
+        raise ExpressionError(f"`{condition.source}` 无法求值：{_first_line(exc)}") from exc
+
+
 def answers_context(answers: Mapping[str, Any]) -> Any:
     """A CEL context for evaluating many conditions over one answer set (faster than a dict).
 

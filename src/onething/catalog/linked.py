@@ -27,6 +27,7 @@ from onething.catalog.spec import (
     ItemSpec,
     ItemType,
     Level,
+    PolicySpec,
     QuestionType,
     RegionFrom,
     ResultSpec,
@@ -240,6 +241,21 @@ class Catalog:
     items: dict[str, Item]
     bundles: dict[str, Bundle]
     sources: dict[str, SourceSpec] = field(default_factory=dict)  # 共享数据, as written
+    policies: dict[str, Policy] = field(default_factory=dict)  # 政策
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy with its rule and amount compiled (see `catalog.profile` for what they
+    read)."""
+
+    spec: PolicySpec
+    eligible: Condition
+    amount: Condition
+
+    @property
+    def code(self) -> str:
+        return self.spec.code
 
 
 def digest(document: CatalogFileSpec) -> str:
@@ -252,8 +268,10 @@ def digest(document: CatalogFileSpec) -> str:
 
 
 def _condition(source: str | None, cache: dict[str, Condition]) -> Condition | None:
-    if source is None:
-        return None
+    return None if source is None else _compiled(source, cache)
+
+
+def _compiled(source: str, cache: dict[str, Condition]) -> Condition:
     if source not in cache:
         cache[source] = compile_condition(source)
     return cache[source]
@@ -369,4 +387,6 @@ def build_catalog(document: CatalogFileSpec, version: str | None = None) -> Cata
         items=items,
         bundles={b.code: _bundle(b, items, cache) for b in document.bundles},
         sources={s.code: s for s in document.sources},
+        policies={p.code: Policy(p, _compiled(p.eligible, cache), _compiled(p.amount, cache))
+                  for p in document.policies},
     )

@@ -9,6 +9,7 @@ a bundle naming an item, an expression naming a question) are checked in
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -390,6 +391,42 @@ class SourceSpec(_Spec):
     facts: Annotated[list[FactSpec], Field(min_length=1, max_length=64)]
 
 
+class PolicyTier(StrEnum):
+    proactive = "proactive"  # 免申即享: paid without applying
+    quick = "quick"  # 快申快享: a short confirmation, redeemed within 60 working days
+    on_request = "on_request"  # 依申请: the statutory procedure
+
+
+class Recurrence(StrEnum):
+    once = "once"
+    monthly = "monthly"
+    yearly = "yearly"
+
+
+class PolicySpec(_Spec):
+    """A policy (政策) paid from what the platform knows (免申即享): who qualifies (a CEL rule
+    over the holder's profile: `today`, `age` for a person, and one variable per shared data
+    set of its holder kind, named by the set's code in lower case) and how much (a CEL
+    expression, in 元, never negative)."""
+
+    code: Code
+    name: Name
+    department: Code
+    legal_basis: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    holder: SourceHolder
+    tier: PolicyTier = PolicyTier.proactive
+    valid_from: dt.date
+    valid_until: dt.date | None = None  # the last day it applies; None = until repealed
+    eligible: Expression
+    amount: Expression
+    recurrence: Recurrence = Recurrence.once
+    channel: Name  # 社保卡, 对公账户 …
+    budget: Money | None = None  # 元 a year; None = not capped
+    confirm: bool = False  # the beneficiary confirms the account and the amount online
+    publicity_days: Annotated[int, Field(ge=0, le=60)] = 0  # 公示, in working days
+    description: str | None = Field(default=None, max_length=4000)
+
+
 class CatalogFileSpec(_Spec):
     """One YAML file of the catalog; all files below the catalog directory merge."""
 
@@ -400,6 +437,7 @@ class CatalogFileSpec(_Spec):
     items: list[ItemSpec] = []
     bundles: list[BundleSpec] = []
     sources: list[SourceSpec] = []
+    policies: list[PolicySpec] = []
 
 
 # The top-level lists of a catalog file, each with the model of its entries.
@@ -411,6 +449,7 @@ SECTIONS: dict[str, type[_Spec]] = {
     "items": ItemSpec,
     "bundles": BundleSpec,
     "sources": SourceSpec,
+    "policies": PolicySpec,
 }
 
 SECTION_NAMES: dict[str, str] = {
@@ -421,6 +460,7 @@ SECTION_NAMES: dict[str, str] = {
     "items": "事项",
     "bundles": "一件事",
     "sources": "共享数据",
+    "policies": "政策",
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from onething.catalog import profile
 from onething.catalog.answers import answer_problem
 from onething.catalog.expressions import (
     CHECK_VARIABLES,
@@ -30,6 +31,7 @@ from onething.catalog.expressions import (
     compile_condition,
     form_value,
     unknown_functions,
+    value_of,
 )
 from onething.catalog.source import Problem, SourceFile, entries, plain, read_directory
 from onething.catalog.spec import (
@@ -48,6 +50,7 @@ from onething.catalog.spec import (
     FieldType,
     HolderKind,
     ItemSpec,
+    PolicySpec,
     QuestionSpec,
     QuestionType,
     RegionSpec,
@@ -191,6 +194,8 @@ def _semantics(c: Collected) -> Iterator[Problem]:
         yield from _bundle(bundle, c)
     for source in c.entries["sources"]:
         yield from _source(source, c)
+    for policy in c.entries["policies"]:
+        yield from _policy(policy, c)
 
 
 def _duplicates(c: Collected) -> Iterator[Problem]:
@@ -214,6 +219,7 @@ _RAW_REFERENCES = [
     ("items", ("fields",), "field", "fields"),
     ("bundles", ("regions",), None, "regions"),
     ("sources", ("department",), None, "departments"),
+    ("policies", ("department",), None, "departments"),
 ]
 
 
@@ -515,6 +521,56 @@ def _source(entry: Located[SourceSpec], c: Collected) -> Iterator[Problem]:
         if fact.options is not None and fact.type != FactType.text:
             yield entry.problem(f"{what}的数据项 {fact.code} 不是文本类型，不应有 options",
                                 "facts", index, "options")
+
+
+def _policy(entry: Located[PolicySpec], c: Collected) -> Iterator[Problem]:
+    """The department exists, the dates are in order, and both expressions read only the
+    profile of the policy's holder kind: the rule gives true or false and the amount a
+    number never below 0, on sample profiles at the small, ordinary and large ends."""
+    policy = entry.spec
+    what = f"政策 {policy.code} "
+    yield from _reference(entry, c, "departments", policy.department, what, "department")
+    if policy.valid_until is not None and policy.valid_until < policy.valid_from:
+        yield entry.problem(f"{what}的 valid_until 早于 valid_from", "valid_until")
+    sources = [e.spec for e in c.entries["sources"]]
+    allowed = profile.variables(sources, policy.holder)
+    samples = profile.samples(sources, policy.holder, dt.date.today())
+    for key, label in (("eligible", "条件"), ("amount", "金额")):
+        text = getattr(policy, key)
+        try:
+            condition = compile_condition(text)
+        except ExpressionError as exc:
+            yield entry.problem(f"{what}的{label} `{text}`：{exc}", key)
+            continue
+        unknown = sorted(condition.variables - allowed)
+        if unknown:
+            yield entry.problem(f"{what}的{label} `{text}` 用到未知的数据 {'、'.join(unknown)}"
+                                f"（可用：{'、'.join(sorted(allowed))}）", key)
+            continue
+        functions = unknown_functions(condition)
+        if functions:
+            yield entry.problem(f"{what}的{label} `{text}` 用到未知函数 {'、'.join(functions)}",
+                                key)
+            continue
+        for sample in samples:
+            reason = _sample_problem(condition, sample, key == "amount")
+            if reason:
+                yield entry.problem(f"{what}的{label}{reason}", key)
+                break
+
+
+def _sample_problem(condition: Condition, sample: dict[str, Any], amount: bool) -> str | None:
+    try:
+        value = value_of(condition, sample)
+    except ExpressionError as exc:
+        return f"：{exc}"
+    if not amount:
+        return None if isinstance(value, bool) else f" `{condition.source}` 的结果不是真/假"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f" `{condition.source}` 的结果不是数字"
+    if value < 0:
+        return f" `{condition.source}` 可能为负数（如 {value:g}）"
+    return None
 
 
 def _bundle(entry: Located[BundleSpec], c: Collected) -> Iterator[Problem]:

@@ -51,7 +51,7 @@ def cmd_catalog_validate(args: argparse.Namespace) -> int:
             ("一件事", len(document.bundles)), ("事项", len(document.items)),
             ("材料", len(document.materials)), ("表单字段", len(document.fields)),
             ("部门", len(document.departments)), ("行政区划", len(document.regions)),
-            ("共享数据", len(document.sources)),
+            ("共享数据", len(document.sources)), ("政策", len(document.policies)),
         )
     )
     print(f"目录有效：{counts}")
