@@ -358,6 +358,33 @@ def cmd_data_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_policies_match(args: argparse.Namespace) -> int:
+    """免申即享: match one policy, or every policy in force, over the shared data."""
+    from onething.catalog.service import NoCatalog, current_catalog
+    from onething.kernel.clock import CHINA, utcnow
+    from onething.kernel.db import unit_of_work
+    from onething.kernel.errors import DomainError
+    from onething.policies.matching import in_force, match
+
+    now = utcnow()
+    today = now.astimezone(CHINA).date()
+    try:
+        with unit_of_work(_database()) as session:
+            catalog = current_catalog(session)
+            codes = [args.policy] if args.policy else [p.code for p in in_force(catalog, today)]
+            reports = [match(session, catalog, code, today, now) for code in codes]
+    except NoCatalog as exc:
+        raise CliError(str(exc)) from exc
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    for r in reports:
+        period = f"（{r.period}）" if r.period else ""
+        missing = "；".join(f"缺少 {k} 的 {n} 个" for k, n in sorted(r.missing.items()))
+        print(f"政策 {r.policy}{period}：比对 {r.checked} 个，新符合 {r.matched} 个，"
+              f"此前已符合 {r.already} 个" + (f"（{missing}）" if missing else ""))
+    return 0
+
+
 def _database() -> Any:
     """A session factory on the configured database, migrated to the newest schema."""
     from onething.kernel.config import get_settings
@@ -643,6 +670,12 @@ def parser() -> argparse.ArgumentParser:
     data_load.add_argument("source", help="共享数据代码，如 HUJI（见目录 sources.yaml）")
     data_load.add_argument("file", help="数据文件（.csv 带表头，或 .jsonl）")
     data_load.set_defaults(func=cmd_data_load)
+
+    policies = sub.add_parser("policies", help="政策兑现（免申即享）").add_subparsers(
+        dest="action", required=True)
+    matching = policies.add_parser("match", help="按共享数据比对符合政策条件的对象（可重复运行）")
+    matching.add_argument("policy", nargs="?", help="政策代码；不填则比对所有在有效期内的政策")
+    matching.set_defaults(func=cmd_policies_match)
 
     hotline = sub.add_parser("hotline", help="12345 热线").add_subparsers(dest="action",
                                                                       required=True)
