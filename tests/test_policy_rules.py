@@ -91,7 +91,8 @@ def test_tax_credit_reward(catalog: Catalog) -> None:
     good = {"TAX": [("", TODAY, {"status": "正常", "credit_level": "A"})]}
     assert decided(catalog, "TAX_CREDIT_A_REWARD", SHOP, good) == (True, 5000.0)
     for facts in ({"status": "非正常", "credit_level": "A"},
-                  {"status": "正常", "credit_level": "B"}, {"status": "正常", "credit_level": None}):
+                  {"status": "正常", "credit_level": "B"},
+                  {"status": "正常", "credit_level": None}):
         assert decided(catalog, "TAX_CREDIT_A_REWARD", SHOP,
                        {"TAX": [("", TODAY, facts)]}) == (False, None)
 
