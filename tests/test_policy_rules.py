@@ -28,12 +28,14 @@ def catalog(demo_dir: Path) -> Catalog:
 
 
 def decided(catalog: Catalog, code: str, holder: str,
-            found: dict[str, list[Row]]) -> tuple[bool, float | None]:
+            found: dict[str, list[Row]]) -> tuple[bool, float | str]:
+    """(True, the amount) or (False, the condition not met)."""
     policy = catalog.policies[code]
     kind = policy.spec.holder
     profile = context(catalog.sources, kind, holder, found, TODAY)
-    if not policy.eligible.holds(profile):
-        return False, None
+    unmet = policy.unmet(profile)
+    if unmet is not None:
+        return False, unmet
     return True, value_of(policy.amount, profile)
 
 
@@ -62,12 +64,12 @@ def test_elderly_allowance(catalog: Catalog) -> None:
     assert decided(catalog, "ELDERLY_ALLOWANCE", CENTENARIAN, {"HUJI": huji()}) == (True,
                                                                                    1000.0)
     assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG,
-                   {"HUJI": huji(died_on="2026-11-20")}) == (False, None)
+                   {"HUJI": huji(died_on="2026-11-20")}) == (False, "户籍信息中无死亡登记")
     assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG,
-                   {"HUJI": huji(region="110101")}) == (False, None)  # 户籍 elsewhere
-    assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG, {}) == (False, None)  # no 户籍 data
+                   {"HUJI": huji(region="110101")}) == (False, "户籍在本省")
+    assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG, {}) == (False, "户籍在本省")  # no data
     assert decided(catalog, "ELDERLY_ALLOWANCE", "43010219500101123X",
-                   {"HUJI": huji()}) == (False, None)  # 76
+                   {"HUJI": huji()}) == (False, "年满 80 周岁")  # 76
 
 
 def test_job_retention_refund(catalog: Catalog) -> None:
@@ -79,28 +81,31 @@ def test_job_retention_refund(catalog: Catalog) -> None:
     # a large firm: 400 staff, 24 laid off (6 % > 5.5 %)
     large = {"SHEBAO": months("2025-01", 23, 50_000.0, 380),
              "STAFF": [("", TODAY, {"staff_at_start": 400, "laid_off": 24})]}
-    assert decided(catalog, "JOB_RETENTION_REFUND", SHOP, large) == (False, None)
+    assert decided(catalog, "JOB_RETENTION_REFUND", SHOP, large) == (
+        False, "上年裁员率不高于 5.5%（职工 30 人及以下的不高于 20%）")
     large["STAFF"] = [("", TODAY, {"staff_at_start": 400, "laid_off": 20})]  # 5 %
     assert decided(catalog, "JOB_RETENTION_REFUND", SHOP, large) == (True, 180_000.0)
     # contributions in only 11 of the 12 months before this one
     gap = {**small, "SHEBAO": months("2025-12", 11, 1000.0, 18)}
-    assert decided(catalog, "JOB_RETENTION_REFUND", SHOP, gap) == (False, None)
+    assert decided(catalog, "JOB_RETENTION_REFUND", SHOP, gap) == (
+        False, "上月之前连续 12 个月足额缴纳失业保险")
 
 
 def test_tax_credit_reward(catalog: Catalog) -> None:
     good = {"TAX": [("", TODAY, {"status": "正常", "credit_level": "A"})]}
     assert decided(catalog, "TAX_CREDIT_A_REWARD", SHOP, good) == (True, 5000.0)
-    for facts in ({"status": "非正常", "credit_level": "A"},
-                  {"status": "正常", "credit_level": "B"},
-                  {"status": "正常", "credit_level": None}):
+    for facts, unmet in (({"status": "非正常", "credit_level": "A"}, "纳税人状态正常"),
+                         ({"status": "正常", "credit_level": "B"}, "纳税信用级别为 A 级"),
+                         ({"status": "正常", "credit_level": None}, "纳税信用级别为 A 级")):
         assert decided(catalog, "TAX_CREDIT_A_REWARD", SHOP,
-                       {"TAX": [("", TODAY, facts)]}) == (False, None)
+                       {"TAX": [("", TODAY, facts)]}) == (False, unmet)
 
 
 def _policy(**changes: Any) -> str:
     fields = {"code": "P", "name": "测试政策", "department": "MZ", "legal_basis": "某条例",
               "holder": "person", "valid_from": "2026-01-01", "channel": "社会保障卡",
               "eligible": "age >= 80", "amount": "50.0", **changes}
+    fields["eligible"] = [{"rule": fields["eligible"], "text": "条件"}]
     return "  - " + "\n    ".join(f"{k}: {v!r}" if isinstance(v, str) else f"{k}: {v}"
                                   for k, v in fields.items()) + "\n"
 

@@ -250,12 +250,22 @@ class Policy:
     read)."""
 
     spec: PolicySpec
-    eligible: Condition
+    eligible: tuple[tuple[Condition, str], ...]  # (rule, what it means), all must hold
     amount: Condition
 
     @property
     def code(self) -> str:
         return self.spec.code
+
+    @property
+    def variables(self) -> frozenset[str]:
+        """The profile's names the rules and the amount read."""
+        return frozenset().union(self.amount.variables, *(c.variables for c, _ in self.eligible))
+
+    def unmet(self, profile: Any) -> str | None:
+        """What the holder does not meet (the first condition that does not hold), or None
+        when every condition holds; ExpressionError if one cannot be evaluated."""
+        return next((text for rule, text in self.eligible if not rule.holds(profile)), None)
 
 
 def digest(document: CatalogFileSpec) -> str:
@@ -387,6 +397,7 @@ def build_catalog(document: CatalogFileSpec, version: str | None = None) -> Cata
         items=items,
         bundles={b.code: _bundle(b, items, cache) for b in document.bundles},
         sources={s.code: s for s in document.sources},
-        policies={p.code: Policy(p, _compiled(p.eligible, cache), _compiled(p.amount, cache))
+        policies={p.code: Policy(p, tuple((_compiled(c.rule, cache), c.text)
+                                          for c in p.eligible), _compiled(p.amount, cache))
                   for p in document.policies},
     )

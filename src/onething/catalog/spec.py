@@ -403,11 +403,19 @@ class Recurrence(StrEnum):
     yearly = "yearly"
 
 
+class PolicyConditionSpec(_Spec):
+    """One condition of a policy: a CEL rule over the holder's profile, and what it means in
+    words (what the policy calculator says a holder does not meet)."""
+
+    rule: Expression
+    text: Name
+
+
 class PolicySpec(_Spec):
-    """A policy (政策) paid from what the platform knows (免申即享): who qualifies (a CEL rule
-    over the holder's profile: `today`, `age` for a person, and one variable per shared data
-    set of its holder kind, named by the set's code in lower case) and how much (a CEL
-    expression, in 元, never negative)."""
+    """A policy (政策) paid from what the platform knows (免申即享): who qualifies (every
+    condition holds: CEL rules over the holder's profile — `today`, `age` for a person, and
+    one variable per shared data set of its holder kind, named by the set's code in lower
+    case) and how much (a CEL expression, in 元, never negative)."""
 
     code: Code
     name: Name
@@ -417,7 +425,7 @@ class PolicySpec(_Spec):
     tier: PolicyTier = PolicyTier.proactive
     valid_from: dt.date
     valid_until: dt.date | None = None  # the last day it applies; None = until repealed
-    eligible: Expression
+    eligible: Annotated[list[PolicyConditionSpec], Field(min_length=1, max_length=20)]
     amount: Expression
     recurrence: Recurrence = Recurrence.once
     channel: Name  # 社保卡, 对公账户 …

@@ -535,28 +535,36 @@ def _policy(entry: Located[PolicySpec], c: Collected) -> Iterator[Problem]:
     sources = [e.spec for e in c.entries["sources"]]
     allowed = profile.variables(sources, policy.holder)
     samples = profile.samples(sources, policy.holder, dt.date.today())
-    for key, label in (("eligible", "条件"), ("amount", "金额")):
-        text = getattr(policy, key)
-        try:
-            condition = compile_condition(text)
-        except ExpressionError as exc:
-            yield entry.problem(f"{what}的{label} `{text}`：{exc}", key)
-            continue
-        unknown = sorted(condition.variables - allowed)
-        if unknown:
-            yield entry.problem(f"{what}的{label} `{text}` 用到未知的数据 {'、'.join(unknown)}"
-                                f"（可用：{'、'.join(sorted(allowed))}）", key)
-            continue
-        functions = unknown_functions(condition)
-        if functions:
-            yield entry.problem(f"{what}的{label} `{text}` 用到未知函数 {'、'.join(functions)}",
-                                key)
-            continue
-        for sample in samples:
-            reason = _sample_problem(condition, sample, key == "amount")
-            if reason:
-                yield entry.problem(f"{what}的{label}{reason}", key)
-                break
+    expressions: list[tuple[str, str, tuple[str | int, ...], bool]] = [
+        (c.rule, "条件", ("eligible", k, "rule"), False) for k, c in enumerate(policy.eligible)]
+    expressions.append((policy.amount, "金额", ("amount",), True))
+    for text, label, where, amount in expressions:
+        yield from _policy_expression(entry, text, f"{what}的{label}", where, allowed, samples,
+                                      amount)
+
+
+def _policy_expression(entry: Located[PolicySpec], text: str, what: str,
+                       where: tuple[str | int, ...], allowed: set[str],
+                       samples: list[dict[str, Any]], amount: bool) -> Iterator[Problem]:
+    try:
+        condition = compile_condition(text)
+    except ExpressionError as exc:
+        yield entry.problem(f"{what} `{text}`：{exc}", *where)
+        return
+    unknown = sorted(condition.variables - allowed)
+    if unknown:
+        yield entry.problem(f"{what} `{text}` 用到未知的数据 {'、'.join(unknown)}"
+                            f"（可用：{'、'.join(sorted(allowed))}）", *where)
+        return
+    functions = unknown_functions(condition)
+    if functions:
+        yield entry.problem(f"{what} `{text}` 用到未知函数 {'、'.join(functions)}", *where)
+        return
+    for sample in samples:
+        reason = _sample_problem(condition, sample, amount)
+        if reason:
+            yield entry.problem(f"{what}{reason}", *where)
+            return
 
 
 def _sample_problem(condition: Condition, sample: dict[str, Any], amount: bool) -> str | None:

@@ -128,7 +128,7 @@ def _decide(catalog: Catalog, policy: Policy, holder: str, found: Mapping[str, l
     holder's profile lacks counts as not, and the missing data is counted)."""
     profile = context(catalog.sources, policy.spec.holder, holder, found, today)
     try:
-        if not policy.eligible.holds(profile):
+        if policy.unmet(profile) is not None:
             return None
         amount = Decimal(str(value_of(policy.amount, profile))).quantize(CENT, ROUND_HALF_UP)
     except ExpressionError as exc:
@@ -146,7 +146,7 @@ def _why(catalog: Catalog, policy: Policy, profile: Mapping[str, Any],
     """The profile values the rule and the amount read, each data set with its name,
     department and as-of day."""
     out: dict[str, Any] = {}
-    for name in sorted(policy.eligible.variables | policy.amount.variables):
+    for name in sorted(policy.variables):
         value = _plain(profile.get(name))
         source = next((s for s in catalog.sources.values() if s.code.lower() == name), None)
         if source is None:
