@@ -249,6 +249,8 @@ POST    /knowledge/{article}/withdraw          in  no  no  no  no  no  no  iv  n
 # --- 一人一档、一企一档: a person's own file (people only; staff have none); a company of
 # 芙蓉区 whose legal representative is zhang: seen by him and by staff whose region holds 芙蓉区
 GET     /api/v1/profile                        in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
+# 政策计算器: people only (a person without an ID number on file hears that nothing compares)
+GET     /api/v1/policy-calculator              in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
 # staff open zhang's file with a reason (audited), where one of his applications is in scope
 POST    /api/v1/people/{username}/profile      in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
 GET     /api/v1/companies                      in  ok  --  --  --  ok  --  ok  ok  --  ok  --  ok
