@@ -251,6 +251,7 @@ POST    /knowledge/{article}/withdraw          in  no  no  no  no  no  no  iv  n
 GET     /api/v1/profile                        in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
 # 政策计算器: people only (a person without an ID number on file hears that nothing compares)
 GET     /api/v1/policy-calculator              in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
+GET     /policies                              in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
 # staff open zhang's file with a reason (audited), where one of his applications is in scope
 POST    /api/v1/people/{username}/profile      in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
 GET     /api/v1/companies                      in  ok  --  --  --  ok  --  ok  ok  --  ok  --  ok

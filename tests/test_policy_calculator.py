@@ -72,3 +72,19 @@ def test_staff_have_no_calculator_and_a_company_must_be_ones_own(api: Api) -> No
     assert answer.status_code == 404 and answer.json()["code"] == "company_not_found"
     answer = api.get("zhang", CALCULATOR, params={"company": "91430102QJ3982JB2X"})
     assert answer.status_code == 422
+
+
+def test_the_calculator_page(api: Api, world: World, tmp_path: Path) -> None:
+    with_id(world, "zhang", ZHANG)
+    huji = tmp_path / "huji.csv"
+    huji.write_text(f"id_number,name,birth_date,household_region\n{ZHANG},张一,1940-01-01,"
+                    "430102\n", encoding="utf-8")
+    with unit_of_work(world.sessions) as session:
+        load(session, world.catalog, "HUJI", huji, dt.date(2026, 11, 23), world.now)
+    world.sign_in(api.client, "zhang")
+    page = api.client.get("/policies")
+    assert page.status_code == 200
+    text = page.text
+    assert "可以享受（1 项）" in text and "50.00 元</strong>／按月" in text
+    assert "4301**********1235" in text and "社会保障卡" in text
+    assert ">政策计算器</a>" in text  # in the menu

@@ -8,22 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from onething.catalog.spec import SourceHolder
 from onething.http.deps import CtxDep
 from onething.http.problems import ProblemOut
-from onething.identity.models import User
-from onething.kernel.clock import CHINA
-from onething.kernel.errors import Forbidden
-from onething.kernel.identifiers import id_number_problem, mask_id_number
-from onething.policies.calculator import Estimate, estimates
-from onething.profiles import service as profiles
+from onething.policies.calculator import (
+    RECURRENCE_NAMES,
+    TIER_NAMES,
+    Estimate,
+    department_name,
+    holder_for,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["policies"], responses={
     401: {"model": ProblemOut}, 403: {"model": ProblemOut}, 404: {"model": ProblemOut},
     422: {"model": ProblemOut}})
 
-TIER_NAMES = {"proactive": "免申即享", "quick": "快申快享", "on_request": "依申请"}
-RECURRENCE_NAMES = {"once": "一次性", "monthly": "按月", "yearly": "按年"}
 
 
 class EstimateOut(BaseModel):
@@ -60,19 +58,6 @@ class CalculatorOut(BaseModel):
 def calculator(ctx: CtxDep, company: Annotated[str | None, Query(
         max_length=40, description="本人担任法定代表人的企业（统一社会信用代码）")] = None,
         ) -> CalculatorOut:
-    if ctx.actor.is_staff:
-        raise Forbidden("政策计算器供办事人使用；请以办事人身份登录", code="role_not_allowed")
-    if company:
-        key: str | None = profiles.visible_company(ctx, company).uscc
-        kind, shown = SourceHolder.company, key
-    else:
-        own = ctx.session.get(User, ctx.actor.user_id)
-        number = (own.id_number or "").upper() if own else ""
-        key = number if number and id_number_problem(number) is None else None
-        kind, shown = SourceHolder.person, mask_id_number(key) if key else None
-    found = estimates(ctx.session, ctx.catalog, kind, key, ctx.now.astimezone(CHINA).date())
-    names = ctx.catalog.departments
-    return CalculatorOut(holder=shown, policies=[
-        EstimateOut.of(e, names[e.policy.spec.department].name
-                       if e.policy.spec.department in names else e.policy.spec.department)
-        for e in found])
+    holder = holder_for(ctx, company)
+    return CalculatorOut(holder=holder.shown, policies=[
+        EstimateOut.of(e, department_name(ctx.catalog, e.policy)) for e in holder.estimates(ctx)])

@@ -12,6 +12,7 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/my/applications", "我的办件", _PEOPLE),
     ("/wallet", "证照夹", _PEOPLE),
     ("/profile", "我的档案", _PEOPLE),
+    ("/policies", "政策计算器", _PEOPLE),
     ("/workbench", "工作台", frozenset({Role.clerk, *_WATCH})),
     ("/consents", "代办授权", frozenset({*_PEOPLE, Role.clerk})),
     ("/help", "帮代办", _PEOPLE),
