@@ -15,6 +15,7 @@ from world import MONDAY, accepted, build_world
 def test_a_run_sweeps_then_invites_then_sends() -> None:
     assert [(j.name, j.work.__module__) for j in jobs()] == [
         ("sweep", "onething.supervision.jobs"),
+        ("policy_matching", "onething.policies.jobs"),
         ("rating_invitations", "onething.ratings.jobs"),
         ("knowledge_review", "onething.knowledge.jobs"),
         ("outbox", "onething.outbox.jobs"),
@@ -29,9 +30,10 @@ def test_a_run_says_what_each_job_did(sessions: sessionmaker[Session], basic_dir
     world = build_world(sessions, basic_dir, tmp_path / "files")
     accepted(world)
     said = run_all(Run(sessions, settings, MONDAY.replace(year=2027)))
-    terminated, invited, reviewed, sent, exchanged = said.split("；")[-5:]
+    terminated, matched, invited, reviewed, sent, exchanged = said.split("；")[-6:]
     assert said.startswith("检查：部门事项 1，办件 1；新亮牌：预警 2，黄牌 2，红牌 2")
     assert (terminated, invited) == ("逾期未补齐容缺而终止：0", "评价邀请 0")
+    assert matched == "政策比对：0 项政策，新符合 0"  # the basic catalog has no policies
     assert reviewed == "知识复核提醒 0"
     assert sent.startswith("已发送通知 ") and int(sent.split()[-1]) > 0
     assert exchanged == "跨省通办未开通"  # no platform, key or partners in these settings

@@ -15,10 +15,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from onething.catalog import service as catalog_service
 from onething.catalog.linked import Catalog, build_catalog
 from onething.catalog.validate import read_catalog
 from onething.identity import service as identity
+from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work
+from onething.kernel.jobs import Run, run_all
 from onething.kernel.principal import Role
 from onething.outbox.models import Notification
 from onething.policies.matching import MatchReport, match
@@ -132,3 +135,23 @@ def test_one_match_per_holder_and_period_is_a_database_rule(
         session.execute(insert(PolicyMatch), [row])
     with pytest.raises(IntegrityError), unit_of_work(sessions) as session:
         session.execute(insert(PolicyMatch), [row])
+
+
+def test_the_worker_matches_once_a_day_and_tells_once(
+        sessions: sessionmaker[Session], demo_dir: Path, tmp_path: Path) -> None:
+    with unit_of_work(sessions) as session:
+        catalog_service.load(session, read_catalog(demo_dir), str(demo_dir))
+        identity.create_user(session, username="zhangyi", password="Onething2026!",
+                             role=Role.applicant, id_number=ZHANG)
+    catalog = build_catalog(read_catalog(demo_dir))
+    huji = tmp_path / "huji.csv"
+    huji.write_text(HUJI + f"{ZHANG},张一,1940-01-01,430102,,2026-11-30\n", encoding="utf-8")
+    loaded(sessions, catalog, "HUJI", huji)
+    settings = Settings(data_dir=tmp_path)
+    one = Run(sessions, settings, at(DECEMBER))
+    assert "政策比对：3 项政策，新符合 1" in run_all(one).split("；")
+    assert "政策比对：今日已完成" in run_all(one).split("；")
+    other = Run(sessions, settings, at(DECEMBER))  # another process, the same day
+    assert "政策比对：3 项政策，新符合 0" in run_all(other).split("；")
+    with sessions() as session:
+        assert len(session.scalars(select(Notification)).all()) == 1

@@ -713,8 +713,8 @@ def parser() -> argparse.ArgumentParser:
                          help="随附规则的名称或文件路径（省略则为 ONETHING_CARD_PROFILE）")
     profile.set_defaults(func=cmd_cards_profile)
 
-    worker = sub.add_parser("worker", help=("运行时限监察、评价邀请、通知发送和跨省通办交换包发送"
-                                            "（可多进程并行）"))
+    worker = sub.add_parser("worker", help=("运行时限监察、政策比对、评价邀请、通知发送和"
+                                            "跨省通办交换包发送（可多进程并行）"))
     worker.add_argument("--once", action="store_true", help="只运行一轮（供定时任务调用）")
     worker.add_argument("--interval", type=float, default=60, help="两轮之间的秒数")
     worker.set_defaults(func=cmd_worker)

@@ -4,9 +4,9 @@ match; the holder is told through the outbox.
 
 A run reads the holders that any of the policy's data sets knows, a chunk at a time (one
 query for a chunk's facts), so a million profiles are never in memory at once. A holder
-already matched for the period is left as it is: a run may be repeated, and the database
-refuses a second match for one policy, holder and period. Services flush; the caller
-commits.
+already matched for the period is left as it is: a run may be repeated, or run by several
+processes at once — the database keeps one match for one policy, holder and period, and
+only the run that made it tells the holder. Services flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
@@ -26,6 +26,7 @@ from onething.catalog.linked import Catalog, Policy
 from onething.catalog.profile import Row, context
 from onething.catalog.spec import Recurrence
 from onething.identity.models import User
+from onething.kernel.db import upsert
 from onething.kernel.errors import NotFound
 from onething.kernel.principal import SYSTEM
 from onething.outbox import service as outbox
@@ -84,10 +85,15 @@ def match(session: Session, catalog: Catalog, code: str, today: dt.date,
                 new.append({"policy_code": code, "holder_kind": kind.value,
                             "holder_key": holder, "period": report.period, "amount": amount,
                             "status": "matched", "facts": why, "matched_at": now})
-        if new:
-            session.connection().execute(insert(_MATCHES), new)
-            _tell(session, policy, new, now)
-            report.matched += len(new)
+        if new:  # what another run took meanwhile stays its own: told once, by that run
+            taken = {key for (key,) in session.connection().execute(
+                upsert(session)(_MATCHES).on_conflict_do_nothing(
+                    index_elements=["policy_code", "holder_key", "period"])
+                .returning(_MATCHES.c.holder_key), new)}
+            made = [m for m in new if m["holder_key"] in taken]
+            _tell(session, policy, made, now)
+            report.matched += len(made)
+            report.already += len(new) - len(made)
     audit.record(session, SYSTEM, "match_policy", "policy", code, after={
         "period": report.period, "checked": report.checked, "matched": report.matched})
     session.flush()
