@@ -23,6 +23,7 @@ from onething.catalog.models import (
     RegionRow,
 )
 from onething.catalog.spec import LEVEL_ORDER, CatalogFileSpec, ItemSpec
+from onething.kernel.jobs import NotReady, Run
 from onething.kernel.principal import SYSTEM
 from onething.kernel.recent import Recent
 
@@ -168,6 +169,16 @@ class CatalogCache:
 
 
 catalog_cache = CatalogCache()  # for commands; each app keeps its own
+
+
+def catalog_of(run: Run) -> Catalog:
+    """The catalog of a scheduled run, kept between the runs of one scheduler; NotReady
+    (the run stops, to try again next time) until a catalog is loaded."""
+    catalogs = run.kept.setdefault("catalogs", CatalogCache())
+    try:
+        return catalogs.recent(run.sessions, 0)  # type: ignore[no-any-return]
+    except NoCatalog as exc:
+        raise NotReady(str(exc)) from exc
 
 
 def current_catalog(session: Session) -> Catalog:

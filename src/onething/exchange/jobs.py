@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from onething.catalog.service import CatalogCache, NoCatalog
+from onething.catalog.service import catalog_of
 from onething.exchange import service
 from onething.exchange.partners import configure
-from onething.kernel.jobs import NotReady, Run, Stage, periodic
+from onething.kernel.jobs import Run, Stage, periodic
 
 
 @periodic("exchange", Stage.send)
@@ -14,9 +14,5 @@ def send_packages(run: Run) -> str:
     ex = configure(run.settings)
     if ex is None:
         return "跨省通办未开通"
-    catalogs = run.kept.setdefault("catalogs", CatalogCache())
-    try:
-        catalog = catalogs.recent(run.sessions, 0)
-    except NoCatalog as exc:
-        raise NotReady(str(exc)) from exc
+    catalog = catalog_of(run)
     return f"跨省通办交换包已送达 {service.send_due(run.sessions, ex, catalog, run.now)}"

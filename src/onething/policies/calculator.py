@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from onething.catalog.context import Ctx
-from onething.catalog.expressions import ExpressionError, value_of
 from onething.catalog.linked import Catalog, Policy
 from onething.catalog.profile import context
 from onething.catalog.spec import SourceHolder
@@ -19,11 +18,12 @@ from onething.kernel.clock import CHINA
 from onething.kernel.errors import Forbidden
 from onething.kernel.identifiers import id_number_problem, mask_id_number
 from onething.kernel.principal import Principal
-from onething.policies.matching import CENT, in_force
+from onething.policies.matching import in_force, outcome
 from onething.policies.service import facts_of
 from onething.profiles import service as profiles
 
 NO_ID = "您的账号未登记身份证号，无法与共享数据比对"
+MISSING = "共享数据中缺少比对所需的信息"
 TIER_NAMES = {"proactive": "免申即享", "quick": "快申快享", "on_request": "依申请"}
 RECURRENCE_NAMES = {"once": "一次性", "monthly": "按月", "yearly": "按年"}
 
@@ -84,14 +84,10 @@ def estimates(session: Session, catalog: Catalog, kind: SourceHolder, key: str |
 
 
 def _estimate(policy: Policy, profile: dict[str, object]) -> Estimate:
-    try:
-        unmet = policy.unmet(profile)
-        if unmet is not None:
-            return Estimate(policy, False, None, unmet)
-        amount = Decimal(str(value_of(policy.amount, profile))).quantize(CENT, ROUND_HALF_UP)
-    except ExpressionError:
-        return Estimate(policy, False, None, "共享数据中缺少比对所需的信息")
-    return Estimate(policy, True, max(amount, Decimal(0)), None)
+    decided = outcome(policy, profile)
+    if decided.amount is not None:
+        return Estimate(policy, True, decided.amount, None)
+    return Estimate(policy, False, None, decided.unmet or MISSING)
 
 
 def department_name(catalog: Catalog, policy: Policy) -> str:

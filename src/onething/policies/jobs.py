@@ -4,10 +4,10 @@ shared data once a day (a new month's or year's period begins; a death record or
 
 from __future__ import annotations
 
-from onething.catalog.service import CatalogCache, NoCatalog
+from onething.catalog.service import catalog_of
 from onething.kernel.clock import CHINA
 from onething.kernel.db import unit_of_work
-from onething.kernel.jobs import NotReady, Run, Stage, periodic
+from onething.kernel.jobs import Run, Stage, periodic
 from onething.policies.matching import in_force, match
 
 DONE_ON = "policies_matched_on"
@@ -20,11 +20,7 @@ def match_policies(run: Run) -> str:
     today = run.now.astimezone(CHINA).date()
     if run.kept.get(DONE_ON) == today:
         return "政策比对：今日已完成"
-    catalogs = run.kept.setdefault("catalogs", CatalogCache())
-    try:
-        catalog = catalogs.recent(run.sessions, 0)
-    except NoCatalog as exc:
-        raise NotReady(str(exc)) from exc
+    catalog = catalog_of(run)
     with unit_of_work(run.sessions) as session:
         reports = [match(session, catalog, p.code, today, run.now)
                    for p in in_force(catalog, today)]

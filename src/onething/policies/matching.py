@@ -128,23 +128,40 @@ def _facts(session: Session, codes: list[str],
     return found
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A policy decided over one profile: the amount (to the fen) when every condition holds,
+    else the condition not met or the data the rules lacked."""
+
+    amount: Decimal | None = None
+    unmet: str | None = None
+    missing: str | None = None  # a fact the profile lacks, or "负数金额"
+
+
+def outcome(policy: Policy, profile: Mapping[str, Any]) -> Outcome:
+    try:
+        unmet = policy.unmet(profile)
+        if unmet is not None:
+            return Outcome(unmet=unmet)
+        amount = Decimal(str(value_of(policy.amount, profile))).quantize(CENT, ROUND_HALF_UP)
+    except ExpressionError as exc:
+        return Outcome(missing=str(exc).rsplit(" ", 1)[-1])
+    if amount < 0:  # validation tries sample profiles; a real one may still go below 0
+        return Outcome(unmet="按现有数据计算的金额小于 0 元", missing="负数金额")
+    return Outcome(amount=amount)
+
+
 def _decide(catalog: Catalog, policy: Policy, holder: str, found: Mapping[str, list[Row]],
             today: dt.date, report: MatchReport) -> tuple[Decimal, dict[str, Any]] | None:
     """(amount, why) when the holder qualifies; None when not (a rule that reads data the
     holder's profile lacks counts as not, and the missing data is counted)."""
     profile = context(catalog.sources, policy.spec.holder, holder, found, today)
-    try:
-        if policy.unmet(profile) is not None:
-            return None
-        amount = Decimal(str(value_of(policy.amount, profile))).quantize(CENT, ROUND_HALF_UP)
-    except ExpressionError as exc:
-        reason = str(exc).rsplit(" ", 1)[-1]
-        report.missing[reason] = report.missing.get(reason, 0) + 1
+    decided = outcome(policy, profile)
+    if decided.missing is not None:
+        report.missing[decided.missing] = report.missing.get(decided.missing, 0) + 1
+    if decided.amount is None:
         return None
-    if amount < 0:  # validation tries sample profiles; a real one may still go below 0
-        report.missing["负数金额"] = report.missing.get("负数金额", 0) + 1
-        return None
-    return amount, _why(catalog, policy, profile, found)
+    return decided.amount, _why(catalog, policy, profile, found)
 
 
 def _why(catalog: Catalog, policy: Policy, profile: Mapping[str, Any],

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from onething.catalog.service import CatalogCache, NoCatalog
-from onething.kernel.jobs import NotReady, Run, Stage, periodic
+from onething.catalog.service import catalog_of
+from onething.kernel.jobs import Run, Stage, periodic
 from onething.supervision.profile import load_profile
 from onething.supervision.sweep import sweep
 
@@ -12,9 +12,5 @@ from onething.supervision.sweep import sweep
 def sweep_deadlines(run: Run) -> str:
     """Raise the cards due now (with the card profile in force); stops the run until a
     catalog is loaded."""
-    catalogs = run.kept.setdefault("catalogs", CatalogCache())
-    try:
-        catalog = catalogs.recent(run.sessions, 0)
-    except NoCatalog as exc:
-        raise NotReady(str(exc)) from exc
+    catalog = catalog_of(run)
     return str(sweep(run.sessions, catalog, run.now, load_profile(run.settings.card_profile)))
