@@ -1,7 +1,9 @@
 """A holder's profile (画像) as a policy's CEL rules read it (pure).
 
-Variables: `today` (a timestamp at 00:00 China time), `age` (a person's whole years at
-`today`, from the ID number's birth date), and one map per shared data set of the holder's
+Variables: `today` (a timestamp at 00:00 China time), `month_start` (the first day of
+`today`'s month, the same way: a monthly benefit paid for the month of an event and stopped
+the month after compares with it), `age` (a person's whole years at `today`, from the ID
+number's birth date), and one map per shared data set of the holder's
 kind, named by the set's code in lower case:
 
 - a set with one row per holder: its facts (`huji.birth_date`, `tax.status`); a fact the
@@ -30,14 +32,15 @@ Row = tuple[str, dt.date, Mapping[str, Any]]  # (period YYYY-MM or "", as_of, fa
 
 def variables(sources: Iterable[SourceSpec], holder: SourceHolder) -> set[str]:
     """The names a rule about a holder of this kind may use."""
-    names = {"today", *(s.code.lower() for s in sources if s.holder == holder)}
+    names = {"today", "month_start", *(s.code.lower() for s in sources if s.holder == holder)}
     return names | ({"age"} if holder == SourceHolder.person else set())
 
 
 def context(sources: Mapping[str, SourceSpec], holder: SourceHolder, key: str,
             found: Mapping[str, Iterable[Row]], today: dt.date) -> dict[str, Any]:
     """The profile of the holder `key` from its shared facts by source (`found`)."""
-    out: dict[str, Any] = {"today": day_start(today)}
+    out: dict[str, Any] = {"today": day_start(today),
+                           "month_start": day_start(today.replace(day=1))}
     if holder == SourceHolder.person:
         out["age"] = age(key, today)
     for source in sources.values():
@@ -109,7 +112,8 @@ def samples(sources: Iterable[SourceSpec], holder: SourceHolder,
 
 def _sample(sources: Iterable[SourceSpec], holder: SourceHolder, today: dt.date,
             number: float) -> dict[str, Any]:
-    out: dict[str, Any] = {"today": day_start(today)}
+    out: dict[str, Any] = {"today": day_start(today),
+                           "month_start": day_start(today.replace(day=1))}
     if holder == SourceHolder.person:
         out["age"] = {0.0: 0, 1.0: 80}.get(number, 120)
     for source in sources:
