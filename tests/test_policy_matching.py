@@ -149,9 +149,9 @@ def test_the_worker_matches_once_a_day_and_tells_once(
     loaded(sessions, catalog, "HUJI", huji)
     settings = Settings(data_dir=tmp_path)
     one = Run(sessions, settings, at(DECEMBER))
-    assert "政策比对：3 项政策，新符合 1" in run_all(one).split("；")
+    assert "政策比对：3 项政策，新符合 1，停发 0" in run_all(one).split("；")
     assert "政策比对：今日已完成" in run_all(one).split("；")
     other = Run(sessions, settings, at(DECEMBER))  # another process, the same day
-    assert "政策比对：3 项政策，新符合 0" in run_all(other).split("；")
+    assert "政策比对：3 项政策，新符合 0，停发 0" in run_all(other).split("；")
     with sessions() as session:
         assert len(session.scalars(select(Notification)).all()) == 1

@@ -365,6 +365,7 @@ def cmd_policies_match(args: argparse.Namespace) -> int:
     from onething.kernel.db import unit_of_work
     from onething.kernel.errors import DomainError
     from onething.policies.matching import in_force, match
+    from onething.policies.recheck import stop_unqualified
 
     now = utcnow()
     today = now.astimezone(CHINA).date()
@@ -373,6 +374,8 @@ def cmd_policies_match(args: argparse.Namespace) -> int:
             catalog = current_catalog(session)
             codes = [args.policy] if args.policy else [p.code for p in in_force(catalog, today)]
             reports = [match(session, catalog, code, today, now) for code in codes]
+            stopped = {code: stop_unqualified(session, catalog, code, today, now)
+                       for code in codes}
     except NoCatalog as exc:
         raise CliError(str(exc)) from exc
     except DomainError as exc:
@@ -381,7 +384,41 @@ def cmd_policies_match(args: argparse.Namespace) -> int:
         period = f"（{r.period}）" if r.period else ""
         missing = "；".join(f"缺少 {k} 的 {n} 个" for k, n in sorted(r.missing.items()))
         print(f"政策 {r.policy}{period}：比对 {r.checked} 个，新符合 {r.matched} 个，"
-              f"此前已符合 {r.already} 个" + (f"（{missing}）" if missing else ""))
+              f"此前已符合 {r.already} 个，停发 {stopped[r.policy]} 个"
+              + (f"（{missing}）" if missing else ""))
+    return 0
+
+
+def cmd_policies_pay(args: argparse.Namespace) -> int:
+    """政策兑现: one payout batch of a policy's approved matches of a period, and its file for
+    the bank or treasury."""
+    from onething.catalog.service import NoCatalog, current_catalog
+    from onething.kernel.clock import CHINA, utcnow
+    from onething.kernel.db import unit_of_work
+    from onething.kernel.errors import DomainError
+    from onething.kernel.principal import SYSTEM
+    from onething.policies.matching import period_of
+    from onething.policies.payouts import export_batch, make_batch, policy_of
+
+    now = utcnow()
+    try:
+        with unit_of_work(_database()) as session:
+            catalog = current_catalog(session)
+            policy = policy_of(catalog, args.policy)
+            period = args.period if args.period is not None else period_of(
+                policy, now.astimezone(CHINA).date())
+            batch = make_batch(session, catalog, args.policy, period, SYSTEM, now)
+            name, data = export_batch(session, catalog, batch, SYSTEM)
+            target = Path(args.csv) if args.csv else Path(name)
+            target.write_bytes(data)
+    except NoCatalog as exc:
+        raise CliError(str(exc)) from exc
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    except OSError as exc:
+        raise CliError(f"{args.csv or name}: 无法写入：{exc.strerror}") from exc
+    print(f"发放批次 {batch.id}：政策 {args.policy}（{batch.period or '一次性'}）"
+          f"{batch.count} 笔，合计 {batch.total} 元；发放文件 {target}")
     return 0
 
 
@@ -676,6 +713,11 @@ def parser() -> argparse.ArgumentParser:
     matching = policies.add_parser("match", help="按共享数据比对符合政策条件的对象（可重复运行）")
     matching.add_argument("policy", nargs="?", help="政策代码；不填则比对所有在有效期内的政策")
     matching.set_defaults(func=cmd_policies_match)
+    paying = policies.add_parser("pay", help="将已审核的待遇生成发放批次，写出发放文件（CSV）")
+    paying.add_argument("policy", help="政策代码，如 ELDERLY_ALLOWANCE")
+    paying.add_argument("--period", help="期间（YYYY-MM 或 YYYY）；不填则为本期")
+    paying.add_argument("--csv", help="发放文件的路径；不填则写到当前目录")
+    paying.set_defaults(func=cmd_policies_pay)
 
     hotline = sub.add_parser("hotline", help="12345 热线").add_subparsers(dest="action",
                                                                       required=True)
