@@ -28,6 +28,7 @@ from onething.api.licences import router as licences_router
 from onething.api.open311 import discovery_router as open311_discovery_router
 from onething.api.open311 import router as open311_router
 from onething.api.policies import router as policies_router
+from onething.api.policy_payouts import router as policy_payouts_router
 from onething.api.profiles import router as profiles_router
 from onething.api.ratings import router as ratings_router
 from onething.api.supervision import router as supervision_router
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    licences_router, ratings_router, supervision_router, commitments_router,
                    assistance_router, exchange_router, profiles_router, hotline_figures_router,
                    hotline_router, knowledge_router, open311_discovery_router, policies_router,
-                   open311_router):
+                   policy_payouts_router, open311_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,

@@ -555,3 +555,14 @@ def _by_hand(ctx: Ctx, made: PolicyAppeal, amount: Decimal, why: str) -> PolicyM
 def current_periods(catalog: Catalog, today: dt.date) -> dict[str, str]:
     """Each policy in force's period today."""
     return {p.code: period_of(p, today) for p in in_force(catalog, today)}
+
+
+def period_now(ctx: Ctx, code: str) -> str:
+    """The policy's period today (YYYY-MM, YYYY, or "" for a one-off)."""
+    return period_of(policy_of(ctx.catalog, code), ctx.today)
+
+
+def staff_only(actor: Principal) -> None:
+    """The lists of the departments' work are theirs (and administrators')."""
+    if not works_on_payouts(actor):
+        raise Forbidden("政策兑现的审核和发放由政策主管部门办理", code="role_not_allowed")
