@@ -126,7 +126,8 @@ def test_the_elderly_allowance_is_paid_monthly_and_stops_the_month_after_death(
     file = api.get("mz", f"/api/v1/payout-batches/{batch['id']}/file")
     assert file.status_code == 200 and "attachment" in file.headers["content-disposition"]
     rows = rows_of(file.content)
-    assert rows[0][:6] == ["序号", "收款人", "证件号码", "开户银行（发放渠道）", "账号", "金额（元）"]
+    assert rows[0][:6] == ["序号", "收款人", "证件号码", "开户银行（发放渠道）", "账号",
+                           "金额（元）"]
     assert [r[:6] for r in rows[1:3]] == [["1", "李二", LI, "社会保障卡", "", "1000.00"],
                                           ["2", "张一", ZHANG, "社会保障卡", "", "50.00"]]
     assert rows[-1][:2] == ["合计", "2 笔"] and rows[-1][5] == "1050.00"

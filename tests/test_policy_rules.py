@@ -63,8 +63,11 @@ def test_elderly_allowance(catalog: Catalog) -> None:
     assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG, {"HUJI": huji()}) == (True, 50.0)
     assert decided(catalog, "ELDERLY_ALLOWANCE", CENTENARIAN, {"HUJI": huji()}) == (True,
                                                                                    1000.0)
+    # 死亡次月停发: paid for the month of death, stopped from the month after
     assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG,
-                   {"HUJI": huji(died_on="2026-11-20")}) == (False, "户籍信息中无死亡登记")
+                   {"HUJI": huji(died_on="2026-12-01")}) == (True, 50.0)
+    assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG, {"HUJI": huji(
+        died_on="2026-11-30")}) == (False, "户籍信息中无本月之前的死亡登记（死亡次月停发）")
     assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG,
                    {"HUJI": huji(region="110101")}) == (False, "户籍在本省")
     assert decided(catalog, "ELDERLY_ALLOWANCE", ZHANG, {}) == (False, "户籍在本省")  # no data
@@ -134,7 +137,7 @@ def test_a_policy_that_cannot_be_right_is_refused_at_its_line(demo_dir: Path,
     assert found[5][1].startswith("政策 F 的条件 `age >= `：表达式语法错误（第 1 行第 8 列）")
     assert found[:5] + found[6:] == [
         (9, "政策 A 的条件 `age >= 80 && shebao.months > 3` 用到未知的数据 shebao"
-            "（可用：age、huji、today）"),  # a company's data in a person's policy
+            "（可用：age、huji、month_start、today）"),  # a company's data in a person's policy
         (18, "政策 B 的条件：`huji.nope == 1` 用到没有的数据项 nope"),
         (27, "政策 C 的条件 `age + 1` 的结果不是真/假"),
         (37, "政策 D 的金额 `age >= 100` 的结果不是数字"),

@@ -57,6 +57,7 @@ from onething.web import hotline_figures as hotline_figure_pages
 from onething.web import identity as consent_pages
 from onething.web import knowledge as knowledge_pages
 from onething.web import policies as policy_pages
+from onething.web import policy_payouts as policy_payout_pages
 from onething.web import profiles as profile_pages
 from onething.web import ratings as rating_pages
 from onething.web import render as pages
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    supervision_pages.router, commitment_pages.router, consent_pages.router,
                    rating_pages.router, help_pages.router, exchange_pages.router,
                    profile_pages.router, knowledge_pages.router, hotline_figure_pages.router,
-                   policy_pages.router,
+                   policy_pages.router, policy_payout_pages.router,
                    hotline_pages.router):
         app.include_router(router)
 

@@ -388,14 +388,14 @@ def _where(match: PolicyMatch, policy: Policy) -> str:
 
 
 def _payout(batch: PayoutBatch, match: PolicyMatch, policy: Policy) -> PayoutRow:
-    name = match.account_name or _name_in_facts(match) or match.holder_key
+    name = match.account_name or name_in_facts(match) or match.holder_key
     return PayoutRow(batch_id=batch.id, match_id=match.id, policy_code=match.policy_code,
                      holder_key=match.holder_key, period=match.period, amount=match.amount,
                      payee=name[:200], account_bank=(match.account_bank or policy.spec.channel),
                      account_number=match.account_number or "")
 
 
-def _name_in_facts(match: PolicyMatch) -> str | None:
+def name_in_facts(match: PolicyMatch) -> str | None:
     """The holder's name as the data set that found them gives it (户籍信息: `name`)."""
     for value in match.facts.values():
         if isinstance(value, dict) and isinstance(value.get("values"), dict):
