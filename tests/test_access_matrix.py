@@ -29,10 +29,12 @@ body or query, an entry in REQUESTS). The world is built once per module and dat
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -60,6 +62,13 @@ from onething.kernel.principal import Role
 from onething.knowledge import service as knowledge
 from onething.knowledge.rules import Move
 from onething.licences import service as licences
+from onething.policies.models import (
+    Payout,
+    PayoutBatch,
+    PolicyAppeal,
+    PolicyMatch,
+    PolicyObjection,
+)
 from onething.profiles import service as profiles
 from onething.ratings import service as ratings
 from onething.ratings.models import Rectification
@@ -252,6 +261,39 @@ GET     /api/v1/profile                        in  ok  ok  ok  ok  no  no  no  n
 # 政策计算器: people only (a person without an ID number on file hears that nothing compares)
 GET     /api/v1/policy-calculator              in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
 GET     /policies                              in  ok  ok  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm
+# --- 政策兑现: zhang's SUBSIDY match (市场监管's) in 公示, li's objection to it and zhang's
+# appeal undecided, an earlier month paid in a batch. Only his own match is his to confirm
+# (in 公示: already confirmed); anyone signed in reads the 公示 and may object (a blank
+# reason); the policy's department (市场监管 of any region: policies have no region) approves
+# (公示 running), decides (a blank answer), pays (no month approved) and exports; people
+# appeal (zhang qualifies; the others have no ID number on file)
+GET     /api/v1/policy-matches                 in  ok  --  --  --  --  --  --  --  --  --  --  --
+POST    /api/v1/policy-matches/{match}/confirmation in cf nf nf nf nf  nf  nf  nf  nf  nf  nf  nf
+GET     /api/v1/policy-publicity               in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/policy-matches/{match}/objections in iv iv iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+GET     /api/v1/policy-objections              in  no  no  no  no  no  no  ok  --  ok  no  no  ok
+POST    /api/v1/policy-objections/{objection}/decision in no no no no no no iv no  iv  no  no  iv
+GET     /api/v1/policies/{policy}/matches      in  no  no  no  no  no  no  ok  no  ok  no  no  ok
+POST    /api/v1/policy-matches/{match}/approval in no  no  no  no  no  no  cf  no  cf  no  no  cf
+POST    /api/v1/policies/{policy}/approval     in  no  no  no  no  no  no  ok  no  ok  no  no  ok
+POST    /api/v1/policies/{policy}/payout-batches in no no  no  no  no  no  cf  no  cf  no  no  cf
+GET     /api/v1/payout-batches                 in  no  no  no  no  no  no  ok  --  ok  no  no  ok
+GET     /api/v1/payout-batches/{batch}/file    in  no  no  no  no  no  no  ok  no  ok  no  no  ok
+POST    /api/v1/policy-appeals                 in  cf  iv  iv  iv  no  no  no  no  no  no  no  no
+GET     /api/v1/policy-appeals                 in  ok  --  --  --  no  no  ok  --  ok  no  no  ok
+POST    /api/v1/policy-appeals/{appeal}/decision in no no  no  no  no  no  iv  no  iv  no  no  iv
+GET     /my/policies                           in  ok  --  --  --  hm  hm  hm  hm  hm  hm  hm  hm
+POST    /my/policies/{match}/confirm           in  cf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+POST    /policies/appeal                       in  cf  iv  iv  iv  no  no  no  no  no  no  no  no
+GET     /policy-publicity                      in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /policy-publicity/{match}/object       in  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+GET     /policy-payouts                        in  hm  hm  hm  hm  hm  hm  ok  --  ok  hm  hm  ok
+POST    /policy-payouts/matches/{match}/approve in no  no  no  no  no  no  cf  no  cf  no  no  cf
+POST    /policy-payouts/{policy}/approve-ready in  no  no  no  no  no  no  go  no  go  no  no  go
+POST    /policy-payouts/{policy}/batch         in  no  no  no  no  no  no  cf  no  cf  no  no  cf
+POST    /policy-payouts/objections/{objection} in  no  no  no  no  no  no  iv  no  iv  no  no  iv
+POST    /policy-payouts/appeals/{appeal}       in  no  no  no  no  no  no  iv  no  iv  no  no  iv
+GET     /policy-payouts/batches/{batch}/file   in  hm  hm  hm  hm  hm  hm  ok  no  ok  hm  hm  ok
 # staff open zhang's file with a reason (audited), where one of his applications is in scope
 POST    /api/v1/people/{username}/profile      in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
 GET     /api/v1/companies                      in  ok  --  --  --  ok  --  ok  ok  --  ok  --  ok
@@ -345,6 +387,10 @@ TICKET = {"channel": "phone", "kind": "complaint", "category": "0101", "region":
           "caller_name": "张三", "caller_phone": "13812345678", "description": "超市销售过期食品"}
 STUCK = {"application_number": "{number}", "problem": "部门一直未办理", "contact_name": "张三",
          "phone": "1"}
+
+# a confirmation of the account and amount, sent for a match in 公示 (confirmed already)
+PAYEE = {"account_name": "张三", "account_bank": "中国银行", "account_number": "62170000123",
+         "amount": "100.00"}
 
 # What each route is sent (httpx keywords; "{…}" is filled in per request, see `values`).
 # Pages' POST forms also get the caller's CSRF token.
@@ -447,6 +493,25 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /hotline/track": {"data": {"number": "{ticket_number}", "phone": "13812345678"}},
     "GET /tickets": {"params": {"view": "all"}},
     "POST /tickets/{ticket}/{move}": {"data": {"note": ""}},
+    "POST /api/v1/policy-matches/{match}/confirmation": {"json": PAYEE},
+    "POST /api/v1/policy-matches/{match}/objections": {"json": {"reason": " "}},
+    "POST /api/v1/policy-objections/{objection}/decision": {"json": {"upheld": False,
+                                                                     "answer": " "}},
+    "POST /api/v1/policies/{policy}/approval": {"json": {}},
+    "POST /api/v1/policies/{policy}/payout-batches": {"json": {"period": "2026-11"}},
+    "POST /api/v1/policy-appeals": {"json": {"policy": "SUBSIDY", "reason": " "}},
+    "POST /api/v1/policy-appeals/{appeal}/decision": {"json": {"upheld": False,
+                                                               "answer": " "}},
+    "POST /my/policies/{match}/confirm": {"data": PAYEE},
+    "POST /policies/appeal": {"data": {"policy": "SUBSIDY", "reason": ""}},
+    "POST /policy-publicity/{match}/object": {"data": {"reason": ""}},
+    "POST /policy-payouts/matches/{match}/approve": {"data": {"policy": "SUBSIDY"}},
+    "POST /policy-payouts/{policy}/approve-ready": {"data": {"period": "2026-11"}},
+    "POST /policy-payouts/{policy}/batch": {"data": {"period": "2026-11"}},
+    "POST /policy-payouts/objections/{objection}": {"data": {"decision": "dismissed",
+                                                             "answer": "", "policy": "SUBSIDY"}},
+    "POST /policy-payouts/appeals/{appeal}": {"data": {"decision": "dismissed", "answer": "",
+                                                       "policy": "SUBSIDY"}},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
@@ -475,6 +540,15 @@ MARKERS = {
     "GET /api/v1/tickets": '"number":"{ticket_number}"',
     "GET /open311/v2/requests.{fmt}": "{ticket_number}",
     "GET /tickets": 'id="ticket-{ticket}"',
+    "GET /api/v1/policy-matches": '"id":{match},',
+    "GET /api/v1/policy-publicity": '"id":{match},',
+    "GET /api/v1/policy-objections": '"id":{objection},',
+    "GET /api/v1/policies/{policy}/matches": '"id":{match},',
+    "GET /api/v1/payout-batches": '"id":{batch},',
+    "GET /api/v1/policy-appeals": '"id":{appeal},',
+    "GET /my/policies": 'id="match-{match}"',
+    "GET /policy-publicity": 'id="match-{match}"',
+    "GET /policy-payouts": 'id="match-{match}"',
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
         "GET /applications/{app}", "POST /applications/{app}/personal-data",
@@ -490,7 +564,8 @@ ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "rectification_id": "rect", "consent_id": "consent", "check_id": "check",
            "request_id": "help", "ticket_id": "ticket", "article_id": "article",
            "service_code": "service", "service_request_id": "ticket_number",
-           "token": "ticket_number"}
+           "token": "ticket_number", "match_id": "match", "objection_id": "objection",
+           "appeal_id": "appeal", "batch_id": "batch", "policy_code": "policy"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -593,6 +668,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     article_id = _article(world)
     uscc = _company(world)
     ticket, ticket_number = _ticket(world)
+    payout_targets = _payouts(world)
     with world.as_("admin") as ctx:
         done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
         return {
@@ -605,7 +681,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
             "uscc": uscc, "username": "zhang",
-            "ticket": str(ticket), "ticket_number": ticket_number,
+            "ticket": str(ticket), "ticket_number": ticket_number, **payout_targets,
         }, consents[0]
 
 
@@ -622,6 +698,39 @@ def _company(world: World) -> str:
             kind="企业", legal_rep_name="张三", legal_rep_id_number=ID_NUMBER,
             region_code="430102", licence_number="ZZ4301022026000001",
             application_id=app.id, now=MONDAY).uscc
+
+
+def _payouts(world: World) -> dict[str, str]:
+    """zhang's SUBSIDY (市场监管's, confirmed and in 公示 until the end of 2027) with li's
+    objection undecided; his appeal for it, undecided; and an earlier month paid in a
+    batch."""
+    with world.as_("admin") as ctx:
+        zhang = identity.find_user(ctx.session, "zhang")
+        li = identity.find_user(ctx.session, "li")
+        shown = {"policy_code": "SUBSIDY", "holder_kind": "person", "holder_key": ID_NUMBER,
+                 "amount": Decimal("100"), "facts": {}, "matched_at": MONDAY,
+                 "account_name": "张三", "account_bank": "中国银行",
+                 "account_number": "62170000123"}
+        match = PolicyMatch(period="2026-11", status="in_publicity",
+                            publicity_until=dt.date(2027, 12, 31), **shown)
+        paid = PolicyMatch(period="2026-10", status="paid", **shown)
+        ctx.session.add_all([match, paid])
+        ctx.session.flush()
+        objection = PolicyObjection(match_id=match.id, made_by=li.id, reason="不属实",
+                                    made_at=MONDAY)
+        appeal = PolicyAppeal(policy_code="SUBSIDY", holder_kind="person",
+                              holder_key=ID_NUMBER, period="2026-11", unmet="年满 18 周岁",
+                              reason="数据有误", made_by=zhang.id, made_at=MONDAY)
+        batch = PayoutBatch(policy_code="SUBSIDY", period="2026-10", count=1,
+                            total=Decimal("100"), made_by="scjg_furong", made_at=MONDAY)
+        ctx.session.add_all([objection, appeal, batch])
+        ctx.session.flush()
+        ctx.session.add(Payout(batch_id=batch.id, match_id=paid.id, policy_code="SUBSIDY",
+                               holder_key=ID_NUMBER, period="2026-10", amount=Decimal("100"),
+                               payee="张三", account_bank="中国银行",
+                               account_number="62170000123"))
+        return {"match": str(match.id), "objection": str(objection.id),
+                "appeal": str(appeal.id), "batch": str(batch.id), "policy": "SUBSIDY"}
 
 
 def _help(world: World) -> int:

@@ -33,7 +33,8 @@ def test_a_run_says_what_each_job_did(sessions: sessionmaker[Session], basic_dir
     terminated, matched, invited, reviewed, sent, exchanged = said.split("；")[-6:]
     assert said.startswith("检查：部门事项 1，办件 1；新亮牌：预警 2，黄牌 2，红牌 2")
     assert (terminated, invited) == ("逾期未补齐容缺而终止：0", "评价邀请 0")
-    assert matched == "政策比对：0 项政策，新符合 0"  # the basic catalog has no policies
+    # the basic catalog's one policy reads no shared data set: nobody to match or stop
+    assert matched == "政策比对：1 项政策，新符合 0，停发 0"
     assert reviewed == "知识复核提醒 0"
     assert sent.startswith("已发送通知 ") and int(sent.split()[-1]) > 0
     assert exchanged == "跨省通办未开通"  # no platform, key or partners in these settings

@@ -80,9 +80,10 @@ def test_the_elderly_allowance_month_by_month(sessions: sessionmaker[Session],
     assert {k: m.amount for k, m in december.items()} == {ZHANG: Decimal("50.00"),
                                                           LI: Decimal("1000.00")}
     assert december[ZHANG].facts == {
-        "age": 86, "month_start": "2026-12-01", "huji": {"source": "户籍信息", "department": "GA", "as_of": "2026-11-30",
-                            "values": {"name": "张一", "birth_date": "1940-01-01",
-                                       "household_region": "430102"}}}
+        "age": 86, "month_start": "2026-12-01",
+        "huji": {"source": "户籍信息", "department": "GA", "as_of": "2026-11-30",
+                 "values": {"name": "张一", "birth_date": "1940-01-01",
+                            "household_region": "430102"}}}
     with sessions() as session:
         told = session.scalars(select(Notification).where(
             Notification.recipient_id == zhang_id)).all()

@@ -178,11 +178,11 @@ def decide_objection(objection_id: Id, body: DecisionIn, ctx: CtxDep) -> Objecti
         return ObjectionOut.of(o, m)
 
 
-@router.get("/policies/{code}/matches", response_model=list[MatchOut],
+@router.get("/policies/{policy_code}/matches", response_model=list[MatchOut],
             summary="政策的待遇对象及进度（政策主管部门）")
-def policy_matches(code: str, ctx: CtxDep, period: Annotated[str | None, Query(
+def policy_matches(policy_code: str, ctx: CtxDep, period: Annotated[str | None, Query(
         pattern=r"^\d{4}(-\d{2})?$")] = None) -> list[MatchOut]:
-    return [MatchOut.of(ctx, m) for m in payouts.staff_matches(ctx, code, period)]
+    return [MatchOut.of(ctx, m) for m in payouts.staff_matches(ctx, policy_code, period)]
 
 
 @router.post("/policy-matches/{match_id}/approval", response_model=MatchOut,
@@ -201,12 +201,12 @@ class ApprovedOut(BaseModel):
     approved: int = Field(description="本次审核通过的待遇数")
 
 
-@router.post("/policies/{code}/approval", response_model=ApprovedOut,
+@router.post("/policies/{policy_code}/approval", response_model=ApprovedOut,
              summary="审核通过政策某期全部可审核的待遇（政策主管部门）")
-def approve_ready(code: str, body: PeriodIn, ctx: CtxDep) -> ApprovedOut:
+def approve_ready(policy_code: str, body: PeriodIn, ctx: CtxDep) -> ApprovedOut:
     with ctx.work():
-        period = body.period or payouts.period_now(ctx, code)
-        count = payouts.approve_ready(ctx, code, period)
+        period = body.period or payouts.period_now(ctx, policy_code)
+        count = payouts.approve_ready(ctx, policy_code, period)
     return ApprovedOut(approved=count)
 
 
@@ -225,11 +225,11 @@ class BatchOut(BaseModel):
                    total=str(b.total), made_by=b.made_by, made_at=b.made_at)
 
 
-@router.post("/policies/{code}/payout-batches", response_model=BatchOut, status_code=201,
+@router.post("/policies/{policy_code}/payout-batches", response_model=BatchOut, status_code=201,
              summary="将政策某期已审核的待遇生成发放批次（政策主管部门；同一期不重复发放）")
-def pay(code: str, body: PeriodIn, ctx: CtxDep) -> BatchOut:
+def pay(policy_code: str, body: PeriodIn, ctx: CtxDep) -> BatchOut:
     with ctx.work():
-        batch_id = payouts.pay(ctx, code, body.period or None).id
+        batch_id = payouts.pay(ctx, policy_code, body.period or None).id
     with ctx.reading() as read:
         batch = read.session.get(PayoutBatch, batch_id)
         assert batch is not None
@@ -296,6 +296,8 @@ def appeal(body: AppealIn, ctx: CtxDep) -> AppealOut:
 @router.get("/policy-appeals", response_model=list[AppealOut],
             summary="申诉：办事人看自己的，政策主管部门看待处理的")
 def appeal_list(ctx: CtxDep) -> list[AppealOut]:
+    if ctx.actor.is_staff:
+        _staff(ctx)
     found = payouts.appeals(ctx) if ctx.actor.is_staff else payouts.my_appeals(ctx)
     return [AppealOut.of(a) for a in found]
 

@@ -176,16 +176,18 @@ def approve(match_id: int, page: FormPageDep) -> Response:
     return _staff_step(page, _code_of(page), lambda ctx: payouts.approve(ctx, match_id))
 
 
-@router.post("/policy-payouts/{code}/approve-ready")
-def approve_ready(code: str, page: FormPageDep) -> Response:
+@router.post("/policy-payouts/{policy_code}/approve-ready")
+def approve_ready(policy_code: str, page: FormPageDep) -> Response:
     period = page.text("period") or ""
-    return _staff_step(page, code, lambda ctx: payouts.approve_ready(ctx, code, period))
+    return _staff_step(page, policy_code,
+                       lambda ctx: payouts.approve_ready(ctx, policy_code, period))
 
 
-@router.post("/policy-payouts/{code}/batch")
-def batch(code: str, page: FormPageDep) -> Response:
+@router.post("/policy-payouts/{policy_code}/batch")
+def batch(policy_code: str, page: FormPageDep) -> Response:
     period = page.text("period") or ""
-    return _staff_step(page, code, lambda ctx: payouts.pay(ctx, code, period or None))
+    return _staff_step(page, policy_code,
+                       lambda ctx: payouts.pay(ctx, policy_code, period or None))
 
 
 @router.post("/policy-payouts/objections/{objection_id:id}")
