@@ -1,5 +1,6 @@
-"""Demo people for `onething serve --demo`: one per role, and the approvers every demo
-bundle needs when applied for in 芙蓉区 (or its 文艺路街道)."""
+"""Demo people for `onething serve --demo`: one per role, the approvers every demo
+bundle needs when applied for in 芙蓉区 (or its 文艺路街道), and one of 芙蓉区 for each
+department whose policies are paid out (政策兑现)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def demo_users(catalog: Catalog) -> list[DemoUser]:
     offices = sorted({
         (item.handler.code, competent_region(catalog, region, Level(item.level)))
         for item in catalog.items.values() for region in RECEIVING if region in catalog.regions
-    })
+    } | {(policy.spec.department, RECEIVING[0]) for policy in catalog.policies.values()})
     for department, region in offices:
         people.append(DemoUser(f"{department.lower()}_{region}",
                                f"{office_name(catalog, region, department)}审批员",
