@@ -22,7 +22,7 @@ from test_browser_profiles import _look, _open_shop
 
 pytestmark = pytest.mark.browser
 
-ELDER = "430102193001010019"  # 王五, aged 90 and more
+ELDERS = ("430102193001010019", "430102192801010012")  # 王五 and 赵六, aged 90 and more
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,9 @@ def _data(served: Served, tmp: Path, uscc: str) -> None:
     staff = tmp / "staff.csv"
     staff.write_text(f"uscc,staff_at_start,laid_off\n{uscc},20,2\n", encoding="utf-8")
     huji = tmp / "huji.csv"
-    huji.write_text(f"id_number,name,birth_date,household_region\n{ELDER},王五,1930-01-01,"
-                    "430102\n", encoding="utf-8")
+    huji.write_text("id_number,name,birth_date,household_region\n"
+                    f"{ELDERS[0]},王五,1930-01-01,430102\n{ELDERS[1]},赵六,1928-01-01,430102\n",
+                    encoding="utf-8")
     for source, path in (("SHEBAO", shebao), ("STAFF", staff), ("HUJI", huji)):
         served.cli("data", "load", source, str(path), check=True)
     for policy in ("JOB_RETENTION_REFUND", "ELDERLY_ALLOWANCE"):
@@ -91,3 +92,12 @@ def test_a_holder_confirms_and_the_department_approves_and_pays(
         batches = staff.inner_text("#batches")
         assert "50.00" in batches and "下载 CSV" in batches
         _look(browser, server, "mz_430102", "/policy-payouts", shots, "policy-payouts-mz")
+        staff.click("form[action$=approve-ready] button")  # the other one, then the CLI pays
+        bank = served.data / "bank.csv"
+        paid = served.cli("policies", "pay", "ELDERLY_ALLOWANCE", "--csv", str(bank))
+        assert paid.returncode == 0, paid.stderr
+        assert "1 笔，合计 50.00 元" in paid.stdout
+        lines = bank.read_text(encoding="utf-8-sig").splitlines()
+        assert lines[1].startswith("1,王五,") and lines[-1].startswith("合计,1 笔,")
+        again = served.cli("policies", "pay", "ELDERLY_ALLOWANCE")
+        assert again.returncode != 0 and "没有已审核、待发放的待遇" in again.stderr

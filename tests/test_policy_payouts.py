@@ -159,26 +159,29 @@ def test_the_elderly_allowance_is_paid_monthly_and_stops_the_month_after_death(
             PolicyMatch.period == "2027-02")).all()) == {LI: "stopped"}
 
 
-def test_one_payout_per_holder_and_period_is_a_database_rule(world: World) -> None:
+def test_one_payout_per_holder_and_period_is_a_database_rule(api: Api, world: World) -> None:
     with unit_of_work(world.sessions) as session:
         session.execute(insert(PolicyMatch), [
             {"policy_code": "ELDERLY_ALLOWANCE", "holder_kind": "person", "holder_key": ZHANG,
              "period": p, "amount": Decimal("50"), "status": "approved", "facts": {},
              "matched_at": at(DECEMBER)} for p in ("2026-12", "2027-01")])
-    clock_ctx = world.as_("mz")
-    with clock_ctx as ctx:
-        from onething.policies.payouts import pay
-        batch = pay(ctx, "ELDERLY_ALLOWANCE", "2026-12")
-        batch_id = batch.id
-        first = ctx.session.scalar(select(PolicyMatch.id).where(PolicyMatch.period == "2026-12"))
-        second = ctx.session.scalar(select(PolicyMatch.id).where(PolicyMatch.period == "2027-01"))
-    row = {"batch_id": batch_id, "policy_code": "ELDERLY_ALLOWANCE", "holder_key": ZHANG,
+    batch = ok(api.post("mz", "/api/v1/policies/ELDERLY_ALLOWANCE/payout-batches",
+                        {"period": "2026-12"}), 201)
+    with world.sessions() as session:
+        first, second = session.scalars(select(PolicyMatch.id).order_by(PolicyMatch.period))
+    row = {"batch_id": batch["id"], "policy_code": "ELDERLY_ALLOWANCE", "holder_key": ZHANG,
            "period": "2026-12", "amount": Decimal("50"), "payee": "张一",
            "account_bank": "社会保障卡", "account_number": ""}
     with pytest.raises(IntegrityError), unit_of_work(world.sessions) as session:
         session.execute(insert(Payout), [row | {"match_id": second}])  # same period
     with pytest.raises(IntegrityError), unit_of_work(world.sessions) as session:
         session.execute(insert(Payout), [row | {"match_id": first, "period": "2027-01"}])
+    # January paid behind the flow's back: a batch of it is refused whole
+    with unit_of_work(world.sessions) as session:
+        session.execute(insert(Payout), [row | {"match_id": second, "period": "2027-01"}])
+    refused(api.post("mz", "/api/v1/policies/ELDERLY_ALLOWANCE/payout-batches",
+                     {"period": "2027-01"}), 409, "already_paid")
+    assert [b["id"] for b in ok(api.get("mz", "/api/v1/payout-batches"))] == [batch["id"]]
 
 
 def company(world: World) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
-from onething.kernel.errors import DomainError
+from onething.kernel.errors import DomainError, FieldProblem, Invalid
 from onething.policies import payouts
 from onething.policies.calculator import may_calculate
 from onething.policies.flow import STATUS_NAMES, MatchStatus
@@ -190,18 +190,25 @@ def batch(policy_code: str, page: FormPageDep) -> Response:
                        lambda ctx: payouts.pay(ctx, policy_code, period or None))
 
 
+def _upheld(page: FormPage) -> bool:
+    """The form's decision: upheld or dismissed (422 naming `decision` when neither)."""
+    chosen = page.text("decision")
+    if chosen not in (payouts.UPHELD, payouts.DISMISSED):
+        raise Invalid("请选择核实结果：成立或不成立", code="invalid_decision",
+                      problems=[FieldProblem("decision", "请选择核实结果")])
+    return chosen == payouts.UPHELD
+
+
 @router.post("/policy-payouts/objections/{objection_id:id}")
 def decide_objection(objection_id: int, page: FormPageDep) -> Response:
-    upheld = page.text("decision") == payouts.UPHELD
     return _staff_step(page, _code_of(page), lambda ctx: payouts.decide_objection(
-        ctx, objection_id, upheld, page.text("answer") or ""))
+        ctx, objection_id, _upheld(page), page.text("answer") or ""))
 
 
 @router.post("/policy-payouts/appeals/{appeal_id:id}")
 def decide_appeal(appeal_id: int, page: FormPageDep) -> Response:
-    upheld = page.text("decision") == payouts.UPHELD
     return _staff_step(page, _code_of(page), lambda ctx: payouts.decide_appeal(
-        ctx, appeal_id, upheld, page.text("answer") or "", page.text("amount")))
+        ctx, appeal_id, _upheld(page), page.text("answer") or "", page.text("amount")))
 
 
 @router.get("/policy-payouts/batches/{batch_id:id}/file")
