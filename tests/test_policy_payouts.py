@@ -272,7 +272,8 @@ def test_a_job_retention_refund_confirmed_publicized_and_paid_once(
     assert ok(api.get("mz", "/api/v1/payout-batches")) == []  # another department's
     assert "已发放" in refused(api.post("boss", f"{path}/confirmation", ACCOUNT), 409,
                                "illegal_transition")
-    assert told(world, "boss") == ["“失业保险稳岗返还”确认成功", "“失业保险稳岗返还”已发放"]
+    assert told(world, "boss") == ["您符合“失业保险稳岗返还”政策", "“失业保险稳岗返还”确认成功",
+                                   "“失业保险稳岗返还”已发放"]
 
 
 def test_an_objection_upheld_rejects_the_match(api: Api, world: World, clock: Clock) -> None:

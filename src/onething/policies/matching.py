@@ -17,20 +17,21 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Executable, Table, select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
 from onething.catalog.expressions import ExpressionError, value_of
 from onething.catalog.linked import Catalog, Policy
 from onething.catalog.profile import Row, context
-from onething.catalog.spec import Recurrence
+from onething.catalog.spec import Recurrence, SourceHolder
 from onething.identity.models import User
 from onething.kernel.db import upsert
 from onething.kernel.errors import NotFound
 from onething.kernel.principal import SYSTEM
 from onething.outbox import service as outbox
 from onething.policies.models import PolicyMatch, SharedFact
+from onething.profiles.models import Company
 
 CHUNK = 1000  # holders read and decided at a time
 CENT = Decimal("0.01")
@@ -191,14 +192,24 @@ def _plain(value: Any) -> Any:
 
 def _tell(session: Session, policy: Policy, new: list[dict[str, Any]],
           now: dt.datetime) -> None:
-    """The holders with an account on the platform (by ID number or 统一社会信用代码) hear
-    of their match."""
+    """The holders with an account on the platform (a person by ID number, a company through
+    its legal representative's) hear of their match."""
     amounts = {m["holder_key"]: m["amount"] for m in new}
-    for user_id, key in session.execute(select(User.id, User.id_number).where(
-            User.id_number.in_(list(amounts)), User.active.is_(True))):
+    for user_id, key in session.execute(_accounts(policy, list(amounts))):
         assert key is not None
         outbox.queue(session, [user_id], f"您符合“{policy.spec.name}”政策",
                      _message(policy, amounts[key]), now)
+
+
+def _accounts(policy: Policy, keys: list[str]) -> Executable:
+    """(user id, holder key) of the holders' accounts: a person's by their ID number, a
+    company's legal representative's (政策兑现: the company confirms through them)."""
+    if policy.spec.holder == SourceHolder.company:
+        return select(User.id, Company.uscc).join(
+            Company, Company.legal_rep_id_number == User.id_number).where(
+            Company.uscc.in_(keys), User.active.is_(True))
+    return select(User.id, User.id_number).where(User.id_number.in_(keys),
+                                                 User.active.is_(True))
 
 
 def _message(policy: Policy, amount: Decimal) -> str:
