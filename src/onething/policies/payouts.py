@@ -33,7 +33,7 @@ from onething.policies.flow import (
     after_confirmation,
     refusal,
 )
-from onething.policies.matching import CENT, in_force, period_of
+from onething.policies.matching import CENT, period_of
 from onething.policies.models import Payout as PayoutRow
 from onething.policies.models import PayoutBatch, PolicyAppeal, PolicyMatch, PolicyObjection
 from onething.policies.people import holder_keys, recipients
@@ -551,10 +551,6 @@ def _by_hand(ctx: Ctx, made: PolicyAppeal, amount: Decimal, why: str) -> PolicyM
     ctx.session.flush()
     return match
 
-
-def current_periods(catalog: Catalog, today: dt.date) -> dict[str, str]:
-    """Each policy in force's period today."""
-    return {p.code: period_of(p, today) for p in in_force(catalog, today)}
 
 
 def period_now(ctx: Ctx, code: str) -> str:
