@@ -103,7 +103,7 @@ def auto_facts(facts: Mapping[str, Any] | None, catalog: Any) -> list[str]:
     the form values by label, the licences held by name, the shared data, the credit."""
     if not facts:
         return []
-    said = [f"{_label(catalog, code)}：{'—' if value is None else form_value(value, catalog.fields.get(code), catalog.regions)}"
+    said = [f"{_label(catalog, code)}：{_form_fact(catalog, code, value)}"
             for code, value in (facts.get("form") or {}).items()]
     if "licences" in facts:
         names = {i.result.licence_type: i.result.name for i in catalog.items.values()
@@ -117,6 +117,10 @@ def auto_facts(facts: Mapping[str, Any] | None, catalog: Any) -> list[str]:
         said.append("信用：" + ("有失信记录" if credit.get("bad") else "无失信记录")
                     + ("，列入守信名单" if credit.get("good") else ""))
     return said
+
+
+def _form_fact(catalog: Any, code: str, value: Any) -> str:
+    return "—" if value is None else form_value(value, catalog.fields.get(code), catalog.regions)
 
 
 def _label(catalog: Any, code: str) -> str:
