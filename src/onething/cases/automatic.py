@@ -21,6 +21,7 @@ from onething.catalog.linked import FormField, Item
 from onething.catalog.privacy import masked_form
 
 _PROFILE = re.compile(r"\bprofile\s*\.\s*([A-Za-z_]\w*)(?:\s*\.\s*([A-Za-z_]\w*))?")
+_LITERAL = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
 MISSING = "（共享数据或申请信息中缺少比对所需的信息）"
 
 
@@ -80,8 +81,9 @@ def _read(item: Item, inputs: Inputs, variables: Mapping[str, Any]) -> dict[str,
     if fields:
         found["form"] = masked_form({f: inputs.form.get(f) for f in dict.fromkeys(fields)},
                                     inputs.fields)
-    if "licences" in names:
-        found["licences"] = sorted(inputs.licences)
+    if "licences" in names:  # those the rules name, held or not: not the whole wallet
+        named = {a or b for s in sources for a, b in _LITERAL.findall(s)}
+        found["licences"] = sorted(t for t in inputs.licences if t in named)
     parts = [p for s in sources for p in _PROFILE.findall(s)]
     if parts:  # only the facts named: a data set's other facts are none of the case's
         profile = variables["profile"]
