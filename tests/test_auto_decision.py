@@ -181,7 +181,8 @@ def test_bad_credit_removes_every_option_and_credit_repair_restores_them(
         "materials.LIVING_PROOF"]
     app = accepted(api)
     qualify = task(app, "QUALIFY")
-    assert qualify["status"] == "pending" and "信用修复前不适用秒批" in qualify["auto_check"]["unmet"]
+    assert qualify["status"] == "pending"
+    assert "信用修复前不适用秒批" in qualify["auto_check"]["unmet"]
 
     repair = accepted(api, bundle="REPAIR", form={"applicant_name": "张三"})
     assert api.decide("fgw_furong", repair["id"], "REPAIR").status_code == 200
