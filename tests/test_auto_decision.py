@@ -174,6 +174,11 @@ def test_bad_credit_removes_every_option_and_credit_repair_restores_them(
         "失信", "长沙市市场监督管理局", True)
     seen = api.get("clerk_furong", "/api/v1/credit/holders", params={"key": ID_NUMBER}).json()
     assert seen["holder"] == "1101**********002X" and not seen["may_use"][0]["allowed"]
+    submitted = apply(api).json()["id"]  # the window sees it on the case it handles
+    world.sign_in(api.client, "clerk_furong")
+    shown = api.client.get(f"/applications/{submitted}").text
+    assert "信用修复前不适用容缺受理、告知承诺、秒批" in shown
+    api.client.cookies.clear()
 
     refused = apply(api, living={"commitment": True})
     assert refused.status_code == 422

@@ -160,6 +160,16 @@ class Standing:
     def reason(self, option: str) -> str:
         return next(a.reason for a in self.answers if a.option == option)
 
+    @property
+    def summary(self) -> str:
+        """The answer for all three options at once, in words for staff and the holder."""
+        names = "、".join(OPTIONS.values())
+        if self.record is not None:
+            return f"有失信记录（{described(self.record)}），信用修复前不适用{names}"
+        if self.good is not None:
+            return f"无失信记录，列入守信名单（{described(self.good)}），可以适用{names}"
+        return f"无失信记录，可以适用{names}"
+
 
 def may_use(session: Session, holder: Holder, today: dt.date) -> Standing:
     """May this holder use 容缺 / 告知承诺 / 秒批 now? Not with a current 失信 record."""
