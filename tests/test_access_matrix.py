@@ -294,6 +294,14 @@ POST    /policy-payouts/{policy}/batch         in  no  no  no  no  no  no  cf  n
 POST    /policy-payouts/objections/{objection} in  no  no  no  no  no  no  iv  no  iv  no  no  iv
 POST    /policy-payouts/appeals/{appeal}       in  no  no  no  no  no  no  iv  no  iv  no  no  iv
 GET     /policy-payouts/batches/{batch}/file   in  hm  hm  hm  hm  hm  hm  ok  no  ok  hm  hm  ok
+# 信用: an applicant their own; the staff who decide (windows, offices, supervisors,
+# administrators) anyone's by ID number or USCC (audited); rulings by an office or an
+# administrator (the request's period runs backwards: 422)
+GET     /api/v1/credit                         in  ok  ok  no  no  no  no  no  no  no  no  no  no
+GET     /api/v1/credit/holders                 in  no  no  no  no  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/credit/records                 in  no  no  no  no  no  no  iv  iv  iv  no  no  iv
+GET     /credit                                in  ok  ok  hm  hm  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /credit                                in  no  no  no  no  ok  ok  ok  ok  ok  ok  ok  ok
 # staff open zhang's file with a reason (audited), where one of his applications is in scope
 POST    /api/v1/people/{username}/profile      in  no  no  no  no  ok  nf  ok  nf  nf  ok  nf  ok
 GET     /api/v1/companies                      in  ok  --  --  --  ok  --  ok  ok  --  ok  --  ok
@@ -395,6 +403,12 @@ PAYEE = {"account_name": "张三", "account_bank": "中国银行", "account_numb
 # What each route is sent (httpx keywords; "{…}" is filled in per request, see `values`).
 # Pages' POST forms also get the caller's CSRF token.
 REQUESTS: dict[str, dict[str, Any]] = {
+    "GET /api/v1/credit/holders": {"params": {"key": ID_NUMBER}},
+    "POST /api/v1/credit/records": {"json": {
+        "key": ID_NUMBER, "name": "张三", "kind": "bad", "reason": "拒不履行行政处罚决定",
+        "reference": "芙市监处罚〔2026〕1号", "valid_from": "2026-11-23",
+        "valid_until": "2026-11-01"}},
+    "POST /credit": {"data": {"key": ID_NUMBER}},
     "POST /api/v1/bundles/{code}/guide": {"json": {"answers": TYPED}},
     "POST /api/v1/auth/token": {"data": {"username": "zhang", "password": PASSWORD}},
     "POST /api/v1/me/password": {"json": {"current_password": PASSWORD,

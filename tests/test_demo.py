@@ -38,7 +38,7 @@ from world import MONDAY, PASSWORD, World, world_at
 # A few dozen applications, most delivered (and rated), every other state a few times: the
 # seed makes one of each, entries at the window, postal deliveries, approvals on a
 # commitment, a bad rating's rectification to the end and another still open.
-APPLICATIONS, SEED = 40, 126
+APPLICATIONS, SEED = 40, 147
 AIMS = [(status, 40 if status == "delivered" else 6) for status, _ in STATES]
 # Bookkeeping of the storage, not facts of the world: row ids (compared through what they
 # point at), optimistic-lock counters, uploaded files' ids; and when the services stamp the

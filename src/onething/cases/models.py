@@ -127,6 +127,14 @@ class Suspension(TypedDict):
     expected_end_provisional: bool
     notice: WrittenNotice
 
+class AutoCheck(TypedDict):
+    """秒批: what the item's automatic rule found when the task opened."""
+
+    held: bool  # every condition held, and the holder may use 秒批: decided by the platform
+    unmet: str | None  # the condition not met (or why 秒批 is not open to the holder)
+    facts: dict[str, Any]  # what the rule read: the form values, licences, profile, credit
+
+
 # `next_check_on` of an open case: the China date from which the deadline sweep reads it
 # again (see supervision.sweep). A change to its clock sets it back to "at once".
 DUE_AT_ONCE = date(1970, 1, 1)
@@ -231,6 +239,11 @@ class Task(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     worked_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # when decided
     late_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # when decided
+    # 秒批: decided by the platform on its item's automatic rule (statistics count them)
+    auto_approved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the automatic rule's outcome when the task opened: the facts it read, or the
+    # condition not met (shown to the approver)
+    auto_check: Mapped[AutoCheck | None] = mapped_column(JSONDoc, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

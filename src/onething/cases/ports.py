@@ -9,7 +9,9 @@ times it needs an answer back, at once, to decide what it does next:
   统一社会信用代码 is one no licence carries yet): the licences' data and rules;
 - the signed commitment (告知承诺书) recorded with a material: its wording is the
   commitments' rules;
-- the 12345 tickets about a case (its answer and page list them): the hotline's tables.
+- the 12345 tickets about a case (its answer and page list them): the hotline's tables;
+- a person's profile from the shared data, which an item's automatic rule (秒批) reads: the
+  policies' tables of shared facts.
 
 Each question is a port, a protocol defined here, below the domain that answers it; that
 domain registers its answer when it is wired (`onething.wiring.load()` imports its
@@ -64,6 +66,15 @@ class Commitments(Protocol):
         ...
 
 
+class Profiles(Protocol):
+    """A person's profile from the shared data (answered by policies, which loads it)."""
+
+    def of_person(self, session: Session, catalog: Catalog, id_number: str,
+                  today: dt.date) -> dict[str, Any]:
+        """`catalog.profile.context` of the person `id_number`, as a 秒批 rule reads it."""
+        ...
+
+
 @dataclass(frozen=True)
 class TicketBrief:
     """A 12345 ticket as a case shows it: no caller, no description."""
@@ -88,6 +99,7 @@ class Tickets(Protocol):
 _licences: list[Licences] = []
 _commitments: list[Commitments] = []
 _tickets: list[Tickets] = []
+_profiles: list[Profiles] = []
 
 
 def answer_licences(answerer: Licences) -> None:
@@ -119,3 +131,13 @@ def tickets() -> Tickets:
     if not _tickets:
         raise RuntimeError("no domain answers for tickets: call onething.wiring.load() first")
     return _tickets[0]
+
+
+def answer_profiles(answerer: Profiles) -> None:
+    _profiles[:] = [answerer]
+
+
+def profiles() -> Profiles:
+    if not _profiles:
+        raise RuntimeError("no domain answers for profiles: call onething.wiring.load() first")
+    return _profiles[0]

@@ -144,6 +144,10 @@ class TaskOut(BaseModel):
     decided_at: dt.datetime | None
     reason: str | None
     version: int
+    auto_approved: bool = Field(False, description="是否由系统按秒批条件自动准予")
+    auto_check: JSONDocument | None = Field(
+        None, description="秒批比对结果：held（是否符合）、unmet（不符合的条件，转人工办理）、"
+                          "facts（比对所依据的信息）；事项无秒批条件时为空")
     actions: list[Action] = Field(description="您现在可以对该事项采取的办理动作（如 approve、deny、"
                                               "suspend、resume），由事项状态、角色和范围决定")
 
@@ -160,6 +164,7 @@ class TaskOut(BaseModel):
             overdue=durations.overdue(t, ctx.today),
             suspended_days=t.suspended_days, suspension=_json(t.suspension),
             decided_at=t.decided_at, reason=t.reason, version=t.version,
+            auto_approved=t.auto_approved, auto_check=_json(t.auto_check),
             actions=actions.of_task(ctx, t))
 
 

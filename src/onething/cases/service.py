@@ -205,7 +205,7 @@ def _check_channel_and_region(ctx: Ctx, sub: Submission) -> None:
 def _checked_content(ctx: Ctx, sub: Submission, applicant: User
                      ) -> tuple[Guide, dict[str, FormValue], list[MaterialEntry]]:
     held = ports.licences().held(ctx.session, applicant.id, ctx.today)
-    barred = credit.bar_reason(credit.current(ctx.session, applicant.id, ctx.today))
+    barred = _not_offered(ctx, applicant.id)
     try:
         guide = compute_guide(ctx.catalog, sub.bundle, sub.answers, held.keys(),
                               commitments=barred is None)
@@ -226,6 +226,15 @@ def _checked_content(ctx: Ctx, sub: Submission, applicant: User
         raise Invalid(f"申请有 {len(problems)} 处需要补充或更正", code="incomplete_application",
                       problems=problems)
     return guide, form, materials
+
+
+def _not_offered(ctx: Ctx, applicant_id: int) -> str | None:
+    """Why 告知承诺 and 容缺 are not open to the applicant now (credit's answer), if so."""
+    standing = credit.may_use(ctx.session, credit.holder_of(ctx.session, applicant_id),
+                              ctx.today)
+    if standing.allows("commitment") and standing.allows("deficiency"):
+        return None
+    return credit.bar_reason(standing.record)
 
 
 def _where_decided(ctx: Ctx, guide: Guide, form: dict[str, FormValue], receiving: str,
@@ -401,7 +410,8 @@ def _still_provided(ctx: Ctx, app: Application) -> None:
     record (失信) recorded since bars the 告知承诺 and 容缺 the applicant chose, and a licence
     revoked or expired since no longer replaces its material. The window returns the case
     (一次性告知) so that the applicant brings the materials themselves."""
-    barred = credit.current(ctx.session, app.applicant_id, ctx.today)
+    barred = credit.may_use(ctx.session, credit.holder_of(ctx.session, app.applicant_id),
+                            ctx.today).record
     problems: list[FieldProblem] = []
     names: list[str] = []
     for m in app.materials:

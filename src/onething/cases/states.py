@@ -78,6 +78,11 @@ class Action(StrEnum):
     resume = "resume"
     cancel = "cancel"
     fill_form = "fill_form"
+    # 秒批: the platform decided the task on its item's automatic rule, or sent it to people
+    auto_approve = "auto_approve"
+    auto_referred = "auto_referred"
+    # 信用修复: the application completed, the applicant's 失信 records were repaired
+    repair_credit = "repair_credit"
     # the domains above cases (licences, ratings, commitments)
     issue_licence = "issue_licence"
     revoke_licence = "revoke_licence"
@@ -208,6 +213,7 @@ APPLICATION: dict[tuple[AppStatus, Action], Transition[AppStatus]] = {
 TASK: dict[tuple[TaskStatus, Action], Transition[TaskStatus]] = {
     (T.waiting, X.open): Transition(T.pending, _SYSTEM),
     (T.pending, X.approve): Transition(T.approved, _DEPARTMENT),
+    (T.pending, X.auto_approve): Transition(T.approved, _SYSTEM),  # 秒批
     (T.pending, X.deny): Transition(T.denied, _DEPARTMENT),
     (T.pending, X.suspend): Transition(T.suspended, _DEPARTMENT),
     (T.suspended, X.resume): Transition(T.pending, _DEPARTMENT),
@@ -226,6 +232,8 @@ ACTION_NAMES: dict[str, str] = {  # by Action (a str): any step's code may be lo
     X.resume: "恢复办理", X.cancel: "终止", X.issue_licence: "签发电子证照",
     X.rate: "评价", X.check_commitment: "告知承诺核查", X.revoke_licence: "撤销电子证照",
     X.fill_form: "办结信息填入申请表",
+    X.auto_approve: "秒批（系统自动准予）", X.auto_referred: "不符合秒批条件，转人工办理",
+    X.repair_credit: "信用修复：失信记录已修复",
     X.terminate: "终止办理（逾期未补齐容缺材料）",
     X.print_rating_code: "打印评价回执", X.reveal_personal_data: "查看完整个人信息",
     X.forward: "转外省（市）办理", X.receive: "异地代收受理（依对方窗口审核）",
@@ -237,7 +245,8 @@ ACTION_NAMES: dict[str, str] = {  # by Action (a str): any step's code may be lo
 # moves of the tables no role may take, and the supplement period's end
 PLATFORM_STEPS = frozenset({
     *(action for (_, action), t in APPLICATION.items() if t.roles == _SYSTEM),
-    *(action for (_, action), u in TASK.items() if u.roles == _SYSTEM), X.supplement_missed})
+    *(action for (_, action), u in TASK.items() if u.roles == _SYSTEM), X.supplement_missed,
+    X.auto_referred, X.repair_credit})
 
 
 def results_issued(status: str) -> bool:

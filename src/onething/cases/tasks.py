@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, select, union_all
 
-from onething.cases import access, durations, notices, ports
+from onething.cases import access, automatic, durations, notices, ports
 from onething.cases.events import ApplicationCompleted, TaskApproved, TaskDecided
 from onething.cases.models import DUE_AT_ONCE, Application, SpecialProcedure, Suspension, Task
 from onething.cases.routing import competent_region, deciding
@@ -26,10 +26,13 @@ from onething.cases.states import (
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.catalog.spec import Level
+from onething.credit import service as credit
 from onething.identity.models import User
 from onething.kernel import bus
 from onething.kernel.clock import CHINA
 from onething.kernel.errors import Conflict, FieldProblem, Invalid, NotFound
+from onething.kernel.identifiers import id_number_problem
+from onething.kernel.principal import SYSTEM
 from onething.kernel.watch import WatchEnded
 
 # 行政许可法 art. 45: the procedures whose time does not count toward the limit
@@ -58,11 +61,14 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
     ctx.session.flush()
     app.legal_days = durations.longest_per_stage(created, "legal_days")
     if created:
-        _open_stage(ctx, app, created, min(t.stage for t in created))
+        opened = _open_stage(ctx, app, created, min(t.stage for t in created))
+        if _automatic(ctx, app, opened):
+            _advance(ctx, app)
     return created
 
 
-def _open_stage(ctx: Ctx, app: Application, found: list[Task], stage: int) -> None:
+def _open_stage(ctx: Ctx, app: Application, found: list[Task], stage: int) -> list[Task]:
+    opened = []
     for task in found:
         if task.stage == stage and task.status == TaskStatus.waiting:
             task.status = next_task_status(task.status, "open", ctx.actor.role, True)
@@ -70,6 +76,71 @@ def _open_stage(ctx: Ctx, app: Application, found: list[Task], stage: int) -> No
             _set_deadline(ctx, task)
             record(ctx, app, "open", before=TaskStatus.waiting.value, after=task.status,
                    task=task)
+            opened.append(task)
+    return opened
+
+
+# --- 智能办 (秒批) -------------------------------------------------------------------------
+
+
+def _automatic(ctx: Ctx, app: Application, opened: list[Task]) -> bool:
+    """秒批: each task just opened whose item has an automatic rule is decided by the
+    platform at once when the rule holds and the applicant may use 秒批, else sent to its
+    office with the condition not met. Whether any was decided (the case moves on)."""
+    decided = False
+    inputs: automatic.Inputs | None = None
+    for task in opened:
+        item = ctx.catalog.items.get(task.item_code)
+        if item is None or not item.auto:
+            continue
+        inputs = inputs or _auto_inputs(ctx, app)
+        outcome = automatic.decide(item, inputs)
+        task.auto_check = {"held": outcome.held, "unmet": outcome.unmet,
+                           "facts": outcome.facts}
+        if outcome.held:
+            _auto_approve(ctx.acting_as(SYSTEM), app, task, outcome)
+            decided = True
+        else:
+            record(ctx.acting_as(SYSTEM), app, "auto_referred", task=task,
+                   reason=f"不符合秒批条件：{outcome.unmet}", data={"facts": outcome.facts})
+    return decided
+
+
+def _auto_inputs(ctx: Ctx, app: Application) -> automatic.Inputs:
+    """What an automatic rule may read about the applicant of `app`."""
+    holder = credit.holder_of(ctx.session, app.applicant_id)
+    standing = credit.may_use(ctx.session, holder, ctx.today)
+    person = next((k for k in holder.keys if id_number_problem(k) is None), None)
+    profile = (ports.profiles().of_person(ctx.session, ctx.catalog, person, ctx.today)
+               if person else {})
+    held = ports.licences().held(ctx.session, app.applicant_id, ctx.today)
+    return automatic.Inputs(
+        form=app.form, fields=ctx.catalog.fields, licences=held.keys(), profile=profile,
+        bad_credit=standing.record is not None, good_credit=standing.good is not None,
+        credit_bar=(None if standing.allows("auto_approval")
+                    else standing.reason("auto_approval")),
+        today=ctx.today)
+
+
+def _auto_approve(ctx: Ctx, app: Application, task: Task, outcome: automatic.Outcome) -> None:
+    """The platform approves the task (ctx acts as SYSTEM): as an office's approval, with
+    the facts the rule relied on on the timeline and in the audit trail."""
+    values = ports.licences().result_values(ctx.session, ctx.catalog, app, task, {})
+    before = task.status
+    task.decided_at, task.decided_by_id = ctx.now, None
+    task.reason = "符合秒批条件，系统自动准予"
+    if task.opened_on is not None:
+        task.worked_days, task.late_days = durations.of_task(task, ctx.calendar, ctx.today)
+    _fill_form(ctx, app, task, values)
+    bus.publish(ctx, TaskApproved(app.id, task.id, task.item_code, values))
+    task.status = next_task_status(task.status, "auto_approve", ctx.actor.role, True)
+    task.auto_approved = True
+    ctx.session.flush()
+    record(ctx, app, "auto_approve", before=before, after=task.status, reason=task.reason,
+           task=task, data={"facts": outcome.facts})
+    _start(ctx, app)
+    bus.publish(ctx, WatchEnded("task", task.id, task.deadline))
+    bus.publish(ctx, TaskDecided(app.id, task.id, "approve"))
 
 
 def _set_deadline(ctx: Ctx, task: Task) -> None:
@@ -257,7 +328,9 @@ def _advance(ctx: Ctx, app: Application) -> None:
     for stage in sorted({t.stage for t in found}):
         in_stage = [t for t in found if t.stage == stage]
         if all(t.status == TaskStatus.waiting for t in in_stage):
-            _open_stage(ctx, app, found, stage)  # every stage before it is decided
+            opened = _open_stage(ctx, app, found, stage)  # every stage before it is decided
+            if _automatic(ctx, app, opened):
+                _advance(ctx, app)
             return
         if not all(TaskStatus(t.status) in DECIDED for t in in_stage):
             return  # this stage is still running
@@ -308,7 +381,21 @@ def _complete(ctx: Ctx, app: Application, found: list[Task]) -> None:
                                                                   ctx.today)
     bus.publish(ctx, WatchEnded("application", app.id, app.deadline))
     record(ctx, app, action, before=before, after=app.status)
+    if app.status == AppStatus.completed and ctx.catalog.bundles[app.bundle_code].repairs_credit:
+        _repair_credit(ctx, app)
     bus.publish(ctx, ApplicationCompleted(app.id, app.status))
+
+
+def _repair_credit(ctx: Ctx, app: Application) -> None:
+    """信用修复 granted: the applicant's current 失信 records are repaired (credit's rule),
+    so that 容缺, 告知承诺 and 秒批 are open to them again."""
+    repaired = credit.repair(ctx.session, credit.holder_of(ctx.session, app.applicant_id),
+                             application_id=app.id, now=ctx.now, today=ctx.today,
+                             actor=ctx.actor)
+    if repaired:
+        names = "；".join(credit.described(r) for r in repaired)
+        record(ctx, app, "repair_credit", reason=f"信用修复完成，以下失信记录已修复：{names}",
+               data={"records": [r.id for r in repaired]})
 
 
 def inbox(ctx: Ctx, statuses: tuple[str, ...] = ("pending", "suspended"), limit: int = 50,

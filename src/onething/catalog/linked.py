@@ -162,6 +162,8 @@ class Item:
     region_from: RegionFrom = RegionFrom.receiving
     region_field: FormField | None = None
     cross_region: CrossRegion = CrossRegion.none  # where else it may be received (通办)
+    # 秒批: (rule, what it means) — all must hold for the platform to decide the task
+    auto: tuple[tuple[Condition, str], ...] = ()
 
     @property
     def handler(self) -> Department:
@@ -225,6 +227,7 @@ class Bundle:
     visits: int | None
     baseline: Baseline | None = None
     checks: tuple[FieldCheck, ...] = ()
+    repairs_credit: bool = False  # 信用修复: completing it repairs the applicant's 失信
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -330,6 +333,7 @@ def _item(spec: ItemSpec, cat: _Parts, cache: dict[str, Condition]) -> Item:
         commitment_notice=CommitmentNotice(spec.commitment_notice.conditions,
                                            spec.commitment_notice.consequence)
         if spec.commitment_notice else None,
+        auto=tuple((_compiled(c.rule, cache), c.text) for c in spec.auto),
     )
 
 
@@ -360,6 +364,7 @@ def _bundle(spec: BundleSpec, items: dict[str, Item], cache: dict[str, Condition
         ),
         promised_days=spec.promised_days, visits=spec.visits,
         baseline=_baseline(spec.baseline, cache), checks=_checks(spec.checks),
+        repairs_credit=spec.repairs_credit,
     )
 
 

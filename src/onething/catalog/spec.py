@@ -238,6 +238,18 @@ class CommitmentNoticeSpec(_Spec):
     consequence: str | None = Field(default=None, max_length=2000)  # 不实承诺的法律责任
 
 
+class AutoConditionSpec(_Spec):
+    """One condition of an item's automatic decision (智能办, 秒批): a CEL rule and what it
+    means in words (shown to the approver when it does not hold). The rule reads `form`
+    (the application's values of the item's fields, typed as in `checks`), `licences` (the
+    licence types the applicant holds, valid today), `profile` (the applicant's profile
+    from the shared data: `age` and one map per person data set, as a policy reads it),
+    `credit` (`bad`: a current 失信 record; `good`: on a 守信 list now) and `today`."""
+
+    rule: Expression
+    text: Name
+
+
 class CrossRegion(StrEnum):
     """跨域通办: how far from its competent region an item may be received (异地代收)."""
 
@@ -290,6 +302,9 @@ class ItemSpec(_Spec):
     result: ResultSpec | None = None
     checks: list[CheckSpec] = []  # over the item's own fields
     commitment_notice: CommitmentNoticeSpec | None = None  # for materials it allows 告知承诺
+    # 秒批: decided by the platform when its task opens if every condition holds (and the
+    # applicant may use 秒批: no current 失信 record); else by people, as any other
+    auto: Annotated[list[AutoConditionSpec], Field(max_length=20)] = []
 
 
 class QuestionSpec(_Spec):
@@ -348,6 +363,9 @@ class BundleSpec(_Spec):
     visits: Visits | None = None  # trips in the bundle, if not the most of any item
     baseline: BaselineSpec | None = None
     checks: list[CheckSpec] = []  # over the fields of any of its items
+    # 信用修复: when an application of it is completed (every task approved), the
+    # applicant's current 失信 records are repaired
+    repairs_credit: bool = False
 
 
 class FactType(StrEnum):

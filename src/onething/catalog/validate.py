@@ -30,6 +30,7 @@ from onething.catalog.expressions import (
     compile_check,
     compile_condition,
     form_value,
+    named_fields,
     unknown_functions,
     value_of,
 )
@@ -54,6 +55,7 @@ from onething.catalog.spec import (
     QuestionSpec,
     QuestionType,
     RegionSpec,
+    SourceHolder,
     SourceSpec,
 )
 from onething.kernel.messages import describe
@@ -366,6 +368,7 @@ def _item(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
     yield from _checks(entry, c, item.checks, seen, f"事项 {item.code} 没有")
     if item.result is not None:
         yield from _result(entry, c)
+    yield from _auto(entry, c)
 
 
 def _competent_region(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
@@ -489,6 +492,65 @@ def _result(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
         if key == "id" and code in fields and fields[code].spec.type != wanted:
             yield entry.problem(f"{what}的持证主体（{_HOLDER_KINDS[holder.kind]}）的 id 字段 "
                                 f"{code} 应为 {wanted.value} 类型", *where)
+
+
+def _auto(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
+    """秒批: each rule compiles, reads only `form` (the item's own fields), `licences`,
+    `profile` (facts of the person data sets), `credit` and `today`, and gives true or false
+    on sample applications; an item whose result needs values an office enters cannot be
+    decided by the platform."""
+    item = entry.spec
+    if not item.auto:
+        return
+    what = f"事项 {item.code} 的秒批条件"
+    if item.result is not None and item.result.fills:
+        yield entry.problem(f"{what}：办结时须由部门填写 {', '.join(item.result.fills)}，"
+                            "不能由系统自动准予", "auto")
+    fields = c.known("fields")
+    own = {f.field for f in item.fields}
+    licences = sorted({e.spec.result.licence_type for e in c.entries["items"]
+                       if e.spec.result is not None}) or ["LICENCE"]
+    form = {f: form_value(fields[f].spec.type, _sample_value(fields[f].spec))
+            for f in own if f in fields}
+    sources = [e.spec for e in c.entries["sources"]]
+    samples = [{"form": form, "licences": licences, "profile": sample,
+                "credit": {"bad": False, "good": True}, "today": sample["today"]}
+               for sample in profile.samples(sources, SourceHolder.person, _SAMPLE_DAY)]
+    for k, condition in enumerate(item.auto):
+        yield from _auto_rule(entry, f"{what} `{condition.rule}`", condition.rule, own,
+                              samples, ("auto", k, "rule"))
+
+
+AUTO_VARIABLES = frozenset({"form", "licences", "profile", "credit", "today"})
+
+
+def _auto_rule(entry: Located[ItemSpec], what: str, text: str, own: set[str],
+               samples: list[dict[str, Any]], where: tuple[str | int, ...]
+               ) -> Iterator[Problem]:
+    try:
+        condition = compile_condition(text)
+    except ExpressionError as exc:
+        yield entry.problem(f"{what}：{exc}", *where)
+        return
+    unknown = sorted(condition.variables - AUTO_VARIABLES)
+    if unknown:
+        yield entry.problem(f"{what} 用到未知变量 {'、'.join(unknown)}"
+                            f"（可用：{'、'.join(sorted(AUTO_VARIABLES))}）", *where)
+        return
+    foreign = [f for f in named_fields(text) if f not in own]
+    if foreign:
+        yield entry.problem(f"{what} 用到表单字段 {'、'.join(foreign)}，但该事项没有这个字段",
+                            *where)
+        return
+    functions = unknown_functions(condition)
+    if functions:
+        yield entry.problem(f"{what} 用到未知函数 {'、'.join(functions)}", *where)
+        return
+    for sample in samples:
+        reason = _sample_problem(condition, sample, False)
+        if reason:
+            yield entry.problem(f"{what}{reason}", *where)
+            return
 
 
 def _syntax(entry: Located[Any], source: str | None, *sub: str | int) -> Iterator[Problem]:

@@ -358,6 +358,30 @@ def cmd_data_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_credit_load(args: argparse.Namespace) -> int:
+    """信用: load a list of 失信 or 守信 records (one transaction; file:line refusals)."""
+    from onething.credit.loading import CreditInvalid, load
+    from onething.kernel.clock import utcnow
+    from onething.kernel.db import unit_of_work
+    from onething.kernel.errors import DomainError
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{args.file}: 文件不存在")
+    try:
+        with unit_of_work(_database()) as session:
+            report = load(session, path, utcnow())
+    except CreditInvalid as exc:
+        for line in exc.report.problems:
+            print(line, file=sys.stderr)
+        raise CliError(exc.detail) from exc
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    print(f"已载入信用信息（{report.file}）：{report.rows} 行，新增 {report.added}，"
+          f"已有 {report.unchanged}")
+    return 0
+
+
 def cmd_policies_match(args: argparse.Namespace) -> int:
     """免申即享: match one policy, or every policy in force, over the shared data."""
     from onething.catalog.service import NoCatalog, current_catalog
@@ -707,6 +731,13 @@ def parser() -> argparse.ArgumentParser:
     data_load.add_argument("source", help="共享数据代码，如 HUJI（见目录 sources.yaml）")
     data_load.add_argument("file", help="数据文件（.csv 带表头，或 .jsonl）")
     data_load.set_defaults(func=cmd_data_load)
+
+    credit = sub.add_parser("credit", help="信用信息（失信、守信名单）").add_subparsers(
+        dest="action", required=True)
+    credit_load = credit.add_parser(
+        "load", help="载入一个信用信息文件（CSV；幂等，有错误行则不载入）")
+    credit_load.add_argument("file", help="信用信息文件（.csv 带表头）")
+    credit_load.set_defaults(func=cmd_credit_load)
 
     policies = sub.add_parser("policies", help="政策兑现（免申即享）").add_subparsers(
         dest="action", required=True)

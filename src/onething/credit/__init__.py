@@ -1,1 +1,1 @@
-"""信用: bad-credit records (失信) of applicants, and what they bar."""
+"""信用: credit records (失信, 守信) of holders, what they allow, and 信用修复."""

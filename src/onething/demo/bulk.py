@@ -32,13 +32,14 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onething.calendar.service import current_calendar
+from onething.cases import automatic
 from onething.cases.durations import longest_per_stage
 from onething.cases.forms import check_value
 from onething.cases.models import Application, Event, NumberCounter, Task
 from onething.cases.routing import competent_region, office_name
 from onething.catalog.linked import Catalog, Item
 from onething.catalog.models import CatalogVersion
-from onething.catalog.spec import FieldType, Level
+from onething.catalog.spec import FieldType, HolderKind, Level
 from onething.commitments.models import FollowUpCheck
 from onething.commitments.notice import notices_for
 from onething.demo.data import (
@@ -81,6 +82,7 @@ SCAN_NAME = "生成数据.pdf"
 RETURN_NOTICE = [{"subject": "材料", "message": "复印件不清晰"}]
 REFUSED, WITHDRAWN = "不属于受理范围", "申请人撤回"
 DENIED = "不符合法定条件"
+AUTO_APPROVED = "符合秒批条件，系统自动准予"  # as cases.tasks._auto_approve
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 # 差评整改, step by step: (action, text, by the supervisor)
 RECTIFY = [("verify", "已回访核实", False), ("decide", "差评属实，已致歉", True),
@@ -354,8 +356,9 @@ class _Case:
             _day(self.submitted) - _day(batch.now)).days), region)
         self.app: dict[str, Any] = {}
         self.tasks: list[dict[str, Any]] = []
+        self.wallet: list[dict[str, Any]] = []  # the licences this application issued
 
-    def event(self, at: dt.datetime, actor: int, role: str, action: str,
+    def event(self, at: dt.datetime, actor: int | None, role: str, action: str,
               before: str | None = None, after: str | None = None, reason: str | None = None,
               task: dict[str, Any] | None = None, data: dict[str, Any] | None = None) -> None:
         self.b.rows[Event].append({
@@ -449,7 +452,8 @@ class _Case:
                 "legal_days": item.legal_days, "opened_on": None, "deadline": None,
                 "deadline_provisional": False, "suspended_days": 0, "suspended_on": None,
                 "suspension": None, "decided_at": None, "decided_by_id": None, "reason": None,
-                "version": 1, "worked_days": None, "late_days": None})
+                "version": 1, "worked_days": None, "late_days": None,
+                "auto_approved": False, "auto_check": None})
         self.app["legal_days"] = longest_per_stage(
             (SimpleNamespace(**task) for task in self.tasks), "legal_days")
         stages = sorted({t["stage"] for t in self.tasks})
@@ -459,12 +463,45 @@ class _Case:
         self.decide(stages, accepted)
 
     def open(self, stage: int, at: dt.datetime, by: int, role: str) -> None:
-        for task in self.tasks:
-            if task["stage"] == stage:
-                task["status"], task["opened_on"] = "pending", _day(at)
-                task["deadline"], task["deadline_provisional"] = _deadline(
-                    self.b.calendar, task["opened_on"], task["promised_days"])
-                self.event(at, by, role, "open", "waiting", "pending", task=task)
+        opened = [task for task in self.tasks if task["stage"] == stage]
+        for task in opened:
+            task["status"], task["opened_on"] = "pending", _day(at)
+            task["deadline"], task["deadline_provisional"] = _deadline(
+                self.b.calendar, task["opened_on"], task["promised_days"])
+            self.event(at, by, role, "open", "waiting", "pending", task=task)
+        for task in opened:
+            self.automatic(task, at)
+
+    def automatic(self, task: dict[str, Any], at: dt.datetime) -> None:
+        """As cases.tasks._automatic (秒批): the platform decides the task at once when its
+        item's rule holds. A generated applicant has no ID number (no profile), no credit
+        record, and holds only the licences this application issued in their own name."""
+        item = self.b.catalog.items[task["item_code"]]
+        if not item.auto:
+            return
+        day = _day(at)
+        held = [lic["licence_type"] for lic in self.wallet
+                if lic["holder_kind"] == HolderKind.applicant.value
+                and (lic["valid_until"] is None or lic["valid_until"] >= day)]
+        outcome = automatic.decide(item, automatic.Inputs(
+            form=self.form, fields=self.b.catalog.fields, licences=held, profile={},
+            bad_credit=False, good_credit=False, credit_bar=None, today=day))
+        task["auto_check"] = {"held": outcome.held, "unmet": outcome.unmet,
+                              "facts": outcome.facts}
+        if not outcome.held:
+            self.event(at, None, "system", "auto_referred", task=task,
+                       reason=f"不符合秒批条件：{outcome.unmet}", data={"facts": outcome.facts})
+            return
+        self.result(task, at, None, "system")
+        task.update(status="approved", decided_at=at, decided_by_id=None, reason=AUTO_APPROVED,
+                    auto_approved=True,
+                    worked_days=max(0, self.b.calendar.count(task["opened_on"], day)),
+                    late_days=self.b.calendar.count(task["deadline"], day))
+        self.event(at, None, "system", "auto_approve", "pending", "approved", AUTO_APPROVED,
+                   task, {"facts": outcome.facts})
+        if self.app["status"] == "accepted":
+            self.app["status"] = "in_progress"
+            self.event(at, None, "system", "start", "accepted", "in_progress")
 
     # the offices
 
@@ -478,10 +515,12 @@ class _Case:
                       else None)
         stop_stage = (stages[0] if aim == "accepted" else
                       rng.choice(stages) if aim == "in_progress" else None)
+        last, role = self.clerk, "clerk"  # who opened the first stage
         for stage in stages:
             if stage == stop_stage:
                 return  # still open there: its tasks pending, the later ones waiting
-            own = [t for t in self.tasks if t["stage"] == stage]
+            # those the platform did not decide at once (秒批)
+            own = [t for t in self.tasks if t["stage"] == stage and t["status"] == "pending"]
             moments = []
             for n, task in enumerate(own):
                 days = max(0.1, task["promised_days"] * speed * 1.4) * rng.uniform(0.4, 1.1)
@@ -492,22 +531,23 @@ class _Case:
             moments.sort(key=lambda m: (m[0], m[1]))
             for decided, _, task, denied in moments:
                 self.decision(task, decided, denied)
-            when = moments[-1][0]
-            last = self.b.people.ids[_approver(moments[-1][2])]
+            if moments:
+                when = moments[-1][0]
+                last, role = self.b.people.ids[_approver(moments[-1][2])], "approver"
             if any(denied for *_, denied in moments):
                 self.cancel_after(stage, when, last)
                 break
             later = [s for s in stages if s > stage]
             if later:
-                self.open(later[0], when, last, "approver")
-        self.complete(when, last)
+                self.open(later[0], when, last, role)
+        self.complete(when, last, role)
 
     def decision(self, task: dict[str, Any], at: dt.datetime, denied: bool) -> None:
         approver = self.b.people.ids[_approver(task)]
         action, status = ("deny", "denied") if denied else ("approve", "approved")
         done = _day(at)
         if not denied:
-            self.result(task, at, approver)
+            self.result(task, at, approver, "approver")
         task.update(status=status, decided_at=at, decided_by_id=approver,
                     reason=DENIED if denied else None,
                     worked_days=max(0, self.b.calendar.count(task["opened_on"], done)),
@@ -517,7 +557,8 @@ class _Case:
             self.app["status"] = "in_progress"
             self.event(at, approver, "approver", "start", "accepted", "in_progress")
 
-    def result(self, task: dict[str, Any], at: dt.datetime, approver: int) -> None:
+    def result(self, task: dict[str, Any], at: dt.datetime, approver: int | None,
+               role: str) -> None:
         """As tasks._approve: the follow-up check of a commitment, the values the item
         creates filled into the form, and its licence."""
         b = self.b
@@ -542,11 +583,11 @@ class _Case:
         if changed:
             self.form = self.app["form"] = {**self.form, **values}
             labels = "、".join(b.catalog.fields[code].label for code in changed)
-            self.event(at, approver, "approver", "fill_form", task=task,
+            self.event(at, approver, role, "fill_form", task=task,
                        reason=f"“{item.name}”办结，填入申请表：{labels}",
                        data={"fields": changed})
         licence = self.licence(task, item, at, values)
-        self.event(at, approver, "approver", "issue_licence", task=task, data={
+        self.event(at, approver, role, "issue_licence", task=task, data={
             "licence": licence["number"], "type": licence["licence_type"], "status": "valid"})
 
     def values(self, item: Item, region: str) -> dict[str, Any]:
@@ -586,6 +627,7 @@ class _Case:
             "task_id": task["id"], "created_at": at, "revoked_reason": None,
             "revoked_at": None}
         self.b.rows[Licence].append(licence)
+        self.wallet.append(licence)
         if (item.result.licence_type == profiles.BUSINESS_LICENCE
                 and kind.value == profiles.COMPANY and number):
             self.company(licence, task)
@@ -611,7 +653,7 @@ class _Case:
                 task.update(status="cancelled", reason=reason)
                 self.event(at, by, "approver", "cancel", "waiting", "cancelled", reason, task)
 
-    def complete(self, at: dt.datetime, by: int) -> None:
+    def complete(self, at: dt.datetime, by: int, role: str) -> None:
         b, app = self.b, self.app
         approved = sum(t["status"] == "approved" for t in self.tasks)
         denied = sum(t["status"] == "denied" for t in self.tasks)
@@ -622,7 +664,7 @@ class _Case:
         app.update(status=status, completed_at=at,
                    worked_days=max(0, b.calendar.count(_day(app["accepted_at"]), done)),
                    late_days=b.calendar.count(app["deadline"], done))
-        self.event(at, by, "approver", action, "in_progress", status)
+        self.event(at, by, role, action, "in_progress", status)
         if status == "completed" and self.aim == "delivered":
             self.deliver(at)
 

@@ -90,6 +90,11 @@ def to_csv(s: Statistics) -> str:
                            d.promise_compression, d.cards,
                            d.card_kinds["red"], d.card_kinds["yellow"], d.card_kinds["warning"],
                            d.ratings, d.good_rate, d.bad, d.rectification_rate]))
+    if s.items:
+        w.writerow([])
+        w.writerow(["事项", "办结", "秒批", "秒批率"])
+        for i in s.items:
+            w.writerow(_blank([i.name, i.decided, i.automatic, i.auto_rate]))
     return out.getvalue()
 
 

@@ -495,7 +495,17 @@ def application_page(page: Page, application_id: int, error: str | None = None,
                        masked=not full and not access.sees_personal_data(ctx, a),
                        personal=personal_codes(a.form, ctx.catalog.fields),
                        partners=exchange.partners_for_form(),
+                       applicant_credit=_applicant_credit(ctx, a),
                        sent=sent or {}, sent_for=sent_for)
+
+
+def _applicant_credit(ctx: Ctx, app: Application) -> credit.Standing | None:
+    """What the applicant's credit allows today, for the staff who handle the case (the
+    window deciding 容缺, the offices relying on 告知承诺): the case is in their scope."""
+    if not ctx.actor.is_staff:
+        return None
+    return credit.may_use(ctx.session, credit.holder_of(ctx.session, app.applicant_id),
+                          ctx.today)
 
 
 def rating_form_context() -> dict[str, Any]:

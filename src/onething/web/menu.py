@@ -14,6 +14,7 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/profile", "我的档案", _PEOPLE),
     ("/policies", "政策计算器", _PEOPLE),
     ("/my/policies", "我的政策待遇", _PEOPLE),
+    ("/credit", "信用", frozenset({Role.applicant, Role.clerk, Role.approver, *_WATCH})),
     ("/workbench", "工作台", frozenset({Role.clerk, *_WATCH})),
     ("/consents", "代办授权", frozenset({*_PEOPLE, Role.clerk})),
     ("/help", "帮代办", _PEOPLE),

@@ -26,7 +26,7 @@ from onething.kernel.clock import CHINA
 from onething.kernel.principal import ROLE_NAMES
 from onething.web.menu import menu, shows_catalog_version
 from onething.web.session import SeeOther, set_cookie, signed_in
-from onething.web.words import CHECK_BADGES, FILTERS, field_hints, form_value
+from onething.web.words import CHECK_BADGES, FILTERS, auto_facts, field_hints, form_value
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -60,6 +60,7 @@ templates.env.globals.update(
     APP_STATUS_NAMES=APP_STATUS_NAMES, TASK_STATUS_NAMES=TASK_STATUS_NAMES,
     CHANNEL_NAMES=CHANNEL_NAMES, DELIVERY_NAMES=DELIVERY_NAMES,
     WINDOW_DECISIONS=WINDOW_DECISIONS, CHECK_BADGES=CHECK_BADGES, form_value=form_value,
+    auto_facts=auto_facts,
     CROSS_REGION_NAMES=CROSS_REGION_NAMES,
     menu=menu, shows_catalog_version=shows_catalog_version, field_hints=field_hints)
 

@@ -98,6 +98,55 @@ def taken_by(step: Any) -> str:
     return "系统自动" if by_platform(step.action) or not step.actor else str(step.actor)
 
 
+def auto_facts(facts: Mapping[str, Any] | None, catalog: Any) -> list[str]:
+    """What a 秒批 rule read (`Task.auto_check["facts"]`, an event's `facts`), in words:
+    the form values by label, the licences held by name, the shared data, the credit."""
+    if not facts:
+        return []
+    said = [f"{_label(catalog, code)}：{_form_fact(catalog, code, value)}"
+            for code, value in (facts.get("form") or {}).items()]
+    if "licences" in facts:
+        names = {i.result.licence_type: i.result.name for i in catalog.items.values()
+                 if i.result is not None}
+        held = "、".join(names.get(t, "电子证照") for t in facts["licences"])
+        said.append(f"持有的电子证照：{held or '无'}")
+    for part, value in (facts.get("profile") or {}).items():
+        said.append(_profile_fact(catalog, part, value))
+    credit = facts.get("credit") or {}
+    if credit:
+        said.append("信用：" + ("有失信记录" if credit.get("bad") else "无失信记录")
+                    + ("，列入守信名单" if credit.get("good") else ""))
+    return said
+
+
+def _form_fact(catalog: Any, code: str, value: Any) -> str:
+    return "—" if value is None else form_value(value, catalog.fields.get(code), catalog.regions)
+
+
+def _label(catalog: Any, code: str) -> str:
+    found = catalog.fields.get(code)
+    return str(found.label) if found is not None else "申请信息"
+
+
+def _profile_fact(catalog: Any, part: str, value: Any) -> str:
+    if part == "age":
+        return f"年龄（按身份证号）：{'—' if value is None else f'{value} 周岁'}"
+    source = catalog.sources.get(part.upper())
+    name = source.name if source is not None else "共享数据"
+    if not value:
+        return f"{name}：无数据"
+    labels = {f.code: f.label for f in source.facts} if source is not None else {}
+    shown = "，".join(f"{labels.get(k, '数据项')} {_fact_value(v)}" for k, v in value.items()
+                     if not isinstance(v, Mapping))
+    return f"{name}：{shown or '有数据'}"
+
+
+def _fact_value(value: Any) -> str:
+    if value is None:
+        return "无数据"
+    return figure(value) if isinstance(value, int | float) else str(value)
+
+
 # the badge of a 告知承诺 check's outcome: a false commitment stands out, a kept one is good
 CHECK_BADGES = {"false": " key", "kept": " ok"}
 
