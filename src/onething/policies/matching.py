@@ -110,7 +110,8 @@ def _insert(session: Session, policy: Policy, new: list[dict[str, Any]], now: dt
             index_elements=["policy_code", "holder_key", "period"])
         .returning(_MATCHES.c.holder_key), new)}
     made = [m for m in new if m["holder_key"] in taken]
-    _tell(session, policy, made, now)
+    if made:
+        _tell(session, policy, made, now)
     report.matched += len(made)
     report.already += len(new) - len(made)
 
