@@ -50,12 +50,11 @@ class Profile(Mapping[str, Any]):
     holders are decided one by one, and most fail a rule on `age` alone, whose data sets
     need never be converted. `sources` are `of_kind(…)`'s."""
 
-    __slots__ = ("_found", "_holder", "_key", "_made", "_names", "_sources", "_today")
+    __slots__ = ("_found", "_key", "_made", "_names", "_sources", "_today")
 
     def __init__(self, sources: Mapping[str, SourceSpec], holder: SourceHolder, key: str,
                  found: Mapping[str, Iterable[Row]], today: dt.date) -> None:
-        self._sources, self._holder, self._key = sources, holder, key
-        self._found, self._today = found, today
+        self._sources, self._key, self._found, self._today = sources, key, found, today
         self._names = (("today", "age") if holder == SourceHolder.person else ("today",)
                        ) + tuple(sources)
         self._made: dict[str, Any] = {}
