@@ -20,7 +20,7 @@ is validated (`samples`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from onething.catalog.expressions import day_start
@@ -39,17 +39,58 @@ def variables(sources: Iterable[SourceSpec], holder: SourceHolder) -> set[str]:
 def context(sources: Mapping[str, SourceSpec], holder: SourceHolder, key: str,
             found: Mapping[str, Iterable[Row]], today: dt.date) -> dict[str, Any]:
     """The profile of the holder `key` from its shared facts by source (`found`)."""
-    out: dict[str, Any] = {"today": day_start(today),
-                           "month_start": day_start(today.replace(day=1))}
-    if holder == SourceHolder.person:
-        out["age"] = age(key, today)
-    for source in sources.values():
-        if source.holder != holder:
-            continue
-        rows = list(found.get(source.code, ()))
-        out[source.code.lower()] = (_monthly(source, rows, today) if source.monthly
-                                    else _values(source.facts, rows[0][2] if rows else {}))
-    return out
+    return dict(Profile(of_kind(sources, holder), holder, key, found, today))
+
+
+def of_kind(sources: Mapping[str, SourceSpec], holder: SourceHolder) -> dict[str, SourceSpec]:
+    """The data sets about holders of this kind, by the name a rule gives them."""
+    return {s.code.lower(): s for s in sources.values() if s.holder == holder}
+
+
+class Profile(Mapping[str, Any]):
+    """The profile `context` gives, each variable made only when first read: a million
+    holders are decided one by one, and most fail a rule on `age` alone, whose data sets
+    need never be converted. `sources` are `of_kind(…)`'s."""
+
+    __slots__ = ("_found", "_key", "_made", "_names", "_sources", "_today")
+
+    def __init__(self, sources: Mapping[str, SourceSpec], holder: SourceHolder, key: str,
+                 found: Mapping[str, Iterable[Row]], today: dt.date) -> None:
+        self._sources, self._key, self._found, self._today = sources, key, found, today
+        self._names = (("today", "month_start", "age") if holder == SourceHolder.person
+                       else ("today", "month_start")) + tuple(sources)
+        self._made: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._made[name]
+        except KeyError:
+            pass
+        if name not in self._names:
+            raise KeyError(name)
+        value = self._made[name] = self._make(name)
+        return value
+
+    def _make(self, name: str) -> Any:
+        if name == "today":
+            return day_start(self._today)
+        if name == "month_start":
+            return day_start(self._today.replace(day=1))
+        if name == "age":
+            return age(self._key, self._today)
+        source = self._sources[name]
+        rows = list(self._found.get(source.code, ()))
+        return (_monthly(source, rows, self._today) if source.monthly
+                else _values(source.facts, rows[0][2] if rows else {}))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def age(id_number: str, today: dt.date) -> int:

@@ -21,7 +21,7 @@ from onething.kernel.errors import NotFound
 from onething.kernel.principal import SYSTEM
 from onething.outbox import service as outbox
 from onething.policies.flow import MatchStatus
-from onething.policies.matching import _facts, outcome, period_of
+from onething.policies.matching import facts_by_holder, outcome, period_of
 from onething.policies.models import PolicyMatch
 from onething.policies.people import recipients
 
@@ -61,7 +61,7 @@ def stop_unqualified(session: Session, catalog: Catalog, code: str, today: dt.da
     stopped = 0
     for start in range(0, len(holders), CHUNK):
         chunk = holders[start:start + CHUNK]
-        rows = _stops(catalog, policy, chunk, _facts(session, codes, chunk), today, period,
+        rows = _stops(catalog, policy, chunk, facts_by_holder(session, codes, chunk), today, period,
                       before, now)
         if rows:
             taken = {key for (key,) in session.connection().execute(
