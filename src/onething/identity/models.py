@@ -13,7 +13,8 @@ from onething.kernel.db import Base, UTCDateTime
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (Index("ix_users_office", "role", "region_code", "department_code"),)
+    __table_args__ = (Index("ix_users_office", "role", "region_code", "department_code"),
+                      Index("ix_users_id_number", "id_number"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
