@@ -93,6 +93,15 @@ def _moved(match: PolicyMatch, move: Move, policy: Policy) -> MatchStatus:
     return TRANSITIONS[(MatchStatus(match.status), move)]
 
 
+def _chosen(upheld: bool | None) -> bool:
+    """The decision of an objection or an appeal: upheld or dismissed (422 naming
+    `decision` when the form chose neither)."""
+    if upheld is None:
+        raise Invalid("请选择核实结果：成立或不成立", code="invalid_decision",
+                      problems=[FieldProblem("decision", "请选择核实结果")])
+    return upheld
+
+
 def _text(value: str | None, field: str, label: str) -> str:
     text = (value or "").strip()
     if len(text) < 2 or len(text) > TEXT_MAX:
@@ -241,7 +250,7 @@ def objections(ctx: Ctx, open_only: bool = True) -> list[tuple[PolicyObjection, 
     return [(o, m) for o, m in ctx.session.execute(query.order_by(PolicyObjection.id))]
 
 
-def decide_objection(ctx: Ctx, objection_id: int, upheld: bool,
+def decide_objection(ctx: Ctx, objection_id: int, upheld: bool | None,
                      answer: str) -> PolicyObjection:
     """The department decides: upheld, the match is rejected; dismissed, it goes on. The
     objector hears the decision, the holder too when upheld."""
@@ -254,6 +263,7 @@ def decide_objection(ctx: Ctx, objection_id: int, upheld: bool,
     _department_only(ctx, policy)
     if objection.decision is not None:
         raise Conflict("该异议已处理", code="objection_decided")
+    upheld = _chosen(upheld)
     text = _text(answer, "answer", "处理意见")
     if upheld:
         match.status = _moved(match, Move.uphold, policy).value
@@ -509,7 +519,7 @@ def appeals(ctx: Ctx, open_only: bool = True) -> list[PolicyAppeal]:
     return list(ctx.session.scalars(query.order_by(PolicyAppeal.id)))
 
 
-def decide_appeal(ctx: Ctx, appeal_id: int, upheld: bool, answer: str,
+def decide_appeal(ctx: Ctx, appeal_id: int, upheld: bool | None, answer: str,
                   amount: str | None = None) -> PolicyAppeal:
     """The department decides an appeal: upheld, a match is made by hand for its period
     with the amount given and the reason kept; either way the appellant hears the answer."""
@@ -520,6 +530,7 @@ def decide_appeal(ctx: Ctx, appeal_id: int, upheld: bool, answer: str,
     _department_only(ctx, policy)
     if made.decision is not None:
         raise Conflict("该申诉已处理", code="appeal_decided")
+    upheld = _chosen(upheld)
     text = _text(answer, "answer", "处理意见")
     if upheld:
         made.match_id = _by_hand(ctx, made, _amount(amount, "amount"), text).id

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
-from onething.kernel.errors import DomainError, FieldProblem, Invalid
+from onething.kernel.errors import DomainError
 from onething.policies import payouts
 from onething.policies.calculator import may_calculate
 from onething.policies.flow import STATUS_NAMES, MatchStatus
@@ -190,13 +190,10 @@ def batch(policy_code: str, page: FormPageDep) -> Response:
                        lambda ctx: payouts.pay(ctx, policy_code, period or None))
 
 
-def _upheld(page: FormPage) -> bool:
-    """The form's decision: upheld or dismissed (422 naming `decision` when neither)."""
-    chosen = page.text("decision")
-    if chosen not in (payouts.UPHELD, payouts.DISMISSED):
-        raise Invalid("请选择核实结果：成立或不成立", code="invalid_decision",
-                      problems=[FieldProblem("decision", "请选择核实结果")])
-    return chosen == payouts.UPHELD
+def _upheld(page: FormPage) -> bool | None:
+    """The form's decision: upheld or dismissed; None when neither (the service, having
+    found the objection or appeal, refuses it naming `decision`)."""
+    return {payouts.UPHELD: True, payouts.DISMISSED: False}.get(page.text("decision") or "")
 
 
 @router.post("/policy-payouts/objections/{objection_id:id}")
