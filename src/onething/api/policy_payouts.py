@@ -142,8 +142,12 @@ class ObjectionOut(BaseModel):
              status_code=201, summary="对公示中的待遇提出异议（公示期内，任何登录用户）")
 def object_to(match_id: Id, body: ReasonIn, ctx: CtxDep) -> ObjectionOut:
     with ctx.work():
-        made = payouts.object_to(ctx, match_id, body.reason)
-        objection_id = made.id
+        objection_id = payouts.object_to(ctx, match_id, body.reason).id
+    return _objection(ctx, objection_id)
+
+
+def _objection(ctx: Ctx, objection_id: int) -> ObjectionOut:
+    """An objection as just written, with its match, read after the commit."""
     with ctx.reading() as read:
         o = read.session.get(PolicyObjection, objection_id)
         assert o is not None
@@ -170,12 +174,7 @@ class DecisionIn(BaseModel):
 def decide_objection(objection_id: Id, body: DecisionIn, ctx: CtxDep) -> ObjectionOut:
     with ctx.work():
         payouts.decide_objection(ctx, objection_id, body.upheld, body.answer)
-    with ctx.reading() as read:
-        o = read.session.get(PolicyObjection, objection_id)
-        assert o is not None
-        m = read.session.get(PolicyMatch, o.match_id)
-        assert m is not None
-        return ObjectionOut.of(o, m)
+    return _objection(ctx, objection_id)
 
 
 @router.get("/policies/{policy_code}/matches", response_model=list[MatchOut],
