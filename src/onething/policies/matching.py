@@ -266,16 +266,16 @@ def _tell(session: Session, policy: Policy, new: list[dict[str, Any]],
     """The holders with an account on the platform (a person by ID number, a company through
     its legal representative's) hear of their match."""
     amounts = {m["holder_key"]: m["amount"] for m in new}
-    for user_id, key in session.execute(_accounts(policy, list(amounts))):
+    for user_id, key in session.execute(accounts(policy.spec.holder, list(amounts))):
         assert key is not None
         outbox.queue(session, [user_id], f"您符合“{policy.spec.name}”政策",
                      _message(policy, amounts[key]), now)
 
 
-def _accounts(policy: Policy, keys: list[str]) -> Executable:
-    """(user id, holder key) of the holders' accounts: a person's by their ID number, a
-    company's legal representative's (政策兑现: the company confirms through them)."""
-    if policy.spec.holder == SourceHolder.company:
+def accounts(holder: SourceHolder, keys: list[str]) -> Executable:
+    """(user id, holder key) of the holders' active accounts: a person's by their ID number,
+    a company's legal representative's (政策兑现: the company confirms through them)."""
+    if holder == SourceHolder.company:
         return select(User.id, Company.uscc).join(
             Company, Company.legal_rep_id_number == User.id_number).where(
             Company.uscc.in_(keys), User.active.is_(True))

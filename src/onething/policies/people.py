@@ -4,26 +4,18 @@ person may act for (themselves and the companies they represent)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.catalog.context import Ctx
-from onething.identity.models import User
+from onething.catalog.spec import SourceHolder
 from onething.policies.calculator import person_key
+from onething.policies.matching import accounts
 from onething.profiles import service as profiles
-from onething.profiles.models import Company
 
 
 def recipients(session: Session, kind: str, key: str) -> list[int]:
     """The active accounts of the holder `key` (for a company: of its legal representative)."""
-    number = key
-    if kind == "company":
-        found = session.scalar(select(Company.legal_rep_id_number).where(Company.uscc == key))
-        if not found:
-            return []
-        number = found
-    return list(session.scalars(select(User.id).where(User.id_number == number,
-                                                      User.active.is_(True))))
+    return [user_id for user_id, _ in session.execute(accounts(SourceHolder(kind), [key]))]
 
 
 def holder_keys(ctx: Ctx) -> dict[str, str]:

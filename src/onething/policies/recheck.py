@@ -21,9 +21,8 @@ from onething.kernel.errors import NotFound
 from onething.kernel.principal import SYSTEM
 from onething.outbox import service as outbox
 from onething.policies.flow import MatchStatus
-from onething.policies.matching import facts_by_holder, outcome, period_of
+from onething.policies.matching import accounts, facts_by_holder, outcome, period_of
 from onething.policies.models import PolicyMatch
-from onething.policies.people import recipients
 
 CHUNK = 1000
 MISSING = "共享数据中缺少比对所需的信息"
@@ -98,10 +97,11 @@ def _stops(catalog: Catalog, policy: Policy, holders: list[str],
 
 
 def _tell(session: Session, policy: Policy, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        to = recipients(session, policy.spec.holder.value, row["holder_key"])
-        if to:
-            outbox.queue(session, to, f"“{policy.spec.name}”停发通知",
-                         f"经{policy.spec.name}政策数据动态核查，自 {row['period']} 期起停发："
-                         f"不再符合“{row['note']}”。如有异议，可在政策计算器中提出申诉。",
-                         row["matched_at"])
+    """The stopped holders with an account hear of it (a page of them, one lookup)."""
+    stopped = {row["holder_key"]: row for row in rows}
+    for user_id, key in session.execute(accounts(policy.spec.holder, list(stopped))):
+        row = stopped[key]
+        outbox.queue(session, [user_id], f"“{policy.spec.name}”停发通知",
+                     f"经{policy.spec.name}政策数据动态核查，自 {row['period']} 期起停发："
+                     f"不再符合“{row['note']}”。如有异议，可在政策计算器中提出申诉。",
+                     row["matched_at"])
