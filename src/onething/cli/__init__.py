@@ -9,18 +9,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from onething.cli import draw
+from onething.cli.common import EXIT_INVALID, EXIT_USAGE, CliError
+
 # the roles of a person's account (onething.kernel.principal.PERSON_ROLES), spelled here so
 # that --help needs no imports
 ROLES = ["applicant", "proxy", "clerk", "approver", "supervisor", "operator", "admin"]
 
-EXIT_INVALID = 1  # the input is wrong (catalog problems, bad answers)
-EXIT_USAGE = 2  # the command line is wrong
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _print_json(data: Any) -> None:
@@ -840,6 +835,8 @@ def parser() -> argparse.ArgumentParser:
     guide.add_argument("--answers", default="{}", help="情形回答 JSON；@文件 或 - 读标准输入")
     guide.add_argument("--licences", help="已持有的电子证照类型，逗号分隔")
     guide.set_defaults(func=cmd_guide)
+
+    draw.add_parser(sub)
     return root
 
 
