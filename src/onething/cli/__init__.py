@@ -173,17 +173,13 @@ def _catalog(directory: str | None) -> Any:
 def cmd_open311_key_add(args: argparse.Namespace) -> int:
     from onething.kernel.clock import utcnow
     from onething.kernel.db import unit_of_work
-    from onething.kernel.errors import DomainError
     from onething.open311 import keys
 
-    try:
-        with unit_of_work(_database()) as session:
-            key, raw = keys.add(session, args.name, utcnow(), args.region)
-            where = f"，默认地区 {key.region_code}" if key.region_code else ""
-            print(f"已为 {key.name} 创建 Open311 接入密钥{where}。"
-                  "密钥只显示这一次，请妥善交给对方：")
-    except DomainError as exc:
-        raise CliError(exc.detail + "".join(f"（{p.message}）" for p in exc.problems)) from exc
+    with unit_of_work(_database()) as session:
+        key, raw = keys.add(session, args.name, utcnow(), args.region)
+        where = f"，默认地区 {key.region_code}" if key.region_code else ""
+        print(f"已为 {key.name} 创建 Open311 接入密钥{where}。"
+              "密钥只显示这一次，请妥善交给对方：")
     print(raw)  # the last line: the key itself
     return 0
 
@@ -191,15 +187,11 @@ def cmd_open311_key_add(args: argparse.Namespace) -> int:
 def cmd_open311_key_revoke(args: argparse.Namespace) -> int:
     from onething.kernel.clock import utcnow
     from onething.kernel.db import unit_of_work
-    from onething.kernel.errors import DomainError
     from onething.open311 import keys
 
-    try:
-        with unit_of_work(_database()) as session:
-            key = keys.revoke(session, args.name, utcnow())
-            print(f"已吊销 {key.name} 的 Open311 接入密钥")
-    except DomainError as exc:
-        raise CliError(exc.detail) from exc
+    with unit_of_work(_database()) as session:
+        key = keys.revoke(session, args.name, utcnow())
+        print(f"已吊销 {key.name} 的 Open311 接入密钥")
     return 0
 
 
@@ -227,21 +219,17 @@ def cmd_open311_key_list(args: argparse.Namespace) -> int:
 def cmd_user_add(args: argparse.Namespace) -> int:
     from onething.identity import service as identity
     from onething.kernel.db import unit_of_work
-    from onething.kernel.errors import DomainError
     from onething.kernel.principal import Role
 
     password = sys.stdin.readline().rstrip("\n")
     if not password:
         raise CliError("请从标准输入提供密码，例如：echo '密码' | onething user add ...")
-    try:
-        with unit_of_work(_database()) as session:
-            user = identity.create_user(
-                session, username=args.name, password=password, role=Role(args.role),
-                display_name=args.display_name, region=args.region,
-                department=args.department, id_number=args.id_number)
-            print(f"已创建用户 {user.username}（{args.role}，id {user.id}）")
-    except DomainError as exc:
-        raise CliError(exc.detail) from exc
+    with unit_of_work(_database()) as session:
+        user = identity.create_user(
+            session, username=args.name, password=password, role=Role(args.role),
+            display_name=args.display_name, region=args.region,
+            department=args.department, id_number=args.id_number)
+        print(f"已创建用户 {user.username}（{args.role}，id {user.id}）")
     return 0
 
 
@@ -324,7 +312,6 @@ def cmd_data_load(args: argparse.Namespace) -> int:
     from onething.catalog.service import NoCatalog, current_catalog
     from onething.kernel.clock import CHINA, utcnow
     from onething.kernel.db import unit_of_work
-    from onething.kernel.errors import DomainError
     from onething.policies.service import DataInvalid, load
 
     path = Path(args.file)
@@ -343,8 +330,6 @@ def cmd_data_load(args: argparse.Namespace) -> int:
         raise CliError(exc.detail) from exc
     except NoCatalog as exc:
         raise CliError(str(exc)) from exc
-    except DomainError as exc:
-        raise CliError(exc.detail) from exc
     if not report.wrote:
         print(f"共享数据 {report.source} 未变化：{report.rows} 行与已载入的相同")
         return 0
@@ -358,7 +343,6 @@ def cmd_credit_load(args: argparse.Namespace) -> int:
     from onething.credit.loading import CreditInvalid, load
     from onething.kernel.clock import utcnow
     from onething.kernel.db import unit_of_work
-    from onething.kernel.errors import DomainError
 
     path = Path(args.file)
     if not path.is_file():
@@ -370,8 +354,6 @@ def cmd_credit_load(args: argparse.Namespace) -> int:
         for line in exc.report.problems:
             print(line, file=sys.stderr)
         raise CliError(exc.detail) from exc
-    except DomainError as exc:
-        raise CliError(exc.detail) from exc
     print(f"已载入信用信息（{report.file}）：{report.rows} 行，新增 {report.added}，"
           f"已有 {report.unchanged}")
     return 0
@@ -382,7 +364,6 @@ def cmd_policies_match(args: argparse.Namespace) -> int:
     from onething.catalog.service import NoCatalog, current_catalog
     from onething.kernel.clock import CHINA, utcnow
     from onething.kernel.db import unit_of_work
-    from onething.kernel.errors import DomainError
     from onething.policies.matching import in_force, match
     from onething.policies.recheck import stop_unqualified
 
@@ -397,8 +378,6 @@ def cmd_policies_match(args: argparse.Namespace) -> int:
                        for code in codes}
     except NoCatalog as exc:
         raise CliError(str(exc)) from exc
-    except DomainError as exc:
-        raise CliError(exc.detail) from exc
     for r in reports:
         period = f"（{r.period}）" if r.period else ""
         missing = "；".join(f"缺少 {k} 的 {n} 个" for k, n in sorted(r.missing.items()))
@@ -414,7 +393,6 @@ def cmd_policies_pay(args: argparse.Namespace) -> int:
     from onething.catalog.service import NoCatalog, current_catalog
     from onething.kernel.clock import CHINA, utcnow
     from onething.kernel.db import unit_of_work
-    from onething.kernel.errors import DomainError
     from onething.kernel.principal import SYSTEM
     from onething.policies.matching import period_of
     from onething.policies.payouts import export_batch, make_batch, policy_of
@@ -432,8 +410,6 @@ def cmd_policies_pay(args: argparse.Namespace) -> int:
             target.write_bytes(data)
     except NoCatalog as exc:
         raise CliError(str(exc)) from exc
-    except DomainError as exc:
-        raise CliError(exc.detail) from exc
     except OSError as exc:
         raise CliError(f"{args.csv or name}: 无法写入：{exc.strerror}") from exc
     print(f"发放批次 {batch.id}：政策 {args.policy}（{batch.period or '一次性'}）"
@@ -844,6 +820,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     from onething import wiring
+    from onething.kernel.errors import DomainError
 
     wiring.load()
     try:
@@ -851,6 +828,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return exc.code
+    except DomainError as exc:  # a service's refusal, with the fields it names
+        print(f"错误：{exc.detail}" + "".join(f"（{p.message}）" for p in exc.problems),
+              file=sys.stderr)
+        return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # never a traceback for the user
