@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
@@ -517,7 +517,7 @@ def _auto(entry: Located[ItemSpec], c: Collected) -> Iterator[Problem]:
                 "credit": {"bad": False, "good": True}, "today": sample["today"]}
                for sample in profile.samples(sources, SourceHolder.person, _SAMPLE_DAY)]
     for k, condition in enumerate(item.auto):
-        yield from _auto_rule(entry, f"{what} `{condition.rule}`", condition.rule, own,
+        yield from _auto_rule(entry, what, condition.rule, own,
                               samples, ("auto", k, "rule"))
 
 
@@ -527,30 +527,9 @@ AUTO_VARIABLES = frozenset({"form", "licences", "profile", "credit", "today"})
 def _auto_rule(entry: Located[ItemSpec], what: str, text: str, own: set[str],
                samples: list[dict[str, Any]], where: tuple[str | int, ...]
                ) -> Iterator[Problem]:
-    try:
-        condition = compile_condition(text)
-    except ExpressionError as exc:
-        yield entry.problem(f"{what}：{exc}", *where)
-        return
-    unknown = sorted(condition.variables - AUTO_VARIABLES)
-    if unknown:
-        yield entry.problem(f"{what} 用到未知变量 {'、'.join(unknown)}"
-                            f"（可用：{'、'.join(sorted(AUTO_VARIABLES))}）", *where)
-        return
     foreign = [f for f in named_fields(text) if f not in own]
-    if foreign:
-        yield entry.problem(f"{what} 用到表单字段 {'、'.join(foreign)}，但该事项没有这个字段",
-                            *where)
-        return
-    functions = unknown_functions(condition)
-    if functions:
-        yield entry.problem(f"{what} 用到未知函数 {'、'.join(functions)}", *where)
-        return
-    for sample in samples:
-        reason = _sample_problem(condition, sample, False)
-        if reason:
-            yield entry.problem(f"{what}{reason}", *where)
-            return
+    yield from _cel_rule(entry, text, what, where, AUTO_VARIABLES, samples, amount=False,
+                         unknown="变量", foreign=foreign)
 
 
 def _syntax(entry: Located[Any], source: str | None, *sub: str | int) -> Iterator[Problem]:
@@ -601,22 +580,30 @@ def _policy(entry: Located[PolicySpec], c: Collected) -> Iterator[Problem]:
         (c.rule, "条件", ("eligible", k, "rule"), False) for k, c in enumerate(policy.eligible)]
     expressions.append((policy.amount, "金额", ("amount",), True))
     for text, label, where, amount in expressions:
-        yield from _policy_expression(entry, text, f"{what}的{label}", where, allowed, samples,
-                                      amount)
+        yield from _cel_rule(entry, text, f"{what}的{label}", where, allowed, samples,
+                             amount=amount, unknown="数据")
 
 
-def _policy_expression(entry: Located[PolicySpec], text: str, what: str,
-                       where: tuple[str | int, ...], allowed: set[str],
-                       samples: list[dict[str, Any]], amount: bool) -> Iterator[Problem]:
+def _cel_rule(entry: Located[Any], text: str, what: str, where: tuple[str | int, ...],
+              allowed: Set[str], samples: list[dict[str, Any]], *, amount: bool,
+              unknown: str, foreign: list[str] | None = None) -> Iterator[Problem]:
+    """A CEL rule (a 秒批 condition, a policy's condition or amount) reads only the variables
+    allowed, only the item's own form fields and known functions, and gives a boolean (or,
+    for an amount, a number never below 0) on each sample."""
     try:
         condition = compile_condition(text)
     except ExpressionError as exc:
         yield entry.problem(f"{what} `{text}`：{exc}", *where)
         return
-    unknown = sorted(condition.variables - allowed)
-    if unknown:
-        yield entry.problem(f"{what} `{text}` 用到未知的数据 {'、'.join(unknown)}"
-                            f"（可用：{'、'.join(sorted(allowed))}）", *where)
+    names = sorted(condition.variables - allowed)
+    if names:
+        yield entry.problem(f"{what} `{text}` 用到未知{'的' if unknown == '数据' else ''}"
+                            f"{unknown} {'、'.join(names)}（可用：{'、'.join(sorted(allowed))}）",
+                            *where)
+        return
+    if foreign:
+        yield entry.problem(f"{what} `{text}` 用到表单字段 {'、'.join(foreign)}，"
+                            "但该事项没有这个字段", *where)
         return
     functions = unknown_functions(condition)
     if functions:
