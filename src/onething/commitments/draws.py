@@ -15,6 +15,7 @@ not drawn, with the draw they lost in. Services flush; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,9 +41,17 @@ from onething.draw.engine import commitment, new_seed, pool_hash, sort_pool
 from onething.draw.record import draw_entry, make_record
 from onething.kernel.clock import CHINA
 from onething.kernel.db import unit_of_work
-from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from onething.kernel.errors import (
+    Conflict,
+    DomainError,
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
 from onething.kernel.principal import SYSTEM, Principal, Role
 
+log = logging.getLogger("onething.scheduled")
 LABEL = "checks"  # the draw's stream (docs/DRAW.md, "Where the platform draws")
 
 
@@ -229,5 +238,7 @@ def draw_monthly(sessions: sessionmaker[Session], catalog: Catalog, now: dt.date
                      region=region, pooled_before=before)
             made += 1
         except Conflict:
-            continue
+            continue  # drawn by another process (or by the office) in the meantime
+        except DomainError as exc:  # (an office the catalog no longer has): the others go on
+            log.warning("核查抽取 %s@%s 未能进行：%s", department, region, exc.detail)
     return made

@@ -3,7 +3,8 @@
 Signing: the commitment is recorded in the application's material entry — the notice
 shown and the commitment, per item, who signed, who entered it, when. Checking: approving
 a task whose item had a commitment opens a check for the deciding office, due within
-`ONETHING_COMMITMENT_CHECK_DAYS` working days; the office records what it found; a false
+`ONETHING_COMMITMENT_CHECK_DAYS` working days (or, where the office checks a share, pools it
+for the office's draw: commitments.draws); the office records what it found; a false
 commitment revokes the task's approval (`ApprovalRevoked`, on which licences revoke what it
 issued) and records bad credit (失信) for the applicant. Cases ask for the signed record
 through their port (`cases/ports.py`, answered in commitments.handlers).
