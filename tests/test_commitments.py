@@ -371,3 +371,28 @@ def test_the_monthly_draw_takes_what_was_pooled_before_the_month(
     assert (drawn["pooled"], drawn["picked"], drawn["by_platform"]) == (1, 1, True)
     [check] = api.get("scjg_furong", "/api/v1/checks", params={"status": "open"}).json()
     assert check["due_on"] == "2026-12-29"  # 20 working days after 1 December
+
+
+def test_the_office_sets_its_ratio_and_draws_on_the_checks_page(api: Api, world: Any) -> None:
+    client = api.client
+    csrf = world.sign_in(client, "scjg_furong")
+    wrong = client.post("/checks/ratio", data={"ratio": "1.5", "csrf_token": csrf})
+    assert wrong.status_code == 422 and "核查比例须大于 0 且不超过 1" in wrong.text
+    assert 'name="ratio" inputmode="decimal" size="8" required value="1.5"' in wrong.text
+    saved = client.post("/checks/ratio", data={"ratio": "0.5", "csrf_token": csrf},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    assert "抽取 50%" in client.get("/checks").text
+    nothing = client.post("/checks/draws", data={"csrf_token": csrf})
+    assert nothing.status_code == 409 and "没有待抽取的核查对象" in nothing.text
+    for _ in range(2):
+        approved_on_commitment(api)
+    pooled = client.get("/checks", params={"status": "pooled"}).text
+    assert "抽取核查对象（待抽取 2 件）" in pooled and "待抽取，抽中后起算" in pooled
+    made = client.post("/checks/draws", data={"csrf_token": csrf}, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].startswith("/checks/draws/")
+    shown = client.get(made.headers["location"]).text
+    assert "待抽取 2 件，抽中 1 件" in shown and "onething-draw-v1" in shown
+    assert "未抽中" in shown and "抽中 · 待核查" in shown
+    lost = client.get("/checks", params={"status": "not_drawn"}).text
+    assert "（未抽中，不再核查）" in lost
