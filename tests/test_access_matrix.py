@@ -50,6 +50,7 @@ from onething.assistance import service as assistance
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.models import Application
+from onething.commitments import draws
 from onething.commitments.models import FollowUpCheck
 from onething.files import service as files
 from onething.hotline import service as hotline
@@ -162,6 +163,13 @@ GET     /api/v1/cards                          in  no  no  no  no  no  no  ok  o
 # --- 告知承诺 follow-up checks: the deciding office decides; supervisors in scope watch
 GET     /api/v1/checks                         in  no  no  no  no  no  no  ok  --  --  ok  --  ok
 POST    /api/v1/checks/{check}/outcome         in  nf  nf  nf  nf  nf  nf  iv  nf  nf  no  nf  no
+# 核查比例 and 核查抽取: an office's approvers set their own (apd and apx: their own office,
+# refused for the ratio sent; nothing pooled to draw), an administrator names the office
+GET     /api/v1/checks/ratios                  in  no  no  no  no  no  no  ok  ok  ok  ok  ok  ok
+PUT     /api/v1/checks/ratios                  in  no  no  no  no  no  no  iv  iv  iv  no  no  iv
+GET     /api/v1/checks/draws                   in  no  no  no  no  no  no  ok  --  --  ok  --  ok
+POST    /api/v1/checks/draws                   in  no  no  no  no  no  no  cf  cf  cf  no  no  iv
+GET     /api/v1/checks/draws/{draw}            in  no  no  no  no  no  no  ok  nf  nf  ok  nf  ok
 # --- public pages
 GET     /                                      ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET     /bundles                               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
@@ -215,6 +223,9 @@ GET     /consents                              in  ok  --  ok  ok  ok  --  hm  h
 POST    /consents                              in  no  go  no  no  go  no  no  no  no  no  no  go
 POST    /consents/{consent}/revoke             in  go  nf  no  no  go  nf  no  no  no  no  no  go
 POST    /checks/{check}/outcome                in  nf  nf  nf  nf  nf  nf  iv  nf  nf  no  nf  no
+POST    /checks/ratio                          in  no  no  no  no  no  no  iv  iv  iv  no  no  iv
+POST    /checks/draws                          in  no  no  no  no  no  no  cf  cf  cf  no  no  iv
+GET     /checks/draws/{draw}                   in  hm  hm  hm  hm  hm  hm  ok  nf  nf  ok  nf  ok
 # 红黄牌: an office's own cards, a supervisor's region and below, all for an admin
 GET     /cards                                 in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
 # --- 帮代办 requests (zhang's, in 芙蓉区, taken up and finished by its window): asked by
@@ -435,6 +446,9 @@ REQUESTS: dict[str, dict[str, Any]] = {
                                                   "level": 5}},
     "POST /api/v1/checks/{check}/outcome": {"json": {"outcome": "kept", "note": " "}},
     "POST /checks/{check}/outcome": {"data": {"outcome": "kept", "note": ""}},
+    "PUT /api/v1/checks/ratios": {"json": {"ratio": 2}},
+    "POST /api/v1/checks/draws": {"json": {}},
+    "POST /checks/ratio": {"data": {"ratio": "2"}},
     "POST /r/{code}": {"data": {"target": "window", "level": "5"}},
     "POST /api/v1/tasks/{task}/decision": {"json": {"action": "approve", "version": 999}},
     "POST /api/v1/rectifications/{rect}/steps": {"json": {"action": "follow_up",
@@ -541,6 +555,7 @@ MARKERS = {
     "GET /rectifications": '/applications/{app}"',
     "GET /api/v1/checks": '"id":{check}',
     "GET /checks": 'id="check-{check}"',
+    "GET /api/v1/checks/draws": '"id":{draw},',
     "GET /consents": 'id="consent-{consent}"',
     "GET /api/v1/help-requests": '"id":{help},',
     "GET /help": 'id="help-{help}"',
@@ -576,6 +591,7 @@ FRESH = {"POST /api/v1/auth/logout", "POST /api/v1/me/password", "POST /login",
 # Route parameter → the alias TABLE uses for it.
 ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "rectification_id": "rect", "consent_id": "consent", "check_id": "check",
+           "draw_id": "draw",
            "request_id": "help", "ticket_id": "ticket", "article_id": "article",
            "service_code": "service", "service_request_id": "ticket_number",
            "token": "ticket_number", "match_id": "match", "objection_id": "objection",
@@ -678,6 +694,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
         ratings.rate(ctx, app_id, ratings.RatingInput(1, {}, "让我跑了三次", "SCJG",
                                                       "department"), rectification_days=15)
     check = _check(world)
+    draw = _draw(world)
     help_id = _help(world)
     article_id = _article(world)
     uscc = _company(world)
@@ -691,7 +708,8 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "pending": str(pending), "pending_number": open_.application.number,
             "task": str(open_.tasks[0].id), "consent": str(consents[1]),
             "rect": str(ctx.session.scalars(select(Rectification.id)).one()),
-            "check": str(check), "help": str(help_id), "article": str(article_id),
+            "check": str(check), "draw": str(draw), "help": str(help_id),
+            "article": str(article_id),
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
             "uscc": uscc, "username": "zhang",
@@ -790,6 +808,13 @@ def _article(world: World) -> int:
 
 def _check(world: World) -> int:
     """A third application of zhang's, approved on his commitment: a 核查 for 市场监管."""
+    app_id = _approved_on_commitment(world)
+    with world.as_("admin") as ctx:
+        return int(ctx.session.scalars(select(FollowUpCheck.id).where(
+            FollowUpCheck.application_id == app_id)).one())
+
+
+def _approved_on_commitment(world: World) -> int:
     with world.as_("zhang") as ctx:
         scan = files.store(ctx.session, world.files_root, ctx.actor, "id.pdf", PDF).id
         app_id = cases.submit(ctx, cases.Submission(
@@ -801,8 +826,17 @@ def _check(world: World) -> int:
     with world.as_("scjg_furong") as ctx:
         task = cases.view(ctx, app_id).tasks[0]
         tasks.decide(ctx, task.id, tasks.Decision("approve", task.version))
-    with world.as_("admin") as ctx:
-        return int(ctx.session.scalars(select(FollowUpCheck.id)).one())
+    return app_id
+
+
+def _draw(world: World) -> int:
+    """A 核查抽取 of 芙蓉区 市场监管 (after the check above: that one is open already), over
+    one more approval pooled at its ratio of 0.5; nothing is left pooled."""
+    with world.as_("scjg_furong") as ctx:
+        draws.set_ratio(ctx, "0.5")
+    _approved_on_commitment(world)
+    with world.as_("scjg_furong") as ctx:
+        return draws.draw(ctx).id
 
 
 @pytest.fixture(scope="module",

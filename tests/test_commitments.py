@@ -5,6 +5,7 @@ approval that relied on it; a false commitment revokes the licence and records b
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,9 @@ def test_a_false_commitment_revokes_the_licence_and_bars_commitments(api: Api) -
     assert licence["revoked_at"] is not None
     timeline = api.get("zhang", f"/api/v1/applications/{app_id}").json()["timeline"]
     assert "撤销电子证照" in {e["action_name"] for e in timeline}
+    [bad] = api.get("zhang", "/api/v1/credit").json()["records"]
+    assert (bad["kind"], bad["source"], bad["in_force"]) == ("bad", "commitment_check", True)
+    assert "出租方否认签订租赁合同" in bad["reason"]
 
     guide = api.post("zhang", "/api/v1/bundles/STORE/guide", {"answers": RENTED}).json()
     assert "失信" in guide["bad_credit"]
@@ -266,3 +270,129 @@ def test_an_overdue_check_is_carded_only_where_the_profile_says_so(
              {"outcome": "kept", "note": "现场核对原件，属实"})
     closed = api.get("scjg_furong", "/api/v1/cards", params={"check": "commitment_check"})
     assert all(c["closed_at"] is not None for c in closed.json()["items"])
+
+
+# --- 核查比例 and 核查抽取 -----------------------------------------------------------
+
+
+def set_ratio(api: Api, who: str, body: dict[str, Any]) -> Any:
+    return api.client.put("/api/v1/checks/ratios", json=body, headers=api.login(who))
+
+
+def test_a_ratio_outside_0_1_is_refused_and_only_an_office_or_the_admin_sets_one(
+        api: Api) -> None:
+    [mine] = api.get("scjg_furong", "/api/v1/checks/ratios").json()
+    assert (mine["ratio"], mine["ratio_name"], mine["set_at"]) == (1, "全部核查", None)
+    for wrong in (0, -0.1, 1.5, 0.00001):
+        refused = set_ratio(api, "scjg_furong", {"ratio": wrong})
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["ratio"]
+        assert "核查比例" in refused.json()["errors"][0]["message"]
+    assert api.get("scjg_furong", "/api/v1/checks/ratios").json() == [mine]  # nothing written
+    assert set_ratio(api, "supervisor_cs", {"ratio": 0.5}).status_code == 403
+    other = set_ratio(api, "yc_furong", {"ratio": 0.5, "department": "SCJG"})
+    assert other.status_code == 403
+    unnamed = set_ratio(api, "admin", {"ratio": 0.5})
+    assert unnamed.status_code == 422
+    assert {e["field"] for e in unnamed.json()["errors"]} == {"department", "region"}
+    by_admin = set_ratio(api, "admin", {"ratio": 0.3, "department": "SCJG",
+                                        "region": "430102"})
+    assert by_admin.status_code == 200, by_admin.text
+    assert (by_admin.json()["ratio"], by_admin.json()["ratio_name"]) == (0.3, "抽取 30%")
+    assert by_admin.json()["office"] == "芙蓉区市场监督管理局"
+    assert api.get("scjg_furong", "/api/v1/checks/ratios").json()[0]["ratio"] == 0.3
+    assert [r["office"] for r in api.get("supervisor_cs", "/api/v1/checks/ratios").json()
+            ] == ["芙蓉区市场监督管理局"]
+
+
+def test_half_of_four_approvals_are_drawn_and_the_record_verifies(
+        api: Api, tmp_path: Path, capsys: Any) -> None:
+    from onething.cli import main
+
+    assert set_ratio(api, "scjg_furong", {"ratio": 0.5}).status_code == 200
+    apps = [approved_on_commitment(api) for _ in range(4)]
+    pooled = api.get("scjg_furong", "/api/v1/checks", params={"status": "pooled"}).json()
+    assert sorted(c["application_id"] for c in pooled) == apps
+    assert all(c["status_name"] == "待抽取" and c["due_on"] is None for c in pooled)
+    assert api.get("scjg_furong", "/api/v1/checks", params={"status": "open"}).json() == []
+    refused = api.post("scjg_furong", f"/api/v1/checks/{pooled[0]['id']}/outcome",
+                       {"outcome": "false", "note": "未抽取先核查"})
+    assert refused.status_code == 409 and refused.json()["code"] == "check_not_drawn"
+    assert api.post("yc_furong", "/api/v1/checks/draws", {}).status_code == 409  # none pooled
+    assert api.post("supervisor_cs", "/api/v1/checks/draws", {}).status_code == 403
+
+    made = api.post("scjg_furong", "/api/v1/checks/draws", {})
+    assert made.status_code == 201, made.text
+    drawn = made.json()
+    assert (drawn["pooled"], drawn["picked"], drawn["by_platform"]) == (4, 2, False)
+    record = drawn["record"]
+    [entry] = record["draws"]
+    assert entry["label"] == "checks" and entry["k"] == 2
+    assert sorted(entry["pool"]) == sorted(str(c["id"]) for c in pooled)
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    assert main(["draw", "verify", str(path)]) == 0
+    assert "验证通过" in capsys.readouterr().out
+
+    checks = {str(c["id"]): c for c in drawn["checks"]}
+    assert {checks[i]["status"] for i in entry["result"]} == {"open"}
+    assert all(checks[i]["due_on"] == "2026-12-21" for i in entry["result"])
+    lost = [c for i, c in checks.items() if i not in entry["result"]]
+    assert [c["status_name"] for c in lost] == ["未抽中", "未抽中"]
+    assert all(c["draw_id"] == drawn["id"] for c in checks.values())
+    assert len(api.get("scjg_furong", "/api/v1/checks", params={"status": "open"}).json()
+               ) == 2
+    assert api.post("scjg_furong", f"/api/v1/checks/{lost[0]['id']}/outcome",
+                    {"outcome": "kept", "note": "x"}).status_code == 409
+    assert api.post("scjg_furong", "/api/v1/checks/draws", {}).status_code == 409  # all drawn
+    assert [d["id"] for d in api.get("supervisor_cs", "/api/v1/checks/draws").json()] == [
+        drawn["id"]]
+    assert api.get("yc_furong", f"/api/v1/checks/draws/{drawn['id']}").status_code == 404
+    assert api.get("scjg_furong", f"/api/v1/checks/draws/{drawn['id']}").json()[
+        "record"] == record
+
+
+def test_the_monthly_draw_takes_what_was_pooled_before_the_month(
+        api: Api, engine: Engine) -> None:
+    from onething.catalog.service import current_catalog
+    from onething.commitments.draws import draw_monthly
+
+    assert set_ratio(api, "scjg_furong", {"ratio": 0.25}).status_code == 200
+    approved_on_commitment(api)  # 2026-11-23
+    sessions = session_factory(engine)
+    with sessions() as session:
+        catalog = current_catalog(session)
+    november = dt.datetime(2026, 11, 30, 15, tzinfo=dt.UTC)  # 23:00 in China, still November
+    assert draw_monthly(sessions, catalog, november) == 0
+    december = dt.datetime(2026, 11, 30, 16, tzinfo=dt.UTC)  # 00:00 on 1 December in China
+    assert draw_monthly(sessions, catalog, december) == 1
+    assert draw_monthly(sessions, catalog, december) == 0  # once
+    [drawn] = api.get("scjg_furong", "/api/v1/checks/draws").json()
+    assert (drawn["pooled"], drawn["picked"], drawn["by_platform"]) == (1, 1, True)
+    [check] = api.get("scjg_furong", "/api/v1/checks", params={"status": "open"}).json()
+    assert check["due_on"] == "2026-12-29"  # 20 working days after 1 December
+
+
+def test_the_office_sets_its_ratio_and_draws_on_the_checks_page(api: Api, world: Any) -> None:
+    client = api.client
+    csrf = world.sign_in(client, "scjg_furong")
+    wrong = client.post("/checks/ratio", data={"ratio": "1.5", "csrf_token": csrf})
+    assert wrong.status_code == 422 and "核查比例须大于 0 且不超过 1" in wrong.text
+    assert 'name="ratio" inputmode="decimal" size="8" required value="1.5"' in wrong.text
+    saved = client.post("/checks/ratio", data={"ratio": "0.5", "csrf_token": csrf},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    assert "抽取 50%" in client.get("/checks").text
+    nothing = client.post("/checks/draws", data={"csrf_token": csrf})
+    assert nothing.status_code == 409 and "没有待抽取的核查对象" in nothing.text
+    for _ in range(2):
+        approved_on_commitment(api)
+    pooled = client.get("/checks", params={"status": "pooled"}).text
+    assert "抽取核查对象（待抽取 2 件）" in pooled and "待抽取，抽中后起算" in pooled
+    made = client.post("/checks/draws", data={"csrf_token": csrf}, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].startswith("/checks/draws/")
+    shown = client.get(made.headers["location"]).text
+    assert "待抽取 2 件，抽中 1 件" in shown and "onething-draw-v1" in shown
+    assert "未抽中" in shown and "抽中 · 待核查" in shown
+    lost = client.get("/checks", params={"status": "not_drawn"}).text
+    assert "（未抽中，不再核查）" in lost

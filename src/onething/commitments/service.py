@@ -3,7 +3,8 @@
 Signing: the commitment is recorded in the application's material entry — the notice
 shown and the commitment, per item, who signed, who entered it, when. Checking: approving
 a task whose item had a commitment opens a check for the deciding office, due within
-`ONETHING_COMMITMENT_CHECK_DAYS` working days; the office records what it found; a false
+`ONETHING_COMMITMENT_CHECK_DAYS` working days (or, where the office checks a share, pools it
+for the office's draw: commitments.draws); the office records what it found; a false
 commitment revokes the task's approval (`ApprovalRevoked`, on which licences revoke what it
 issued) and records bad credit (失信) for the applicant. Cases ask for the signed record
 through their port (`cases/ports.py`, answered in commitments.handlers).
@@ -26,7 +27,16 @@ from onething.cases.routing import descendants
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Material
-from onething.commitments.models import FALSE, KEPT, OPEN, FollowUpCheck
+from onething.commitments.models import (
+    FALSE,
+    KEPT,
+    NOT_DRAWN,
+    OPEN,
+    POOLED,
+    WHOLE,
+    CheckRatio,
+    FollowUpCheck,
+)
 from onething.commitments.notice import notices_for
 from onething.credit import service as credit
 from onething.identity.models import User
@@ -38,7 +48,8 @@ from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.kernel.workdays import last_day_of_years
 from onething.outbox.models import Notification
 
-STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销"}
+STATUS_NAMES = {OPEN: "待核查", KEPT: "核查属实", FALSE: "承诺不实，已撤销",
+                POOLED: "待抽取", NOT_DRAWN: "未抽中"}
 OUTCOMES = (KEPT, FALSE)
 
 
@@ -67,31 +78,47 @@ def committed_for(app: Application, item_code: str) -> list[dict[str, str]]:
 
 def open_check(ctx: Ctx, app: Application, task: Task) -> FollowUpCheck | None:
     """After an approval: a check for the deciding office if the item relied on a
-    commitment (when a case's task is approved: see commitments.handlers)."""
+    commitment (when a case's task is approved: see commitments.handlers). It opens at once
+    where the office checks them all; where it checks a share (核查比例 below 1), it waits,
+    pooled, for the office's next draw (commitments.draws)."""
     materials = committed_for(app, task.item_code)
     if not materials:
         return None
-    days = get_settings().commitment_check_days
     check = FollowUpCheck(application_id=app.id, task_id=task.id, item_code=task.item_code,
                           item_name=task.item_name, department_code=task.department_code,
-                          region_code=task.region_code, materials=materials, status=OPEN,
-                          due_on=ctx.calendar.add(ctx.today, days).date, created_at=ctx.now)
+                          region_code=task.region_code, materials=materials, status=POOLED,
+                          due_on=None, created_at=ctx.now)
     ctx.session.add(check)
     ctx.session.flush()
+    if office_ratio(ctx, task.department_code, task.region_code) >= WHOLE:
+        start_check(ctx, check, app)
+    return check
+
+
+def office_ratio(ctx: Ctx, department: str, region: str) -> int:
+    """The office's 核查比例 in parts of WHOLE; all (WHOLE) where none is set."""
+    return ctx.session.scalar(select(CheckRatio.parts).where(
+        CheckRatio.department_code == department, CheckRatio.region_code == region)) or WHOLE
+
+
+def start_check(ctx: Ctx, check: FollowUpCheck, app: Application) -> None:
+    """The check is the office's to do: due within `ONETHING_COMMITMENT_CHECK_DAYS` working
+    days from today, its deadline watched, the office's approvers told."""
+    check.status = OPEN
+    check.due_on = ctx.calendar.add(ctx.today, get_settings().commitment_check_days).date
     bus.publish(ctx, WatchStarted(  # its due date is watched (cards, where the profile says)
         "commitment_check", check.id, ctx.today, check.due_on,
-        f"告知承诺核查：{task.item_name}（办件 {app.number}）", check.region_code,
-        check.department_code, application_id=app.id, task_id=task.id))
-    names = "、".join(m["name"] for m in materials)
+        f"告知承诺核查：{check.item_name}（办件 {app.number}）", check.region_code,
+        check.department_code, application_id=app.id, task_id=check.task_id))
+    names = "、".join(m["name"] for m in check.materials)
     for approver in ctx.session.scalars(select(User.id).where(
-            User.role == Role.approver.value, User.department_code == task.department_code,
-            User.region_code == task.region_code, User.active.is_(True))):
+            User.role == Role.approver.value, User.department_code == check.department_code,
+            User.region_code == check.region_code, User.active.is_(True))):
         ctx.session.add(Notification(
             recipient_id=approver, created_at=ctx.now,
             subject=f"【告知承诺核查】办件 {app.number}",
-            body=f"“{task.item_name}”依据申请人的告知承诺（{names}）准予办理，"
+            body=f"“{check.item_name}”依据申请人的告知承诺（{names}）准予办理，"
                  f"请于 {check.due_on} 前核查承诺是否属实并登记结果。"))
-    return check
 
 
 def sees_checks(actor: Principal) -> bool:
@@ -111,7 +138,7 @@ def sees(ctx: Ctx, check: FollowUpCheck) -> bool:
 
 @dataclass(frozen=True)
 class CheckQuery:
-    status: str | None = None  # open | kept | false
+    status: str | None = None  # open | kept | false | pooled | not_drawn
     due_before: dt.date | None = None  # due on or before this day (overdue: yesterday)
     application_id: int | None = None
     limit: int = 200
@@ -120,8 +147,8 @@ class CheckQuery:
 def checks(ctx: Ctx, q: CheckQuery) -> list[FollowUpCheck]:
     """The checks the actor may see, the soonest due first (scope in the query)."""
     query = select(FollowUpCheck).where(*_conditions(ctx, q))
-    return list(ctx.session.scalars(query.order_by(FollowUpCheck.due_on, FollowUpCheck.id)
-                                    .limit(q.limit)))
+    return list(ctx.session.scalars(query.order_by(
+        FollowUpCheck.due_on.asc().nulls_last(), FollowUpCheck.id).limit(q.limit)))
 
 
 def count_checks(ctx: Ctx, q: CheckQuery) -> int:
@@ -178,7 +205,7 @@ def decidable(actor: Principal, check: FollowUpCheck) -> bool:
 
 def overdue(check: FollowUpCheck, today: dt.date) -> bool:
     """Still open past the day it was due."""
-    return check.status == OPEN and check.due_on < today
+    return check.status == OPEN and check.due_on is not None and check.due_on < today
 
 
 def one_office(actor: Principal) -> bool:
@@ -196,6 +223,9 @@ def decide(ctx: Ctx, check_id: int, outcome: str, note: str, *,
     a = ctx.actor
     if not decides(a, check):
         raise Forbidden("只有作出决定的部门可以登记核查结果", code="out_of_scope")
+    if check.status in (POOLED, NOT_DRAWN):
+        raise Conflict(f"该核查{STATUS_NAMES[check.status]}，不能登记结果",
+                       code="check_not_drawn")
     if check.status != OPEN:
         raise Conflict(f"该核查已登记结果（{STATUS_NAMES[check.status]}）", code="check_decided")
     _check_input(outcome, note)

@@ -1,8 +1,10 @@
 """Pages for 告知承诺 follow-up checks (核查): the deciding office's open checks, decided
-here or on the application's page. The same services as the API."""
+here or on the application's page; its 核查比例 and 核查抽取 (the draws and their records).
+The same services as the API."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -10,8 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from onething.cases import service as cases
 from onething.cases.routing import office_name
+from onething.commitments import draws
 from onething.commitments import service as commitments
 from onething.commitments.models import OPEN
+from onething.commitments.sampling import as_ratio, in_words
 from onething.kernel.errors import DomainError
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
 from onething.web.cases import application_page
@@ -31,6 +35,9 @@ def _checks_page(page: Page, status: str, error: str | None = None, code: int = 
     found = commitments.checks(ctx, commitments.CheckQuery(
         status=None if chosen == "all" else chosen))
     return page.render("checks.html", code, checks=found, chosen=chosen,
+                       ratios=draws.ratios(ctx), draws=draws.draws(ctx, limit=5),
+                       may_set=draws.may_set(ctx.actor), in_words=in_words,
+                       as_ratio=as_ratio, office_name=office_name,
                        names=commitments.STATUS_NAMES, today=ctx.today, catalog=ctx.catalog,
                        error=error, sent=sent or {}, sent_for=sent_for,
                        late_ids={c.id for c in found if commitments.overdue(c, ctx.today)},
@@ -64,3 +71,46 @@ def outcome(check_id: int, page: FormPageDep) -> Response:
         return _checks_page(page, OPEN, said(exc), exc.status, sent=page.sent(),
                             sent_for=f"check-{check_id}")
     return see_other(safe_next(page.form.get("back")) or "/checks")
+
+
+@router.post("/checks/ratio")
+def ratio(page: FormPageDep) -> Response:
+    ctx = page.ctx
+    try:
+        with ctx.work():
+            draws.set_ratio(ctx, page.text("ratio"), department=page.text("department"),
+                            region=page.text("region"))
+    except DomainError as exc:
+        if not commitments.sees_checks(page.me):
+            raise
+        return _checks_page(page, OPEN, said(exc), exc.status, sent=page.sent(),
+                            sent_for="ratio")
+    return see_other("/checks")
+
+
+@router.post("/checks/draws")
+def make_draw(page: FormPageDep) -> Response:
+    ctx = page.ctx
+    try:
+        with ctx.work():
+            made = draws.draw(ctx, department=page.text("department"),
+                              region=page.text("region"))
+    except DomainError as exc:
+        if not commitments.sees_checks(page.me):
+            raise
+        return _checks_page(page, "pooled", said(exc), exc.status, sent=page.sent(),
+                            sent_for="draw")
+    return see_other(f"/checks/draws/{made.id}")
+
+
+@router.get("/checks/draws/{draw_id:id}", response_class=HTMLResponse)
+def one_draw(draw_id: int, page: ChecksPage) -> Response:
+    ctx = page.ctx
+    found = draws.one_draw(ctx, draw_id)
+    drawn = draws.drawn_checks(ctx, found)
+    return page.render("check_draw.html", draw=found, checks=drawn,
+                       result=found.record["draws"][0]["result"],
+                       record=json.dumps(found.record, ensure_ascii=False, indent=2),
+                       office=office_name(ctx.catalog, found.region_code, found.department_code),
+                       ratio=in_words(found.parts), names=commitments.STATUS_NAMES,
+                       numbers=cases.numbers(ctx, {c.application_id for c in drawn}))
