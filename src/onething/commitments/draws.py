@@ -40,7 +40,7 @@ from onething.commitments.service import office_ratio, start_check
 from onething.draw.engine import commitment, new_seed, pool_hash, sort_pool
 from onething.draw.record import draw_entry, make_record
 from onething.kernel.clock import CHINA
-from onething.kernel.db import unit_of_work
+from onething.kernel.db import unit_of_work, upsert
 from onething.kernel.errors import (
     Conflict,
     DomainError,
@@ -102,12 +102,15 @@ def set_ratio(ctx: Ctx, ratio: Decimal | str | None, *, department: str | None =
     """Set the office's 核查比例 (1: check them all); audited."""
     office = office_of(ctx, department, region)
     parts = parse_ratio(ratio)
-    row = ctx.session.scalar(select(CheckRatio).where(*_office_is(CheckRatio, office))
-                             .with_for_update())
+    row = _locked_ratio(ctx, office)
     before = row.parts if row is not None else WHOLE
-    if row is None:
-        row = CheckRatio(department_code=office.department, region_code=office.region)
-        ctx.session.add(row)
+    if row is None:  # the first: two people setting it at once both reach the one row
+        ctx.session.execute(upsert(ctx.session)(CheckRatio).values(
+            department_code=office.department, region_code=office.region, parts=WHOLE,
+            set_at=ctx.now).on_conflict_do_nothing(
+            index_elements=["department_code", "region_code"]))
+        row = _locked_ratio(ctx, office)
+        assert row is not None
     row.parts, row.set_by_id, row.set_at = parts, ctx.actor.user_id or None, ctx.now
     audit.record(ctx.session, ctx.actor, "set_check_ratio", "check_ratio",
                  f"{office.department}@{office.region}", region=office.region, at=ctx.now,
@@ -115,6 +118,11 @@ def set_ratio(ctx: Ctx, ratio: Decimal | str | None, *, department: str | None =
                  after={"ratio": str(Decimal(parts) / WHOLE)})
     ctx.session.flush()
     return OfficeRatio(office, parts, row.set_at, _pooled(ctx.session, office))
+
+
+def _locked_ratio(ctx: Ctx, office: Office) -> CheckRatio | None:
+    return ctx.session.scalar(select(CheckRatio).where(*_office_is(CheckRatio, office))
+                              .with_for_update().execution_options(populate_existing=True))
 
 
 def ratios(ctx: Ctx) -> list[OfficeRatio]:
