@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -184,7 +184,10 @@ def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Engine
     the test asks for this file's `world` (its module does not make its own)."""
     catalog_cache.clear()
     basic_world = "world" in request.fixturenames and not hasattr(request.module, "world")
-    engine = migrated(database_url, BASIC_WORLD if basic_world else None)
+    seed = (BASIC_WORLD if basic_world
+            else _demo_world_seed(request.module) if "demo_world" in request.fixturenames
+            else None)
+    engine = migrated(database_url, seed)
     catalog_cache.clear()
     yield engine
     engine.dispose()
@@ -212,6 +215,19 @@ def _build_basic_world(engine: Engine) -> None:
 BASIC_WORLD = ("basic_world", _build_basic_world)
 
 
+def _demo_world_seed(module: object) -> tuple[str, Callable[[Engine], None]]:
+    """The demo catalog and the module's PEOPLE, written once per test process into a
+    template of their own (one per module: their people differ)."""
+    people = module.PEOPLE  # type: ignore[attr-defined]
+    name = "demo_" + module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+
+    def build(engine: Engine) -> None:
+        build_world(session_factory(engine), demo_catalog_dir(),
+                    Path(tempfile.gettempdir()) / "unused", people)
+
+    return name, build
+
+
 # --- the fixture world -------------------------------------------------------------
 
 
@@ -230,9 +246,13 @@ def world(sessions: sessionmaker[Session], basic_dir: Path, tmp_path: Path) -> W
 def demo_world(engine: Engine, demo_dir: Path, tmp_path: Path,
                request: pytest.FixtureRequest) -> World:
     """The demo catalog and the people of the test's module (its PEOPLE), for a module
-    whose `world` is this one."""
-    return build_world(session_factory(engine), demo_dir, tmp_path / "files",
-                       request.module.PEOPLE)
+    whose `world` is this one (written by `engine`, from a template)."""
+    sessions = session_factory(engine)
+    with sessions() as session:
+        seeded = (session.scalar(select(func.count()).select_from(User)) or 0) > 0
+    if seeded:
+        return world_in(sessions, tmp_path / "files", request.module.PEOPLE)
+    return build_world(sessions, demo_dir, tmp_path / "files", request.module.PEOPLE)
 
 
 @pytest.fixture
