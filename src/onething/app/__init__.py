@@ -24,6 +24,7 @@ from onething.api.guide import router as guide_router
 from onething.api.hotline import router as hotline_router
 from onething.api.hotline_figures import router as hotline_figures_router
 from onething.api.identity import router as identity_router
+from onething.api.intermediaries import router as intermediaries_router
 from onething.api.knowledge import router as knowledge_router
 from onething.api.licences import router as licences_router
 from onething.api.open311 import discovery_router as open311_discovery_router
@@ -127,7 +128,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    licences_router, ratings_router, supervision_router, commitments_router,
                    assistance_router, exchange_router, profiles_router, hotline_figures_router,
                    hotline_router, knowledge_router, open311_discovery_router, policies_router,
-                   policy_payouts_router, credit_router, open311_router):
+                   policy_payouts_router, credit_router, open311_router, intermediaries_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
