@@ -338,3 +338,78 @@ def test_merit_the_best_score_wins(api: Api, world: World, clock: Clock) -> None
     with world.sessions() as session:
         project = session.get_one(AgencyProject, pid)
         assert project.buyer_department is None and project.region_code == "430102"
+
+
+def test_the_pages_join_post_bid_score_and_review(api: Api, world: World, clock: Clock
+                                                  ) -> None:
+    usccs = market(api, world, 2)
+    [fresh] = companies_more(world)
+    client = api.client
+    csrf = world.sign_in(client, "rep9")
+    refused = client.post("/market/join", data={"uscc": fresh, "regions": "430100",
+                                                "qualifications": "CMA", "phone": "13812345678",
+                                                "csrf_token": csrf})
+    assert refused.status_code == 422 and "请选择中介服务类别" in refused.text
+    sent = client.post("/market/join", data={
+        "uscc": fresh, "services": ["testing", "consulting"], "regions": "430100",
+        "qualifications": "CMA", "phone": "13812345678", "csrf_token": csrf},
+        follow_redirects=False)
+    assert sent.status_code == 303 and "待审核" in client.get("/market/join").text
+    csrf = world.sign_in(client, "admin")
+    page = client.get("/market/reviews")
+    assert "湖南检测9号有限公司" in page.text and "中介审核" in page.text  # (the menu)
+    agency_id = api.get("admin", "/api/v1/intermediary-applications").json()[0]["id"]
+    client.post(f"/market/reviews/{agency_id}", data={"decision": "approve", "csrf_token": csrf})
+    csrf = world.sign_in(client, "zhang")
+    made = client.post("/market/new", data={
+        "title": "门店消防检测", "description": "检测", "service": "testing", "region": "430102",
+        "budget": "3000", "funding": "own", "method": "merit", "deadline": "2026-11-24",
+        "csrf_token": csrf}, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    where = made.headers["location"]
+    for i, uscc in ((0, usccs[0]), (9, fresh)):
+        csrf = world.sign_in(client, f"rep{i}")
+        assert "提交报价" in client.get(where).text
+        client.post(f"{where}/bid", data={"agency": uscc, "price": "2000",
+                                          "proposal": f"方案{i}", "csrf_token": csrf})
+    clock.advance(days=2)
+    csrf = signed_in_now(world, client, "zhang", clock.now)
+    scoring = client.get(where)
+    assert "方案9" in scoring.text and f"score.{fresh}" in scoring.text
+    done = client.post(f"{where}/select", data={f"score.{usccs[0]}": "60",
+                                                f"score.{fresh}": "95", "csrf_token": csrf},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    public = client.get("/market?service=testing").text
+    assert "湖南检测9号有限公司" in public and "门店消防检测" in public
+    assert "z****（个人）" in public  # a person buying: the name masked
+
+
+def companies_more(world: World) -> list[str]:
+    """One more company, of rep9 (after `market` made rep0 … repN)."""
+    with world.as_("admin") as ctx:
+        app_id = ctx.session.scalar(select(Application.id).limit(1))
+    world.add_people([("rep9", Role.applicant, None, None)])
+    with world.as_("admin") as ctx:
+        first = "43010219800101999"
+        number = first + id_number_check_digit(first)
+        ctx.session.get_one(profiles.User, world.users["rep9"].user_id).id_number = number
+        return [profiles.record_company(
+            ctx.session, uscc=new_uscc("430102"), name="湖南检测9号有限公司", kind="企业",
+            legal_rep_name="代表9", legal_rep_id_number=number, region_code="430102",
+            licence_number="L9", application_id=int(app_id or 0), now=MONDAY).uscc]
+
+
+def signed_in_now(world: World, client: Any, username: str, now: dt.datetime) -> str:
+    """The client signed in as `username` with a web session opened `now`; its CSRF."""
+    from onething.identity import service as identity
+    from onething.kernel.db import unit_of_work
+    from onething.web.session import COOKIE
+
+    with unit_of_work(world.sessions) as session:
+        user = identity.find_user(session, username)
+        secret, row = identity.open_session(session, user, "web", now)
+        csrf = row.csrf_token
+    client.cookies.clear()
+    client.cookies.set(COOKIE, secret)
+    return csrf

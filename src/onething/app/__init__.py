@@ -58,6 +58,7 @@ from onething.web import guide as guide_pages
 from onething.web import hotline as hotline_pages
 from onething.web import hotline_figures as hotline_figure_pages
 from onething.web import identity as consent_pages
+from onething.web import intermediaries as market_pages
 from onething.web import knowledge as knowledge_pages
 from onething.web import policies as policy_pages
 from onething.web import policy_payouts as policy_payout_pages
@@ -136,7 +137,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    rating_pages.router, help_pages.router, exchange_pages.router,
                    profile_pages.router, knowledge_pages.router, hotline_figure_pages.router,
                    policy_pages.router, policy_payout_pages.router, credit_pages.router,
-                   hotline_pages.router):
+                   hotline_pages.router, market_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -29,6 +29,21 @@ def agencies(session: Session, service: str | None = None,
     return [a for a in found if service is None or service in a.services]
 
 
+def agencies_of(session: Session, usccs: list[str]) -> list[Intermediary]:
+    """The intermediaries of these companies, whatever their status (their 入驻 page)."""
+    if not usccs:
+        return []
+    return list(session.scalars(select(Intermediary).where(Intermediary.uscc.in_(usccs))
+                                .order_by(Intermediary.id)))
+
+
+def agency_by_id(session: Session, agency_id: int) -> Intermediary:
+    found = session.get(Intermediary, agency_id)
+    if found is None:
+        raise NotFound("没有该中介机构", code="intermediary_not_found")
+    return found
+
+
 def agency_of(session: Session, uscc: str) -> Intermediary:
     found = session.scalar(select(Intermediary).where(Intermediary.uscc == uscc))
     if found is None:
@@ -58,10 +73,11 @@ class BidLine:
     agency: Intermediary
 
 
-def bids(session: Session, project: AgencyProject) -> list[BidLine]:
+def bids(session: Session, project: AgencyProject, sealed: bool = True) -> list[BidLine]:
     """A project's bids, cheapest first: public once the selection is made (or failed),
-    so that nobody learns another's price while bidding is open."""
-    if project.status in (ProjectStatus.open, ProjectStatus.frozen):
+    so that nobody learns another's price while bidding is open (`sealed`; the buyer
+    scoring them for 择优 reads them unsealed)."""
+    if sealed and project.status in (ProjectStatus.open, ProjectStatus.frozen):
         return []
     rows = session.execute(select(AgencyBid, Intermediary).join(
         Intermediary, Intermediary.id == AgencyBid.intermediary_id).where(

@@ -186,7 +186,7 @@ def post(ctx: Ctx, given: ProjectInput) -> AgencyProject:
         funding=Funding(given.funding), method=Method(given.method), deadline=checked.deadline,
         buyer_id=ctx.actor.user_id, buyer_department=department,
         buyer_name=(office_name(ctx.catalog, region, department) if department
-                    else ctx.actor.display_name),
+                    else _person(ctx.actor.display_name)),
         material_code=given.material or None, status=ProjectStatus.open, created_at=ctx.now)
     ctx.session.add(project)
     ctx.session.flush()
@@ -200,6 +200,12 @@ def post(ctx: Ctx, given: ProjectInput) -> AgencyProject:
 class _Checked:
     budget: Decimal
     deadline: dt_date
+
+
+def _person(name: str) -> str:
+    """A person buying for themselves, as the public lists name them: 张*（个人）."""
+    name = name.split("（")[0] or "申请人"
+    return f"{name[0]}{'*' * (len(name) - 1)}（个人）"
 
 
 def _check_project(ctx: Ctx, given: ProjectInput) -> _Checked:
