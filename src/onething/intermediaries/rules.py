@@ -20,9 +20,11 @@ from onething.kernel.principal import Principal, Role
 
 __all__ = ["AGENCY_SERVICE_NAMES", "AgencyService"]
 
-REVIEW_DAYS = 2  # working days within which an administrator checks an 入驻 application
-MIN_PUBLIC_CANDIDATES = 3  # 随机抽取 paid by 财政性资金: at least this many in the pool
-MIN_PUBLIC_BIDS = 3  # 竞价 (and 择优) paid by 财政性资金: at least this many valid bids
+# the defaults of the settings ONETHING_AGENCY_REVIEW_DAYS (working days within which an
+# administrator checks an 入驻 application) and ONETHING_AGENCY_MIN_PUBLIC (随机抽取 paid by
+# 财政性资金: at least this many in the pool; 竞价 and 择优: at least this many valid bids)
+REVIEW_DAYS = 2
+MIN_PUBLIC = 3
 CREDIT_BASE = 100  # an approved intermediary's credit score before any rating or complaint
 CREDIT_PER_STAR = 2  # a rating of r (1–5) moves the score by (r − 3) × CREDIT_PER_STAR
 CREDIT_PER_COMPLAINT = 10  # an upheld complaint takes this much off
@@ -83,15 +85,15 @@ def serves(services: Iterable[str], service_regions: Iterable[str],
     return None
 
 
-def too_few(funding: Funding, method: Method, count: int) -> str | None:
+def too_few(funding: Funding, method: Method, count: int, minimum: int = MIN_PUBLIC
+            ) -> str | None:
     """The mandatory rule of public money a selection breaks (in Chinese), or None."""
-    if funding != Funding.public:
+    if funding != Funding.public or count >= minimum:
         return None
-    if method == Method.random and count < MIN_PUBLIC_CANDIDATES:
-        return (f"财政性资金项目随机抽取须至少 {MIN_PUBLIC_CANDIDATES} 家符合条件的中介机构，"
-                f"现有 {count} 家")
-    if method in TAKES_BIDS and count < MIN_PUBLIC_BIDS:
-        return f"财政性资金项目须至少 {MIN_PUBLIC_BIDS} 家有效报价，现有 {count} 家"
+    if method == Method.random:
+        return f"财政性资金项目随机抽取须至少 {minimum} 家符合条件的中介机构，现有 {count} 家"
+    if method in TAKES_BIDS:
+        return f"财政性资金项目须至少 {minimum} 家有效报价，现有 {count} 家"
     return None
 
 

@@ -1,10 +1,11 @@
 """The intermediary market (中介服务超市): a company's legal representative applies for 入驻
-(checked by administrators within REVIEW_DAYS working days, watched by supervision); a buyer —
-a department's approvers, or an applicant for their own need — posts a project; the
-intermediary is chosen directly, by the verifiable draw (随机抽取, docs/DRAW.md), by the
-lowest valid bid (竞价) or by the buyer's scores (择优), a tie broken by the draw; then the
-contract, the delivery, the buyer's rating and complaints, which move the intermediary's
-credit score. Every step is audited; the lists and results are public (`reading.py`)."""
+(checked by administrators within `agency_review_days` working days, watched by
+supervision); a buyer — a department's approvers, or an applicant for their own need —
+posts a project; the intermediary is chosen directly, by the verifiable draw (随机抽取,
+docs/DRAW.md), by the lowest valid bid (竞价) or by the buyer's scores (择优), a tie broken
+by the draw; then the contract, the delivery, the buyer's rating and complaints, which move
+the intermediary's credit score. Every step is audited; the lists and results are public
+(`reading.py`)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from onething.intermediaries.rules import (
     ProjectStatus,
 )
 from onething.kernel import bus
+from onething.kernel.config import get_settings
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.identifiers import phone_problem
 from onething.kernel.principal import Role
@@ -67,7 +69,7 @@ class JoinInput:
 
 def join(ctx: Ctx, given: JoinInput) -> Intermediary:
     """A legal representative applies for 入驻 of their company; administrators check it by
-    REVIEW_DAYS working days later (supervision watches the deadline)."""
+    `agency_review_days` working days later (supervision watches the deadline)."""
     if not rules.joins(ctx.actor):
         raise Forbidden("只有企业的法定代表人（办事群众账号）可以申请入驻", code="role_not_allowed")
     given = dataclasses.replace(given, qualifications=given.qualifications.strip(),
@@ -82,7 +84,7 @@ def join(ctx: Ctx, given: JoinInput) -> Intermediary:
         agency = Intermediary(uscc=company.uscc, credit_score=rules.CREDIT_BASE,
                               created_at=ctx.now)
         ctx.session.add(agency)
-    due = ctx.calendar.add(ctx.today, rules.REVIEW_DAYS).date
+    due = ctx.calendar.add(ctx.today, get_settings().agency_review_days).date
     agency.name, agency.region_code = company.name, company.region_code
     agency.representative_id, agency.status = ctx.actor.user_id, AgencyStatus.pending
     agency.services = sorted(set(given.services))
@@ -356,7 +358,7 @@ def close(ctx: Ctx, project_id: int) -> AgencyProject:
     pool = qualified_pool(ctx, project)
     if not pool:
         return _failed(ctx, project, "没有符合条件的中介机构")
-    if short := rules.too_few(project.funding, project.method, len(pool)):
+    if short := _too_few(project, len(pool)):
         return _failed(ctx, project, short)
     seed = draw.new_seed()
     project.pool, project.pool_hash = pool, draw.pool_hash(pool)
@@ -367,6 +369,11 @@ def close(ctx: Ctx, project_id: int) -> AgencyProject:
                  after={"pool_hash": project.pool_hash, "commitment": project.commitment,
                         "size": len(pool)})
     return project
+
+
+def _too_few(project: AgencyProject, count: int) -> str | None:
+    return rules.too_few(project.funding, project.method, count,
+                         get_settings().agency_min_public)
 
 
 def _failed(ctx: Ctx, project: AgencyProject, reason: str) -> AgencyProject:
@@ -395,7 +402,7 @@ def select_agency(ctx: Ctx, project_id: int, agency: str | None = None,
     if ctx.today <= project.deadline:
         raise Conflict(f"报价截止日期 {project.deadline} 之后才能选取", code="bidding_open")
     bids = _valid_bids(ctx, project)
-    if short := rules.too_few(project.funding, project.method, len(bids)):
+    if short := _too_few(project, len(bids)):
         return _failed(ctx, project, short)
     if not bids:
         return _failed(ctx, project, "没有有效报价")

@@ -19,6 +19,7 @@ from onething.http.deps import CatalogDep, SessionDep, request_ctx
 from onething.intermediaries import reading, rules
 from onething.intermediaries import service as market
 from onething.intermediaries.models import AgencyProject
+from onething.kernel.config import get_settings
 from onething.kernel.errors import DomainError, NotFound
 from onething.kernel.privacy import Personal, mask
 from onething.profiles import service as profiles
@@ -98,7 +99,8 @@ def _project_context(session: Any, catalog: Catalog, ctx: Ctx | None, p: AgencyP
             "material": material.name if material else None,
             "actions": actions, "scoring": scoring,
             "mine": market.my_agencies(ctx) if ctx else [],
-            "error": error, "errors": errors or {}, **NAMES}
+            "error": error, "errors": errors or {},
+            "minimum": get_settings().agency_min_public, **NAMES}
 
 
 MOVES: dict[str, Callable[[FormPage, int], object]] = {
@@ -157,7 +159,7 @@ def _join_page(page: Page, code: int = 200, error: str | None = None,
                        regions=browse.region_choices(ctx.catalog, ("province", "city",
                                                                    "county")),
                        error=error, errors=errors or {}, sent=sent or {},
-                       days=rules.REVIEW_DAYS, **NAMES)
+                       days=get_settings().agency_review_days, **NAMES)
 
 
 @router.get("/market/join", response_class=HTMLResponse)
@@ -195,7 +197,7 @@ def _new_page(page: Page, code: int = 200, error: str | None = None,
     return page.render("market_new.html", code, error=error, errors=errors or {},
                        sent=sent or {}, department=page.me.department is not None,
                        regions=browse.region_choices(ctx.catalog, ("county", "township")),
-                       reports=reports, **NAMES)
+                       reports=reports, minimum=get_settings().agency_min_public, **NAMES)
 
 
 @router.get("/market/new", response_class=HTMLResponse)
