@@ -60,8 +60,8 @@ def projects(session: Session, service: str | None = None, limit: int = 200
     return list(session.scalars(query))
 
 
-def get_project(session: Session, project_id: int) -> AgencyProject:
-    project = session.get(AgencyProject, project_id)
+def get_project(session: Session, project_id: int, lock: bool = False) -> AgencyProject:
+    project = session.get(AgencyProject, project_id, with_for_update=lock)
     if project is None:
         raise NotFound("没有该中介服务项目", code="agency_project_not_found")
     return project

@@ -266,7 +266,9 @@ def buyer_of(ctx: Ctx, project: AgencyProject) -> bool:
 
 
 def _as_buyer(ctx: Ctx, project_id: int, *statuses: ProjectStatus) -> AgencyProject:
-    project = get_project(ctx.session, project_id)
+    """The project locked for the buyer's move (two moves at once: the second sees the
+    first's state)."""
+    project = get_project(ctx.session, project_id, lock=True)
     if not buyer_of(ctx, project):
         raise Forbidden("只有项目的采购人可以办理此步骤", code="not_buyer")
     _in(project, *statuses)
@@ -299,8 +301,9 @@ def _acting_for(ctx: Ctx, uscc: str) -> Intermediary:
 
 
 def bid(ctx: Ctx, project_id: int, uscc: str, price: str, proposal: str) -> AgencyBid:
-    """An intermediary's bid (竞价, 择优), by its legal representative, until the deadline."""
-    project = get_project(ctx.session, project_id)
+    """An intermediary's bid (竞价, 择优), by its legal representative, until the deadline
+    (the project locked: a bid and the selection do not cross)."""
+    project = get_project(ctx.session, project_id, lock=True)
     if not rules.joins(ctx.actor):
         raise Forbidden("只有中介机构的法定代表人可以报价", code="role_not_allowed")
     if project.method not in rules.TAKES_BIDS:
