@@ -153,9 +153,12 @@ def _join_page(page: Page, code: int = 200, error: str | None = None,
                errors: dict[str, str] | None = None, sent: dict[str, Any] | None = None
                ) -> HTMLResponse:
     ctx = page.ctx
-    companies = profiles.represented(ctx)
-    mine = reading.agencies_of(ctx.session, [c.uscc for c in companies])
+    represented = profiles.represented(ctx)
+    mine = reading.agencies_of(ctx.session, [c.uscc for c in represented])
+    taken = {a.uscc for a in mine if a.status != rules.AgencyStatus.rejected}
+    companies = [c for c in represented if c.uscc not in taken]  # those that may apply
     return page.render("market_join.html", code, companies=companies, mine=mine,
+                       represents=bool(represented),
                        regions=browse.region_choices(ctx.catalog, ("province", "city",
                                                                    "county")),
                        error=error, errors=errors or {}, sent=sent or {},
