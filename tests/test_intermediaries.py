@@ -413,3 +413,23 @@ def signed_in_now(world: World, client: Any, username: str, now: dt.datetime) ->
     client.cookies.clear()
     client.cookies.set(COOKIE, secret)
     return csrf
+
+
+def test_a_material_made_by_an_intermediary_links_to_the_market(
+        sqlite_engine: Engine, demo_dir: Path, tmp_path: Path) -> None:
+    """The demo catalog's 消防设施维护保养检测报告 (`intermediary_service: testing`): the item's
+    API names the service, its page and the guide link to the market filtered by it."""
+    from world import build_world, client_for
+
+    build_world(session_factory(sqlite_engine), demo_dir, tmp_path / "files", [])
+    with client_for(sqlite_engine, tmp_path) as client:
+        item = client.get("/api/v1/items/XF_FIRE_CHECK").json()
+        [report] = [m for m in item["materials"] if m["code"] == "FIRE_FACILITY_REPORT"]
+        assert report["intermediary_service"] == "testing"
+        assert all(m["intermediary_service"] is None for m in item["materials"]
+                   if m["code"] != "FIRE_FACILITY_REPORT")
+        link = "/market?service=testing&amp;material=FIRE_FACILITY_REPORT"
+        page = client.get("/items/XF_FIRE_CHECK").text
+        assert "到中介服务超市选择中介机构" in page and link in page
+        market = client.get("/market?service=testing&material=FIRE_FACILITY_REPORT")
+        assert market.status_code == 200 and 'aria-current="page">检测' in market.text
