@@ -56,6 +56,7 @@ from onething.files import service as files
 from onething.hotline import service as hotline
 from onething.identity import service as identity
 from onething.identity.models import ProxyConsent
+from onething.intermediaries import service as market
 from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work
 from onething.kernel.identifiers import new_uscc
@@ -379,6 +380,41 @@ POST    /hotline/track                         no  no  no  no  no  no  no  no  n
 GET     /tickets                               in  hm  hm  hm  hm  hm  hm  ok  --  --  ok  --  ok
 GET     /tickets/{ticket}                      in  ok  nf  nf  nf  nf  nf  ok  nf  nf  ok  nf  ok
 POST    /tickets/{ticket}/{move}               in  no  nf  nf  nf  nf  nf  no  nf  nf  no  nf  no
+# --- 中介服务超市: zhang's company has joined (approved by the administrator); 芙蓉区 市场监管
+# (apr) posted a 随机抽取 project paid with its own money, froze the pool (zhang's company
+# alone) and drew it: the project is "selected". Lists, projects and draw records are
+# public; 入驻 is an applicant's (li represents no company: 422), its check and complaints an
+# administrator's (no complaint exists: 404); the buyer's moves are apr's (refused by the
+# state, or the contract's empty number: 422), the delivery the selected company's
+# representative's (zhang: not contracted yet, 409); a page move the market has not (the
+# move `approve`): 404
+GET     /api/v1/intermediaries                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/agency-projects                ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/agency-projects/{project}      ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/agency-projects/{project}/draw.json ok ok ok ok ok ok ok ok ok ok ok ok ok
+POST    /api/v1/intermediaries                 in  iv  iv  no  no  no  no  no  no  no  no  no  no
+GET     /api/v1/intermediary-applications      in  no  no  no  no  no  no  no  no  no  no  no  ok
+POST    /api/v1/intermediaries/{agency}/review in  no  no  no  no  no  no  no  no  no  no  no  cf
+POST    /api/v1/agency-projects                in  iv  iv  no  no  no  no  iv  iv  iv  no  no  no
+POST    /api/v1/agency-projects/{project}/bids in  cf  cf  no  no  no  no  no  no  no  no  no  no
+POST    /api/v1/agency-projects/{project}/closing in no no  no  no  no  no  cf  no  no  no  no  no
+POST    /api/v1/agency-projects/{project}/selection in no no no no  no  no  cf  no  no  no  no  no
+POST    /api/v1/agency-projects/{project}/contract in no no  no  no  no  no  iv  no  no  no  no  no
+POST    /api/v1/agency-projects/{project}/delivery in cf no  no  no  no  no  no  no  no  no  no  no
+POST    /api/v1/agency-projects/{project}/rating in  no  no  no  no  no  no  cf  no  no  no  no  no
+POST    /api/v1/agency-projects/{project}/complaints in no no no no  no  no  cf  no  no  no  no  no
+GET     /api/v1/agency-complaints              in  no  no  no  no  no  no  no  no  no  no  no  ok
+POST    /api/v1/agency-complaints/{complaint}/decision in no no no no no no no no no no no nf
+GET     /market                                ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /market/projects/{project}             ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /market/projects/{project}/{move}      in  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+GET     /market/join                           in  ok  ok  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm
+POST    /market/join                           in  iv  iv  no  no  no  no  no  no  no  no  no  no
+GET     /market/new                            in  ok  ok  hm  hm  hm  hm  ok  ok  ok  hm  hm  hm
+POST    /market/new                            in  iv  iv  no  no  no  no  iv  iv  iv  no  no  no
+GET     /market/reviews                        in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
+POST    /market/reviews/{agency}               in  no  no  no  no  no  no  no  no  no  no  no  cf
+POST    /market/complaints/{complaint}         in  no  no  no  no  no  no  no  no  no  no  no  nf
 """
 
 TYPED = OWNED
@@ -410,6 +446,14 @@ STUCK = {"application_number": "{number}", "problem": "部门一直未办理", "
 # a confirmation of the account and amount, sent for a match in 公示 (confirmed already)
 PAYEE = {"account_name": "张三", "account_bank": "中国银行", "account_number": "62170000123",
          "amount": "100.00"}
+
+# 入驻 of zhang's company, without the service types (refused past the door); a project
+# whose deadline has passed (refused past the door)
+JOIN = {"uscc": "{uscc}", "regions": "430100", "qualifications": "CMA 2026001",
+        "phone": "13812345678"}
+MARKET_PROJECT = {"title": "消防设施检测", "description": "年度检测", "service": "testing",
+                  "region": "430102", "budget": "100", "funding": "own", "method": "direct",
+                  "deadline": "2020-01-01"}
 
 # What each route is sent (httpx keywords; "{…}" is filled in per request, see `values`).
 # Pages' POST forms also get the caller's CSRF token.
@@ -540,6 +584,23 @@ REQUESTS: dict[str, dict[str, Any]] = {
                                                              "answer": "", "policy": "SUBSIDY"}},
     "POST /policy-payouts/appeals/{appeal}": {"data": {"decision": "dismissed", "answer": "",
                                                        "policy": "SUBSIDY"}},
+    "POST /api/v1/intermediaries": {"json": {**JOIN, "regions": ["430100"], "services": []}},
+    "POST /api/v1/intermediaries/{agency}/review": {"json": {"approve": True}},
+    "POST /api/v1/agency-projects": {"json": MARKET_PROJECT},
+    "POST /api/v1/agency-projects/{project}/bids": {"json": {
+        "agency": "{uscc}", "price": "100", "proposal": "三个工作日完成"}},
+    "POST /api/v1/agency-projects/{project}/selection": {"json": {}},
+    "POST /api/v1/agency-projects/{project}/contract": {"json": {"number": " ", "price": "1"}},
+    "POST /api/v1/agency-projects/{project}/delivery": {"json": {"note": "检测报告"}},
+    "POST /api/v1/agency-projects/{project}/rating": {"json": {"score": 5}},
+    "POST /api/v1/agency-projects/{project}/complaints": {"json": {"reason": "报告不实"}},
+    "POST /api/v1/agency-complaints/{complaint}/decision": {"json": {"upheld": False,
+                                                                     "answer": "不成立"}},
+    "POST /market/join": {"data": JOIN},
+    "POST /market/new": {"data": MARKET_PROJECT},
+    "POST /market/reviews/{agency}": {"data": {"decision": "approve"}},
+    "POST /market/complaints/{complaint}": {"data": {"decision": "dismissed",
+                                                     "answer": "不成立"}},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
@@ -595,7 +656,8 @@ ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "request_id": "help", "ticket_id": "ticket", "article_id": "article",
            "service_code": "service", "service_request_id": "ticket_number",
            "token": "ticket_number", "match_id": "match", "objection_id": "objection",
-           "appeal_id": "appeal", "batch_id": "batch", "policy_code": "policy"}
+           "appeal_id": "appeal", "batch_id": "batch", "policy_code": "policy",
+           "project_id": "project", "agency_id": "agency", "complaint_id": "complaint"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -700,6 +762,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     uscc = _company(world)
     ticket, ticket_number = _ticket(world)
     payout_targets = _payouts(world)
+    market_targets = _market(world, uscc)
     with world.as_("admin") as ctx:
         done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
         return {
@@ -714,6 +777,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "path": "site.css", "id_number": done.application.form["id_number"],
             "uscc": uscc, "username": "zhang",
             "ticket": str(ticket), "ticket_number": ticket_number, **payout_targets,
+            **market_targets,
         }, consents[0]
 
 
@@ -730,6 +794,24 @@ def _company(world: World) -> str:
             kind="企业", legal_rep_name="张三", legal_rep_id_number=ID_NUMBER,
             region_code="430102", licence_number="ZZ4301022026000001",
             application_id=app.id, now=MONDAY).uscc
+
+
+def _market(world: World, uscc: str) -> dict[str, str]:
+    """zhang's company joined the intermediary market (approved); 芙蓉区 市场监管's 随机抽取
+    project, paid with its own money, drawn from the pool of that one company."""
+    with world.as_("zhang") as ctx:
+        agency = market.join(ctx, market.JoinInput(uscc, ["testing"], ["430100"], "CMA",
+                                                   "13812345678"))
+        agency_id = agency.id
+    with world.as_("admin") as ctx:
+        market.review(ctx, agency_id, True, "")
+    with world.as_("scjg_furong") as ctx:
+        project_id = market.post(ctx, market.ProjectInput(
+            "消防设施检测", "年度检测", "testing", "430102", "5000", "own", "random",
+            "2026-11-27")).id
+        market.close(ctx, project_id)
+        market.select_agency(ctx, project_id)
+    return {"project": str(project_id), "agency": str(agency_id), "complaint": "999999"}
 
 
 def _payouts(world: World) -> dict[str, str]:

@@ -171,6 +171,10 @@ CASES = [
      "不是行政区划（region）类型", "competent_region"),
     ("an unknown 通办 scope", "    department: SCJG\n",
      "    department: SCJG\n    cross_region: country\n", "不是允许的值", "cross_region"),
+    # a material made by an intermediary names a service type the market knows
+    ("an unknown intermediary service", "  - {code: LEASE, name: 租赁合同}",
+     "  - {code: LEASE, name: 租赁合同, intermediary_service: painting}", "不是允许的值",
+     "intermediary_service: painting"),
     ("more trips in the bundle than alone", "    promised_days: 1\n",
      "    promised_days: 1\n    visits: 2\n    visits_alone: 1\n", "多于单独办理时",
      "visits: 2"),

@@ -77,6 +77,7 @@ class Material:
     licence_type: str | None
     description: str | None
     source: str | None
+    intermediary_service: str | None = None  # an intermediary's report (中介服务超市)
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,7 +389,8 @@ def build_catalog(document: CatalogFileSpec, version: str | None = None) -> Cata
             for f in document.fields
         },
         materials={
-            m.code: Material(m.code, m.name, m.licence_type, m.description, m.source)
+            m.code: Material(m.code, m.name, m.licence_type, m.description, m.source,
+                             m.intermediary_service)
             for m in document.materials
         },
     )

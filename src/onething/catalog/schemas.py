@@ -133,6 +133,7 @@ class MaterialUseOut(BaseModel):
     required: bool
     commitment_allowed: bool
     licence_type: str | None
+    intermediary_service: str | None = None  # made by an intermediary: 中介服务超市's type
     when: str | None
     note: str | None
 
@@ -193,6 +194,7 @@ class ItemDetail(ItemSummary):
                 MaterialUseOut(code=m.material.code, name=m.material.name, key=m.key,
                                required=m.required, commitment_allowed=m.commitment_allowed,
                                licence_type=m.material.licence_type,
+                               intermediary_service=m.material.intermediary_service,
                                when=m.when.source if m.when else None, note=m.note)
                 for m in i.materials
             ],

@@ -139,6 +139,33 @@ class FieldSpec(_Spec):
     personal: Personal | None = None  # id_number and phone fields are personal anyway
 
 
+class AgencyService(StrEnum):
+    """The types of intermediary service (中介服务) the intermediary market (中介服务超市)
+    offers: 技术审查, 论证, 评估, 评价, 检验, 检测, 鉴定, 鉴证, 证明, 咨询, 实验."""
+
+    review = "review"
+    demonstration = "demonstration"
+    assessment = "assessment"
+    evaluation = "evaluation"
+    inspection = "inspection"
+    testing = "testing"
+    appraisal = "appraisal"
+    attestation = "attestation"
+    certification = "certification"
+    consulting = "consulting"
+    experiment = "experiment"
+
+
+AGENCY_SERVICE_NAMES: dict[AgencyService, str] = {
+    AgencyService.review: "技术审查", AgencyService.demonstration: "论证",
+    AgencyService.assessment: "评估", AgencyService.evaluation: "评价",
+    AgencyService.inspection: "检验", AgencyService.testing: "检测",
+    AgencyService.appraisal: "鉴定", AgencyService.attestation: "鉴证",
+    AgencyService.certification: "证明", AgencyService.consulting: "咨询",
+    AgencyService.experiment: "实验",
+}
+
+
 class MaterialSpec(_Spec):
     """A reusable material definition (居民身份证, 租赁合同 …)."""
 
@@ -148,6 +175,8 @@ class MaterialSpec(_Spec):
     description: str | None = None
     source: str | None = None  # 来源渠道: 申请人自备 / 政府部门核发 …
     paper_copies: Annotated[int, Field(ge=0, le=100)] = 0  # 0 = electronic only
+    # an intermediary's report: the guide links it to the intermediary market (中介服务超市)
+    intermediary_service: AgencyService | None = None
 
 
 class MaterialUseSpec(_Spec):

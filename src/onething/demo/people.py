@@ -41,6 +41,13 @@ def demo_users(catalog: Catalog) -> list[DemoUser]:
         DemoUser("jiancha", "孙监察（长沙市）", Role.supervisor, region="430100"),
         DemoUser("huawu", "周话务（长沙市 12345 热线）", Role.operator, region="430100"),
         DemoUser("admin", "系统管理员", Role.admin, region="430000"),
+        # legal representatives of the demo market's intermediaries (demo/market.py)
+        DemoUser("jiance", "王检测（湖南星城检测技术有限公司）", Role.applicant,
+                 id_number="430102198503150014"),
+        DemoUser("xiaofang", "刘安消（长沙安消消防技术服务有限公司）", Role.applicant,
+                 id_number="430103198707070039"),
+        DemoUser("huanjing", "陈湘江（长沙湘江环境检测评价有限公司）", Role.applicant,
+                 id_number="430104199002020059"),
     ]
     offices = sorted({
         (item.handler.code, competent_region(catalog, region, Level(item.level)))

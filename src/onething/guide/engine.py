@@ -115,6 +115,7 @@ class GuideMaterial:
     code = property(lambda self: self.material.code)
     name = property(lambda self: self.material.name)
     licence_type = property(lambda self: self.material.licence_type)
+    intermediary_service = property(lambda self: self.material.intermediary_service)
 
     def to_dict(self) -> dict[str, Any]:
         m = self.material

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     # approval (核查); a false one is recorded as bad credit (失信) for this many years
     commitment_check_days: int = 20
     bad_credit_years: int = 3
+    # 中介服务超市 (settings, not law where no source confirms them): administrators check an
+    # 入驻 within this many working days; a project paid with 财政性资金 needs at least this
+    # many qualified intermediaries for 随机抽取 and this many valid bids for 竞价 and 择优
+    agency_review_days: int = 2
+    agency_min_public: int = 3
     notify: str = "log"  # log | smtp
     smtp_host: str = "localhost"
     smtp_port: int = 25

@@ -67,6 +67,7 @@ CHECKS: dict[str, CheckKind] = {
     "rectification": CheckKind("差评整改", "整改时限", False),
     "commitment_check": CheckKind("告知承诺核查", "核查期限", False),
     "help_request": CheckKind("帮代办接单", "接单时限", False),
+    "agency_review": CheckKind("中介机构入驻审核", "审核时限", False),
     "enquiry": CheckKind("咨询投诉（12345）", "签收、答复时限", False),
 }
 MAX_DAYS = 365

@@ -384,6 +384,7 @@ WATCHED: tuple[Watched, ...] = (
     _deadlines("help_request"),
     _deadlines("ticket_sign"),
     _deadlines("ticket_reply"),
+    _deadlines("agency_review"),
 )
 # the subjects other domains announce (`WatchStarted`), kept in watched_deadlines
 ANNOUNCED = frozenset(w.subject for w in WATCHED if w.model is WatchedDeadline)

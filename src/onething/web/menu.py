@@ -34,6 +34,9 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/hotline", "12345 受理", frozenset({Role.operator})),
     ("/tickets", "12345 工单", frozenset({Role.operator, Role.approver, *_WATCH})),
     ("/hotline/new", "12345 诉求", _PEOPLE),
+    ("/market", "中介服务超市", frozenset({Role.applicant, Role.approver, *_WATCH})),
+    ("/market/join", "中介入驻", frozenset({Role.applicant})),
+    ("/market/reviews", "中介审核", frozenset({Role.admin})),
 )
 
 
