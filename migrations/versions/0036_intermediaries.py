@@ -31,6 +31,9 @@ def _fk(table: str, column: str, referred: str, key: str = "id") -> sa.ForeignKe
 
 
 def upgrade() -> None:
+    # a company may be on file without a licence this platform issued (the demo's market)
+    with op.batch_alter_table("companies") as batch:
+        batch.alter_column("application_id", existing_type=sa.Integer(), nullable=True)
     t = "intermediaries"
     op.create_table(
         t,
@@ -143,3 +146,6 @@ def downgrade() -> None:
     op.drop_table("agency_bids")
     op.drop_table("agency_projects")
     op.drop_table("intermediaries")
+    op.execute("DELETE FROM companies WHERE application_id IS NULL")
+    with op.batch_alter_table("companies") as batch:
+        batch.alter_column("application_id", existing_type=sa.Integer(), nullable=False)

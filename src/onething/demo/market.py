@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onething.cases.models import Application
 from onething.catalog.context import build_ctx
 from onething.catalog.linked import Catalog
-from onething.catalog.models import CatalogVersion
 from onething.identity import service as identity
 from onething.identity.models import User
 from onething.intermediaries import service as market
@@ -49,13 +47,12 @@ def ensure_demo_market(session: Session, catalog: Catalog, now: dt.datetime | No
     if len(set(session.scalars(select(User.username).where(User.username.in_(usernames))))
            ) < len(usernames) or "430102" not in catalog.regions:
         return  # not the demo catalog's people
-    registration = _registration(session, catalog, now)
     for n, (username, name, region, services, serves) in enumerate(COMPANIES, start=1):
         rep = session.scalars(select(User).where(User.username == username)).one()
         uscc = profiles.record_company(
             session, uscc=new_uscc(region), name=name, kind="有限责任公司",
             legal_rep_name=rep.display_name.split("（")[0], legal_rep_id_number=rep.id_number,
-            region_code=region, licence_number=f"DEMO{n:06d}", application_id=registration,
+            region_code=region, licence_number=f"DEMO{n:06d}", application_id=None,
             now=now).uscc
         ctx = build_ctx(session, catalog, _as(session, catalog, username, now), now)
         agency = market.join(ctx, market.JoinInput(uscc, services, serves,
@@ -66,25 +63,11 @@ def ensure_demo_market(session: Session, catalog: Catalog, now: dt.datetime | No
     pending = profiles.record_company(  # a second company of jiance's, its 入驻 to be checked
         session, uscc=new_uscc("430102"), name="湖南星城工程咨询有限公司", kind="有限责任公司",
         legal_rep_name="王检测", legal_rep_id_number=rep.id_number, region_code="430102",
-        licence_number="DEMO000009", application_id=registration, now=now).uscc
+        licence_number="DEMO000009", application_id=None, now=now).uscc
     ctx = build_ctx(session, catalog, _as(session, catalog, "jiance", now), now)
     market.join(ctx, market.JoinInput(pending, ["consulting", "demonstration"], ["430100"],
                                       "工程咨询单位资信证书 甲级 2026-0188", "13907310009"))
     _projects(session, catalog, now)
-
-
-def _registration(session: Session, catalog: Catalog, now: dt.datetime) -> int:
-    """The registration the demo companies' records point at (a company's file names the
-    application that registered it; the demo has no history of its own)."""
-    version = session.scalar(select(CatalogVersion.id).order_by(CatalogVersion.id.desc()))
-    admin = session.scalars(select(User.id).where(User.username == "admin")).one()
-    return int(session.execute(insert(Application).returning(Application.id), [{
-        "number": "DEMO-MARKET-1", "bundle_code": next(iter(catalog.bundles)),
-        "catalog_version_id": version, "catalog_version": catalog.version,
-        "applicant_id": admin, "submitted_by_id": admin, "channel": "window",
-        "region_code": "430102", "status": "completed", "answers": {}, "form": {},
-        "materials": [], "guide": {}, "promised_days": 0, "deficient": False,
-        "submitted_at": now, "version": 1}]).scalar_one())
 
 
 def _projects(session: Session, catalog: Catalog, now: dt.datetime) -> None:

@@ -27,6 +27,8 @@ class Company(Base):
     legal_rep_id_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))  # registered region
     licence_number: Mapped[str] = mapped_column(String(40))  # the 营业执照 that created it
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    # the application whose licence recorded it; none for a company put on file otherwise
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"),
+                                                       nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -48,7 +48,7 @@ PERSON_FIELDS = {"applicant_name": "name", "id_number": "id_number",
 
 def record_company(session: Session, *, uscc: str, name: str, kind: str,
                    legal_rep_name: str | None, legal_rep_id_number: str | None,
-                   region_code: str, licence_number: str, application_id: int,
+                   region_code: str, licence_number: str, application_id: int | None,
                    now: dt.datetime) -> Company:
     """The company a 营业执照 registers: created the first time, brought up to date when a
     later 营业执照 names it again (a change of name or legal representative)."""
@@ -185,7 +185,8 @@ def company_file(ctx: Ctx, company: Company) -> CompanyFile:
     licences = list(session.scalars(select(Licence).where(
         Licence.holder_number == company.uscc, Licence.holder_kind == COMPANY)
         .order_by(Licence.id.desc())))
-    issued = {lic.application_id for lic in licences} | {company.application_id}
+    issued = {lic.application_id for lic in licences} | (
+        {company.application_id} if company.application_id is not None else set())
     applications = list(session.scalars(select(Application).where(or_(
         Application.id.in_(sorted(issued)),
         Application.form["uscc"].as_string() == company.uscc))
