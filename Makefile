@@ -29,7 +29,7 @@ lint: $(STAMP)
 JOBS ?= 2
 test: lint
 	./scripts/ensure-chromium
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder --durations=15
 
 ## Benchmarks (small by default: SIZE=1000000 for a province); results in bench/results/.
 SIZE ?= 20000

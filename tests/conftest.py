@@ -44,6 +44,30 @@ BASIC = TESTS / "catalogs" / "basic"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+# The files that take longest, first: xdist hands out whole files (`--dist loadfile`, in
+# this order with `--no-loadscope-reorder`), so the workers end together instead of one
+# finishing a long browser file alone. Measured with `--junitxml` (per-file sums); coarse,
+# and a file not named here simply runs after these.
+LONGEST_FIRST = (
+    "test_fuzz", "test_access_matrix", "test_hotline", "test_page_fuzz", "test_open311",
+    "test_walk", "test_browser", "test_hotline_figures", "test_backup", "test_browser_hotline",
+    "test_knowledge", "test_supervision", "test_doors", "test_accounts", "test_produced",
+    "test_intermediaries", "test_inspections", "test_cli", "test_api", "test_crash",
+    "test_exchange_round_trip", "test_actions", "test_browser_policy_payouts", "test_audit",
+    "test_commitments", "test_cases", "test_hostile", "test_profiles", "test_hotline_pages",
+    "test_browser_profiles", "test_bench_policies", "test_browser_knowledge",
+    "test_policy_calculator", "test_browser_cards", "test_policy_payouts",
+    "test_policy_matching", "test_ratings_api", "test_hotline_links", "test_shared_data",
+    "test_query_plans", "test_logs", "test_demo", "test_validate", "test_ratings",
+    "test_outage", "test_cross_region", "test_migrations", "test_upload_memory",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable within a file
+
+
 # Every test shares the samples (tests/samples.py): none may change them for the next.
 SAMPLES = copy.deepcopy({k: v for k, v in vars(samples).items() if k.isupper()})
 

@@ -40,6 +40,11 @@ def migrated(url: str, seed: Seed | None = None) -> Engine:
     return engine
 
 
+def sqlite_schema() -> Path:
+    """The SQLite file at the newest schema, made once per process (copy it, never write)."""
+    return _sqlite_template(None)
+
+
 def _copy_sqlite(target: Path, seed: Seed | None) -> None:
     if not target.exists() or target.stat().st_size == 0:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +27,7 @@ from onething.demo.people import DEMO_PASSWORD
 from onething.kernel.db import make_engine, session_factory
 from samples import FORM, PDF
 from samples import OWNED_WITH_SIGN as ANSWERS
+from schema import sqlite_schema
 
 CLIENT, CLERK = "zhangsan", "chuangkou"
 APPROVERS = {"REG": "scjg_430102", "SIGN": "cg_430102"}  # STORE below: REG, then SIGN
@@ -58,6 +60,11 @@ class Served:
         self.url = ""
 
     def start(self, timeout: float = 120) -> Served:
+        database = self.data / "onething.db"
+        if not self.env["ONETHING_DATABASE_URL"] and not database.exists():
+            # the schema the migrations make, copied (serve finds it at the head)
+            self.data.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sqlite_schema(), database)
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         log: IO[str] = self.log_path.open("a")
