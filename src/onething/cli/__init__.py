@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from onething.cli import draw
+from onething.cli import draw, inspections
 from onething.cli.common import EXIT_INVALID, EXIT_USAGE, CliError
 
 # the roles of a person's account (onething.kernel.principal.PERSON_ROLES), spelled here so
@@ -837,6 +837,7 @@ def parser() -> argparse.ArgumentParser:
     guide.set_defaults(func=cmd_guide)
 
     draw.add_parser(sub)
+    inspections.add_parser(sub)
     return root
 
 

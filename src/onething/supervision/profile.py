@@ -68,6 +68,7 @@ CHECKS: dict[str, CheckKind] = {
     "commitment_check": CheckKind("告知承诺核查", "核查期限", False),
     "help_request": CheckKind("帮代办接单", "接单时限", False),
     "enquiry": CheckKind("咨询投诉（12345）", "签收、答复时限", False),
+    "inspection_publicity": CheckKind("抽查结果公示", "公示期限", False),
 }
 MAX_DAYS = 365
 _TOP = {"code", "name", "source", "checks"}

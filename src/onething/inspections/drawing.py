@@ -1,0 +1,284 @@
+"""Freezing a task's pools and drawing it (docs/DRAW.md), streamed so that memory stays
+bounded by the objects drawn, not by the pool.
+
+Freeze: the object pool (the entities of the task's region that its filter selects, in
+the order of their 统一社会信用代码) is read a page at a time, hashed id by id and kept in
+chunks; the inspector roster (the task's departments' inspectors of its region) is sorted
+and hashed; a secret seed is made and its commitment published with both hashes.
+
+Draw: the pool is read again and must hash as committed (a pool changed after the
+commitment is refused); the objects are the ids at the positions of `pick_positions` with
+stream `objects`; for each, in the order drawn, its inspectors are drawn from the roster
+less those left out (回避: a recorded conflict, or the entity's own township office) with
+stream `inspectors:<USCC>`. If any object has too few, the whole draw is refused naming
+them; otherwise every object is written at once and the seed revealed: the record is
+published whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, literal, null, select
+from sqlalchemy.orm import Session
+
+from onething.audit import service as audit
+from onething.catalog.context import Ctx
+from onething.catalog.expressions import ExpressionError
+from onething.credit import service as credit
+from onething.draw.engine import (
+    ALGORITHM,
+    DrawError,
+    PoolHasher,
+    commitment,
+    new_seed,
+    pick,
+    pick_positions,
+    pool_hash,
+    seed_from_hex,
+)
+from onething.inspections import rules, service
+from onething.inspections.models import (
+    Entity,
+    InspectionObject,
+    InspectionTask,
+    Inspector,
+    PoolChunk,
+    Recusal,
+)
+from onething.inspections.rules import Candidate, TaskStatus
+from onething.kernel.errors import Conflict, FieldProblem, Invalid
+from onething.kernel.regions import descendants
+from onething.profiles.models import Company
+
+PAGE = 20_000  # entities read per query
+CHUNK = 10_000  # ids per stored chunk of the frozen pool
+INLINE_POOL = 10_000  # a larger object pool is published as a file beside the record
+SHOWN_SHORT = 20  # objects named in a refusal for too few inspectors
+_OBJECTS = cast(Table, InspectionObject.__table__)
+_CHUNKS = cast(Table, PoolChunk.__table__)
+_COLUMNS = (Entity.uscc, Entity.name, Entity.kind, Entity.region_code, Entity.township_code,
+            Entity.risk_class, Entity.source)
+
+
+def sync_companies(session: Session) -> int:
+    """Companies of the company files (一企一档) not yet in the 名录库 join it, class B."""
+    known = select(Entity.uscc).where(Entity.uscc == Company.uscc)
+    result = session.execute(insert(Entity).from_select(
+        ["uscc", "name", "kind", "region_code", "township_code", "risk_class", "source",
+         "updated_at"],
+        select(Company.uscc, Company.name, Company.kind, Company.region_code, null(),
+               literal(rules.DEFAULT_RISK), literal("company"), Company.updated_at)
+        .where(~known.exists())))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _pool(ctx: Ctx, found: InspectionTask) -> Iterator[tuple[Any, ...]]:
+    """The task's object pool, in order: (uscc, name, township) of each entity selected."""
+    try:
+        check = rules.compile_filter(found.object_filter)
+    except ExpressionError as exc:
+        raise Invalid(str(exc), code="inspection_filter",
+                      problems=[FieldProblem("object_filter", str(exc))]) from exc
+    holds = check.holds_for()
+    reads = check.reads
+    bad = credit.keys_in_bad_standing(ctx.session, ctx.today)
+    regions = sorted(descendants(ctx.catalog.regions, found.region_code))
+    last = ""
+    while True:
+        rows = ctx.session.execute(select(*_COLUMNS).where(
+            Entity.uscc > last, Entity.region_code.in_(regions))
+            .order_by(Entity.uscc).limit(PAGE)).all()
+        if not rows:
+            return
+        for uscc, name, kind, region, township, risk, source in rows:
+            if reads:
+                values = {"uscc": uscc, "name": name, "kind": kind or "", "region": region,
+                          "township": township or "", "source": source,
+                          "risk": rules.effective_risk(risk, uscc in bad)}
+                try:
+                    selected = holds([values[n] for n in reads])
+                except ExpressionError as exc:
+                    raise Invalid(f"筛选条件对 {uscc} 无法求值：{exc}",
+                                  code="inspection_filter") from exc
+                if not selected:
+                    continue
+            yield uscc, name, township
+        last = rows[-1][0]
+
+
+def _roster(ctx: Ctx, found: InspectionTask) -> list[Candidate]:
+    """The task's inspectors (its departments', of its region and below), sorted."""
+    inside = descendants(ctx.catalog.regions, found.region_code)
+    rows = ctx.session.execute(select(Inspector.cert_number, Inspector.township_code,
+                                      Inspector.region_code).where(
+        Inspector.department_code.in_(found.departments))).all()
+    return sorted((Candidate(c, t) for c, t, r in rows if r in inside),
+                  key=lambda c: c.cert_number.encode())
+
+
+def _hashed(add: Any, uscc: str) -> None:
+    try:
+        add(uscc)
+    except DrawError as exc:  # the database's order is not the ids' byte order
+        raise Conflict(f"检查对象名录的排序与编号的字节顺序不一致：{exc}",
+                       code="inspection_pool_order") from exc
+
+
+def freeze(ctx: Ctx, task_id: int) -> InspectionTask:
+    """Freeze the pools and publish the seed's commitment (the seed stays secret)."""
+    found = service.task(ctx.session, task_id)
+    service.require_manage(ctx, found.departments, found.region_code, "冻结名录")
+    if found.status != TaskStatus.draft.value:
+        raise Conflict("该任务的名录已冻结", code="inspection_task_frozen")
+    sync_companies(ctx.session)
+    hasher, chunk, seq = PoolHasher(), [], 0
+    for uscc, _, _ in _pool(ctx, found):
+        _hashed(hasher.add, uscc)
+        chunk.append(uscc)
+        if len(chunk) == CHUNK:
+            ctx.session.execute(insert(_CHUNKS), [{"task_id": found.id, "seq": seq,
+                                                   "ids": "\n".join(chunk)}])
+            chunk, seq = [], seq + 1
+    if chunk:
+        ctx.session.execute(insert(_CHUNKS), [{"task_id": found.id, "seq": seq,
+                                               "ids": "\n".join(chunk)}])
+    if hasher.size == 0:
+        raise Invalid("按任务的地区和筛选条件，检查对象名录库中没有对象",
+                      code="inspection_pool_empty",
+                      problems=[FieldProblem("object_filter", "没有符合条件的检查对象")])
+    roster = [c.cert_number for c in _roster(ctx, found)]
+    seed = new_seed()
+    found.seed, found.commitment = seed.hex(), commitment(seed)
+    found.pool_hash, found.pool_size = hasher.hexdigest(), hasher.size
+    found.roster, found.roster_hash = roster, pool_hash(roster)
+    found.status, found.frozen_at = TaskStatus.frozen.value, ctx.now
+    ctx.session.flush()
+    audit.record(ctx.session, ctx.actor, "freeze_inspection_task", "inspection_task",
+                 found.id, at=ctx.now, region=found.region_code,
+                 after={"commitment": found.commitment, "pool_hash": found.pool_hash,
+                        "pool_size": found.pool_size, "roster_hash": found.roster_hash})
+    return found
+
+
+def _picked(ctx: Ctx, found: InspectionTask, seed: bytes) -> list[tuple[Any, ...]]:
+    """The objects drawn, in the order drawn, from the pool read again and re-hashed."""
+    size = found.pool_size or 0
+    k = rules.objects_to_draw(found.ratio, size)
+    order = {position: i for i, position in enumerate(pick_positions(seed, "objects", size, k))}
+    picked: list[tuple[Any, ...] | None] = [None] * k
+    hasher = PoolHasher()
+    for uscc, name, township in _pool(ctx, found):
+        at = hasher.size
+        _hashed(hasher.add, uscc)
+        i = order.get(at)
+        if i is not None:
+            picked[i] = (uscc, name, township)
+    if hasher.hexdigest() != found.pool_hash:
+        raise Conflict(f"检查对象名录在公布承诺后发生了变化（现有 {hasher.size} 户，哈希 "
+                       f"{hasher.hexdigest()}；公布的为 {found.pool_size} 户，哈希 "
+                       f"{found.pool_hash}），不能摇号", code="inspection_pool_changed")
+    return [p for p in picked if p is not None]
+
+
+def _recused(session: Session, usccs: list[str]) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for at in range(0, len(usccs), 1000):
+        rows = session.execute(select(Recusal.uscc, Inspector.cert_number).join(
+            Inspector, Inspector.id == Recusal.inspector_id).where(
+            Recusal.uscc.in_(usccs[at:at + 1000])))
+        for uscc, cert in rows:
+            found.setdefault(uscc, set()).add(cert)
+    return {uscc: frozenset(certs) for uscc, certs in found.items()}
+
+
+def draw(ctx: Ctx, task_id: int) -> InspectionTask:
+    """Draw the objects and their inspectors, write them all and reveal the seed; or refuse
+    (the pool changed, too few inspectors for some objects) writing nothing."""
+    found = service.task(ctx.session, task_id)
+    service.require_manage(ctx, found.departments, found.region_code, "摇号")
+    if found.status != TaskStatus.frozen.value:
+        raise Conflict("只有已冻结名录、尚未摇号的任务可以摇号", code="inspection_task_state")
+    seed = seed_from_hex(found.seed or "")
+    roster = _roster(ctx, found)
+    if pool_hash(c.cert_number for c in roster) != found.roster_hash:
+        raise Conflict("执法检查人员名录在公布承诺后发生了变化，不能摇号",
+                       code="inspection_pool_changed")
+    picked = _picked(ctx, found, seed)
+    recused = _recused(ctx.session, [p[0] for p in picked])
+    per = found.inspectors_per_object
+    made: dict[tuple[str | None, frozenset[str]], tuple[list[str], list[list[str]], str]] = {}
+    rows: list[dict[str, Any]] = []
+    short: list[str] = []
+    for seq, (uscc, name, township) in enumerate(picked):
+        key = (township, recused.get(uscc, frozenset()))
+        if key not in made:
+            pool, left = rules.eligible(roster, township, key[1])
+            made[key] = pool, left, pool_hash(pool)
+        pool, left, hashed = made[key]
+        if len(pool) < per:
+            short.append(f"{name}（{uscc}，可选 {len(pool)} 人）")
+            continue
+        if short:
+            continue
+        rows.append({"task_id": found.id, "seq": seq, "uscc": uscc, "name": name,
+                     "township_code": township, "left_out": left, "pool_hash": hashed,
+                     "inspectors": pick(seed, f"inspectors:{uscc}", pool, per)})
+    if short:
+        more = f"等 {len(short)} 户" if len(short) > SHOWN_SHORT else ""
+        detail = (f"以下检查对象回避后可选的执法检查人员少于每户 {per} 名，未摇号："
+                  f"{'；'.join(short[:SHOWN_SHORT])}{more}")
+        raise Invalid(detail, code="inspection_too_few_inspectors",
+                      problems=[FieldProblem("inspectors_per_object", detail)])
+    for at in range(0, len(rows), 5000):
+        ctx.session.execute(insert(_OBJECTS), rows[at:at + 5000])
+    found.status, found.drawn_at, found.picked = TaskStatus.drawn.value, ctx.now, len(rows)
+    ctx.session.flush()
+    audit.record(ctx.session, ctx.actor, "draw_inspection_task", "inspection_task", found.id,
+                 at=ctx.now, region=found.region_code,
+                 after={"seed": found.seed, "objects": len(rows)})
+    return found
+
+
+# --- the published record ----------------------------------------------------------------
+
+
+def pool_ids(session: Session, task_id: int) -> Iterator[str]:
+    """The frozen object pool, in order (the file published beside a large record)."""
+    last = -1
+    while True:
+        chunks = session.execute(select(PoolChunk.seq, PoolChunk.ids).where(
+            PoolChunk.task_id == task_id, PoolChunk.seq > last)
+            .order_by(PoolChunk.seq).limit(10)).all()
+        if not chunks:
+            return
+        for seq, ids in chunks:
+            yield from ids.split("\n")
+            last = seq
+
+
+def record(session: Session, task_id: int) -> dict[str, Any]:
+    """The whole record of a drawn task, as `onething draw verify` reads it: the objects'
+    draw (its pool inline when small, else by hash, published beside it) and each object's
+    inspectors' draw with its pool inline."""
+    found = service.task(session, task_id)
+    if found.status != TaskStatus.drawn.value:
+        raise Conflict("该任务尚未摇号，抽取记录在摇号后与种子一并公布",
+                       code="inspection_task_not_drawn")
+    objects = list(session.execute(select(
+        InspectionObject.uscc, InspectionObject.left_out, InspectionObject.pool_hash,
+        InspectionObject.inspectors).where(InspectionObject.task_id == found.id)
+        .order_by(InspectionObject.seq)))
+    first: dict[str, Any] = {"label": "objects", "pool_hash": found.pool_hash,
+                             "k": len(objects), "result": [o[0] for o in objects]}
+    if (found.pool_size or 0) <= INLINE_POOL:
+        first["pool"] = list(pool_ids(session, found.id))
+    roster = found.roster or []
+    draws = [first]
+    for uscc, left, hashed, picked in objects:
+        out = {cert for cert, _ in left}
+        draws.append({"label": f"inspectors:{uscc}", "pool": [c for c in roster if c not in out],
+                      "pool_hash": hashed, "k": len(picked), "result": picked})
+    return {"algorithm": ALGORITHM, "task": found.id, "name": found.name,
+            "commitment": found.commitment, "seed": found.seed, "draws": draws}
