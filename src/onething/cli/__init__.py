@@ -613,11 +613,15 @@ def cmd_demo_generate(args: argparse.Namespace) -> int:
 
 def _demo_users() -> None:
     from onething.catalog.service import current_catalog
+    from onething.demo.inspections import ensure_demo_inspections
     from onething.demo.people import ensure_demo_users, login_help
+    from onething.kernel.clock import utcnow
     from onething.kernel.db import unit_of_work
 
     with unit_of_work(_database()) as session:
-        people = ensure_demo_users(session, current_catalog(session))
+        catalog = current_catalog(session)
+        people = ensure_demo_users(session, catalog)
+        ensure_demo_inspections(session, catalog, utcnow())
     print(login_help(people))
 
 

@@ -26,8 +26,13 @@ StaffPage = Annotated[Page, Depends(page_for(service.sees_staff_pages))]
 SHOWN_OBJECTS = 500
 
 
+def percent(ratio: Any) -> str:
+    """A ratio as people read it: 0.05 → 5%."""
+    return f"{float(ratio) * 100:g}%"
+
+
 def _words() -> dict[str, Any]:
-    return {"RESULTS": rules.RESULTS, "STATUS_NAMES": {s.value: n for s, n
+    return {"RESULTS": rules.RESULTS, "percent": percent, "STATUS_NAMES": {s.value: n for s, n
                                                        in rules.STATUS_NAMES.items()},
             "RISK_CLASSES": rules.RISK_CLASSES}
 
@@ -91,7 +96,8 @@ def _task_page(page: Page, task_id: int, error: str | None = None,
     objects = service.objects(ctx.session, task_id, SHOWN_OBJECTS)
     return page.render(
         "inspection_task.html", code, task=found, objects=objects,
-        names=service.inspector_names(ctx.session, [c for o in objects for c in o.inspectors]),
+        names=service.inspector_names(ctx.session, [c for o in objects for c in o.inspectors]
+                                     + [c for o in objects for c, _ in o.left_out]),
         items=service.item_names(ctx.session, found.items), catalog=ctx.catalog,
         may_manage=service.may_record(ctx, found), error=error, today=ctx.today,
         more=(found.picked or 0) > len(objects), **_words())
