@@ -56,6 +56,7 @@ PAGE = 20_000  # entities read per query
 CHUNK = 10_000  # ids per stored chunk of the frozen pool
 INLINE_POOL = 10_000  # a larger object pool is published as a file beside the record
 SHOWN_SHORT = 20  # objects named in a refusal for too few inspectors
+WRITE = 5_000  # objects written per statement
 _OBJECTS = cast(Table, InspectionObject.__table__)
 _CHUNKS = cast(Table, PoolChunk.__table__)
 _COLUMNS = (Entity.uscc, Entity.name, Entity.kind, Entity.region_code, Entity.township_code,
@@ -74,8 +75,14 @@ def sync_companies(session: Session) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _pool(ctx: Ctx, found: InspectionTask) -> Iterator[tuple[Any, ...]]:
-    """The task's object pool, in order: (uscc, name, township) of each entity selected."""
+_FILTER_COLUMNS = {"name": Entity.name, "kind": Entity.kind, "region": Entity.region_code,
+                   "township": Entity.township_code, "risk": Entity.risk_class,
+                   "source": Entity.source}
+
+
+def _pool(ctx: Ctx, found: InspectionTask) -> Iterator[str]:
+    """The task's object pool, in order: the USCC of each entity of its region that its
+    filter selects. Only the columns the filter reads are fetched."""
     try:
         check = rules.compile_filter(found.object_filter)
     except ExpressionError as exc:
@@ -83,29 +90,43 @@ def _pool(ctx: Ctx, found: InspectionTask) -> Iterator[tuple[Any, ...]]:
                       problems=[FieldProblem("object_filter", str(exc))]) from exc
     holds = check.holds_for()
     reads = check.reads
-    bad = credit.keys_in_bad_standing(ctx.session, ctx.today)
+    read = [_FILTER_COLUMNS[n] for n in reads if n != "uscc"]
+    bad = credit.keys_in_bad_standing(ctx.session, ctx.today) if "risk" in reads else set()
     regions = sorted(descendants(ctx.catalog.regions, found.region_code))
     last = ""
     while True:
-        rows = ctx.session.execute(select(*_COLUMNS).where(
+        rows = ctx.session.execute(select(Entity.uscc, *read).where(
             Entity.uscc > last, Entity.region_code.in_(regions))
             .order_by(Entity.uscc).limit(PAGE)).all()
         if not rows:
             return
-        for uscc, name, kind, region, township, risk, source in rows:
-            if reads:
-                values = {"uscc": uscc, "name": name, "kind": kind or "", "region": region,
-                          "township": township or "", "source": source,
-                          "risk": rules.effective_risk(risk, uscc in bad)}
-                try:
-                    selected = holds([values[n] for n in reads])
-                except ExpressionError as exc:
-                    raise Invalid(f"筛选条件对 {uscc} 无法求值：{exc}",
-                                  code="inspection_filter") from exc
-                if not selected:
-                    continue
-            yield uscc, name, township
+        if not reads:
+            for row in rows:
+                yield row[0]
+        for row in rows if reads else ():
+            values = dict(zip((n for n in reads if n != "uscc"), row[1:], strict=True))
+            values["uscc"] = row[0]
+            if "risk" in values:
+                values["risk"] = rules.effective_risk(values["risk"], row[0] in bad)
+            try:
+                selected = holds([values[n] or "" for n in reads])
+            except ExpressionError as exc:
+                raise Invalid(f"筛选条件对 {row[0]} 无法求值：{exc}",
+                              code="inspection_filter") from exc
+            if selected:
+                yield row[0]
         last = rows[-1][0]
+
+
+def _details(session: Session, usccs: list[str]) -> dict[str, tuple[str, str | None]]:
+    """The name and township of each entity drawn, a thousand at a time."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for at in range(0, len(usccs), 1000):
+        for uscc, name, township in session.execute(select(
+                Entity.uscc, Entity.name, Entity.township_code).where(
+                Entity.uscc.in_(usccs[at:at + 1000]))):
+            found[uscc] = (name, township)
+    return found
 
 
 def _roster(ctx: Ctx, found: InspectionTask) -> list[Candidate]:
@@ -134,7 +155,7 @@ def freeze(ctx: Ctx, task_id: int) -> InspectionTask:
         raise Conflict("该任务的名录已冻结", code="inspection_task_frozen")
     sync_companies(ctx.session)
     hasher, chunk, seq = PoolHasher(), [], 0
-    for uscc, _, _ in _pool(ctx, found):
+    for uscc in _pool(ctx, found):
         _hashed(hasher.add, uscc)
         chunk.append(uscc)
         if len(chunk) == CHUNK:
@@ -162,33 +183,34 @@ def freeze(ctx: Ctx, task_id: int) -> InspectionTask:
     return found
 
 
-def _picked(ctx: Ctx, found: InspectionTask, seed: bytes) -> list[tuple[Any, ...]]:
+def _picked(ctx: Ctx, found: InspectionTask, seed: bytes) -> list[str]:
     """The objects drawn, in the order drawn, from the pool read again and re-hashed."""
     size = found.pool_size or 0
     k = rules.objects_to_draw(found.ratio, size)
     order = {position: i for i, position in enumerate(pick_positions(seed, "objects", size, k))}
-    picked: list[tuple[Any, ...] | None] = [None] * k
+    picked: list[str] = [""] * k
     hasher = PoolHasher()
-    for uscc, name, township in _pool(ctx, found):
+    for uscc in _pool(ctx, found):
         at = hasher.size
         _hashed(hasher.add, uscc)
         i = order.get(at)
         if i is not None:
-            picked[i] = (uscc, name, township)
+            picked[i] = uscc
     if hasher.hexdigest() != found.pool_hash:
         raise Conflict(f"检查对象名录在公布承诺后发生了变化（现有 {hasher.size} 户，哈希 "
                        f"{hasher.hexdigest()}；公布的为 {found.pool_size} 户，哈希 "
                        f"{found.pool_hash}），不能摇号", code="inspection_pool_changed")
-    return [p for p in picked if p is not None]
+    return picked
 
 
-def _recused(session: Session, usccs: list[str]) -> dict[str, frozenset[str]]:
+def _recused(session: Session, roster: list[Candidate]) -> dict[str, frozenset[str]]:
+    """回避 records of the roster's inspectors, by entity."""
+    certs = [c.cert_number for c in roster]
     found: dict[str, set[str]] = {}
-    for at in range(0, len(usccs), 1000):
-        rows = session.execute(select(Recusal.uscc, Inspector.cert_number).join(
-            Inspector, Inspector.id == Recusal.inspector_id).where(
-            Recusal.uscc.in_(usccs[at:at + 1000])))
-        for uscc, cert in rows:
+    for at in range(0, len(certs), 1000):
+        for uscc, cert in session.execute(select(Recusal.uscc, Inspector.cert_number).join(
+                Inspector, Inspector.id == Recusal.inspector_id).where(
+                Inspector.cert_number.in_(certs[at:at + 1000]))):
             found.setdefault(uscc, set()).add(cert)
     return {uscc: frozenset(certs) for uscc, certs in found.items()}
 
@@ -206,38 +228,40 @@ def draw(ctx: Ctx, task_id: int) -> InspectionTask:
         raise Conflict("执法检查人员名录在公布承诺后发生了变化，不能摇号",
                        code="inspection_pool_changed")
     picked = _picked(ctx, found, seed)
-    recused = _recused(ctx.session, [p[0] for p in picked])
+    details = _details(ctx.session, picked)
+    recused = _recused(ctx.session, roster)
     per = found.inspectors_per_object
     made: dict[tuple[str | None, frozenset[str]], tuple[list[str], list[list[str]], str]] = {}
-    rows: list[dict[str, Any]] = []
-    short: list[str] = []
-    for seq, (uscc, name, township) in enumerate(picked):
-        key = (township, recused.get(uscc, frozenset()))
+
+    def pool_of(uscc: str) -> tuple[list[str], list[list[str]], str]:
+        key = (details[uscc][1], recused.get(uscc, frozenset()))
         if key not in made:
-            pool, left = rules.eligible(roster, township, key[1])
+            pool, left = rules.eligible(roster, key[0], key[1])
             made[key] = pool, left, pool_hash(pool)
-        pool, left, hashed = made[key]
-        if len(pool) < per:
-            short.append(f"{name}（{uscc}，可选 {len(pool)} 人）")
-            continue
-        if short:
-            continue
-        rows.append({"task_id": found.id, "seq": seq, "uscc": uscc, "name": name,
-                     "township_code": township, "left_out": left, "pool_hash": hashed,
-                     "inspectors": pick(seed, f"inspectors:{uscc}", pool, per)})
+        return made[key]
+
+    short = [f"{details[u][0]}（{u}，可选 {len(pool_of(u)[0])} 人）" for u in picked
+             if len(pool_of(u)[0]) < per]
     if short:
         more = f"等 {len(short)} 户" if len(short) > SHOWN_SHORT else ""
         detail = (f"以下检查对象回避后可选的执法检查人员少于每户 {per} 名，未摇号："
                   f"{'；'.join(short[:SHOWN_SHORT])}{more}")
         raise Invalid(detail, code="inspection_too_few_inspectors",
                       problems=[FieldProblem("inspectors_per_object", detail)])
-    for at in range(0, len(rows), 5000):
-        ctx.session.execute(insert(_OBJECTS), rows[at:at + 5000])
-    found.status, found.drawn_at, found.picked = TaskStatus.drawn.value, ctx.now, len(rows)
+    for at in range(0, len(picked), WRITE):
+        rows = []
+        for seq, uscc in enumerate(picked[at:at + WRITE], start=at):
+            pool, left, hashed = pool_of(uscc)
+            rows.append({"task_id": found.id, "seq": seq, "uscc": uscc,
+                         "name": details[uscc][0], "township_code": details[uscc][1],
+                         "left_out": left, "pool_hash": hashed,
+                         "inspectors": pick(seed, f"inspectors:{uscc}", pool, per)})
+        ctx.session.execute(insert(_OBJECTS), rows)
+    found.status, found.drawn_at, found.picked = TaskStatus.drawn.value, ctx.now, len(picked)
     ctx.session.flush()
     audit.record(ctx.session, ctx.actor, "draw_inspection_task", "inspection_task", found.id,
                  at=ctx.now, region=found.region_code,
-                 after={"seed": found.seed, "objects": len(rows)})
+                 after={"seed": found.seed, "objects": len(picked)})
     return found
 
 
