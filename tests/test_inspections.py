@@ -206,8 +206,9 @@ def test_a_late_publication_is_carded(api: Api, world: World, tmp_path: Path) ->
 
     items = _lists(api)
     _entities(world, tmp_path, 2)
-    task = _task(api, items).json()
-    api.post("scjg_furong", f"/api/v1/inspection-tasks/{task['id']}/freeze")
+    task = _task(api, items, object_filter='township != "430102002"').json()
+    frozen = api.post("scjg_furong", f"/api/v1/inspection-tasks/{task['id']}/freeze").json()
+    assert frozen["pool_size"] == 1  # the filter leaves out the second entity's township
     obj = api.post("scjg_furong", f"/api/v1/inspection-tasks/{task['id']}/draw"
                    ).json()["objects"][0]
     api.post("scjg_furong", f"/api/v1/inspection-objects/{obj['id']}/result",
