@@ -19,7 +19,7 @@ from onething.cli import main as cli
 from onething.draw.record import verify
 from onething.inspections import rules
 from onething.inspections.loading import EntitiesInvalid, load
-from onething.inspections.models import InspectionObject
+from onething.inspections.models import InspectionObject, PoolChunk
 from onething.kernel.db import unit_of_work
 from onething.kernel.identifiers import new_uscc
 from world import MONDAY, Api, World
@@ -90,6 +90,7 @@ def test_a_joint_task_from_the_list_to_published_results(api: Api, world: World,
     public = api.client.get(f"/api/v1/inspection-tasks/{task['id']}").json()
     assert public["commitment"] == frozen["commitment"] and public["seed"] is None
 
+    _entities(world, tmp_path, 1, "later.csv")  # the register moves on: the task is frozen
     drawn = api.post("scjg_furong", f"/api/v1/inspection-tasks/{task['id']}/draw")
     assert drawn.status_code == 200, drawn.text
     done = drawn.json()
@@ -166,10 +167,12 @@ def test_refusals_leave_nothing_half_written(api: Api, world: World, tmp_path: P
     after = api.client.get(f"/api/v1/inspection-tasks/{many['id']}").json()
     assert after["status"] == "frozen" and after["objects"] == []
 
-    # a pool changed after the commitment
+    # a pool changed after the commitment: the frozen list no longer hashes as committed
     task = _task(api, items).json()
     api.post("scjg_furong", f"/api/v1/inspection-tasks/{task['id']}/freeze")
-    _entities(world, tmp_path, 1, "more.csv")
+    with unit_of_work(world.sessions) as session:
+        chunk = session.get_one(PoolChunk, (task["id"], 0))
+        chunk.ids = chunk.ids.replace(codes[0], new_uscc("430102"))
     changed = api.post("scjg_furong", f"/api/v1/inspection-tasks/{task['id']}/draw")
     assert changed.status_code == 409, changed.text
     assert changed.json()["code"] == "inspection_pool_changed"

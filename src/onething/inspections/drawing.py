@@ -6,8 +6,9 @@ the order of their 统一社会信用代码) is read a page at a time, hashed id
 chunks; the inspector roster (the task's departments' inspectors of its region) is sorted
 and hashed; a secret seed is made and its commitment published with both hashes.
 
-Draw: the pool is read again and must hash as committed (a pool changed after the
-commitment is refused); the objects are the ids at the positions of `pick_positions` with
+Draw: the frozen pool and roster are read back and must hash as committed (a pool changed
+after the commitment is refused; entities or inspectors added to the registers since do
+not change a frozen task); the objects are the ids at the positions of `pick_positions` with
 stream `objects`; for each, in the order drawn, its inspectors are drawn from the roster
 less those left out (回避: a recorded conflict, or the entity's own township office) with
 stream `inspectors:<USCC>`. If any object has too few, the whole draw is refused naming
@@ -160,6 +161,22 @@ def _roster(ctx: Ctx, found: InspectionTask) -> list[Candidate]:
                   key=lambda c: c.cert_number.encode())
 
 
+def _frozen_roster(session: Session, found: InspectionTask) -> list[Candidate]:
+    """The inspectors frozen with the task, with their township offices; refused when the
+    frozen list no longer hashes as committed or one of them is gone."""
+    roster = found.roster or []
+    if pool_hash(roster) != found.roster_hash:
+        raise Conflict("执法检查人员名录在公布承诺后发生了变化，不能摇号",
+                       code="inspection_pool_changed")
+    towns = dict(session.execute(select(Inspector.cert_number, Inspector.township_code).where(
+        Inspector.cert_number.in_(roster))).all()) if roster else {}
+    gone = [c for c in roster if c not in towns]
+    if gone:
+        raise Conflict(f"执法检查人员名录在公布承诺后发生了变化：{'、'.join(gone)} 已不在名录库中，"
+                       "不能摇号", code="inspection_pool_changed")
+    return [Candidate(c, towns[c]) for c in roster]
+
+
 def _hashed(add: Any, ids: list[str]) -> None:
     try:
         add(ids)
@@ -201,22 +218,47 @@ def freeze(ctx: Ctx, task_id: int) -> InspectionTask:
     return found
 
 
+def _frozen_pages(session: Session, task_id: int) -> Iterator[list[str]]:
+    """The frozen object pool, in order, a stored chunk at a time."""
+    last = -1
+    while True:
+        chunks = session.execute(select(PoolChunk.seq, PoolChunk.ids).where(
+            PoolChunk.task_id == task_id, PoolChunk.seq > last)
+            .order_by(PoolChunk.seq).limit(10)).all()
+        if not chunks:
+            return
+        for seq, ids in chunks:
+            yield ids.split("\n")
+            last = seq
+
+
+def pool_ids(session: Session, task_id: int) -> Iterator[str]:
+    """The frozen object pool, in order (the file published beside a large record)."""
+    for ids in _frozen_pages(session, task_id):
+        yield from ids
+
+
 def _picked(ctx: Ctx, found: InspectionTask, seed: bytes) -> list[str]:
-    """The objects drawn, in the order drawn, from the pool read again and re-hashed."""
+    """The objects drawn, in the order drawn, from the frozen pool re-hashed: a pool that no
+    longer hashes as committed (changed after the commitment) is refused."""
     size = found.pool_size or 0
     k = rules.objects_to_draw(found.ratio, size)
     wanted = sorted((position, i) for i, position
                     in enumerate(pick_positions(seed, "objects", size, k)))
     picked: list[str] = [""] * k
     hasher, at = PoolHasher(), 0
-    for ids in _pool(ctx, found):
+    for ids in _frozen_pages(ctx.session, found.id):
         start = hasher.size
-        _hashed(hasher.add_all, ids)
+        try:
+            hasher.add_all(ids)
+        except DrawError as exc:  # out of order or repeated: not the list committed to
+            raise Conflict(f"检查对象名录在公布承诺后发生了变化（{exc}），不能摇号",
+                           code="inspection_pool_changed") from exc
         while at < k and wanted[at][0] < hasher.size:
             position, i = wanted[at]
             picked[i] = ids[position - start]
             at += 1
-    if hasher.hexdigest() != found.pool_hash:
+    if hasher.hexdigest() != found.pool_hash or hasher.size != size:
         raise Conflict(f"检查对象名录在公布承诺后发生了变化（现有 {hasher.size} 户，哈希 "
                        f"{hasher.hexdigest()}；公布的为 {found.pool_size} 户，哈希 "
                        f"{found.pool_hash}），不能摇号", code="inspection_pool_changed")
@@ -263,10 +305,7 @@ def draw(ctx: Ctx, task_id: int) -> InspectionTask:
     if found.status != TaskStatus.frozen.value:
         raise Conflict("只有已冻结名录、尚未摇号的任务可以摇号", code="inspection_task_state")
     seed = seed_from_hex(found.seed or "")
-    roster = _roster(ctx, found)
-    if pool_hash(c.cert_number for c in roster) != found.roster_hash:
-        raise Conflict("执法检查人员名录在公布承诺后发生了变化，不能摇号",
-                       code="inspection_pool_changed")
+    roster = _frozen_roster(ctx.session, found)
     picked = _picked(ctx, found, seed)
     details = _details(ctx.session, picked)
     recused = _recused(ctx.session, roster)
@@ -306,20 +345,6 @@ def draw(ctx: Ctx, task_id: int) -> InspectionTask:
 
 
 # --- the published record ----------------------------------------------------------------
-
-
-def pool_ids(session: Session, task_id: int) -> Iterator[str]:
-    """The frozen object pool, in order (the file published beside a large record)."""
-    last = -1
-    while True:
-        chunks = session.execute(select(PoolChunk.seq, PoolChunk.ids).where(
-            PoolChunk.task_id == task_id, PoolChunk.seq > last)
-            .order_by(PoolChunk.seq).limit(10)).all()
-        if not chunks:
-            return
-        for seq, ids in chunks:
-            yield from ids.split("\n")
-            last = seq
 
 
 def record(session: Session, task_id: int) -> dict[str, Any]:
