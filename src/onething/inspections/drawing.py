@@ -2,8 +2,8 @@
 bounded by the objects drawn, not by the pool.
 
 Freeze: the object pool (the entities of the task's region that its filter selects, in
-the order of their 统一社会信用代码) is read a page at a time, hashed id by id and kept in
-chunks; the inspector roster (the task's departments' inspectors of its region) is sorted
+the order of their 统一社会信用代码) is read a page at a time, hashed and kept a page a
+chunk; the inspector roster (the task's departments' inspectors of its region) is sorted
 and hashed; a secret seed is made and its commitment published with both hashes.
 
 Draw: the frozen pool and roster are read back and must hash as committed (a pool changed
