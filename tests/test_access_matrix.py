@@ -56,6 +56,9 @@ from onething.files import service as files
 from onething.hotline import service as hotline
 from onething.identity import service as identity
 from onething.identity.models import ProxyConsent
+from onething.inspections import drawing
+from onething.inspections import service as inspections
+from onething.inspections.models import Entity
 from onething.intermediaries import service as market
 from onething.kernel.config import Settings
 from onething.kernel.db import unit_of_work
@@ -306,6 +309,35 @@ POST    /policy-payouts/{policy}/batch         in  no  no  no  no  no  no  cf  n
 POST    /policy-payouts/objections/{objection} in  no  no  no  no  no  no  iv  no  iv  no  no  iv
 POST    /policy-payouts/appeals/{appeal}       in  no  no  no  no  no  no  iv  no  iv  no  no  iv
 GET     /policy-payouts/batches/{batch}/file   in  hm  hm  hm  hm  hm  hm  ok  no  ok  hm  hm  ok
+# --- 双随机、一公开: a task of 芙蓉区 市场监管, drawn, its object's result recorded and
+# published. The check list, tasks, draws, records, pools and published results are
+# public; the departments' approvers (of the region holding the task's) and administrators
+# write (a blank name, a ratio of 0: 422; a task already drawn, a result already recorded
+# and published: 409); supervisors read the staff pages
+GET     /api/v1/inspection-items               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/inspection-items               in  no  no  no  no  no  no  iv  no  iv  no  no  iv
+GET     /api/v1/inspectors                     in  no  no  no  no  no  no  ok  ok  ok  ok  ok  ok
+POST    /api/v1/inspectors                     in  no  no  no  no  no  no  iv  no  no  no  no  iv
+POST    /api/v1/inspection-recusals            in  no  no  no  no  no  no  iv  no  no  no  no  iv
+GET     /api/v1/inspection-tasks               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/inspection-tasks               in  no  no  no  no  no  no  iv  no  no  no  no  iv
+GET     /api/v1/inspection-tasks/{itask}       ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/inspection-tasks/{itask}/freeze in no  no  no  no  no  no  cf  no  no  no  no  cf
+POST    /api/v1/inspection-tasks/{itask}/draw  in  no  no  no  no  no  no  cf  no  no  no  no  cf
+GET     /api/v1/inspection-tasks/{itask}/record ok ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/inspection-tasks/{itask}/pool  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/inspection-objects/{iobj}/result in no no  no  no  no  no  cf  no  no  no  no  cf
+POST    /api/v1/inspection-objects/{iobj}/publication in no no no no no no cf  no  no  no  no  cf
+GET     /api/v1/inspection-results             ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /inspections                           in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
+POST    /inspections/tasks                     in  no  no  no  no  no  no  iv  no  no  no  no  iv
+GET     /inspections/{itask}                   in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
+POST    /inspections/{itask}/freeze            in  no  no  no  no  no  no  cf  no  no  no  no  cf
+POST    /inspections/{itask}/draw              in  no  no  no  no  no  no  cf  no  no  no  no  cf
+POST    /inspections/objects/{iobj}/result     in  no  no  no  no  no  no  cf  no  no  no  no  cf
+POST    /inspections/objects/{iobj}/publish    in  no  no  no  no  no  no  cf  no  no  no  no  cf
+GET     /inspection-publicity                  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /inspection-publicity/{itask}          ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 # 信用: an applicant their own; the staff who decide (windows, offices, supervisors,
 # administrators) anyone's by ID number or USCC (audited); rulings by an office or an
 # administrator (the request's period runs backwards: 422)
@@ -457,6 +489,11 @@ MARKET_PROJECT = {"title": "消防设施检测", "description": "年度检测", 
 
 # What each route is sent (httpx keywords; "{…}" is filled in per request, see `values`).
 # Pages' POST forms also get the caller's CSRF token.
+INSPECTION_TASK = {"name": "抽查", "region": "430102", "departments": ["SCJG"], "items": [1],
+                   "ratio": "0", "inspectors_per_object": 2, "starts_on": "2026-11-23",
+                   "ends_on": "2026-12-31"}
+
+
 REQUESTS: dict[str, dict[str, Any]] = {
     "GET /api/v1/credit/holders": {"params": {"key": ID_NUMBER}},
     "POST /api/v1/credit/records": {"json": {
@@ -601,6 +638,18 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /market/reviews/{agency}": {"data": {"decision": "approve"}},
     "POST /market/complaints/{complaint}": {"data": {"decision": "dismissed",
                                                      "answer": "不成立"}},
+    "POST /api/v1/inspection-items": {"json": {"department": "SCJG", "name": " ",
+                                               "basis": "《食品安全法》", "method": "现场检查"}},
+    "POST /api/v1/inspectors": {"json": {"name": " ", "cert_number": "MX-NEW",
+                                         "department": "SCJG", "region": "430102",
+                                         "qualification": "行政执法证"}},
+    "POST /api/v1/inspection-recusals": {"json": {"cert_number": "MX-0", "uscc": "{iuscc}",
+                                                  "reason": " "}},
+    "POST /api/v1/inspection-tasks": {"json": INSPECTION_TASK},
+    "POST /api/v1/inspection-objects/{iobj}/result": {"json": {"result": "no_problem"}},
+    "POST /inspections/tasks": {"data": {**INSPECTION_TASK, "departments": "SCJG",
+                                         "items": "{iitem}", "inspectors_per_object": "2"}},
+    "POST /inspections/objects/{iobj}/result": {"data": {"result": "no_problem"}},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
@@ -639,6 +688,9 @@ MARKERS = {
     "GET /my/policies": 'id="match-{match}"',
     "GET /policy-publicity": 'id="match-{match}"',
     "GET /policy-payouts": 'id="match-{match}"',
+    "GET /api/v1/inspection-tasks": '"id":{itask},',
+    "GET /api/v1/inspection-results": '"task":{itask},',
+    "GET /inspection-publicity": 'id="task-{itask}"',
     **{route: "{id_number}" for route in (
         "GET /api/v1/applications/{app}", "POST /api/v1/applications/{app}/personal-data",
         "GET /applications/{app}", "POST /applications/{app}/personal-data",
@@ -657,7 +709,8 @@ ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "service_code": "service", "service_request_id": "ticket_number",
            "token": "ticket_number", "match_id": "match", "objection_id": "objection",
            "appeal_id": "appeal", "batch_id": "batch", "policy_code": "policy",
-           "project_id": "project", "agency_id": "agency", "complaint_id": "complaint"}
+           "project_id": "project", "agency_id": "agency", "complaint_id": "complaint",
+           "inspection_task_id": "itask", "inspection_object_id": "iobj"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -763,6 +816,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     ticket, ticket_number = _ticket(world)
     payout_targets = _payouts(world)
     market_targets = _market(world, uscc)
+    inspection_targets = _inspections(world)
     with world.as_("admin") as ctx:
         done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
         return {
@@ -778,6 +832,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "uscc": uscc, "username": "zhang",
             "ticket": str(ticket), "ticket_number": ticket_number, **payout_targets,
             **market_targets,
+            **inspection_targets,
         }, consents[0]
 
 
@@ -845,6 +900,32 @@ def _payouts(world: World) -> dict[str, str]:
                                account_number="62170000123"))
         return {"match": str(match.id), "objection": str(objection.id),
                 "appeal": str(appeal.id), "batch": str(batch.id), "policy": "SUBSIDY"}
+
+
+def _inspections(world: World) -> dict[str, str]:
+    """A random inspection of 芙蓉区 市场监管 over one registered entity and zhang's company:
+    frozen, drawn, and the first object's result recorded and published."""
+    with world.as_("scjg_furong") as ctx:
+        item = inspections.add_item(ctx, inspections.ItemInput(
+            "SCJG", "食品经营者落实主体责任情况", "《食品安全法》第一百一十条", "现场检查"))
+        for n, town in enumerate(("430102001", "430102002", "430102003")):
+            inspections.add_inspector(ctx, inspections.InspectorInput(
+                f"检查员{n}", f"MX-{n}", "SCJG", "430102", town, "行政执法证"))
+        entity = new_uscc("430102")
+        ctx.session.add(Entity(uscc=entity, name="芙蓉区抽查对象有限公司", region_code="430102",
+                               township_code="430102001", risk_class="B", source="register",
+                               updated_at=MONDAY))
+        task = inspections.create_task(ctx, inspections.TaskInput(
+            name="芙蓉区食品经营抽查", region="430102", departments=["SCJG"], items=[item.id],
+            ratio="1", inspectors_per_object=2, starts_on=MONDAY.date(),
+            ends_on=dt.date(2026, 12, 31)))
+        drawing.freeze(ctx, task.id)
+        drawing.draw(ctx, task.id)
+        first = inspections.objects(ctx.session, task.id)[0]
+        inspections.record_result(ctx, first.id, "no_problem")
+        inspections.publish_result(ctx, first.id)
+        return {"itask": str(task.id), "iobj": str(first.id), "iitem": str(item.id),
+                "iuscc": entity}
 
 
 def _help(world: World) -> int:

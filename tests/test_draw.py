@@ -64,6 +64,21 @@ def _code_blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 
 
+def test_a_pool_hashed_a_page_at_a_time_hashes_the_same() -> None:
+    ids = sorted((f"id{n}" for n in range(1000)), key=str.encode)
+    whole, paged = engine.PoolHasher(), engine.PoolHasher()
+    for i in ids:
+        whole.add(i)
+    for at in range(0, 1000, 300):
+        paged.add_all(ids[at:at + 300])
+    assert paged.hexdigest() == whole.hexdigest() == engine.pool_hash(ids)
+    assert paged.size == 1000
+    with pytest.raises(engine.DrawError, match="id999"):
+        paged.add_all(["id999"])  # not after the last one
+    with pytest.raises(engine.DrawError, match="b"):
+        engine.PoolHasher().add_all(["a", "c", "b"])
+
+
 def test_the_python_in_the_docs_reruns_the_vectors() -> None:
     (code,) = _code_blocks("python")
     scope: dict[str, Any] = {}

@@ -2,7 +2,7 @@
 their selection (the draw's frozen pool, commitment and record), bids and complaints
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-01
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0036"
-down_revision: str | None = "0034"  # the merger relinks it after 0035
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@ a check may wait for the draw (pooled, no due date yet) or lose it (not_drawn). 
 stay as they are: open, kept or false, each with its due date.
 
 Revision ID: 0037
-Revises: 0034
+Revises: 0036
 Create Date: 2026-12-01
 
 """

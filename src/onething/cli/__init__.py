@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from onething.cli import draw
+from onething.cli import draw, inspections
 from onething.cli.common import EXIT_INVALID, EXIT_USAGE, CliError
 
 # the roles of a person's account (onething.kernel.principal.PERSON_ROLES), spelled here so
@@ -589,8 +589,10 @@ def cmd_demo_generate(args: argparse.Namespace) -> int:
 
 def _demo_users() -> None:
     from onething.catalog.service import current_catalog
+    from onething.demo.inspections import ensure_demo_inspections
     from onething.demo.market import ensure_demo_market
     from onething.demo.people import ensure_demo_users, login_help
+    from onething.kernel.clock import utcnow
     from onething.kernel.db import unit_of_work
 
     with unit_of_work(_database()) as session:
@@ -598,6 +600,7 @@ def _demo_users() -> None:
         people = ensure_demo_users(session, catalog)
         session.flush()
         ensure_demo_market(session, catalog)
+        ensure_demo_inspections(session, catalog, utcnow())
     print(login_help(people))
 
 
@@ -817,6 +820,7 @@ def parser() -> argparse.ArgumentParser:
     guide.set_defaults(func=cmd_guide)
 
     draw.add_parser(sub)
+    inspections.add_parser(sub)
     return root
 
 

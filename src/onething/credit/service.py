@@ -101,6 +101,13 @@ def current(session: Session, holder_id: int, today: dt.date) -> CreditRecord | 
     return current_of(session, holder_of(session, holder_id), today)
 
 
+def keys_in_bad_standing(session: Session, today: dt.date) -> set[str]:
+    """The holder keys (ID numbers, 统一社会信用代码) with a 失信 record in force today, not
+    repaired: for those who class many holders at once (random inspections' risk class)."""
+    return set(session.scalars(select(CreditRecord.holder_key).distinct().where(
+        CreditRecord.holder_key.is_not(None), CreditRecord.kind == BAD, *_in_force(today))))
+
+
 def records_of(session: Session, holder: Holder) -> list[CreditRecord]:
     """Every record of the holder, the newest first (repaired and expired ones too)."""
     return list(session.scalars(select(CreditRecord).where(_whose(holder))

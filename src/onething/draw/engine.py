@@ -14,6 +14,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 ALGORITHM = "onething-draw-v1"
 SEED_BYTES = 32
@@ -72,6 +73,23 @@ class PoolHasher:
         self._sha.update(data)
         self._last = data
         self.size += 1
+
+    def add_all(self, pool_ids: Sequence[str]) -> None:
+        """The same as `add` for each id in turn, a page at a time (for millions of ids)."""
+        if not pool_ids:
+            return
+        data = [pool_id.encode() for pool_id in pool_ids]
+        if self._last is not None and data[0] <= self._last:
+            raise DrawError(f"名单须按编号排序且不重复：{pool_ids[0]}")
+        if not all(before < this for before, this in pairwise(data)):
+            n = next(n for n, (before, this) in enumerate(pairwise(data))
+                     if this <= before)
+            raise DrawError(f"名单须按编号排序且不重复：{pool_ids[n + 1]}")
+        if self._last is not None:
+            self._sha.update(b"\n")
+        self._sha.update(b"\n".join(data))
+        self._last = data[-1]
+        self.size += len(data)
 
     def hexdigest(self) -> str:
         return self._sha.hexdigest()

@@ -29,6 +29,7 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/companies", "企业档案", frozenset({*_PEOPLE, Role.clerk, Role.approver, *_WATCH})),
     ("/people", "办事人档案", frozenset({Role.clerk, Role.approver, *_WATCH})),
     ("/policy-payouts", "政策兑现", frozenset({Role.approver, Role.admin})),
+    ("/inspections", "双随机抽查", frozenset({Role.approver, *_WATCH})),
     ("/knowledge", "知识库", frozenset({Role.approver, *_WATCH})),
     ("/faq", "常见问题", frozenset({*_PEOPLE, Role.clerk})),
     ("/hotline", "12345 受理", frozenset({Role.operator})),

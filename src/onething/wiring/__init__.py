@@ -18,7 +18,7 @@ from onething.kernel.db import Base
 DOMAINS = ("audit", "calendar", "files", "catalog", "identity", "outbox", "credit", "guide",
            "cases", "licences", "commitments", "ratings", "assistance", "exchange",
            "hotline", "knowledge", "supervision", "profiles", "open311", "policies",
-           "intermediaries")
+           "inspections", "intermediaries")
 
 for _domain in DOMAINS:  # every table, so that Base.metadata is whole
     if importlib.util.find_spec(f"onething.{_domain}.models") is not None:
