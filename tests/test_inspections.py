@@ -1,5 +1,6 @@
 """双随机、一公开: a joint inspection task from the check list to published results, with
-回避, through the API on both databases; the refusals (a ratio outside (0, 1], too few
+回避, through the API and through the staff pages as a person uses them, on both databases;
+the refusals (a ratio outside (0, 1], too few
 inspectors, a pool changed after the commitment, a seed that does not match); a late
 publication carded; and the pure rules."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -146,6 +148,97 @@ def test_a_joint_task_from_the_list_to_published_results(api: Api, world: World,
     assert page.status_code == 200 and "发现问题已责令改正" in page.text
     record_page = api.client.get(f"/inspection-publicity/{task['id']}")
     assert done["seed"] in record_page.text and "onething draw verify" in record_page.text
+
+
+def _cards(page: str) -> dict[str, tuple[list[str], str]]:
+    """The drawn objects as the task page shows them: each entity's name → the certificate
+    numbers of its inspectors, and its 回避 line."""
+    found = {}
+    for card in page.split('<div class="card" id="object-')[1:]:
+        name = re.search(r"<h3>\d+\. (\S+) ", card)
+        team = re.search(r"<p>执法检查人员：(.*?)</p>", card)
+        left = re.search(r"回避：(.*?)</p>", card)
+        assert name and team, card
+        found[name.group(1)] = (re.findall(r"（([A-Z]+-\d+)）", team.group(1)),
+                                left.group(1) if left else "")
+    return found
+
+
+def test_the_staff_pages_create_freeze_draw_record_and_publish(api: Api, world: World,
+                                                               tmp_path: Path) -> None:
+    items = _lists(api)
+    codes = _entities(world, tmp_path, 3)
+    assert api.post("cg_furong", "/api/v1/inspection-recusals", {
+        "cert_number": "CG-13", "uscc": codes[1], "reason": "其近亲属在该企业任职"}
+                    ).status_code == 201
+    client = api.client
+    csrf = world.sign_in(client, "scjg_furong")
+    form = {"name": "芙蓉区食品经营与户外广告联合抽查", "region": "430102",
+            "departments": ["SCJG", "CG"], "items": [str(i) for i in items],
+            "ratio": "1.5", "inspectors_per_object": "2", "starts_on": "2026-11-23",
+            "ends_on": "2026-12-31", "csrf_token": csrf}
+    refused = client.post("/inspections/tasks", data=form)
+    assert refused.status_code == 422
+    assert "抽查比例须大于 0 且不超过 1" in refused.text and "收到 1.5" in refused.text
+    assert "还没有抽查任务" in refused.text  # nothing created; the form keeps what was sent
+    assert 'value="芙蓉区食品经营与户外广告联合抽查"' in refused.text
+    ticked = re.findall(r'name="(departments|items)" value="(\w+)" checked', refused.text)
+    assert sorted(ticked) == sorted([("departments", "SCJG"), ("departments", "CG")]
+                                    + [("items", str(i)) for i in items])
+    made = client.post("/inspections/tasks", data={**form, "ratio": "1"},
+                       follow_redirects=False)
+    assert made.status_code == 303, made.text
+    where = made.headers["location"]
+    listed = client.get("/inspections").text
+    assert "抽查任务（1）" in listed and "联合抽查" in listed and "待冻结名录" in listed
+
+    assert "冻结名录并公布承诺" in client.get(where).text
+    client.post(f"{where}/freeze", data={"csrf_token": csrf})
+    frozen = client.get(where).text
+    assert "已公布承诺，待摇号" in frozen and "检查对象 3 户，执法检查人员 12 名" in frozen
+    assert re.search(r"种子承诺</dt><dd><code[^>]*>[0-9a-f]{64}</code>", frozen)
+    assert "摇号并公布结果" in frozen
+
+    assert client.post(f"{where}/draw", data={"csrf_token": csrf},
+                       follow_redirects=False).status_code == 303
+    drawn = client.get(where).text
+    assert "已摇号" in drawn and "抽中的检查对象（3 户）" in drawn
+    town_of = {cert: town for _, cert, town in INSPECTORS}
+    cards = _cards(drawn)
+    assert len(cards) == 3
+    for i in range(3):
+        team, left = cards[f"芙蓉区测试商户{i}有限公司"]
+        assert len(set(team)) == 2 and all(town_of[c] != TOWNS[i] for c in team)
+        assert left.count("与检查对象属同一基层所（乡镇、街道）") == 4
+    team, left = cards["芙蓉区测试商户1有限公司"]
+    assert "CG-13" not in team and "检查员CG-13（有利害关系（已登记回避））" in left
+
+    # 谁检查、谁录入: the joint partner's approver records on the page, then publishes
+    csrf = world.sign_in(client, "cg_furong")
+    page = client.get(where).text
+    assert "录入检查结果" in page
+    first = re.findall(r'action="(/inspections/objects/\d+)/result"', page)[0]
+    late = client.post(f"{first}/result", data={"result": "corrected", "on": "2026-11-30",
+                                                "csrf_token": csrf})
+    assert late.status_code == 422 and "检查日期须在 2026-11-23 至今天之间" in late.text
+    recorded = client.post(f"{first}/result", data={
+        "result": "corrected", "on": "2026-11-23", "note": "占道经营，已当场责令改正",
+        "csrf_token": csrf}, follow_redirects=False)
+    assert recorded.status_code == 303, recorded.text
+    page = client.get(where).text
+    assert "检查结果：<strong>发现问题已责令改正</strong>" in page
+    assert "占道经营，已当场责令改正" in page and "公示期限：2026-12-21 前" in page
+    client.post(f"{first}/publish", data={"csrf_token": csrf})
+    assert "已公示" in client.get(where).text
+    again = client.post(f"{first}/publish", data={"csrf_token": csrf})
+    assert again.status_code == 409 and "该检查结果已公示" in again.text
+
+    client.cookies.clear()  # anyone, without signing in
+    name = re.search(r"<h3>1\. (\S+) <span[^>]*>(\w+)</span>", page)
+    assert name
+    public = client.get("/inspection-publicity", params={"q": name.group(2)}).text
+    assert name.group(1) in public and "发现问题已责令改正" in public
+    assert "芙蓉区食品经营与户外广告联合抽查" in public and "已摇号" in public
 
 
 def test_refusals_leave_nothing_half_written(api: Api, world: World, tmp_path: Path) -> None:

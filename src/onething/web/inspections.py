@@ -85,8 +85,15 @@ def create(page: FormPageDep) -> Response:
     except DomainError as exc:
         if not service.sees_staff_pages(page.me):
             raise
-        return _staff(page, said(exc), exc.status, page.sent())
+        return _staff(page, said(exc), exc.status, _sent(page))
     return see_other(f"/inspections/{task_id}")
+
+
+def _sent(page: FormPage) -> dict[str, Any]:
+    """What the new-task form sent, its ticked departments and items included, to show it
+    again after a refusal."""
+    return {**page.sent(), "departments": [str(d) for d in page.form.getlist("departments")],
+            "items": [str(i) for i in page.form.getlist("items")]}
 
 
 def _task_page(page: Page, task_id: int, error: str | None = None,
