@@ -1,8 +1,7 @@
 """双随机、一公开: a joint inspection task from the check list to published results, with
 回避, through the API and through the staff pages as a person uses them, on both databases;
-the refusals (a ratio outside (0, 1], too few
-inspectors, a pool changed after the commitment, a seed that does not match); a late
-publication carded; and the pure rules."""
+the refusals (a ratio outside (0, 1], too few inspectors, a pool changed after the
+commitment, a seed that does not match); a late publication carded; and the pure rules."""
 
 from __future__ import annotations
 
