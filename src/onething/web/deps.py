@@ -65,8 +65,11 @@ class FormPage(Page):
         """A field's text, or None when it was left empty."""
         return str(self.form.get(name) or "") or None
 
-    def sent(self) -> dict[str, str]:
-        return sent_values(self.form)
+    def sent(self, *lists: str) -> dict[str, Any]:
+        """What the form sent, to show again; the fields named in `lists` (checkboxes, a
+        multiple select) with every value ticked."""
+        return {**sent_values(self.form),
+                **{name: [str(v) for v in self.form.getlist(name)] for name in lists}}
 
 
 def _page(request: Request, session: Session, catalog: Catalog) -> Page:

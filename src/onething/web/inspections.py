@@ -85,15 +85,8 @@ def create(page: FormPageDep) -> Response:
     except DomainError as exc:
         if not service.sees_staff_pages(page.me):
             raise
-        return _staff(page, said(exc), exc.status, _sent(page))
+        return _staff(page, said(exc), exc.status, page.sent("departments", "items"))
     return see_other(f"/inspections/{task_id}")
-
-
-def _sent(page: FormPage) -> dict[str, Any]:
-    """What the new-task form sent, its ticked departments and items included, to show it
-    again after a refusal."""
-    return {**page.sent(), "departments": [str(d) for d in page.form.getlist("departments")],
-            "items": [str(i) for i in page.form.getlist("items")]}
 
 
 def _task_page(page: Page, task_id: int, error: str | None = None,

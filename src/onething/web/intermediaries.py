@@ -183,8 +183,7 @@ def join(page: FormPageDep) -> Response:
         if not rules.joins(page.me):
             raise
         return _join_page(page, exc.status, said(exc), problems_by_field(exc),
-                          {**page.sent(), "services": given.services,
-                           "regions": given.regions})
+                          page.sent("services", "regions"))
     return see_other("/market/join")
 
 
