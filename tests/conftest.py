@@ -174,11 +174,14 @@ def postgres_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _fresh_postgres(server: str) -> Iterator[str]:
+def _fresh_postgres(server: str, create: bool = True) -> Iterator[str]:
+    """A database of its own on the server, dropped after; made empty now, or (`create`
+    false) left for `schema.migrated` to make as a copy of its template."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    if create:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.rsplit("/", 1)[0] + f"/{name}"
     try:
         yield url
@@ -198,7 +201,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'onething.db'}"
         return
     server = request.getfixturevalue("postgres_server")
-    with _fresh_postgres(server) as url:
+    # a test on `engine` gets its database as a copy of the migrated template: no empty one
+    with _fresh_postgres(server, create="engine" not in request.fixturenames) as url:
         yield url
 
 

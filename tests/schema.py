@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from onething.kernel.db import make_engine
 from onething.ops.migrate import upgrade
@@ -81,15 +82,24 @@ def _copy_postgres(url: str, seed: Seed | None) -> None:
         template = _pg_template(admin, seed)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}" TEMPLATE "{template}"'))
+            # FILE_COPY: copied as files, about twice as fast as WAL_LOG for a small template
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}" TEMPLATE "{template}"'
+                              " STRATEGY FILE_COPY"))
     finally:
         admin.dispose()
 
 
 def _pg_is_empty(url: str) -> bool:
+    """No table in the database at `url`, or no such database yet."""
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except OperationalError as exc:
+            if "does not exist" in str(exc):
+                return True
+            raise
+        with conn:
             return not conn.execute(text(
                 "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 " WHERE n.nspname = 'public' LIMIT 1")).first()
