@@ -14,9 +14,9 @@ from sqlalchemy import Engine, func, select, text
 from onething.kernel.principal import Role
 from onething.knowledge.models import PG_VECTOR, Article
 from onething.knowledge.rules import TRANSITIONS, ArticleStatus, Move, next_status
-from onething.knowledge.segment import query_words
 from onething.knowledge.service import tell_due_for_review
 from onething.outbox.models import Notification
+from onething.text.segment import query_words
 from world import Api, Clock, World
 
 PEOPLE = [("zhang", Role.applicant, None, None),

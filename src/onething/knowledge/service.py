@@ -38,8 +38,8 @@ from onething.kernel.principal import Principal, Role
 from onething.knowledge import rules
 from onething.knowledge.models import FTS_TABLE, PG_VECTOR, Article, ArticleVersion
 from onething.knowledge.rules import ArticleStatus, Move
-from onething.knowledge.segment import index_words, query_words
 from onething.outbox.models import Notification
+from onething.text.segment import index_words, query_words
 
 SUBJECT = "knowledge_article"  # in the audit trail
 
