@@ -69,7 +69,8 @@ class Served:
         self.url = f"http://127.0.0.1:{port}"
         log: IO[str] = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "onething.cli", "serve", *(["--demo"] if self.demo else []),
+            [sys.executable, "-m", "onething.cli", "serve",
+             *(["--demo", "--demo-applications", "0"] if self.demo else []),
              *(["--catalog", str(self.catalog)] if self.catalog else []),
              "--port", str(port), "--workers", str(self.workers)],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, text=True,
