@@ -182,6 +182,9 @@ def test_direct_selection_contract_delivery_rating_and_complaint(api: Api, world
     # an intermediary not qualified for the service: refused, naming it
     wrong = api.post("zhang", "/api/v1/agency-projects", {**PROJECT, "region": "430102"})
     assert wrong.status_code == 422 and "funding" in fields(wrong)  # a person pays own money
+    for budget in ("-1e30", "1e30", "12.345"):  # beyond any decimal's precision: refused
+        huge = api.post("scjg_furong", "/api/v1/agency-projects", {**PROJECT, "budget": budget})
+        assert huge.status_code == 422 and "budget" in fields(huge), budget
     assert api.post("rep0", f"/api/v1/agency-projects/{pid}/selection",
                     {"agency": usccs[0]}).status_code == 403
     chosen = api.post("scjg_furong", f"/api/v1/agency-projects/{pid}/selection",

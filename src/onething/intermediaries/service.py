@@ -244,9 +244,9 @@ def _money(text: str) -> Decimal | None:
         value = Decimal(str(text).strip())
     except InvalidOperation:
         return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or value >= 10**12:
+    if not value.is_finite() or abs(value) >= 10**12:  # (quantize refuses a huge one)
         return None
-    return value
+    return value if value == value.quantize(Decimal("0.01")) else None
 
 
 def _date(text: str) -> dt_date | None:
