@@ -38,6 +38,7 @@ from onething.kernel import regions as region_tree
 from onething.kernel.config import get_settings
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Principal, Role
+from onething.kernel.privacy import Personal, mask
 from onething.kernel.watch import WatchEnded, WatchStarted
 from onething.outbox.service import queue
 
@@ -70,6 +71,12 @@ def sees_staff_pages(p: Principal) -> bool:
 
 def sees_report(p: Principal) -> bool:
     return sees_staff_pages(p)
+
+
+def within(ctx: Ctx, region: str, p: Principal) -> bool:
+    """Whether `region` is one the person's figures may cover (an administrator: any)."""
+    return p.role == Role.admin or region_tree.within(ctx.catalog.regions, region,
+                                                      p.region or "")
 
 
 def handles(p: Principal, r: DisclosureRequest) -> bool:
@@ -504,6 +511,15 @@ def _tell_applicant(ctx: Ctx, r: DisclosureRequest, subject: str, body: str) -> 
 def _tell_office(ctx: Ctx, r: DisclosureRequest, subject: str, body: str) -> None:
     people = offices.office(r.region_code, r.department_code)
     queue(ctx.session, list(ctx.session.scalars(people)), subject, body, ctx.now)
+
+
+def contact_shown(ctx: Ctx, r: DisclosureRequest) -> str:
+    """The applicant's contact in full for the office, the applicant and the window that
+    recorded it; masked for anyone else (supervisors)."""
+    p = ctx.actor
+    if handles(p, r) or p.user_id in (r.applicant_id, r.recorded_by_id):
+        return r.contact
+    return str(mask(r.contact, Personal.address))
 
 
 def office_of(ctx: Ctx, r: DisclosureRequest) -> str:

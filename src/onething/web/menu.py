@@ -38,6 +38,8 @@ MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/market", "中介服务超市", frozenset({Role.applicant, Role.approver, *_WATCH})),
     ("/market/join", "中介入驻", frozenset({Role.applicant})),
     ("/market/reviews", "中介审核", frozenset({Role.admin})),
+    ("/disclosure", "政府信息公开", frozenset({Role.applicant, Role.clerk, Role.approver,
+                                          *_WATCH})),
 )
 
 
