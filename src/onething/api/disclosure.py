@@ -167,9 +167,9 @@ class ReportOut(BaseModel):
     cells: dict[str, dict[str, int]]
 
 
-def _out(ctx: CtxDep, request_id: int) -> RequestOut:
+def _out(ctx: CtxDep, disclosure_id: int) -> RequestOut:
     with ctx.reading() as read:
-        return RequestOut.of(read, service.get(read, request_id))
+        return RequestOut.of(read, service.get(read, disclosure_id))
 
 
 @router.post("/disclosure-requests", response_model=RequestOut, status_code=201,
@@ -189,76 +189,76 @@ def listed(ctx: CtxDep, open_only: bool = False,
             for r in service.listed(ctx, open_only, limit, offset)]
 
 
-@router.get("/disclosure-requests/{request_id}", response_model=RequestOut,
+@router.get("/disclosure-requests/{disclosure_id}", response_model=RequestOut,
             summary="一件政府信息公开申请，含可采取的动作和办理过程")
-def one(request_id: Id, ctx: CtxDep) -> RequestOut:
-    return RequestOut.of(ctx, service.get(ctx, request_id))
+def one(disclosure_id: Id, ctx: CtxDep) -> RequestOut:
+    return RequestOut.of(ctx, service.get(ctx, disclosure_id))
 
 
-@router.get("/disclosure-requests/{request_id}/document", response_class=FileResponse,
+@router.get("/disclosure-requests/{disclosure_id}/document", response_class=FileResponse,
             summary="答复的附件")
-def document(request_id: Id, request: Request, ctx: CtxDep) -> FileResponse:
-    r = service.get(ctx, request_id)
+def document(disclosure_id: Id, request: Request, ctx: CtxDep) -> FileResponse:
+    r = service.get(ctx, disclosure_id)
     row = ctx.session.get(StoredFile, r.document_id) if r.document_id else None
     if row is None:
         raise NotFound("该答复没有附件", code="file_not_found")
     return file_response(request.app.state.settings.data_dir, row)
 
 
-@router.post("/disclosure-requests/{request_id}/correction-request",
+@router.post("/disclosure-requests/{disclosure_id}/correction-request",
              response_model=RequestOut, summary="告知补正（收到申请之日起 7 个工作日内，一次）")
-def ask_correction(request_id: Id, body: CorrectionAskIn, ctx: CtxDep) -> RequestOut:
+def ask_correction(disclosure_id: Id, body: CorrectionAskIn, ctx: CtxDep) -> RequestOut:
     with ctx.work():
-        service.ask_correction(ctx, request_id, body.note)
-    return _out(ctx, request_id)
+        service.ask_correction(ctx, disclosure_id, body.note)
+    return _out(ctx, disclosure_id)
 
 
-@router.post("/disclosure-requests/{request_id}/correction", response_model=RequestOut,
+@router.post("/disclosure-requests/{disclosure_id}/correction", response_model=RequestOut,
              summary="补正（答复期限自收到补正之日起重新计算）")
-def correct(request_id: Id, body: CorrectionIn, ctx: CtxDep) -> RequestOut:
+def correct(disclosure_id: Id, body: CorrectionIn, ctx: CtxDep) -> RequestOut:
     with ctx.work():
-        service.correct(ctx, request_id, body.text, body.on)
-    return _out(ctx, request_id)
+        service.correct(ctx, disclosure_id, body.text, body.on)
+    return _out(ctx, disclosure_id)
 
 
-@router.post("/disclosure-requests/{request_id}/extension", response_model=RequestOut,
+@router.post("/disclosure-requests/{disclosure_id}/extension", response_model=RequestOut,
              summary="延期答复（一次，至多 20 个工作日）")
-def extend(request_id: Id, body: ExtensionIn, ctx: CtxDep) -> RequestOut:
+def extend(disclosure_id: Id, body: ExtensionIn, ctx: CtxDep) -> RequestOut:
     with ctx.work():
-        service.extend(ctx, request_id, body.days, body.reason, body.approver)
-    return _out(ctx, request_id)
+        service.extend(ctx, disclosure_id, body.days, body.reason, body.approver)
+    return _out(ctx, disclosure_id)
 
 
-@router.post("/disclosure-requests/{request_id}/consultation", response_model=RequestOut,
+@router.post("/disclosure-requests/{disclosure_id}/consultation", response_model=RequestOut,
              summary="征求第三方意见（不计入答复期限，第三方 15 个工作日）")
-def consult(request_id: Id, body: ConsultIn, ctx: CtxDep) -> RequestOut:
+def consult(disclosure_id: Id, body: ConsultIn, ctx: CtxDep) -> RequestOut:
     with ctx.work():
-        service.consult(ctx, request_id, body.third_party)
-    return _out(ctx, request_id)
+        service.consult(ctx, disclosure_id, body.third_party)
+    return _out(ctx, disclosure_id)
 
 
-@router.post("/disclosure-requests/{request_id}/consultation-reply",
+@router.post("/disclosure-requests/{disclosure_id}/consultation-reply",
              response_model=RequestOut, summary="登记第三方意见")
-def consulted(request_id: Id, body: OpinionIn, ctx: CtxDep) -> RequestOut:
+def consulted(disclosure_id: Id, body: OpinionIn, ctx: CtxDep) -> RequestOut:
     with ctx.work():
-        service.consulted(ctx, request_id, body.opinion)
-    return _out(ctx, request_id)
+        service.consulted(ctx, disclosure_id, body.opinion)
+    return _out(ctx, disclosure_id)
 
 
-@router.post("/disclosure-requests/{request_id}/reply", response_model=RequestOut,
+@router.post("/disclosure-requests/{disclosure_id}/reply", response_model=RequestOut,
              summary="答复（条例第三十六条的类型，写明其必备内容和救济途径）")
-def reply(request_id: Id, body: ReplyIn, ctx: CtxDep) -> RequestOut:
+def reply(disclosure_id: Id, body: ReplyIn, ctx: CtxDep) -> RequestOut:
     with ctx.work():
-        service.reply(ctx, request_id, service.ReplyInput(**body.model_dump()))
-    return _out(ctx, request_id)
+        service.reply(ctx, disclosure_id, service.ReplyInput(**body.model_dump()))
+    return _out(ctx, disclosure_id)
 
 
-@router.post("/disclosure-requests/{request_id}/withdrawal", response_model=RequestOut,
+@router.post("/disclosure-requests/{disclosure_id}/withdrawal", response_model=RequestOut,
              summary="撤回申请（申请人）")
-def withdraw(request_id: Id, ctx: CtxDep) -> RequestOut:
+def withdraw(disclosure_id: Id, ctx: CtxDep) -> RequestOut:
     with ctx.work():
-        service.withdraw(ctx, request_id)
-    return _out(ctx, request_id)
+        service.withdraw(ctx, disclosure_id)
+    return _out(ctx, disclosure_id)
 
 
 @router.get("/disclosure-report", response_model=ReportOut,

@@ -122,11 +122,11 @@ def _date(text: str | None) -> dt.date | None:
 # --- a request ----------------------------------------------------------------------------------
 
 
-def _request_page(page: Page, request_id: int, code: int = 200, error: str | None = None,
+def _request_page(page: Page, disclosure_id: int, code: int = 200, error: str | None = None,
                   errors: dict[str, str] | None = None, which: str | None = None,
                   sent: dict[str, Any] | None = None) -> HTMLResponse:
     ctx = page.ctx
-    r = disclosure.get(ctx, request_id)
+    r = disclosure.get(ctx, disclosure_id)
     actions = [m.value for m in disclosure.actions(ctx, r)]
     kinds = {k.value: [{"name": p.name, "label": p.label, "hint": p.hint,
                         "required": p in rules.REQUIRED[k]} for p in rules.parts(k)]
@@ -148,14 +148,14 @@ def _labels(r: DisclosureRequest) -> list[tuple[str, str]]:
             if r.reply.get(p.name)]
 
 
-@router.get("/disclosure/{request_id:id}", response_class=HTMLResponse)
-def request_page(request_id: int, page: PageDep) -> HTMLResponse:
-    return _request_page(page, request_id)
+@router.get("/disclosure/{disclosure_id:id}", response_class=HTMLResponse)
+def request_page(disclosure_id: int, page: PageDep) -> HTMLResponse:
+    return _request_page(page, disclosure_id)
 
 
-@router.get("/disclosure/{request_id:id}/document")
-def document(request_id: int, page: PageDep) -> Response:
-    r = disclosure.get(page.ctx, request_id)
+@router.get("/disclosure/{disclosure_id:id}/document")
+def document(disclosure_id: int, page: PageDep) -> Response:
+    r = disclosure.get(page.ctx, disclosure_id)
     row = page.ctx.session.get(StoredFile, r.document_id) if r.document_id else None
     if row is None:
         raise NotFound("该答复没有附件", code="file_not_found")
@@ -198,20 +198,20 @@ MOVES: dict[str, Callable[[FormPage, int], object]] = {
 }
 
 
-@router.post("/disclosure/{request_id:id}/{move}")
-def step(request_id: int, move: str, page: FormPageDep) -> Response:
+@router.post("/disclosure/{disclosure_id:id}/{move}")
+def step(disclosure_id: int, move: str, page: FormPageDep) -> Response:
     taken = MOVES.get(move)
     if taken is None:
         raise NotFound("没有这个操作", code="not_found")
     try:
         with page.ctx.work():
-            taken(page, request_id)
+            taken(page, disclosure_id)
     except DomainError as exc:
         if exc.status == 404:
             raise
-        return _request_page(page, request_id, exc.status, said(exc), problems_by_field(exc),
+        return _request_page(page, disclosure_id, exc.status, said(exc), problems_by_field(exc),
                              move, page.sent())
-    return see_other(f"/disclosure/{request_id}")
+    return see_other(f"/disclosure/{disclosure_id}")
 
 
 # --- the annual tables ----------------------------------------------------------------------
