@@ -112,7 +112,7 @@ def actions(ctx: Ctx, r: DisclosureRequest) -> list[Move]:
     if r.correction_asked_on is not None or not rules.correction_asked_in_time(
             ctx.calendar, r.received_on, ctx.today):
         found = [m for m in found if m != Move.ask_correction]
-    if r.extension_days:
+    if r.extension_days or ctx.today > r.due_on:
         found = [m for m in found if m != Move.extend]
     return found
 
@@ -513,6 +513,14 @@ def _tell_office(ctx: Ctx, r: DisclosureRequest, subject: str, body: str) -> Non
     queue(ctx.session, list(ctx.session.scalars(people)), subject, body, ctx.now)
 
 
+def days_late(ctx: Ctx, r: DisclosureRequest) -> int:
+    """The working days an open request is past its deadline (0 when not, or while the
+    clock waits for a correction)."""
+    if r.status not in (Status.received, Status.consulting):
+        return 0
+    return ctx.calendar.count(r.deadline, ctx.today)
+
+
 def contact_shown(ctx: Ctx, r: DisclosureRequest) -> str:
     """The applicant's contact in full for the office, the applicant and the window that
     recorded it; masked for anyone else (supervisors)."""
@@ -528,8 +536,21 @@ def office_of(ctx: Ctx, r: DisclosureRequest) -> str:
 
 def default_redress(ctx: Ctx, r: DisclosureRequest) -> str:
     """The redress text the reply form starts from."""
-    return rules.redress_text(office_of(ctx, r),
-                              f"{region_name(ctx.catalog, r.region_code)}人民政府")
+    return rules.redress_text(office_of(ctx, r), _government(ctx, r.region_code))
+
+
+def _government(ctx: Ctx, region: str) -> str:
+    """The people's government that hears an office's 行政复议 (行政复议法 2023 art. 24: the
+    government at the office's level; a township's offices, the county's), with the name of
+    the region above it (长沙市芙蓉区人民政府)."""
+    regions = ctx.catalog.regions
+    found = regions.get(region)
+    if found is not None and found.level in ("township", "village") and found.parent:
+        return _government(ctx, found.parent)
+    parent = regions.get(found.parent or "") if found is not None else None
+    above = parent.name if parent is not None and found is not None and (
+        found.level == "county") else ""
+    return f"{above}{region_name(ctx.catalog, region)}人民政府"
 
 
 def steps(ctx: Ctx, r: DisclosureRequest) -> list[DisclosureStep]:

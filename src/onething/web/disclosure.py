@@ -59,8 +59,7 @@ def home(page: PageDep, all: str = "") -> HTMLResponse:
 
 def _row(page: Page, r: DisclosureRequest) -> dict[str, Any]:
     ctx = page.ctx
-    late = r.status in rules.OPEN and r.status != rules.Status.correcting and (
-        r.deadline < ctx.today)
+    late = disclosure.days_late(ctx, r) > 0
     near = (r.status in rules.OPEN and not late and r.status != rules.Status.correcting
             and ctx.calendar.count(ctx.today, r.deadline) <= 2)
     return {"r": r, "office": disclosure.office_of(ctx, r), "late": late, "near": near}
@@ -137,6 +136,7 @@ def _request_page(page: Page, disclosure_id: int, code: int = 200, error: str | 
         actions=actions, kinds=kinds, labels=_labels(r), error=error, errors=errors or {},
         which=which, sent=sent or {}, redress=disclosure.default_redress(ctx, r),
         today=ctx.today, max_extension=rules.MAX_EXTENSION,
+        late=disclosure.days_late(ctx, r),
         ask_by=ctx.calendar.add(r.received_on, rules.CORRECTION_ASK_DAYS).date, **NAMES)
 
 
