@@ -314,6 +314,10 @@ def test_the_annual_report_tables(api: Api, world: World, clock: Clock, year: in
             cells["closed"]["total"]) == (1, 1, 2)
     assert (cells["carried_out"]["person"], cells["carried_out"]["research"],
             cells["carried_out"]["total"]) == (1, 1, 2)
+    figures = api.get("supervisor_cs", "/api/v1/disclosure-report",
+                      params={"year": year}).json()["figures"]
+    # the one received in December 2025 was due in January and answered in November: late
+    assert figures == {"replied": 2, "on_time": 1, "open": 2, "late": 1}
     last = api.get("scjg_furong", "/api/v1/disclosure-report", params={"year": 2025}).json()
     assert last["cells"]["new"]["total"] == 2 and last["cells"]["carried_out"]["total"] == 2
     elsewhere = api.get("supervisor_zz", "/api/v1/disclosure-report",

@@ -16,12 +16,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from onething.cases.routing import office_name
 from onething.catalog.context import Ctx
 from onething.disclosure.models import DisclosureRequest
-from onething.disclosure.rules import APPLICANT_TYPE_NAMES, REPLY_NAMES, ApplicantType
+from onething.disclosure.rules import APPLICANT_TYPE_NAMES, REPLY_NAMES, ApplicantType, Status
 from onething.kernel import regions as region_tree
 from onething.kernel.errors import FieldProblem, Forbidden, Invalid
 from onething.kernel.principal import Role
@@ -35,6 +35,7 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("closed", "办理结果：总计"),
     ("carried_out", "结转下年度继续办理"),
 )
+REPLY_KINDS = frozenset(kind.value for kind in REPLY_NAMES)
 COLUMNS: tuple[tuple[str, str], ...] = (
     *((t.value, name) for t, name in APPLICANT_TYPE_NAMES.items()), ("total", "总计"))
 
@@ -47,6 +48,7 @@ class Row:
     received_on: dt.date
     closed_on: dt.date | None
     outcome: str | None  # a reply type, `lapsed` or `withdrawn`; None while open
+    deadline: dt.date | None = None  # the reply's (extended) due day; None while 补正
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Table:
     year: int
     scope: str  # the region or office the figures are of, in words
     cells: dict[str, dict[str, int]]  # row → column → count
+    figures: dict[str, int]  # replied, on_time (by the deadline), open, late (open, past it)
 
     def csv_rows(self) -> list[list[str]]:
         head = ["项目", *(name for _, name in COLUMNS)]
@@ -61,9 +64,13 @@ class Table:
                         for key, label in ROWS)]
 
 
-def table(year: int, scope: str, rows: Iterable[Row]) -> Table:
+def table(year: int, scope: str, rows: Iterable[Row], today: dt.date) -> Table:
+    """The year's table of `rows`, and its figures: the replies of the year and those given
+    by their deadline; the requests open at the year's end (or today) and those past it."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     cells = {key: dict.fromkeys((c for c, _ in COLUMNS), 0) for key, _ in ROWS}
+    figures = dict.fromkeys(("replied", "on_time", "open", "late"), 0)
+    until = min(end, today)
 
     def add(key: str, column: str) -> None:
         cells[key][column] += 1
@@ -79,9 +86,14 @@ def table(year: int, scope: str, rows: Iterable[Row]) -> Table:
         if r.closed_on is not None and r.closed_on <= end and r.outcome:
             add(r.outcome, r.applicant_type)
             add("closed", r.applicant_type)
+            if r.outcome in REPLY_KINDS:
+                figures["replied"] += 1
+                figures["on_time"] += r.deadline is not None and r.closed_on <= r.deadline
         else:
             add("carried_out", r.applicant_type)
-    return Table(year, scope, cells)
+            figures["open"] += 1
+            figures["late"] += r.deadline is not None and r.deadline < until
+    return Table(year, scope, cells, figures)
 
 
 def annual(ctx: Ctx, year: int, region: str | None = None) -> Table:
@@ -112,9 +124,12 @@ def annual(ctx: Ctx, year: int, region: str | None = None) -> Table:
     found = ctx.session.execute(select(
         DisclosureRequest.applicant_type, DisclosureRequest.received_on,
         DisclosureRequest.closed_on, DisclosureRequest.reply_kind, DisclosureRequest.lapsed,
+        DisclosureRequest.status, func.coalesce(DisclosureRequest.extended_due_on,
+                                                DisclosureRequest.due_on),
     ).where(*where, DisclosureRequest.received_on <= end, or_(
         DisclosureRequest.closed_on.is_(None), DisclosureRequest.closed_on >= start)))
     return table(year, scope, (Row(
         ApplicantType(t).value, received, closed,
-        None if closed is None else kind.value if kind else "lapsed" if lapsed else "withdrawn")
-        for t, received, closed, kind, lapsed in found))
+        None if closed is None else kind.value if kind else "lapsed" if lapsed else "withdrawn",
+        None if status == Status.correcting.value else deadline)
+        for t, received, closed, kind, lapsed, status, deadline in found), ctx.today)
