@@ -274,6 +274,7 @@ def test_a_window_records_a_request_by_post_and_bad_input_is_refused(
             ("zhang", {**ASK, "description": "  "}, "description"),
             ("clerk_furong", {**post, "received_on": "2026-11-24"}, "received_on"),
             ("clerk_furong", {**post, "received_on": None}, "received_on"),
+            ("clerk_furong", {**post, "received_on": "0001-01-01"}, "received_on"),
             ("clerk_zhuzhou", post, "region"),
             ("yc_furong", post, "department"),
             ("clerk_furong", {**post, "contact": ""}, "contact")):

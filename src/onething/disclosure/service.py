@@ -210,6 +210,8 @@ def _recorded_problems(ctx: Ctx, given: RequestInput,
         problems.append(FieldProblem("received_on", "请填写收到申请的日期"))
     elif received > ctx.today:
         problems.append(FieldProblem("received_on", "收到申请的日期不能晚于今天"))
+    elif received.year < ctx.today.year - 1:
+        problems.append(FieldProblem("received_on", "只能登记今年或上一年收到的申请"))
     if not given.applicant_name:
         problems.append(FieldProblem("applicant_name", "请填写申请人姓名或名称"))
     if not given.contact:
