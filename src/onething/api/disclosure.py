@@ -162,8 +162,8 @@ class ReplyIn(BaseModel):
 class ReportOut(BaseModel):
     year: int
     scope: str
-    rows: list[tuple[str, str]] = Field(description="行：代码和名称")
-    columns: list[tuple[str, str]] = Field(description="列：申请人类型和总计")
+    rows: list[list[str]] = Field(description="行：[代码, 名称]")
+    columns: list[list[str]] = Field(description="列：[申请人类型代码, 名称]，最后为总计")
     cells: dict[str, dict[str, int]]
     figures: dict[str, int] = Field(description=(
         "replied 本年答复数、on_time 其中按期答复数、open 未办结数、late 其中已逾期数"))
@@ -268,5 +268,6 @@ def withdraw(disclosure_id: Id, ctx: CtxDep) -> RequestOut:
 def annual(ctx: CtxDep, year: Annotated[int, Query(ge=2000, le=2100)],
            region: Annotated[str | None, Query(max_length=12)] = None) -> ReportOut:
     t = report.annual(ctx, year, region)
-    return ReportOut(year=t.year, scope=t.scope, rows=list(report.ROWS),
-                     columns=list(report.COLUMNS), cells=t.cells, figures=t.figures)
+    return ReportOut(year=t.year, scope=t.scope, rows=[list(r) for r in report.ROWS],
+                     columns=[list(c) for c in report.COLUMNS], cells=t.cells,
+                     figures=t.figures)

@@ -11,7 +11,7 @@ from onething.kernel.jobs import Run, Stage, periodic
 from onething.kernel.principal import SYSTEM
 
 
-@periodic("disclosure_lapse", Stage.watch)
+@periodic("disclosure_lapse", Stage.remind)
 def lapse(run: Run) -> str:
     catalog = catalog_of(run)
     with unit_of_work(run.sessions) as session:
