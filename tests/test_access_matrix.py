@@ -52,6 +52,8 @@ from onething.cases import tasks
 from onething.cases.models import Application
 from onething.commitments import draws
 from onething.commitments.models import FollowUpCheck
+from onething.disclosure import service as disclosure
+from onething.disclosure.models import DisclosureRequest
 from onething.files import service as files
 from onething.hotline import service as hotline
 from onething.identity import service as identity
@@ -447,6 +449,31 @@ POST    /market/new                            in  iv  iv  no  no  no  no  iv  i
 GET     /market/reviews                        in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
 POST    /market/reviews/{agency}               in  no  no  no  no  no  no  no  no  no  no  no  cf
 POST    /market/complaints/{complaint}         in  no  no  no  no  no  no  no  no  no  no  no  nf
+# --- 依申请公开: zhang's request to 芙蓉区 市场监管, already answered (不予公开), so that every
+# move on it is 409 for those who may act on it (zhang, the office's approvers, admins) and
+# 403 for supervisors of the region, who read it; a window lists only what it recorded; a
+# new request with no description (422) past the door; a page move that does not exist
+# (`approve`): 404
+POST    /api/v1/disclosure-requests            in  iv  iv  no  no  iv  iv  iv  iv  iv  no  no  iv
+GET     /api/v1/disclosure-requests            in  ok  --  --  --  --  --  ok  --  --  ok  --  ok
+GET     /api/v1/disclosure-requests/{dreq}     in  ok  nf  nf  nf  nf  nf  ok  nf  nf  ok  nf  ok
+GET     /api/v1/disclosure-requests/{dreq}/document in nf nf nf nf nf nf nf nf nf  nf  nf  nf
+POST    /api/v1/disclosure-requests/{dreq}/correction-request in cf nf nf nf nf nf cf nf nf no nf cf
+POST    /api/v1/disclosure-requests/{dreq}/correction in cf nf nf nf nf nf cf nf nf no nf cf
+POST    /api/v1/disclosure-requests/{dreq}/extension in cf nf nf nf nf nf cf nf nf no nf cf
+POST    /api/v1/disclosure-requests/{dreq}/consultation in cf nf nf nf nf nf cf nf nf no nf cf
+POST    /api/v1/disclosure-requests/{dreq}/consultation-reply in cf nf nf nf nf nf cf nf nf no nf cf
+POST    /api/v1/disclosure-requests/{dreq}/reply in cf nf nf nf nf nf cf nf nf no nf cf
+POST    /api/v1/disclosure-requests/{dreq}/withdrawal in cf nf nf nf nf nf cf nf nf no nf cf
+GET     /api/v1/disclosure-report              in  no  no  no  no  no  no  ok  ok  ok  ok  ok  ok
+GET     /disclosure                            in  ok  --  --  --  --  --  ok  --  --  ok  --  ok
+GET     /disclosure/new                        in  ok  ok  hm  hm  ok  ok  ok  ok  ok  hm  hm  ok
+POST    /disclosure/new                        in  iv  iv  no  no  iv  iv  iv  iv  iv  no  no  iv
+GET     /disclosure/{dreq}                     in  ok  nf  nf  nf  nf  nf  ok  nf  nf  ok  nf  ok
+GET     /disclosure/{dreq}/document            in  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+POST    /disclosure/{dreq}/{move}              in  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+GET     /disclosure/report                     in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
+GET     /disclosure/report.csv                 in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
 """
 
 TYPED = OWNED
@@ -463,6 +490,11 @@ STATS = {"params": {"region": "430102"}}
 # a 帮代办 request for a region that does not exist: past the door, refused by the rules
 HELP = {"region": "999999", "mode": "home_visit", "reason": "elderly", "need": "办理退休",
         "contact_name": "张三", "phone": "13812345678", "address": "芙蓉区五一大道 1 号"}
+
+# a 依申请公开 request with no description: past the door (a window recording it), refused
+DISCLOSURE = {"department": "SCJG", "region": "430102", "description": " ",
+              "delivery": "online", "channel": "post", "received_on": "2026-11-20",
+              "applicant_name": "王五", "contact": "长沙市芙蓉区"}
 
 # a knowledge-base article for a region that does not exist: past the door, refused
 ARTICLE = {"question": "开便利店要办哪些证？", "answer": "营业执照和食品经营许可证。",
@@ -650,6 +682,18 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /inspections/tasks": {"data": {**INSPECTION_TASK, "departments": "SCJG",
                                          "items": "{iitem}", "inspectors_per_object": "2"}},
     "POST /inspections/objects/{iobj}/result": {"data": {"result": "no_problem"}},
+    "POST /api/v1/disclosure-requests": {"json": DISCLOSURE},
+    "GET /api/v1/disclosure-report": {"params": {"year": 2026}},
+    "POST /disclosure/new": {"data": DISCLOSURE},
+    "GET /disclosure": {"params": {"all": "1"}},
+    "POST /api/v1/disclosure-requests/{dreq}/correction-request": {"json": {"note": " "}},
+    "POST /api/v1/disclosure-requests/{dreq}/correction": {"json": {"text": "补正"}},
+    "POST /api/v1/disclosure-requests/{dreq}/extension": {"json": {
+        "days": 0, "reason": "信息量大", "approver": "王主任"}},
+    "POST /api/v1/disclosure-requests/{dreq}/consultation": {"json": {"third_party": " "}},
+    "POST /api/v1/disclosure-requests/{dreq}/consultation-reply": {"json": {"opinion": "同意"}},
+    "POST /api/v1/disclosure-requests/{dreq}/reply": {"json": {"kind": "refuse",
+                                                               "redress": ""}},
 }
 
 # Lists: a pattern of the target that shows the caller sees it ("ok") or not ("--").
@@ -689,6 +733,8 @@ MARKERS = {
     "GET /policy-publicity": 'id="match-{match}"',
     "GET /policy-payouts": 'id="match-{match}"',
     "GET /api/v1/inspection-tasks": '"id":{itask},',
+    "GET /api/v1/disclosure-requests": '"id":{dreq},',
+    "GET /disclosure": 'href="/disclosure/{dreq}"',
     "GET /api/v1/inspection-results": '"task":{itask},',
     "GET /inspection-publicity": 'id="task-{itask}"',
     **{route: "{id_number}" for route in (
@@ -710,7 +756,8 @@ ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "token": "ticket_number", "match_id": "match", "objection_id": "objection",
            "appeal_id": "appeal", "batch_id": "batch", "policy_code": "policy",
            "project_id": "project", "agency_id": "agency", "complaint_id": "complaint",
-           "inspection_task_id": "itask", "inspection_object_id": "iobj"}
+           "inspection_task_id": "itask", "inspection_object_id": "iobj",
+           "disclosure_id": "dreq"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -817,6 +864,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     payout_targets = _payouts(world)
     market_targets = _market(world, uscc)
     inspection_targets = _inspections(world)
+    disclosure_targets = _disclosure(world)
     with world.as_("admin") as ctx:
         done, open_ = cases.view(ctx, app_id), cases.view(ctx, pending)
         return {
@@ -832,7 +880,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "uscc": uscc, "username": "zhang",
             "ticket": str(ticket), "ticket_number": ticket_number, **payout_targets,
             **market_targets,
-            **inspection_targets,
+            **inspection_targets, **disclosure_targets,
         }, consents[0]
 
 
@@ -926,6 +974,19 @@ def _inspections(world: World) -> dict[str, str]:
         inspections.publish_result(ctx, first.id)
         return {"itask": str(task.id), "iobj": str(first.id), "iitem": str(item.id),
                 "iuscc": entity}
+
+
+def _disclosure(world: World) -> dict[str, str]:
+    """zhang's request to 芙蓉区 市场监管, answered (不予公开)."""
+    ask = disclosure.RequestInput(department="SCJG", region="430102",
+                                  description="芙蓉区 2026 年食品抽检结果", delivery="online")
+    with world.as_("zhang") as ctx:
+        done = disclosure.submit(ctx, ask).id
+    with world.as_("scjg_furong") as ctx:
+        disclosure.reply(ctx, done, disclosure.ReplyInput(
+            "refuse", {"reason": "涉及商业秘密", "basis": "《政府信息公开条例》第十五条"},
+            disclosure.default_redress(ctx, ctx.session.get_one(DisclosureRequest, done))))
+    return {"dreq": str(done)}
 
 
 def _help(world: World) -> int:

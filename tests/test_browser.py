@@ -612,3 +612,43 @@ def test_help_at_the_window_and_a_stuck_case_through_the_pages(
     report.locator("button:text-is('登记')").click()
     citizen.goto(f"{server}/stuck")  # type: ignore[attr-defined]
     assert "已联系窗口，今天下午受理" in citizen.inner_text("main")  # type: ignore[attr-defined]
+
+
+def test_a_disclosure_request_answered_through_the_pages(
+        server: str, browser: object, tmp_path: Path) -> None:
+    """依申请公开: an applicant asks online; the office's form asks for exactly the parts of
+    the reply type chosen (refused without them) and the applicant reads the reply with the
+    redress; the annual tables count it."""
+    shots = _shots(tmp_path)
+    person = _as(browser, server, "zhangsan")
+    person.goto(f"{server}/disclosure/new")  # type: ignore[attr-defined]
+    person.select_option("select[name=region]", "430102")  # type: ignore[attr-defined]
+    person.select_option("select[name=department]", "SCJG")  # type: ignore[attr-defined]
+    person.fill("textarea[name=description]", "某超市的食品经营许可证及现场核查记录")  # type: ignore[attr-defined]
+    _both(person, shots, "disclosure-new")
+    person.click("form[action='/disclosure/new'] button[type=submit]")  # type: ignore[attr-defined]
+    address = person.url  # type: ignore[attr-defined]
+    assert "/disclosure/" in address and "办理中" in person.inner_text("#request-facts")  # type: ignore[attr-defined]
+    _both(person, shots, "disclosure-follow")
+
+    office = _as(browser, server, "scjg_430102")
+    office.goto(address)  # type: ignore[attr-defined]
+    office.check("input[name=kind][value=partial]")  # type: ignore[attr-defined]
+    assert office.is_visible("textarea[name='partial.withheld']")  # type: ignore[attr-defined]
+    assert not office.is_visible("textarea[name='refuse.basis']")  # type: ignore[attr-defined]
+    office.click("form[action$='/reply'] button[type=submit]")  # type: ignore[attr-defined]
+    assert "须写明不予公开的部分" in office.inner_text("main")  # type: ignore[attr-defined]
+    office.fill("textarea[name='partial.withheld']", "现场核查记录中的个人信息")  # type: ignore[attr-defined]
+    office.fill("textarea[name='partial.reason']", "涉及个人隐私")  # type: ignore[attr-defined]
+    office.fill("textarea[name='partial.basis']", "《政府信息公开条例》第十五条")  # type: ignore[attr-defined]
+    office.fill("textarea[name='partial.how_to_obtain']", "已通过本平台提供许可证副本")  # type: ignore[attr-defined]
+    _both(office, shots, "disclosure-reply-form")
+    office.click("form[action$='/reply'] button[type=submit]")  # type: ignore[attr-defined]
+
+    person.goto(address)  # type: ignore[attr-defined]
+    reply = person.inner_text("#reply")  # type: ignore[attr-defined]
+    assert "部分公开" in reply and "涉及个人隐私" in reply and "行政复议" in reply
+    _both(person, shots, "disclosure-reply")
+    office.goto(f"{server}/disclosure/report")  # type: ignore[attr-defined]
+    assert "办理结果：部分公开" in office.inner_text("#disclosure-report")  # type: ignore[attr-defined]
+    _both(office, shots, "disclosure-report")

@@ -19,6 +19,7 @@ def test_a_run_sweeps_then_invites_then_sends() -> None:
         ("policy_matching", "onething.policies.jobs"),
         ("rating_invitations", "onething.ratings.jobs"),
         ("knowledge_review", "onething.knowledge.jobs"),
+        ("disclosure_lapse", "onething.disclosure.jobs"),
         ("outbox", "onething.outbox.jobs"),
         ("exchange", "onething.exchange.jobs")]
 
@@ -31,11 +32,11 @@ def test_a_run_says_what_each_job_did(sessions: sessionmaker[Session], basic_dir
     world = build_world(sessions, basic_dir, tmp_path / "files")
     accepted(world)
     said = run_all(Run(sessions, settings, MONDAY.replace(year=2027)))
-    terminated, matched, invited, reviewed, sent, exchanged = said.split("；")[-6:]
+    terminated, matched, invited, reviewed, lapsed, sent, exchanged = said.split("；")[-7:]
     assert said.startswith("核查抽取 0；检查：部门事项 1，办件 1；新亮牌：预警 2，黄牌 2，红牌 2")
     assert (terminated, invited) == ("逾期未补齐容缺而终止：0", "评价邀请 0")
     # the basic catalog's one policy reads no shared data set: nobody to match or stop
     assert matched == "政策比对：1 项政策，新符合 0，停发 0"
-    assert reviewed == "知识复核提醒 0"
+    assert reviewed == "知识复核提醒 0" and lapsed == "依申请公开逾期未补正 0"
     assert sent.startswith("已发送通知 ") and int(sent.split()[-1]) > 0
     assert exchanged == "跨省通办未开通"  # no platform, key or partners in these settings

@@ -18,6 +18,7 @@ from onething.api.cases import router as cases_router
 from onething.api.catalog import router as catalog_router
 from onething.api.commitments import router as commitments_router
 from onething.api.credit import router as credit_router
+from onething.api.disclosure import router as disclosure_router
 from onething.api.exchange import router as exchange_router
 from onething.api.files import router as files_router
 from onething.api.guide import router as guide_router
@@ -54,6 +55,7 @@ from onething.web import cases as case_pages
 from onething.web import catalog as catalog_pages
 from onething.web import commitments as commitment_pages
 from onething.web import credit as credit_pages
+from onething.web import disclosure as disclosure_pages
 from onething.web import exchange as exchange_pages
 from onething.web import guide as guide_pages
 from onething.web import hotline as hotline_pages
@@ -132,7 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    assistance_router, exchange_router, profiles_router, hotline_figures_router,
                    hotline_router, knowledge_router, open311_discovery_router, policies_router,
                    policy_payouts_router, credit_router, inspections_router, open311_router,
-                   intermediaries_router):
+                   intermediaries_router, disclosure_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
@@ -140,7 +142,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    rating_pages.router, help_pages.router, exchange_pages.router,
                    profile_pages.router, knowledge_pages.router, hotline_figure_pages.router,
                    policy_pages.router, policy_payout_pages.router, credit_pages.router,
-                   hotline_pages.router, inspection_pages.router, market_pages.router):
+                   hotline_pages.router, inspection_pages.router, market_pages.router,
+                   disclosure_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

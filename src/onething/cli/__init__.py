@@ -589,6 +589,7 @@ def cmd_demo_generate(args: argparse.Namespace) -> int:
 
 def _demo_users() -> None:
     from onething.catalog.service import current_catalog
+    from onething.demo.disclosure import ensure_demo_disclosure
     from onething.demo.inspections import ensure_demo_inspections
     from onething.demo.market import ensure_demo_market
     from onething.demo.people import ensure_demo_users, login_help
@@ -601,6 +602,7 @@ def _demo_users() -> None:
         session.flush()
         ensure_demo_market(session, catalog)
         ensure_demo_inspections(session, catalog, utcnow())
+        ensure_demo_disclosure(session, catalog, utcnow())
     print(login_help(people))
 
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # many qualified intermediaries for 随机抽取 and this many valid bids for 竞价 and 择优
     agency_review_days: int = 2
     agency_min_public: int = 3
+    # 依申请公开: the applicant has this many working days to send a 补正 (a setting: 条例
+    # art. 30 asks for a reasonable time and names none); none in time is 视为放弃
+    disclosure_correction_days: int = 15
     notify: str = "log"  # log | smtp
     smtp_host: str = "localhost"
     smtp_port: int = 25

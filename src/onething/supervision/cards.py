@@ -160,14 +160,15 @@ SUBJECT_CHECKS = {"task": "case", "application": "case", "procedure": "special_p
                   "rectification": "rectification", "commitment_check": "commitment_check",
                   "help_request": "help_request", "ticket_sign": "enquiry",
                   "ticket_reply": "enquiry", "agency_review": "agency_review",
-                  "check_result": "inspection_publicity"}
+                  "check_result": "inspection_publicity", "disclosure": "disclosure"}
 CHECKS_WATCHED = tuple(dict.fromkeys(SUBJECT_CHECKS.values()))
 # the card subjects in words (the sweep's report)
 SUBJECT_NAMES = {"task": "部门事项", "application": "办件", "procedure": "特别程序",
                  "acceptance": "网上申请受理", "issuing": "出件", "rectification": "差评整改",
                  "commitment_check": "告知承诺核查", "help_request": "帮代办",
                  "ticket_sign": "12345 工单签收", "ticket_reply": "12345 工单答复",
-                 "agency_review": "中介机构入驻审核", "check_result": "抽查结果公示"}
+                 "agency_review": "中介机构入驻审核", "check_result": "抽查结果公示",
+                 "disclosure": "政府信息公开申请答复"}
 WINDOW = "window"  # as a department filter: the cards the window answers for (no department)
 
 

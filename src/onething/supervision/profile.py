@@ -70,6 +70,7 @@ CHECKS: dict[str, CheckKind] = {
     "agency_review": CheckKind("中介机构入驻审核", "审核时限", False),
     "enquiry": CheckKind("咨询投诉（12345）", "签收、答复时限", False),
     "inspection_publicity": CheckKind("抽查结果公示", "公示期限", False),
+    "disclosure": CheckKind("政府信息公开申请答复", "答复期限", False),
 }
 MAX_DAYS = 365
 _TOP = {"code", "name", "source", "checks"}

@@ -14,6 +14,7 @@ check the profile does not have is not read at all):
 | commitment_check | open 告知承诺核查 (watched deadlines) | commitment_check (its due date) |
 | ticket_sign, ticket_reply | 12345 tickets not yet signed / replied (watched deadlines) | enquiry |
 | check_result | inspection results not yet published (watched) | inspection_publicity |
+| disclosure | 依申请公开 requests not yet answered (watched) | disclosure |
 
 Cases are read from the cases' own tables (cases lies below supervision). Rectifications
 and commitment checks belong to sibling domains, which supervision does not read: they
@@ -387,6 +388,7 @@ WATCHED: tuple[Watched, ...] = (
     _deadlines("ticket_reply"),
     _deadlines("agency_review"),
     _deadlines("check_result"),
+    _deadlines("disclosure"),
 )
 # the subjects other domains announce (`WatchStarted`), kept in watched_deadlines
 ANNOUNCED = frozenset(w.subject for w in WATCHED if w.model is WatchedDeadline)
