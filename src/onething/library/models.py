@@ -1,0 +1,87 @@
+"""Documents of the library (文件库), their status history, and the words they are searched by."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from onething.kernel.clock import utcnow
+from onething.kernel.db import Base, JSONDoc, UTCDateTime, stored_as_string
+from onething.library.rules import DocStatus
+
+# The words a document is searched by, weighted: the title's above the text's. On
+# PostgreSQL a GIN index over this expression (migration 0038); a search uses the same.
+PG_VECTOR = ("setweight(to_tsvector('simple', search_title), 'A') || "
+             "setweight(to_tsvector('simple', search_text), 'B')")
+# On SQLite an FTS5 table of the same words, kept by the service; not a model.
+FTS_TABLE = "library_search"
+FTS_CREATE = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+              "title, body, tokenize = 'unicode61')")
+
+class Document(Base):
+    """One normative document (规范性文件): 文号, title, issuing body of a region, subject
+    categories, its 成文/发布/施行 dates, full text, 政策解读, related documents (by 文号)
+    and an optional PDF (a stored file)."""
+
+    __tablename__ = "library_documents"
+    __table_args__ = (
+        UniqueConstraint("number"),
+        Index("ix_library_documents_body", "body_code", "region_code"),
+        Index("ix_library_documents_published", "published_on"),
+        Index("ix_library_documents_search", text(PG_VECTOR),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(100))  # 文号
+    title: Mapped[str] = mapped_column(String(200))
+    body_code: Mapped[str] = mapped_column(String(32))  # a department, GOV or GOVOFFICE
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    categories: Mapped[str] = mapped_column(String(200), default="")  # |营商环境|政务服务|
+    written_on: Mapped[date] = mapped_column(Date)  # 成文日期
+    published_on: Mapped[date] = mapped_column(Date)  # 发布日期
+    effective_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 施行日期
+    body_text: Mapped[str] = mapped_column(Text)  # 全文
+    interpretation: Mapped[str | None] = mapped_column(Text, nullable=True)  # 政策解读
+    related: Mapped[list[Any]] = mapped_column(JSONDoc, default=list)  # 相关文件的文号
+    pdf_file_id: Mapped[str | None] = mapped_column(ForeignKey("files.id"), nullable=True)
+    source: Mapped[str | None] = mapped_column(String(300), nullable=True)  # imported from
+    search_title: Mapped[str] = mapped_column(Text, default="")  # words, space-separated
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+class StatusChange(Base):
+    """From `effective_on` the document's status is `status` (已修改, 失效, 废止, or 有效
+    again), optionally because of a later document that replaced it."""
+
+    __tablename__ = "library_status_changes"
+    __table_args__ = (UniqueConstraint("document_id", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("library_documents.id"), index=True)
+    effective_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[DocStatus] = mapped_column(stored_as_string(DocStatus, 16))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("library_documents.id"),
+                                                       nullable=True)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(50))  # who, or 导入
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+Base.metadata.info.setdefault("unmodelled", set()).add(FTS_TABLE)
+event.listen(Document.__table__, "after_create",
+             DDL(FTS_CREATE).execute_if(dialect="sqlite"))  # type: ignore[no-untyped-call]
