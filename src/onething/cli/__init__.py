@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from onething.cli import draw, inspections
+from onething.cli import draw, inspections, library
 from onething.cli.common import EXIT_INVALID, EXIT_USAGE, CliError
 
 # the roles of a person's account (onething.kernel.principal.PERSON_ROLES), spelled here so
@@ -821,6 +821,7 @@ def parser() -> argparse.ArgumentParser:
 
     draw.add_parser(sub)
     inspections.add_parser(sub)
+    library.add_parser(sub)
     return root
 
 
