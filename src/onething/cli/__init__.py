@@ -590,9 +590,11 @@ def cmd_demo_generate(args: argparse.Namespace) -> int:
 def _demo_users() -> None:
     from onething.catalog.service import current_catalog
     from onething.demo.inspections import ensure_demo_inspections
+    from onething.demo.library import ensure_demo_library
     from onething.demo.market import ensure_demo_market
     from onething.demo.people import ensure_demo_users, login_help
     from onething.kernel.clock import utcnow
+    from onething.kernel.config import get_settings
     from onething.kernel.db import unit_of_work
 
     with unit_of_work(_database()) as session:
@@ -601,6 +603,7 @@ def _demo_users() -> None:
         session.flush()
         ensure_demo_market(session, catalog)
         ensure_demo_inspections(session, catalog, utcnow())
+        ensure_demo_library(session, catalog, get_settings().data_dir, utcnow())
     print(login_help(people))
 
 

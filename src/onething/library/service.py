@@ -182,12 +182,21 @@ def may_edit(ctx: Ctx, doc: Document) -> bool:
     return _scope_ok(ctx, doc.body_code, doc.region_code)
 
 
+def not_editor() -> Forbidden:
+    return Forbidden("只有发文机关（本地区及上级）的审批人员或管理员可以修改该文件",
+                     code="not_editor")
+
+
 def _editable(ctx: Ctx, doc_id: int) -> Document:
     doc = get(ctx.session, doc_id)
     if not may_edit(ctx, doc):
-        raise Forbidden("只有发文机关（本地区及上级）的审批人员或管理员可以修改该文件",
-                        code="not_editor")
+        raise not_editor()
     return doc
+
+
+def bodies_for(ctx: Ctx) -> list[Body]:
+    """The issuing bodies whose documents the actor may enter."""
+    return [b for b in bodies(ctx.catalog) if _scope_ok(ctx, b.code, b.region)]
 
 
 def _unique(session: Session, number: str, doc_id: int | None) -> None:
