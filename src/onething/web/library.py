@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, Response
 from onething.http.deps import CatalogDep, SessionDep
 from onething.http.files import file_response
 from onething.kernel.clock import china_date
-from onething.kernel.config import get_settings
 from onething.kernel.errors import DomainError, FieldProblem, Invalid, NotFound
 from onething.library import rules
 from onething.library import service as library
@@ -157,7 +156,7 @@ def download_pdf(doc_id: int, request: Request, session: SessionDep) -> Response
     row = session.get(StoredFile, doc.pdf_file_id) if doc.pdf_file_id else None
     if row is None:
         raise NotFound("该文件没有 PDF 版本", code="pdf_not_found")
-    return file_response(get_settings().data_dir, row)
+    return file_response(request.app.state.settings.data_dir, row)
 
 
 ATOM = "http://www.w3.org/2005/Atom"
