@@ -332,13 +332,6 @@ class Filters:
     mine: bool = False  # only the reader's own (owned) articles
 
 
-def _matching(session: Session, words: list[str], joiner: str
-              ) -> tuple[ColumnElement[bool], Any]:
-    """The condition of articles holding the words (all with AND, any with OR) and the
-    order of relevance, in this database's full-text search."""
-    return fulltext.matching(session, SEARCH, Article.id, words, joiner)
-
-
 def search(reader: Reader, filters: Filters, limit: int, offset: int) -> Found:
     """Articles the reader may see, by the words of `filters.query` (ranked: the question's
     words above the answer's; all words first, else any), or else the newest first."""
@@ -370,9 +363,10 @@ def search(reader: Reader, filters: Filters, limit: int, offset: int) -> Found:
                      offset, words)
     found = Found(0, [], words)
     for joiner in ("AND", "OR") if len(words) > 1 else ("AND",):
-        matched, rank = _matching(reader.session, words, joiner)
-        found = _page(reader.session, select(Article).where(*conditions, matched),
-                      [rank, Article.id], limit, offset, words)
+        matched, rank = fulltext.matching(reader.session, SEARCH,
+                                          select(Article).where(*conditions), Article.id,
+                                          words, joiner)
+        found = _page(reader.session, matched, [rank, Article.id], limit, offset, words)
         if found.total:
             break
     return found

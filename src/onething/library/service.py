@@ -356,22 +356,30 @@ class Found:
     words: list[str]
 
 
-def _status_today(day: dt.date) -> Any:
-    """The stored status of each document on `day` (a subquery), NULL while none."""
-    return (select(StatusChange.status).where(StatusChange.document_id == Document.id,
-                                              StatusChange.effective_on <= day)
-            .order_by(StatusChange.effective_on.desc()).limit(1).scalar_subquery())
+def _latest(day: dt.date) -> Any:
+    """Each document's latest status change on or before `day` (document_id, status): one
+    pass over the changes (a window), not a lookup per document."""
+    ranked = select(StatusChange.document_id, StatusChange.status, func.row_number().over(
+        partition_by=StatusChange.document_id,
+        order_by=StatusChange.effective_on.desc()).label("n")).where(
+        StatusChange.effective_on <= day).subquery()
+    return select(ranked.c.document_id, ranked.c.status).where(ranked.c.n == 1).subquery()
 
 
 def _status_filter(status: str, day: dt.date) -> ColumnElement[bool]:
+    """Documents whose status on `day` is `status` (`pending`: published, not yet in
+    force): 有效 is in force with no change since, or changed back to 有效."""
     published = Document.published_on <= day
-    started = or_(Document.effective_on.is_(None), Document.effective_on <= day)
     if status == rules.NOT_YET:
         return and_(published, Document.effective_on > day)
-    now = _status_today(day)
+    started = and_(published, or_(Document.effective_on.is_(None),
+                                  Document.effective_on <= day))
+    latest = _latest(day)
     if status == DocStatus.valid:
-        return and_(published, started, or_(now.is_(None), now == DocStatus.valid.value))
-    return and_(published, started, now == DocStatus(status).value)
+        other = select(latest.c.document_id).where(latest.c.status != DocStatus.valid.value)
+        return and_(started, Document.id.not_in(other))
+    return and_(started, Document.id.in_(select(latest.c.document_id).where(
+        latest.c.status == DocStatus(status).value)))
 
 
 def _conditions(catalog: Catalog, filters: Filters, today: dt.date
@@ -397,26 +405,28 @@ def search(session: Session, catalog: Catalog, filters: Filters, today: dt.date,
            limit: int, offset: int) -> Found:
     """Published documents by the words of `filters.query` (ranked: the title's words
     above the text's; all words first, else any), or else the newest first."""
-    conditions = _conditions(catalog, filters, today)
+    ids = select(Document.id).where(*_conditions(catalog, filters, today))
     words = query_words(filters.query or "")
     if not words:
-        return _page(session, select(Document).where(*conditions),
-                     [Document.published_on.desc(), Document.id.desc()], limit, offset, words)
+        return _page(session, ids, [Document.published_on.desc(), Document.id.desc()],
+                     limit, offset, words)
     found = Found(0, [], words)
     for joiner in ("AND", "OR") if len(words) > 1 else ("AND",):
-        matched, rank = fulltext.matching(session, SEARCH, Document.id, words, joiner)
-        found = _page(session, select(Document).where(*conditions, matched),
-                      [rank, Document.id], limit, offset, words)
+        matched, rank = fulltext.matching(session, SEARCH, ids, Document.id, words, joiner)
+        found = _page(session, matched, [rank, Document.id], limit, offset, words)
         if found.total:
             break
     return found
 
 
-def _page(session: Session, query: Select[Document], order: list[Any], limit: int,
-          offset: int, words: list[str]) -> Found:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    documents = list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))
-    return Found(total, documents, words)
+def _page(session: Session, ids: Select[Any], order: list[Any], limit: int, offset: int,
+          words: list[str]) -> Found:
+    """The count, then the page's ids in order (a narrow sort), then their documents."""
+    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    page = list(session.scalars(ids.order_by(*order).limit(limit).offset(offset)))
+    rows = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(page)))
+            } if page else {}
+    return Found(total, [rows[i] for i in page], words)
 
 
 def statuses_on(session: Session, docs: Sequence[Document], day: dt.date

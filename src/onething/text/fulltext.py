@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy import Select, column, func, literal_column, table, text
 from sqlalchemy.orm import Session
 
 
@@ -33,23 +33,21 @@ def tsquery_text(words: list[str], joiner: str) -> str:
     return (" & " if joiner == "AND" else " | ").join(words)
 
 
-def matching(session: Session, index: Index, id_column: Any, words: list[str],
-             joiner: str) -> tuple[ColumnElement[bool], Any]:
-    """The condition of rows holding the words (`joiner` AND or OR) and the order of
-    relevance, in this database's full-text search."""
+def matching(session: Session, index: Index, query: Select[Any], id_column: Any,
+             words: list[str], joiner: str) -> tuple[Select[Any], Any]:
+    """`query` narrowed to the rows holding the words (`joiner` AND or OR), and the order
+    of relevance, in this database's full-text search. On SQLite the FTS5 table is joined
+    once (its MATCH and `bm25` in the same query: no score looked up per row)."""
     if session.get_bind().dialect.name == "sqlite":
+        fts = table(index.fts_table, column("rowid"))
         weights = ", ".join(str(w) for w in index.fts_weights)
-        hits = (select(literal_column("rowid").label("id"),
-                       literal_column(f"bm25({index.fts_table}, {weights})").label("score"))
-                .select_from(text(index.fts_table))
-                .where(text(f"{index.fts_table} MATCH :match")
-                       .bindparams(match=fts5_match(words, joiner)))
-                .subquery())
-        score = select(hits.c.score).where(hits.c.id == id_column).scalar_subquery()
-        return id_column.in_(select(hits.c.id)), score.asc()
+        narrowed = (query.join(fts, fts.c.rowid == id_column)
+                    .where(text(f"{index.fts_table} MATCH :match")
+                           .bindparams(match=fts5_match(words, joiner))))
+        return narrowed, literal_column(f"bm25({index.fts_table}, {weights})").asc()
     tsquery = func.to_tsquery("simple", tsquery_text(words, joiner))
     vector: Any = literal_column(f"({index.pg_vector})")
-    return vector.op("@@")(tsquery), func.ts_rank(vector, tsquery).desc()
+    return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery).desc()
 
 
 def reindex(session: Session, index: Index, row_id: int, values: tuple[str, ...]) -> None:
