@@ -33,13 +33,15 @@ from onething.kernel.config import demo_catalog_dir, demo_library_dir
 from onething.kernel.db import make_engine, session_factory, unit_of_work, writer
 from onething.library import rules
 from onething.library import service as library
-from onething.library.models import FTS_TABLE, Document, StatusChange
+from onething.library.models import FTS_TABLE, Document, DocumentText, StatusChange
 from onething.ops.migrate import upgrade
 from onething.text.segment import index_words
 
 NOW = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 12, 1)
 BATCH = 5_000
+DOCS = {c.name for c in Document.__table__.columns}
+TEXTS = {c.name for c in DocumentText.__table__.columns}
 QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("营业执照", {}),
     ("异地就医", {}),
@@ -117,13 +119,13 @@ def _documents(size: int, catalog: Any) -> tuple[list[dict[str, Any]], list[dict
             "region_code": body.region,
             "categories": rules.categories_text(list(d.get("categories") or [])),
             "written_on": published - dt.timedelta(days=5), "published_on": published,
-            "effective_on": published + dt.timedelta(days=10), "body_text":
-            "\n".join(paragraphs), "interpretation": None, "related": [],
-            "pdf_file_id": None, "source": "bench",
+            "effective_on": published + dt.timedelta(days=10), "related": [],
+            "pdf_file_id": None, "source": "bench", "created_at": NOW, "updated_at": NOW,
+            # the text's row
+            "document_id": n + 1, "body_text": "\n".join(paragraphs), "interpretation": None,
             "search_title": f"{titles[d['title']]} {' '.join(extra[:2])} "
                             f"{index_words(number)}",
-            "search_text": " ".join(words[p] for p in paragraphs),
-            "created_at": NOW, "updated_at": NOW})
+            "search_text": " ".join(words[p] for p in paragraphs)})
         if n % 5 == 0:
             changes.append({"document_id": n + 1,
                             "effective_on": published + dt.timedelta(days=400),
@@ -149,7 +151,10 @@ def _load(engine: Engine, size: int) -> float:
     with engine.begin() as conn:
         for start in range(0, len(rows), BATCH):
             part = rows[start:start + BATCH]
-            conn.execute(insert(Document), part)
+            conn.execute(insert(Document), [{k: v for k, v in row.items() if k in DOCS}
+                                            for row in part])
+            conn.execute(insert(DocumentText), [{k: v for k, v in row.items() if k in TEXTS}
+                                                for row in part])
             if engine.dialect.name == "sqlite":
                 conn.execute(text(f"INSERT INTO {FTS_TABLE} (rowid, title, body) "
                                   "VALUES (:id, :search_title, :search_text)"), part)

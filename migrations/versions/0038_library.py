@@ -1,5 +1,5 @@
 """文件库: the document library of 政务公开 (normative documents, their status history) and
-its full-text search
+its full-text search (the texts in a table of their own, beside the narrow documents)
 
 Revision ID: 0038
 Revises: 0037
@@ -41,14 +41,10 @@ def upgrade() -> None:
         sa.Column("written_on", sa.Date(), nullable=False),
         sa.Column("published_on", sa.Date(), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=True),
-        sa.Column("body_text", sa.Text(), nullable=False),
-        sa.Column("interpretation", sa.Text(), nullable=True),
         sa.Column("related", DOC, nullable=False),
         sa.Column("pdf_file_id", sa.String(length=32), sa.ForeignKey("files.id"),
                   nullable=True),
         sa.Column("source", sa.String(length=300), nullable=True),
-        sa.Column("search_title", sa.Text(), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("updated_at", UTC, nullable=False),
         sa.UniqueConstraint("number", name=op.f("uq_library_documents_number")),
@@ -56,6 +52,15 @@ def upgrade() -> None:
     op.create_index("ix_library_documents_body", "library_documents",
                     ["body_code", "region_code"])
     op.create_index("ix_library_documents_published", "library_documents", ["published_on"])
+    op.create_table(
+        "library_texts",
+        sa.Column("document_id", sa.Integer(), sa.ForeignKey("library_documents.id"),
+                  primary_key=True),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("interpretation", sa.Text(), nullable=True),
+        sa.Column("search_title", sa.Text(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+    )
     op.create_table(
         "library_status_changes",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -74,7 +79,7 @@ def upgrade() -> None:
     op.create_index("ix_library_status_changes_document_id", "library_status_changes",
                     ["document_id"])
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX ix_library_documents_search ON library_documents "
+        op.execute(f"CREATE INDEX ix_library_texts_search ON library_texts "
                    f"USING gin (({PG_VECTOR}))")
     else:
         op.execute("CREATE VIRTUAL TABLE IF NOT EXISTS library_search USING fts5("
@@ -85,4 +90,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         op.execute("DROP TABLE IF EXISTS library_search")
     op.drop_table("library_status_changes")
+    op.drop_table("library_texts")
     op.drop_table("library_documents")

@@ -17,7 +17,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onething.kernel.clock import utcnow
 from onething.kernel.db import Base, JSONDoc, UTCDateTime, stored_as_string
@@ -42,8 +42,6 @@ class Document(Base):
         UniqueConstraint("number"),
         Index("ix_library_documents_body", "body_code", "region_code"),
         Index("ix_library_documents_published", "published_on"),
-        Index("ix_library_documents_search", text(PG_VECTOR),
-              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -55,15 +53,40 @@ class Document(Base):
     written_on: Mapped[date] = mapped_column(Date)  # 成文日期
     published_on: Mapped[date] = mapped_column(Date)  # 发布日期
     effective_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 施行日期
-    body_text: Mapped[str] = mapped_column(Text)  # 全文
-    interpretation: Mapped[str | None] = mapped_column(Text, nullable=True)  # 政策解读
     related: Mapped[list[Any]] = mapped_column(JSONDoc, default=list)  # 相关文件的文号
     pdf_file_id: Mapped[str | None] = mapped_column(ForeignKey("files.id"), nullable=True)
     source: Mapped[str | None] = mapped_column(String(300), nullable=True)  # imported from
-    search_title: Mapped[str] = mapped_column(Text, default="")  # words, space-separated
-    search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    texts: Mapped[DocumentText] = relationship(back_populates="document", uselist=False)
+
+    @property
+    def body_text(self) -> str:
+        return self.texts.body_text
+
+    @property
+    def interpretation(self) -> str | None:
+        return self.texts.interpretation
+
+
+class DocumentText(Base):
+    """A document's full text, its 政策解读 and the words it is searched by: a table of
+    their own, so that the documents' rows stay narrow (a search counts, filters and sorts
+    thousands of them)."""
+
+    __tablename__ = "library_texts"
+    __table_args__ = (
+        Index("ix_library_texts_search", text(PG_VECTOR),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("library_documents.id"),
+                                             primary_key=True)
+    body_text: Mapped[str] = mapped_column(Text)  # 全文
+    interpretation: Mapped[str | None] = mapped_column(Text, nullable=True)  # 政策解读
+    search_title: Mapped[str] = mapped_column(Text, default="")  # words, space-separated
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    document: Mapped[Document] = relationship(back_populates="texts")
 
 class StatusChange(Base):
     """From `effective_on` the document's status is `status` (已修改, 失效, 废止, or 有效
@@ -83,5 +106,5 @@ class StatusChange(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 Base.metadata.info.setdefault("unmodelled", set()).add(FTS_TABLE)
-event.listen(Document.__table__, "after_create",
+event.listen(DocumentText.__table__, "after_create",
              DDL(FTS_CREATE).execute_if(dialect="sqlite"))  # type: ignore[no-untyped-call]

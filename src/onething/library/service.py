@@ -25,13 +25,20 @@ from onething.catalog.linked import Catalog
 from onething.kernel import regions
 from onething.kernel.errors import FieldProblem, Forbidden, Invalid, NotFound
 from onething.library import rules
-from onething.library.models import FTS_TABLE, PG_VECTOR, Document, StatusChange
+from onething.library.models import (
+    FTS_TABLE,
+    PG_VECTOR,
+    Document,
+    DocumentText,
+    StatusChange,
+)
 from onething.library.rules import Body, Change, DocStatus, StatusOn
 from onething.text import fulltext
 from onething.text.segment import index_words, query_words
 
 SUBJECT = "library_document"  # in the audit trail
-SEARCH = fulltext.Index(FTS_TABLE, ("title", "body"), (5.0, 1.0), PG_VECTOR)
+SEARCH = fulltext.Index(FTS_TABLE, ("title", "body"), (5.0, 1.0), PG_VECTOR,
+                        (DocumentText, DocumentText.document_id))
 IMPORTED = "导入"
 
 
@@ -155,15 +162,19 @@ def fill(catalog: Catalog, doc: Document, given: DocumentInput, now: dt.datetime
     doc.categories = rules.categories_text(given.categories)
     doc.written_on, doc.published_on = given.written_on, given.published_on
     doc.effective_on = given.effective_on
-    doc.body_text, doc.interpretation = given.text, given.interpretation
     doc.related = list(given.related)
-    doc.search_title = index_words(f"{given.title} {given.number}")
-    doc.search_text = index_words(given.text)
+    if doc.id is None or doc.texts is None:
+        doc.texts = DocumentText()
+    texts = doc.texts
+    texts.body_text, texts.interpretation = given.text, given.interpretation
+    texts.search_title = index_words(f"{given.title} {given.number}")
+    texts.search_text = index_words(given.text)
     doc.updated_at = now
 
 
 def reindex(session: Session, doc: Document) -> None:
-    fulltext.reindex(session, SEARCH, doc.id, (doc.search_title, doc.search_text))
+    fulltext.reindex(session, SEARCH, doc.id, (doc.texts.search_title,
+                                               doc.texts.search_text))
 
 
 def by_number(session: Session, number: str) -> Document | None:

@@ -22,6 +22,7 @@ class Index:
     fts_columns: tuple[str, ...]
     fts_weights: tuple[float, ...]
     pg_vector: str
+    pg_join: tuple[Any, Any] | None = None  # (table, its key) holding the vector's columns
 
 
 def fts5_match(words: list[str], joiner: str) -> str:
@@ -47,6 +48,8 @@ def matching(session: Session, index: Index, query: Select[Any], id_column: Any,
         return narrowed, literal_column(f"bm25({index.fts_table}, {weights})").asc()
     tsquery = func.to_tsquery("simple", tsquery_text(words, joiner))
     vector: Any = literal_column(f"({index.pg_vector})")
+    if index.pg_join is not None:
+        query = query.join(index.pg_join[0], index.pg_join[1] == id_column)
     return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery).desc()
 
 
