@@ -33,7 +33,13 @@ from onething.kernel.config import demo_catalog_dir, demo_library_dir
 from onething.kernel.db import make_engine, session_factory, unit_of_work, writer
 from onething.library import rules
 from onething.library import service as library
-from onething.library.models import FTS_TABLE, Document, DocumentText, StatusChange
+from onething.library.models import (
+    FTS_TABLE,
+    PG_VECTOR,
+    Document,
+    DocumentText,
+    StatusChange,
+)
 from onething.ops.migrate import upgrade
 from onething.text.segment import index_words
 
@@ -163,6 +169,9 @@ def _load(engine: Engine, size: int) -> float:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('library_documents', "
                               "'id'), (SELECT max(id) FROM library_documents))"))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f"UPDATE library_texts SET search_vector = {PG_VECTOR}"))
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return time.perf_counter() - started

@@ -6,7 +6,8 @@ Revises: 0037
 Create Date: 2026-12-01
 
 On SQLite the words of each document are kept in an FTS5 table (`library_search`, filled by
-the service); on PostgreSQL a GIN index over their `to_tsvector('simple', …)`.
+the service); on PostgreSQL in a tsvector column (`search_vector`, set by the service) with
+a GIN index.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ depends_on: str | Sequence[str] | None = None
 
 UTC = sa.DateTime(timezone=True)
 DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-PG_VECTOR = ("setweight(to_tsvector('simple', search_title), 'A') || "
-             "setweight(to_tsvector('simple', search_text), 'B')")
 
 
 def upgrade() -> None:
@@ -60,6 +59,8 @@ def upgrade() -> None:
         sa.Column("interpretation", sa.Text(), nullable=True),
         sa.Column("search_title", sa.Text(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("search_vector", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"),
+                  nullable=True),
     )
     op.create_table(
         "library_status_changes",
@@ -78,10 +79,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_library_status_changes_document_id", "library_status_changes",
                     ["document_id"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX ix_library_texts_search ON library_texts "
-                   f"USING gin (({PG_VECTOR}))")
-    else:
+    op.create_index("ix_library_texts_search", "library_texts", ["search_vector"],
+                    postgresql_using="gin")
+    if op.get_bind().dialect.name != "postgresql":
         op.execute("CREATE VIRTUAL TABLE IF NOT EXISTS library_search USING fts5("
                    "title, body, tokenize = 'unicode61')")
 

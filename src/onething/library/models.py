@@ -15,8 +15,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onething.kernel.clock import utcnow
@@ -24,9 +24,12 @@ from onething.kernel.db import Base, JSONDoc, UTCDateTime, stored_as_string
 from onething.library.rules import DocStatus
 
 # The words a document is searched by, weighted: the title's above the text's. On
-# PostgreSQL a GIN index over this expression (migration 0038); a search uses the same.
+# PostgreSQL kept as a tsvector column (`search_vector`, set by the service from this
+# expression) with a GIN index: a search ranks thousands of matches without cutting their
+# texts again, which an index over the expression would (its recheck and ts_rank).
 PG_VECTOR = ("setweight(to_tsvector('simple', search_title), 'A') || "
              "setweight(to_tsvector('simple', search_text), 'B')")
+SEARCH_VECTOR = Text().with_variant(TSVECTOR(), "postgresql")
 # On SQLite an FTS5 table of the same words, kept by the service; not a model.
 FTS_TABLE = "library_search"
 FTS_CREATE = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
@@ -76,8 +79,8 @@ class DocumentText(Base):
 
     __tablename__ = "library_texts"
     __table_args__ = (
-        Index("ix_library_texts_search", text(PG_VECTOR),
-              postgresql_using="gin").ddl_if(dialect="postgresql"),
+        # GIN on PostgreSQL; on SQLite (the column empty: FTS5 searches) a B-tree of nulls
+        Index("ix_library_texts_search", "search_vector", postgresql_using="gin"),
     )
 
     document_id: Mapped[int] = mapped_column(ForeignKey("library_documents.id"),
@@ -86,6 +89,7 @@ class DocumentText(Base):
     interpretation: Mapped[str | None] = mapped_column(Text, nullable=True)  # 政策解读
     search_title: Mapped[str] = mapped_column(Text, default="")  # words, space-separated
     search_text: Mapped[str] = mapped_column(Text, default="")
+    search_vector: Mapped[str | None] = mapped_column(SEARCH_VECTOR, nullable=True)  # PG
     document: Mapped[Document] = relationship(back_populates="texts")
 
 class StatusChange(Base):

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
@@ -37,7 +37,8 @@ from onething.text import fulltext
 from onething.text.segment import index_words, query_words
 
 SUBJECT = "library_document"  # in the audit trail
-SEARCH = fulltext.Index(FTS_TABLE, ("title", "body"), (5.0, 1.0), PG_VECTOR,
+SEARCH = fulltext.Index(FTS_TABLE, ("title", "body"), (5.0, 1.0),
+                        "library_texts.search_vector",
                         (DocumentText, DocumentText.document_id))
 IMPORTED = "导入"
 
@@ -173,8 +174,13 @@ def fill(catalog: Catalog, doc: Document, given: DocumentInput, now: dt.datetime
 
 
 def reindex(session: Session, doc: Document) -> None:
+    """The document's words into the search: SQLite's FTS5 row, PostgreSQL's tsvector."""
+    session.flush()
     fulltext.reindex(session, SEARCH, doc.id, (doc.texts.search_title,
                                                doc.texts.search_text))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"UPDATE library_texts SET search_vector = {PG_VECTOR} "
+                             "WHERE document_id = :id"), {"id": doc.id})
 
 
 def by_number(session: Session, number: str) -> Document | None:
