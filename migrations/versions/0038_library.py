@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("number", name=op.f("uq_library_documents_number")),
     )
     op.create_index("ix_library_documents_body", "library_documents",
-                    ["body_code", "region_code"])
+                    ["body_code", "region_code", "published_on"])
     op.create_index("ix_library_documents_published", "library_documents", ["published_on"])
     op.create_table(
         "library_texts",

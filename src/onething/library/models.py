@@ -43,7 +43,7 @@ class Document(Base):
     __tablename__ = "library_documents"
     __table_args__ = (
         UniqueConstraint("number"),
-        Index("ix_library_documents_body", "body_code", "region_code"),
+        Index("ix_library_documents_body", "body_code", "region_code", "published_on"),
         Index("ix_library_documents_published", "published_on"),
     )
 

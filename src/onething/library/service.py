@@ -408,7 +408,8 @@ def _conditions(catalog: Catalog, filters: Filters, today: dt.date
             raise Invalid("没有该发文机关", problems=[FieldProblem("body", "没有该发文机关")])
         found += [Document.body_code == body.code, Document.region_code == body.region]
     if filters.year:
-        found.append(extract("year", Document.published_on) == filters.year)
+        found += [Document.published_on >= dt.date(filters.year, 1, 1),
+                  Document.published_on <= dt.date(filters.year, 12, 31)]
     if filters.status:
         if filters.status != rules.NOT_YET and filters.status not in DocStatus.__members__:
             raise Invalid("没有该状态", problems=[FieldProblem("status", "没有该状态")])
