@@ -180,7 +180,7 @@ def test_editors_enter_a_document_and_record_its_status(world: World, api: Api) 
     page = api.client.get(f"/library/{old}").text
     assert "已废止" in page and "长市监发〔2026〕1号" in page
     before = api.client.get(f"/library/{old}", params={"as_of": "2025-01-01"}).text
-    assert "现行有效" in before
+    assert "当日有效" in before
 
 
 def test_the_atom_feed_and_the_pages(world: World, api: Api) -> None:
