@@ -72,12 +72,13 @@ def find_body(catalog: Catalog, name: str) -> Body | None:
     return by_name.get((name or "").strip())
 
 
-_BODIES: dict[int, Mapping[str, Body]] = {}
+_BODIES: dict[tuple[int, str], Mapping[str, Body]] = {}
 
 
 def catalog_bodies(catalog: Catalog) -> Mapping[str, Body]:
-    """The catalog's bodies by name (computed once per catalog in memory)."""
-    key = id(catalog)
+    """The catalog's bodies by name (computed once per catalog in force: by the object and
+    its version, the last one kept)."""
+    key = (id(catalog), catalog.version)
     if key not in _BODIES:
         _BODIES.clear()
         _BODIES[key] = rules.bodies_by_name(bodies(catalog))
