@@ -79,10 +79,12 @@ def catalog_bodies(catalog: Catalog) -> Mapping[str, Body]:
     """The catalog's bodies by name (computed once per catalog in force: by the object and
     its version, the last one kept)."""
     key = (id(catalog), catalog.version)
-    if key not in _BODIES:
+    found = _BODIES.get(key)
+    if found is None:
+        found = rules.bodies_by_name(bodies(catalog))
         _BODIES.clear()
-        _BODIES[key] = rules.bodies_by_name(bodies(catalog))
-    return _BODIES[key]
+        _BODIES[key] = found
+    return found
 
 
 # --- writing ----------------------------------------------------------------------
