@@ -113,9 +113,11 @@ def _document_page(request: Request, session: Any, catalog: Any, doc: Document,
 def one(doc_id: int, request: Request, session: SessionDep, catalog: CatalogDep,
         as_of: Annotated[str, Query(max_length=10)] = "") -> HTMLResponse:
     """One document: its status today (or on `as_of`), timeline, text and downloads."""
-    doc = _published(session, doc_id, _today(request))
-    day = _day(as_of, "on", False) if as_of else None
     ctx = _editor_ctx(request, session, catalog)
+    doc = library.get(session, doc_id)
+    if ctx is None or not library.may_edit(ctx, doc):  # editors see it before its 发布
+        doc = _published(session, doc_id, _today(request))
+    day = _day(as_of, "on", False) if as_of else None
     return _document_page(request, session, catalog, doc, day, ctx=ctx)
 
 
