@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.scale --applications $(SIZE) --postgres --data-dir var/bench-scale-pg
 	$(BIN)/python -m bench.policies --size $(SIZE)
 	$(BIN)/python -m bench.policies --size $(SIZE) --postgres
+	$(BIN)/python -m bench.library_search --size $(SIZE)
+	$(BIN)/python -m bench.library_search --size $(SIZE) --postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

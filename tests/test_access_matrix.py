@@ -68,6 +68,7 @@ from onething.kernel.identifiers import new_uscc
 from onething.kernel.principal import Role
 from onething.knowledge import service as knowledge
 from onething.knowledge.rules import Move
+from onething.library import service as library
 from onething.licences import service as licences
 from onething.policies.models import (
     Payout,
@@ -272,6 +273,26 @@ GET     /knowledge/{article}                   in  hm  hm  hm  hm  hm  hm  ok  o
 POST    /knowledge/{article}                   in  no  no  no  no  no  no  iv  no  no  no  no  iv
 POST    /knowledge/{article}/publish           in  no  no  no  no  no  no  cf  no  no  no  no  cf
 POST    /knowledge/{article}/withdraw          in  no  no  no  no  no  no  iv  no  no  no  no  iv
+# --- 文件库: a document of 芙蓉区市场监督管理局 with its PDF: read and downloaded by anyone;
+# entered by administrators and approvers (a body they may not use is refused by the rules);
+# changed, and its status recorded, only by its department's approvers of its region or
+# above and the administrator
+GET     /api/v1/library/documents              ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/library/documents/{doc}        ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /api/v1/library/bodies                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /api/v1/library/documents              in  no  no  no  no  no  no  iv  iv  iv  no  no  iv
+PUT     /api/v1/library/documents/{doc}        in  no  no  no  no  no  no  iv  no  no  no  no  iv
+POST    /api/v1/library/documents/{doc}/status-changes in no no no no no no iv no no no no iv
+GET     /library                               ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /library/feed.atom                     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /library/{doc}                         ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /library/{doc}/text                    ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /library/{doc}/pdf                     ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET     /library/new                           in  hm  hm  hm  hm  hm  hm  ok  ok  ok  hm  hm  ok
+POST    /library/new                           in  no  no  no  no  no  no  iv  iv  iv  no  no  iv
+GET     /library/{doc}/edit                    in  hm  hm  hm  hm  hm  hm  ok  no  no  hm  hm  ok
+POST    /library/{doc}/edit                    in  no  no  no  no  no  no  iv  no  no  no  no  iv
+POST    /library/{doc}/status                  in  no  no  no  no  no  no  iv  no  no  no  no  iv
 # --- 一人一档、一企一档: a person's own file (people only; staff have none); a company of
 # 芙蓉区 whose legal representative is zhang: seen by him and by staff whose region holds 芙蓉区
 GET     /api/v1/profile                        in  ok  ok  ok  ok  no  no  no  no  no  no  no  no
@@ -500,6 +521,13 @@ DISCLOSURE = {"department": "SCJG", "region": "430102", "description": " ",
 ARTICLE = {"question": "开便利店要办哪些证？", "answer": "营业执照和食品经营许可证。",
            "department": "SCJG", "region": "999999"}
 
+# a library document of a body that does not exist, and a status change before its 发布:
+# past the door, refused by the rules
+DOCUMENT = {"number": "芙市监发〔2026〕9号", "title": "关于演示的通知",
+            "issuer": "火星市场监督管理局",
+            "written_on": "2026-01-05", "published_on": "2026-01-10", "text": "演示文本"}
+REPEAL = {"on": "2000-01-01", "status": "repealed"}
+
 # a report to the 办不成事 window about zhang's case, refused for its phone number
 # a call taken by phone: people send theirs online (web, mobile), so the channel is refused
 TICKET = {"channel": "phone", "kind": "complaint", "category": "0101", "region": "430102",
@@ -591,6 +619,12 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "PUT /api/v1/knowledge/articles/{article}": {"json": ARTICLE},
     "POST /api/v1/knowledge/articles/{article}/withdrawal": {"json": {"reason": " "}},
     "POST /knowledge/new": {"data": ARTICLE},
+    "POST /api/v1/library/documents": {"json": DOCUMENT},
+    "PUT /api/v1/library/documents/{doc}": {"json": DOCUMENT},
+    "POST /api/v1/library/documents/{doc}/status-changes": {"json": REPEAL},
+    "POST /library/new": {"data": DOCUMENT},
+    "POST /library/{doc}/edit": {"data": DOCUMENT},
+    "POST /library/{doc}/status": {"data": REPEAL},
     "POST /knowledge/{article}": {"data": ARTICLE},
     "POST /knowledge/{article}/withdraw": {"data": {"reason": ""}},
     "GET /api/v1/help-requests": {"params": {"status": "done"}},
@@ -717,6 +751,9 @@ MARKERS = {
     "GET /api/v1/knowledge/articles": '"id":{article},',
     "GET /faq": 'id="faq-{article}"',
     "GET /knowledge": 'id="article-{article}"',
+    "GET /api/v1/library/documents": '"id":{doc},',
+    "GET /library": 'id="doc-{doc}"',
+    "GET /library/feed.atom": "/library/{doc}<",
     "GET /r": "评价码",
     "GET /api/v1/companies": '"uscc":"{uscc}"',
     "GET /companies": 'id="company-{uscc}"',
@@ -757,7 +794,8 @@ ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "appeal_id": "appeal", "batch_id": "batch", "policy_code": "policy",
            "project_id": "project", "agency_id": "agency", "complaint_id": "complaint",
            "inspection_task_id": "itask", "inspection_object_id": "iobj",
-           "disclosure_id": "dreq"}
+           "disclosure_id": "dreq",
+           "doc_id": "doc"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -859,6 +897,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
     draw = _draw(world)
     help_id = _help(world)
     article_id = _article(world)
+    doc_id = _document(world)
     uscc = _company(world)
     ticket, ticket_number = _ticket(world)
     payout_targets = _payouts(world)
@@ -874,7 +913,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "task": str(open_.tasks[0].id), "consent": str(consents[1]),
             "rect": str(ctx.session.scalars(select(Rectification.id)).one()),
             "check": str(check), "draw": str(draw), "help": str(help_id),
-            "article": str(article_id),
+            "article": str(article_id), "doc": str(doc_id),
             "licence": licences.wallet(ctx.session, world.users["zhang"].user_id)[0].number,
             "path": "site.css", "id_number": done.application.form["id_number"],
             "uscc": uscc, "username": "zhang",
@@ -1028,6 +1067,18 @@ def _article(world: World) -> int:
             department="SCJG", region="430102"))
         knowledge.move(ctx, article.id, Move.publish)
         return article.id
+
+
+def _document(world: World) -> int:
+    """A document of 芙蓉区市场监督管理局 in the library, entered by its approver, with a PDF."""
+    with world.as_("scjg_furong") as ctx:
+        doc = library.create(ctx, library.DocumentInput(
+            number="芙市监发〔2026〕1号", title="芙蓉区市场监督管理局关于演示的通知",
+            issuer="芙蓉区市场监督管理局", written_on=dt.date(2026, 1, 5),
+            published_on=dt.date(2026, 1, 10), text="演示文本，非正式公文。"))
+        doc.pdf_file_id = files.store(ctx.session, world.files_root, ctx.actor, "doc.pdf",
+                                      PDF).id
+        return doc.id
 
 
 def _check(world: World) -> int:

@@ -1,6 +1,7 @@
 """知识库 in headless Chromium, against `onething serve` with the demo catalog: 长沙市's
 市场监管 approver writes an article on its form and publishes it; anyone finds it on the
-常见问题 page by words, without JavaScript; screenshots at desktop and phone width."""
+常见问题 page by words, without JavaScript; screenshots at desktop and phone width. The
+document library (文件库) the demo imports, searched and read the same way."""
 
 from __future__ import annotations
 
@@ -89,4 +90,29 @@ def test_write_publish_and_find_in_chromium(demo_server: str, browser: object,
         if suffix == "phone":
             scroll = faq.evaluate("document.documentElement.scrollWidth")
             assert scroll <= 390, "the FAQ must fit a phone without sideways scrolling"
+    public.close()
+
+
+def test_the_document_library_in_chromium(demo_server: str, browser: object,
+                                          tmp_path: Path) -> None:
+    """文件库 (imported by `serve --demo`), without JavaScript: a search by words with a
+    filter, a repealed document's banner and the link to the document that replaced it."""
+    shots = _shots(tmp_path)
+    public = browser.new_context(java_script_enabled=False, locale="zh-CN")  # type: ignore[attr-defined]
+    page = public.new_page()
+    page.goto(f"{demo_server}/library")
+    page.fill("input[name=q]", "婚姻登记")
+    page.select_option("select[name=status]", "repealed")
+    page.click("#library-search button[type=submit]")
+    assert "共 1 件" in page.inner_text("#library-count")
+    page.click("#library-list h2 a")
+    assert "已废止" in page.inner_text("#doc-banner")
+    page.click("#doc-banner a")
+    assert "现行有效" in page.inner_text("#doc-banner")
+    assert "湘民发〔2023〕6号" in page.inner_text("main")
+    for width, suffix in ((1280, "desktop"), (390, "phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(shots / f"library-{suffix}.png"), full_page=True)
+        if suffix == "phone":
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
     public.close()

@@ -28,6 +28,7 @@ from onething.api.identity import router as identity_router
 from onething.api.inspections import router as inspections_router
 from onething.api.intermediaries import router as intermediaries_router
 from onething.api.knowledge import router as knowledge_router
+from onething.api.library import router as library_router
 from onething.api.licences import router as licences_router
 from onething.api.open311 import discovery_router as open311_discovery_router
 from onething.api.open311 import router as open311_router
@@ -64,6 +65,7 @@ from onething.web import identity as consent_pages
 from onething.web import inspections as inspection_pages
 from onething.web import intermediaries as market_pages
 from onething.web import knowledge as knowledge_pages
+from onething.web import library as library_pages
 from onething.web import policies as policy_pages
 from onething.web import policy_payouts as policy_payout_pages
 from onething.web import profiles as profile_pages
@@ -134,7 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    assistance_router, exchange_router, profiles_router, hotline_figures_router,
                    hotline_router, knowledge_router, open311_discovery_router, policies_router,
                    policy_payouts_router, credit_router, inspections_router, open311_router,
-                   intermediaries_router, disclosure_router):
+                   intermediaries_router, disclosure_router, library_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
@@ -143,7 +145,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    profile_pages.router, knowledge_pages.router, hotline_figure_pages.router,
                    policy_pages.router, policy_payout_pages.router, credit_pages.router,
                    hotline_pages.router, inspection_pages.router, market_pages.router,
-                   disclosure_pages.router):
+                   disclosure_pages.router, library_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

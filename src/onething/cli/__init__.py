@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from onething.cli import draw, inspections
+from onething.cli import draw, inspections, library
 from onething.cli.common import EXIT_INVALID, EXIT_USAGE, CliError
 
 # the roles of a person's account (onething.kernel.principal.PERSON_ROLES), spelled here so
@@ -591,9 +591,11 @@ def _demo_users() -> None:
     from onething.catalog.service import current_catalog
     from onething.demo.disclosure import ensure_demo_disclosure
     from onething.demo.inspections import ensure_demo_inspections
+    from onething.demo.library import ensure_demo_library
     from onething.demo.market import ensure_demo_market
     from onething.demo.people import ensure_demo_users, login_help
     from onething.kernel.clock import utcnow
+    from onething.kernel.config import get_settings
     from onething.kernel.db import unit_of_work
 
     with unit_of_work(_database()) as session:
@@ -603,6 +605,7 @@ def _demo_users() -> None:
         ensure_demo_market(session, catalog)
         ensure_demo_inspections(session, catalog, utcnow())
         ensure_demo_disclosure(session, catalog, utcnow())
+        ensure_demo_library(session, catalog, get_settings().data_dir, utcnow())
     print(login_help(people))
 
 
@@ -845,6 +848,7 @@ def parser() -> argparse.ArgumentParser:
 
     draw.add_parser(sub)
     inspections.add_parser(sub)
+    library.add_parser(sub)
     return root
 
 

@@ -92,5 +92,10 @@ def demo_catalog_dir() -> Path:
     return _shipped("_demo_catalog", "catalog")
 
 
+def demo_library_dir() -> Path:
+    """The demo's document library folder (文件库, `onething library import`)."""
+    return _shipped("_demo_library", "library")
+
+
 def migrations_dir() -> Path:
     return _shipped("_migrations", "migrations")

@@ -19,10 +19,8 @@ from sqlalchemy import (
     and_,
     false,
     func,
-    literal_column,
     or_,
     select,
-    text,
     true,
     update,
 )
@@ -39,9 +37,11 @@ from onething.knowledge import rules
 from onething.knowledge.models import FTS_TABLE, PG_VECTOR, Article, ArticleVersion
 from onething.knowledge.rules import ArticleStatus, Move
 from onething.outbox.models import Notification
+from onething.text import fulltext
 from onething.text.segment import index_words, query_words
 
 SUBJECT = "knowledge_article"  # in the audit trail
+SEARCH = fulltext.Index(FTS_TABLE, ("question", "answer"), (3.0, 1.0), PG_VECTOR)
 
 
 @dataclass
@@ -260,13 +260,8 @@ def move(ctx: Ctx, article_id: int, step: Move, reason: str | None = None) -> Ar
 
 def reindex(session: Session, article: Article) -> None:
     """SQLite: the article's words into the FTS5 table (PostgreSQL indexes its columns)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": article.id})
-    session.execute(text(f"INSERT INTO {FTS_TABLE} (rowid, question, answer) "
-                         "VALUES (:id, :q, :a)"),
-                    {"id": article.id, "q": article.search_question,
-                     "a": article.search_answer})
+    fulltext.reindex(session, SEARCH, article.id,
+                     (article.search_question, article.search_answer))
 
 
 def _valid(today: dt.date) -> ColumnElement[bool]:
@@ -337,24 +332,6 @@ class Filters:
     mine: bool = False  # only the reader's own (owned) articles
 
 
-def _matching(session: Session, words: list[str], joiner: str
-              ) -> tuple[ColumnElement[bool], Any]:
-    """The condition of articles holding the words (all with AND, any with OR) and the
-    order of relevance, in this database's full-text search."""
-    if session.get_bind().dialect.name == "sqlite":
-        match = f" {joiner} ".join(f'"{w}"' for w in words)
-        hits = (select(literal_column("rowid").label("id"),
-                       literal_column(f"bm25({FTS_TABLE}, 3.0, 1.0)").label("score"))
-                .select_from(text(FTS_TABLE))
-                .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=match))
-                .subquery())
-        score = select(hits.c.score).where(hits.c.id == Article.id).scalar_subquery()
-        return Article.id.in_(select(hits.c.id)), score.asc()
-    tsquery = func.to_tsquery("simple", (" & " if joiner == "AND" else " | ").join(words))
-    vector: Any = literal_column(f"({PG_VECTOR})")
-    return vector.op("@@")(tsquery), func.ts_rank(vector, tsquery).desc()
-
-
 def search(reader: Reader, filters: Filters, limit: int, offset: int) -> Found:
     """Articles the reader may see, by the words of `filters.query` (ranked: the question's
     words above the answer's; all words first, else any), or else the newest first."""
@@ -386,9 +363,10 @@ def search(reader: Reader, filters: Filters, limit: int, offset: int) -> Found:
                      offset, words)
     found = Found(0, [], words)
     for joiner in ("AND", "OR") if len(words) > 1 else ("AND",):
-        matched, rank = _matching(reader.session, words, joiner)
-        found = _page(reader.session, select(Article).where(*conditions, matched),
-                      [rank, Article.id], limit, offset, words)
+        matched, rank = fulltext.matching(reader.session, SEARCH,
+                                          select(Article).where(*conditions), Article.id,
+                                          words, joiner)
+        found = _page(reader.session, matched, [rank, Article.id], limit, offset, words)
         if found.total:
             break
     return found

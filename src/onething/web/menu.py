@@ -50,6 +50,7 @@ MENU: tuple[tuple[str, str, frozenset[Role], str], ...] = (
     ("/market", "中介服务超市", frozenset({Role.applicant, Role.approver, *_WATCH}), "中介超市"),
     ("/market/join", "中介入驻", frozenset({Role.applicant}), "中介超市"),
     ("/market/reviews", "中介审核", frozenset({Role.admin}), "中介超市"),
+    ("/library", "文件库", frozenset(Role) - {Role.system}, "政务公开"),
     ("/disclosure", "依申请公开",
      frozenset({Role.applicant, Role.clerk, Role.approver, *_WATCH}), "政务公开"),
 )

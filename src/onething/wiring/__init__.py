@@ -17,8 +17,8 @@ from onething.kernel.db import Base
 # lower layers first: a handler of a later domain runs after those of the earlier ones
 DOMAINS = ("audit", "calendar", "files", "catalog", "identity", "outbox", "credit", "guide",
            "cases", "licences", "commitments", "ratings", "assistance", "exchange",
-           "hotline", "knowledge", "disclosure", "supervision", "profiles", "open311", "policies",
-           "inspections", "intermediaries")
+           "hotline", "knowledge", "disclosure", "library", "supervision", "profiles", "open311",
+           "policies", "inspections", "intermediaries")
 
 for _domain in DOMAINS:  # every table, so that Base.metadata is whole
     if importlib.util.find_spec(f"onething.{_domain}.models") is not None:
