@@ -164,8 +164,8 @@ def edit(staff_id: int, page: FormPageDep) -> Response:
     return see_other(f"/admin/staff/{staff_id}?done={'edited' if changed else 'unchanged'}")
 
 
-@router.post("/admin/staff/{staff_id:id}/{move}", response_class=HTMLResponse)
-def move(staff_id: int, move: str, page: FormPageDep) -> Response:
+@router.post("/admin/staff/{staff_id:id}/{step}", response_class=HTMLResponse)
+def move(staff_id: int, step: str, page: FormPageDep) -> Response:
     """锁定 (lock), 解除锁定 (unlock), 停用 (end)."""
     ctx, reason = page.ctx, page.text("reason")
     steps = {
@@ -175,19 +175,19 @@ def move(staff_id: int, move: str, page: FormPageDep) -> Response:
                                              ctx.now),
         "end": lambda: staff.end_staff(ctx.session, page.me, ctx.catalog, staff_id, reason,
                                        ctx.now)}
-    step = steps.get(move)
-    if step is None:
+    taken = steps.get(step)
+    if taken is None:
         raise NotFound("没有这项操作", code="no_such_step")
     try:
         with ctx.work():
-            step()
+            taken()
     except DomainError as exc:
         _refusing(page, exc)
         if exc.status == 404:
             raise
         return _staff_page(page, staff_id, exc.status, error=said(exc),
-                           errors={f"{move}_{k}": v for k, v in problems_by_field(exc).items()})
-    return see_other(f"/admin/staff/{staff_id}?done={MOVED[move]}")
+                           errors={f"{step}_{k}": v for k, v in problems_by_field(exc).items()})
+    return see_other(f"/admin/staff/{staff_id}?done={MOVED[step]}")
 
 
 # --- the import --------------------------------------------------------------------------
