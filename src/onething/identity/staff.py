@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
@@ -52,11 +52,12 @@ def _refused(problems: list[tuple[str, str]]) -> Invalid:
 
 
 def new_password() -> str:
-    """A password shown once to the administrator, meeting the password rules."""
-    alphabet = string.ascii_letters + string.digits
+    """A password shown once to the administrator, meeting the password rules, without the
+    characters read one for another (0 O, 1 l I)."""
+    alphabet = [c for c in string.ascii_letters + string.digits if c not in "0O1lI"]
     while True:
         text = "".join(secrets.choice(alphabet) for _ in range(10)) + "#" + secrets.choice(
-            string.digits)
+            "23456789")
         if password_problem(text) is None:
             return text
 
@@ -66,27 +67,47 @@ def list_staff(session: Session, actor: Principal, catalog: Catalog, *,
                text: str | None = None, limit: int = 200, offset: int = 0) -> list[User]:
     """The staff of the actor's region and below, by region, role and username; filtered by
     role, region (and below), state, and a username or name containing `text`."""
+    query = _staff_query(actor, catalog, role, region, text)
+    if state in STATE_FILTERS:
+        query = query.where(*STATE_FILTERS[state])
+    return list(session.scalars(query.order_by(User.region_code, User.role, User.username)
+                                .limit(limit).offset(offset)))
+
+
+def count_staff(session: Session, actor: Principal, catalog: Catalog, *,
+                role: str | None = None, region: str | None = None,
+                text: str | None = None) -> dict[str, int]:
+    """How many of the staff `list_staff` finds are in each state (active, locked, ended)."""
+    locked = User.locked_at.is_not(None)
+    rows = session.execute(_staff_query(actor, catalog, role, region, text)
+                           .with_only_columns(User.active, locked, func.count())
+                           .group_by(User.active, locked))
+    counts = dict.fromkeys(rules.STATE_NAMES, 0)
+    for active, is_locked, n in rows:
+        counts["ended" if not active else "locked" if is_locked else "active"] += n
+    return counts
+
+
+STATE_FILTERS = {"ended": (User.active.is_(False),),
+                 "locked": (User.active.is_(True), User.locked_at.is_not(None)),
+                 "active": (User.active.is_(True), User.locked_at.is_(None))}
+
+
+def _staff_query(actor: Principal, catalog: Catalog, role: str | None, region: str | None,
+                 text: str | None) -> Select[User]:
     _require_admin(actor)
     query = select(User).where(User.role.in_(list(rules.STAFF_ROLE_NAMES)))
     scope = region if region and rules.in_scope(catalog.regions, actor, region) else (
         actor.region)
-    if scope is not None and catalog.regions.get(scope) is not None and \
-            catalog.regions[scope].parent is not None:
-        query = query.where(User.region_code.in_(sorted(descendants(catalog.regions, scope))))
+    top = catalog.regions.get(scope or "")
+    if top is not None and top.parent is not None:  # below the top of the tree: a part of it
+        query = query.where(User.region_code.in_(sorted(descendants(catalog.regions, top.code))))
     if role:
         query = query.where(User.role == role)
-    if state == "ended":
-        query = query.where(User.active.is_(False))
-    elif state == "locked":
-        query = query.where(User.active.is_(True), User.locked_at.is_not(None))
-    elif state == "active":
-        query = query.where(User.active.is_(True), User.locked_at.is_(None))
     if text:
-        like = f"%{text.strip().lower()}%"
-        query = query.where(or_(func.lower(User.username).like(like),
+        query = query.where(or_(func.lower(User.username).like(f"%{text.strip().lower()}%"),
                                 User.display_name.like(f"%{text.strip()}%")))
-    return list(session.scalars(query.order_by(User.region_code, User.role, User.username)
-                                .limit(limit).offset(offset)))
+    return query
 
 
 def get_staff(session: Session, actor: Principal, catalog: Catalog, user_id: int) -> User:
@@ -106,6 +127,8 @@ def add_staff(session: Session, actor: Principal, catalog: Catalog, row: StaffRo
     _require_admin(actor)
     row = rules.normalized(row)
     problems = rules.row_problems(row, catalog.regions, catalog.departments, actor)
+    if session.scalar(select(User.id).where(User.username == row.username)) is not None:
+        problems.insert(0, ("username", f"用户名 {row.username} 已存在"))
     if problems:
         raise _refused(problems)
     made = None if password else new_password()

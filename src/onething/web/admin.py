@@ -6,6 +6,7 @@ below, and import a CSV file of them. No JavaScript; the same services as the AP
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
@@ -19,17 +20,17 @@ from onething.identity.models import User
 from onething.kernel.errors import DomainError, NotFound
 from onething.kernel.privacy import Personal, mask
 from onething.web import paths  # noqa: F401  (the {…:id} path parameter, for the routes below)
-from onething.web.deps import FormPage, FormPageDep, Page, page_for, see_other
+from onething.web.deps import FormPage, FormPageDep, Page, number, page_for, see_other
 from onething.web.words import problems_by_field, said
 
 router = APIRouter(include_in_schema=False)
 AdminPage = Annotated[Page, Depends(page_for(rules.manages_staff))]
 STATES = rules.STATE_NAMES
+PAGE_SIZE = 50
 DONE = {"edited": "已保存修改", "unchanged": "没有需要保存的修改",
         "locked": "账号已锁定，其登录已全部退出", "unlocked": "已解除锁定",
         "ended": "账号已停用，其登录已全部退出"}
 ADDED = "账号已创建"
-ADDED_WITH_PASSWORD = "账号已创建。请把初始密码当面交给本人，本页关闭后不再显示"
 MOVED = {"lock": "locked", "unlock": "unlocked", "end": "ended"}
 SAMPLE = ("username,display_name,role,region,department,phone,email\n"
           "wang_furong,王芳,clerk,430102,,0731-12345678,\n"
@@ -75,8 +76,7 @@ def _refusing(page: FormPage, exc: DomainError) -> None:
 def home(page: AdminPage) -> HTMLResponse:
     ctx = page.ctx
     with ctx.reading() as read:
-        people = staff.list_staff(read.session, page.me, read.catalog, limit=100_000)
-    counts = {state: sum(1 for u in people if staff.state_of(u) == state) for state in STATES}
+        counts = staff.count_staff(read.session, page.me, read.catalog)
     scope = ctx.catalog.regions.get(page.me.region or "")
     return page.render("admin_home.html", counts=counts, states=STATES,
                        scope=scope.name if scope else "全部地区")
@@ -88,17 +88,23 @@ def home(page: AdminPage) -> HTMLResponse:
 def _list_page(page: Page, status: int = 200, error: str | None = None,
                errors: dict[str, str] | None = None, sent: dict[str, str] | None = None,
                role: str = "", state: str = "", q: str = "", region: str = "",
-               ) -> HTMLResponse:
+               page_no: int = 1) -> HTMLResponse:
     ctx = page.ctx
+    params = {"role": role, "state": state, "q": q, "region": region}
+    chosen = {"role": role or None, "region": region or None, "text": q or None}
     with ctx.reading() as read:
-        people = staff.list_staff(read.session, page.me, read.catalog, role=role or None,
-                                  region=region or None, state=state or None,
-                                  text=q or None, limit=500)
+        counts = staff.count_staff(read.session, page.me, read.catalog, **chosen)
+        total = counts.get(state, 0) if state in counts else sum(counts.values())
+        pages = max(1, -(-total // PAGE_SIZE))
+        page_no = min(max(page_no, 1), pages)
+        people = staff.list_staff(read.session, page.me, read.catalog, state=state or None,
+                                  limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, **chosen)
         rows = [_shown(user) for user in people]
+    link = "/admin/staff?" + urlencode({k: v for k, v in params.items() if v})
     return page.render("admin_staff.html", status, people=rows, error=error,
-                       errors=errors or {}, sent=sent or {},
-                       params={"role": role, "state": state, "q": q, "region": region},
-                       **_choices(page))
+                       errors=errors or {}, sent=sent or {}, params=params, total=total,
+                       page_no=page_no, pages=pages, link=link.rstrip("?"),
+                       open_add=bool(sent), **_choices(page))
 
 
 def _shown(user: User) -> dict[str, Any]:
@@ -108,8 +114,9 @@ def _shown(user: User) -> dict[str, Any]:
 
 @router.get("/admin/staff", response_class=HTMLResponse)
 def directory(page: AdminPage, role: str = "", state: str = "", q: str = "",
-              region: str = "") -> HTMLResponse:
-    return _list_page(page, role=role[:32], state=state[:16], q=q[:64], region=region[:12])
+              region: str = "", p: str = "1") -> HTMLResponse:
+    return _list_page(page, role=role[:32], state=state[:16], q=q[:64], region=region[:12],
+                      page_no=number(p) or 1)
 
 
 @router.post("/admin/staff", response_class=HTMLResponse)
@@ -125,7 +132,7 @@ def add(page: FormPageDep) -> Response:
         return _list_page(page, exc.status, said(exc), problems_by_field(exc),
                           page.sent())
     return _staff_page(page, user_id, 201, password=password,
-                       done=ADDED_WITH_PASSWORD if password else ADDED)
+                       done=ADDED)
 
 
 def _staff_page(page: Page, user_id: int, status: int = 200, *, password: str | None = None,
