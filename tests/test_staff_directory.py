@@ -195,5 +195,15 @@ def test_the_pages_add_an_account_and_refuse_a_bad_file_by_line(api: Api,
                          follow_redirects=True)
     assert locked.status_code == 200 and "账号已锁定" in locked.text
     assert "138****5678" in client.get("/admin/staff").text  # masked in the list
+    password = re.search(r'初始密码：<strong class="code-text">([^<]+)</strong>', added.text)
+    assert password is not None
+    client.cookies.clear()
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    refused_login = client.post("/login", data={"csrf_token": token[1], "username": "sun_fr",
+                                                "password": password[1]},
+                                follow_redirects=False)
+    assert refused_login.status_code == 401 and "账号已被管理员锁定" in refused_login.text
     city.sign_in(client, "clerk_furong")
     assert client.get("/admin/staff", follow_redirects=False).status_code == 303
