@@ -495,6 +495,25 @@ GET     /disclosure/{dreq}/document            in  nf  nf  nf  nf  nf  nf  nf  n
 POST    /disclosure/{dreq}/{move}              in  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
 GET     /disclosure/report                     in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
 GET     /disclosure/report.csv                 in  hm  hm  hm  hm  hm  hm  ok  ok  ok  ok  ok  ok
+# --- 工作人员名录: administrators only (the province's manages clerk_furong, the target);
+# an account is added or changed with the role `system` (422), locked or ended without a
+# reason (422), unlocked while not locked (409); a file with a bad row (422)
+GET     /api/v1/staff                          in  no  no  no  no  no  no  no  no  no  no  no  ok
+POST    /api/v1/staff                          in  no  no  no  no  no  no  no  no  no  no  no  iv
+POST    /api/v1/staff/import                   in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /api/v1/staff/{staff}                  in  no  no  no  no  no  no  no  no  no  no  no  ok
+PUT     /api/v1/staff/{staff}                  in  no  no  no  no  no  no  no  no  no  no  no  iv
+POST    /api/v1/staff/{staff}/lock             in  no  no  no  no  no  no  no  no  no  no  no  iv
+POST    /api/v1/staff/{staff}/unlock           in  no  no  no  no  no  no  no  no  no  no  no  cf
+POST    /api/v1/staff/{staff}/end              in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /admin                                 in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
+GET     /admin/staff                           in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
+POST    /admin/staff                           in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /admin/staff/{staff}                   in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
+POST    /admin/staff/{staff}                   in  no  no  no  no  no  no  no  no  no  no  no  iv
+POST    /admin/staff/{staff}/{step}            in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /admin/staff/import                    in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
+POST    /admin/staff/import                    in  no  no  no  no  no  no  no  no  no  no  no  iv
 """
 
 TYPED = OWNED
@@ -554,6 +573,9 @@ INSPECTION_TASK = {"name": "抽查", "region": "430102", "departments": ["SCJG"]
                    "ends_on": "2026-12-31"}
 
 
+# a staff file whose one row asks for the platform's own role (refused, nothing written)
+STAFF_FILE = "username,display_name,role,region\nnew_one,新人,system,430102\n".encode()
+
 REQUESTS: dict[str, dict[str, Any]] = {
     "GET /api/v1/credit/holders": {"params": {"key": ID_NUMBER}},
     "POST /api/v1/credit/records": {"json": {
@@ -566,6 +588,19 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/me/password": {"json": {"current_password": PASSWORD,
                                           "new_password": "short"}},
     "POST /api/v1/files": {"files": {"file": ("scan.pdf", PDF, "application/pdf")}},
+    "POST /api/v1/staff": {"json": {"username": "new_one", "display_name": "新人",
+                                    "role": "system", "region": "430102"}},
+    "PUT /api/v1/staff/{staff}": {"json": {"display_name": "新名", "role": "system",
+                                           "region": "430102"}},
+    "POST /api/v1/staff/{staff}/lock": {"json": {"reason": ""}},
+    "POST /api/v1/staff/{staff}/end": {"json": {"reason": ""}},
+    "POST /api/v1/staff/import": {"files": {"file": ("s.csv", STAFF_FILE, "text/csv")}},
+    "POST /admin/staff": {"data": {"username": "new_one", "display_name": "新人",
+                                   "role": "system", "region": "430102"}},
+    "POST /admin/staff/{staff}": {"data": {"display_name": "新名", "role": "system",
+                                           "region": "430102"}},
+    "POST /admin/staff/{staff}/{step}": {"data": {"reason": ""}},
+    "POST /admin/staff/import": {"files": {"file": ("s.csv", STAFF_FILE, "text/csv")}},
     "POST /api/v1/consents": {"json": {"proxy": "proxy1", "person": "li",
                                        "note": "本人到窗口书面授权"}},
     "POST /api/v1/applications": {"json": SUBMISSION},
@@ -734,6 +769,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
 MARKERS = {
     "GET /api/v1/licences": "{licence}",
     "GET /api/v1/consents": '"id":{consent}',
+    "GET /api/v1/staff": '"id":{staff},',
+    "GET /admin/staff": 'id="staff-{staff}"',
     "GET /api/v1/applications": "{number}",
     "GET /api/v1/tasks": '"application_id":{pending}',
     "GET /api/v1/rectifications": '"application_id":{app}',
@@ -795,7 +832,7 @@ ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "project_id": "project", "agency_id": "agency", "complaint_id": "complaint",
            "inspection_task_id": "itask", "inspection_object_id": "iobj",
            "disclosure_id": "dreq",
-           "doc_id": "doc"}
+           "doc_id": "doc", "staff_id": "staff"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -920,6 +957,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             "ticket": str(ticket), "ticket_number": ticket_number, **payout_targets,
             **market_targets,
             **inspection_targets, **disclosure_targets,
+            "staff": str(world.users["clerk_furong"].user_id), "step": "lock",
         }, consents[0]
 
 

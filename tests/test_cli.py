@@ -126,6 +126,24 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path, basic_dir: Path)
         assert words in again.stderr
 
 
+def test_user_import_as_an_administrator_all_or_nothing(tmp_path: Path,
+                                                        basic_dir: Path) -> None:
+    env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}
+    run("catalog", "load", str(basic_dir), env=env)
+    run("user", "add", "admin_cs", "--role", "admin", "--region", "430100", env=env,
+        stdin="Secret123\n")
+    good, bad = tmp_path / "staff.csv", tmp_path / "bad.csv"
+    good.write_text("用户名,姓名,角色,行政区划\nwang,王芳,综合窗口人员,430102\n", encoding="gbk")
+    bad.write_text("username,display_name,role,region\nzz,株洲,clerk,430200\n")
+    refused = run("user", "import", str(bad), "--admin", "admin_cs", env=env)
+    assert refused.returncode == 1
+    assert f"{bad}：第 2 行：行政区划：只能管理本地区及下级地区的工作人员" in refused.stderr
+    done = run("user", "import", str(good), "--admin", "admin_cs", env=env)
+    assert done.returncode == 0 and "第 2 行\twang\t新增\t初始密码：" in done.stdout, done.stderr
+    again = run("user", "import", str(good), "--admin", "admin_cs", env=env)
+    assert "没有任何变化" in again.stderr and "无变化" in again.stdout
+
+
 def test_user_list_names_every_account_with_its_role_and_office(tmp_path: Path,
                                                                   basic_dir: Path) -> None:
     env = {"ONETHING_DATA_DIR": str(tmp_path), "ONETHING_DATABASE_URL": ""}

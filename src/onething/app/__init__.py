@@ -36,6 +36,7 @@ from onething.api.policies import router as policies_router
 from onething.api.policy_payouts import router as policy_payouts_router
 from onething.api.profiles import router as profiles_router
 from onething.api.ratings import router as ratings_router
+from onething.api.staff import router as staff_router
 from onething.api.supervision import router as supervision_router
 from onething.audit import service as audit
 from onething.calendar.service import CalendarCache
@@ -51,6 +52,7 @@ from onething.kernel.jobs import Scheduler
 from onething.kernel.privacy import mask_logs
 from onething.open311.reference import configure as configure_open311
 from onething.supervision.profile import load_profile
+from onething.web import admin as admin_pages
 from onething.web import assistance as help_pages
 from onething.web import cases as case_pages
 from onething.web import catalog as catalog_pages
@@ -136,7 +138,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    assistance_router, exchange_router, profiles_router, hotline_figures_router,
                    hotline_router, knowledge_router, open311_discovery_router, policies_router,
                    policy_payouts_router, credit_router, inspections_router, open311_router,
-                   intermediaries_router, disclosure_router, library_router):
+                   intermediaries_router, disclosure_router, library_router,
+                   staff_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
@@ -145,7 +148,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    profile_pages.router, knowledge_pages.router, hotline_figure_pages.router,
                    policy_pages.router, policy_payout_pages.router, credit_pages.router,
                    hotline_pages.router, inspection_pages.router, market_pages.router,
-                   disclosure_pages.router, library_pages.router):
+                   disclosure_pages.router, library_pages.router,
+                   admin_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -29,6 +29,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # an administrator's lock (not the login throttle's): no sign-in until unlocked
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lock_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # the account ended by an administrator (`active` false): kept for the audit trail
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AuthSession(Base):

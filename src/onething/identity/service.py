@@ -85,10 +85,14 @@ def _classes(password: str) -> int:
 def create_user(session: Session, *, username: str, password: str, role: Role,
                 display_name: str | None = None, region: str | None = None,
                 department: str | None = None, id_number: str | None = None,
-                phone: str | None = None, password_hash: str | None = None) -> User:
+                phone: str | None = None, password_hash: str | None = None,
+                email: str | None = None, actor: Principal = SYSTEM,
+                at: datetime | None = None) -> User:
     """A new user; staff must name an existing region, approvers also a department.
 
-    `password_hash` takes an argon2 hash made elsewhere (users moved from another system).
+    `password_hash` takes an argon2 hash made elsewhere (users moved from another system);
+    `actor` is who the audit trail names (an administrator in the staff directory), `at`
+    when (the clock's now by default).
     """
     problems = _user_problems(session, username, password, role, region, department, id_number)
     if problems:
@@ -96,11 +100,11 @@ def create_user(session: Session, *, username: str, password: str, role: Role,
                       problems=problems)
     user = User(username=username, display_name=display_name or username, role=role.value,
                 region_code=region, department_code=department,
-                id_number=id_number.upper() if id_number else None, phone=phone,
+                id_number=id_number.upper() if id_number else None, phone=phone, email=email,
                 password_hash=password_hash or hash_password(password))
     session.add(user)
     session.flush()
-    audit.record(session, SYSTEM, "create_user", "user", user.id, region=region,
+    audit.record(session, actor, "create_user", "user", user.id, region=region, at=at,
                  after={"username": username, "role": role.value, "region": region,
                         "department": department})
     return user
@@ -179,6 +183,8 @@ def authenticate(session: Session, username: str, password: str) -> User:
         user = None
     if user is None or not user.active:
         raise Unauthenticated("用户名或密码不正确", code="bad_credentials")
+    if user.locked_at is not None:
+        raise Unauthenticated("账号已被管理员锁定，请联系管理员", code="account_locked")
     return user
 
 
@@ -216,6 +222,8 @@ def resolve(session: Session, token: str, kind: str, now: datetime | None = None
     assert user is not None  # the session's user: a foreign key
     if not user.active:
         raise Unauthenticated("账号已停用", code="account_disabled")
+    if user.locked_at is not None:
+        raise Unauthenticated("账号已被管理员锁定", code="account_locked")
     return principal_of(user), row
 
 
@@ -241,13 +249,19 @@ def set_password(session: Session, user: User, password: str, now: datetime,
         raise Invalid("新密码不符合要求：" + reason, code="weak_password",
                       problems=[FieldProblem("new_password", reason)])
     user.password_hash = hash_password(password)
-    kept = _hash(keep) if keep else ""
-    session.execute(update(AuthSession).where(
-        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None),
-        AuthSession.token_hash != kept).values(revoked_at=now))
-    session.flush()
+    close_sessions(session, user.id, now, keep=keep)
     audit.record(session, principal_of(user), "change_password", "user", user.id,
                  region=user.region_code, at=now)
+
+
+def close_sessions(session: Session, user_id: int, now: datetime,
+                   keep: str | None = None) -> None:
+    """Every open session and token of the user ends (`keep`: the secret of one to keep)."""
+    kept = _hash(keep) if keep else ""
+    session.execute(update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),
+        AuthSession.token_hash != kept).values(revoked_at=now))
+    session.flush()
 
 
 def list_users(session: Session, *, role: Role | None = None,

@@ -24,6 +24,7 @@ MENU: tuple[tuple[str, str, frozenset[Role], str], ...] = (
     ("/inbox", "部门待办", frozenset({Role.approver}), DIRECT),
     ("/hotline", "12345 受理", frozenset({Role.operator}), DIRECT),
     ("/dashboard", "监察统计", _WATCH, DIRECT),
+    ("/admin", "系统管理", frozenset({Role.admin}), DIRECT),
     ("/wallet", "证照夹", _PEOPLE, "办事"),
     ("/consents", "代办授权", frozenset({*_PEOPLE, Role.clerk}), "办事"),
     ("/help", "帮代办", _PEOPLE, "办事"),
