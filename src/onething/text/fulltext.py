@@ -23,6 +23,12 @@ class Index:
     fts_weights: tuple[float, ...]
     pg_vector: str
     pg_join: tuple[Any, Any] | None = None  # (table, its key) holding the vector's columns
+    pg_title_vector: str | None = None  # the first column's words alone (an indexed
+    # expression), for `part="title"`/`"rest"`
+
+
+ALL, TITLE, REST = "all", "title", "rest"  # which rows `matching` keeps: the words anywhere,
+# in the first column (the title), or anywhere but not all in the title
 
 
 def fts5_match(words: list[str], joiner: str) -> str:
@@ -35,22 +41,49 @@ def tsquery_text(words: list[str], joiner: str) -> str:
 
 
 def matching(session: Session, index: Index, query: Select[Any], id_column: Any,
-             words: list[str], joiner: str) -> tuple[Select[Any], Any]:
-    """`query` narrowed to the rows holding the words (`joiner` AND or OR), and the order
-    of relevance, in this database's full-text search. On SQLite the FTS5 table is joined
+             words: list[str], joiner: str, part: str = ALL) -> tuple[Select[Any], Any]:
+    """`query` narrowed to the rows holding the words (`joiner` AND or OR) — anywhere, in
+    the title alone, or anywhere but not in the title (`part`) —, and the order of
+    relevance, in this database's full-text search. On SQLite the FTS5 table is joined
     once (its MATCH and `bm25` in the same query: no score looked up per row)."""
+    narrowed, score, ascending = scored(session, index, query, id_column, words, joiner,
+                                        part)
+    return narrowed, score.asc() if ascending else score.desc()
+
+
+def scored(session: Session, index: Index, query: Select[Any], id_column: Any,
+           words: list[str], joiner: str, part: str = ALL
+           ) -> tuple[Select[Any], Any, bool]:
+    """As `matching`, the score unordered and whether lower is better (SQLite's `bm25`)."""
     if session.get_bind().dialect.name == "sqlite":
         fts = table(index.fts_table, column("rowid"))
         weights = ", ".join(str(w) for w in index.fts_weights)
         narrowed = (query.join(fts, fts.c.rowid == id_column)
                     .where(text(f"{index.fts_table} MATCH :match")
-                           .bindparams(match=fts5_match(words, joiner))))
-        return narrowed, literal_column(f"bm25({index.fts_table}, {weights})").asc()
+                           .bindparams(match=_fts5_part(index, words, joiner, part))))
+        return narrowed, literal_column(f"bm25({index.fts_table}, {weights})"), True
     tsquery = func.to_tsquery("simple", tsquery_text(words, joiner))
     vector: Any = literal_column(f"({index.pg_vector})")
     if index.pg_join is not None:
         query = query.join(index.pg_join[0], index.pg_join[1] == id_column)
-    return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery).desc()
+    if part == ALL or index.pg_title_vector is None:
+        return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), False
+    title: Any = literal_column(f"({index.pg_title_vector})")
+    if part == TITLE:
+        return query.where(title.op("@@")(tsquery)), func.ts_rank(vector, tsquery), False
+    return (query.where(vector.op("@@")(tsquery), ~title.op("@@")(tsquery)),
+            func.ts_rank(vector, tsquery), False)
+
+
+def _fts5_part(index: Index, words: list[str], joiner: str, part: str) -> str:
+    """The FTS5 MATCH of the words anywhere, in the first column, or anywhere but not in
+    the first column. The first column's (ANDed with the words anywhere, which match the
+    same rows) is ranked by `bm25` over every column, as the others."""
+    found = fts5_match(words, joiner)
+    if part == ALL:
+        return found
+    title = f"{{{index.fts_columns[0]}}} : ({found})"
+    return f"({title}) AND ({found})" if part == TITLE else f"({found}) NOT ({title})"
 
 
 def reindex(session: Session, index: Index, row_id: int, values: tuple[str, ...]) -> None:
