@@ -33,7 +33,6 @@ from onething import wiring
 from onething.kernel.config import demo_catalog_dir, demo_library_dir
 from onething.kernel.db import make_engine, session_factory, unit_of_work, writer
 from onething.library import rules
-from onething.library.rules import Change
 from onething.library import service as library
 from onething.library.models import (
     FTS_TABLE,
@@ -42,6 +41,7 @@ from onething.library.models import (
     DocumentText,
     StatusChange,
 )
+from onething.library.rules import Change
 from onething.ops.migrate import upgrade
 from onething.text.segment import index_words
 
@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", default="",
                         help="SQLite: a file kept between runs — filled on the first run "
                              "(or when its size differs), reused after (upgraded first)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --database-url: reuse the documents it holds, if any")
     args = parser.parse_args(argv)
     if args.postgres:
         from bench.lifecycle import postgres
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         with postgres() as url:
             return measure(url, args.size, args.rounds)
     if args.database_url:
-        return measure(args.database_url, args.size, args.rounds)
+        return measure(args.database_url, args.size, args.rounds, reuse=args.reuse)
     if args.keep:
         return measure(f"sqlite:///{Path(args.keep).resolve()}", args.size, args.rounds,
                        reuse=True)
@@ -230,7 +232,8 @@ def measure(url: str, size: int, rounds: int, reuse: bool = False) -> int:
                             "more": found.more,
                             "p50_ms": round(statistics.median(times), 1),
                             "p95_ms": round(_p95(times), 1)})
-            print(f"{query or '（无检索词）'} {filters}: {found.total}{'+' if found.more else ''} 件, "
+            counted = f"{found.total}{'+' if found.more else ''}"
+            print(f"{query or '（无检索词）'} {filters}: {counted} 件, "
                   f"p50 {results[-1]['p50_ms']} ms, p95 {results[-1]['p95_ms']} ms", flush=True)
     summary = {"database": engine.dialect.name, "documents": size, "rounds": rounds,
                "load_seconds": round(loaded, 1), "p50_ms": round(statistics.median(every), 1),

@@ -31,6 +31,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("changed_status", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("changed_on", sa.Date(), nullable=True))
         batch.add_column(sa.Column("next_change_on", sa.Date(), nullable=True))
+    op.create_index("ix_library_documents_changed_status", "library_documents",
+                    ["changed_status", "changed_on"])
     op.create_index("ix_library_documents_changed_on", "library_documents", ["changed_on"])
     op.create_index("ix_library_documents_next_change_on", "library_documents",
                     ["next_change_on"])
@@ -63,6 +65,7 @@ def downgrade() -> None:
         op.execute("DROP INDEX IF EXISTS ix_library_texts_title")
     op.drop_index("ix_library_documents_next_change_on", "library_documents")
     op.drop_index("ix_library_documents_changed_on", "library_documents")
+    op.drop_index("ix_library_documents_changed_status", "library_documents")
     with op.batch_alter_table("library_documents") as batch:
         batch.drop_column("next_change_on")
         batch.drop_column("changed_on")

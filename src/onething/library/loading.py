@@ -21,10 +21,10 @@ from onething.catalog.linked import Catalog
 from onething.catalog.source import Problem, SourceFile, catalog_files, read_file
 from onething.files import service as files
 from onething.files.models import StoredFile
+from onething.kernel.clock import china_date
 from onething.kernel.errors import Invalid
 from onething.kernel.principal import Principal
 from onething.library import rules, service
-from onething.kernel.clock import china_date
 from onething.library.models import Document, StatusChange
 from onething.library.rules import Change
 

@@ -50,6 +50,7 @@ class Document(Base):
         UniqueConstraint("number"),
         Index("ix_library_documents_body", "body_code", "region_code", "published_on"),
         Index("ix_library_documents_published", "published_on"),
+        Index("ix_library_documents_changed_status", "changed_status", "changed_on"),
         Index("ix_library_documents_changed_on", "changed_on"),
         Index("ix_library_documents_next_change_on", "next_change_on"),
     )

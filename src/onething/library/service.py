@@ -440,10 +440,13 @@ def _status_filter(status: str, day: dt.date) -> ColumnElement[bool]:
             and_(kept, or_(Document.changed_status.is_(None),
                            Document.changed_status == DocStatus.valid)),
             and_(~kept, Document.id.not_in(other))))
-    wanted = DocStatus(status)
-    return and_(started, or_(and_(kept, Document.changed_status == wanted),
-                             Document.id.in_(select(latest.c.document_id).where(
-                                 latest.c.status == wanted.value))))
+    wanted = DocStatus(status)  # a few documents, by the kept status's index
+    return and_(started, Document.id.in_(
+        select(Document.id).where(Document.changed_status == wanted,
+                                  Document.changed_on <= day, or_(
+                                      Document.next_change_on.is_(None),
+                                      Document.next_change_on > day)).union(
+            select(latest.c.document_id).where(latest.c.status == wanted.value))))
 
 
 def _conditions(catalog: Catalog, filters: Filters, today: dt.date
@@ -482,12 +485,24 @@ def search(session: Session, catalog: Catalog, filters: Filters, today: dt.date,
         return Found(total, _rows(session, page), words, more)
     found = Found(0, [], words)
     for joiner in ("AND", "OR") if len(words) > 1 else ("AND",):
-        matched, _ = fulltext.matching(session, SEARCH, ids, Document.id, words, joiner)
-        total, more = _count(session, matched)
+        if _narrow(filters):
+            narrow = fulltext.narrowed_first(session, SEARCH, ids, Document.id, words, joiner)
+            total, more = _count(session, narrow)
+            among = select(Document.id).where(Document.id.in_(narrow))
+        else:
+            matched, _ = fulltext.matching(session, SEARCH, ids, Document.id, words, joiner)
+            (total, more), among = _count(session, matched), ids
         if total:
-            page = _ranked_page(session, ids, words, joiner, limit, offset)
+            page = _ranked_page(session, among, words, joiner, limit, offset)
             return Found(total, _rows(session, page), words, more)
     return found
+
+
+def _narrow(filters: Filters) -> bool:
+    """Whether the filters keep few documents, read by an index (a body, a year, a status
+    other than 有效): read first, then looked up among the words' matches."""
+    return bool(filters.body or filters.year or filters.status in (
+        DocStatus.amended.value, DocStatus.expired.value, DocStatus.repealed.value))
 
 
 def _count(session: Session, ids: Select[Any]) -> tuple[int, bool]:
@@ -503,8 +518,10 @@ def _ranked_page(session: Session, ids: Select[Any], words: list[str], joiner: s
     page = _ranked(session, ids, words, joiner, fulltext.TITLE, limit, offset)
     if len(page) == limit:
         return page
-    titled = _count(session, fulltext.matching(session, SEARCH, ids, Document.id, words,
-                                               joiner, fulltext.TITLE)[0])[0]
+    titled = offset + len(page)  # all the title's (ranked) matches, this page short
+    if not page and offset:
+        titled = min(RANKED, _count(session, fulltext.matching(
+            session, SEARCH, ids, Document.id, words, joiner, fulltext.TITLE)[0])[0])
     return page + _ranked(session, ids, words, joiner, fulltext.REST, limit - len(page),
                           max(0, offset - titled))
 

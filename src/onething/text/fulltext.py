@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, column, func, literal_column, table, text
+from sqlalchemy import Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 
@@ -73,6 +73,20 @@ def scored(session: Session, index: Index, query: Select[Any], id_column: Any,
         return query.where(title.op("@@")(tsquery)), func.ts_rank(vector, tsquery), False
     return (query.where(vector.op("@@")(tsquery), ~title.op("@@")(tsquery)),
             func.ts_rank(vector, tsquery), False)
+
+
+def narrowed_first(session: Session, index: Index, query: Select[Any], id_column: Any,
+                   words: list[str], joiner: str) -> Select[Any]:
+    """`query`, already narrow (an indexed filter), kept to the rows holding the words
+    without reading the words' matches first: on SQLite its rows are read by their own
+    index and each looked up among the FTS5 table's matches (`id + 0`: not the other way
+    round, a lookup of each of thousands of matches); PostgreSQL's planner chooses."""
+    if session.get_bind().dialect.name != "sqlite":
+        return query
+    matches = select(literal_column("rowid")).select_from(
+        table(index.fts_table)).where(text(f"{index.fts_table} MATCH :first").bindparams(
+            first=fts5_match(words, joiner)))
+    return query.where((id_column + 0).in_(matches))
 
 
 def _fts5_part(index: Index, words: list[str], joiner: str, part: str) -> str:
