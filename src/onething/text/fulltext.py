@@ -64,15 +64,30 @@ def scored(session: Session, index: Index, query: Select[Any], id_column: Any,
         return narrowed, literal_column(f"bm25({index.fts_table}, {weights})"), True
     tsquery = func.to_tsquery("simple", tsquery_text(words, joiner))
     vector: Any = literal_column(f"({index.pg_vector})")
+    title: Any = literal_column(f"({index.pg_title_vector or index.pg_vector})")
+    where = {ALL: [vector.op("@@")(tsquery)], TITLE: [title.op("@@")(tsquery)],
+             REST: [vector.op("@@")(tsquery), ~title.op("@@")(tsquery)]}[part]
+    if index.pg_join is None:
+        return query.where(*where), func.ts_rank(vector, tsquery), False
+    # The matches read by the GIN index first (`OFFSET 0`: a fence the planner keeps),
+    # not each row's vector read in the key's order until enough pass (a LIMIT's pull)
+    # and each row's (TOASTed) vector read only for the score of the rows a query keeps
+    table_, key = index.pg_join
+    matched = select(key.label("matched_id")).where(*where).offset(0).subquery()
+    narrowed = (query.join(matched, matched.c.matched_id == id_column)
+                .join(table_, key == id_column))
+    return narrowed, func.ts_rank(vector, tsquery), False
+
+
+def _pg_narrow(index: Index, query: Select[Any], id_column: Any, words: list[str],
+               joiner: str) -> Select[Any]:
+    """PostgreSQL: `query` joined to the vectors' table and kept to the matches, for its
+    planner to combine the GIN index with the query's own (a bitmap AND)."""
+    tsquery = func.to_tsquery("simple", tsquery_text(words, joiner))
+    vector: Any = literal_column(f"({index.pg_vector})")
     if index.pg_join is not None:
         query = query.join(index.pg_join[0], index.pg_join[1] == id_column)
-    if part == ALL or index.pg_title_vector is None:
-        return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery), False
-    title: Any = literal_column(f"({index.pg_title_vector})")
-    if part == TITLE:
-        return query.where(title.op("@@")(tsquery)), func.ts_rank(vector, tsquery), False
-    return (query.where(vector.op("@@")(tsquery), ~title.op("@@")(tsquery)),
-            func.ts_rank(vector, tsquery), False)
+    return query.where(vector.op("@@")(tsquery))
 
 
 def narrowed_first(session: Session, index: Index, query: Select[Any], id_column: Any,
@@ -82,7 +97,7 @@ def narrowed_first(session: Session, index: Index, query: Select[Any], id_column
     index and each looked up among the FTS5 table's matches (`id + 0`: not the other way
     round, a lookup of each of thousands of matches); PostgreSQL's planner chooses."""
     if session.get_bind().dialect.name != "sqlite":
-        return query
+        return _pg_narrow(index, query, id_column, words, joiner)
     matches = select(literal_column("rowid")).select_from(
         table(index.fts_table)).where(text(f"{index.fts_table} MATCH :first").bindparams(
             first=fts5_match(words, joiner)))
