@@ -479,6 +479,7 @@ def search(session: Session, catalog: Catalog, filters: Filters, today: dt.date,
     `RANKED` candidates, then those with them in the text. Counted up to `COUNTED`."""
     ids = select(Document.id).where(*_conditions(catalog, filters, today))
     words = query_words(filters.query or "")
+    fulltext.custom_plans(session)
     if not words:
         total, more = _count(session, ids)
         page = list(session.scalars(ids.order_by(Document.published_on.desc(),
