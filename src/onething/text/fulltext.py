@@ -98,7 +98,7 @@ def narrowed_first(session: Session, index: Index, query: Select[Any], id_column
     round, a lookup of each of thousands of matches); PostgreSQL's planner chooses."""
     if session.get_bind().dialect.name != "sqlite":
         return _pg_narrow(index, query, id_column, words, joiner)
-    matches = select(literal_column("rowid")).select_from(
+    matches: Select[Any] = select(literal_column("rowid")).select_from(
         table(index.fts_table)).where(text(f"{index.fts_table} MATCH :first").bindparams(
             first=fts5_match(words, joiner)))
     return query.where((id_column + 0).in_(matches))
