@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,8 +35,6 @@ SEARCH_VECTOR = Text().with_variant(TSVECTOR(), "postgresql")
 # The title's words alone, indexed (GIN) on PostgreSQL: a search ranks the title's matches
 # first over this short vector, the text's only to fill the page.
 PG_TITLE_VECTOR = "to_tsvector('simple', search_title)"
-PG_TITLE_INDEX = ("CREATE INDEX IF NOT EXISTS ix_library_texts_title ON library_texts "
-                  f"USING gin (({PG_TITLE_VECTOR}))")
 FTS_TABLE = "library_search"
 FTS_CREATE = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
               "title, body, tokenize = 'unicode61')")
@@ -97,6 +96,8 @@ class DocumentText(Base):
     __table_args__ = (
         # GIN on PostgreSQL; on SQLite (the column empty: FTS5 searches) a B-tree of nulls
         Index("ix_library_texts_search", "search_vector", postgresql_using="gin"),
+        Index("ix_library_texts_title", text(PG_TITLE_VECTOR),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     document_id: Mapped[int] = mapped_column(ForeignKey("library_documents.id"),
@@ -128,5 +129,3 @@ class StatusChange(Base):
 Base.metadata.info.setdefault("unmodelled", set()).add(FTS_TABLE)
 event.listen(DocumentText.__table__, "after_create",
              DDL(FTS_CREATE).execute_if(dialect="sqlite"))  # type: ignore[no-untyped-call]
-event.listen(DocumentText.__table__, "after_create",
-             DDL(PG_TITLE_INDEX).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]

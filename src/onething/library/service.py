@@ -532,10 +532,12 @@ def _ranked_page(session: Session, ids: Select[Any], words: list[str], joiner: s
 def _ranked(session: Session, ids: Select[Any], words: list[str], joiner: str, part: str,
             limit: int, offset: int) -> list[int]:
     """A page of the `part`'s matches, ranked among its first candidates (`RANKED` of the
-    title's, `TEXT_RANKED` of the text's, and as many as the page needs)."""
+    title's; `TEXT_RANKED` of the text's for their first pages, `COUNTED` past them — the
+    one page where the two rankings meet may repeat or skip a document)."""
     matched, score, ascending = fulltext.scored(session, SEARCH, ids, Document.id, words,
                                                 joiner, part)
-    bound = RANKED if part == fulltext.TITLE else max(TEXT_RANKED, offset + limit)
+    bound = RANKED if part == fulltext.TITLE else (
+        TEXT_RANKED if offset + limit <= TEXT_RANKED else COUNTED)
     candidates = matched.add_columns(score.label("score")).limit(bound).subquery()
     order = candidates.c.score.asc() if ascending else candidates.c.score.desc()
     return list(session.scalars(select(candidates.c.id).order_by(order, candidates.c.id)
