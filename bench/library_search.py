@@ -22,6 +22,7 @@ import random
 import statistics
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -40,6 +41,7 @@ from onething.library.models import (
     DocumentText,
     StatusChange,
 )
+from onething.library.rules import Change
 from onething.ops.migrate import upgrade
 from onething.text.segment import index_words
 
@@ -77,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="",
                         help="an empty database to fill (default: SQLite in a temporary "
                              "directory)")
+    parser.add_argument("--keep", default="",
+                        help="SQLite: a file kept between runs — filled on the first run "
+                             "(or when its size differs), reused after (upgraded first)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --database-url: reuse the documents it holds, if any")
     args = parser.parse_args(argv)
     if args.postgres:
         from bench.lifecycle import postgres
@@ -84,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         with postgres() as url:
             return measure(url, args.size, args.rounds)
     if args.database_url:
-        return measure(args.database_url, args.size, args.rounds)
+        return measure(args.database_url, args.size, args.rounds, reuse=args.reuse)
+    if args.keep:
+        return measure(f"sqlite:///{Path(args.keep).resolve()}", args.size, args.rounds,
+                       reuse=True)
     with tempfile.TemporaryDirectory(prefix="onething-bench-library-") as where:
         return measure(f"sqlite:///{where}/onething.db", args.size, args.rounds)
 
@@ -132,12 +142,17 @@ def _documents(size: int, catalog: Any) -> tuple[list[dict[str, Any]], list[dict
             "search_title": f"{titles[d['title']]} {' '.join(extra[:2])} "
                             f"{index_words(number)}",
             "search_text": " ".join(words[p] for p in paragraphs)})
+        rows[-1].update(changed_status=None, changed_on=None, next_change_on=None)
         if n % 5 == 0:
             changes.append({"document_id": n + 1,
                             "effective_on": published + dt.timedelta(days=400),
                             "status": "repealed" if n % 10 == 0 else "amended",
                             "replaced_by_id": None, "note": None, "recorded_by": "bench",
                             "recorded_at": NOW})
+            kept = rules.kept_status([Change(changes[-1]["effective_on"],
+                                             rules.DocStatus(changes[-1]["status"]))], TODAY)
+            rows[-1].update(changed_status=kept[0], changed_on=kept[1],
+                            next_change_on=kept[2])
     return rows, changes
 
 
@@ -177,11 +192,26 @@ def _load(engine: Engine, size: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(url: str, size: int, rounds: int) -> int:
+def _loaded(engine: Engine) -> int:
+    """How many documents a kept database holds (0 when new)."""
+    with engine.connect() as conn:
+        return int(conn.scalar(text("SELECT count(*) FROM library_documents")) or 0)
+
+
+def measure(url: str, size: int, rounds: int, reuse: bool = False) -> int:
     engine = make_engine(url)
     upgrade(engine)
-    loaded = _load(engine, size)
-    print(f"{size} documents written in {loaded:.1f} s", flush=True)
+    held = _loaded(engine) if reuse else 0
+    if held and held != size:
+        raise SystemExit(f"the kept database holds {held} documents, not {size}: "
+                         "remove it or give its size")
+    if held:
+        wiring.load()
+        loaded = 0.0
+        print(f"{size} documents reused", flush=True)
+    else:
+        loaded = _load(engine, size)
+        print(f"{size} documents written in {loaded:.1f} s", flush=True)
     from onething.catalog.service import current_catalog
 
     sessions = session_factory(engine)
@@ -199,9 +229,11 @@ def measure(url: str, size: int, rounds: int) -> int:
                 times.append((time.perf_counter() - started) * 1000)
             every += times
             results.append({"query": query, "filters": filters, "total": found.total,
+                            "more": found.more,
                             "p50_ms": round(statistics.median(times), 1),
                             "p95_ms": round(_p95(times), 1)})
-            print(f"{query or '（无检索词）'} {filters}: {found.total} 件, "
+            counted = f"{found.total}{'+' if found.more else ''}"
+            print(f"{query or '（无检索词）'} {filters}: {counted} 件, "
                   f"p50 {results[-1]['p50_ms']} ms, p95 {results[-1]['p95_ms']} ms", flush=True)
     summary = {"database": engine.dialect.name, "documents": size, "rounds": rounds,
                "load_seconds": round(loaded, 1), "p50_ms": round(statistics.median(every), 1),

@@ -16,14 +16,16 @@ from xml.etree import ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from onething.kernel.config import demo_library_dir
+from onething.kernel.config import Settings, demo_library_dir
+from onething.kernel.jobs import Run
 from onething.kernel.principal import Role
-from onething.library import rules
+from onething.library import rules, service
+from onething.library.jobs import keep_today
 from onething.library.loading import LibraryInvalid, load
 from onething.library.models import Document, StatusChange
 from onething.library.rules import Change, DocStatus
 from samples import PDF
-from world import MONDAY, Api, World
+from world import MONDAY, Api, Clock, World
 
 PEOPLE = [("zhang", Role.applicant, None, None),
           ("scjg_cs", Role.approver, "430100", "SCJG"),
@@ -200,3 +202,42 @@ def test_the_atom_feed_and_the_pages(world: World, api: Api) -> None:
     assert "本文为演示文本，非正式公文" in text.text
     assert text.headers["content-disposition"].startswith("attachment")
     assert api.client.get(f"/library/{first}/pdf").status_code == 404
+
+
+def test_a_search_counts_up_to_a_cap_and_says_more(world: World, api: Api,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    imported(world)
+    monkeypatch.setattr(service, "COUNTED", 5)
+    every = api.client.get(DOCS, params={"q": "演示文本", "limit": 50}).json()
+    assert (every["total"], every["more"]) == (5, True) and len(every["items"]) > 5
+    newest = api.client.get(DOCS, params={"limit": 50}).json()
+    assert (newest["total"], newest["more"]) == (5, True) and len(newest["items"]) > 5
+    few = api.client.get(DOCS, params={"q": "异地就医"}).json()
+    assert (few["total"], few["more"]) == (2, False)
+    page = api.client.get("/library", params={"q": "演示文本"}).text
+    assert "找到 5 多件" in page and "可加筛选条件缩小范围" in page
+
+
+def test_todays_status_kept_right_across_a_dated_change(world: World, api: Api,
+                                                        clock: Clock) -> None:
+    imported(world)
+    old = doc_id(api, "长市监发〔2021〕8号")
+    done = api.post("scjg_cs", f"{DOCS}/{old}/status-changes",
+                    {"on": "2026-12-03", "status": "repealed"})  # MONDAY is 2026-11-23
+    assert done.status_code == 201, done.text
+
+    def listed(status: str) -> bool:
+        found = api.client.get(DOCS, params={"status": status, "limit": 50}).json()
+        return old in {d["id"] for d in found["items"]}
+
+    assert listed("valid") and not listed("repealed")
+    # 2026-12-03 00:30 in China: the change is in force, the daily job has not run yet
+    clock.now = dt.datetime(2026, 12, 2, 16, 30, tzinfo=dt.UTC)
+    assert listed("repealed") and not listed("valid")
+    assert "已废止" in api.client.get(f"/library/{old}").text
+    assert "1 件" in keep_today(Run(world.sessions, Settings(), clock.now))
+    assert listed("repealed") and not listed("valid")
+    day_before = api.client.get(f"{DOCS}/{old}", params={"as_of": "2026-12-02"}).json()
+    assert day_before["status"]["status"] == "valid"
+    clock.now = MONDAY  # a day before the kept change: read from the history
+    assert listed("valid") and not listed("repealed")

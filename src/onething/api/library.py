@@ -122,7 +122,8 @@ def _out(catalog: Catalog, d: Document, day: dt.date, s: StatusOn) -> dict[str, 
 
 
 class FoundOut(BaseModel):
-    total: int
+    total: int = Field(description=f"符合条件的文件数（最多数到 {library.COUNTED}）")
+    more: bool = Field(False, description="是否还有更多（total 之外），即“1000 多件”")
     words: list[str] = Field(description="检索词切分所得的词语")
     items: list[DocumentOut] = Field(description="本页的文件，按相关程度（或发布日期）排列")
 
@@ -153,7 +154,7 @@ def search(request: Request, session: SessionDep, catalog: CatalogDep, paging: P
     found = library.search(session, catalog, library.Filters(q, body, year, status, category),
                            today, paging.limit, paging.offset)
     statuses = library.statuses_on(session, found.documents, today)
-    return FoundOut(total=found.total, words=found.words, items=[
+    return FoundOut(total=found.total, more=found.more, words=found.words, items=[
         DocumentOut(**_out(catalog, d, today, statuses[d.id]))
         for d in found.documents])
 

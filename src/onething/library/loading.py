@@ -21,6 +21,7 @@ from onething.catalog.linked import Catalog
 from onething.catalog.source import Problem, SourceFile, catalog_files, read_file
 from onething.files import service as files
 from onething.files.models import StoredFile
+from onething.kernel.clock import china_date
 from onething.kernel.errors import Invalid
 from onething.kernel.principal import Principal
 from onething.library import rules, service
@@ -348,4 +349,5 @@ def _replace_history(session: Session, doc: Document, p: Parsed, now: dt.datetim
                                  replaced_by_id=replacing.id if replacing else None,
                                  note=note, recorded_by=service.IMPORTED, recorded_at=now))
     session.flush()
+    service.keep_status(session, doc, china_date(now))
     return True

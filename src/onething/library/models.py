@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +32,9 @@ PG_VECTOR = ("setweight(to_tsvector('simple', search_title), 'A') || "
              "setweight(to_tsvector('simple', search_text), 'B')")
 SEARCH_VECTOR = Text().with_variant(TSVECTOR(), "postgresql")
 # On SQLite an FTS5 table of the same words, kept by the service; not a model.
+# The title's words alone, indexed (GIN) on PostgreSQL: a search ranks the title's matches
+# first over this short vector, the text's only to fill the page.
+PG_TITLE_VECTOR = "to_tsvector('simple', search_title)"
 FTS_TABLE = "library_search"
 FTS_CREATE = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
               "title, body, tokenize = 'unicode61')")
@@ -45,6 +49,9 @@ class Document(Base):
         UniqueConstraint("number"),
         Index("ix_library_documents_body", "body_code", "region_code", "published_on"),
         Index("ix_library_documents_published", "published_on"),
+        Index("ix_library_documents_changed_status", "changed_status", "changed_on"),
+        Index("ix_library_documents_changed_on", "changed_on"),
+        Index("ix_library_documents_next_change_on", "next_change_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -59,6 +66,14 @@ class Document(Base):
     related: Mapped[list[Any]] = mapped_column(JSONDoc, default=list)  # 相关文件的文号
     pdf_file_id: Mapped[str | None] = mapped_column(ForeignKey("files.id"), nullable=True)
     source: Mapped[str | None] = mapped_column(String(300), nullable=True)  # imported from
+    # Its status history kept short for the search's status filter (`service.keep_status`):
+    # the latest change in force when last kept (its status and date; none: no change yet)
+    # and the date of the next change. Exact for every day from `changed_on` until
+    # `next_change_on`; a search on another day reads the history of those documents.
+    changed_status: Mapped[DocStatus | None] = mapped_column(stored_as_string(DocStatus, 16),
+                                                             nullable=True)
+    changed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    next_change_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     texts: Mapped[DocumentText] = relationship(back_populates="document", uselist=False)
@@ -81,6 +96,8 @@ class DocumentText(Base):
     __table_args__ = (
         # GIN on PostgreSQL; on SQLite (the column empty: FTS5 searches) a B-tree of nulls
         Index("ix_library_texts_search", "search_vector", postgresql_using="gin"),
+        Index("ix_library_texts_title", text(PG_TITLE_VECTOR),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     document_id: Mapped[int] = mapped_column(ForeignKey("library_documents.id"),

@@ -96,6 +96,19 @@ def status_on(published: dt.date, effective: dt.date | None, changes: Sequence[C
     return StatusOn(last.status, last.on, last)
 
 
+def kept_status(changes: Sequence[Change], day: dt.date
+                ) -> tuple[DocStatus | None, dt.date | None, dt.date | None]:
+    """The history kept short as of `day`: the latest change on or before it (its status
+    and date; None, None: none yet) and the date of the next change after it."""
+    last, following = None, None
+    for change in in_order(changes):
+        if change.on <= day:
+            last = change
+        elif following is None:
+            following = change.on
+    return (last.status if last else None, last.on if last else None, following)
+
+
 def date_problems(written: dt.date, published: dt.date, effective: dt.date | None,
                   changes: Sequence[Change]) -> list[tuple[str, str]]:
     """What is wrong with the order of a document's dates, as (field, reason) pairs:

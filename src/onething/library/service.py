@@ -23,10 +23,12 @@ from onething.cases.routing import office_name
 from onething.catalog.context import Ctx
 from onething.catalog.linked import Catalog
 from onething.kernel import regions
+from onething.kernel.clock import china_date
 from onething.kernel.errors import FieldProblem, Forbidden, Invalid, NotFound
 from onething.library import rules
 from onething.library.models import (
     FTS_TABLE,
+    PG_TITLE_VECTOR,
     PG_VECTOR,
     Document,
     DocumentText,
@@ -39,7 +41,14 @@ from onething.text.segment import index_words, query_words
 SUBJECT = "library_document"  # in the audit trail
 SEARCH = fulltext.Index(FTS_TABLE, ("title", "body"), (5.0, 1.0),
                         "library_texts.search_vector",
-                        (DocumentText, DocumentText.document_id))
+                        (DocumentText, DocumentText.document_id),
+                        PG_TITLE_VECTOR)
+# A search counts its matches up to COUNTED (past it the page says "1000 多件") and ranks
+# at most RANKED of the title's matches, then TEXT_RANKED of the text's only (their
+# vectors are long: PostgreSQL reads each from its TOAST).
+COUNTED = 1000
+RANKED = 1000
+TEXT_RANKED = 200
 IMPORTED = "导入"
 
 
@@ -313,10 +322,29 @@ def record_change(ctx: Ctx, doc_id: int, *, on: dt.date, status: DocStatus,
     ctx.session.add(row)
     doc.updated_at = ctx.now
     ctx.session.flush()
+    keep_status(ctx.session, doc, china_date(ctx.now))
     audit.record(ctx.session, ctx.actor, "change_document_status", SUBJECT, doc.id,
                  region=doc.region_code, after={"on": on.isoformat(), "status": status.value,
                                                 "replaced_by": new.replaced_by, "note": note})
     return row
+
+
+def keep_status(session: Session, doc: Document, day: dt.date) -> None:
+    """The document's history kept short on its row as of `day`: its latest change on or
+    before the day (status and date) and the date of its next change."""
+    kept = rules.kept_status(changes(session, doc.id), day)
+    doc.changed_status, doc.changed_on, doc.next_change_on = kept
+    session.flush()
+
+
+def keep_statuses(session: Session, day: dt.date) -> int:
+    """The documents whose next change has come into force by `day` (or whose kept change
+    is later than it: a clock set back) kept again; how many (the daily job)."""
+    docs = list(session.scalars(select(Document).where(or_(
+        Document.next_change_on <= day, Document.changed_on > day))))
+    for doc in docs:
+        keep_status(session, doc, day)
+    return len(docs)
 
 
 # --- reading ----------------------------------------------------------------------
@@ -371,35 +399,56 @@ class Filters:
 
 @dataclass
 class Found:
-    total: int
+    total: int  # counted up to COUNTED
     documents: list[Document]
     words: list[str]
+    more: bool = False  # more than `total` match ("1000 多件")
 
 
-def _latest(day: dt.date) -> Any:
-    """Each document's latest status change on or before `day` (document_id, status): one
-    pass over the changes (a window), not a lookup per document."""
+def _kept(day: dt.date) -> ColumnElement[bool]:
+    """Whether a document's kept status (`keep_status`) is its status on `day`: kept on or
+    before the day, the next change after it."""
+    return and_(or_(Document.changed_on.is_(None), Document.changed_on <= day),
+                or_(Document.next_change_on.is_(None), Document.next_change_on > day))
+
+
+def _unkept_latest(day: dt.date) -> Any:
+    """Of the documents whose kept status is not their status on `day` (a change come into
+    force before the daily job ran; a day before the kept change), the latest change on or
+    before the day (document_id, status): a window over their few histories."""
+    unkept = select(Document.id).where(or_(Document.next_change_on <= day,
+                                           Document.changed_on > day))
     ranked = select(StatusChange.document_id, StatusChange.status, func.row_number().over(
         partition_by=StatusChange.document_id,
         order_by=StatusChange.effective_on.desc()).label("n")).where(
-        StatusChange.effective_on <= day).subquery()
+        StatusChange.effective_on <= day, StatusChange.document_id.in_(unkept)).subquery()
     return select(ranked.c.document_id, ranked.c.status).where(ranked.c.n == 1).subquery()
 
 
 def _status_filter(status: str, day: dt.date) -> ColumnElement[bool]:
     """Documents whose status on `day` is `status` (`pending`: published, not yet in
-    force): 有效 is in force with no change since, or changed back to 有效."""
+    force): 有效 is in force with no change since, or changed back to 有效. Read from the
+    status kept on each document, the history only where it is not that day's."""
     published = Document.published_on <= day
     if status == rules.NOT_YET:
         return and_(published, Document.effective_on > day)
     started = and_(published, or_(Document.effective_on.is_(None),
                                   Document.effective_on <= day))
-    latest = _latest(day)
+    latest = _unkept_latest(day)
+    kept = _kept(day)
     if status == DocStatus.valid:
         other = select(latest.c.document_id).where(latest.c.status != DocStatus.valid.value)
-        return and_(started, Document.id.not_in(other))
-    return and_(started, Document.id.in_(select(latest.c.document_id).where(
-        latest.c.status == DocStatus(status).value)))
+        return and_(started, or_(
+            and_(kept, or_(Document.changed_status.is_(None),
+                           Document.changed_status == DocStatus.valid)),
+            and_(~kept, Document.id.not_in(other))))
+    wanted = DocStatus(status)  # a few documents, by the kept status's index
+    return and_(started, Document.id.in_(
+        select(Document.id).where(Document.changed_status == wanted,
+                                  Document.changed_on <= day, or_(
+                                      Document.next_change_on.is_(None),
+                                      Document.next_change_on > day)).union(
+            select(latest.c.document_id).where(latest.c.status == wanted.value))))
 
 
 def _conditions(catalog: Catalog, filters: Filters, today: dt.date
@@ -424,30 +473,82 @@ def _conditions(catalog: Catalog, filters: Filters, today: dt.date
 
 def search(session: Session, catalog: Catalog, filters: Filters, today: dt.date,
            limit: int, offset: int) -> Found:
-    """Published documents by the words of `filters.query` (ranked: the title's words
-    above the text's; all words first, else any), or else the newest first."""
+    """Published documents by the words of `filters.query`, or else the newest first.
+    Ranked: the documents holding all the words before those holding some (only when none
+    holds all); of these, those with the words in their title first, ranked among the best
+    `RANKED` candidates, then those with them in the text. Counted up to `COUNTED`."""
     ids = select(Document.id).where(*_conditions(catalog, filters, today))
     words = query_words(filters.query or "")
+    fulltext.custom_plans(session)
     if not words:
-        return _page(session, ids, [Document.published_on.desc(), Document.id.desc()],
-                     limit, offset, words)
+        total, more = _count(session, ids)
+        page = list(session.scalars(ids.order_by(Document.published_on.desc(),
+                                                 Document.id.desc()).limit(limit)
+                                    .offset(offset)))
+        return Found(total, _rows(session, page), words, more)
     found = Found(0, [], words)
     for joiner in ("AND", "OR") if len(words) > 1 else ("AND",):
-        matched, rank = fulltext.matching(session, SEARCH, ids, Document.id, words, joiner)
-        found = _page(session, matched, [rank, Document.id], limit, offset, words)
-        if found.total:
-            break
+        if _narrow(filters):
+            narrow = fulltext.narrowed_first(session, SEARCH, ids, Document.id, words, joiner)
+            total, more = _count(session, narrow)
+            among = select(Document.id).where(Document.id.in_(narrow))
+        else:
+            matched, _ = fulltext.matching(session, SEARCH, ids, Document.id, words, joiner)
+            (total, more), among = _count(session, matched), ids
+        if total:
+            page = _ranked_page(session, among, words, joiner, limit, offset)
+            return Found(total, _rows(session, page), words, more)
     return found
 
 
-def _page(session: Session, ids: Select[Any], order: list[Any], limit: int, offset: int,
-          words: list[str]) -> Found:
-    """The count, then the page's ids in order (a narrow sort), then their documents."""
-    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-    page = list(session.scalars(ids.order_by(*order).limit(limit).offset(offset)))
+def _narrow(filters: Filters) -> bool:
+    """Whether the filters keep few documents, read by an index (a year: a twentieth of
+    the library), better read first, then looked up among the words' matches (a body or
+    a status other than 有效 measured slower so: the words' matches read first)."""
+    return bool(filters.year)
+
+
+def _count(session: Session, ids: Select[Any]) -> tuple[int, bool]:
+    """How many rows `ids` has, counted up to `COUNTED`; whether there are more."""
+    total = session.scalar(select(func.count()).select_from(
+        ids.limit(COUNTED + 1).subquery())) or 0
+    return min(total, COUNTED), total > COUNTED
+
+
+def _ranked_page(session: Session, ids: Select[Any], words: list[str], joiner: str,
+                 limit: int, offset: int) -> list[int]:
+    """The page's ids: the title's matches ranked, then the text's to fill the page."""
+    page = _ranked(session, ids, words, joiner, fulltext.TITLE, limit, offset)
+    if len(page) == limit:
+        return page
+    titled = offset + len(page)  # all the title's (ranked) matches, this page short
+    if not page and offset:
+        titled = min(RANKED, _count(session, fulltext.matching(
+            session, SEARCH, ids, Document.id, words, joiner, fulltext.TITLE)[0])[0])
+    return page + _ranked(session, ids, words, joiner, fulltext.REST, limit - len(page),
+                          max(0, offset - titled))
+
+
+def _ranked(session: Session, ids: Select[Any], words: list[str], joiner: str, part: str,
+            limit: int, offset: int) -> list[int]:
+    """A page of the `part`'s matches, ranked among its first candidates (`RANKED` of the
+    title's; `TEXT_RANKED` of the text's for their first pages, `COUNTED` past them — the
+    one page where the two rankings meet may repeat or skip a document)."""
+    matched, score, ascending = fulltext.scored(session, SEARCH, ids, Document.id, words,
+                                                joiner, part)
+    bound = RANKED if part == fulltext.TITLE else (
+        TEXT_RANKED if offset + limit <= TEXT_RANKED else COUNTED)
+    candidates = matched.add_columns(score.label("score")).limit(bound).subquery()
+    order = candidates.c.score.asc() if ascending else candidates.c.score.desc()
+    return list(session.scalars(select(candidates.c.id).order_by(order, candidates.c.id)
+                                .limit(limit).offset(offset)))
+
+
+def _rows(session: Session, page: list[int]) -> list[Document]:
+    """The page's documents in its order."""
     rows = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(page)))
             } if page else {}
-    return Found(total, [rows[i] for i in page], words)
+    return [rows[i] for i in page]
 
 
 def statuses_on(session: Session, docs: Sequence[Document], day: dt.date
