@@ -23,7 +23,6 @@ from onething.catalog.upload import MAX_BYTES, read_upload
 from onething.http.deps import CatalogDep, CtxDep, PagingDep
 from onething.http.problems import ApiProblem, ProblemOut
 from onething.http.schemas import Id, PageOut
-from onething.kernel.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"],
                    responses={503: {"model": ProblemOut, "description": "目录尚未加载"}})
@@ -108,8 +107,7 @@ def list_versions(ctx: CtxDep, paging: PagingDep) -> list[CatalogVersionOut]:
                      "校验同 onething catalog load，有问题则逐条列出文件和行号、不保存）",
              responses={403: {"model": ProblemOut}, 422: {"model": ProblemOut}})
 def submit(file: UploadFile, ctx: CtxDep) -> CatalogVersionOut:
-    if not publishing.manages_catalog(ctx.actor):  # before reading the upload
-        raise Forbidden("只有管理员可以管理事项目录版本", code="not_catalog_admin")
+    publishing.require(ctx.actor)  # before reading the upload
     name = file.filename or "catalog.zip"
     document, problems = read_upload(file.file.read(MAX_BYTES + 1), name)
     with ctx.work():

@@ -33,6 +33,9 @@ from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, N
 from onething.kernel.principal import SYSTEM, Principal, Role
 
 DRAFT, REVIEWED = "draft", "reviewed"
+__all__ = ["DRAFT", "PUBLISHED", "REVIEWED", "ROLLED_BACK", "STATUS_NAMES", "SUPERSEDED",
+           "Compared", "compared", "manages_catalog", "publish", "publish_due", "require",
+           "review", "rollback", "steps", "submit", "version", "versions"]
 STATUS_NAMES = {DRAFT: "草稿", REVIEWED: "已审核待发布", PUBLISHED: "现行版本",
                 SUPERSEDED: "已被替代", ROLLED_BACK: "已回退"}
 MAX_COMMENT = 500
@@ -43,7 +46,8 @@ def manages_catalog(me: Principal | None) -> bool:
     return me is not None and me.role == Role.admin
 
 
-def _require(me: Principal) -> None:
+def require(me: Principal) -> None:
+    """Refuses (403) whoever does not manage the catalog."""
     if not manages_catalog(me):
         raise Forbidden("只有管理员可以管理事项目录版本", code="not_catalog_admin")
 
@@ -59,18 +63,28 @@ def refuse_invalid(problems: Sequence[Problem]) -> Invalid:
                    problems=problems_of(problems))
 
 
+def steps(row: CatalogVersion, me: Principal) -> list[str]:
+    """The steps `me` may take on `row` now: review (a draft, not one's own), publish (a
+    reviewed version, now or on a day)."""
+    if not manages_catalog(me):
+        return []
+    if row.status == DRAFT:
+        return [] if row.author_id == me.user_id else ["review"]
+    return ["publish"] if row.status == REVIEWED else []
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
 def versions(session: Session, me: Principal, limit: int = 100,
              offset: int = 0) -> list[CatalogVersion]:
-    _require(me)
+    require(me)
     return list(session.scalars(select(CatalogVersion).order_by(CatalogVersion.id.desc())
                                 .limit(limit).offset(offset)))
 
 
 def version(session: Session, me: Principal, version_id: int) -> CatalogVersion:
-    _require(me)
+    require(me)
     row = session.get(CatalogVersion, version_id)
     if row is None:
         raise NotFound(f"没有编号为 {version_id} 的目录版本", code="catalog_version_not_found")
@@ -103,7 +117,7 @@ def submit(session: Session, me: Principal, document: CatalogFileSpec | None,
            problems: Sequence[Problem], source: str, now: dt.datetime) -> CatalogVersion:
     """A draft of `document` (validated by the caller with `validate`: `problems` refuse
     it, nothing kept) by `me`."""
-    _require(me)
+    require(me)
     if document is None or problems:
         raise refuse_invalid(problems or [Problem(source, 0, "目录无效")])
     row = CatalogVersion(digest=digest(document), source=source[:500],
@@ -192,7 +206,7 @@ def rollback(session: Session, me: Principal, reason: str, now: dt.datetime
              ) -> CatalogVersion:
     """The version in force replaced by a new published version with the content of the one
     it superseded; the version rolled back is kept, `rolled_back`."""
-    _require(me)
+    require(me)
     serialise(session)
     reason = reason.strip()
     if not reason or len(reason) > MAX_COMMENT:
