@@ -81,6 +81,12 @@ class Words:
             items.update({i.code: i.name for i in doc.items})
         return cls(questions, materials, fields, items)
 
+    def within(self, bundle: BundleSpec) -> Words:
+        """The same words, the bundle's own questions first (another bundle may ask a
+        question of the same code in other words)."""
+        own = {q.code: (q.text, dict(q.options or {})) for q in bundle.questions}
+        return Words({**self.questions, **own}, self.materials, self.fields, self.items)
+
 
 _TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|&&|\|\||==|!=|>=|<=|[A-Za-z_][A-Za-z0-9_.]*|\S")
 _OPERATORS = {"&&": "并且", "||": "或者", "==": "为", "!=": "不为", ">=": "不少于",
@@ -286,6 +292,7 @@ def _texts(label: str, old: list[str], new: list[str]) -> list[str]:
 
 
 def _bundle(old: BundleSpec, new: BundleSpec, words: Words) -> list[str]:
+    words = words.within(new)
     lines = []
     if old.name != new.name:
         lines.append(f"名称：{old.name} → {new.name}")
