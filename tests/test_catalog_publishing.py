@@ -220,8 +220,9 @@ def test_the_api_submits_reviews_and_publishes(api: Api, world: World,
     assert made.status_code == 201, made.text
     body = made.json()
     assert (body["status"], body["status_name"], body["author"]) == ("draft", "草稿", "admin")
-    assert body["diff"]["items"] == [{"kind": "changed", "code": "REG", "name": "营业执照（设立登记）",
-                                      "lines": ["承诺办结时限：1 个工作日 → 5 个工作日"]}]
+    assert body["diff"]["items"] == [{
+        "kind": "changed", "code": "REG", "name": "营业执照（设立登记）",
+        "lines": ["承诺办结时限：1 个工作日 → 5 个工作日"]}]
     path = f"/api/v1/catalog/versions/{body['id']}"
     own = api.post("admin", f"{path}/review", {"verdict": "reviewed"})
     assert own.status_code == 409 and own.json()["code"] == "reviewer_is_author"
@@ -238,3 +239,33 @@ def test_the_api_submits_reviews_and_publishes(api: Api, world: World,
     assert back.status_code == 201 and back.json()["rollback_of"] == body["id"]
     again = api.post("admin", "/api/v1/catalog/rollback", {"reason": "再退"})
     assert again.status_code == 409 and again.json()["code"] == "no_previous_version"
+
+
+def test_the_pages_show_the_changes_and_take_the_review_and_publication(
+        api: Api, world: World, basic_dir: Path) -> None:
+    world.add_people([("admin2", Role.admin, "430000", None)])
+    client = api.client
+    csrf = world.sign_in(client, "admin")
+    bad = client.post("/admin/catalog", data={"csrf_token": csrf}, files={
+        "file": ("catalog.zip", catalog_zip(basic_dir, broken=True), "application/zip")})
+    assert bad.status_code == 422 and "草稿未保存" in bad.text
+    assert "catalog/items.yaml:" in bad.text and "NOWHERE" in bad.text
+    made = client.post("/admin/catalog", data={"csrf_token": csrf}, files={
+        "file": ("catalog.zip", catalog_zip(basic_dir, FIVE_DAYS), "application/zip")},
+        follow_redirects=True)
+    assert made.status_code == 200 and "草稿已提交" in made.text
+    assert "承诺办结时限：1 个工作日 → 5 个工作日" in made.text and 'id="own-draft"' in made.text
+    address = str(made.url.path)
+    csrf = world.sign_in(client, "admin2")
+    returned = client.post(f"{address}/review", data={"csrf_token": csrf, "verdict": "returned",
+                                                       "comment": ""})
+    assert returned.status_code == 422 and "请写明退回的原因" in returned.text
+    reviewed = client.post(f"{address}/review", data={"csrf_token": csrf,
+                                                       "verdict": "reviewed"},
+                           follow_redirects=True)
+    assert "已审核通过" in reviewed.text and 'action="' + address + '/publish"' in reviewed.text
+    published = client.post(f"{address}/publish", data={"csrf_token": csrf, "on": ""},
+                            follow_redirects=True)
+    assert "已发布，现为现行目录" in published.text
+    listed = client.get("/admin/catalog")
+    assert "现行版本" in listed.text and 'id="rollback-h"' in listed.text
