@@ -163,6 +163,8 @@ def review(session: Session, me: Principal, version_id: int, approve: bool, comm
 def publish(session: Session, me: Principal, version_id: int, on: dt.date | None,
             now: dt.datetime, today: dt.date) -> CatalogVersion:
     """Publishes a reviewed version now (`on` None or today), or schedules it for `on`."""
+    require(me)
+    serialise(session)  # a second publication of the same version waits, then is refused
     row = version(session, me, version_id)
     if row.status != REVIEWED:
         raise Conflict(f"该版本{STATUS_NAMES[row.status]}，只有审核通过的版本可以发布",
