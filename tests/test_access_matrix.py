@@ -50,6 +50,7 @@ from onething.assistance import service as assistance
 from onething.cases import service as cases
 from onething.cases import tasks
 from onething.cases.models import Application
+from onething.catalog.models import CatalogVersion
 from onething.commitments import draws
 from onething.commitments.models import FollowUpCheck
 from onething.disclosure import service as disclosure
@@ -514,6 +515,20 @@ POST    /admin/staff/{staff}                   in  no  no  no  no  no  no  no  n
 POST    /admin/staff/{staff}/{step}            in  no  no  no  no  no  no  no  no  no  no  no  iv
 GET     /admin/staff/import                    in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
 POST    /admin/staff/import                    in  no  no  no  no  no  no  no  no  no  no  no  iv
+# --- 事项目录发布: administrators only; the target is the version in force (loaded by the
+# command): it is no draft to review (409) nor a reviewed one to publish (409); a draft whose
+# file does not validate, a rollback without its reason and an unknown step are 422
+GET     /api/v1/catalog/versions               in  no  no  no  no  no  no  no  no  no  no  no  ok
+POST    /api/v1/catalog/versions               in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /api/v1/catalog/versions/{version}     in  no  no  no  no  no  no  no  no  no  no  no  ok
+POST    /api/v1/catalog/versions/{version}/review in no no no no no no no no no no no  cf
+POST    /api/v1/catalog/versions/{version}/publish in no no no no no no no no no no no cf
+POST    /api/v1/catalog/rollback               in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /admin/catalog                         in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
+POST    /admin/catalog                         in  no  no  no  no  no  no  no  no  no  no  no  iv
+POST    /admin/catalog/rollback                in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /admin/catalog/{version}               in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
+POST    /admin/catalog/{version}/{step}        in  no  no  no  no  no  no  no  no  no  no  no  iv
 """
 
 TYPED = OWNED
@@ -601,6 +616,13 @@ REQUESTS: dict[str, dict[str, Any]] = {
                                            "region": "430102"}},
     "POST /admin/staff/{staff}/{step}": {"data": {"reason": ""}},
     "POST /admin/staff/import": {"files": {"file": ("s.csv", STAFF_FILE, "text/csv")}},
+    "POST /api/v1/catalog/versions": {"files": {"file": ("c.yaml", b"items: [", "text/yaml")}},
+    "POST /api/v1/catalog/versions/{version}/review": {"json": {"verdict": "reviewed"}},
+    "POST /api/v1/catalog/versions/{version}/publish": {"json": {}},
+    "POST /api/v1/catalog/rollback": {"json": {"reason": ""}},
+    "POST /admin/catalog": {"files": {"file": ("c.yaml", b"items: [", "text/yaml")}},
+    "POST /admin/catalog/rollback": {"data": {"reason": ""}},
+    "POST /admin/catalog/{version}/{step}": {"data": {"verdict": "reviewed"}},
     "POST /api/v1/consents": {"json": {"proxy": "proxy1", "person": "li",
                                        "note": "本人到窗口书面授权"}},
     "POST /api/v1/applications": {"json": SUBMISSION},
@@ -832,7 +854,7 @@ ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
            "project_id": "project", "agency_id": "agency", "complaint_id": "complaint",
            "inspection_task_id": "itask", "inspection_object_id": "iobj",
            "disclosure_id": "dreq",
-           "doc_id": "doc", "staff_id": "staff"}
+           "doc_id": "doc", "staff_id": "staff", "version_id": "version"}
 STATUS_CODES = {401: "in", 403: "no", 404: "nf", 409: "cf", 422: "iv"}
 
 
@@ -958,6 +980,7 @@ def _targets(world: World) -> tuple[dict[str, str], int]:
             **market_targets,
             **inspection_targets, **disclosure_targets,
             "staff": str(world.users["clerk_furong"].user_id), "step": "lock",
+            "version": str(ctx.session.scalars(select(CatalogVersion.id)).one()),
         }, consents[0]
 
 

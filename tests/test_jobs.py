@@ -14,6 +14,7 @@ from world import MONDAY, accepted, build_world
 
 def test_a_run_sweeps_then_invites_then_sends() -> None:
     assert [(j.name, j.work.__module__) for j in jobs()] == [
+        ("catalog_publication", "onething.catalog.jobs"),
         ("check_draws", "onething.commitments.jobs"),
         ("library_statuses", "onething.library.jobs"),
         ("sweep", "onething.supervision.jobs"),
@@ -34,7 +35,7 @@ def test_a_run_says_what_each_job_did(sessions: sessionmaker[Session], basic_dir
     accepted(world)
     said = run_all(Run(sessions, settings, MONDAY.replace(year=2027)))
     terminated, matched, invited, reviewed, lapsed, sent, exchanged = said.split("；")[-7:]
-    assert said.startswith("核查抽取 0；文件库效力：0 件文件的效力已更新；"
+    assert said.startswith("定时发布目录版本 0；核查抽取 0；文件库效力：0 件文件的效力已更新；"
                            "检查：部门事项 1，办件 1；新亮牌：预警 2，黄牌 2，红牌 2")
     assert (terminated, invited) == ("逾期未补齐容缺而终止：0", "评价邀请 0")
     # the basic catalog's one policy reads no shared data set: nobody to match or stop

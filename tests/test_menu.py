@@ -17,7 +17,7 @@ DAILY = {Role.applicant: "/my/applications", Role.proxy: "/my/applications",
 def test_each_role_sees_its_daily_page_first_and_the_rest_in_groups(role: Role) -> None:
     bar = menu(Principal(1, "u", "某人", role))
     assert bar[0].path == DAILY[role] or DAILY[role] in [e.path for e in bar[:2]]
-    assert len(bar) <= 9  # one line on a desktop (an administrator's: 系统管理 the ninth)
+    assert len(bar) <= 9  # one line on a desktop (an administrator's: the ninth)
     listed = [e.path for e in bar if e.path] + [p for e in bar for p, _ in e.links]
     assert sorted(listed) == sorted(p for p, _, roles, _ in MENU if role in roles)
     assert all(len(e.links) != 1 for e in bar)  # a group of one is its link

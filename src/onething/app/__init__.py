@@ -56,6 +56,7 @@ from onething.web import admin as admin_pages
 from onething.web import assistance as help_pages
 from onething.web import cases as case_pages
 from onething.web import catalog as catalog_pages
+from onething.web import catalog_versions as catalog_version_pages
 from onething.web import commitments as commitment_pages
 from onething.web import credit as credit_pages
 from onething.web import disclosure as disclosure_pages
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    policy_pages.router, policy_payout_pages.router, credit_pages.router,
                    hotline_pages.router, inspection_pages.router, market_pages.router,
                    disclosure_pages.router, library_pages.router,
-                   admin_pages.router):
+                   admin_pages.router, catalog_version_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

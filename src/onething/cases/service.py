@@ -343,8 +343,9 @@ def _snapshot(guide: Guide) -> dict[str, Any]:
 
 
 def _version_id(session: Session, guide: Guide) -> int:
-    found = session.scalar(select(CatalogVersion.id).where(
-        CatalogVersion.digest == guide.catalog_version).order_by(CatalogVersion.id.desc()))
+    found = session.scalar(select(CatalogVersion.id).where(  # a published one, not a draft
+        CatalogVersion.digest == guide.catalog_version,
+        CatalogVersion.published_at.is_not(None)).order_by(CatalogVersion.id.desc()))
     if found is None:
         raise Conflict("事项目录已更新，请刷新后重新提交", code="catalog_changed")
     return found

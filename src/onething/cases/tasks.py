@@ -25,6 +25,8 @@ from onething.cases.states import (
 )
 from onething.cases.timeline import record
 from onething.catalog.context import Ctx
+from onething.catalog.linked import Catalog
+from onething.catalog.service import catalog_at
 from onething.catalog.spec import Level
 from onething.credit import service as credit
 from onething.identity.models import User
@@ -46,8 +48,9 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
     created = []
     applicant_region = ctx.session.scalar(select(User.region_code).where(
         User.id == app.applicant_id))
+    items = pinned(ctx, app).items
     for entry in app.guide["items"]:
-        item = ctx.catalog.items[entry["code"]]
+        item = items[entry["code"]]
         where = deciding(ctx.catalog, item, app.region_code, app.form, applicant_region)
         app.cross_region = app.cross_region or bool(where and where.elsewhere)
         task = Task(application_id=app.id, item_code=item.code, item_name=item.name,
@@ -65,6 +68,14 @@ def create_tasks(ctx: Ctx, app: Application) -> list[Task]:
         if _automatic(ctx, app, opened):
             _advance(ctx, app)
     return created
+
+
+def pinned(ctx: Ctx, app: Application) -> Catalog:
+    """The catalog of the version `app` was submitted under: its items, days and rules hold
+    for it whatever version was published since."""
+    if app.catalog_version == ctx.catalog.version:
+        return ctx.catalog
+    return catalog_at(ctx.session, app.catalog_version_id)
 
 
 def _open_stage(ctx: Ctx, app: Application, found: list[Task], stage: int) -> list[Task]:
@@ -89,8 +100,9 @@ def _automatic(ctx: Ctx, app: Application, opened: list[Task]) -> bool:
     office with the condition not met. Whether any was decided (the case moves on)."""
     decided = False
     inputs: automatic.Inputs | None = None
+    items = pinned(ctx, app).items
     for task in opened:
-        item = ctx.catalog.items.get(task.item_code)
+        item = items.get(task.item_code)
         if item is None or not item.auto:
             continue
         inputs = inputs or _auto_inputs(ctx, app)

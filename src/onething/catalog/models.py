@@ -4,10 +4,10 @@ keep a valid reference."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from onething.kernel.clock import utcnow
@@ -15,7 +15,10 @@ from onething.kernel.db import Base, JSONDoc, UTCDateTime
 
 
 class CatalogVersion(Base):
-    """One load of the catalog that changed something."""
+    """One version of the catalog: a load by the command (published at once) or a draft
+    submitted by an administrator, reviewed by another and published (`publishing.py`).
+    Exactly one row is `published`: the catalog in force; those it replaced are
+    `superseded` (or `rolled_back`)."""
 
     __tablename__ = "catalog_versions"
 
@@ -25,6 +28,19 @@ class CatalogVersion(Base):
     source: Mapped[str] = mapped_column(String(500))
     document: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     summary: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    author_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author: Mapped[str] = mapped_column(String(100), default="")  # a name, or 命令行
+    reviewer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reviewer: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)  # the review's last word
+    publish_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # scheduled day
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    publisher: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # the version in force when this one was published (what a rollback goes back to)
+    supersedes_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rollback_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class _Entry:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from onething.catalog.diff import Change
 from onething.catalog.linked import Bundle, Catalog, Item
+from onething.catalog.models import CatalogVersion
+from onething.catalog.publishing import STATUS_NAMES, Compared
 
 
 class QuestionOut(BaseModel):
@@ -209,3 +213,61 @@ class ItemDetail(ItemSummary):
                              holder_kind=i.result.holder.kind.value) if i.result else None,
             bundles=bundles,
         )
+
+
+# --- catalog versions (publishing) -------------------------------------------------------
+
+
+class ChangeOut(BaseModel):
+    kind: str = Field(description="added 新增 | withdrawn 撤下 | changed 变更")
+    code: str
+    name: str
+    lines: list[str] = Field(description="变更内容（中文）")
+
+
+class DiffOut(BaseModel):
+    base_id: int | None = Field(description="对比的版本（草稿：现行版本）")
+    bundles: list[ChangeOut]
+    items: list[ChangeOut]
+    materials: list[ChangeOut]
+    fields: list[ChangeOut]
+    others: dict[str, dict[str, int]]
+
+
+class CatalogVersionOut(BaseModel):
+    id: int
+    digest: str
+    status: str = Field(description="draft | reviewed | published | superseded | rolled_back")
+    status_name: str
+    source: str
+    author: str
+    created_at: datetime
+    reviewer: str | None
+    reviewed_at: datetime | None
+    comment: str | None
+    publish_on: date | None
+    published_at: datetime | None
+    publisher: str | None
+    supersedes_id: int | None
+    rollback_of: int | None
+    diff: DiffOut | None = None
+
+    @classmethod
+    def of(cls, row: CatalogVersion, compared: Compared | None = None) -> CatalogVersionOut:
+        shown = None
+        if compared is not None:
+            c = compared.changes
+
+            def out(changes: tuple[Change, ...]) -> list[ChangeOut]:
+                return [ChangeOut(kind=x.kind, code=x.code, name=x.name, lines=list(x.lines))
+                        for x in changes]
+
+            shown = DiffOut(base_id=compared.base.id if compared.base else None,
+                            bundles=out(c.bundles), items=out(c.items),
+                            materials=out(c.materials), fields=out(c.fields), others=c.others)
+        return cls(id=row.id, digest=row.digest, status=row.status,
+                   status_name=STATUS_NAMES.get(row.status, row.status), source=row.source,
+                   author=row.author, created_at=row.loaded_at, reviewer=row.reviewer,
+                   reviewed_at=row.reviewed_at, comment=row.comment, publish_on=row.publish_on,
+                   published_at=row.published_at, publisher=row.publisher,
+                   supersedes_id=row.supersedes_id, rollback_of=row.rollback_of, diff=shown)

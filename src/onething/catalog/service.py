@@ -1,8 +1,12 @@
-"""Catalog rules that touch the database: loading versions and serving the current catalog."""
+"""Catalog rules that touch the database: loading versions, making a version the one in force
+(publishing it: its entries synchronised) and serving the current catalog — the version
+`published`, whatever drafts were submitted after it (`publishing.py` runs the review)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,9 +27,13 @@ from onething.catalog.models import (
     RegionRow,
 )
 from onething.catalog.spec import LEVEL_ORDER, CatalogFileSpec, ItemSpec
+from onething.kernel.clock import utcnow
 from onething.kernel.jobs import NotReady, Run
-from onething.kernel.principal import SYSTEM
+from onething.kernel.principal import SYSTEM, Principal
 from onething.kernel.recent import Recent
+
+PUBLISHED, SUPERSEDED, ROLLED_BACK = "published", "superseded", "rolled_back"
+BY_COMMAND = "命令行"  # the author and publisher of a load by `onething catalog load`
 
 _Row = RegionRow | DepartmentRow | FieldRow | MaterialRow | ItemRow | BundleRow
 
@@ -71,28 +79,51 @@ class LoadReport:
         return {k: {s: len(v) for s, v in d.items() if v} for k, d in kinds.items()}
 
 
-def latest_version(session: Session) -> CatalogVersion | None:
-    return session.scalars(
-        select(CatalogVersion).order_by(CatalogVersion.id.desc()).limit(1)
-    ).first()
+_CURRENT = select(CatalogVersion.id).where(CatalogVersion.status == PUBLISHED).order_by(
+    CatalogVersion.published_at.desc(), CatalogVersion.id.desc()).limit(1)
+
+
+def current_version(session: Session) -> CatalogVersion | None:
+    """The version in force: the one published (None before the first)."""
+    found = session.scalar(_CURRENT)
+    return None if found is None else session.get_one(CatalogVersion, found)
+
+
+def serialise(session: Session) -> None:
+    """Changes of the version in force are serialised: an advisory lock on PostgreSQL
+    (SQLite writers are serial anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
 
 
 def load(session: Session, document: CatalogFileSpec, source: str) -> LoadReport:
-    """Make the database hold `document`; nothing changes if it already does.
-
-    Loads are serialised: an advisory lock on PostgreSQL (SQLite writers are serial anyway).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+    """Make the database hold `document` as the catalog in force, published by the command
+    at once; nothing changes if it already is the version in force."""
+    serialise(session)
     version = digest(document)
-    latest = latest_version(session)
-    if latest is not None and latest.digest == version:
-        return LoadReport(version, latest.id, changed=False)
-    row = CatalogVersion(digest=version, source=source,
-                         document=document.model_dump(mode="json"), summary={})
+    current = current_version(session)
+    if current is not None and current.digest == version:
+        return LoadReport(version, current.id, changed=False)
+    row = CatalogVersion(digest=version, source=source, document=document.model_dump(mode="json"),
+                         summary={}, status="draft", author=BY_COMMAND)
     session.add(row)
     session.flush()
-    report = LoadReport(version, row.id, changed=True)
+    report = make_current(session, row, SYSTEM, BY_COMMAND, utcnow())
+    audit.record(session, SYSTEM, "load_catalog", "catalog", row.id,
+                 after={"digest": version, "source": source, **report.counts()})
+    return report
+
+
+def make_current(session: Session, row: CatalogVersion, actor: Principal, publisher: str,
+                 now: dt.datetime, replaced: str = SUPERSEDED) -> LoadReport:
+    """Publishes `row`: its entries become the catalog's rows (changed and withdrawn in it),
+    the version in force until now becomes `replaced` and is what `row` supersedes."""
+    serialise(session)
+    current = current_version(session)
+    if current is not None:
+        current.status = replaced
+    document = CatalogFileSpec.model_validate(row.document)
+    report = LoadReport(row.digest, row.id, changed=True)
     for section, table, display, columns in _TABLES:
         specs = getattr(document, section)
         if section == "regions":
@@ -100,9 +131,9 @@ def load(session: Session, document: CatalogFileSpec, source: str) -> LoadReport
         _sync(session, table, specs, row.id, display, columns, report, section)
     row.summary = {"entries": {s: len(getattr(document, s)) for s, *_ in _TABLES},
                    **report.counts()}
+    row.status, row.published_at, row.publisher = PUBLISHED, now, publisher
+    row.supersedes_id = current.id if current is not None else None
     session.flush()
-    audit.record(session, SYSTEM, "load_catalog", "catalog", row.id,
-                 after={"digest": version, "source": source, **report.counts()})
     return report
 
 
@@ -136,7 +167,7 @@ def _sync(session: Session, table: type[_Row], specs: Sequence[Any], version_id:
 
 
 class CatalogCache:
-    """The built catalog of the newest version, rebuilt only when a new version appears."""
+    """The built catalog of the version in force, rebuilt only when another is published."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -149,9 +180,7 @@ class CatalogCache:
         return self._recent.get(sessions, max_age)
 
     def get(self, session: Session) -> Catalog:
-        newest = session.execute(
-            select(CatalogVersion.id).order_by(CatalogVersion.id.desc()).limit(1)
-        ).scalar()
+        newest = session.execute(_CURRENT).scalar()
         if newest is None:
             raise NoCatalog("尚未加载事项目录，请先运行 onething catalog load")
         cached = self._by_id
@@ -183,3 +212,28 @@ def catalog_of(run: Run) -> Catalog:
 
 def current_catalog(session: Session) -> Catalog:
     return catalog_cache.get(session)
+
+
+_pinned: OrderedDict[str, Catalog] = OrderedDict()  # by digest: the same content, one catalog
+_pinned_lock = threading.Lock()
+PINNED_KEPT = 4
+
+
+def catalog_at(session: Session, version_id: int) -> Catalog:
+    """The catalog of version `version_id` (an application's, which keeps the version it
+    started under), built once and kept for the few last asked."""
+    version = session.scalar(select(CatalogVersion.digest).where(
+        CatalogVersion.id == version_id))
+    if version is None:
+        raise NoCatalog(f"目录版本 #{version_id} 不存在")
+    with _pinned_lock:
+        if version in _pinned:
+            _pinned.move_to_end(version)
+            return _pinned[version]
+    row = session.get_one(CatalogVersion, version_id)
+    catalog = build_catalog(CatalogFileSpec.model_validate(row.document), row.digest)
+    with _pinned_lock:
+        _pinned[version] = catalog
+        while len(_pinned) > PINNED_KEPT:
+            _pinned.popitem(last=False)
+    return catalog

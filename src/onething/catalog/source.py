@@ -113,7 +113,10 @@ def read_file(path: Path, display: str, *, top: str = CATALOG_TOP,
     return SourceFile(display, tree), []
 
 
-def read_directory(directory: Path) -> tuple[list[SourceFile], list[Problem]]:
+def read_directory(directory: Path, *, relative: bool = False
+                   ) -> tuple[list[SourceFile], list[Problem]]:
+    """Every catalog file below `directory`, each named by its path (`relative`: by its path
+    inside `directory`, as an uploaded catalog's files are shown)."""
     if not directory.is_dir():
         return [], [Problem(str(directory), 0, "目录不存在")]
     files: list[SourceFile] = []
@@ -122,7 +125,7 @@ def read_directory(directory: Path) -> tuple[list[SourceFile], list[Problem]]:
     if not paths:
         problems.append(Problem(str(directory), 0, "目录下没有 *.yaml 目录文件"))
     for path in paths:
-        display = str(path)
+        display = path.relative_to(directory).as_posix() if relative else str(path)
         source, found = read_file(path, display)
         problems.extend(found)
         if source is not None:

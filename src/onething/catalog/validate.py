@@ -109,9 +109,11 @@ class CatalogInvalid(Exception):
         self.problems = problems
 
 
-def validate_directory(directory: Path) -> tuple[CatalogFileSpec | None, list[Problem]]:
-    """The merged catalog document if valid, else None, and every problem found."""
-    files, problems = read_directory(directory)
+def validate_directory(directory: Path, *, relative: bool = False
+                       ) -> tuple[CatalogFileSpec | None, list[Problem]]:
+    """The merged catalog document if valid, else None, and every problem found (each file
+    named by its path, or by its path inside `directory` when `relative`)."""
+    files, problems = read_directory(directory, relative=relative)
     collected = Collected()
     for source in files:
         problems.extend(_structure(source, collected))
