@@ -3,7 +3,7 @@ rolled back later), with its author, reviewer, comment, scheduled day and publis
 versions loaded so far were published by the command when they were loaded; the newest is
 the one in force, the others superseded.
 
-Revision ID: 0044
+Revision ID: 0042
 Revises: 0041
 Create Date: 2026-12-01
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0044"
+revision: str = "0042"
 down_revision: str | None = "0041"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
