@@ -43,11 +43,12 @@ DIGITS = 6
 
 def sent_answer(policy: AccountPolicy) -> str:
     """What every request for a code is told, whatever the account."""
-    return (f"如果该账号存在且留有所选的联系方式，验证码已发送，{_minutes(policy)} 分钟内有效。"
+    return (f"如果该账号存在且留有所选的联系方式，验证码已发送，{code_minutes(policy)} 分钟内有效。"
             "请查收后设置新密码。")
 
 
-def _minutes(policy: AccountPolicy) -> int:
+def code_minutes(policy: AccountPolicy) -> int:
+    """How long a code lives, in minutes (as people are told)."""
     return max(1, int(policy.code_life.total_seconds() // 60))
 
 
@@ -89,7 +90,7 @@ def ask_code(ctx: Context, *, username: str, channel: str, client: str,
                              expires_at=now + policy.code_life, failures=0))
     session.flush()
     if reached is not None:
-        bus.publish(ctx, RecoveryCodeIssued(reached.id, channel, code, _minutes(policy)))
+        bus.publish(ctx, RecoveryCodeIssued(reached.id, channel, code, code_minutes(policy)))
         audit.record(session, principal_of(reached), "ask_recovery_code", "user", reached.id,
                      region=reached.region_code, at=now, after={"channel": channel})
 
@@ -148,7 +149,7 @@ def reset_password(ctx: Context, *, username: str, code: str, new_password: str,
     if user is None or row is None or row.closed_at is not None or row.code_hash is None:
         raise _invalid("验证码不正确或已失效，请重新获取验证码")
     if row.expires_at <= now:
-        raise Invalid(f"验证码已过期（{_minutes(policy)} 分钟内有效），请重新获取验证码",
+        raise Invalid(f"验证码已过期（{code_minutes(policy)} 分钟内有效），请重新获取验证码",
                       code="code_expired",
                       problems=[FieldProblem("code", "验证码已过期，请重新获取")])
     if not verify_secret(row.code_hash, code.strip()):
