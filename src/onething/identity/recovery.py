@@ -17,6 +17,7 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
+from argon2 import PasswordHasher
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,6 @@ from onething.identity.models import LoginThrottle, PasswordCode, User
 from onething.identity.policy import AccountPolicy
 from onething.identity.service import (
     NO_PASSWORD,
-    hash_password,
     principal_of,
     set_password,
     typed_twice,
@@ -37,6 +37,10 @@ from onething.kernel.context import Context
 from onething.kernel.db import keep_refusal
 from onething.kernel.errors import FieldProblem, Forbidden, Invalid, TooManyRequests
 
+# argon2 at the lowest costs OWASP lists: tens of milliseconds, so that guessing a stolen
+# code's hash among its million values takes longer than the code lives, while asking for
+# a code costs the server little
+_codes = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 CHANNELS = {"sms": "短信（预留手机号）", "email": "电子邮件（预留邮箱）"}
 DIGITS = 6
 
@@ -79,7 +83,7 @@ def ask_code(ctx: Context, *, username: str, channel: str, client: str,
     reached = user if user is not None and may_recover(user) and _contact(user, channel) \
         else None
     code = f"{secrets.randbelow(10 ** DIGITS):0{DIGITS}d}"
-    hashed = hash_password(code)  # made either way: the answer takes as long
+    hashed = _codes.hash(code)  # made either way: the answer takes as long
     if reached is not None:
         session.execute(update(PasswordCode).where(
             PasswordCode.user_id == reached.id, PasswordCode.closed_at.is_(None))

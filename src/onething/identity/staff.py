@@ -270,12 +270,12 @@ class HistoryLine:
 def history(session: Session, actor: Principal, catalog: Catalog, user_id: int,
             limit: int = 100) -> list[HistoryLine]:
     """Who created, changed, locked, unlocked, ended the account or reset its password,
-    and when: its audit records, the newest first."""
+    and when: its audit records, the last committed first."""
     user = get_staff(session, actor, catalog, user_id)
     rows = session.scalars(select(AuditRecord).where(
         AuditRecord.subject == "user", AuditRecord.subject_id == str(user.id),
         AuditRecord.action.in_(list(rules.HISTORY_ACTIONS)))
-        .order_by(AuditRecord.at.desc(), AuditRecord.id.desc()).limit(limit))
+        .order_by(AuditRecord.id.desc()).limit(limit))
     return [HistoryLine(r.at, rules.HISTORY_ACTIONS[r.action], r.actor, r.before, r.after)
             for r in rows]
 
