@@ -124,6 +124,11 @@ POST    /api/v1/auth/token                     ok  ok  ok  ok  ok  ok  ok  ok  o
 GET     /api/v1/me                             in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /api/v1/auth/logout                    in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /api/v1/me/password                    in  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+# 忘记密码 and a temporary password's change, open to anyone: a channel nobody has, a code
+# never sent, a new password too weak (422; the same for a name that exists or not)
+POST    /api/v1/password/forgot                iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+POST    /api/v1/password/reset                 iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+POST    /api/v1/password/change                iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
 POST    /api/v1/files                          in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 # a stored file: its uploader only (staff read materials through the application's page)
 GET     /api/v1/files/{file}                   in  ok  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  ok
@@ -189,6 +194,12 @@ GET     /prefs/large-text                      go  go  go  go  go  go  go  go  g
 GET     /login                                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /login                                 go  go  go  go  go  go  go  go  go  go  go  go  go
 POST    /logout                                go  go  go  go  go  go  go  go  go  go  go  go  go
+GET     /password/forgot                       ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /password/forgot                       iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+GET     /password/reset                        ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /password/reset                        iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+GET     /password/change                       ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST    /password/change                       iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
 # --- pages for signed-in people (the same services as the API, so the same answers)
 GET     /bundles/{code}/apply                  in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /bundles/{code}/apply                  in  go  no  go  no  go  iv  no  no  no  no  no  no
@@ -507,11 +518,15 @@ PUT     /api/v1/staff/{staff}                  in  no  no  no  no  no  no  no  n
 POST    /api/v1/staff/{staff}/lock             in  no  no  no  no  no  no  no  no  no  no  no  iv
 POST    /api/v1/staff/{staff}/unlock           in  no  no  no  no  no  no  no  no  no  no  no  cf
 POST    /api/v1/staff/{staff}/end              in  no  no  no  no  no  no  no  no  no  no  no  iv
+# a temporary password without a reason (422); the account's history
+POST    /api/v1/staff/{staff}/password         in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /api/v1/staff/{staff}/history          in  no  no  no  no  no  no  no  no  no  no  no  ok
 GET     /admin                                 in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
 GET     /admin/staff                           in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
 POST    /admin/staff                           in  no  no  no  no  no  no  no  no  no  no  no  iv
 GET     /admin/staff/{staff}                   in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
 POST    /admin/staff/{staff}                   in  no  no  no  no  no  no  no  no  no  no  no  iv
+POST    /admin/staff/{staff}/password          in  no  no  no  no  no  no  no  no  no  no  no  iv
 POST    /admin/staff/{staff}/{step}            in  no  no  no  no  no  no  no  no  no  no  no  iv
 GET     /admin/staff/import                    in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
 POST    /admin/staff/import                    in  no  no  no  no  no  no  no  no  no  no  no  iv
@@ -602,6 +617,22 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /api/v1/auth/token": {"data": {"username": "zhang", "password": PASSWORD}},
     "POST /api/v1/me/password": {"json": {"current_password": PASSWORD,
                                           "new_password": "short"}},
+    "POST /api/v1/password/forgot": {"json": {"username": "zhang", "channel": "fax"}},
+    "POST /api/v1/password/reset": {"json": {"username": "zhang", "code": "000000",
+                                             "new_password": "Xinmima#2026"}},
+    "POST /api/v1/password/change": {"json": {"username": "zhang", "current_password": PASSWORD,
+                                              "new_password": "short"}},
+    "POST /password/forgot": {"data": {"username": "zhang", "channel": "fax",
+                                       "csrf_token": "{login_csrf}"}},
+    "POST /password/reset": {"data": {"username": "zhang", "code": "000000",
+                                      "new_password": "Xinmima#2026",
+                                      "new_password_again": "Xinmima#2026",
+                                      "csrf_token": "{login_csrf}"}},
+    "POST /password/change": {"data": {"username": "zhang", "current_password": PASSWORD,
+                                       "new_password": "short", "new_password_again": "short",
+                                       "csrf_token": "{login_csrf}"}},
+    "POST /api/v1/staff/{staff}/password": {"json": {"reason": ""}},
+    "POST /admin/staff/{staff}/password": {"data": {"reason": ""}},
     "POST /api/v1/files": {"files": {"file": ("scan.pdf", PDF, "application/pdf")}},
     "POST /api/v1/staff": {"json": {"username": "new_one", "display_name": "新人",
                                     "role": "system", "region": "430102"}},
@@ -842,6 +873,10 @@ MARKERS = {
 # Requests that end or replace the session they come with get a session of their own.
 FRESH = {"POST /api/v1/auth/logout", "POST /api/v1/me/password", "POST /login",
          "POST /logout"}
+
+# Forms whose token comes with a cookie, as the login's (no session needed).
+LOGIN_FORMS = {"POST /login", "POST /password/forgot", "POST /password/reset",
+               "POST /password/change"}
 
 # Route parameter → the alias TABLE uses for it.
 ALIASES = {"application_id": "app", "task_id": "task", "file_id": "file",
@@ -1248,7 +1283,7 @@ def ask(env: Env, row: Row, column: str) -> Response:
             headers["Authorization"] = f"Bearer {secret}"
         else:
             client.cookies.set(COOKIE, secret)
-    if row.route == "POST /login":
+    if row.route in LOGIN_FORMS:  # forms for people not signed in: the token of their page
         client.get("/login")
         values["login_csrf"] = client.cookies.get(LOGIN_CSRF) or ""
     sent = fill(REQUESTS.get(row.route, {}), values)

@@ -4,6 +4,7 @@ against the service running as it runs in production (`onething serve`)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, select
 
 from conftest import IN_CI
+from onething.outbox.models import Notification
 from samples import PDF
 from served import Served
 
@@ -24,9 +27,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 
 
+SERVED: dict[str, Served] = {}  # the served processes by their address (their data)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, basic_dir: Path) -> Iterator[str]:
     with Served(tmp_path_factory.mktemp("serve"), catalog=basic_dir) as served:
+        SERVED[served.url] = served
         yield served.url
 
 
@@ -652,3 +659,42 @@ def test_a_disclosure_request_answered_through_the_pages(
     office.goto(f"{server}/disclosure/report")  # type: ignore[attr-defined]
     assert "办理结果：部分公开" in office.inner_text("#disclosure-report")  # type: ignore[attr-defined]
     _both(office, shots, "disclosure-report")
+
+
+def test_a_forgotten_password_is_reset_with_a_code_on_a_phone(server: str,
+                                                              browser: object) -> None:
+    """忘记密码 on a phone, without JavaScript: the login page's link, the username and the
+    channel, the code the SMS carries, the new password twice, then a sign-in with it."""
+    admin = {"Authorization": "Bearer " + httpx.post(f"{server}/api/v1/auth/token", data={
+        "username": "admin", "password": "Onething2026"}).json()["access_token"]}
+    operator = httpx.get(f"{server}/api/v1/staff", params={"q": "huawu"},
+                         headers=admin).json()[0]
+    httpx.put(f"{server}/api/v1/staff/{operator['id']}", headers=admin, json={
+        "display_name": operator["display_name"], "role": "operator",
+        "region": operator["region"], "phone": "13812345678"}).raise_for_status()
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN",  # type: ignore[attr-defined]
+                                  viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.click("#forgot")
+    page.fill("input[name=username]", "huawu")
+    page.click("form.stack button[type=submit]")
+    assert "验证码已发送" in page.text_content("#notice")
+    engine = create_engine(f"sqlite:///{SERVED[server].data / 'onething.db'}")
+    with engine.connect() as db:  # the SMS the outbox holds for the operator
+        body = db.execute(select(Notification.body).where(
+            Notification.recipient_id == operator["id"], Notification.channel == "sms")
+        ).scalar_one()
+    engine.dispose()
+    found = re.search(r"验证码：(\d{6})", body)
+    assert found is not None
+    page.fill("input[name=code]", found[1])
+    page.fill("#new_password", "Xinmima#2026")
+    page.fill("#new_password_again", "Xinmima#2026")
+    page.click("form.stack button[type=submit]")
+    assert "密码已重置" in page.text_content("#done")
+    page.fill("input[name=username]", "huawu")
+    page.fill("input[name=password]", "Xinmima#2026")
+    page.click("form.stack button[type=submit]")
+    assert "/login" not in page.url and "/password" not in page.url
+    context.close()

@@ -21,6 +21,7 @@ from onething.cases.models import Event as TimelineEvent
 from onething.cases.models import Task
 from onething.commitments.models import FollowUpCheck
 from onething.files import service as files
+from onething.identity.events import RecoveryCodeIssued
 from onething.kernel import bus, links
 from onething.kernel.context import Context
 from onething.kernel.errors import Conflict
@@ -66,6 +67,7 @@ def test_who_listens_to_each_case_event() -> None:
     assert defined == set(LISTENERS) - {WatchEnded}, "every case, licence and link event is listed"
     for event_type, expected in LISTENERS.items():
         assert bus.subscribers(event_type) == expected, event_type.__name__
+    assert bus.subscribers(RecoveryCodeIssued) == ["onething.outbox.handlers.send_recovery_code"]
 
 
 def test_the_questions_of_cases_are_answered_by_their_domains() -> None:

@@ -413,7 +413,7 @@ def test_a_failing_mail_server_costs_one_attempt_per_run(world: World) -> None:
     from onething.outbox.service import deliver_pending
 
     class Down:
-        def send(self, user: object, subject: str, body: str) -> None:
+        def send(self, user: object, subject: str, body: str, channel: str = "") -> None:
             raise OSError("connection refused")
 
     for _ in range(3):

@@ -9,9 +9,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from onething.http.deps import CatalogDep, PagingDep, PrincipalDep, SessionDep, policy_of, sign_in
+from onething.http.deps import (
+    CatalogDep,
+    PagingDep,
+    PrincipalDep,
+    SessionDep,
+    address_of,
+    policy_of,
+    public_context,
+    sign_in,
+)
 from onething.http.problems import ProblemOut
 from onething.http.schemas import Id
+from onething.identity import recovery
 from onething.identity import service as identity
 from onething.kernel.db import UnitOfWork
 from onething.kernel.principal import ROLE_NAMES
@@ -38,6 +48,27 @@ class MeOut(BaseModel):
 class PasswordIn(BaseModel):
     current_password: str = Field(max_length=200)
     new_password: str = Field(max_length=200)
+
+
+class ForgotIn(BaseModel):
+    username: str = Field(max_length=64, description="用户名")
+    channel: str = Field(max_length=8, description="接收验证码的方式：sms（预留手机号）或 email")
+
+
+class ResetIn(BaseModel):
+    username: str = Field(max_length=64)
+    code: str = Field(max_length=12, description="收到的 6 位验证码")
+    new_password: str = Field(max_length=200)
+
+
+class ChangeIn(BaseModel):
+    username: str = Field(max_length=64)
+    current_password: str = Field(max_length=200, description="当前密码（如管理员设置的临时密码）")
+    new_password: str = Field(max_length=200)
+
+
+class SentOut(BaseModel):
+    detail: str
 
 
 class ConsentIn(BaseModel):
@@ -70,6 +101,7 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Sessio
           request: Request) -> TokenOut:
     with UnitOfWork(session):
         user = sign_in(request, session, form.username, form.password, "api")
+        identity.require_own_password(user)
         secret, row = identity.open_session(session, user, "api", request.app.state.clock(),
                                             policy_of(request))
     return TokenOut(access_token=secret,
@@ -92,6 +124,38 @@ def change_password(body: PasswordIn, principal: PrincipalDep, session: SessionD
         user = sign_in(request, session, principal.username, body.current_password, "api")
         identity.set_password(session, user, body.new_password, request.app.state.clock(),
                               keep=_bearer(request))
+
+
+@router.post("/password/forgot", response_model=SentOut, status_code=202,
+             summary="忘记密码：向预留手机号或邮箱发送一次性验证码（无论账号是否存在，回答相同）",
+             responses={422: {"model": ProblemOut}, 429: {"model": ProblemOut}})
+def forgot(body: ForgotIn, session: SessionDep, request: Request) -> SentOut:
+    ctx, policy = public_context(request, session), policy_of(request)
+    with ctx.work():
+        recovery.ask_code(ctx, username=body.username, channel=body.channel,
+                          client=address_of(request), policy=policy)
+    return SentOut(detail=recovery.sent_answer(policy))
+
+
+@router.post("/password/reset", status_code=204,
+             summary="用验证码设置新密码（验证码一次有效；账号的所有登录随之失效）",
+             responses={403: {"model": ProblemOut}, 422: {"model": ProblemOut},
+                        429: {"model": ProblemOut}})
+def reset(body: ResetIn, session: SessionDep, request: Request) -> None:
+    ctx = public_context(request, session)
+    with ctx.work():
+        recovery.reset_password(ctx, username=body.username, code=body.code,
+                                new_password=body.new_password, policy=policy_of(request))
+
+
+@router.post("/password/change", status_code=204,
+             summary="用当前密码设置新密码，无需令牌（管理员设置了临时密码时，须先在此修改）",
+             responses={401: {"model": ProblemOut}, 422: {"model": ProblemOut},
+                        429: {"model": ProblemOut}})
+def change_temporary(body: ChangeIn, session: SessionDep, request: Request) -> None:
+    with UnitOfWork(session):
+        user = sign_in(request, session, body.username, body.current_password, "api")
+        identity.set_password(session, user, body.new_password, request.app.state.clock())
 
 
 @router.post("/auth/logout", status_code=204, summary="注销当前令牌")

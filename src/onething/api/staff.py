@@ -5,12 +5,11 @@ are `identity.directory`'s and `identity.staff`'s."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from onething.catalog.context import Ctx
 from onething.http.deps import CtxDep, PagingDep
 from onething.http.problems import ProblemOut
 from onething.http.schemas import Id
@@ -84,6 +83,19 @@ class ChangedOut(BaseModel):
     changes: dict[str, list[str | None]]
 
 
+class PasswordOut(BaseModel):
+    staff: StaffOut
+    password: str = Field(description="临时密码（只显示这一次；本人下次登录时须修改）")
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    action: str = Field(description="操作")
+    actor: str = Field(description="操作人用户名")
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 class ImportLineOut(BaseModel):
     line: int
     username: str
@@ -134,6 +146,8 @@ def add(body: StaffIn, ctx: CtxDep) -> AddedOut:
 @router.get("/staff/{staff_id}", response_model=StaffOut, summary="工作人员账号",
             responses={404: {"model": ProblemOut}})
 def one(staff_id: Id, ctx: CtxDep) -> StaffOut:
+    """The account as it is now (also the answer of every step on it, read after the
+    commit)."""
     with ctx.reading():
         return StaffOut.of(staff.get_staff(ctx.session, ctx.actor, ctx.catalog, staff_id))
 
@@ -145,12 +159,7 @@ def edit(staff_id: Id, body: StaffEdit, ctx: CtxDep) -> ChangedOut:
     with ctx.work():
         changes = staff.edit_staff(ctx.session, ctx.actor, ctx.catalog, staff_id, body.row(),
                                    ctx.now)
-    return ChangedOut(staff=_reread(ctx, staff_id), changes=_pairs(changes))
-
-
-def _reread(ctx: Ctx, staff_id: int) -> StaffOut:
-    with ctx.reading():
-        return StaffOut.of(staff.get_staff(ctx.session, ctx.actor, ctx.catalog, staff_id))
+    return ChangedOut(staff=one(staff_id, ctx), changes=_pairs(changes))
 
 
 @router.post("/staff/{staff_id}/lock", response_model=StaffOut,
@@ -159,7 +168,7 @@ def _reread(ctx: Ctx, staff_id: int) -> StaffOut:
 def lock(staff_id: Id, body: ReasonIn, ctx: CtxDep) -> StaffOut:
     with ctx.work():
         staff.lock_staff(ctx.session, ctx.actor, ctx.catalog, staff_id, body.reason, ctx.now)
-    return _reread(ctx, staff_id)
+    return one(staff_id, ctx)
 
 
 @router.post("/staff/{staff_id}/unlock", response_model=StaffOut, summary="解除锁定",
@@ -167,7 +176,7 @@ def lock(staff_id: Id, body: ReasonIn, ctx: CtxDep) -> StaffOut:
 def unlock(staff_id: Id, ctx: CtxDep) -> StaffOut:
     with ctx.work():
         staff.unlock_staff(ctx.session, ctx.actor, ctx.catalog, staff_id, ctx.now)
-    return _reread(ctx, staff_id)
+    return one(staff_id, ctx)
 
 
 @router.post("/staff/{staff_id}/end", response_model=StaffOut,
@@ -176,7 +185,27 @@ def unlock(staff_id: Id, ctx: CtxDep) -> StaffOut:
 def end(staff_id: Id, body: ReasonIn, ctx: CtxDep) -> StaffOut:
     with ctx.work():
         staff.end_staff(ctx.session, ctx.actor, ctx.catalog, staff_id, body.reason, ctx.now)
-    return _reread(ctx, staff_id)
+    return one(staff_id, ctx)
+
+
+@router.post("/staff/{staff_id}/password", response_model=PasswordOut,
+             summary="为工作人员设置临时密码（须写明原因，如如何核实本人身份；只返回这一次；本人下次登录时须修改；立即退出所有登录）",
+             responses={404: {"model": ProblemOut}, 409: {"model": ProblemOut}})
+def temporary_password(staff_id: Id, body: ReasonIn, ctx: CtxDep) -> PasswordOut:
+    with ctx.work():
+        _, password = staff.issue_temporary_password(ctx.session, ctx.actor, ctx.catalog,
+                                                     staff_id, body.reason, ctx.now)
+    return PasswordOut(staff=one(staff_id, ctx), password=password)
+
+
+@router.get("/staff/{staff_id}/history", response_model=list[HistoryOut],
+            summary="账号的变更记录（创建、修改、锁定、解锁、停用、重置密码），最新的在前",
+            responses={404: {"model": ProblemOut}})
+def account_history(staff_id: Id, ctx: CtxDep) -> list[HistoryOut]:
+    with ctx.reading():
+        lines = staff.history(ctx.session, ctx.actor, ctx.catalog, staff_id)
+    return [HistoryOut(at=x.at, action=x.action, actor=x.actor, before=x.before, after=x.after)
+            for x in lines]
 
 
 @router.post("/staff/import", response_model=ImportOut,

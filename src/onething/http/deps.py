@@ -27,9 +27,10 @@ from onething.identity.logins import Attempt, checked_login
 from onething.identity.models import User
 from onething.identity.policy import AccountPolicy, account_policy
 from onething.kernel.clock import CHINA
+from onething.kernel.context import Context
 from onething.kernel.db import keep_refusal
 from onething.kernel.errors import DomainError, Unauthenticated
-from onething.kernel.principal import Principal
+from onething.kernel.principal import SYSTEM, Principal
 from onething.kernel.workdays import Calendar
 from onething.licences.service import held_types
 from onething.ratings import guesses
@@ -129,6 +130,13 @@ def request_ctx(request: Request, session: Session, catalog: Catalog,
     clock, catalog and calendar, and read-only sessions for the answer after a change."""
     return build_ctx(session, catalog, actor, request.app.state.clock(),
                      reads=request.app.state.sessions, calendar=calendar_of(request, session))
+
+
+def public_context(request: Request, session: Session) -> Context:
+    """The context of a step anyone may take without signing in (忘记密码): the platform
+    acts; the service names the account it concerns in the audit trail."""
+    return Context(session=session, calendar=calendar_of(request, session),
+                   now=request.app.state.clock(), actor=SYSTEM)
 
 
 def get_ctx(request: Request, session: SessionDep, principal: PrincipalDep,

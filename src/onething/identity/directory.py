@@ -23,6 +23,12 @@ STAFF_ROLE_NAMES = {role.value: ROLE_NAMES[role] for role in STAFF_ROLES}
 # an account's state in the directory, and its Chinese name
 STATE_NAMES = {"active": "在用", "locked": "已锁定", "ended": "已停用"}
 
+# what the account's history (its audit records) shows of each change, in words
+HISTORY_ACTIONS = {"create_user": "创建账号", "edit_staff": "修改信息", "lock_staff": "锁定",
+                   "unlock_staff": "解除锁定", "end_staff": "停用",
+                   "reset_staff_password": "设置临时密码", "change_password": "修改密码",
+                   "recover_password": "通过验证码找回密码"}
+
 MAX_ROWS = 2000  # rows of one CSV file
 MAX_BYTES = 1_000_000  # the size of one
 

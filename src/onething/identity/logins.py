@@ -122,7 +122,7 @@ def _too_many(seconds: int, policy: AccountPolicy, locked: bool) -> TooManyReque
         minutes = max(1, math.ceil(seconds / 60))
         return TooManyRequests(
             f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试；"
-            "如忘记密码，请联系政务服务中心",
+            "如忘记密码，可在登录页点击“忘记密码”重置",
             retry_after=seconds, code="login_locked")
     return TooManyRequests(f"登录失败次数较多，请 {seconds} 秒后再试", retry_after=seconds,
                            code="login_slowed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.kernel.clock import utcnow
@@ -34,6 +34,9 @@ class User(Base):
     lock_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # the account ended by an administrator (`active` false): kept for the audit trail
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # a temporary password an administrator issued: changed before the next sign-in
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
 
 
 class AuthSession(Base):
@@ -88,3 +91,25 @@ class LoginEvent(Base):
     address: Mapped[str] = mapped_column(String(64))
     door: Mapped[str] = mapped_column(String(8))  # web | api
     outcome: Mapped[str] = mapped_column(String(16))  # failure | locked | refused
+
+
+class PasswordCode(Base):
+    """A request for a one-time code to recover a password (忘记密码): kept for every request,
+    also for a username nobody has (then no user and no code), so that requests are limited
+    per name and per client alike. Only a hash of the code is kept."""
+
+    __tablename__ = "password_codes"
+    __table_args__ = (Index("ix_password_codes_name", "username", "created_at"),
+                      Index("ix_password_codes_client", "client", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))  # as asked, lower case, cut to 64
+    client: Mapped[str] = mapped_column(String(64))  # the caller's address
+    channel: Mapped[str] = mapped_column(String(8))  # sms | email
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    code_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)  # None: none sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # used to set a new password, killed by too many wrong tries, or replaced by a newer one
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

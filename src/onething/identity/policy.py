@@ -18,6 +18,11 @@ class AccountPolicy:
     lock: timedelta = timedelta(minutes=15)
     slow_after: int = 3  # from this many failures on, the next attempt waits
     slow: timedelta = timedelta(seconds=2)  # the first wait, doubled after each failure
+    code_life: timedelta = timedelta(minutes=10)  # a recovery code's
+    code_max_failures: int = 5  # wrong tries that kill a recovery code
+    code_wait: timedelta = timedelta(seconds=60)  # between two codes for one name
+    codes_per_hour: int = 5  # for one name
+    address_codes_per_hour: int = 20  # asked from one address
 
     def lifetime(self, kind: str) -> timedelta:
         return self.web_lifetime if kind == "web" else self.token_lifetime
@@ -35,4 +40,9 @@ def account_policy(settings: Settings) -> AccountPolicy:
         address_max_failures=settings.login_address_max_failures,
         lock=timedelta(minutes=settings.login_lock_minutes),
         slow_after=settings.login_slow_after,
-        slow=timedelta(seconds=settings.login_slow_seconds))
+        slow=timedelta(seconds=settings.login_slow_seconds),
+        code_life=timedelta(minutes=settings.recovery_code_minutes),
+        code_max_failures=settings.recovery_code_max_failures,
+        code_wait=timedelta(seconds=settings.recovery_wait_seconds),
+        codes_per_hour=settings.recovery_per_hour,
+        address_codes_per_hour=settings.recovery_address_per_hour)

@@ -46,6 +46,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def verify_secret(hashed: str, secret: str) -> bool:
+    """Whether `secret` is the one `hashed` was made from (`hash_password`)."""
+    try:
+        return _hasher.verify(hashed, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 @cache
 def _dummy_hash() -> str:
     """A hash to verify against when the username is unknown, so that a refusal takes as long
@@ -249,9 +257,26 @@ def set_password(session: Session, user: User, password: str, now: datetime,
         raise Invalid("新密码不符合要求：" + reason, code="weak_password",
                       problems=[FieldProblem("new_password", reason)])
     user.password_hash = hash_password(password)
+    user.must_change_password = False
     close_sessions(session, user.id, now, keep=keep)
     audit.record(session, principal_of(user), "change_password", "user", user.id,
                  region=user.region_code, at=now)
+
+
+def typed_twice(password: str, again: str) -> None:
+    """The new password typed twice alike (the pages ask for it twice)."""
+    if password != again:
+        raise Invalid("两次输入的新密码不一致", code="password_mismatch",
+                      problems=[FieldProblem("new_password_again", "两次输入的新密码不一致")])
+
+
+def require_own_password(user: User) -> None:
+    """Refuse a sign-in with a temporary password an administrator issued: the person sets
+    their own first (`set_password`)."""
+    if user.must_change_password:
+        raise Forbidden("管理员为您设置了临时密码，请先设置新密码后再登录",
+                        code="password_change_required",
+                        problems=[FieldProblem("password", "请先修改临时密码")])
 
 
 def close_sessions(session: Session, user_id: int, now: datetime,

@@ -16,10 +16,16 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from onething.audit import service as audit
+from onething.audit.models import AuditRecord
 from onething.identity import directory as rules
 from onething.identity.directory import StaffRow
 from onething.identity.models import User
-from onething.identity.service import close_sessions, create_user, password_problem
+from onething.identity.service import (
+    close_sessions,
+    create_user,
+    hash_password,
+    password_problem,
+)
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.principal import Principal, Role
 from onething.kernel.regions import descendants
@@ -231,6 +237,47 @@ def end_staff(session: Session, actor: Principal, catalog: Catalog, user_id: int
     audit.record(session, actor, "end_staff", "user", user.id, region=user.region_code, at=now,
                  after={"reason": said})
     return user
+
+
+def issue_temporary_password(session: Session, actor: Principal, catalog: Catalog,
+                             user_id: int, reason: str | None,
+                             now: datetime) -> tuple[User, str]:
+    """A temporary password for a staff member who forgot theirs (shown once to the
+    administrator), with the reason (how the person was identified): it must be changed at
+    the next sign-in; every session and token of the account ends."""
+    user = get_staff(session, actor, catalog, user_id)
+    _not_self(actor, user, "重置")
+    said = _reason(reason)
+    _not_ended(user)
+    password = new_password()
+    user.password_hash, user.must_change_password = hash_password(password), True
+    close_sessions(session, user.id, now)
+    audit.record(session, actor, "reset_staff_password", "user", user.id,
+                 region=user.region_code, at=now,
+                 after={"reason": said, "must_change_password": True})
+    return user, password
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    action: str  # in words
+    actor: str  # the username of whoever did it
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def history(session: Session, actor: Principal, catalog: Catalog, user_id: int,
+            limit: int = 100) -> list[HistoryLine]:
+    """Who created, changed, locked, unlocked, ended the account or reset its password,
+    and when: its audit records, the last committed first."""
+    user = get_staff(session, actor, catalog, user_id)
+    rows = session.scalars(select(AuditRecord).where(
+        AuditRecord.subject == "user", AuditRecord.subject_id == str(user.id),
+        AuditRecord.action.in_(list(rules.HISTORY_ACTIONS)))
+        .order_by(AuditRecord.id.desc()).limit(limit))
+    return [HistoryLine(r.at, rules.HISTORY_ACTIONS[r.action], r.actor, r.before, r.after)
+            for r in rows]
 
 
 # --- the CSV import ----------------------------------------------------------------------

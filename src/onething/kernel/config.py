@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15  # how long a lock lasts; failures older than this are forgotten
     login_slow_after: int = 3  # from this many failures on, wait before the next attempt
     login_slow_seconds: int = 2  # the first wait, doubled with each further failure
+    # 忘记密码: a one-time code by SMS or mail lives this long and dies after this many wrong
+    # tries; one name gets one code per `recovery_wait_seconds` and this many an hour; one
+    # client address (offices share one) this many an hour
+    recovery_code_minutes: int = 10
+    recovery_code_max_failures: int = 5
+    recovery_wait_seconds: int = 60
+    recovery_per_hour: int = 5
+    recovery_address_per_hour: int = 20
     # supervision (红黄牌): provinces differ, so the rules are a profile (a data file)
     sweep_seconds: float = 60  # how often `serve` sweeps in-process (0: never; use `worker`)
     card_profile: str = "hunan"  # a shipped profile's name, or a profile file's path

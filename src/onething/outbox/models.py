@@ -26,3 +26,5 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # how it reaches the person: `email` (the default) or `sms` (the phone on file)
+    channel: Mapped[str | None] = mapped_column(String(8), nullable=True)

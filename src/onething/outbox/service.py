@@ -17,24 +17,27 @@ from onething.outbox.models import Notification
 
 log = logging.getLogger("onething.notify")
 MAX_ATTEMPTS = 5
+EMAIL, SMS = "email", "sms"  # a notification's channel (none: email)
 
 
 class Sender(Protocol):
-    def send(self, user: User, subject: str, body: str) -> None: ...
+    def send(self, user: User, subject: str, body: str, channel: str = EMAIL) -> None: ...
 
 
 class LogSender:
     """Writes each notification to the log (the embedded default)."""
 
-    def send(self, user: User, subject: str, body: str) -> None:
-        log.info("notify %s: %s — %s", user.username, subject, body)
+    def send(self, user: User, subject: str, body: str, channel: str = EMAIL) -> None:
+        log.info("notify %s (%s): %s — %s", user.username, channel, subject, body)
 
 
 class SmtpSender:
     def __init__(self, host: str, port: int, sender: str, timeout: float = 10) -> None:
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
 
-    def send(self, user: User, subject: str, body: str) -> None:
+    def send(self, user: User, subject: str, body: str, channel: str = EMAIL) -> None:
+        if channel != EMAIL:
+            raise ValueError(f"未配置短信网关，无法向用户 {user.username} 发送短信")
         if not user.email:
             raise ValueError(f"用户 {user.username} 没有电子邮箱")
         message = EmailMessage()
@@ -74,7 +77,8 @@ def _deliver_batch(sessions: sessionmaker[Session], sender: Sender, now: dt.date
         for row in rows:
             row.attempts += 1
             try:
-                sender.send(session.get_one(User, row.recipient_id), row.subject, row.body)
+                sender.send(session.get_one(User, row.recipient_id), row.subject, row.body,
+                            row.channel or EMAIL)
             except (OSError, smtplib.SMTPException, ValueError) as exc:
                 row.last_error = str(exc)[:500]
                 continue
@@ -83,7 +87,8 @@ def _deliver_batch(sessions: sessionmaker[Session], sender: Sender, now: dt.date
 
 
 def queue(session: Session, recipients: list[int], subject: str, body: str,
-          now: dt.datetime) -> None:
-    """Put a message for each recipient in the outbox (same transaction as what it tells)."""
-    session.add_all(Notification(recipient_id=r, subject=subject, body=body, created_at=now)
-                    for r in recipients)
+          now: dt.datetime, channel: str | None = None) -> None:
+    """Put a message for each recipient in the outbox (same transaction as what it tells);
+    `channel`: `sms` for the phone on file (none: email)."""
+    session.add_all(Notification(recipient_id=r, subject=subject, body=body, created_at=now,
+                                 channel=channel) for r in recipients)

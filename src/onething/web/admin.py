@@ -136,7 +136,7 @@ def add(page: FormPageDep) -> Response:
 
 
 def _staff_page(page: Page, user_id: int, status: int = 200, *, password: str | None = None,
-                done: str | None = None, error: str | None = None,
+                temporary: bool = False, done: str | None = None, error: str | None = None,
                 errors: dict[str, str] | None = None,
                 sent: dict[str, str] | None = None) -> HTMLResponse:
     ctx = page.ctx
@@ -144,8 +144,10 @@ def _staff_page(page: Page, user_id: int, status: int = 200, *, password: str | 
         user = staff.get_staff(read.session, page.me, read.catalog, user_id)
         shown = staff.view(user)
         facts = staff.facts(user)
+        history = staff.history(read.session, page.me, read.catalog, user_id)
     return page.render("admin_staff_one.html", status, s=shown, u=shown["user"],
                        password=password, done=done, error=error, errors=errors or {},
+                       history=history, temporary=temporary, field_names=rules.FIELD_NAMES,
                        sent=sent or {k: v or "" for k, v in facts.items()},
                        own=user_id == page.me.user_id, **_choices(page))
 
@@ -169,6 +171,24 @@ def edit(staff_id: int, page: FormPageDep) -> Response:
         return _staff_page(page, staff_id, exc.status, error=said(exc),
                            errors=problems_by_field(exc), sent=page.sent())
     return see_other(f"/admin/staff/{staff_id}?done={'edited' if changed else 'unchanged'}")
+
+
+@router.post("/admin/staff/{staff_id:id}/password", response_class=HTMLResponse)
+def temporary_password(staff_id: int, page: FormPageDep) -> Response:
+    """设置临时密码: shown once on the page; the person sets their own at the next sign-in."""
+    ctx = page.ctx
+    try:
+        with ctx.work():
+            _, password = staff.issue_temporary_password(ctx.session, page.me, ctx.catalog,
+                                                         staff_id, page.text("reason"), ctx.now)
+    except DomainError as exc:
+        _refusing(page, exc)
+        if exc.status == 404:
+            raise
+        return _staff_page(page, staff_id, exc.status, error=said(exc), errors={
+            f"password_{k}": v for k, v in problems_by_field(exc).items()})
+    return _staff_page(page, staff_id, password=password, temporary=True,
+                       done="已设置临时密码，该账号的登录已全部退出")
 
 
 @router.post("/admin/staff/{staff_id:id}/{step}", response_class=HTMLResponse)

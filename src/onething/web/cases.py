@@ -67,6 +67,7 @@ from onething.web.deps import (
     page_for,
     see_other,
 )
+from onething.web.identity import password_page
 from onething.web.render import render
 from onething.web.session import (
     COOKIE,
@@ -88,16 +89,22 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "", expired: str = "") -> Response:
+def login_page(request: Request, next: str = "", expired: str = "",
+               done: str = "") -> Response:
     notice = "登录已超时或已退出，请重新登录" if expired == "1" else None
-    return _login_form(request, safe_next(next) or "", notice)
+    return _login_form(request, safe_next(next) or "", notice, done=PASSWORD_DONE.get(done))
+
+
+# what the login page says after a password was set on the password pages
+PASSWORD_DONE = {"reset": "密码已重置，您的其他登录已全部退出，请用新密码登录",
+                 "changed": "密码已修改，请用新密码登录"}
 
 
 def _login_form(request: Request, next_url: str, error: str | None, status: int = 200,
-                username: str = "") -> Response:
+                username: str = "", done: str | None = None) -> Response:
     token = new_login_csrf()
     response = render(request, "login.html", status, me=None, csrf="", next=next_url,
-                      login_csrf=token, error=error, username=username)
+                      login_csrf=token, error=error, username=username, done=done)
     set_cookie(response, request, LOGIN_CSRF, token, 3600, samesite="strict")
     return response
 
@@ -112,10 +119,14 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
             if not expected or not secrets.compare_digest(sent, expected):
                 raise Forbidden("页面已过期，请重新登录", code="csrf_failed")
             user = sign_in(request, session, username, str(form.get("password") or ""), "web")
+            identity.require_own_password(user)
             now = request.app.state.clock()
             identity.close_session(session, request.cookies.get(COOKIE, ""), now)  # no fixation
             secret, row = identity.open_session(session, user, "web", now, policy_of(request))
     except DomainError as exc:
+        if exc.code == "password_change_required":  # a temporary password: set one first
+            return password_page(request, "change", exc.status, notice=exc.detail,
+                                 sent={"username": username})
         refused = _login_form(request, next_url or "", exc.detail, exc.status, username)
         if isinstance(exc, TooManyRequests):
             refused.headers["Retry-After"] = str(exc.retry_after)
