@@ -150,8 +150,9 @@ SHOWN: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
 _WORDS = {True: "是", False: "否", "log": "仅记录到日志（不发送）", "smtp": "电子邮件（SMTP）"}
 
 
-def database_kind(settings: Settings) -> str:
-    return "PostgreSQL" if settings.db_url.startswith("postgresql") else "SQLite（内嵌）"
+def database_kind(dialect: str) -> str:
+    """The database in use, in words (`dialect`: the engine's dialect name)."""
+    return "PostgreSQL" if dialect == "postgresql" else "SQLite（内嵌）"
 
 
 def shown_settings(settings: Settings) -> list[tuple[str, list[tuple[str, str, str]]]]:

@@ -19,7 +19,7 @@ from onething.calendar import service as calendar
 from onething.calendar.service import MAX_NOTICE_BYTES
 from onething.cases import deadlines
 from onething.kernel.config import database_kind, shown_settings
-from onething.kernel.errors import DomainError, FieldProblem, Invalid
+from onething.kernel.errors import DomainError, Invalid
 from onething.supervision.profile import described, load_profile
 from onething.web.deps import FormPage, FormPageDep, Page, number, page_for, see_other
 from onething.web.words import said
@@ -63,8 +63,6 @@ def preview(page: FormPageDep) -> Response:
     text = upload.file.read(MAX_NOTICE_BYTES + 1) if isinstance(upload, UploadFile) else b""
     ctx = page.ctx
     try:
-        if not text:
-            raise Invalid("请选择放假安排文件", problems=[FieldProblem("file", "请选择文件")])
         with ctx.reading() as read:
             seen = deadlines.preview(read.session, page.me, read.catalog.regions, text)
     except DomainError as exc:
@@ -105,8 +103,9 @@ def settings_page(page: AdminPage) -> HTMLResponse:
     profile = load_profile(settings.card_profile)
     with page.ctx.reading() as read:
         years = calendar.years(read.session)
+        dialect = read.session.get_bind().dialect.name
     platform: list[tuple[str, str, str]] = [
-        ("数据库类型", database_kind(settings), ""),
+        ("数据库类型", database_kind(dialect), ""),
         ("事项目录版本", page.ctx.catalog.version, ""),
         ("已加载放假安排的年份",
          "、".join(str(y.year) for y in sorted(years, key=lambda y: y.year)) or "无",
