@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -18,7 +19,7 @@ from onething.calendar.models import CalendarNotice
 from onething.cases import deadlines
 from onething.cases.models import DUE_AT_ONCE, Application, Task
 from onething.kernel.clock import CHINA
-from onething.kernel.errors import Conflict, Forbidden, Invalid
+from onething.kernel.errors import Conflict, Forbidden
 from onething.kernel.principal import Role
 from world import Api, World, accepted, client_for
 
@@ -70,9 +71,9 @@ def test_a_preview_names_the_deadlines_it_moves_and_writes_nothing(
     assert _count(world, CalendarNotice) == 0 and _count(world, AuditRecord) == audited
     assert _deadlines(world, before_spring) == (dt.date(2027, 2, 9), [dt.date(2027, 2, 9)])
 
-    with world.as_("admin_cs") as ctx:  # a city's administrator: not for the whole platform
-        with pytest.raises(Forbidden):
-            deadlines.preview(ctx.session, ctx.actor, ctx.catalog.regions, NOTICE)
+    # a city's administrator: not for the whole platform
+    with world.as_("admin_cs") as ctx, pytest.raises(Forbidden):
+        deadlines.preview(ctx.session, ctx.actor, ctx.catalog.regions, NOTICE)
     with world.as_("admin") as ctx:
         loaded = deadlines.load(ctx.session, ctx.actor, ctx.catalog.regions, NOTICE, seen.key)
     assert loaded.moves.total == 2 and loaded.year == 2027
@@ -91,7 +92,7 @@ def test_a_preview_names_the_deadlines_it_moves_and_writes_nothing(
     assert again.replaces and again.days == [] and again.moves.total == 0
 
 
-def _upload(api: Api, who: str, data: bytes, **params: str) -> object:
+def _upload(api: Api, who: str, data: bytes, **params: str) -> Any:
     return api.client.post("/api/v1/calendar/notices", params=params,
                            files={"file": ("notice.yaml", data, "text/yaml")},
                            headers=api.login(who))
@@ -101,8 +102,8 @@ def test_the_api_previews_then_loads_and_refuses_what_it_must(
         api: Api, world: World, before_spring: int) -> None:
     assert api.get("admin", "/api/v1/calendar/notices").json() == []
     seen = _upload(api, "admin", NOTICE)
-    assert seen.status_code == 200, seen.text  # type: ignore[attr-defined]
-    body = seen.json()  # type: ignore[attr-defined]
+    assert seen.status_code == 200, seen.text
+    body = seen.json()
     assert body["loaded"] is False and body["moved"] == {"task": 1, "application": 1}
     assert body["sample"][0]["before"] == "2027-02-09"
     assert body["sample"][0]["after"] == "2027-02-15"
@@ -110,34 +111,34 @@ def test_the_api_previews_then_loads_and_refuses_what_it_must(
 
     for who in ("clerk_furong", "supervisor_cs", "admin_cs"):
         refused = _upload(api, who, NOTICE)
-        assert refused.status_code == 403, who  # type: ignore[attr-defined]
+        assert refused.status_code == 403, who
     assert api.get("clerk_furong", "/api/v1/calendar/notices").status_code == 403
     broken = _upload(api, "admin", b"year: 2027\nholidays: [{name: \xe6\x98\xa5, from: 2027-\n")
-    assert broken.status_code == 422  # type: ignore[attr-defined]
-    assert "application/problem+json" in broken.headers["content-type"]  # type: ignore[attr-defined]
-    assert "行" in broken.json()["detail"]  # type: ignore[attr-defined]
+    assert broken.status_code == 422
+    assert "application/problem+json" in broken.headers["content-type"]
+    assert "行" in broken.json()["detail"]
     wrong_year = _upload(api, "admin", b"year: 2027\nworkdays: [2030-01-02]\n")
-    assert wrong_year.status_code == 422  # type: ignore[attr-defined]
-    assert "2030-01-02" in wrong_year.json()["detail"]  # type: ignore[attr-defined]
+    assert wrong_year.status_code == 422
+    assert "2030-01-02" in wrong_year.json()["detail"]
     bad_date = _upload(api, "admin", b"year: 2027\nworkdays: [2027-02-30]\n")
-    assert bad_date.status_code == 422  # type: ignore[attr-defined]
+    assert bad_date.status_code == 422
     no_key = _upload(api, "admin", NOTICE, dry_run="false")
-    assert no_key.status_code == 422  # type: ignore[attr-defined]
+    assert no_key.status_code == 422
     unknown = _upload(api, "admin", NOTICE, dry_run="false", preview="0" * 32)
-    assert unknown.status_code == 409  # type: ignore[attr-defined]
-    assert unknown.json()["code"] == "stale_preview"  # type: ignore[attr-defined]
+    assert unknown.status_code == 409
+    assert unknown.json()["code"] == "stale_preview"
     assert _count(world, CalendarNotice) == 0
 
     done = _upload(api, "admin", NOTICE, dry_run="false", preview=body["preview"])
-    assert done.status_code == 200, done.text  # type: ignore[attr-defined]
-    assert done.json()["loaded"] is True  # type: ignore[attr-defined]
-    assert done.json()["moved_total"] == 2  # type: ignore[attr-defined]
+    assert done.status_code == 200, done.text
+    assert done.json()["loaded"] is True
+    assert done.json()["moved_total"] == 2
     [year] = api.get("admin", "/api/v1/calendar/notices").json()
     assert (year["year"], year["loaded_by"], year["workdays"]) == (2027, "admin", 4)
     app = api.get("zhang", f"/api/v1/applications/{before_spring}").json()
     assert app["deadline"] == "2027-02-15" and app["deadline_provisional"] is False
     stale = _upload(api, "admin", NOTICE, dry_run="false", preview=body["preview"])
-    assert stale.status_code == 409  # type: ignore[attr-defined]
+    assert stale.status_code == 409
 
 
 def test_the_pages_preview_and_load_without_javascript(api: Api, world: World,
