@@ -103,7 +103,7 @@ def calendar_with(session: Session, notice: Notice) -> Calendar:
 
 @dataclass(frozen=True)
 class DayChange:
-    """A day whose standing a notice changes: working day or not, and its holiday."""
+    """A day a notice turns into a working day or a day off (and its holiday)."""
 
     date: dt.date
     was_workday: bool
@@ -112,8 +112,8 @@ class DayChange:
 
 
 def changed_days(before: Calendar, after: Calendar, notice: Notice) -> list[DayChange]:
-    """The days of the notice's year (and those it names in the neighbouring years) whose
-    standing differs between the calendars."""
+    """The days of the notice's year (and those it names in the neighbouring years) that
+    are working days in one calendar and not in the other."""
     first = dt.date(notice.year, 1, 1)
     dates = {first + dt.timedelta(days=n)
              for n in range((dt.date(notice.year + 1, 1, 1) - first).days)}
@@ -121,7 +121,7 @@ def changed_days(before: Calendar, after: Calendar, notice: Notice) -> list[DayC
     found = []
     for date in sorted(dates):
         old, new = before.day(date), after.day(date)
-        if old.workday != new.workday or old.holiday != new.holiday:
+        if old.workday != new.workday:
             found.append(DayChange(date, old.workday, new.workday, new.holiday))
     return found
 

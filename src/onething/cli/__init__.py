@@ -521,7 +521,7 @@ def cmd_cards_profile(args: argparse.Namespace) -> int:
     profile = _card_profile(args.profile)
     print(f"红黄牌规则：{profile.name}（{profile.code}，{profile.path}）")
     for row in described(profile):
-        limit = f"，{row.limit}" if row.limit else ""
+        limit = f"，时限 {row.limit}" if row.limit else ""
         applied = "" if row.applied else "（尚未启用）"
         print(f"  {row.name}{limit}{applied}")
         for card, words in row.cards.items():

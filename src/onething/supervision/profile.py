@@ -105,7 +105,8 @@ class CheckWords:
     """One check of a profile in words, for people (the CLI, /admin/settings)."""
 
     name: str  # which watch (监察事项)
-    limit: str  # its own limit, or "" where the case carries it
+    limit_name: str  # what its deadline is called
+    limit: str  # its own limit ("2 个工作日"), or "" where the case carries it
     applied: bool
     cards: Mapping[str, str]  # 预警 / 黄牌 / 红牌 → when ("" where the profile has none)
 
@@ -115,12 +116,11 @@ def described(profile: Profile) -> list[CheckWords]:
     rows = []
     for name, check in profile.checks.items():
         kind = CHECKS[name]
-        limit = (f"{kind.limit_name} {check.limit_days} 个工作日"
-                 if check.limit_days is not None else "")
+        limit = f"{check.limit_days} 个工作日" if check.limit_days is not None else ""
         cards = {CARD_NAMES[card]: "；或".join(rule_words(r, kind.limit_name)
                                               for r in check.rules.get(card, ()))
                  for card in CardKind}
-        rows.append(CheckWords(kind.name, limit, kind.applied, cards))
+        rows.append(CheckWords(kind.name, kind.limit_name, limit, kind.applied, cards))
     return rows
 
 
