@@ -29,6 +29,7 @@ body or query, an entry in REQUESTS). The world is built once per module and dat
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
@@ -544,6 +545,14 @@ POST    /admin/catalog                         in  no  no  no  no  no  no  no  n
 POST    /admin/catalog/rollback                in  no  no  no  no  no  no  no  no  no  no  no  iv
 GET     /admin/catalog/{version}               in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
 POST    /admin/catalog/{version}/{step}        in  no  no  no  no  no  no  no  no  no  no  no  iv
+# --- 工作日历、系统设置: administrators only; a notice file with a date outside its year
+# (422); a confirmation whose preview key is not the file's against this calendar (409)
+GET     /api/v1/calendar/notices               in  no  no  no  no  no  no  no  no  no  no  no  ok
+POST    /api/v1/calendar/notices               in  no  no  no  no  no  no  no  no  no  no  no  iv
+GET     /admin/calendar                        in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
+POST    /admin/calendar/preview                in  no  no  no  no  no  no  no  no  no  no  no  iv
+POST    /admin/calendar/load                   in  no  no  no  no  no  no  no  no  no  no  no  cf
+GET     /admin/settings                        in  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  hm  ok
 """
 
 TYPED = OWNED
@@ -605,6 +614,12 @@ INSPECTION_TASK = {"name": "抽查", "region": "430102", "departments": ["SCJG"]
 
 # a staff file whose one row asks for the platform's own role (refused, nothing written)
 STAFF_FILE = "username,display_name,role,region\nnew_one,新人,system,430102\n".encode()
+# a holiday notice naming a day of another year; the example notice with a key that is not
+# its preview's (base64, as the preview page carries it)
+BAD_NOTICE = b"year: 2027\nworkdays: [2030-01-02]\n"
+NOTICE_B64 = base64.b64encode(
+    (Path(__file__).resolve().parents[1] / "docs" / "notice-2027.example.yaml").read_bytes()
+).decode()
 
 REQUESTS: dict[str, dict[str, Any]] = {
     "GET /api/v1/credit/holders": {"params": {"key": ID_NUMBER}},
@@ -654,6 +669,9 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /admin/catalog": {"files": {"file": ("c.yaml", b"items: [", "text/yaml")}},
     "POST /admin/catalog/rollback": {"data": {"reason": ""}},
     "POST /admin/catalog/{version}/{step}": {"data": {"verdict": "reviewed"}},
+    "POST /api/v1/calendar/notices": {"files": {"file": ("n.yaml", BAD_NOTICE, "text/yaml")}},
+    "POST /admin/calendar/preview": {"files": {"file": ("n.yaml", BAD_NOTICE, "text/yaml")}},
+    "POST /admin/calendar/load": {"data": {"document": NOTICE_B64, "preview": "0" * 32}},
     "POST /api/v1/consents": {"json": {"proxy": "proxy1", "person": "li",
                                        "note": "本人到窗口书面授权"}},
     "POST /api/v1/applications": {"json": SUBMISSION},

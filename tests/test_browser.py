@@ -243,6 +243,16 @@ def test_the_dashboard_shows_real_figures(busy_server: str, browser: object,
     assert public.locator("#public tbody tr").count() >= 3
     assert "好评率" in public.inner_text("#public thead")
 
+    # 工作日历, without JavaScript: the notice file previewed, then loaded
+    notice = Path(__file__).resolve().parents[1] / "docs" / "notice-2027.example.yaml"
+    page.goto(f"{busy_server}/admin/calendar")  # type: ignore[attr-defined]
+    page.set_input_files("input[name=file]", str(notice))  # type: ignore[attr-defined]
+    page.click("text=上传并预览")  # type: ignore[attr-defined]
+    assert page.locator("#days tbody tr").count() > 10  # type: ignore[attr-defined]
+    page.click("#confirm")  # type: ignore[attr-defined]
+    assert "已加载 2027 年放假安排" in page.inner_text("#done")  # type: ignore[attr-defined]
+    assert page.locator("#year-2027").count() == 1  # type: ignore[attr-defined]
+
 
 def test_the_guide_shows_a_published_baseline_with_its_source(server: str, browser: object,
                                                               tmp_path: Path) -> None:

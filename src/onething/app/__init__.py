@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from onething import wiring
 from onething.api.assistance import router as assistance_router
+from onething.api.calendar import router as calendar_router
 from onething.api.cases import router as cases_router
 from onething.api.catalog import router as catalog_router
 from onething.api.commitments import router as commitments_router
@@ -54,6 +55,7 @@ from onething.open311.reference import configure as configure_open311
 from onething.supervision.profile import load_profile
 from onething.web import admin as admin_pages
 from onething.web import assistance as help_pages
+from onething.web import calendar as calendar_pages
 from onething.web import cases as case_pages
 from onething.web import catalog as catalog_pages
 from onething.web import catalog_versions as catalog_version_pages
@@ -140,7 +142,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    hotline_router, knowledge_router, open311_discovery_router, policies_router,
                    policy_payouts_router, credit_router, inspections_router, open311_router,
                    intermediaries_router, disclosure_router, library_router,
-                   staff_router):
+                   staff_router, calendar_router):
         app.include_router(router)
     pages.mount(app)
     for router in (catalog_pages.router, guide_pages.router, case_pages.router,
@@ -150,7 +152,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    policy_pages.router, policy_payout_pages.router, credit_pages.router,
                    hotline_pages.router, inspection_pages.router, market_pages.router,
                    disclosure_pages.router, library_pages.router,
-                   admin_pages.router, catalog_version_pages.router):
+                   admin_pages.router, catalog_version_pages.router,
+                   calendar_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -312,28 +312,25 @@ def _calendar() -> Any:
 
 
 def cmd_workdays_load(args: argparse.Namespace) -> int:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    from onething.calendar.service import load_notice
+    """The same check and load as the administrators' page (/admin/calendar), without its
+    preview: the notice stored and the open deadlines it moves recomputed."""
+    from onething.cases import deadlines
     from onething.kernel.db import unit_of_work
+    from onething.kernel.errors import DomainError
+    from onething.kernel.principal import SYSTEM
 
     try:
-        data = YAML(typ="safe").load(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, YAMLError, UnicodeDecodeError, ValueError) as exc:
-        # ValueError: YAML reads 2027-02-30 as a date and fails on it
-        raise CliError(f"{args.file}: 无法读取（日期或格式有误）：{str(exc).splitlines()[0]}"
-                       ) from exc
-    if not isinstance(data, dict):
-        raise CliError(f"{args.file}: 应为包含 year/holidays/workdays 的映射")
+        text = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CliError(f"{args.file}: 无法读取：{exc.strerror}") from exc
     try:
         with unit_of_work(_database()) as session:
-            row = load_notice(session, data)
-            holidays = len(row.document["holidays"])
-            workdays = len(row.document["workdays"])
-    except ValueError as exc:
-        raise CliError(f"{args.file}: {exc}") from exc
-    print(f"已加载 {row.year} 年放假安排：放假 {holidays} 天，调休上班 {workdays} 天")
+            loaded = deadlines.load(session, SYSTEM, {}, text, None)
+    except DomainError as exc:
+        raise CliError(f"{args.file}: {exc.problems[0].message if exc.problems else exc.detail}"
+                       ) from exc
+    print(f"已加载 {loaded.year} 年放假安排：放假 {loaded.holidays} 天，"
+          f"调休上班 {loaded.workdays} 天；重新计算期限 {loaded.moves.total} 个")
     return 0
 
 
@@ -518,28 +515,19 @@ def _card_profile(value: str | None = None) -> Any:
 
 
 def cmd_cards_profile(args: argparse.Namespace) -> int:
-    """Check a card profile and print what it raises, in words."""
-    from onething.supervision.profile import CHECKS
-    from onething.supervision.rules import CARD_NAMES
+    """Check a card profile and print what it raises, in words (as /admin/settings)."""
+    from onething.supervision.profile import described
 
     profile = _card_profile(args.profile)
     print(f"红黄牌规则：{profile.name}（{profile.code}，{profile.path}）")
-    for name, check in profile.checks.items():
-        kind = CHECKS[name]
-        limit = f"，时限 {check.limit_days} 个工作日" if check.limit_days is not None else ""
-        applied = "" if kind.applied else "（尚未启用）"
-        print(f"  {kind.name}{limit}{applied}")
-        for card, rules in check.rules.items():
-            words = "；或".join(_rule_words(r, kind.limit_name) for r in rules)
-            print(f"    {CARD_NAMES[card]}：{words}")
+    for row in described(profile):
+        limit = f"，时限 {row.limit}" if row.limit else ""
+        applied = "" if row.applied else "（尚未启用）"
+        print(f"  {row.name}{limit}{applied}")
+        for card, words in row.cards.items():
+            if words:
+                print(f"    {card}：{words}")
     return 0
-
-
-def _rule_words(rule: Any, limit_name: str) -> str:
-    limit = "法定办结时限" if rule.of == "legal" else limit_name
-    if rule.before is not None:
-        return f"{limit}前 {rule.before} 个工作日起"
-    return f"超过{limit}" + (f" {rule.after} 个工作日后" if rule.after else "")
 
 
 def cmd_exchange_keygen(args: argparse.Namespace) -> int:

@@ -107,3 +107,81 @@ def demo_library_dir() -> Path:
 
 def migrations_dir() -> Path:
     return _shipped("_migrations", "migrations")
+
+
+# --- the settings in force, as administrators read them (/admin/settings) -----------------
+
+SECRET = "secret"  # shown only as set or not
+# (setting, what it is, unit or SECRET) in groups, in the order shown
+SHOWN: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
+    ("运行", (
+        ("data_dir", "数据目录", ""),
+        ("database_url", "数据库连接地址", SECRET),
+        ("public_url", "对外访问地址（回执二维码）", ""),
+        ("secure_cookies", "仅经 HTTPS 发送登录凭据", ""),
+        ("sweep_seconds", "红黄牌扫描间隔（服务进程内）", "秒"),
+        ("card_profile", "红黄牌规则", ""),
+        ("hotline_data", "12345 热线数据目录", ""),
+        ("catalog_refresh_seconds", "检查事项目录更新的间隔", "秒"),
+    )),
+    ("时限", (
+        ("rectification_days", "差评整改时限", "个工作日"),
+        ("rating_invite_days", "出件后邀请评价", "天"),
+        ("rating_code_days", "扫码评价码有效期", "天"),
+        ("commitment_check_days", "告知承诺核查期限", "个工作日"),
+        ("bad_credit_years", "失信记录保留", "年"),
+        ("agency_review_days", "中介入驻审核时限", "个工作日"),
+        ("agency_min_public", "财政性资金项目最少中介数", "家"),
+        ("disclosure_correction_days", "依申请公开补正期限", "个工作日"),
+    )),
+    ("登录与会话", (
+        ("session_idle_minutes", "网页登录闲置退出", "分钟"),
+        ("session_hours", "网页登录最长", "小时"),
+        ("token_hours", "接口令牌有效期", "小时"),
+        ("login_max_failures", "同一账号连续失败锁定", "次"),
+        ("login_address_max_failures", "同一地址连续失败锁定", "次"),
+        ("login_lock_minutes", "锁定时长", "分钟"),
+    )),
+    ("通知", (
+        ("notify", "通知发送方式", ""),
+        ("smtp_host", "邮件服务器", ""),
+        ("smtp_port", "邮件服务器端口", ""),
+        ("smtp_from", "发件人", ""),
+    )),
+    ("跨省通办", (
+        ("exchange_platform", "本平台代码", ""),
+        ("exchange_platform_name", "本平台名称", ""),
+        ("exchange_key", "签名私钥", SECRET),
+        ("exchange_partners", "合作平台清单", ""),
+    )),
+)
+_WORDS = {True: "是", False: "否", "log": "仅记录到日志（不发送）", "smtp": "电子邮件（SMTP）"}
+
+
+def database_kind(dialect: str) -> str:
+    """The database in use, in words (`dialect`: the engine's dialect name)."""
+    return "PostgreSQL" if dialect == "postgresql" else "SQLite（内嵌）"
+
+
+def shown_settings(settings: Settings) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The settings in force by group: (what it is, its value in words, its environment
+    variable); a secret only as set or not."""
+    groups = []
+    for group, rows in SHOWN:
+        shown = []
+        for name, label, unit in rows:
+            shown.append((label, _words(getattr(settings, name), unit),
+                          f"ONETHING_{name.upper()}"))
+        groups.append((group, shown))
+    return groups
+
+
+def _words(value: object, unit: str) -> str:
+    if unit == SECRET:
+        return "已设置（不显示）" if value else "未设置"
+    if value is None or value == "":
+        return "未设置"
+    if isinstance(value, bool | str):
+        return _WORDS.get(value, str(value))
+    number = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{number} {unit}".strip()

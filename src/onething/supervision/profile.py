@@ -41,7 +41,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from onething.catalog.source import Problem, SourceFile, read_file
-from onething.supervision.rules import CardKind, Check, Rule
+from onething.supervision.rules import CARD_NAMES, CardKind, Check, Rule
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT = "hunan"
@@ -98,6 +98,37 @@ class Profile:
     def check(self, name: str) -> Check | None:
         """The check the sweep applies, or None if the profile has none of that name."""
         return self.checks.get(name) if CHECKS[name].applied else None
+
+
+@dataclass(frozen=True)
+class CheckWords:
+    """One check of a profile in words, for people (the CLI, /admin/settings)."""
+
+    name: str  # which watch (监察事项)
+    limit_name: str  # what its deadline is called
+    limit: str  # its own limit ("2 个工作日"), or "" where the case carries it
+    applied: bool
+    cards: Mapping[str, str]  # 预警 / 黄牌 / 红牌 → when ("" where the profile has none)
+
+
+def described(profile: Profile) -> list[CheckWords]:
+    """What the profile raises, check by check, in Chinese."""
+    rows = []
+    for name, check in profile.checks.items():
+        kind = CHECKS[name]
+        limit = f"{check.limit_days} 个工作日" if check.limit_days is not None else ""
+        cards = {CARD_NAMES[card]: "；或".join(rule_words(r, kind.limit_name)
+                                              for r in check.rules.get(card, ()))
+                 for card in CardKind}
+        rows.append(CheckWords(kind.name, kind.limit_name, limit, kind.applied, cards))
+    return rows
+
+
+def rule_words(rule: Rule, limit_name: str) -> str:
+    limit = "法定办结时限" if rule.of == "legal" else limit_name
+    if rule.before is not None:
+        return f"{limit}前 {rule.before} 个工作日起"
+    return f"超过{limit}" + (f" {rule.after} 个工作日后" if rule.after else "")
 
 
 class ProfileError(ValueError):

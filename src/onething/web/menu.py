@@ -24,8 +24,6 @@ MENU: tuple[tuple[str, str, frozenset[Role], str], ...] = (
     ("/inbox", "部门待办", frozenset({Role.approver}), DIRECT),
     ("/hotline", "12345 受理", frozenset({Role.operator}), DIRECT),
     ("/dashboard", "监察统计", _WATCH, DIRECT),
-    ("/admin", "管理首页", frozenset({Role.admin}), "系统管理"),
-    ("/admin/catalog", "事项目录发布", frozenset({Role.admin}), "系统管理"),
     ("/wallet", "证照夹", _PEOPLE, "办事"),
     ("/consents", "代办授权", frozenset({*_PEOPLE, Role.clerk}), "办事"),
     ("/help", "帮代办", _PEOPLE, "办事"),
@@ -55,6 +53,11 @@ MENU: tuple[tuple[str, str, frozenset[Role], str], ...] = (
     ("/library", "文件库", frozenset(Role) - {Role.system}, "政务公开"),
     ("/disclosure", "依申请公开",
      frozenset({Role.applicant, Role.clerk, Role.approver, *_WATCH}), "政务公开"),
+    ("/admin", "管理首页", frozenset({Role.admin}), "系统管理"),
+    ("/admin/staff", "工作人员名录", frozenset({Role.admin}), "系统管理"),
+    ("/admin/catalog", "事项目录发布", frozenset({Role.admin}), "系统管理"),
+    ("/admin/calendar", "工作日历", frozenset({Role.admin}), "系统管理"),
+    ("/admin/settings", "系统设置", frozenset({Role.admin}), "系统管理"),
 )
 
 
