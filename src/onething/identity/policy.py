@@ -18,6 +18,7 @@ class AccountPolicy:
     lock: timedelta = timedelta(minutes=15)
     slow_after: int = 3  # from this many failures on, the next attempt waits
     slow: timedelta = timedelta(seconds=2)  # the first wait, doubled after each failure
+    staff_passwords: bool = True  # false: staff sign in only through single sign-on
 
     def lifetime(self, kind: str) -> timedelta:
         return self.web_lifetime if kind == "web" else self.token_lifetime
@@ -35,4 +36,5 @@ def account_policy(settings: Settings) -> AccountPolicy:
         address_max_failures=settings.login_address_max_failures,
         lock=timedelta(minutes=settings.login_lock_minutes),
         slow_after=settings.login_slow_after,
-        slow=timedelta(seconds=settings.login_slow_seconds))
+        slow=timedelta(seconds=settings.login_slow_seconds),
+        staff_passwords=settings.oidc_staff_passwords or not settings.oidc_issuer)
