@@ -188,6 +188,10 @@ GET     /prefs/large-text                      go  go  go  go  go  go  go  go  g
 GET     /login                                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /login                                 go  go  go  go  go  go  go  go  go  go  go  go  go
 POST    /logout                                go  go  go  go  go  go  go  go  go  go  go  go  go
+# single sign-on is off here (no issuer set): its pages answer 404 to everyone;
+# tests/test_sso.py signs in through a real OpenID provider with it on
+GET     /login/sso                             nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+GET     /login/sso/callback                    nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
 # --- pages for signed-in people (the same services as the API, so the same answers)
 GET     /bundles/{code}/apply                  in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /bundles/{code}/apply                  in  go  no  go  no  go  iv  no  no  no  no  no  no
