@@ -6,14 +6,16 @@ end its session too (`provider_logout`). The protocol is `identity.oidc`, who si
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import IntegrityError
 
 from onething.http.deps import address_of, policy_of
 from onething.identity import service as identity
 from onething.identity import sso
-from onething.identity.oidc import Provider, ProviderUnavailable
+from onething.identity.oidc import Provider, ProviderUnavailable, SignedIn
 from onething.kernel.db import unit_of_work
 from onething.kernel.errors import DomainError, NotFound, Unauthenticated
 from onething.kernel.principal import Role
@@ -99,14 +101,7 @@ def callback(request: Request, state: str = "", code: str = "",
         signed = provider.redeem(code=code, redirect_uri=site_url(request) + CALLBACK,
                                  verifier=started.verifier, nonce=started.nonce)
         subject = signed.subject
-        with unit_of_work(writers) as session:
-            user = sso.user_for(session, signed, sso.ClaimNames.of(request.app.state.settings),
-                                now)
-            home = HOME[Role(user.role)]
-            identity.close_session(session, request.cookies.get(COOKIE, ""), now)  # no fixation
-            secret, row = identity.open_session(session, user, "web", now, policy_of(request))
-            sso.finish(session, state, row.token_hash, signed.id_token)
-            max_age = int((row.expires_at - row.created_at).total_seconds())
+        home, secret, max_age = _open_session(request, signed, state, now)
     except DomainError as exc:
         if not isinstance(exc, ProviderUnavailable):
             with unit_of_work(writers) as session:
@@ -118,6 +113,28 @@ def callback(request: Request, state: str = "", code: str = "",
     set_cookie(response, request, COOKIE, secret, max_age)
     clear_cookie(response, request, SSO_COOKIE)
     return response
+
+
+def _open_session(request: Request, signed: SignedIn, state: str,
+                  now: datetime) -> tuple[str, str, int]:
+    """The user's web session, opened for this sign-in: their home page, the cookie's secret
+    and lifetime. Tried once more when a sign-in of the same account linked it meanwhile."""
+    writers = request.app.state.writer_sessions
+    for attempt in (1, 2):
+        try:
+            with unit_of_work(writers) as session:
+                user = sso.user_for(session, signed,
+                                    sso.ClaimNames.of(request.app.state.settings), now)
+                identity.close_session(session, request.cookies.get(COOKIE, ""), now)
+                secret, row = identity.open_session(session, user, "web", now,
+                                                    policy_of(request))
+                sso.finish(session, state, row.token_hash, signed.id_token)
+                lifetime = int((row.expires_at - row.created_at).total_seconds())
+                return HOME[Role(user.role)], secret, lifetime
+        except IntegrityError:  # the (issuer, subject) link made by a sign-in in parallel
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def login_form(request: Request, next_url: str, error: str | None, status: int = 200,
