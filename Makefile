@@ -15,6 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The tests' OpenID provider (tests/oidc: panva's oidc-provider, on Node.js), installed from
+# its lock file once, again only when the lock file changes.
+OIDC_STAMP := tests/oidc/node_modules/.installed-$(shell cksum tests/oidc/package-lock.json | cut -d' ' -f1)
+$(OIDC_STAMP): tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## Start the service on the embedded SQLite database with the demo catalog loaded.
 run: $(STAMP)
 	$(BIN)/onething serve --demo --host $(HOST) --port $(PORT)
@@ -24,10 +31,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium),
+## Lint, types and the whole suite (SQLite, a throwaway PostgreSQL, headless Chromium, an
+## OpenID provider on Node.js),
 ## in JOBS processes, a test file each.
 JOBS ?= 2
-test: lint
+test: lint $(OIDC_STAMP)
 	./scripts/ensure-chromium
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder --durations=15
 

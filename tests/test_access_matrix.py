@@ -201,6 +201,10 @@ GET     /password/reset                        ok  ok  ok  ok  ok  ok  ok  ok  o
 POST    /password/reset                        iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
 GET     /password/change                       ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /password/change                       iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv  iv
+# single sign-on is off here (no issuer set): its pages answer 404 to everyone;
+# tests/test_sso.py signs in through a real OpenID provider with it on
+GET     /login/sso                             nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
+GET     /login/sso/callback                    nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf  nf
 # --- pages for signed-in people (the same services as the API, so the same answers)
 GET     /bundles/{code}/apply                  in  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 POST    /bundles/{code}/apply                  in  go  no  go  no  go  iv  no  no  no  no  no  no

@@ -76,6 +76,7 @@ from onething.web import policy_payouts as policy_payout_pages
 from onething.web import profiles as profile_pages
 from onething.web import ratings as rating_pages
 from onething.web import render as pages
+from onething.web import sso as sso_pages
 from onething.web import supervision as supervision_pages
 
 log = logging.getLogger("onething")
@@ -153,7 +154,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    hotline_pages.router, inspection_pages.router, market_pages.router,
                    disclosure_pages.router, library_pages.router,
                    admin_pages.router, catalog_version_pages.router,
-                   calendar_pages.router):
+                   calendar_pages.router, sso_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

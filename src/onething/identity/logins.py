@@ -19,7 +19,8 @@ from onething.identity.models import LoginEvent, LoginThrottle, User
 from onething.identity.policy import AccountPolicy
 from onething.identity.service import authenticate, principal_of
 from onething.kernel.db import upsert
-from onething.kernel.errors import TooManyRequests, Unauthenticated
+from onething.kernel.errors import Forbidden, TooManyRequests, Unauthenticated
+from onething.kernel.principal import STAFF, Role
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ def checked_login(session: Session, attempt: Attempt, password: str,
         _fail(session, attempt, mine, theirs, policy)
         raise
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == attempt.user_key))
+    if not policy.staff_passwords and Role(user.role) in STAFF:
+        _record(session, attempt, "refused")
+        raise Forbidden("工作人员请通过统一身份认证登录", code="sso_required")
     audit.record(session, principal_of(user), "login", "user", user.id,
                  region=user.region_code, at=attempt.now, after={"door": attempt.door})
     return user

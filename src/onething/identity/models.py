@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.kernel.clock import utcnow
@@ -89,7 +89,7 @@ class LoginEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     username: Mapped[str] = mapped_column(String(64), index=True)  # as typed, cut to 64
     address: Mapped[str] = mapped_column(String(64))
-    door: Mapped[str] = mapped_column(String(8))  # web | api
+    door: Mapped[str] = mapped_column(String(8))  # web | api | sso
     outcome: Mapped[str] = mapped_column(String(16))  # failure | locked | refused
 
 
@@ -113,3 +113,36 @@ class PasswordCode(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     # used to set a new password, killed by too many wrong tries, or replaced by a newer one
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OidcLink(Base):
+    """单点登录: an account at the province's identity provider (its issuer and subject)
+    linked to a user here, on its first sign-in."""
+
+    __tablename__ = "oidc_links"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    linked_by: Mapped[str] = mapped_column(String(16))  # id_number | staff_claim | created
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OidcLogin(Base):
+    """One sign-in through the provider: started with its state, nonce and PKCE verifier
+    (only the state's hash is kept as the key), used once at the callback, then the web
+    session it opened and the ID token the provider's logout is asked with."""
+
+    __tablename__ = "oidc_logins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    verifier: Mapped[str] = mapped_column(String(128))
+    next_url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    session_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    id_token: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -23,6 +23,7 @@ class AccountPolicy:
     code_wait: timedelta = timedelta(seconds=60)  # between two codes for one name
     codes_per_hour: int = 5  # for one name
     address_codes_per_hour: int = 20  # asked from one address
+    staff_passwords: bool = True  # false: staff sign in only through single sign-on
 
     def lifetime(self, kind: str) -> timedelta:
         return self.web_lifetime if kind == "web" else self.token_lifetime
@@ -45,4 +46,5 @@ def account_policy(settings: Settings) -> AccountPolicy:
         code_max_failures=settings.recovery_code_max_failures,
         code_wait=timedelta(seconds=settings.recovery_wait_seconds),
         codes_per_hour=settings.recovery_per_hour,
-        address_codes_per_hour=settings.recovery_address_per_hour)
+        address_codes_per_hour=settings.recovery_address_per_hour,
+        staff_passwords=settings.oidc_staff_passwords or not settings.oidc_issuer)

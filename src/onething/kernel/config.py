@@ -67,6 +67,22 @@ class Settings(BaseSettings):
     # 依申请公开: the applicant has this many working days to send a 补正 (a setting: 条例
     # art. 30 asks for a reasonable time and names none); none in time is 视为放弃
     disclosure_correction_days: int = 15
+    # 单点登录 (OpenID Connect): off while no issuer is set. The issuer's discovery document
+    # (/.well-known/openid-configuration) names its endpoints; this site's address as the
+    # provider sees it is `oidc_redirect_base` (else `public_url`, else the request's host)
+    oidc_issuer: str | None = None  # e.g. https://tyrz.example.gov.cn/oidc
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_redirect_base: str | None = None
+    oidc_scope: str = "openid profile phone"
+    oidc_id_number_claim: str = "id_number"  # the citizen's 身份证号, as the provider verified it
+    oidc_id_verified_claim: str = "id_number_verified"  # true when it is verified (实名核验)
+    oidc_name_claim: str = "name"
+    oidc_phone_claim: str = "phone_number"
+    # the claim naming a staff member's username here; only the provider's staff may carry it
+    oidc_staff_claim: str = "preferred_username"
+    oidc_staff_passwords: bool = True  # false: staff sign in only through the provider
+    oidc_timeout_seconds: float = 10  # one request to the provider
     notify: str = "log"  # log | smtp
     smtp_host: str = "localhost"
     smtp_port: int = 25

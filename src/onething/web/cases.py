@@ -43,6 +43,7 @@ from onething.guide.forms import answers_from_form
 from onething.http.deps import SessionDep, policy_of, sign_in
 from onething.http.files import file_response
 from onething.identity import service as identity
+from onething.identity import sso
 from onething.kernel.db import UnitOfWork
 from onething.kernel.errors import (
     DomainError,
@@ -68,7 +69,6 @@ from onething.web.deps import (
     see_other,
 )
 from onething.web.identity import password_page
-from onething.web.render import render
 from onething.web.session import (
     COOKIE,
     HOME,
@@ -76,10 +76,10 @@ from onething.web.session import (
     check_csrf,
     clear_cookie,
     current_user,
-    new_login_csrf,
     safe_next,
     set_cookie,
 )
+from onething.web.sso import login_form, provider_logout
 from onething.web.words import field_hints, said
 
 router = APIRouter(include_in_schema=False)
@@ -92,21 +92,12 @@ router = APIRouter(include_in_schema=False)
 def login_page(request: Request, next: str = "", expired: str = "",
                done: str = "") -> Response:
     notice = "登录已超时或已退出，请重新登录" if expired == "1" else None
-    return _login_form(request, safe_next(next) or "", notice, done=PASSWORD_DONE.get(done))
+    return login_form(request, safe_next(next) or "", notice, done=PASSWORD_DONE.get(done))
 
 
 # what the login page says after a password was set on the password pages
 PASSWORD_DONE = {"reset": "密码已重置，您的其他登录已全部退出，请用新密码登录",
                  "changed": "密码已修改，请用新密码登录"}
-
-
-def _login_form(request: Request, next_url: str, error: str | None, status: int = 200,
-                username: str = "", done: str | None = None) -> Response:
-    token = new_login_csrf()
-    response = render(request, "login.html", status, me=None, csrf="", next=next_url,
-                      login_csrf=token, error=error, username=username, done=done)
-    set_cookie(response, request, LOGIN_CSRF, token, 3600, samesite="strict")
-    return response
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -127,7 +118,7 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
         if exc.code == "password_change_required":  # a temporary password: set one first
             return password_page(request, "change", exc.status, notice=exc.detail,
                                  sent={"username": username})
-        refused = _login_form(request, next_url or "", exc.detail, exc.status, username)
+        refused = login_form(request, next_url or "", exc.detail, exc.status, username)
         if isinstance(exc, TooManyRequests):
             refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
@@ -140,13 +131,14 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
 
 @router.post("/logout")
 def logout(request: Request, session: SessionDep, form: FormDep) -> Response:
-    user = current_user(request, session)
+    user, id_token = current_user(request, session), None
     if user is not None:
         check_csrf(form, user)
         with UnitOfWork(session):
             identity.close_session(session, request.cookies.get(COOKIE, ""),
                                    request.app.state.clock())
-    response = see_other("/")
+            id_token = sso.end(session, user.auth.token_hash)
+    response = see_other(provider_logout(request, id_token))  # and at the provider
     clear_cookie(response, request, COOKIE)
     return response
 
