@@ -131,6 +131,44 @@ def test_the_job_publishes_what_is_due(admins: World, basic_dir: Path, tmp_path:
     assert current(admins).id == version_id
 
 
+def test_a_version_reviewed_before_another_was_published_is_reviewed_again(
+        admins: World, basic_dir: Path) -> None:
+    """What the reviewer saw is what is published: once another version came into force,
+    a reviewed one is refused until reviewed again against it, and the job sends a
+    scheduled one back to draft."""
+    world = admins
+    first, second = draft(world, basic_dir), draft(world, basic_dir)
+    with world.as_("admin2") as ctx:
+        for version_id in (first, second):
+            publishing.review(ctx.session, ctx.actor, version_id, True, "", ctx.now)
+        publishing.publish(ctx.session, ctx.actor, first, None, ctx.now, ctx.today)
+    with world.as_("admin2") as ctx:
+        row = publishing.version(ctx.session, ctx.actor, second)
+        compared = publishing.compared(ctx.session, row)
+        assert compared.stale and compared.base is not None and compared.base.id == first
+        assert publishing.steps(row, ctx.actor, compared.stale) == ["review"]
+        with pytest.raises(Conflict, match="重新审核") as refused:
+            publishing.publish(ctx.session, ctx.actor, second, None, ctx.now, ctx.today)
+        assert refused.value.code == "catalog_changed"
+    with world.as_("admin2") as ctx:  # reviewed again against the version in force
+        publishing.review(ctx.session, ctx.actor, second, True, "已对照现行版本", ctx.now)
+        publishing.publish(ctx.session, ctx.actor, second, None, ctx.now, ctx.today)
+    assert current(world).id == second
+
+    third = draft(world, basic_dir)
+    with world.as_("admin2") as ctx:
+        publishing.review(ctx.session, ctx.actor, third, True, "", ctx.now)
+        publishing.publish(ctx.session, ctx.actor, third, MONDAY.date().replace(day=30),
+                           ctx.now, ctx.today)
+    with world.as_("admin") as ctx:  # a rollback comes into force before the day
+        publishing.rollback(ctx.session, ctx.actor, "发现错误", ctx.now)
+    with unit_of_work(world.sessions) as session:
+        assert publishing.publish_due(session, MONDAY.date().replace(day=30), MONDAY) == 0
+    with world.as_("admin") as ctx:
+        row = publishing.version(ctx.session, ctx.actor, third)
+        assert row.status == "draft" and "已退回草稿" in (row.comment or "")
+
+
 def test_rollback_publishes_the_previous_content_once(admins: World, basic_dir: Path) -> None:
     world = admins
     first = current(world)

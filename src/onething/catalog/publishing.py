@@ -63,12 +63,13 @@ def refuse_invalid(problems: Sequence[Problem]) -> Invalid:
                    problems=problems_of(problems))
 
 
-def steps(row: CatalogVersion, me: Principal) -> list[str]:
-    """The steps `me` may take on `row` now: review (a draft, not one's own), publish (a
-    reviewed version, now or on a day)."""
+def steps(row: CatalogVersion, me: Principal, stale: bool = False) -> list[str]:
+    """The steps `me` may take on `row` now: review (a draft, or a reviewed version made
+    `stale` by another publication; not one's own), publish (a reviewed version, now or on
+    a day)."""
     if not manages_catalog(me):
         return []
-    if row.status == DRAFT:
+    if row.status == DRAFT or (row.status == REVIEWED and stale):
         return [] if row.author_id == me.user_id else ["review"]
     return ["publish"] if row.status == REVIEWED else []
 
@@ -98,16 +99,34 @@ class Compared:
 
     base: CatalogVersion | None
     changes: CatalogDiff
+    # a draft or reviewed version last checked against another version than the one in
+    # force now (one was published since): it must be reviewed again before publication
+    stale: bool = False
 
 
 def compared(session: Session, row: CatalogVersion) -> Compared:
     if row.status in (DRAFT, REVIEWED):
         base = current_version(session)
+        checked = row.supersedes_id  # the version in force when submitted or reviewed
+        return Compared(base, diff(_spec(base), CatalogFileSpec.model_validate(row.document)),
+                        stale=checked != (base.id if base is not None else None))
     else:  # a rollback's base is the version it rolled back
         base_id = row.rollback_of or row.supersedes_id
         base = session.get(CatalogVersion, base_id) if base_id else None
-    old = CatalogFileSpec.model_validate(base.document) if base is not None else None
-    return Compared(base, diff(old, CatalogFileSpec.model_validate(row.document)))
+    return Compared(base, diff(_spec(base), CatalogFileSpec.model_validate(row.document)))
+
+
+def _spec(row: CatalogVersion | None) -> CatalogFileSpec | None:
+    return CatalogFileSpec.model_validate(row.document) if row is not None else None
+
+
+def _in_force_id(session: Session) -> int | None:
+    current = current_version(session)
+    return current.id if current is not None else None
+
+
+STALE = "审核后已有其他目录版本发布：本版本的变更须对照现行版本重新审核后才能发布"
+RETURNED_STALE = "定时发布时发现审核后已有其他目录版本发布，已退回草稿，请对照现行版本重新审核"
 
 
 # --- the steps ---------------------------------------------------------------------------
@@ -123,7 +142,7 @@ def submit(session: Session, me: Principal, document: CatalogFileSpec | None,
     row = CatalogVersion(digest=digest(document), source=source[:500],
                          document=document.model_dump(mode="json"), summary={}, status=DRAFT,
                          author_id=me.user_id, author=me.display_name or me.username,
-                         loaded_at=now)
+                         loaded_at=now, supersedes_id=_in_force_id(session))
     session.add(row)
     session.flush()
     changes = compared(session, row).changes
@@ -138,7 +157,8 @@ def review(session: Session, me: Principal, version_id: int, approve: bool, comm
     """Another administrator than the author marks the draft reviewed, or sends it back to
     draft with the reason (`comment`, required then)."""
     row = version(session, me, version_id)
-    if row.status != DRAFT:
+    again = row.status == REVIEWED and row.supersedes_id != _in_force_id(session)
+    if row.status != DRAFT and not again:
         raise Conflict(f"该版本{STATUS_NAMES[row.status]}，只能审核草稿", code="not_a_draft")
     if row.author_id is not None and row.author_id == me.user_id:
         raise Conflict("审核人不能是提交人：目录版本须由提交人以外的管理员审核",
@@ -153,8 +173,9 @@ def review(session: Session, me: Principal, version_id: int, approve: bool, comm
     row.reviewer_id, row.reviewer = me.user_id, me.display_name or me.username
     row.reviewed_at, row.comment = now, comment or None
     row.status = REVIEWED if approve else DRAFT
+    row.supersedes_id = _in_force_id(session)  # what the reviewer saw it against
     audit.record(session, me, "review_catalog" if approve else "return_catalog", "catalog",
-                 row.id, at=now, before={"status": DRAFT},
+                 row.id, at=now, before={"status": REVIEWED if again else DRAFT},
                  after={"status": row.status, "comment": row.comment})
     session.flush()
     return row
@@ -169,6 +190,8 @@ def publish(session: Session, me: Principal, version_id: int, on: dt.date | None
     if row.status != REVIEWED:
         raise Conflict(f"该版本{STATUS_NAMES[row.status]}，只有审核通过的版本可以发布",
                        code="not_reviewed")
+    if row.supersedes_id != _in_force_id(session):
+        raise Conflict(STALE, code="catalog_changed")
     if on is not None and on < today:
         raise Invalid("发布日期不能早于今天",
                       problems=[FieldProblem("on", "请选择今天或以后的日期")])
@@ -199,9 +222,17 @@ def publish_due(session: Session, today: dt.date, now: dt.datetime) -> int:
         CatalogVersion.status == REVIEWED, CatalogVersion.publish_on.is_not(None),
         CatalogVersion.publish_on <= today).order_by(CatalogVersion.publish_on,
                                                     CatalogVersion.id)).all()
+    published = 0
     for row in due:
+        if row.supersedes_id != _in_force_id(session):  # another was published meanwhile
+            row.status, row.comment, row.publish_on = DRAFT, RETURNED_STALE, None
+            audit.record(session, SYSTEM, "return_catalog", "catalog", row.id, at=now,
+                         before={"status": REVIEWED},
+                         after={"status": DRAFT, "comment": RETURNED_STALE})
+            continue
         _publish(session, SYSTEM, row, now)
-    return len(due)
+        published += 1
+    return published
 
 
 def rollback(session: Session, me: Principal, reason: str, now: dt.datetime

@@ -98,7 +98,9 @@ def _version_page(page: Page, version_id: int, status: int = 200, *, done: str =
         compared = publishing.compared(read.session, row)
     return page.render("admin_catalog_version.html", status, row=row, base=compared.base,
                        changes=compared.changes, kinds=KIND_NAMES,
-                       names=publishing.STATUS_NAMES, steps=publishing.steps(row, page.me),
+                       names=publishing.STATUS_NAMES,
+                       steps=publishing.steps(row, page.me, compared.stale),
+                       stale=compared.stale and row.status in ('draft', 'reviewed'),
                        own=row.author_id == page.me.user_id, done=DONE.get(done),
                        error=error, refused=refused or [], sent=sent or {},
                        today=ctx.today.isoformat())
