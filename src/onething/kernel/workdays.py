@@ -75,6 +75,13 @@ def statutory_holidays(year: int) -> dict[Date, str]:
 _KNOWN_YEARS = range(2004, 2027)  # what the installed chinesecalendar release knows
 
 
+def built_in_years() -> range:
+    """The years whose State Council arrangement ships with the platform (the installed
+    chinesecalendar release): counted exactly without a loaded notice."""
+    known = [y for y in _KNOWN_YEARS if _package_knows(y)]
+    return range(known[0], known[-1] + 1) if known else range(0)
+
+
 def _package_knows(year: int) -> bool:
     if year not in _KNOWN_YEARS:
         return False

@@ -18,8 +18,10 @@ from starlette.datastructures import UploadFile
 from onething.calendar import service as calendar
 from onething.calendar.service import MAX_NOTICE_BYTES
 from onething.cases import deadlines
+from onething.catalog.service import current_version
 from onething.kernel.config import database_kind, shown_settings
 from onething.kernel.errors import DomainError, Invalid
+from onething.kernel.workdays import built_in_years
 from onething.supervision.profile import described, load_profile
 from onething.web.deps import FormPage, FormPageDep, Page, number, page_for, see_other
 from onething.web.words import said
@@ -40,7 +42,8 @@ def _calendar_page(page: Page, status: int = 200, error: str | None = None,
     with page.ctx.reading() as read:
         years = calendar.years(read.session)
         may_load = calendar.may_load(page.me, read.catalog.regions)
-    return page.render("admin_calendar.html", status, years=years, error=error, done=done,
+    return page.render("admin_calendar.html", status, years=years,
+                       built_in=_span(built_in_years()), error=error, done=done,
                        may_load=may_load, example=EXAMPLE, max_kb=MAX_NOTICE_BYTES // 1024)
 
 
@@ -97,6 +100,10 @@ def _document(value: str) -> bytes:
     return text
 
 
+def _span(years: range) -> str:
+    return f"{years.start}—{years.stop - 1} 年" if years else "无"
+
+
 @router.get("/admin/settings", response_class=HTMLResponse)
 def settings_page(page: AdminPage) -> HTMLResponse:
     settings = page.request.app.state.settings
@@ -104,12 +111,15 @@ def settings_page(page: AdminPage) -> HTMLResponse:
     with page.ctx.reading() as read:
         years = calendar.years(read.session)
         dialect = read.session.get_bind().dialect.name
+        in_force = current_version(read.session)
     platform: list[tuple[str, str, str]] = [
         ("数据库类型", database_kind(dialect), ""),
-        ("事项目录版本", page.ctx.catalog.version, ""),
+        ("事项目录版本", f"#{in_force.id}（摘要 {in_force.digest[:12]}）" if in_force
+         else "尚未发布", "/admin/catalog"),
         ("已加载放假安排的年份",
          "、".join(str(y.year) for y in sorted(years, key=lambda y: y.year)) or "无",
          "/admin/calendar"),
+        ("平台内置放假安排的年份", _span(built_in_years()), "/admin/calendar"),
     ]
     return page.render("admin_settings.html", profile=profile, checks=described(profile),
                        platform=platform, groups=shown_settings(settings))
