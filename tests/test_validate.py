@@ -308,3 +308,17 @@ def test_a_bundle_needs_stages_and_option_codes_are_strings(tmp_path: Path) -> N
     assert any("至少要有 1 项" in p for p in problems_for(tmp_path, no_stages))
     numeric = BASE.replace("options: {owned: 自有, rented: 租赁}", "options: {1: 自有, 2: 租赁}")
     assert any("必须是字符串，请加引号" in p for p in problems_for(tmp_path, numeric))
+
+
+@pytest.mark.parametrize("text", [
+    # nine aliases of nine aliases …: a few hundred bytes that expand to 43 million values
+    "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 8))
+    + "regions: [*a7]\n",
+    "regions: " + "[" * 5000 + "]" * 5000 + "\n",
+], ids=["aliases", "nesting"])
+def test_a_file_that_would_explode_is_refused_at_once(tmp_path: Path, text: str) -> None:
+    (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
+    _, problems = validate_directory(tmp_path)
+    assert len(problems) == 1 and problems[0].line == 1
+    assert "超过" in problems[0].message or "过深" in problems[0].message

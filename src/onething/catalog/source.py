@@ -84,6 +84,23 @@ def _yaml() -> YAML:
 
 
 CATALOG_TOP = "文件顶层必须是映射（regions/departments/fields/materials/items/bundles）"
+# Values a file may hold once its aliases (`*anchor`) are expanded: a few hundred bytes of
+# nested aliases would otherwise expand to billions (the "billion laughs").
+MAX_VALUES = 2_000_000
+
+
+def expanded_size(node: Any, seen: dict[int, int] | None = None) -> int:
+    """How many values `node` holds with every alias expanded, counted once per shared
+    node (linear in the parsed tree, whatever the expansion)."""
+    seen = {} if seen is None else seen
+    if not isinstance(node, dict | list):
+        return 1
+    key = id(node)
+    if key not in seen:
+        seen[key] = 0  # a node holding itself (a recursive alias) counts once
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        seen[key] = 1 + sum(expanded_size(child, seen) for child in children)
+    return seen[key]
 
 
 def read_file(path: Path, display: str, *, top: str = CATALOG_TOP,
@@ -106,6 +123,14 @@ def read_file(path: Path, display: str, *, top: str = CATALOG_TOP,
         return None, [Problem(display, line, f"YAML 语法错误：{what}")]
     except YAMLError as exc:
         return None, [Problem(display, 1, f"YAML 语法错误：{exc}")]
+    except RecursionError:
+        return None, [Problem(display, 1, "YAML 嵌套层级过深")]
+    try:
+        size = expanded_size(tree)
+    except RecursionError:
+        return None, [Problem(display, 1, "YAML 嵌套层级过深")]
+    if size > MAX_VALUES:
+        return None, [Problem(display, 1, f"别名（*）展开后超过 {MAX_VALUES:,} 个值，文件不予读取")]
     if tree is None and empty_ok:
         return SourceFile(display, CommentedMap()), []
     if not isinstance(tree, CommentedMap):
