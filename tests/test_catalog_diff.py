@@ -48,6 +48,7 @@ def test_an_items_days_fee_and_materials_in_words(basic: CatalogFileSpec) -> Non
         "新增材料「经营场所平面图」（适用情形：「经营场所是自有还是租赁？」为「租赁」）",
         "不再需要材料「房屋租赁合同」", "材料「居民身份证」：不再是关键材料（可以容缺）"]
     assert found.bundles == () and found.counts() == {ADDED: 0, WITHDRAWN: 0, CHANGED: 1}
+    assert "我要开便利店" in found.items[0].within  # who applies for it will see the change
 
 
 def test_a_bundles_questions_and_conditions_read_as_its_questions(
@@ -78,6 +79,7 @@ def test_items_and_bundles_added_and_withdrawn(basic: CatalogFileSpec) -> None:
     assert [(c.kind, c.code, c.name) for c in found.bundles] == [
         (ADDED, "FASTER", "更快开店"), (WITHDRAWN, "FAST", "快速开店")]
     assert [(c.kind, c.code) for c in found.items] == [(WITHDRAWN, "FIRE")]
+    assert found.items[0].within == ("我要开便利店",)
     assert diff(None, basic).counts()[ADDED] == (
         len(basic.items) + len(basic.bundles) + len(basic.materials) + len(basic.fields))
 

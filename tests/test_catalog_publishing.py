@@ -260,7 +260,8 @@ def test_the_api_submits_reviews_and_publishes(api: Api, world: World,
     assert (body["status"], body["status_name"], body["author"]) == ("draft", "草稿", "admin")
     assert body["diff"]["items"] == [{
         "kind": "changed", "code": "REG", "name": "营业执照（设立登记）",
-        "lines": ["承诺办结时限：1 个工作日 → 5 个工作日"]}]
+        "lines": ["承诺办结时限：1 个工作日 → 5 个工作日"],
+        "within": ["快速开店", "我要开便利店"]}]
     path = f"/api/v1/catalog/versions/{body['id']}"
     own = api.post("admin", f"{path}/review", {"verdict": "reviewed"})
     assert own.status_code == 409 and own.json()["code"] == "reviewer_is_author"
@@ -293,6 +294,7 @@ def test_the_pages_show_the_changes_and_take_the_review_and_publication(
         follow_redirects=True)
     assert made.status_code == 200 and "草稿已提交" in made.text
     assert "承诺办结时限：1 个工作日 → 5 个工作日" in made.text and 'id="own-draft"' in made.text
+    assert "所在的一件事：快速开店、我要开便利店" in made.text
     address = str(made.url.path)
     csrf = world.sign_in(client, "admin2")
     returned = client.post(f"{address}/review", data={"csrf_token": csrf, "verdict": "returned",

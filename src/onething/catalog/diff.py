@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ class Change:
     code: str
     name: str
     lines: tuple[str, ...] = ()
+    within: tuple[str, ...] = ()  # an item's: the 一件事 that include it (who will see it)
 
     @property
     def kind_name(self) -> str:
@@ -129,7 +130,8 @@ def diff(old: CatalogFileSpec | None, new: CatalogFileSpec) -> CatalogDiff:
     before = old or CatalogFileSpec()
     return CatalogDiff(
         bundles=tuple(_changes(before.bundles, new.bundles, lambda a, b: _bundle(a, b, words))),
-        items=tuple(_changes(before.items, new.items, lambda a, b: _item(a, b, words))),
+        items=_within(_changes(before.items, new.items, lambda a, b: _item(a, b, words)),
+                      before, new),
         materials=tuple(_changes(before.materials, new.materials, _plain_lines(
             {"name": "名称", "description": "说明", "source": "来源渠道",
              "paper_copies": "纸质份数", "licence_type": "对应证照"}))),
@@ -137,6 +139,21 @@ def diff(old: CatalogFileSpec | None, new: CatalogFileSpec) -> CatalogDiff:
             {"label": "名称", "type": "类型", "required": "是否必填", "options": "选项",
              "help": "填写说明", "max_length": "最大长度", "pattern": "格式"}))),
         others=_others(before, new))
+
+
+def _within(changes: list[Change], old: CatalogFileSpec, new: CatalogFileSpec
+            ) -> tuple[Change, ...]:
+    """Each item's change with the names of the bundles that include it (in the new
+    version, or in the old one for an item withdrawn)."""
+    bundles: dict[str, list[str]] = {}
+    for document in (new, old):
+        for bundle in document.bundles:
+            for stage in bundle.stages:
+                for si in stage.items:
+                    names = bundles.setdefault(si.item, [])
+                    if bundle.name not in names:
+                        names.append(bundle.name)
+    return tuple(replace(c, within=tuple(bundles.get(c.code, ()))) for c in changes)
 
 
 def _name(spec: Any) -> str:

@@ -223,6 +223,8 @@ class ChangeOut(BaseModel):
     code: str
     name: str
     lines: list[str] = Field(description="变更内容（中文）")
+    within: list[str] = Field(default_factory=list,
+                              description="事项所在的一件事（名称）；其他变更为空")
 
 
 class DiffOut(BaseModel):
@@ -259,7 +261,8 @@ class CatalogVersionOut(BaseModel):
             c = compared.changes
 
             def out(changes: tuple[Change, ...]) -> list[ChangeOut]:
-                return [ChangeOut(kind=x.kind, code=x.code, name=x.name, lines=list(x.lines))
+                return [ChangeOut(kind=x.kind, code=x.code, name=x.name, lines=list(x.lines),
+                                  within=list(x.within))
                         for x in changes]
 
             shown = DiffOut(base_id=compared.base.id if compared.base else None,
