@@ -957,6 +957,8 @@ def declared_routes(app: FastAPI) -> set[str]:
     """Every "METHOD /path" the app answers, path parameters named by their aliases."""
     found = set()
     for route in iter_route_contexts(app.routes):
+        if route.path is None:  # the route index (onething.http.routing): not a route
+            continue
         path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: "{" + ALIASES.get(m[1], m[1]) + "}",
                       str(route.path))
         for method in route.methods or {"GET"}:  # a mount (static files) serves GET

@@ -46,6 +46,7 @@ from onething.exchange.partners import configure as configure_exchange
 from onething.hotline.reference import configure as configure_hotline
 from onething.http import problems
 from onething.http.limits import FORM_LIMITS, BodyLimit
+from onething.http.routing import install as index_routes
 from onething.kernel.clock import utcnow
 from onething.kernel.config import Settings, get_settings
 from onething.kernel.db import make_engine, session_factory, writer
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         """Readiness: the database answers (a load balancer sends no traffic until it does)."""
         return ready(app.state.engine)
 
+    index_routes(app)  # last: every route is known
     return app
 
 
