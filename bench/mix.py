@@ -12,7 +12,8 @@ generator) with 16 and with 1 connections, each for `--seconds`, in turn:
   timeline, ids drawn from the whole table;
 - create: `POST /api/v1/applications`, an applicant's 新生儿出生一件事 with its form and
   materials (201, answered as a client sees it);
-- mix: the three in turn.
+- create_minimal: the same with `Prefer: return=minimal` (answered with the summary);
+- mix, mix_minimal: list, retrieve and create (or create_minimal) in turn.
 
 Reports requests/s, p50/p95/p99 and each path's ratio to the trivial endpoint of the
 same run; writes bench/results/mix-<database>-<N>.json.
@@ -51,7 +52,9 @@ from served import Served
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Bench-mix-2026"
-PATHS = ("trivial", "list", "retrieve", "create", "mix")
+PATHS = ("trivial", "list", "retrieve", "create", "create_minimal", "mix", "mix_minimal")
+MIXES = {"mix": ["list", "retrieve", "create"],
+         "mix_minimal": ["list", "retrieve", "create_minimal"]}
 
 
 @contextmanager
@@ -130,6 +133,10 @@ request = function()
   elseif kind == "retrieve" then
     local id = ids[math.random(#ids)]
     return wrk.format("GET", "/api/v1/applications/" .. id, {{["Authorization"] = sup}})
+  elseif kind == "create_minimal" then
+    return wrk.format("POST", "/api/v1/applications",
+      {{["Authorization"] = app, ["Content-Type"] = "application/json",
+        ["Prefer"] = "return=minimal"}}, body)
   else
     return wrk.format("POST", "/api/v1/applications",
       {{["Authorization"] = app, ["Content-Type"] = "application/json"}}, body)
@@ -181,8 +188,8 @@ def _create_body(base: str, token: str) -> str:
 def drive(base: str, data: dict[str, Any], seconds: float, clients: list[int]
           ) -> dict[str, Any]:
     body = _create_body(base, data["tokens"]["bench_mix_applicant"])
-    scripts = {kind: _lua([kind] if kind != "mix" else ["list", "retrieve", "create"],
-                          data["tokens"], body, data["sample"]) for kind in PATHS}
+    scripts = {kind: _lua(MIXES.get(kind, [kind]), data["tokens"], body, data["sample"])
+               for kind in PATHS}
     for kind in PATHS:  # warm every worker on every path
         _wrk(base, scripts[kind], 4, 1)
     out: dict[str, Any] = {}

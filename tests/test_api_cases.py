@@ -160,3 +160,32 @@ def test_far_away_years_are_refused_not_crashed(api: Api) -> None:
     for params in ({"month": "9999-12"}, {"from": "9999-12-30", "to": "9999-12-31"},
                    {"from": "0001-01-01", "to": "0001-01-02"}):
         assert api.get("admin", "/api/v1/stats", params=params).status_code == 422
+
+
+def test_a_client_may_ask_for_the_summary_instead_of_the_whole_case(api: Api) -> None:
+    """`Prefer: return=minimal` (RFC 7240): a write answers with the case's summary as the
+    list shows it, where the whole case is; without it, the whole case as before."""
+    id_card = api.upload("zhang", "身份证.pdf").json()["id"]
+    lease = api.upload("zhang", "租赁合同.pdf").json()["id"]
+    body = {"bundle": "STORE", "region": "430102", "answers": ANSWERS, "form": FORM,
+            "materials": {"ID_CARD": {"file": id_card}, "LEASE": {"file": lease},
+                          "FLOOR_PLAN": {"commitment": True}}}
+    minimal = {"Prefer": "handling=lenient, return=minimal"}
+    created = api.post("zhang", "/api/v1/applications", body, headers=minimal)
+    assert created.status_code == 201, created.text
+    brief = created.json()
+    assert created.headers["Preference-Applied"] == "return=minimal"
+    assert created.headers["Location"] == f"/api/v1/applications/{brief['id']}"
+    listed = {a["id"]: a for a in api.get("zhang", "/api/v1/applications").json()}
+    assert brief == listed[brief["id"]]  # the summary the list shows, nothing more
+    whole = api.get("zhang", created.headers["Location"]).json()
+    assert whole["number"] == brief["number"] and whole["tasks"] == []
+
+    accepted = api.post("clerk_furong", f"/api/v1/applications/{brief['id']}/acceptance",
+                        {"decision": "accept"}, headers={"Prefer": "return=minimal"})
+    assert accepted.status_code == 200 and "tasks" not in accepted.json()
+    now = api.get("zhang", f"/api/v1/applications/{brief['id']}").json()
+    assert accepted.json()["status"] == now["status"] == "accepted"
+    assert accepted.json()["version"] == now["version"] > brief["version"]
+    full = api.post("zhang", "/api/v1/applications", body)  # no preference: the whole case
+    assert "Preference-Applied" not in full.headers and "timeline" in full.json()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 
 from onething.cases import idempotency, tasks
 from onething.cases import service as cases
+from onething.cases.models import Application
 from onething.cases.schemas import (
     AcceptanceIn,
     ApplicationIn,
@@ -32,6 +34,18 @@ router = APIRouter(prefix="/api/v1", tags=["applications"], responses={
     409: {"model": ProblemOut}, 422: {"model": ProblemOut}})
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+Prefer = Annotated[str | None, Header(
+    max_length=200, description="return=minimal：只返回办件摘要（编号、状态、版本等，"
+    "与办件列表相同），完整办件见 GET /api/v1/applications/{id}（RFC 7240）")]
+WRITE_ANSWERS: dict[int | str, dict[str, object]] = {
+    200: {"description": "完整办件；请求头 Prefer: return=minimal 时为办件摘要"
+          "（ApplicationSummary），并带 Preference-Applied 与 Location"}}
+
+
+def wants_minimal(prefer: str | None) -> bool:
+    """RFC 7240: `Prefer: return=minimal`, alone or among other preferences."""
+    return bool(prefer) and any(p.strip().lower().replace(" ", "") == "return=minimal"
+                                for p in str(prefer).split(","))
 
 
 def _out(ctx: CtxDep, application_id: int) -> ApplicationOut:
@@ -40,21 +54,35 @@ def _out(ctx: CtxDep, application_id: int) -> ApplicationOut:
         return ApplicationOut.of_view(reader, cases.view(reader, application_id))
 
 
+def _answer(ctx: CtxDep, app: Application, prefer: str | None,
+            status_code: int = 200) -> ApplicationOut | Response:
+    """The whole case, or with `Prefer: return=minimal` its summary as the change left it
+    (no read more): what a client that acts on many cases needs to go on."""
+    if not wants_minimal(prefer):
+        return _out(ctx, app.id)
+    path = f"/api/v1/applications/{app.id}"
+    return Response(ApplicationSummary.of(ctx, app).model_dump_json(), status_code,
+                    media_type="application/json",
+                    headers={"Preference-Applied": "return=minimal", "Location": path,
+                             "Content-Location": path})
+
+
 @router.post("/applications", response_model=ApplicationOut, status_code=201,
-             summary="提交申请（一表申请）")
-def submit(body: ApplicationIn, ctx: CtxDep,
-           idempotency_key: IdempotencyKey = None) -> ApplicationOut:
+             summary="提交申请（一表申请）", responses={
+                 201: {"description": "完整办件；Prefer: return=minimal 时为办件摘要"}})
+def submit(body: ApplicationIn, ctx: CtxDep, idempotency_key: IdempotencyKey = None,
+           prefer: Prefer = None) -> ApplicationOut | Response:
     sub = body.submission(idempotency_key)
     try:
         with ctx.work():
-            app_id = cases.submit(ctx, sub).id
+            app = cases.submit(ctx, sub)
     except IntegrityError:  # the same key, submitted at the same moment by a retry
         with ctx.work():  # rolled back: the retry answers what the first one made
             earlier = idempotency.replayed(ctx, sub, idempotency.fingerprint(ctx.session, sub))
         if earlier is None:
             raise
-        app_id = earlier.id
-    return _out(ctx, app_id)
+        app = earlier
+    return _answer(ctx, app, prefer, 201)
 
 
 @router.get("/applications", response_model=list[ApplicationSummary], summary="办件列表")
@@ -83,46 +111,56 @@ def personal_data(application_id: int, ctx: CtxDep) -> ApplicationOut:
 
 
 @router.post("/applications/{application_id}/acceptance", response_model=ApplicationOut,
+             responses=WRITE_ANSWERS,
              summary="窗口受理：受理 / 容缺受理 / 退回（一次性告知）/ 不予受理")
-def acceptance(application_id: Id, body: AcceptanceIn, ctx: CtxDep) -> ApplicationOut:
+def acceptance(application_id: Id, body: AcceptanceIn, ctx: CtxDep,
+        prefer: Prefer = None) -> ApplicationOut | Response:
     with ctx.work():
-        cases.decide_at_window(ctx, application_id, WindowDecision(
+        app = cases.decide_at_window(ctx, application_id, WindowDecision(
             decision=body.decision, reason=body.reason,
             notice=[n.entry() for n in body.notice], supplement_days=body.supplement_days))
-    return _out(ctx, application_id)
+    return _answer(ctx, app, prefer)
 
 
 @router.post("/applications/{application_id}/resubmission", response_model=ApplicationOut,
+             responses=WRITE_ANSWERS,
              summary="补正后重新提交（办件编号不变）")
-def resubmission(application_id: Id, body: ApplicationIn, ctx: CtxDep) -> ApplicationOut:
+def resubmission(application_id: Id, body: ApplicationIn, ctx: CtxDep,
+        prefer: Prefer = None) -> ApplicationOut | Response:
     with ctx.work():
-        cases.resubmit(ctx, application_id, body.submission(None))
-    return _out(ctx, application_id)
+        app = cases.resubmit(ctx, application_id, body.submission(None))
+    return _answer(ctx, app, prefer)
 
 
 @router.post("/applications/{application_id}/withdrawal", response_model=ApplicationOut,
+             responses=WRITE_ANSWERS,
              summary="撤回申请")
-def withdrawal(application_id: Id, body: WithdrawalIn, ctx: CtxDep) -> ApplicationOut:
+def withdrawal(application_id: Id, body: WithdrawalIn, ctx: CtxDep,
+        prefer: Prefer = None) -> ApplicationOut | Response:
     with ctx.work():
-        cases.withdraw(ctx, application_id, body.reason)
-    return _out(ctx, application_id)
+        app = cases.withdraw(ctx, application_id, body.reason)
+    return _answer(ctx, app, prefer)
 
 
 @router.post("/applications/{application_id}/supplement", response_model=ApplicationOut,
+             responses=WRITE_ANSWERS,
              summary="补齐容缺材料")
-def supplement(application_id: Id, body: SupplementIn, ctx: CtxDep) -> ApplicationOut:
+def supplement(application_id: Id, body: SupplementIn, ctx: CtxDep,
+        prefer: Prefer = None) -> ApplicationOut | Response:
     with ctx.work():
-        cases.supplement(ctx, application_id, {k: v.model_dump(exclude_defaults=True)
+        app = cases.supplement(ctx, application_id, {k: v.model_dump(exclude_defaults=True)
                                                for k, v in body.materials.items()})
-    return _out(ctx, application_id)
+    return _answer(ctx, app, prefer)
 
 
 @router.post("/applications/{application_id}/delivery", response_model=ApplicationOut,
+             responses=WRITE_ANSWERS,
              summary="统一出件：窗口领取 / 邮寄 / 电子送达")
-def delivery(application_id: Id, body: DeliveryIn, ctx: CtxDep) -> ApplicationOut:
+def delivery(application_id: Id, body: DeliveryIn, ctx: CtxDep,
+        prefer: Prefer = None) -> ApplicationOut | Response:
     with ctx.work():
-        cases.deliver(ctx, application_id, body.method, body.tracking_number, body.note)
-    return _out(ctx, application_id)
+        app = cases.deliver(ctx, application_id, body.method, body.tracking_number, body.note)
+    return _answer(ctx, app, prefer)
 
 
 @router.get("/tasks", response_model=list[TaskOut], tags=["tasks"],
