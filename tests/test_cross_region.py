@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from onething.demo.data import _form, in_region, result_data
 from onething.guide.engine import MaterialStatus, compute_guide
+from onething.kernel.clock import CHINA
 from onething.kernel.db import session_factory
 from onething.kernel.principal import Role
 from samples import NEWBORN
@@ -56,7 +57,8 @@ def application(api: Api, bundle: str, answers: dict[str, Any], region: str,
     catalog = catalog_of(api)
     guide = compute_guide(catalog, bundle, answers)
     scan = api.upload("zhang", "材料.pdf").json()["id"]
-    drawn = in_region(catalog, _form(catalog, guide.fields, random.Random(3)), region)
+    today = api.client.app.state.clock().astimezone(CHINA).date()  # type: ignore[attr-defined]
+    drawn = in_region(catalog, _form(catalog, guide.fields, random.Random(3), today), region)
     return {"bundle": bundle, "region": region, "answers": answers, "channel": "window",
             "applicant": "zhang", "form": {**drawn, **form},
             "materials": {m.code: {"file": scan} for m in guide.materials

@@ -94,3 +94,13 @@ def test_lists_do_not_query_per_row(busy: tuple[TestClient, World], engine: Engi
         queries = count_queries(engine, call)
         assert len(answers[0].json()) == rows
         assert queries <= 8, (path, queries)  # a constant handful, not one per row
+
+
+def test_a_supervisors_list_reads_the_newest_of_each_region(engine: Engine) -> None:
+    """A province's supervisor sees every region: the list reads each region's newest ids
+    within a window through the region index instead of every case in scope."""
+    query = (select(Application).where(Application.region_code.in_(["430102", "430103"]),
+                                       Application.id >= 98_000)
+             .order_by(Application.id.desc()).limit(100))
+    found = plan(engine, query)
+    assert "ix_applications_region_newest" in found, found

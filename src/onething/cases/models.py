@@ -147,6 +147,7 @@ class Application(Base):
         Index("ix_applications_applicant", "applicant_id", "id"),
         Index("ix_applications_submitter", "submitted_by_id", "id"),
         Index("ix_applications_region_status", "region_code", "status"),
+        Index("ix_applications_region_newest", "region_code", "id"),  # lists by scope
         Index("ix_applications_due", "status", "next_check_on"),  # the sweep
         Index("ix_applications_submitted_at", "submitted_at"),  # statistics by period
         Index("ix_applications_accepted_at", "accepted_at"),
