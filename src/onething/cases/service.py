@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, defer
 
 from onething.audit import service as audit
 from onething.cases import access, idempotency, notices, ports, routing, tasks
@@ -762,20 +762,30 @@ def list_applications(ctx: Ctx, status: str | None = None, limit: int = 20,
     every region) takes the newest cases it sees from the first window through the region
     index in id order, instead of collecting and sorting every case in scope; a narrow
     scope goes on to the next window, and reads its few cases in the last one."""
-    query = select(Application).where(access.application_filter(ctx))
+    ids = select(Application.id).where(access.application_filter(ctx))
     if status:
-        query = query.where(Application.status == status)
+        ids = ids.where(Application.status == status)
     if before_id:
-        query = query.where(Application.id < before_id)
-    query = query.order_by(Application.id.desc()).limit(limit)
+        ids = ids.where(Application.id < before_id)
+    ids = ids.order_by(Application.id.desc()).limit(limit)
     top = before_id or (ctx.session.scalar(select(func.max(Application.id))) or 0) + 1
     for window in LIST_WINDOWS:
         if window is None or top <= window:
             break
-        found = list(ctx.session.scalars(query.where(Application.id >= top - window)))
+        found = _applications(ctx, ids.where(Application.id >= top - window))
         if len(found) == limit:
             return found
-    return list(ctx.session.scalars(query))
+    return _applications(ctx, ids)
+
+
+def _applications(ctx: Ctx, ids: Select[tuple[int]]) -> list[Application]:
+    """The rows of the ids chosen, newest first: the ids are chosen (and sorted) from the
+    index alone, and only the page's rows are read, without the documents a list does not
+    show (answers, form, materials, guide: read on first use, should a caller need one)."""
+    return list(ctx.session.scalars(select(Application).options(defer(
+        Application.answers), defer(Application.form), defer(Application.materials),
+        defer(Application.guide)).where(
+        Application.id.in_(ids.scalar_subquery())).order_by(Application.id.desc())))
 
 
 def numbers(ctx: Ctx, application_ids: set[int]) -> dict[int, str]:

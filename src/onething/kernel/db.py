@@ -7,6 +7,7 @@ transaction through a `UnitOfWork` (one transaction per state change).
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import sqlite3
 import threading
@@ -159,6 +160,16 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _from_json(text: str | bytes) -> Any:
+    """Documents read back with orjson (a list of 100 applications decoded 5 documents
+    each with the standard library in 13 ms of its 20); what orjson refuses and the
+    standard library reads (an integer past 64 bits, NaN) still loads."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def upsert(bind: Session | Connection) -> Callable[[Any], Any]:
     """The database's own INSERT, the one with ON CONFLICT (PostgreSQL's or SQLite's)."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -193,11 +204,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_size", 40)
         kwargs.setdefault("max_overflow", 40)
         engine = create_engine(url, connect_args={"check_same_thread": False},
-                               json_serializer=_json, **kwargs)
+                               json_serializer=_json,
+                               json_deserializer=_from_json, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         _sqlite_transactions(engine, path)
         return engine
-    engine = create_engine(url, json_serializer=_json,
+    engine = create_engine(url, json_serializer=_json, json_deserializer=_from_json,
                            connect_args=_connect_timeout(url, kwargs.pop("connect_args", {})),
                            **kwargs)
     _ping_when_idle(engine)
