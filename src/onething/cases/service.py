@@ -778,7 +778,7 @@ def list_applications(ctx: Ctx, status: str | None = None, limit: int = 20,
     return _applications(ctx, ids)
 
 
-def _applications(ctx: Ctx, ids: Select[tuple[int]]) -> list[Application]:
+def _applications(ctx: Ctx, ids: Select[int]) -> list[Application]:
     """The rows of the ids chosen, newest first: the ids are chosen (and sorted) from the
     index alone, and only the page's rows are read, without the documents a list does not
     show (answers, form, materials, guide: read on first use, should a caller need one)."""
