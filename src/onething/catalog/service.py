@@ -179,6 +179,10 @@ class CatalogCache:
         (`Recent`): other processes' loads become visible within `max_age`."""
         return self._recent.get(sessions, max_age)
 
+    def kept(self, max_age: float) -> Catalog | None:
+        """The catalog without asking the database, if it was asked within `max_age` s."""
+        return self._recent.kept(max_age)
+
     def get(self, session: Session) -> Catalog:
         newest = session.execute(_CURRENT).scalar()
         if newest is None:

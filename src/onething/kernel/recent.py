@@ -33,9 +33,10 @@ class Recent(Generic[T]):
         """`sessions`: a session factory (the value is asked for with a connection of its
         own), or the caller's session (asked for on the connection the caller holds, so that
         callers waiting for the first answer never wait for the pool as well)."""
-        value = self._value
-        if value is not None and time.monotonic() - self._checked_at < max_age:
+        value = self.kept(max_age)
+        if value is not None:
             return value
+        value = self._value
         if not self._asking.acquire(blocking=value is None):
             assert value is not None
             return value
@@ -52,6 +53,14 @@ class Recent(Generic[T]):
             return value
         finally:
             self._asking.release()
+
+    def kept(self, max_age: float) -> T | None:
+        """The value this process has if it was asked for within `max_age` s, else None:
+        answered without the database (so without a thread, in an async caller)."""
+        value = self._value
+        if value is not None and time.monotonic() - self._checked_at < max_age:
+            return value
+        return None
 
     def clear(self) -> None:
         self._value = None
