@@ -52,6 +52,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.policies --size $(SIZE) --postgres
 	$(BIN)/python -m bench.library_search --size $(SIZE)
 	$(BIN)/python -m bench.library_search --size $(SIZE) --postgres
+	$(BIN)/python -m bench.mix --applications $(SIZE)
+	$(BIN)/python -m bench.mix --applications $(SIZE) --pg-dir var/bench-mix-pg-$(SIZE)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

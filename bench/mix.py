@@ -16,7 +16,8 @@ generator) with 16 and with 1 connections, each for `--seconds`, in turn:
 - mix, mix_minimal: list, retrieve and create (or create_minimal) in turn.
 
 Reports requests/s, p50/p95/p99 and each path's ratio to the trivial endpoint of the
-same run; writes bench/results/mix-<database>-<N>.json.
+same run (measured before and after the paths, the mean of the two); writes
+bench/results/mix-<database>-<N>.json.
 """
 
 from __future__ import annotations
@@ -195,10 +196,13 @@ def drive(base: str, data: dict[str, Any], seconds: float, clients: list[int]
     out: dict[str, Any] = {}
     for n in clients:
         run: dict[str, Any] = {}
-        for kind in PATHS:
-            run[kind] = _wrk(base, scripts[kind], n, seconds)
+        for kind in (*PATHS, "trivial_after"):  # the ceiling before and after the paths
+            run[kind] = _wrk(base, scripts[kind.removesuffix("_after")], n, seconds)
             print(f"  {n:>2} clients {kind:9} {run[kind]}", flush=True)
-        base_rps, base_p50 = run["trivial"]["rps"], run["trivial"]["p50_ms"]
+        first, last = run["trivial"], run.pop("trivial_after")
+        run["trivial"] = {**first, "rps_after": last["rps"], "p50_ms_after": last["p50_ms"]}
+        base_rps = (first["rps"] + last["rps"]) / 2  # a shared machine drifts within a run
+        base_p50 = (first["p50_ms"] + last["p50_ms"]) / 2
         for kind in PATHS[1:]:
             run[kind]["ratio_rps"] = round(run[kind]["rps"] / base_rps, 3)
             run[kind]["ratio_p50"] = round(run[kind]["p50_ms"] / base_p50, 2)
