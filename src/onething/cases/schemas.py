@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Literal, cast, overload
 
 from pydantic import BaseModel, Field, JsonValue
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from onething.cases import access, actions, durations, ports
 from onething.cases.models import Application, Event, NoticeEntry, Task
@@ -296,8 +296,11 @@ def _json(doc: Mapping[str, object] | None) -> JSONDocument | None:
     return cast(JSONDocument | None, doc)
 
 
+_NAMES = select(User.id, User.display_name).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 def _names(ctx: Ctx, ids: set[int]) -> dict[int, str]:
-    rows = ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    rows = ctx.session.execute(_NAMES, {"ids": sorted(ids)})
     return {user_id: name for user_id, name in rows}
 
 

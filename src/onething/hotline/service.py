@@ -1082,13 +1082,16 @@ def open_for_rating(ctx: Ctx, e: links.BadRatingRecorded) -> Ticket:
     return t
 
 
+_ABOUT_APPLICATION = select(Ticket).where(  # built once: read with every case
+    Ticket.application_number == bindparam("number"), Ticket.confidential.is_(False)
+).order_by(Ticket.id).limit(50)
+
+
 def of_application(ctx: Ctx, number: str) -> list[TicketBrief]:
     """The tickets about application `number`, oldest first, without the 保密 举报 (an
     office handling the case must not learn of a report kept from it)."""
     data = reference.in_force()
-    found = ctx.session.scalars(select(Ticket).where(
-        Ticket.application_number == number, Ticket.confidential.is_(False)
-    ).order_by(Ticket.id).limit(50))
+    found = ctx.session.scalars(_ABOUT_APPLICATION, {"number": number})
     return [TicketBrief(t.id, t.number, KIND_NAMES[t.kind],
                         data.categories[t.category_code].name
                         if t.category_code in data.categories else t.category_code,
