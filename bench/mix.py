@@ -24,12 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,12 +35,14 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from bench.hotline import _user
 from bench.lifecycle import BUNDLE, _body
 from bench.run import RESULTS
+from bench.run import _wrk as run_wrk
+from bench.scale import _peak_rss
 from onething import wiring
 from onething.cases.models import Application
 from onething.identity import service as identity
-from onething.identity.models import User
 from onething.kernel.db import make_engine, session_factory, unit_of_work
 from onething.kernel.principal import Role
 from onething.ops.migrate import upgrade
@@ -52,7 +50,6 @@ from samples import PDF
 from served import Served
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "Bench-mix-2026"
 PATHS = ("trivial", "list", "retrieve", "create", "create_minimal", "mix", "mix_minimal")
 MIXES = {"mix": ["list", "retrieve", "create"],
          "mix_minimal": ["list", "retrieve", "create_minimal"]}
@@ -72,15 +69,6 @@ def _database(args: argparse.Namespace) -> Iterator[str]:
             yield url
     else:
         yield args.database_url
-
-
-def _user(session: Any, name: str, role: Role, region: str) -> User:
-    user = session.scalar(select(User).where(User.username == name))
-    if user is None:
-        user = identity.create_user(session, username=name, password=PASSWORD, role=role,
-                                    region=region)
-        session.flush()
-    return user  # type: ignore[no-any-return]
 
 
 def prepare(server: Served, url: str, wanted: int) -> dict[str, Any]:
@@ -114,8 +102,7 @@ def prepare(server: Served, url: str, wanted: int) -> dict[str, Any]:
 
 
 def _lua(kinds: list[str], tokens: dict[str, str], body: str, ids: list[int]) -> str:
-    """wrk's script: request i of a thread is kinds[i % len(kinds)]; p50/p95/p99 printed
-    by `done` in a line of its own."""
+    """wrk's script: request i of a thread is kinds[i % len(kinds)]."""
     return f"""
 local kinds = {{{", ".join(json.dumps(k) for k in kinds)}}}
 local ids = {{{", ".join(str(i) for i in ids)}}}
@@ -143,34 +130,13 @@ request = function()
       {{["Authorization"] = app, ["Content-Type"] = "application/json"}}, body)
   end
 end
-done = function(summary, latency, requests)
-  io.write(string.format("PCT %f %f %f\\n", latency:percentile(50), latency:percentile(95),
-                         latency:percentile(99)))
-end
 """
 
 
 def _wrk(url: str, script: str, clients: int, seconds: float) -> dict[str, Any]:
-    threads = min(2, clients)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-        lua.write(script)
-    try:
-        output: Any = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
-             "-s", lua.name, url], capture_output=True, text=True, check=True)
-    finally:
-        os.unlink(lua.name)
-    if "PCT " not in output.stdout:
-        raise RuntimeError(f"wrk: {output.stdout[-1000:]} {output.stderr[-1000:]}")
-    output = output.stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    requests = re.search(r"(\d+) requests in", output)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    p50, p95, p99 = (float(v) / 1000 for v in re.search(  # type: ignore[union-attr]
-        r"^PCT (\S+) (\S+) (\S+)$", output, re.M).groups())
-    return {"rps": round(rps, 1), "p50_ms": round(p50, 2), "p95_ms": round(p95, 2),
-            "p99_ms": round(p99, 2), "requests": int(requests.group(1)) if requests else 0,
-            "errors": int(non_2xx.group(1)) if non_2xx else 0}
+    got = run_wrk(url, clients, seconds, None, script=script)
+    return {"rps": got["rps"], "p50_ms": got["ms_p50"], "p95_ms": got["ms_p95"],
+            "p99_ms": got["ms_p99"], "requests": got["requests"], "errors": got["errors"]}
 
 
 def _create_body(base: str, token: str) -> str:
@@ -208,12 +174,6 @@ def drive(base: str, data: dict[str, Any], seconds: float, clients: list[int]
             run[kind]["ratio_p50"] = round(run[kind]["p50_ms"] / base_p50, 2)
         out[f"clients_{n}"] = run
     return out
-
-
-def _peak_rss(pid: int) -> dict[str, float]:
-    from bench.scale import _peak_rss as peak
-
-    return peak(pid)
 
 
 def main(argv: list[str] | None = None) -> int:

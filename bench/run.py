@@ -118,11 +118,20 @@ _WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+# wrk's own summary has no 95th percentile: its `done` hook prints it (in µs).
+_WRK_P95 = """
+done = function(summary, latency, requests)
+  io.write(string.format("P95 %f\\n", latency:percentile(95)))
+end
+"""
+
+
 def _wrk(url: str, clients: int, seconds: float, body: dict[str, Any] | None,
          script: str | None = None) -> dict[str, Any]:
     """wrk (a C load generator) when the machine has it: the client is not the bottleneck.
     `script` is wrk's Lua, for requests that differ from one to the next."""
-    command = ["wrk", "-t2", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency"]
+    command = ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
+               "--latency"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         if script is not None:
             lua.write(script)
@@ -130,14 +139,22 @@ def _wrk(url: str, clients: int, seconds: float, body: dict[str, Any] | None,
             lua.write('wrk.method = "POST"\n'
                       'wrk.headers["Content-Type"] = "application/json"\n'
                       f"wrk.body = {json.dumps(json.dumps(body))}\n")
+        lua.write(_WRK_P95)
     command += ["-s", lua.name, url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    os.unlink(lua.name)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True)
+    finally:
+        os.unlink(lua.name)
+    output = done.stdout
+    if done.returncode != 0 or "Requests/sec:" not in output:
+        raise RuntimeError(f"wrk: {output[-1000:]} {done.stderr[-1000:]}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     requests = re.search(r"(\d+) requests in", output)
     latency = {q: float(v) * _UNIT[u] for q, v, u in _WRK_LATENCY.findall(output)}
+    p95 = re.search(r"^P95 (\S+)$", output, re.M)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {"rps": round(rps, 1), "ms_p50": round(latency.get("50", 0), 2),
+            "ms_p95": round(float(p95.group(1)) / 1000, 2) if p95 else None,
             "ms_p99": round(latency.get("99", 0), 2),
             "requests": int(requests.group(1)) if requests else 0,
             "errors": int(non_2xx.group(1)) if non_2xx else 0, "driver": "wrk"}
