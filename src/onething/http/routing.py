@@ -48,7 +48,7 @@ class RouteIndex(BaseRoute):
     request whose path starts with the key (a parameter or a mount follows it)."""
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
-        self.routes = [r for r in routes if not isinstance(r, RouteIndex)]
+        self.routes = list(routes)
         self.exact: dict[Key, list[int]] = {}
         self.under: dict[Key, list[int]] = {}
         for position, route in enumerate(self.routes):
