@@ -28,8 +28,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Connection, Table, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from onething.calendar.service import current_calendar
 from onething.cases import automatic
@@ -200,8 +201,8 @@ def generate_fast(sessions: sessionmaker[Session], catalog: Catalog, count: int,
         with sessions.begin() as session:
             connection = session.connection()
             for model, values in shared.rows.items():
-                if values:  # Core executemany: one statement for the whole batch
-                    connection.execute(model.__table__.insert(), values)
+                if values:
+                    _insert(connection, model.__table__, values)
                     result.rows[model.__tablename__] += len(values)
         if progress:
             progress(made)
@@ -209,6 +210,42 @@ def generate_fast(sessions: sessionmaker[Session], catalog: Catalog, count: int,
         _finish(session, shared.counters)
     result.applications = made
     return result
+
+
+def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """The batch's rows of one table, each value bound by its column's own type (as
+    `connection.execute(table.insert(), rows)` would store it) but without SQLAlchemy's
+    per-row parameter handling, which took a third of the generation: on PostgreSQL
+    through COPY, on SQLite one prepared statement for the batch. The rows of one table
+    have the same keys; columns left out get their scalar default."""
+    dialect = connection.dialect
+    names = list(rows[0])
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.name not in names and isinstance(c.default, ScalarElementColumnDefault)}
+    columns = [table.c[name] for name in [*names, *defaults]]
+    binds = [c.type._cached_bind_processor(dialect) for c in columns]
+    fixed = tuple(defaults.values())
+
+    def bound(row: dict[str, Any]) -> tuple[Any, ...]:
+        values = [row[name] for name in names]
+        return tuple(bind(v) if bind else v
+                     for bind, v in zip(binds, (*values, *fixed), strict=True))
+
+    driver = connection.connection.driver_connection
+    listed = ", ".join(f'"{c.name}"' for c in columns)
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f'COPY "{table.name}" ({listed}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(bound(row))
+        return
+    marks = ", ".join("?" for _ in columns)
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f'INSERT INTO "{table.name}" ({listed}) VALUES ({marks})',
+                           [bound(row) for row in rows])
+    finally:
+        cursor.close()
 
 
 # --- the world's fixed parts ----------------------------------------------------------------
