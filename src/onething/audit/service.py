@@ -68,9 +68,13 @@ def record(session: Session, actor: Principal, action: str, subject: str,
 
 @event.listens_for(Session, "before_commit")
 def _seal_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
+    if not session.info.get(_PENDING):
         return
+    # the transaction's own changes go out first (the commit would flush them after this
+    # hook, with the chain's head locked): the head is held for its own three statements
+    # and the commit, so the writers of a city queue on it as briefly as they can
+    session.flush()
+    pending = session.info.pop(_PENDING)
     connection = session.connection()
     for chain in sorted({r["chain"] for r in pending}):  # one lock order: no deadlocks
         seq, last = _locked_head(connection, chain)  # locked until the transaction ends

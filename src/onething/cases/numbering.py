@@ -9,24 +9,26 @@ from onething.cases.models import NumberCounter
 from onething.kernel.db import upsert
 
 
-def next_number(session: Session, prefix: str, width: int = 6, *, apart: bool = False) -> str:
-    """prefix + the next value of its sequence: one upsert, so concurrent transactions queue
-    on the row's lock and never hand out the same number.
+def next_number(session: Session, prefix: str, width: int = 6) -> str:
+    """prefix + the next value of its sequence, never handed out twice.
 
-    `apart` (PostgreSQL): the value is taken in a transaction of its own, committed at
-    once, so the row is not locked until the caller commits and the next caller of the
-    same prefix need not wait for it. A number is still never handed out twice; one is
-    skipped when the caller's transaction fails after taking it. That commit need not wait
-    for the disk: the caller's own commit, later in the same log, flushes it too, and if
-    the caller never commits the number was not used. It is one statement, in one round
-    trip: run on its own (autocommit), it is its own transaction, and `set_config(...,
-    true)` in it sets `synchronous_commit` for that transaction, which PostgreSQL reads
-    when it commits the statement."""
+    On PostgreSQL the value is taken in a transaction of its own, committed at once, so
+    the counter's row is not locked until the caller commits: the next submission of the
+    same region and day, or the next licence of the same office and year, need not wait
+    for the whole of this one (under load they queued on that row, each holding it for
+    its whole transaction). One number is skipped when the caller's transaction fails
+    after taking it. That commit need not wait for the disk: the caller's own commit,
+    later in the same log, flushes it too, and if the caller never commits the number was
+    not used. It is one statement, in one round trip: run on its own (autocommit), it is
+    its own transaction, and `set_config(..., true)` in it sets `synchronous_commit` for
+    that transaction, which PostgreSQL reads when it commits the statement.
+
+    SQLite has one writer at a time: there the value is taken in the caller's
+    transaction (one upsert), which already holds the only write lock."""
     bind = session.get_bind()
-    postgres = bind.dialect.name == "postgresql"
-    if apart and postgres:
-        with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as apart_:
-            value = apart_.execute(_TAKE_APART, {"prefix": prefix}).scalar_one()
+    if bind.dialect.name == "postgresql":
+        with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as apart:
+            value = apart.execute(_TAKE_APART, {"prefix": prefix}).scalar_one()
         return f"{prefix}{value:0{width}d}"
     taken = upsert(session)(NumberCounter).values(prefix=prefix, value=1).on_conflict_do_update(
         index_elements=[NumberCounter.prefix], set_={"value": NumberCounter.value + 1})

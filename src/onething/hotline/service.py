@@ -153,7 +153,7 @@ def _new_ticket(ctx: Ctx, given: TicketInput, application: str | None, first: St
     day = received.astimezone(CHINA).strftime("%Y%m%d")
     # taken apart (PostgreSQL): every ticket of the centre and day takes the same counter
     # row, which would otherwise stay locked until this transaction commits
-    number = next_number(ctx.session, f"12345-{centre[:6]}-{day}-", apart=True)
+    number = next_number(ctx.session, f"12345-{centre[:6]}-{day}-")
     return Ticket(
         number=number, channel=Channel(given.channel), kind=Kind(given.kind),
         category_code=given.category, urgency=Urgency(given.urgency),

@@ -64,8 +64,7 @@ class Wallet:
     """The answers of `ports.Licences`, from the wallet."""
 
     def held(self, session: Session, holder_id: int, today: dt.date) -> Mapping[str, str]:
-        return {kind: licence.number
-                for kind, licence in service.held_types(session, holder_id, today).items()}
+        return service.held_types(session, holder_id, today)
 
     def stands_for_material(self, session: Session, number: str, holder_id: int,
                             today: dt.date) -> bool:

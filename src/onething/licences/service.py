@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from onething.cases.forms import check_value
@@ -152,18 +152,24 @@ def wallet(session: Session, holder_id: int, today: dt.date | None = None) -> li
         .order_by(Licence.id.desc())))
 
 
-def held_types(session: Session, holder_id: int, today: dt.date) -> dict[str, Licence]:
-    """Licence type → a valid, unexpired licence about the owner in person. Licences about a
-    child or a company stay in the wallet but stand for no material of a later application:
-    nothing tells that it is about the same child or company (a second baby, a second shop
-    get their own, issued by their own bundle)."""
-    found: dict[str, Licence] = {}
-    for licence in wallet(session, holder_id):
-        if licence.status != VALID or licence.holder_kind != HolderKind.applicant:
-            continue
-        if licence.valid_until is None or licence.valid_until >= today:
-            found.setdefault(licence.licence_type, licence)
-    return found
+def held_types(session: Session, holder_id: int, today: dt.date) -> dict[str, str]:
+    """Licence type → the number of the newest valid, unexpired licence about the owner in
+    person. Licences about a child or a company stay in the wallet but stand for no material
+    of a later application: nothing tells that it is about the same child or company (a
+    second baby, a second shop get their own, issued by their own bundle). Chosen by the
+    database (read at every submission and guide: a long-served holder's wallet is not
+    loaded for it)."""
+    return {kind: number for kind, number in session.execute(
+        _HELD, {"holder": holder_id, "today": today})}
+
+
+_NEWEST_HELD = (select(func.max(Licence.id))
+                .where(Licence.holder_id == bindparam("holder"), Licence.status == VALID,
+                       Licence.holder_kind == HolderKind.applicant.value,
+                       or_(Licence.valid_until.is_(None),
+                           Licence.valid_until >= bindparam("today")))
+                .group_by(Licence.licence_type))
+_HELD = select(Licence.licence_type, Licence.number).where(Licence.id.in_(_NEWEST_HELD))
 
 
 def stands_for_material(session: Session, number: str, holder_id: int,
