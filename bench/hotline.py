@@ -125,7 +125,7 @@ def kept_postgres(base: Path) -> Iterator[str]:
     port = free_port()
     subprocess.run([*as_pg, str(bin_dir / "pg_ctl"), "-D", str(base / "data"), "-l",
                     str(base / "log"), "-o", f"-p {port} -k {base} -c max_connections=200 "
-                    "-c shared_buffers=512MB -c max_wal_size=4GB -c synchronous_commit=off",
+                    "-c shared_buffers=512MB -c max_wal_size=4GB",
                     "-w", "-t", "600", "start"], check=True, capture_output=True)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
