@@ -38,8 +38,9 @@ REGION = "430102"
 
 
 @contextmanager
-def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL server (as the `postgres` user when run as root)."""
+def postgres(options: str = "") -> Iterator[str]:
+    """A throwaway PostgreSQL server (as the `postgres` user when run as root), with
+    `options` (`-c name=value …`) added to its settings."""
     binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
     bin_dir = Path(shutil.which("initdb") or binaries[0]).parent
     base = Path(tempfile.mkdtemp(prefix="onething-bench-pg-"))
@@ -50,7 +51,8 @@ def postgres() -> Iterator[str]:
     subprocess.run([*as_pg, str(bin_dir / "initdb"), "-D", str(base / "data"), "-A", "trust",
                     "-U", "postgres", "--no-sync"], check=True, capture_output=True)
     subprocess.run([*as_pg, str(bin_dir / "pg_ctl"), "-D", str(base / "data"), "-l",
-                    str(base / "log"), "-o", f"-p {port} -k {base} -c max_connections=200",
+                    str(base / "log"), "-o",
+                    f"-p {port} -k {base} -c max_connections=200 {options}",
                     "-w", "start"], check=True, capture_output=True)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
@@ -155,13 +157,46 @@ async def drive(base: str, clients: int, seconds: float) -> dict[str, Any]:
             "requests_per_lifecycle": round(driver.requests / max(done, 1), 1)}
 
 
-def run(database_url: str, clients: int, seconds: float, workers: int) -> dict[str, Any]:
+def run(database_url: str, clients: int, seconds: float, workers: int,
+        statements: bool = False) -> dict[str, Any]:
     RESULTS.mkdir(exist_ok=True)
     log = RESULTS / "lifecycle-server.log"  # for when something fails
     log.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="onething-lifecycle-") as data, \
             Served(Path(data), database_url, workers=workers, log=log) as server:
-        return asyncio.run(drive(server.url, clients, seconds))
+        if statements:
+            _statements(database_url, reset=True)
+        result = asyncio.run(drive(server.url, clients, seconds))
+        if statements:
+            result["statements"] = _statements(database_url, per=result["lifecycles"] + 1)
+        return result
+
+
+# PostgreSQL's own account of the statements (pg_stat_statements): how many a lifecycle
+# sends, and where the time inside the server goes, waits for row locks included
+STATEMENTS = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+
+
+def _statements(url: str, reset: bool = False, per: int = 1) -> dict[str, Any]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as c:
+            if reset:
+                c.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+                c.execute(text("SELECT pg_stat_statements_reset()"))
+                return {}
+            rows = c.execute(text(
+                "SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 120)"
+                " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+                " ORDER BY total_exec_time DESC")).all()
+    finally:
+        engine.dispose()
+    return {"per_lifecycle": round(sum(r[0] for r in rows) / per, 1),
+            "slowest": [{"calls_per_lifecycle": round(calls / per, 1),
+                         "total_ms": round(total, 1), "mean_ms": round(total / calls, 3),
+                         "statement": query} for calls, total, query in rows[:12]]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,10 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--statements", action="store_true",
+                        help="with --postgres: statements per lifecycle and where the "
+                             "server's time goes (pg_stat_statements)")
     args = parser.parse_args(argv)
     if args.postgres:
-        with postgres() as url:
-            result = run(url, args.clients, args.seconds, args.workers)
+        with postgres(STATEMENTS if args.statements else "") as url:
+            result = run(url, args.clients, args.seconds, args.workers, args.statements)
     else:
         result = run("", args.clients, args.seconds, args.workers)
     name = "postgresql" if args.postgres else "sqlite"
