@@ -8,10 +8,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from onething.cases.numbering import next_number
+from onething.kernel.db import make_engine
+from onething.ops.migrate import upgrade
 
 
 def test_a_number_taken_apart_does_not_hold_the_next_caller(engine: Engine) -> None:
@@ -36,3 +38,18 @@ def test_a_number_taken_apart_does_not_hold_the_next_caller(engine: Engine) -> N
         first.close()
     with Session(engine) as session:
         assert next_number(session, prefix) == prefix + "000003"
+
+
+def test_a_number_is_taken_when_every_pooled_connection_is_held(database_url: str) -> None:
+    """A burst of submissions can hold every connection of the pool, each then asking for
+    a number: those are taken on connections of their own, not from the same pool."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite takes numbers in the caller's transaction")
+    engine = make_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            session.execute(text("SELECT 1"))  # holds the pool's only connection
+            assert next_number(session, "ZZ4301022026") == "ZZ4301022026000001"
+    finally:
+        engine.dispose()

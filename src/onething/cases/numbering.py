@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from onething.cases.models import NumberCounter
-from onething.kernel.db import upsert
+from onething.kernel.db import autocommit_twin, upsert
 
 
 def next_number(session: Session, prefix: str, width: int = 6) -> str:
@@ -23,11 +23,14 @@ def next_number(session: Session, prefix: str, width: int = 6) -> str:
     its own transaction, and `set_config(..., true)` in it sets `synchronous_commit` for
     that transaction, which PostgreSQL reads when it commits the statement.
 
+    The statement goes through a small pool of its own (`autocommit_twin`), so that
+    callers holding every connection of the engine's pool still get their numbers.
+
     SQLite has one writer at a time: there the value is taken in the caller's
     transaction (one upsert), which already holds the only write lock."""
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as apart:
+        with autocommit_twin(bind.engine).connect() as apart:
             value = apart.execute(_TAKE_APART, {"prefix": prefix}).scalar_one()
         return f"{prefix}{value:0{width}d}"
     taken = upsert(session)(NumberCounter).values(prefix=prefix, value=1).on_conflict_do_update(

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -214,6 +215,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                            **kwargs)
     _ping_when_idle(engine)
     return engine
+
+
+_TWINS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_TWINS_LOCK = threading.Lock()
+
+
+def autocommit_twin(engine: Engine) -> Engine:
+    """A small pool of autocommitted connections to the engine's database, beside its own:
+    for a statement that commits on its own while the caller holds one of the engine's
+    connections (a number taken apart). From the engine's own pool, a burst of callers
+    holding all of its connections would each wait for one more, until the pool's timeout.
+    Disposed with the engine."""
+    with _TWINS_LOCK:
+        twin = _TWINS.get(engine)
+        if twin is None:
+            twin = make_engine(engine.url.render_as_string(hide_password=False),
+                               isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8)
+            _TWINS[engine] = twin
+            event.listen(engine, "engine_disposed", lambda _engine: twin.dispose())
+        return twin
 
 
 PING_IDLE_SECONDS = 10.0  # a pooled connection unused this long is tried before it is lent
