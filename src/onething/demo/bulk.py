@@ -1,8 +1,9 @@
 """`onething demo generate --fast`: a province's worth of applications in minutes.
 
-Rows are built in memory and written with batched multi-row inserts, one transaction
-per batch, bypassing the services (which take ~25 ms an application): the guide of each
-bundle is computed once per answer variant, deadlines come from the real calendar. The rows
+Rows are built in memory and written a batch at a time, one transaction per batch (COPY
+on PostgreSQL, one prepared INSERT per table on SQLite), bypassing the services (which
+take ~25 ms an application): the guide of each bundle is computed once per answer variant,
+deadlines come from the real calendar. The rows
 are those the services would write for the same story — the same people submitting,
 accepting, deciding, delivering and rating at the same moments: states, tasks (every stage's,
 opened as the stages open, cancelled after a denial), the timeline, numbers, licences, the
