@@ -115,6 +115,7 @@ def kept_postgres(base: Path) -> Iterator[str]:
     the `postgres` user when run as root; stopped at the end, the data kept."""
     bin_dir, root = _pg_bin(), os.geteuid() == 0
     as_pg = ["runuser", "-u", "postgres", "--"] if root else []
+    base = base.resolve()  # the server runs in its data directory: a relative path breaks
     base.mkdir(parents=True, exist_ok=True)
     if root:
         shutil.chown(base, "postgres", "postgres")
