@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from onething.audit.models import AuditRecord
-from onething.audit.service import record, verify
+from onething.audit.service import chain_of, record, verify
 from onething.cases import service as cases
 from onething.catalog.spec import Personal
 from onething.kernel.privacy import mask, mask_text
@@ -40,7 +40,9 @@ def test_every_step_of_a_case_is_recorded_who_what_before_and_after(world: World
     accept = next(s for s in steps if s[3] == "accept")
     assert accept[:3] == ("clerk_furong", "clerk", "430102")
     assert accept[4] == {"status": "submitted"} and accept[5]["status"] == "accepted"
-    assert {r.chain for r in trail(world) if r.subject == "application"} == {"4301"}  # 长沙
+    chains = {r.chain for r in trail(world) if r.subject == "application"}
+    assert chains == {chain_of("430102", "application", app_id)}  # one chain: its history
+    assert chains.pop().startswith("4301-")  # in order, in a lane of 长沙's
     created = {r.after["username"] for r in trail(world) if r.action == "create_user"}
     assert {"zhang", "clerk_furong", "admin"} <= created
     assert verified(world)[1] is None
@@ -78,16 +80,16 @@ def test_the_database_refuses_to_edit_an_audit_record(world: World, edit: str) -
 
 @pytest.mark.parametrize("edit", ["change", "remove_middle", "remove_last"])
 def test_an_edit_made_directly_in_the_database_is_found(world: World, edit: str) -> None:
-    accepted(world)
+    chain = chain_of("430102", "application", accepted(world))
     assert verified(world) == (len(trail(world)), None)
-    records = [r for r in trail(world) if r.chain == "4301"]
+    records = [r for r in trail(world) if r.chain == chain]
     assert len(records) >= 3
     target = records[1] if edit != "remove_last" else records[-1]
     tamper(world, update(AuditRecord).where(AuditRecord.id == target.id)
            .values(actor="someone_else") if edit == "change"
            else delete(AuditRecord).where(AuditRecord.id == target.id))
     _, broken = verified(world)
-    assert broken is not None and broken.chain == "4301" and broken.seq == target.seq
+    assert broken is not None and broken.chain == chain and broken.seq == target.seq
     assert {"change": "被改动", "remove_middle": "缺少记录", "remove_last": "链尾"}[edit] in str(
         broken)
 
@@ -96,13 +98,13 @@ def test_the_command_names_the_first_broken_record(engine: Engine, world: World,
                                                    tmp_path: Path) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("the command is exercised once, on the SQLite file")
-    accepted(world)
+    chain = chain_of("430102", "application", accepted(world))
     env = {**os.environ, "ONETHING_DATABASE_URL": engine.url.render_as_string(False),
            "ONETHING_DATA_DIR": str(tmp_path)}
     command = [sys.executable, "-m", "onething.cli", "audit", "verify"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "审计链完好" in done.stdout, done.stderr
-    second = [r for r in trail(world) if r.chain == "4301"][1]
+    second = [r for r in trail(world) if r.chain == chain][1]
     tamper(world, update(AuditRecord).where(AuditRecord.id == second.id)
            .values(after={"status": "approved"}))
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)

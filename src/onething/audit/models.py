@@ -1,4 +1,4 @@
-"""The audit trail: append-only records in hash chains, one chain per city (and one for
+"""The audit trail: append-only records in hash chains, a few per city (and as many for
 the province and the platform), each with a head that names its last record."""
 
 from __future__ import annotations

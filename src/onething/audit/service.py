@@ -2,14 +2,19 @@
 
 Services call `record`; the records are sealed into their chains when the session
 commits, under a lock on each chain's head, so the chain's order is the order in which
-the changes were committed and a change rolled back leaves no record. One chain per city
-(the first four digits of the region), one for the province and the platform ("0000"):
-cities append in parallel on PostgreSQL.
+the changes were committed and a change rolled back leaves no record.
+
+A city's records (the first four digits of the region; "0000" for the province and the
+platform) are spread over `LANES` chains by their subject ("4301-07"): a subject's records
+stay in one chain, in order, and the writers of one city queue on a head only when their
+subjects share a lane. With one chain per city every write of the city waited for the one
+before it to commit (the lock is held through the commit's flush to disk).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -23,6 +28,7 @@ from onething.kernel.db import upsert
 from onething.kernel.principal import Principal
 
 PLATFORM = "0000"
+LANES = 16  # chains per city; changing it only sends new records to other chains
 # the client address of the request being served (set by the app's middleware)
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
 _PENDING = "onething.audit"
@@ -44,8 +50,11 @@ class RecordAddress:
             client_address.reset(token)
 
 
-def chain_of(region: str | None) -> str:
-    return region[:4] if region and len(region) >= 4 and region[:4] != "4300" else PLATFORM
+def chain_of(region: str | None, subject: str = "", subject_id: Any = None) -> str:
+    """The chain of a record: its city's, in the lane of its subject."""
+    city = region[:4] if region and len(region) >= 4 and region[:4] != "4300" else PLATFORM
+    lane = zlib.crc32(f"{subject}/{subject_id}".encode()) % LANES
+    return f"{city}-{lane:02d}"
 
 
 def scope_of(actor: Principal) -> str | None:
@@ -59,7 +68,7 @@ def record(session: Session, actor: Principal, action: str, subject: str,
            at: dt.datetime | None = None) -> None:
     """Adds a record to be sealed when `session` commits (nothing if it rolls back)."""
     session.info.setdefault(_PENDING, []).append({
-        "chain": chain_of(region), "at": at or dt.datetime.now(dt.UTC),
+        "chain": chain_of(region, subject, subject_id), "at": at or dt.datetime.now(dt.UTC),
         "actor_id": actor.user_id or None, "actor": actor.username, "role": actor.role.value,
         "scope": scope_of(actor), "action": action, "subject": subject,
         "subject_id": None if subject_id is None else str(subject_id),
