@@ -16,7 +16,6 @@ from starlette.datastructures import FormData
 
 from onething.http.deps import SAFE_METHODS, policy_of
 from onething.identity import service as identity
-from onething.identity.models import AuthSession
 from onething.kernel.clock import CHINA
 from onething.kernel.db import unit_of_work
 from onething.kernel.errors import Forbidden, Unauthenticated
@@ -71,7 +70,7 @@ class NotForRole(SeeOther):
 @dataclass(frozen=True)
 class WebUser:
     principal: Principal
-    auth: AuthSession
+    auth: identity.Holder
 
     @property
     def csrf(self) -> str:
@@ -87,11 +86,12 @@ def current_user(request: Request, session: Session) -> WebUser | None:
         principal, auth = identity.resolve(session, token, "web", now, policy_of(request))
     except Unauthenticated:
         return None
-    _keep_alive(request, auth, now)
+    _keep_alive(request, session, auth, now)
     return WebUser(principal, auth)
 
 
-def _keep_alive(request: Request, auth: AuthSession, now: datetime) -> None:
+def _keep_alive(request: Request, session: Session, auth: identity.Holder,
+                now: datetime) -> None:
     """Restart the session's idle time, at most once a minute. A reading request writes in a
     transaction of its own; a writing one with its own change (it commits)."""
     if now - auth.last_seen_at < TOUCH_EVERY:
@@ -100,7 +100,7 @@ def _keep_alive(request: Request, auth: AuthSession, now: datetime) -> None:
         with unit_of_work(request.app.state.writer_sessions) as writer:
             identity.touch_session(writer, auth.token_hash, now)
     else:
-        auth.last_seen_at = now
+        identity.touch_session(session, auth.token_hash, now)
 
 
 def signed_in(request: Request) -> tuple[WebUser | None, frozenset[str]]:
