@@ -69,6 +69,7 @@ from onething.identity import offices
 from onething.identity.models import User
 from onething.kernel import bus, links, regions
 from onething.kernel.clock import CHINA
+from onething.kernel.db import add_inserted
 from onething.kernel.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from onething.kernel.identifiers import phone_problem
 from onething.kernel.principal import SYSTEM, Role
@@ -132,8 +133,7 @@ def create(ctx: Ctx, given: TicketInput) -> Ticket:
                   ("submit", f"经{actor.display_name}提交诉求" if _external(ctx, given)
                    else "群众在线提交诉求"))
     ticket = _new_ticket(ctx, given, app.number if app else None, _step_of(ctx, move, note))
-    ctx.session.add(ticket)
-    ctx.session.flush()  # one INSERT, its number and first step in it
+    add_inserted(ctx.session, ticket)  # one INSERT, its number and first step in it
     ctx.session.info.setdefault(_KEPT, {})[ticket.id] = []  # a new ticket has no office yet
     ctx.session.info.setdefault(_MADE, set()).add(ticket.id)  # nor duplicates
     _audit(ctx, ticket, move, note)
