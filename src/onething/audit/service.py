@@ -93,12 +93,13 @@ def _seal_pending(session: Session) -> None:
             values["hash"] = seal(values)
             sealed.append(values)
             seq, last = values["seq"], values["hash"]
-        connection.execute(insert(AuditRecord), sealed)
+        connection.execute(_APPEND, sealed)
         connection.execute(_MOVE_HEAD, {"of_chain": chain, "new_seq": seq, "new_hash": last})
 
 
 # the chain's head as statements built once (a commit only binds), not as ORM objects
 _HEADS = AuditHead.__table__.c
+_APPEND = insert(AuditRecord)
 _HEAD = select(_HEADS.seq, _HEADS.hash).where(_HEADS.chain == bindparam("chain")).with_for_update()
 _MOVE_HEAD = update(AuditHead).where(AuditHead.chain == bindparam("of_chain")).values(
     seq=bindparam("new_seq"), hash=bindparam("new_hash"))
