@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.hotline.rules import Channel, Kind, Status, Urgency
@@ -38,6 +38,9 @@ class Step(TypedDict):
     note: str
 
 
+LOCATED = text("lat IS NOT NULL AND long IS NOT NULL")
+
+
 class Ticket(Base):
     """One 诉求 taken by the 12345 centre of `centre_region`, about `region_code`."""
 
@@ -50,7 +53,13 @@ class Ticket(Base):
                       Index("ix_hotline_tickets_source", "source_kind", "source_id",
                             unique=True),
                       *(Index(f"ix_hotline_tickets_{name}", *columns)
-                        for name, columns in FIGURE_INDEXES.items()))
+                        for name, columns in FIGURE_INDEXES.items()),
+                      # a new ticket's 并单 candidates: the same place, or any located one
+                      Index("ix_hotline_tickets_similar", "centre_region", "category_code",
+                            "region_code", "place", "received_at"),
+                      Index("ix_hotline_tickets_located", "centre_region", "category_code",
+                            "region_code", "received_at", postgresql_where=LOCATED,
+                            sqlite_where=LOCATED))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
