@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -924,7 +925,8 @@ def _similar_query(located: bool) -> Select[Any]:
         tickets.id != bindparam("ticket"),
         or_(place, and_(tickets.lat.is_not(None), tickets.long.is_not(None)))
         if located else place,
-    ).order_by(tickets.received_at, tickets.id).limit(SIMILAR_MAX * 5)
+    # the same place is the whole rule for a ticket without coordinates: every row counts
+    ).order_by(tickets.received_at, tickets.id).limit(SIMILAR_MAX * (5 if located else 1))
 
 
 _SIMILAR = {located: _similar_query(located) for located in (False, True)}
@@ -952,8 +954,8 @@ def similar(ctx: Ctx, t: Ticket) -> list[Candidate]:
         "since": t.received_at - window, "until": t.received_at + window, "ticket": t.id,
         "place": t.place})
     here = _place(t)
-    return [c for c in map(Candidate._make, found) if duplicates(here, _place(c), rule)][
-        :SIMILAR_MAX]
+    kept = (c for c in map(Candidate._make, found) if duplicates(here, _place(c), rule))
+    return list(itertools.islice(kept, SIMILAR_MAX))  # the first ones: no more compared
 
 
 def merge(ctx: Ctx, ticket_id: int, parent_id: int) -> Ticket:
