@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -176,7 +176,18 @@ def _user_problems(session: Session, username: str, password: str, role: Role,
     return problems
 
 
-def principal_of(user: User) -> Principal:
+class Account(Protocol):
+    """What a principal is made of: a user, or a row of the user's columns."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region_code: str | None
+    department_code: str | None
+
+
+def principal_of(user: Account) -> Principal:
     return Principal(user_id=user.id, username=user.username, display_name=user.display_name,
                      role=Role(user.role), region=user.region_code,
                      department=user.department_code)
@@ -245,10 +256,8 @@ def resolve(session: Session, token: str, kind: str, now: datetime | None = None
         raise Unauthenticated("账号已停用", code="account_disabled")
     if row.locked_at is not None:
         raise Unauthenticated("账号已被管理员锁定", code="account_locked")
-    principal = Principal(user_id=row.id, username=row.username,
-                          display_name=row.display_name, role=Role(row.role),
-                          region=row.region_code, department=row.department_code)
-    return principal, Holder(row.token_hash, row.kind, row.csrf_token, row.last_seen_at)
+    return principal_of(row), Holder(row.token_hash, row.kind, row.csrf_token,
+                                     row.last_seen_at)
 
 
 def touch_session(session: Session, token_hash: str, now: datetime) -> None:
